@@ -1,0 +1,487 @@
+//! The packet-set algebra: exact sets of IPv4 packet headers.
+//!
+//! A packet is `(source address, destination address, protocol, source port,
+//! destination port)`. A [`PacketSet`] is a union of disjoint [`Cube`]s, each the
+//! product of one [`IntervalSet`] per dimension. Nothing here knows about AWS: the
+//! engine builds sets from rules and combines them with union, intersection and
+//! difference, and never enumerates ports or addresses.
+//!
+//! Protocols without ports are encoded with both ports 0. ICMP carries its type in
+//! the destination-port dimension and its code in the source-port dimension, so an
+//! SG rule's ICMP type/code range is one cube like any port range.
+
+mod interval;
+
+pub use interval::IntervalSet;
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// IP protocol number of ICMP.
+pub const ICMP: u8 = 1;
+/// IP protocol number of TCP.
+pub const TCP: u8 = 6;
+/// IP protocol number of UDP.
+pub const UDP: u8 = 17;
+
+/// The ports a client picks for its side of a connection when a query does not fix it.
+pub const EPHEMERAL_PORTS: (u16, u16) = (1024, 65535);
+
+/// One dimension of a packet header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dim {
+    /// Source IPv4 address.
+    SrcAddr = 0,
+    /// Destination IPv4 address.
+    DstAddr = 1,
+    /// IP protocol number.
+    Protocol = 2,
+    /// Source port (ICMP: code).
+    SrcPort = 3,
+    /// Destination port (ICMP: type).
+    DstPort = 4,
+}
+
+const DIMS: [Dim; 5] = [Dim::SrcAddr, Dim::DstAddr, Dim::Protocol, Dim::SrcPort, Dim::DstPort];
+
+impl Dim {
+    /// The largest value the dimension can hold.
+    pub fn max(self) -> u32 {
+        match self {
+            Dim::SrcAddr | Dim::DstAddr => u32::MAX,
+            Dim::Protocol => 255,
+            Dim::SrcPort | Dim::DstPort => 65535,
+        }
+    }
+
+    /// Every value of the dimension.
+    pub fn full(self) -> IntervalSet {
+        IntervalSet::range(0, self.max())
+    }
+}
+
+/// One concrete packet header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Packet {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// IP protocol number.
+    pub protocol: u8,
+    /// Source port (ICMP: code; other protocols without ports: 0).
+    pub src_port: u16,
+    /// Destination port (ICMP: type; other protocols without ports: 0).
+    pub dst_port: u16,
+}
+
+impl Packet {
+    fn value(&self, dim: Dim) -> u32 {
+        match dim {
+            Dim::SrcAddr => u32::from(self.src),
+            Dim::DstAddr => u32::from(self.dst),
+            Dim::Protocol => u32::from(self.protocol),
+            Dim::SrcPort => u32::from(self.src_port),
+            Dim::DstPort => u32::from(self.dst_port),
+        }
+    }
+}
+
+impl fmt::Display for Packet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.protocol {
+            TCP | UDP => write!(
+                f,
+                "{} {}:{} -> {}:{}",
+                protocol_name(self.protocol),
+                self.src,
+                self.src_port,
+                self.dst,
+                self.dst_port
+            ),
+            ICMP => write!(
+                f,
+                "icmp {} -> {} type {} code {}",
+                self.src, self.dst, self.dst_port, self.src_port
+            ),
+            p => write!(f, "proto {p} {} -> {}", self.src, self.dst),
+        }
+    }
+}
+
+/// The usual name of a protocol number (`tcp`, `udp`, `icmp`), else the number.
+pub fn protocol_name(protocol: u8) -> String {
+    match protocol {
+        TCP => "tcp".into(),
+        UDP => "udp".into(),
+        ICMP => "icmp".into(),
+        p => p.to_string(),
+    }
+}
+
+/// A product of one interval set per dimension.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Cube {
+    dims: [IntervalSet; 5],
+}
+
+impl Cube {
+    /// Every header, ports included for every protocol (not all of them are real
+    /// packets: see [`PacketSet::all`]).
+    pub fn full() -> Self {
+        Cube {
+            dims: DIMS.map(Dim::full),
+        }
+    }
+
+    /// The values of one dimension.
+    pub fn get(&self, dim: Dim) -> &IntervalSet {
+        &self.dims[dim as usize]
+    }
+
+    /// The same cube with one dimension replaced.
+    pub fn with(mut self, dim: Dim, values: IntervalSet) -> Self {
+        self.dims[dim as usize] = values;
+        self
+    }
+
+    fn is_empty(&self) -> bool {
+        self.dims.iter().any(IntervalSet::is_empty)
+    }
+
+    fn intersect(&self, other: &Cube) -> Option<Cube> {
+        let mut dims = self.dims.clone();
+        for (mine, theirs) in dims.iter_mut().zip(other.dims.iter()) {
+            *mine = mine.intersect(theirs);
+            if mine.is_empty() {
+                return None;
+            }
+        }
+        Some(Cube { dims })
+    }
+
+    fn intersects(&self, other: &Cube) -> bool {
+        self.dims.iter().zip(other.dims.iter()).all(|(a, b)| a.intersects(b))
+    }
+
+    /// `self \ other` as at most five disjoint cubes: piece `i` agrees with
+    /// `other` on the dimensions before `i` and lies outside it on dimension `i`.
+    fn subtract(&self, other: &Cube, out: &mut Vec<Cube>) {
+        if !self.intersects(other) {
+            out.push(self.clone());
+            return;
+        }
+        let mut prefix = self.clone();
+        for dim in DIMS {
+            let d = dim as usize;
+            let outside = prefix.dims[d].difference(&other.dims[d]);
+            if !outside.is_empty() {
+                out.push(prefix.clone().with(dim, outside));
+            }
+            prefix.dims[d] = prefix.dims[d].intersect(&other.dims[d]);
+        }
+    }
+
+    fn contains(&self, packet: &Packet) -> bool {
+        DIMS.iter().all(|d| self.get(*d).contains(packet.value(*d)))
+    }
+
+    fn witness(&self) -> Option<Packet> {
+        let v = |d: Dim| self.get(d).first();
+        Some(Packet {
+            src: Ipv4Addr::from(v(Dim::SrcAddr)?),
+            dst: Ipv4Addr::from(v(Dim::DstAddr)?),
+            protocol: u8::try_from(v(Dim::Protocol)?).ok()?,
+            src_port: u16::try_from(v(Dim::SrcPort)?).ok()?,
+            dst_port: u16::try_from(v(Dim::DstPort)?).ok()?,
+        })
+    }
+}
+
+impl fmt::Debug for Cube {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "src{:?} dst{:?} proto{:?} sport{:?} dport{:?}",
+            self.dims[0], self.dims[1], self.dims[2], self.dims[3], self.dims[4]
+        )
+    }
+}
+
+/// A set of packet headers: a union of disjoint cubes.
+///
+/// The cube list is not canonical: compare sets with [`PacketSet::same_as`].
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PacketSet {
+    cubes: Vec<Cube>,
+}
+
+impl PacketSet {
+    /// The empty set.
+    pub fn empty() -> Self {
+        PacketSet { cubes: Vec::new() }
+    }
+
+    /// Every real packet: TCP and UDP with any ports, ICMP with any type and code,
+    /// every other protocol with ports 0.
+    pub fn all() -> Self {
+        Self::for_protocols(&Dim::Protocol.full(), &Dim::SrcPort.full(), &Dim::DstPort.full())
+    }
+
+    /// Packets of `protocols`; TCP/UDP packets take `src_ports`/`dst_ports`, ICMP any
+    /// type and code, others ports 0.
+    pub fn for_protocols(
+        protocols: &IntervalSet,
+        src_ports: &IntervalSet,
+        dst_ports: &IntervalSet,
+    ) -> Self {
+        let ported = protocols.intersect(&IntervalSet::from_ranges([
+            (u32::from(TCP), u32::from(TCP)),
+            (u32::from(UDP), u32::from(UDP)),
+        ]));
+        let icmp = protocols.intersect(&IntervalSet::single(u32::from(ICMP)));
+        let portless = protocols.difference(&ported).difference(&icmp);
+        let byte = IntervalSet::range(0, 255);
+        let zero = IntervalSet::single(0);
+        Self::from_cubes([
+            Cube::full()
+                .with(Dim::Protocol, ported)
+                .with(Dim::SrcPort, src_ports.clone())
+                .with(Dim::DstPort, dst_ports.clone()),
+            Cube::full()
+                .with(Dim::Protocol, icmp)
+                .with(Dim::SrcPort, byte.clone())
+                .with(Dim::DstPort, byte),
+            Cube::full()
+                .with(Dim::Protocol, portless)
+                .with(Dim::SrcPort, zero.clone())
+                .with(Dim::DstPort, zero),
+        ])
+    }
+
+    /// A set from cubes the caller knows to be pairwise disjoint.
+    fn from_cubes(cubes: impl IntoIterator<Item = Cube>) -> Self {
+        PacketSet {
+            cubes: cubes.into_iter().filter(|c| !c.is_empty()).collect(),
+        }
+    }
+
+    /// A set of one cube.
+    pub fn from_cube(cube: Cube) -> Self {
+        Self::from_cubes([cube])
+    }
+
+    /// The set holding exactly one packet.
+    pub fn single(packet: &Packet) -> Self {
+        Self::from_cube(Cube {
+            dims: DIMS.map(|d| IntervalSet::single(packet.value(d))),
+        })
+    }
+
+    /// The cubes, pairwise disjoint.
+    pub fn cubes(&self) -> &[Cube] {
+        &self.cubes
+    }
+
+    /// Whether the set holds no packet.
+    pub fn is_empty(&self) -> bool {
+        self.cubes.is_empty()
+    }
+
+    /// Whether `packet` is in the set.
+    pub fn contains(&self, packet: &Packet) -> bool {
+        self.cubes.iter().any(|c| c.contains(packet))
+    }
+
+    /// One packet of the set (the smallest corner of its first cube), if any.
+    pub fn witness(&self) -> Option<Packet> {
+        self.cubes.iter().find_map(Cube::witness)
+    }
+
+    /// Every packet in either set.
+    pub fn union(&self, other: &PacketSet) -> PacketSet {
+        let mut cubes = self.cubes.clone();
+        cubes.extend(other.difference(self).cubes);
+        PacketSet { cubes }.compacted()
+    }
+
+    /// Every packet in both sets.
+    pub fn intersect(&self, other: &PacketSet) -> PacketSet {
+        let cubes = self
+            .cubes
+            .iter()
+            .flat_map(|a| other.cubes.iter().filter_map(move |b| a.intersect(b)))
+            .collect();
+        PacketSet { cubes }.compacted()
+    }
+
+    /// Every packet of `self` that is not in `other`.
+    pub fn difference(&self, other: &PacketSet) -> PacketSet {
+        let mut current = self.cubes.clone();
+        for b in &other.cubes {
+            let mut next = Vec::with_capacity(current.len());
+            for a in &current {
+                a.subtract(b, &mut next);
+            }
+            current = next;
+            if current.is_empty() {
+                break;
+            }
+        }
+        PacketSet { cubes: current }.compacted()
+    }
+
+    /// Whether the two sets share a packet.
+    pub fn intersects(&self, other: &PacketSet) -> bool {
+        self.cubes
+            .iter()
+            .any(|a| other.cubes.iter().any(|b| a.intersects(b)))
+    }
+
+    /// Whether every packet of `self` is in `other`.
+    pub fn is_subset(&self, other: &PacketSet) -> bool {
+        self.difference(other).is_empty()
+    }
+
+    /// Set equality (the cube lists may differ).
+    pub fn same_as(&self, other: &PacketSet) -> bool {
+        self.is_subset(other) && other.is_subset(self)
+    }
+
+    /// The packets whose `dim` lies in `values`.
+    pub fn restrict(&self, dim: Dim, values: &IntervalSet) -> PacketSet {
+        let cubes = self
+            .cubes
+            .iter()
+            .filter_map(|c| {
+                let v = c.get(dim).intersect(values);
+                (!v.is_empty()).then(|| c.clone().with(dim, v))
+            })
+            .collect();
+        PacketSet { cubes }
+    }
+
+    /// Every value `dim` takes over the set.
+    pub fn project(&self, dim: Dim) -> IntervalSet {
+        IntervalSet::from_ranges(
+            self.cubes
+                .iter()
+                .flat_map(|c| c.get(dim).ranges().iter().copied()),
+        )
+    }
+
+    /// `{p | p with dim := value is in self}`: what a hop that rewrites `dim` to
+    /// `value` (NAT, an internet gateway) lets through, seen from before the rewrite.
+    pub fn preimage_of_rewrite(&self, dim: Dim, value: u32) -> PacketSet {
+        let full = dim.full();
+        let cubes = self
+            .cubes
+            .iter()
+            .filter(|c| c.get(dim).contains(value))
+            .map(|c| c.clone().with(dim, full.clone()))
+            .collect::<Vec<_>>();
+        // Cubes that were disjoint only on `dim` now overlap: rebuild as a union.
+        cubes
+            .into_iter()
+            .fold(PacketSet::empty(), |acc, c| acc.union(&PacketSet::from_cube(c)))
+    }
+
+    /// The forward packets whose return packet lies in `self` (a set of return
+    /// packets): addresses swap, TCP/UDP ports swap, ICMP requests map to their
+    /// replies (echo 8 -> 0, timestamp 13 -> 14, information 15 -> 16, address mask
+    /// 17 -> 18; other types return as themselves), other protocols keep ports 0.
+    pub fn return_preimage(&self) -> PacketSet {
+        let ported = IntervalSet::from_ranges([
+            (u32::from(TCP), u32::from(TCP)),
+            (u32::from(UDP), u32::from(UDP)),
+        ]);
+        let icmp = IntervalSet::single(u32::from(ICMP));
+        let mut cubes = Vec::new();
+        for c in &self.cubes {
+            let swapped = c
+                .clone()
+                .with(Dim::SrcAddr, c.get(Dim::DstAddr).clone())
+                .with(Dim::DstAddr, c.get(Dim::SrcAddr).clone());
+            let protos = c.get(Dim::Protocol);
+            let p = protos.intersect(&ported);
+            cubes.push(
+                swapped
+                    .clone()
+                    .with(Dim::Protocol, p)
+                    .with(Dim::SrcPort, c.get(Dim::DstPort).clone())
+                    .with(Dim::DstPort, c.get(Dim::SrcPort).clone()),
+            );
+            let i = protos.intersect(&icmp);
+            cubes.push(
+                swapped
+                    .clone()
+                    .with(Dim::Protocol, i)
+                    .with(Dim::DstPort, icmp_request_types(c.get(Dim::DstPort))),
+            );
+            cubes.push(swapped.with(Dim::Protocol, protos.difference(&ported).difference(&icmp)));
+        }
+        PacketSet::from_cubes(cubes).compacted()
+    }
+
+    /// Merges cubes that differ in one dimension only; keeps sets small after the
+    /// fragmenting operations (difference splits a cube into up to five).
+    fn compacted(mut self) -> PacketSet {
+        if self.cubes.len() < 2 {
+            return self;
+        }
+        for dim in DIMS {
+            let d = dim as usize;
+            let mut groups: HashMap<[IntervalSet; 4], usize> = HashMap::new();
+            let mut merged: Vec<Cube> = Vec::with_capacity(self.cubes.len());
+            for cube in self.cubes {
+                let key = others(&cube, d);
+                match groups.get(&key).and_then(|&i| merged.get_mut(i)) {
+                    Some(existing) => {
+                        existing.dims[d] = existing.dims[d].union(&cube.dims[d]);
+                    }
+                    None => {
+                        groups.insert(key, merged.len());
+                        merged.push(cube);
+                    }
+                }
+            }
+            self.cubes = merged;
+        }
+        self
+    }
+}
+
+fn others(cube: &Cube, skip: usize) -> [IntervalSet; 4] {
+    let mut it = cube
+        .dims
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != skip)
+        .map(|(_, s)| s.clone());
+    std::array::from_fn(|_| it.next().unwrap_or_default())
+}
+
+/// ICMP request types whose reply type lies in `replies` (see
+/// [`PacketSet::return_preimage`]).
+fn icmp_request_types(replies: &IntervalSet) -> IntervalSet {
+    let pairs = [(8u32, 0u32), (13, 14), (15, 16), (17, 18)];
+    let requests = IntervalSet::from_ranges(pairs.iter().map(|(q, _)| (*q, *q)));
+    let mut out = replies.difference(&requests);
+    for (request, reply) in pairs {
+        if replies.contains(reply) {
+            out = out.union(&IntervalSet::single(request));
+        }
+    }
+    out
+}
+
+impl fmt::Debug for PacketSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.cubes.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,162 @@
+//! Property tests: the algebra against a naive set of enumerated packets.
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+/// A tiny universe of packets, small enough to enumerate.
+const ADDRS: u32 = 4;
+const PORTS: u32 = 5;
+const PROTOS: [u8; 4] = [ICMP, TCP, UDP, 47];
+
+fn universe() -> Vec<Packet> {
+    let mut out = Vec::new();
+    for s in 0..ADDRS {
+        for d in 0..ADDRS {
+            for p in PROTOS {
+                for sp in 0..PORTS {
+                    for dp in 0..PORTS {
+                        out.push(Packet {
+                            src: Ipv4Addr::from(s),
+                            dst: Ipv4Addr::from(d),
+                            protocol: p,
+                            src_port: sp as u16,
+                            dst_port: dp as u16,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn naive(set: &PacketSet) -> BTreeSet<Packet> {
+    universe().into_iter().filter(|p| set.contains(p)).collect()
+}
+
+fn arb_interval(max: u32) -> impl Strategy<Value = IntervalSet> {
+    prop::collection::vec((0..max, 0..max), 1..3)
+        .prop_map(|v| IntervalSet::from_ranges(v.into_iter().map(|(a, b)| (a.min(b), a.max(b)))))
+}
+
+fn arb_cube() -> impl Strategy<Value = Cube> {
+    (
+        arb_interval(ADDRS),
+        arb_interval(ADDRS),
+        prop::sample::subsequence(PROTOS.to_vec(), 1..4),
+        arb_interval(PORTS),
+        arb_interval(PORTS),
+    )
+        .prop_map(|(s, d, p, sp, dp)| Cube {
+            dims: [
+                s,
+                d,
+                IntervalSet::from_ranges(p.into_iter().map(|x| (u32::from(x), u32::from(x)))),
+                sp,
+                dp,
+            ],
+        })
+}
+
+fn arb_set() -> impl Strategy<Value = PacketSet> {
+    prop::collection::vec(arb_cube(), 0..4).prop_map(|cubes| {
+        cubes
+            .into_iter()
+            .fold(PacketSet::empty(), |acc, c| acc.union(&PacketSet::from_cube(c)))
+    })
+}
+
+fn cubes_are_disjoint(set: &PacketSet) -> bool {
+    let c = set.cubes();
+    c.iter()
+        .enumerate()
+        .all(|(i, a)| c.iter().skip(i + 1).all(|b| !a.intersects(b)))
+}
+
+fn return_of(p: &Packet) -> Packet {
+    let reply_type = |t: u16| match t {
+        8 => 0,
+        13 => 14,
+        15 => 16,
+        17 => 18,
+        t => t,
+    };
+    match p.protocol {
+        TCP | UDP => Packet {
+            src: p.dst,
+            dst: p.src,
+            protocol: p.protocol,
+            src_port: p.dst_port,
+            dst_port: p.src_port,
+        },
+        ICMP => Packet {
+            src: p.dst,
+            dst: p.src,
+            dst_port: reply_type(p.dst_port),
+            ..*p
+        },
+        _ => Packet {
+            src: p.dst,
+            dst: p.src,
+            ..*p
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn set_laws_match_naive(a in arb_set(), b in arb_set()) {
+        let (na, nb) = (naive(&a), naive(&b));
+        let u = a.union(&b);
+        let i = a.intersect(&b);
+        let d = a.difference(&b);
+        prop_assert_eq!(naive(&u), &na | &nb);
+        prop_assert_eq!(naive(&i), &na & &nb);
+        prop_assert_eq!(naive(&d), &na - &nb);
+        prop_assert!(cubes_are_disjoint(&u) && cubes_are_disjoint(&i) && cubes_are_disjoint(&d));
+        prop_assert_eq!(a.is_empty(), na.is_empty());
+        prop_assert_eq!(a.intersects(&b), !(&na & &nb).is_empty());
+        prop_assert_eq!(a.is_subset(&b), na.is_subset(&nb));
+        prop_assert_eq!(a.same_as(&b), na == nb);
+        if let Some(w) = a.witness() {
+            prop_assert!(na.contains(&w));
+        }
+    }
+
+    #[test]
+    fn rewrite_preimage_matches_naive(a in arb_set(), value in 0..ADDRS) {
+        let pre = a.preimage_of_rewrite(Dim::SrcAddr, value);
+        for p in universe() {
+            let rewritten = Packet { src: Ipv4Addr::from(value), ..p };
+            prop_assert_eq!(pre.contains(&p), a.contains(&rewritten), "{}", p);
+        }
+    }
+
+    #[test]
+    fn return_preimage_matches_naive(a in arb_set()) {
+        let pre = a.return_preimage();
+        for p in universe() {
+            prop_assert_eq!(pre.contains(&p), a.contains(&return_of(&p)), "{}", p);
+        }
+    }
+}
+
+#[test]
+fn all_holds_real_packets_only() {
+    let all = PacketSet::all();
+    let tcp = Packet {
+        src: Ipv4Addr::new(10, 0, 0, 1),
+        dst: Ipv4Addr::new(10, 0, 0, 2),
+        protocol: TCP,
+        src_port: 40000,
+        dst_port: 443,
+    };
+    assert!(all.contains(&tcp));
+    let gre_with_port = Packet { protocol: 47, ..tcp };
+    assert!(!all.contains(&gre_with_port));
+    assert!(all.contains(&Packet { src_port: 0, dst_port: 0, ..gre_with_port }));
+    assert!(!all.contains(&Packet { protocol: ICMP, dst_port: 300, ..tcp }));
+}
