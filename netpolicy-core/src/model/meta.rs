@@ -1,0 +1,47 @@
+use crate::span::Span;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What every model object carries: its id, a human name, tags and where it came from.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Meta {
+    /// Unique id within its kind (an AWS id, a CloudFormation logical id, ...).
+    pub id: String,
+    /// The `Name` tag or another human name, when the input gives one.
+    pub name: Option<String>,
+    /// Tags, sorted by key.
+    pub tags: BTreeMap<String, String>,
+    /// Where the object is declared in the input.
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl Meta {
+    /// A bare object with only an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Meta {
+            id: id.into(),
+            ..Meta::default()
+        }
+    }
+
+    /// Sets the span (builder style).
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    /// Sets the name (builder style).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// `name (id)` when a name differs from the id, else the id.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) if n != &self.id => format!("{n} ({})", self.id),
+            _ => self.id.clone(),
+        }
+    }
+}

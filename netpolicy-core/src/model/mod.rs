@@ -1,0 +1,229 @@
+//! The typed network model: what a loader produces and the engine reads.
+//!
+//! Loaders fill a [`ModelParts`] with string references between objects;
+//! [`Model::build`] validates it (every reference resolves, values are in range),
+//! allocates the addresses the input leaves to AWS, and freezes it. A [`Model`] is
+//! therefore always consistent, and lookups by id cannot dangle.
+
+mod addressing;
+mod endpoint;
+mod eni;
+mod error;
+mod gateway;
+mod load_balancer;
+mod meta;
+mod nacl;
+mod route_table;
+mod security_group;
+mod traffic;
+mod validate;
+mod vpc;
+
+pub use endpoint::{EndpointKind, PrefixList, VpcEndpoint};
+pub use eni::{Eni, EniOwner, Instance};
+pub use error::{ModelError, ModelErrors};
+pub use gateway::{InternetGateway, NatGateway, Peering, VpnGateway};
+pub use load_balancer::{Listener, LoadBalancer, LoadBalancerKind, Target, TargetGroup, TargetRef};
+pub use meta::Meta;
+pub use nacl::{NaclAction, NaclEntry, NetworkAcl};
+pub use route_table::{Route, RouteDestination, RouteTable, RouteTarget};
+pub use security_group::{RulePeer, SecurityGroup, SecurityGroupRule};
+pub use traffic::{PortMatch, Protocol, TrafficMatch};
+pub use vpc::{Subnet, Vpc};
+
+use crate::diagnostic::Warning;
+use crate::span::SourceMap;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The raw objects of a network, as a loader assembles them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ModelParts {
+    /// VPCs.
+    pub vpcs: Vec<Vpc>,
+    /// Subnets.
+    pub subnets: Vec<Subnet>,
+    /// Route tables.
+    pub route_tables: Vec<RouteTable>,
+    /// Internet gateways.
+    pub internet_gateways: Vec<InternetGateway>,
+    /// NAT gateways.
+    pub nat_gateways: Vec<NatGateway>,
+    /// Virtual private gateways.
+    pub vpn_gateways: Vec<VpnGateway>,
+    /// VPC peering connections.
+    pub peerings: Vec<Peering>,
+    /// Security groups.
+    pub security_groups: Vec<SecurityGroup>,
+    /// Network ACLs.
+    pub network_acls: Vec<NetworkAcl>,
+    /// Network interfaces.
+    pub enis: Vec<Eni>,
+    /// Instances.
+    pub instances: Vec<Instance>,
+    /// Load balancers.
+    pub load_balancers: Vec<LoadBalancer>,
+    /// Target groups.
+    pub target_groups: Vec<TargetGroup>,
+    /// VPC endpoints.
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    /// Managed prefix lists.
+    pub prefix_lists: Vec<PrefixList>,
+}
+
+/// Position of each object by id, per kind.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    vpcs: HashMap<String, usize>,
+    subnets: HashMap<String, usize>,
+    route_tables: HashMap<String, usize>,
+    internet_gateways: HashMap<String, usize>,
+    nat_gateways: HashMap<String, usize>,
+    vpn_gateways: HashMap<String, usize>,
+    peerings: HashMap<String, usize>,
+    security_groups: HashMap<String, usize>,
+    network_acls: HashMap<String, usize>,
+    enis: HashMap<String, usize>,
+    instances: HashMap<String, usize>,
+    load_balancers: HashMap<String, usize>,
+    target_groups: HashMap<String, usize>,
+    vpc_endpoints: HashMap<String, usize>,
+    prefix_lists: HashMap<String, usize>,
+}
+
+/// A validated network: every reference resolves, every ENI has an address.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    parts: ModelParts,
+    index: Index,
+    sources: SourceMap,
+    warnings: Vec<Warning>,
+}
+
+macro_rules! accessors {
+    ($($field:ident, $one:ident, $ty:ty;)*) => {
+        impl Model {
+            $(
+                #[doc = concat!("All `", stringify!($ty), "` objects, in input order.")]
+                pub fn $field(&self) -> &[$ty] {
+                    &self.parts.$field
+                }
+
+                #[doc = concat!("The `", stringify!($ty), "` with this id.")]
+                pub fn $one(&self, id: &str) -> Option<&$ty> {
+                    self.index.$field.get(id).and_then(|&i| self.parts.$field.get(i))
+                }
+            )*
+        }
+
+        impl Index {
+            fn of(parts: &ModelParts) -> Index {
+                fn positions<'a>(ids: impl Iterator<Item = &'a Meta>) -> HashMap<String, usize> {
+                    ids.enumerate().map(|(i, m)| (m.id.clone(), i)).collect()
+                }
+                Index {
+                    $($field: positions(parts.$field.iter().map(|o| &o.meta)),)*
+                }
+            }
+        }
+    };
+}
+
+accessors! {
+    vpcs, vpc, Vpc;
+    subnets, subnet, Subnet;
+    route_tables, route_table, RouteTable;
+    internet_gateways, internet_gateway, InternetGateway;
+    nat_gateways, nat_gateway, NatGateway;
+    vpn_gateways, vpn_gateway, VpnGateway;
+    peerings, peering, Peering;
+    security_groups, security_group, SecurityGroup;
+    network_acls, network_acl, NetworkAcl;
+    enis, eni, Eni;
+    instances, instance, Instance;
+    load_balancers, load_balancer, LoadBalancer;
+    target_groups, target_group, TargetGroup;
+    vpc_endpoints, vpc_endpoint, VpcEndpoint;
+    prefix_lists, prefix_list, PrefixList;
+}
+
+impl Model {
+    /// Validates `parts`, allocates missing addresses and builds the model.
+    ///
+    /// Every problem found is returned, not just the first. Warnings (things the
+    /// model represents only partly) are kept in [`Model::warnings`].
+    pub fn build(mut parts: ModelParts, sources: SourceMap) -> Result<Model, ModelErrors> {
+        let index = Index::of(&parts);
+        let mut errors = validate::duplicates(&parts);
+        if !errors.is_empty() {
+            return Err(ModelErrors(errors));
+        }
+        let mut model = Model {
+            parts: ModelParts::default(),
+            index,
+            sources,
+            warnings: Vec::new(),
+        };
+        errors.extend(validate::references(&parts, &model.index));
+        if errors.is_empty() {
+            errors.extend(validate::values(&parts, &model.index));
+        }
+        if !errors.is_empty() {
+            return Err(ModelErrors(errors));
+        }
+        addressing::complete(&mut parts, &model.index).map_err(ModelErrors)?;
+        model.index = Index::of(&parts);
+        model.warnings = validate::warnings(&parts);
+        model.parts = parts;
+        Ok(model)
+    }
+
+    /// The raw objects.
+    pub fn parts(&self) -> &ModelParts {
+        &self.parts
+    }
+
+    /// The input files, for diagnostics.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// What the model could not represent fully.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Adds a warning found by a loader.
+    pub fn push_warning(&mut self, warning: Warning) {
+        self.warnings.push(warning);
+    }
+
+    /// The route table a subnet uses: its explicit association, else its VPC's main
+    /// table (`None` means the implicit main table with only local routes).
+    pub fn subnet_route_table(&self, subnet: &Subnet) -> Option<&RouteTable> {
+        match &subnet.route_table {
+            Some(id) => self.route_table(id),
+            None => self
+                .vpc(&subnet.vpc)
+                .and_then(|v| v.main_route_table.as_deref())
+                .and_then(|id| self.route_table(id)),
+        }
+    }
+
+    /// The NACL a subnet uses: explicit, else its VPC's default (`None` means the
+    /// implicit default NACL, which allows everything).
+    pub fn subnet_network_acl(&self, subnet: &Subnet) -> Option<&NetworkAcl> {
+        match &subnet.network_acl {
+            Some(id) => self.network_acl(id),
+            None => self
+                .vpc(&subnet.vpc)
+                .and_then(|v| v.default_network_acl.as_deref())
+                .and_then(|id| self.network_acl(id)),
+        }
+    }
+
+    /// The VPC an ENI lives in.
+    pub fn eni_vpc(&self, eni: &Eni) -> Option<&Vpc> {
+        self.subnet(&eni.subnet).and_then(|s| self.vpc(&s.vpc))
+    }
+}
