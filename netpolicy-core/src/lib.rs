@@ -5,3 +5,4 @@ pub mod diagnostic;
 pub mod model;
 pub mod span;
 pub mod suggest;
+pub mod engine;

@@ -89,6 +89,36 @@ impl Packet {
     }
 }
 
+impl Packet {
+    /// The reply a stateless hop sees: addresses swapped, TCP/UDP ports swapped,
+    /// ICMP requests answered by their reply type (see [`PacketSet::return_preimage`]).
+    pub fn reply(&self) -> Packet {
+        let swapped = Packet {
+            src: self.dst,
+            dst: self.src,
+            ..*self
+        };
+        match self.protocol {
+            TCP | UDP => Packet {
+                src_port: self.dst_port,
+                dst_port: self.src_port,
+                ..swapped
+            },
+            ICMP => Packet {
+                dst_port: match self.dst_port {
+                    8 => 0,
+                    13 => 14,
+                    15 => 16,
+                    17 => 18,
+                    t => t,
+                },
+                ..swapped
+            },
+            _ => swapped,
+        }
+    }
+}
+
 impl fmt::Display for Packet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.protocol {
@@ -361,6 +391,15 @@ impl PacketSet {
             })
             .collect();
         PacketSet { cubes }
+    }
+
+    /// The image of the set under a hop that rewrites `dim` to `value` (the
+    /// translation itself, where [`PacketSet::preimage_of_rewrite`] is its inverse).
+    pub fn with_value(&self, dim: Dim, value: u32) -> PacketSet {
+        let single = IntervalSet::single(value);
+        self.cubes.iter().fold(PacketSet::empty(), |acc, c| {
+            acc.union(&PacketSet::from_cube(c.clone().with(dim, single.clone())))
+        })
     }
 
     /// Every value `dim` takes over the set.

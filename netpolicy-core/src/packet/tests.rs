@@ -136,10 +136,22 @@ proptest! {
     }
 
     #[test]
+    fn rewrite_image_matches_naive(a in arb_set(), value in 0..ADDRS) {
+        let image = a.with_value(Dim::DstAddr, value);
+        let expected: BTreeSet<Packet> = naive(&a)
+            .into_iter()
+            .map(|p| Packet { dst: Ipv4Addr::from(value), ..p })
+            .collect();
+        prop_assert_eq!(naive(&image), expected);
+        prop_assert!(cubes_are_disjoint(&image));
+    }
+
+    #[test]
     fn return_preimage_matches_naive(a in arb_set()) {
         let pre = a.return_preimage();
         for p in universe() {
             prop_assert_eq!(pre.contains(&p), a.contains(&return_of(&p)), "{}", p);
+            prop_assert_eq!(p.reply(), return_of(&p));
         }
     }
 }

@@ -1,0 +1,108 @@
+//! ENI equivalence classes: interfaces with the same subnet and security-group set
+//! are treated alike by every rule except address-specific ones, so pairwise work
+//! runs over classes (with the members' addresses as sets), in parallel.
+
+use super::flows::Side;
+use super::Engine;
+use crate::model::Model;
+use crate::packet::PacketSet;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Index of a class in [`Engine::classes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ClassId(pub usize);
+
+/// Interfaces sharing a subnet and a security-group set.
+#[derive(Clone, Debug, Serialize)]
+pub struct EniClass {
+    /// The class's index.
+    pub id: ClassId,
+    /// The subnet.
+    pub subnet: String,
+    /// The security groups, sorted.
+    pub security_groups: Vec<String>,
+    /// The member interfaces.
+    pub enis: Vec<String>,
+}
+
+/// What one class can open to another.
+#[derive(Clone, Debug)]
+pub struct ClassPair {
+    /// Source class.
+    pub src: ClassId,
+    /// Destination class.
+    pub dst: ClassId,
+    /// The packets (source members' addresses to destination members' addresses,
+    /// private or public) that arrive.
+    pub packets: PacketSet,
+}
+
+pub(crate) struct Classes {
+    list: Vec<EniClass>,
+}
+
+impl Classes {
+    pub(crate) fn of(model: &Model) -> Classes {
+        let mut groups: BTreeMap<(String, Vec<String>, bool), Vec<String>> = BTreeMap::new();
+        for eni in model.enis() {
+            let mut sgs = eni.security_groups.clone();
+            sgs.sort();
+            groups
+                .entry((eni.subnet.clone(), sgs, eni.sg_enforced))
+                .or_default()
+                .push(eni.meta.id.clone());
+        }
+        let list = groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, ((subnet, security_groups, _), enis))| EniClass {
+                id: ClassId(i),
+                subnet,
+                security_groups,
+                enis,
+            })
+            .collect();
+        Classes { list }
+    }
+}
+
+impl<'m> Engine<'m> {
+    /// The ENI equivalence classes.
+    pub fn classes(&self) -> &[EniClass] {
+        &self.classes.list
+    }
+
+    fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
+        let members = class.enis.iter().filter_map(|id| self.model.eni(id)).collect();
+        self.side(members)
+    }
+
+    /// For every ordered pair of classes, the packets of `query` that the source
+    /// class opens to the destination class directly (privately or over public
+    /// addresses; a load-balanced flow shows as client -> node and node -> target).
+    /// Pairs that exchange nothing are left out. Runs in parallel.
+    pub fn class_matrix(&self, query: &PacketSet) -> Vec<ClassPair> {
+        let sides: Vec<Option<Side<'_>>> = self.classes.list.iter().map(|c| self.class_side(c)).collect();
+        let n = sides.len();
+        (0..n * n)
+            .into_par_iter()
+            .filter_map(|k| {
+                let (i, j) = (k / n, k % n);
+                let (Some(Some(s)), Some(Some(d))) = (sides.get(i), sides.get(j)) else {
+                    return None;
+                };
+                let packets = self
+                    .eni_to_eni(s, d, query, false)
+                    .into_iter()
+                    .fold(PacketSet::empty(), |acc, f| acc.union(&f.packets));
+                (!packets.is_empty()).then_some(ClassPair {
+                    src: ClassId(i),
+                    dst: ClassId(j),
+                    packets,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,639 @@
+//! Path kinds: the hop sequences AWS allows between two endpoints, each a chain of
+//! filters over a packet set (DESIGN §3).
+//!
+//! Address translations (internet gateway, NAT gateway) are applied to the set
+//! itself, one source interface at a time, so the original header is always known
+//! and restored on the packets that arrive.
+
+use super::path::{HopKind, RuleRef, Walk};
+use super::security_group::{self, CompiledGroup};
+use super::{Endpoint, Engine, Flow, PathKind};
+use crate::model::{Eni, EniOwner, Protocol, RouteTarget, Subnet, TargetRef};
+use crate::packet::{Dim, EPHEMERAL_PORTS, IntervalSet, PacketSet};
+use std::net::Ipv4Addr;
+
+/// Interfaces that share a subnet and a security-group set, seen as one end.
+pub(crate) struct Side<'a> {
+    pub(crate) subnet: &'a Subnet,
+    pub(crate) members: Vec<&'a Eni>,
+    pub(crate) addrs: IntervalSet,
+    groups: Vec<&'a CompiledGroup>,
+    group_ids: Vec<String>,
+    enforced: bool,
+    egress: PacketSet,
+    ingress: PacketSet,
+}
+
+fn single(ip: Ipv4Addr) -> IntervalSet {
+    IntervalSet::single(u32::from(ip))
+}
+
+impl<'m> Engine<'m> {
+    /// The side made of `members`, which must share subnet and security groups.
+    pub(crate) fn side<'e>(&'e self, members: Vec<&'e Eni>) -> Option<Side<'e>> {
+        let first = *members.first()?;
+        let subnet = self.model.subnet(&first.subnet)?;
+        let groups: Vec<&CompiledGroup> = first.security_groups.iter().filter_map(|g| self.groups.get(g)).collect();
+        let union = |f: fn(&CompiledGroup) -> &PacketSet| {
+            if first.sg_enforced {
+                groups.iter().fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
+            } else {
+                PacketSet::all()
+            }
+        };
+        let addrs = IntervalSet::from_ranges(
+            members
+                .iter()
+                .flat_map(|e| e.private_ips.iter().map(|ip| (u32::from(*ip), u32::from(*ip)))),
+        );
+        Some(Side {
+            subnet,
+            addrs,
+            egress: union(|g| &g.egress),
+            ingress: union(|g| &g.ingress),
+            group_ids: first.security_groups.clone(),
+            enforced: first.sg_enforced,
+            groups,
+            members,
+        })
+    }
+
+    pub(crate) fn candidates(&self, src: &Endpoint, dst: &Endpoint, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+        let side_of = |id: &str| self.eni(id).and_then(|e| self.side(vec![e]));
+        match (src, dst) {
+            (Endpoint::Eni(s), Endpoint::Eni(d)) => match (side_of(s), side_of(d)) {
+                (Some(s), Some(d)) => {
+                    let mut flows = self.eni_to_eni(&s, &d, query, tracing);
+                    flows.extend(self.load_balanced(src, &d, query, tracing));
+                    flows
+                }
+                _ => Vec::new(),
+            },
+            (Endpoint::Internet, Endpoint::Eni(d)) => match side_of(d) {
+                Some(d) => {
+                    let mut flows = self.internet_to_eni(&d, query, tracing);
+                    flows.extend(self.load_balanced(src, &d, query, tracing));
+                    flows
+                }
+                None => Vec::new(),
+            },
+            (Endpoint::OnPrem, Endpoint::Eni(d)) => match side_of(d) {
+                Some(d) => {
+                    let mut flows = vec![self.from_onprem(&d, query, tracing)];
+                    flows.extend(self.load_balanced(src, &d, query, tracing));
+                    flows
+                }
+                None => Vec::new(),
+            },
+            (Endpoint::Eni(s), Endpoint::Internet) => side_of(s)
+                .map(|s| self.to_internet(&s, query, tracing))
+                .unwrap_or_default(),
+            (Endpoint::Eni(s), Endpoint::OnPrem) => side_of(s)
+                .map(|s| vec![self.to_onprem(&s, query, tracing)])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Private paths, then paths over the destination's public addresses.
+    pub(crate) fn eni_to_eni(&self, s: &Side<'_>, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+        let mut flows = vec![self.private(s, d, query, tracing)];
+        for member in &d.members {
+            let Some(public_ip) = member.public_ip else { continue };
+            let to_public = query.restrict(Dim::DstAddr, &single(public_ip));
+            if tracing && to_public.is_empty() {
+                continue;
+            }
+            flows.push(self.public_internet(s, d, member, public_ip, &to_public, tracing));
+        }
+        flows
+    }
+
+    fn walk(tracing: bool) -> Walk {
+        if tracing { Walk::tracing() } else { Walk::sets() }
+    }
+
+    fn flow(kind: PathKind, packets: PacketSet, walk: Walk) -> Flow {
+        Flow {
+            kind,
+            packets,
+            hops: walk.into_hops(),
+        }
+    }
+
+    fn sg_egress(&self, w: &mut Walk, side: &Side<'_>, set: PacketSet) -> PacketSet {
+        let groups = &side.groups;
+        let ids = &side.group_ids;
+        let enforced = side.enforced;
+        w.filter(HopKind::SecurityGroupEgress, set, &side.egress, |p| {
+            if enforced {
+                security_group::decide(groups, ids, p, true)
+            } else {
+                unfiltered()
+            }
+        })
+    }
+
+    fn sg_ingress(&self, w: &mut Walk, side: &Side<'_>, set: PacketSet) -> PacketSet {
+        let groups = &side.groups;
+        let ids = &side.group_ids;
+        let enforced = side.enforced;
+        w.filter(HopKind::SecurityGroupIngress, set, &side.ingress, |p| {
+            if enforced {
+                security_group::decide(groups, ids, p, false)
+            } else {
+                unfiltered()
+            }
+        })
+    }
+
+    /// A NACL hop of `subnet`. Return hops check the reply, so their allowed set is
+    /// mapped back to forward packets.
+    fn nacl(&self, w: &mut Walk, kind: HopKind, subnet: &str, set: PacketSet) -> PacketSet {
+        let Some(acl) = self.nacls.for_subnet(subnet) else {
+            return PacketSet::empty();
+        };
+        let direction = match kind {
+            HopKind::NaclEgress | HopKind::ReturnNaclEgress => &acl.egress,
+            _ => &acl.ingress,
+        };
+        if kind.is_return() {
+            let allowed = direction.allowed.return_preimage();
+            w.filter(kind, set, &allowed, |p| direction.decide(&p.reply()))
+        } else {
+            w.filter(kind, set, &direction.allowed, |p| direction.decide(p))
+        }
+    }
+
+    /// Forward NACLs of both subnets and the reply's, when the flow changes subnet.
+    fn crossing(&self, w: &mut Walk, from: &str, to: &str, set: PacketSet) -> PacketSet {
+        if from == to {
+            return set;
+        }
+        let set = self.nacl(w, HopKind::NaclEgress, from, set);
+        self.nacl(w, HopKind::NaclIngress, to, set)
+    }
+
+    fn crossing_back(&self, w: &mut Walk, from: &str, to: &str, set: PacketSet) -> PacketSet {
+        if from == to {
+            return set;
+        }
+        let set = self.nacl(w, HopKind::ReturnNaclEgress, to, set);
+        self.nacl(w, HopKind::ReturnNaclIngress, from, set)
+    }
+
+    /// Keeps the packets whose `dim` address the subnet's table routes to a target
+    /// accepted by `accept`; records the route when tracing.
+    fn routed(
+        &self,
+        w: &mut Walk,
+        kind: HopKind,
+        subnet: &str,
+        set: &PacketSet,
+        dim: Dim,
+        accept: impl Fn(&RouteTarget) -> bool,
+    ) -> Vec<(RouteTarget, PacketSet)> {
+        let Some(table) = self.routes.for_subnet(subnet) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (entry, part) in table.partition(set, dim) {
+            match entry {
+                Some(e) if accept(&e.target) => {
+                    w.note(kind, &part, true, || e.rule.clone());
+                    out.push((e.target.clone(), part));
+                }
+                Some(e) => w.note(kind, &part, false, || RuleRef {
+                    rule: format!("{}: does not lead to the destination", e.rule.rule),
+                    ..e.rule.clone()
+                }),
+                None => w.note(kind, &part, false, || table.no_route()),
+            }
+        }
+        out
+    }
+
+    fn vpc_of(&self, subnet: &Subnet) -> String {
+        subnet.vpc.clone()
+    }
+
+    fn active_peering_between(&self, target: &RouteTarget, a: &str, b: &str) -> bool {
+        match target {
+            RouteTarget::Peering(id) => self
+                .model
+                .peering(id)
+                .is_some_and(|p| p.active && p.peer_of(a) == Some(b)),
+            _ => false,
+        }
+    }
+
+    /// Private addresses, same VPC or across one active peering; a peering never
+    /// forwards further (no edge-to-edge routing).
+    pub(crate) fn private(&self, s: &Side<'_>, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+        let mut w = Self::walk(tracing);
+        let set = query.restrict(Dim::SrcAddr, &s.addrs).restrict(Dim::DstAddr, &d.addrs);
+        let set = self.sg_egress(&mut w, s, set);
+        let (sv, dv) = (self.vpc_of(s.subnet), self.vpc_of(d.subnet));
+        if s.subnet.meta.id == d.subnet.meta.id {
+            let set = self.sg_ingress(&mut w, d, set);
+            return Self::flow(PathKind::Private { peering: None }, set, w);
+        }
+        let mut kind = PathKind::Private { peering: None };
+        let mut total = PacketSet::empty();
+        let forward = self.routed(&mut w, HopKind::Route, &s.subnet.meta.id, &set, Dim::DstAddr, |t| {
+            (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, &sv, &dv)
+        });
+        for (target, part) in forward {
+            if let RouteTarget::Peering(id) = &target {
+                kind = PathKind::Private {
+                    peering: Some(id.clone()),
+                };
+            }
+            let part = self.crossing(&mut w, &s.subnet.meta.id, &d.subnet.meta.id, part);
+            let part = self.sg_ingress(&mut w, d, part);
+            let part = self.nacl(&mut w, HopKind::ReturnNaclEgress, &d.subnet.meta.id, part);
+            // The reply must come back the way the packet went: local, or the same peering.
+            let back = self.routed(&mut w, HopKind::ReturnRoute, &d.subnet.meta.id, &part, Dim::SrcAddr, |t| *t == target);
+            for (_, part) in back {
+                let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, &s.subnet.meta.id, part);
+                total = total.union(&part);
+            }
+        }
+        Self::flow(kind, total, w)
+    }
+
+    /// Leaves the VPC towards the internet: through the source's own public address
+    /// and the internet gateway, or through a NAT gateway. Yields, per exit, the
+    /// packets as they appear on the internet (source translated) and the original
+    /// source address.
+    fn egress_internet(&self, w: &mut Walk, s: &Side<'_>, set: &PacketSet) -> Vec<(String, PacketSet, Ipv4Addr)> {
+        let mut out = Vec::new();
+        let sv = self.vpc_of(s.subnet);
+        let sid = s.subnet.meta.id.as_str();
+        for member in &s.members {
+            for own in &member.private_ips {
+                let mine = set.restrict(Dim::SrcAddr, &single(*own));
+                if mine.is_empty() {
+                    continue;
+                }
+                let mine = self.sg_egress(w, s, mine);
+                let exits = self.routed(w, HopKind::Route, sid, &mine, Dim::DstAddr, |t| match t {
+                    RouteTarget::InternetGateway(g) => self.igw_attached(g, &sv),
+                    RouteTarget::NatGateway(_) => true,
+                    _ => false,
+                });
+                for (target, part) in exits {
+                    match target {
+                        RouteTarget::InternetGateway(g) => {
+                            let Some(public) = member.public_ip else {
+                                w.note(HopKind::Gateway, &part, false, || RuleRef {
+                                    object: format!("internet gateway {g}"),
+                                    rule: format!("interface {} has no public IP: dropped", member.meta.id),
+                                    span: member.meta.span,
+                                });
+                                continue;
+                            };
+                            let part = self.nacl(w, HopKind::NaclEgress, sid, part);
+                            let part = self.nacl(w, HopKind::ReturnNaclIngress, sid, part);
+                            w.note(HopKind::Gateway, &part, true, || RuleRef {
+                                object: format!("internet gateway {g}"),
+                                rule: format!("source {own} translated to public {public}"),
+                                span: self.model.internet_gateway(&g).and_then(|x| x.meta.span),
+                            });
+                            out.push((g, part.with_value(Dim::SrcAddr, u32::from(public)), *own));
+                        }
+                        RouteTarget::NatGateway(n) => {
+                            if let Some(exit) = self.through_nat(w, sid, &n, part) {
+                                out.push((n, exit, *own));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn igw_attached(&self, igw: &str, vpc: &str) -> bool {
+        self.model
+            .internet_gateway(igw)
+            .is_some_and(|g| g.vpc.as_deref() == Some(vpc))
+    }
+
+    /// Source subnet -> NAT gateway -> its subnet's internet gateway. NAT gateways
+    /// only translate outbound connections; replies return through them.
+    fn through_nat(&self, w: &mut Walk, from_subnet: &str, nat_id: &str, set: PacketSet) -> Option<PacketSet> {
+        let nat = self.model.nat_gateway(nat_id)?;
+        let nat_subnet = self.model.subnet(&nat.subnet)?;
+        let (private, public) = (nat.private_ip?, nat.public_ip);
+        let set = self.crossing(w, from_subnet, &nat.subnet, set);
+        let set = self.crossing_back(w, from_subnet, &nat.subnet, set);
+        w.note(HopKind::Gateway, &set, true, || RuleRef {
+            object: format!("NAT gateway {}", nat.meta.label()),
+            rule: format!("source translated to {private}"),
+            span: nat.meta.span,
+        });
+        let set = set.with_value(Dim::SrcAddr, u32::from(private));
+        let vpc = nat_subnet.vpc.clone();
+        let exits = self.routed(w, HopKind::Route, &nat.subnet, &set, Dim::DstAddr, |t| {
+            matches!(t, RouteTarget::InternetGateway(g) if self.igw_attached(g, &vpc))
+        });
+        let mut out = PacketSet::empty();
+        for (_, part) in exits {
+            let Some(public) = public else {
+                w.note(HopKind::Gateway, &part, false, || RuleRef {
+                    object: format!("NAT gateway {}", nat.meta.label()),
+                    rule: "private NAT gateway: no route to the internet".into(),
+                    span: nat.meta.span,
+                });
+                continue;
+            };
+            let part = self.nacl(w, HopKind::NaclEgress, &nat.subnet, part);
+            let part = self.nacl(w, HopKind::ReturnNaclIngress, &nat.subnet, part);
+            out = out.union(&part.with_value(Dim::SrcAddr, u32::from(public)));
+        }
+        Some(out)
+    }
+
+    /// Arrives from the internet at `member`'s public address: internet gateway,
+    /// NACL, security groups, and a route for the reply back to that gateway.
+    /// `set` holds packets as they appear on the internet.
+    fn ingress_internet(&self, w: &mut Walk, d: &Side<'_>, member: &Eni, public_ip: Ipv4Addr, set: PacketSet) -> PacketSet {
+        let vpc = self.vpc_of(d.subnet);
+        let igw = self.model.internet_gateways().iter().find(|g| g.vpc.as_deref() == Some(&vpc));
+        let Some(igw) = igw else {
+            w.note(HopKind::Gateway, &set, false, || RuleRef {
+                object: format!("vpc {vpc}"),
+                rule: "no internet gateway attached: public addresses are unreachable".into(),
+                span: self.model.vpc(&vpc).and_then(|v| v.meta.span),
+            });
+            return PacketSet::empty();
+        };
+        let Some(private) = member.private_ips.first().copied() else {
+            return PacketSet::empty();
+        };
+        if matches!(member.owner, EniOwner::NatGateway(_)) {
+            return PacketSet::empty();
+        }
+        let set = set.restrict(Dim::DstAddr, &single(public_ip));
+        w.note(HopKind::Gateway, &set, !set.is_empty(), || RuleRef {
+            object: format!("internet gateway {}", igw.meta.label()),
+            rule: format!("destination {public_ip} translated to private {private}"),
+            span: igw.meta.span,
+        });
+        let set = set.with_value(Dim::DstAddr, u32::from(private));
+        let sid = d.subnet.meta.id.as_str();
+        let set = self.nacl(w, HopKind::NaclIngress, sid, set);
+        let set = self.sg_ingress(w, d, set);
+        let set = self.nacl(w, HopKind::ReturnNaclEgress, sid, set);
+        let igw_id = igw.meta.id.clone();
+        let back = self.routed(w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| {
+            *t == RouteTarget::InternetGateway(igw_id.clone())
+        });
+        let arrived = back.into_iter().fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
+        arrived.with_value(Dim::DstAddr, u32::from(public_ip))
+    }
+
+    fn public_internet(&self, s: &Side<'_>, d: &Side<'_>, member: &Eni, public_ip: Ipv4Addr, set: &PacketSet, tracing: bool) -> Flow {
+        let mut w = Self::walk(tracing);
+        let set = set.restrict(Dim::SrcAddr, &s.addrs);
+        let mut total = PacketSet::empty();
+        let mut egress = None;
+        for (exit, translated, original) in self.egress_internet(&mut w, s, &set) {
+            egress = Some(exit);
+            let arrived = self.ingress_internet(&mut w, d, member, public_ip, translated);
+            total = total.union(&arrived.with_value(Dim::SrcAddr, u32::from(original)));
+        }
+        Self::flow(PathKind::PublicInternet { egress, public_ip }, total, w)
+    }
+
+    fn internet_to_eni(&self, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+        let from_internet = query.restrict(Dim::SrcAddr, &self.internet);
+        d.members
+            .iter()
+            .filter_map(|m| Some((m, m.public_ip?)))
+            .map(|(member, public_ip)| {
+                let mut w = Self::walk(tracing);
+                let set = from_internet.restrict(Dim::DstAddr, &single(public_ip));
+                let arrived = self.ingress_internet(&mut w, d, member, public_ip, set);
+                Self::flow(PathKind::FromInternet { public_ip }, arrived, w)
+            })
+            .collect()
+    }
+
+    fn to_internet(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+        let mut w = Self::walk(tracing);
+        let set = query.restrict(Dim::SrcAddr, &s.addrs).restrict(Dim::DstAddr, &self.internet);
+        let mut flows = Vec::new();
+        for (exit, translated, original) in self.egress_internet(&mut w, s, &set) {
+            flows.push(Flow {
+                kind: PathKind::ToInternet { egress: Some(exit) },
+                packets: translated.with_value(Dim::SrcAddr, u32::from(original)),
+                hops: Vec::new(),
+            });
+        }
+        let hops = w.into_hops();
+        match flows.first_mut() {
+            Some(f) => f.hops = hops,
+            None => flows.push(Flow {
+                kind: PathKind::ToInternet { egress: None },
+                packets: PacketSet::empty(),
+                hops,
+            }),
+        }
+        flows
+    }
+
+    fn vgw_of(&self, vpc: &str) -> Option<&crate::model::VpnGateway> {
+        self.model.vpn_gateways().iter().find(|g| g.vpc.as_deref() == Some(vpc))
+    }
+
+    fn from_onprem(&self, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+        let mut w = Self::walk(tracing);
+        let vpc = self.vpc_of(d.subnet);
+        let set = query.restrict(Dim::SrcAddr, &self.onprem).restrict(Dim::DstAddr, &d.addrs);
+        let Some(vgw) = self.vgw_of(&vpc) else {
+            w.note(HopKind::Gateway, &set, false, || RuleRef {
+                object: format!("vpc {vpc}"),
+                rule: "no virtual private gateway attached".into(),
+                span: None,
+            });
+            return Self::flow(PathKind::FromOnPrem { vpn_gateway: None }, PacketSet::empty(), w);
+        };
+        w.note(HopKind::Gateway, &set, !set.is_empty(), || RuleRef {
+            object: format!("virtual private gateway {}", vgw.meta.label()),
+            rule: "arrives from on-premises".into(),
+            span: vgw.meta.span,
+        });
+        let sid = d.subnet.meta.id.as_str();
+        let set = self.nacl(&mut w, HopKind::NaclIngress, sid, set);
+        let set = self.sg_ingress(&mut w, d, set);
+        let set = self.nacl(&mut w, HopKind::ReturnNaclEgress, sid, set);
+        let target = RouteTarget::VpnGateway(vgw.meta.id.clone());
+        let back = self.routed(&mut w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| *t == target);
+        let arrived = back.into_iter().fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
+        let kind = PathKind::FromOnPrem {
+            vpn_gateway: Some(vgw.meta.id.clone()),
+        };
+        Self::flow(kind, arrived, w)
+    }
+
+    fn to_onprem(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+        let mut w = Self::walk(tracing);
+        let vpc = self.vpc_of(s.subnet);
+        let set = query.restrict(Dim::SrcAddr, &s.addrs).restrict(Dim::DstAddr, &self.onprem);
+        let set = self.sg_egress(&mut w, s, set);
+        let sid = s.subnet.meta.id.as_str();
+        let exits = self.routed(&mut w, HopKind::Route, sid, &set, Dim::DstAddr, |t| {
+            matches!(t, RouteTarget::VpnGateway(g) if self.vgw_of(&vpc).is_some_and(|v| &v.meta.id == g))
+        });
+        let mut arrived = PacketSet::empty();
+        let mut vpn_gateway = None;
+        for (target, part) in exits {
+            vpn_gateway = target.id().map(str::to_string);
+            let part = self.nacl(&mut w, HopKind::NaclEgress, sid, part);
+            let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, sid, part);
+            arrived = arrived.union(&part);
+        }
+        Self::flow(PathKind::ToOnPrem { vpn_gateway }, arrived, w)
+    }
+
+    /// Through every load balancer that has `d` as a target: client to listener
+    /// (any path to a node), then node to target (a private path). The flow's
+    /// packets are the client's, addressed to the node.
+    fn load_balanced(&self, src: &Endpoint, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+        let mut flows = Vec::new();
+        let Some(target_eni) = d.members.first() else {
+            return flows;
+        };
+        for lb in self.model.load_balancers() {
+            for listener in &lb.listeners {
+                let target_ports = self.target_ports(&listener.target_groups, target_eni);
+                let listener_set = service_set(listener.protocol, listener.port);
+                let client = query.intersect(&listener_set);
+                if client.is_empty() {
+                    continue;
+                }
+                for (tg_protocol, target_port) in &target_ports {
+                    for node_id in &lb.nodes {
+                        let Some(node) = self.eni(node_id).and_then(|n| self.side(vec![n])) else {
+                            continue;
+                        };
+                        let node_ep = Endpoint::Eni(node_id.clone());
+                        let first = self.to_node(src, &node_ep, &node, &client, tracing);
+                        let second_query = service_set(*tg_protocol, *target_port)
+                            .restrict(Dim::SrcPort, &IntervalSet::range(u32::from(EPHEMERAL_PORTS.0), u32::from(EPHEMERAL_PORTS.1)));
+                        let second_query = match (tracing, second_query.witness()) {
+                            (true, Some(p)) => PacketSet::single(&crate::packet::Packet {
+                                src: node.members.first().and_then(|m| m.private_ips.first().copied()).unwrap_or(p.src),
+                                dst: target_eni.private_ips.first().copied().unwrap_or(p.dst),
+                                ..p
+                            }),
+                            _ => second_query,
+                        };
+                        let second = self.private(&node, d, &second_query, tracing);
+                        let kind = PathKind::LoadBalancer {
+                            load_balancer: lb.meta.id.clone(),
+                            node: node_id.clone(),
+                            listener_port: listener.port,
+                            target_port: *target_port,
+                        };
+                        for seg in first {
+                            if tracing && seg.hops.is_empty() {
+                                continue;
+                            }
+                            let packets = if second.packets.is_empty() { PacketSet::empty() } else { seg.packets };
+                            let mut hops = seg.hops;
+                            if tracing {
+                                hops.push(super::Hop {
+                                    kind: HopKind::Gateway,
+                                    packet: second_query.witness().unwrap_or_else(|| hops_last(&hops)),
+                                    allowed: true,
+                                    rule: RuleRef {
+                                        object: format!("load balancer {}", lb.meta.label()),
+                                        rule: format!("listener {}/{} forwards to target port {target_port}", listener.protocol, listener.port),
+                                        span: listener.span.or(lb.meta.span),
+                                    },
+                                });
+                                hops.extend(second.hops.iter().cloned());
+                            }
+                            flows.push(Flow { kind: kind.clone(), packets, hops });
+                        }
+                    }
+                }
+            }
+        }
+        flows
+    }
+
+    /// The client segment to one load-balancer node. A traced packet is addressed
+    /// to the target; it is re-addressed to each of the node's addresses.
+    fn to_node(&self, src: &Endpoint, node_ep: &Endpoint, node: &Side<'_>, client: &PacketSet, tracing: bool) -> Vec<Flow> {
+        if !tracing {
+            return self.candidates(src, node_ep, client, false);
+        }
+        let addrs = node
+            .members
+            .iter()
+            .flat_map(|m| m.private_ips.iter().copied().chain(m.public_ip));
+        addrs
+            .flat_map(|a| self.candidates(src, node_ep, &client.with_value(Dim::DstAddr, u32::from(a)), true))
+            .filter(|f| !f.hops.is_empty())
+            .collect()
+    }
+
+    /// (protocol, port) of every target registration of `eni` in `groups`.
+    fn target_ports(&self, groups: &[String], eni: &Eni) -> Vec<(Protocol, u16)> {
+        let mut out = Vec::new();
+        for tg in groups.iter().filter_map(|id| self.model.target_group(id)) {
+            for t in &tg.targets {
+                let hit = match &t.target {
+                    TargetRef::Instance(i) => self
+                        .model
+                        .instance(i)
+                        .and_then(|inst| inst.enis.first())
+                        .is_some_and(|primary| *primary == eni.meta.id),
+                    TargetRef::Ip(ip) => eni.private_ips.contains(ip),
+                };
+                if hit {
+                    out.push((tg.protocol, t.port.unwrap_or(tg.port)));
+                }
+            }
+        }
+        out.sort_by_key(|(p, port)| (p.to_string(), *port));
+        out.dedup();
+        out
+    }
+}
+
+fn hops_last(hops: &[super::Hop]) -> crate::packet::Packet {
+    hops.last().map(|h| h.packet).unwrap_or(crate::packet::Packet {
+        src: Ipv4Addr::UNSPECIFIED,
+        dst: Ipv4Addr::UNSPECIFIED,
+        protocol: 0,
+        src_port: 0,
+        dst_port: 0,
+    })
+}
+
+/// Packets of one transport protocol to one destination port, any source port.
+fn service_set(protocol: Protocol, port: u16) -> PacketSet {
+    let p = match protocol {
+        Protocol::Udp => 17,
+        _ => 6,
+    };
+    PacketSet::for_protocols(
+        &IntervalSet::single(p),
+        &Dim::SrcPort.full(),
+        &IntervalSet::single(u32::from(port)),
+    )
+}
+
+fn unfiltered() -> RuleRef {
+    RuleRef {
+        object: "no security group".into(),
+        rule: "this interface is not filtered by security groups".into(),
+        span: None,
+    }
+}

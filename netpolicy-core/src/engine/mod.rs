@@ -1,0 +1,216 @@
+//! The reachability engine: which packets from A reach B, along which paths, and
+//! which rule decided each hop.
+//!
+//! Semantics are those of DESIGN §3. Each hop has its own module
+//! ([`security_group`], [`nacl`], [`route`]); [`flows`] strings hops into the
+//! path kinds AWS allows (private, over the internet, from and to on-premises,
+//! through a load balancer). Every computation runs on [`PacketSet`]s; tracing one
+//! packet runs the very same code on a one-packet set and records each hop.
+
+mod classes;
+mod flows;
+mod nacl;
+mod path;
+mod route;
+mod rules;
+mod security_group;
+
+pub use classes::{ClassId, ClassPair, EniClass};
+pub use path::{Hop, HopKind, RuleRef};
+pub use rules::{public_space, traffic_packets};
+
+use crate::model::{Eni, Model, RouteTarget};
+use crate::packet::{IntervalSet, Packet, PacketSet};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+/// A place packets start from or arrive at.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Endpoint {
+    /// A network interface of the model, by id.
+    Eni(String),
+    /// Public IPv4 space, less the model's own public addresses.
+    Internet,
+    /// The networks behind the model's virtual private gateways.
+    OnPrem,
+}
+
+/// How a flow travels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PathKind {
+    /// Private addresses within a VPC, or across one peering.
+    Private {
+        /// The peering crossed, if any.
+        peering: Option<String>,
+    },
+    /// From an interface to another interface's public address, out through an
+    /// internet gateway (directly or through a NAT gateway) and back in.
+    PublicInternet {
+        /// The NAT or internet gateway the flow leaves through.
+        egress: Option<String>,
+        /// The destination's public address.
+        public_ip: Ipv4Addr,
+    },
+    /// From the internet to a public address.
+    FromInternet {
+        /// The destination's public address.
+        public_ip: Ipv4Addr,
+    },
+    /// From an interface to the internet.
+    ToInternet {
+        /// The NAT or internet gateway the flow leaves through.
+        egress: Option<String>,
+    },
+    /// From on-premises through a virtual private gateway.
+    FromOnPrem {
+        /// The gateway.
+        vpn_gateway: Option<String>,
+    },
+    /// To on-premises through a virtual private gateway.
+    ToOnPrem {
+        /// The gateway.
+        vpn_gateway: Option<String>,
+    },
+    /// Client to listener, then load-balancer node to target: two segments.
+    LoadBalancer {
+        /// The load balancer.
+        load_balancer: String,
+        /// The node (ENI) that takes the connection.
+        node: String,
+        /// The listener port the client connects to.
+        listener_port: u16,
+        /// The target port the node connects to.
+        target_port: u16,
+    },
+}
+
+/// One path from a source to a destination and the packets that take it.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// How the packets travel.
+    pub kind: PathKind,
+    /// The packets, as the source sends them, that arrive (and whose replies return).
+    pub packets: PacketSet,
+    /// Hop by hop, when the flow was traced for one packet; empty otherwise.
+    pub hops: Vec<Hop>,
+}
+
+/// Everything from one source that reaches one destination.
+#[derive(Clone, Debug, Default)]
+pub struct Reach {
+    /// The paths that carry packets.
+    pub flows: Vec<Flow>,
+}
+
+impl Reach {
+    /// Every packet that arrives, over any path.
+    pub fn packets(&self) -> PacketSet {
+        self.flows
+            .iter()
+            .fold(PacketSet::empty(), |acc, f| acc.union(&f.packets))
+    }
+
+    /// Whether nothing arrives.
+    pub fn is_empty(&self) -> bool {
+        self.flows.iter().all(|f| f.packets.is_empty())
+    }
+}
+
+/// A model compiled for queries: rules as packet sets, tables sorted for lookup.
+pub struct Engine<'m> {
+    model: &'m Model,
+    groups: HashMap<String, security_group::CompiledGroup>,
+    nacls: nacl::Nacls,
+    routes: route::Routes,
+    internet: IntervalSet,
+    onprem: IntervalSet,
+    classes: classes::Classes,
+}
+
+impl<'m> Engine<'m> {
+    /// Compiles `model`.
+    pub fn new(model: &'m Model) -> Self {
+        let own_public = IntervalSet::from_ranges(
+            model
+                .enis()
+                .iter()
+                .filter_map(|e| e.public_ip)
+                .chain(model.nat_gateways().iter().filter_map(|n| n.public_ip))
+                .map(|ip| (u32::from(ip), u32::from(ip))),
+        );
+        Engine {
+            model,
+            groups: security_group::compile(model),
+            nacls: nacl::compile(model),
+            routes: route::compile(model),
+            internet: public_space().difference(&own_public),
+            onprem: onprem_space(model),
+            classes: classes::Classes::of(model),
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// The addresses `internet` stands for.
+    pub fn internet_addresses(&self) -> &IntervalSet {
+        &self.internet
+    }
+
+    /// The addresses `onprem` stands for: every prefix routed to a virtual private
+    /// gateway.
+    pub fn onprem_addresses(&self) -> &IntervalSet {
+        &self.onprem
+    }
+
+    /// The packets of `query` from `src` that reach `dst`, by path. `query`
+    /// constrains protocol and ports (and may constrain addresses); the endpoints
+    /// fix the addresses.
+    pub fn reach(&self, src: &Endpoint, dst: &Endpoint, query: &PacketSet) -> Reach {
+        let flows = self
+            .candidates(src, dst, query, false)
+            .into_iter()
+            .filter(|f| !f.packets.is_empty())
+            .collect();
+        Reach { flows }
+    }
+
+    /// Every path `packet` could take from `src` to `dst`, each traced hop by hop up
+    /// to where it stops; a flow with an empty packet set did not arrive.
+    pub fn explain(&self, src: &Endpoint, dst: &Endpoint, packet: &Packet) -> Vec<Flow> {
+        self.candidates(src, dst, &PacketSet::single(packet), true)
+            .into_iter()
+            .filter(|f| !f.hops.is_empty())
+            .collect()
+    }
+
+    /// Everything the internet can open to `eni`, directly or through a load
+    /// balancer.
+    pub fn internet_exposure(&self, eni: &str) -> Reach {
+        self.reach(&Endpoint::Internet, &Endpoint::Eni(eni.to_string()), &PacketSet::all())
+    }
+
+    fn eni(&self, id: &str) -> Option<&'m Eni> {
+        self.model.eni(id)
+    }
+}
+
+/// Every prefix some route sends to a virtual private gateway.
+fn onprem_space(model: &Model) -> IntervalSet {
+    let mut ranges = Vec::new();
+    for table in model.route_tables() {
+        for route in &table.routes {
+            if let (RouteTarget::VpnGateway(_), crate::model::RouteDestination::Cidr(net)) =
+                (&route.target, &route.destination)
+            {
+                ranges.push((u32::from(net.network()), u32::from(net.broadcast())));
+            }
+        }
+    }
+    IntervalSet::from_ranges(ranges)
+}

@@ -1,0 +1,138 @@
+//! Route tables: longest-prefix match, over one address or a whole address set.
+//!
+//! Every table holds the implicit `local` route for each CIDR of its VPC; a subnet
+//! without an explicit association uses its VPC's main table.
+
+use super::path::RuleRef;
+use super::rules::cidr_set;
+use crate::model::{Model, RouteDestination, RouteTarget, Subnet, Vpc};
+use crate::packet::{Dim, IntervalSet, PacketSet};
+use ipnet::Ipv4Net;
+use std::collections::HashMap;
+
+/// One route, compiled.
+pub(crate) struct RouteEntry {
+    net: Ipv4Net,
+    addrs: IntervalSet,
+    pub(crate) target: RouteTarget,
+    pub(crate) rule: RuleRef,
+}
+
+/// A route table, entries sorted by prefix length, longest first.
+pub(crate) struct CompiledTable {
+    entries: Vec<RouteEntry>,
+    object: String,
+}
+
+impl CompiledTable {
+    /// Splits `set` by the route its `dim` address takes. Packets no route matches
+    /// come last, with `None`.
+    pub(crate) fn partition(&self, set: &PacketSet, dim: Dim) -> Vec<(Option<&RouteEntry>, PacketSet)> {
+        let mut out = Vec::new();
+        let mut rest = set.clone();
+        for e in &self.entries {
+            if rest.is_empty() {
+                break;
+            }
+            let part = rest.restrict(dim, &e.addrs);
+            if !part.is_empty() {
+                rest = rest.restrict(dim, &dim.full().difference(&e.addrs));
+                out.push((Some(e), part));
+            }
+        }
+        if !rest.is_empty() {
+            out.push((None, rest));
+        }
+        out
+    }
+
+    /// The reference for "no route matches".
+    pub(crate) fn no_route(&self) -> RuleRef {
+        RuleRef {
+            object: self.object.clone(),
+            rule: "no route matches: dropped".into(),
+            span: None,
+        }
+    }
+}
+
+/// Every route table compiled once, and which one each subnet uses.
+pub(crate) struct Routes {
+    by_key: HashMap<String, CompiledTable>,
+    subnet_key: HashMap<String, String>,
+}
+
+impl Routes {
+    /// The table a subnet uses.
+    pub(crate) fn for_subnet(&self, subnet: &str) -> Option<&CompiledTable> {
+        self.subnet_key.get(subnet).and_then(|k| self.by_key.get(k))
+    }
+}
+
+/// Compiles the route table of every subnet.
+pub(crate) fn compile(model: &Model) -> Routes {
+    let mut by_key = HashMap::new();
+    let mut subnet_key = HashMap::new();
+    for subnet in model.subnets() {
+        let Some(vpc) = model.vpc(&subnet.vpc) else {
+            continue;
+        };
+        let key = match model.subnet_route_table(subnet) {
+            Some(t) => {
+                by_key
+                    .entry(t.meta.id.clone())
+                    .or_insert_with(|| compile_table(model, vpc, format!("route table {}", t.meta.label()), Some(t)));
+                t.meta.id.clone()
+            }
+            None => implicit_main(model, vpc, subnet, &mut by_key),
+        };
+        subnet_key.insert(subnet.meta.id.clone(), key);
+    }
+    Routes { by_key, subnet_key }
+}
+
+fn implicit_main(model: &Model, vpc: &Vpc, subnet: &Subnet, by_key: &mut HashMap<String, CompiledTable>) -> String {
+    let key = format!("implicit main route table of {}", subnet.vpc);
+    by_key
+        .entry(key.clone())
+        .or_insert_with(|| compile_table(model, vpc, format!("main route table of vpc {} (implicit)", vpc.meta.label()), None));
+    key
+}
+
+fn compile_table(model: &Model, vpc: &Vpc, object: String, table: Option<&crate::model::RouteTable>) -> CompiledTable {
+    let mut entries: Vec<RouteEntry> = vpc
+        .cidr_blocks
+        .iter()
+        .map(|net| RouteEntry {
+            net: *net,
+            addrs: cidr_set(net),
+            target: RouteTarget::Local,
+            rule: RuleRef {
+                object: object.clone(),
+                rule: format!("{net} -> local"),
+                span: None,
+            },
+        })
+        .collect();
+    for route in table.map(|t| t.routes.as_slice()).unwrap_or_default() {
+        let nets: Vec<Ipv4Net> = match &route.destination {
+            RouteDestination::Cidr(net) => vec![*net],
+            RouteDestination::PrefixList(id) => model.prefix_list(id).map(|p| p.cidrs.clone()).unwrap_or_default(),
+        };
+        for net in nets {
+            entries.push(RouteEntry {
+                net,
+                addrs: cidr_set(&net),
+                target: route.target.clone(),
+                rule: RuleRef {
+                    object: object.clone(),
+                    rule: format!("{net} -> {}", route.target.describe()),
+                    span: route.span.or(table.and_then(|t| t.meta.span)),
+                },
+            });
+        }
+    }
+    // Stable sort: for equal prefixes the local route, listed first, wins.
+    entries.sort_by_key(|e| std::cmp::Reverse(e.net.prefix_len()));
+    CompiledTable { entries, object }
+}

@@ -1,0 +1,118 @@
+//! Security groups: stateful allow lists. Here a rule becomes a packet set, and
+//! here the rule that admits a packet is found.
+//!
+//! A rule whose peer is a security group matches the *private* addresses of that
+//! group's member interfaces, never their public ones (DESIGN §3).
+
+use super::path::RuleRef;
+use super::rules::{cidr_set, traffic_packets};
+use crate::model::{Model, RulePeer, SecurityGroup, SecurityGroupRule};
+use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
+use std::collections::HashMap;
+
+/// One rule, compiled.
+struct CompiledRule {
+    packets: PacketSet,
+    rule: RuleRef,
+}
+
+/// One security group, compiled: forward packets it allows, per direction.
+pub(crate) struct CompiledGroup {
+    ingress_rules: Vec<CompiledRule>,
+    egress_rules: Vec<CompiledRule>,
+    pub(crate) ingress: PacketSet,
+    pub(crate) egress: PacketSet,
+}
+
+/// Compiles every group of the model.
+pub(crate) fn compile(model: &Model) -> HashMap<String, CompiledGroup> {
+    let members = member_addresses(model);
+    model
+        .security_groups()
+        .iter()
+        .map(|sg| (sg.meta.id.clone(), compile_group(model, sg, &members)))
+        .collect()
+}
+
+/// Private addresses of each group's member interfaces.
+fn member_addresses(model: &Model) -> HashMap<&str, IntervalSet> {
+    let mut ranges: HashMap<&str, Vec<(u32, u32)>> = HashMap::new();
+    for eni in model.enis() {
+        for sg in &eni.security_groups {
+            let entry = ranges.entry(sg.as_str()).or_default();
+            entry.extend(eni.private_ips.iter().map(|ip| (u32::from(*ip), u32::from(*ip))));
+        }
+    }
+    ranges
+        .into_iter()
+        .map(|(k, v)| (k, IntervalSet::from_ranges(v)))
+        .collect()
+}
+
+fn peer_addresses(model: &Model, peer: &RulePeer, members: &HashMap<&str, IntervalSet>) -> IntervalSet {
+    match peer {
+        RulePeer::Cidr(net) => cidr_set(net),
+        RulePeer::SecurityGroup(id) => members.get(id.as_str()).cloned().unwrap_or_default(),
+        RulePeer::PrefixList(id) => model.prefix_list(id).map_or_else(IntervalSet::empty, |pl| {
+            pl.cidrs.iter().fold(IntervalSet::empty(), |acc, n| acc.union(&cidr_set(n)))
+        }),
+    }
+}
+
+fn describe_peer(peer: &RulePeer) -> String {
+    match peer {
+        RulePeer::Cidr(net) => net.to_string(),
+        RulePeer::SecurityGroup(id) => format!("sg {id}"),
+        RulePeer::PrefixList(id) => format!("prefix list {id}"),
+    }
+}
+
+fn compile_group(model: &Model, sg: &SecurityGroup, members: &HashMap<&str, IntervalSet>) -> CompiledGroup {
+    let object = format!("security group {}", sg.meta.label());
+    let compile_rules = |rules: &[SecurityGroupRule], dim: Dim, dir: &str, word: &str| {
+        rules
+            .iter()
+            .map(|r| {
+                let addrs = peer_addresses(model, &r.peer, members);
+                let implicit = if r.implicit { " (implicit default rule)" } else { "" };
+                CompiledRule {
+                    packets: traffic_packets(&r.traffic).restrict(dim, &addrs),
+                    rule: RuleRef {
+                        object: object.clone(),
+                        rule: format!("{dir} {} {word} {}{implicit}", r.traffic, describe_peer(&r.peer)),
+                        span: r.span.or(sg.meta.span),
+                    },
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let ingress_rules = compile_rules(&sg.ingress, Dim::SrcAddr, "ingress", "from");
+    let egress_rules = compile_rules(&sg.egress, Dim::DstAddr, "egress", "to");
+    let union = |rules: &[CompiledRule]| {
+        rules
+            .iter()
+            .fold(PacketSet::empty(), |acc, r| acc.union(&r.packets))
+    };
+    CompiledGroup {
+        ingress: union(&ingress_rules),
+        egress: union(&egress_rules),
+        ingress_rules,
+        egress_rules,
+    }
+}
+
+/// The rule of `groups` that allows `packet`, or a "no rule allows" reference.
+pub(crate) fn decide(groups: &[&CompiledGroup], names: &[String], packet: &Packet, egress: bool) -> RuleRef {
+    let found = groups.iter().find_map(|g| {
+        let rules = if egress { &g.egress_rules } else { &g.ingress_rules };
+        rules.iter().find(|r| r.packets.contains(packet)).map(|r| r.rule.clone())
+    });
+    found.unwrap_or_else(|| RuleRef {
+        object: format!("security groups {}", names.join(", ")),
+        rule: format!(
+            "no {} rule allows it (security groups deny by default)",
+            if egress { "egress" } else { "ingress" }
+        ),
+        span: None,
+    })
+}
