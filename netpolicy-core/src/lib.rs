@@ -6,3 +6,4 @@ pub mod model;
 pub mod span;
 pub mod suggest;
 pub mod engine;
+pub mod load;

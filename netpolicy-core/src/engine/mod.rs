@@ -214,3 +214,6 @@ fn onprem_space(model: &Model) -> IntervalSet {
     }
     IntervalSet::from_ranges(ranges)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,453 @@
+//! One small hand-written network per rule of DESIGN §3.
+
+use super::*;
+use crate::load::load_native;
+use crate::packet::{Dim, IntervalSet, TCP};
+
+fn model(yaml: &str) -> Model {
+    match load_native("test.yaml", yaml) {
+        Ok(m) => m,
+        Err(e) => panic!("test model does not load: {e} ({:?})", e.error),
+    }
+}
+
+fn tcp(port: u16) -> PacketSet {
+    PacketSet::for_protocols(&IntervalSet::single(u32::from(TCP)), &IntervalSet::range(1024, 65535), &IntervalSet::single(u32::from(port)))
+}
+
+fn eni(id: &str) -> Endpoint {
+    Endpoint::Eni(id.to_string())
+}
+
+fn reaches(engine: &Engine<'_>, src: &Endpoint, dst: &Endpoint, port: u16) -> bool {
+    !engine.reach(src, dst, &tcp(port)).is_empty()
+}
+
+fn addr(model: &Model, id: &str) -> std::net::Ipv4Addr {
+    model.eni(id).and_then(|e| e.private_ips.first().copied()).expect("eni has an address")
+}
+
+fn packet(src: std::net::Ipv4Addr, dst: std::net::Ipv4Addr, port: u16) -> Packet {
+    Packet { src, dst, protocol: TCP, src_port: 40000, dst_port: port }
+}
+
+/// The first denying hop of the first traced path.
+fn denial(flows: &[Flow]) -> Option<&Hop> {
+    flows.iter().flat_map(|f| f.hops.iter()).find(|h| !h.allowed)
+}
+
+const ONE_VPC: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+subnets:
+  - {id: public, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt-public}
+  - {id: private, vpc: vpc-a, cidr: 10.0.2.0/24, route_table: rt-private}
+route_tables:
+  - id: rt-public
+    vpc: vpc-a
+    routes:
+      - {destination: 0.0.0.0/0, internet_gateway: igw-a}
+  - id: rt-private
+    vpc: vpc-a
+    routes:
+      - {destination: 0.0.0.0/0, nat_gateway: nat-a}
+nat_gateways:
+  - {id: nat-a, subnet: public}
+security_groups:
+  - id: web-sg
+    vpc: vpc-a
+    ingress:
+      - {protocol: tcp, ports: 80, from: "sg:app-sg"}
+  - id: app-sg
+    vpc: vpc-a
+    ingress:
+      - {protocol: tcp, ports: 22, from: 0.0.0.0/0}
+instances:
+  - {id: web, subnet: public, public_ip: auto, security_groups: [web-sg]}
+  - {id: app, subnet: public, public_ip: auto, security_groups: [app-sg]}
+  - {id: worker, subnet: private, security_groups: [app-sg]}
+"#;
+
+#[test]
+fn sg_reference_matches_private_ips_only() {
+    let m = model(ONE_VPC);
+    let e = Engine::new(&m);
+    // app is a member of app-sg: its private address is admitted.
+    let private = e.reach(&eni("app/eni0"), &eni("web/eni0"), &tcp(80));
+    assert!(private.flows.iter().any(|f| f.kind == PathKind::Private { peering: None }));
+    // Over the internet it arrives from its public address, which the reference
+    // does not cover; so neither the internet nor app-over-public-IP gets in.
+    assert!(!private.flows.iter().any(|f| matches!(f.kind, PathKind::PublicInternet { .. })));
+    assert!(!reaches(&e, &Endpoint::Internet, &eni("web/eni0"), 80));
+    // The denial names the web group's missing rule.
+    let web_public = m.eni("web/eni0").and_then(|x| x.public_ip).expect("allocated");
+    let trace = e.explain(&eni("app/eni0"), &eni("web/eni0"), &packet(addr(&m, "app/eni0"), web_public, 80));
+    let hop = denial(&trace).expect("denied somewhere");
+    assert_eq!(hop.kind, HopKind::SecurityGroupIngress);
+    assert!(hop.rule.rule.contains("no ingress rule"), "{hop}");
+}
+
+#[test]
+fn sg_rule_allowing_a_private_path_is_named_with_its_span() {
+    let m = model(ONE_VPC);
+    let e = Engine::new(&m);
+    let trace = e.explain(&eni("app/eni0"), &eni("web/eni0"), &packet(addr(&m, "app/eni0"), addr(&m, "web/eni0"), 80));
+    let ingress = trace[0].hops.iter().find(|h| h.kind == HopKind::SecurityGroupIngress).expect("sg hop");
+    assert!(ingress.allowed);
+    assert_eq!(ingress.rule.rule, "ingress tcp/80 from sg app-sg");
+    let span = ingress.rule.span.expect("rule has a span");
+    assert_eq!(m.sources().snippet(span), Some(r#"{protocol: tcp, ports: 80, from: "sg:app-sg"}"#));
+}
+
+const NACL_BASE: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+subnets:
+  - {id: client, vpc: vpc-a, cidr: 10.0.1.0/24}
+  - {id: server, vpc: vpc-a, cidr: 10.0.2.0/24, network_acl: acl-server}
+security_groups:
+  - id: open
+    vpc: vpc-a
+    ingress:
+      - {protocol: all, from: 10.0.0.0/16}
+instances:
+  - {id: c, subnet: client, security_groups: [open]}
+  - {id: s, subnet: server, security_groups: [open]}
+network_acls:
+  - id: acl-server
+    vpc: vpc-a
+    entries:
+"#;
+
+fn with_entries(entries: &str) -> Model {
+    model(&format!("{NACL_BASE}{entries}"))
+}
+
+#[test]
+fn nacl_rule_order_first_match_wins() {
+    let m = with_entries(
+        "      - {rule: 100, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
+      - {rule: 90, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0}
+      - {rule: 200, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+      - {rule: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+",
+    );
+    let e = Engine::new(&m);
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 22));
+    assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
+    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 22));
+    let hop = denial(&trace).expect("denied");
+    assert_eq!(hop.kind, HopKind::NaclIngress);
+    assert_eq!(hop.rule.rule, "ingress rule 100 deny tcp/22 from 0.0.0.0/0");
+}
+
+#[test]
+fn nacl_without_matching_entry_denies_implicitly() {
+    let m = with_entries(
+        "      - {rule: 100, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0}
+      - {rule: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+",
+    );
+    let e = Engine::new(&m);
+    assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 443));
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
+    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 80));
+    assert_eq!(denial(&trace).map(|h| h.rule.rule.as_str()), Some("rule * deny (no entry matches)"));
+}
+
+#[test]
+fn nacl_blocks_the_return_traffic_only() {
+    // Inbound 80 is allowed, but outbound allows only well-known ports: the reply
+    // to the client's ephemeral port is dropped.
+    let m = with_entries(
+        "      - {rule: 100, direction: ingress, action: allow, protocol: tcp, ports: 80, cidr: 0.0.0.0/0}
+      - {rule: 100, direction: egress, action: allow, protocol: tcp, ports: 0-1023, cidr: 0.0.0.0/0}
+",
+    );
+    let e = Engine::new(&m);
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
+    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 80));
+    let hops = &trace[0].hops;
+    assert!(hops.iter().any(|h| h.kind == HopKind::NaclIngress && h.allowed));
+    let hop = denial(&trace).expect("denied");
+    assert_eq!(hop.kind, HopKind::ReturnNaclEgress);
+    assert_eq!((hop.packet.src_port, hop.packet.dst_port), (80, 40000), "the hop shows the reply");
+    // A client that picks a low source port would get its reply through.
+    let low = PacketSet::for_protocols(&IntervalSet::single(6), &IntervalSet::single(1000), &IntervalSet::single(80));
+    assert!(!e.reach(&eni("c/eni0"), &eni("s/eni0"), &low).is_empty());
+}
+
+#[test]
+fn default_nacl_allows_all_and_a_new_custom_nacl_denies_all() {
+    let m = with_entries("      []\n");
+    let e = Engine::new(&m);
+    // server uses the empty custom NACL; client uses the implicit default NACL.
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
+    let open = model(&NACL_BASE.replace(", network_acl: acl-server", "").replace("network_acls:\n  - id: acl-server\n    vpc: vpc-a\n    entries:\n", ""));
+    let e = Engine::new(&open);
+    assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
+    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&open, "c/eni0"), addr(&open, "s/eni0"), 80));
+    let nacl = trace[0].hops.iter().find(|h| h.kind == HopKind::NaclIngress).expect("nacl hop");
+    assert_eq!(nacl.rule.rule, "allows all (no NACL declared)");
+}
+
+const THREE_VPCS: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.1.0.0/16]}
+  - {id: vpc-b, cidr_blocks: [10.2.0.0/16]}
+  - {id: vpc-c, cidr_blocks: [10.3.0.0/16]}
+peerings:
+  - {id: pcx-ab, requester_vpc: vpc-a, accepter_vpc: vpc-b}
+  - {id: pcx-bc, requester_vpc: vpc-b, accepter_vpc: vpc-c}
+subnets:
+  - {id: sa, vpc: vpc-a, cidr: 10.1.1.0/24, route_table: rt-a}
+  - {id: sb, vpc: vpc-b, cidr: 10.2.1.0/24, route_table: rt-b}
+  - {id: sc, vpc: vpc-c, cidr: 10.3.1.0/24, route_table: rt-c}
+route_tables:
+  - id: rt-a
+    vpc: vpc-a
+    routes:
+      - {destination: 10.0.0.0/8, peering: pcx-ab}
+  - id: rt-b
+    vpc: vpc-b
+    routes:
+      - {destination: 10.1.0.0/16, peering: pcx-ab}
+      - {destination: 10.3.0.0/16, peering: pcx-bc}
+  - id: rt-c
+    vpc: vpc-c
+    routes:
+      - {destination: 10.0.0.0/8, peering: pcx-bc}
+security_groups:
+  - {id: sg-a, vpc: vpc-a, ingress: [{protocol: all, from: 10.0.0.0/8}]}
+  - {id: sg-b, vpc: vpc-b, ingress: [{protocol: all, from: 10.0.0.0/8}]}
+  - {id: sg-c, vpc: vpc-c, ingress: [{protocol: all, from: 10.0.0.0/8}]}
+instances:
+  - {id: a, subnet: sa, security_groups: [sg-a]}
+  - {id: b, subnet: sb, security_groups: [sg-b]}
+  - {id: c, subnet: sc, security_groups: [sg-c]}
+"#;
+
+#[test]
+fn peering_is_not_transitive() {
+    let m = model(THREE_VPCS);
+    let e = Engine::new(&m);
+    let ab = e.reach(&eni("a/eni0"), &eni("b/eni0"), &tcp(22));
+    assert_eq!(ab.flows.first().map(|f| &f.kind), Some(&PathKind::Private { peering: Some("pcx-ab".into()) }));
+    assert!(reaches(&e, &eni("b/eni0"), &eni("c/eni0"), 22));
+    // A routes 10.3/16 to pcx-ab, B would forward to C, but a peering never transits.
+    assert!(!reaches(&e, &eni("a/eni0"), &eni("c/eni0"), 22));
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("a/eni0"), 22));
+    let trace = e.explain(&eni("a/eni0"), &eni("c/eni0"), &packet(addr(&m, "a/eni0"), addr(&m, "c/eni0"), 22));
+    let hop = denial(&trace).expect("denied");
+    assert_eq!(hop.kind, HopKind::Route);
+    assert!(hop.rule.rule.starts_with("10.0.0.0/8 -> peering pcx-ab"), "{hop}");
+}
+
+#[test]
+fn missing_return_route_breaks_reachability() {
+    let m = model(&THREE_VPCS.replace("      - {destination: 10.1.0.0/16, peering: pcx-ab}\n", ""));
+    let e = Engine::new(&m);
+    assert!(!reaches(&e, &eni("a/eni0"), &eni("b/eni0"), 22));
+    let trace = e.explain(&eni("a/eni0"), &eni("b/eni0"), &packet(addr(&m, "a/eni0"), addr(&m, "b/eni0"), 22));
+    let hop = denial(&trace).expect("denied");
+    assert_eq!(hop.kind, HopKind::ReturnRoute);
+    assert!(hop.rule.rule.contains("no route"), "{hop}");
+}
+
+#[test]
+fn igw_route_without_public_ip_drops() {
+    let m = model(&ONE_VPC.replace("{id: app, subnet: public, public_ip: auto,", "{id: app, subnet: public,"));
+    let e = Engine::new(&m);
+    assert!(e.reach(&eni("app/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
+    assert!(!e.reach(&eni("web/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
+    let trace = e.explain(&eni("app/eni0"), &Endpoint::Internet, &packet(addr(&m, "app/eni0"), "8.8.8.8".parse().expect("ip"), 443));
+    let hop = denial(&trace).expect("denied");
+    assert_eq!(hop.kind, HopKind::Gateway);
+    assert!(hop.rule.rule.contains("no public IP"), "{hop}");
+}
+
+#[test]
+fn nat_allows_out_never_in() {
+    let m = model(ONE_VPC);
+    let e = Engine::new(&m);
+    let out = e.reach(&eni("worker/eni0"), &Endpoint::Internet, &tcp(443));
+    assert_eq!(out.flows.first().map(|f| &f.kind), Some(&PathKind::ToInternet { egress: Some("nat-a".into()) }));
+    // The worker admits ssh from anywhere, yet nothing on the internet can open it.
+    assert!(!reaches(&e, &Endpoint::Internet, &eni("worker/eni0"), 22));
+    // app (public IP, same SG) is reachable on ssh, which shows the rule itself is open.
+    assert!(reaches(&e, &Endpoint::Internet, &eni("app/eni0"), 22));
+    // The worker reaches app's public address through the NAT, arriving from the
+    // NAT's Elastic IP.
+    let via_nat = e.reach(&eni("worker/eni0"), &eni("app/eni0"), &tcp(22));
+    assert!(via_nat.flows.iter().any(|f| matches!(&f.kind, PathKind::PublicInternet { egress: Some(n), .. } if n == "nat-a")));
+}
+
+#[test]
+fn subnet_without_association_uses_the_main_table() {
+    let yaml = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16], main_route_table: rt-main}
+  - {id: vpc-b, cidr_blocks: [10.9.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+  - {id: igw-b, vpc: vpc-b}
+route_tables:
+  - {id: rt-main, vpc: vpc-a, routes: [{destination: 0.0.0.0/0, internet_gateway: igw-a}]}
+subnets:
+  - {id: sa, vpc: vpc-a, cidr: 10.0.1.0/24}
+  - {id: sb, vpc: vpc-b, cidr: 10.9.1.0/24}
+security_groups:
+  - {id: sg-a, vpc: vpc-a}
+  - {id: sg-b, vpc: vpc-b}
+instances:
+  - {id: a, subnet: sa, public_ip: 203.0.113.10, security_groups: [sg-a]}
+  - {id: b, subnet: sb, public_ip: 203.0.113.11, security_groups: [sg-b]}
+"#;
+    let m = model(yaml);
+    let e = Engine::new(&m);
+    assert!(!e.reach(&eni("a/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
+    // vpc-b has no main table in the input: its implicit one holds only local routes.
+    assert!(e.reach(&eni("b/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
+    let trace = e.explain(&eni("b/eni0"), &Endpoint::Internet, &packet(addr(&m, "b/eni0"), "8.8.8.8".parse().expect("ip"), 443));
+    let hop = denial(&trace).expect("denied");
+    assert!(hop.rule.object.contains("main route table of vpc vpc-b (implicit)"), "{hop}");
+}
+
+const LOAD_BALANCED: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+subnets:
+  - {id: public, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt-public}
+  - {id: app, vpc: vpc-a, cidr: 10.0.2.0/24}
+route_tables:
+  - {id: rt-public, vpc: vpc-a, routes: [{destination: 0.0.0.0/0, internet_gateway: igw-a}]}
+security_groups:
+  - id: lb-sg
+    vpc: vpc-a
+    ingress: [{protocol: tcp, ports: 443, from: 0.0.0.0/0}]
+    egress: [{protocol: tcp, ports: 8080, to: "sg:web-sg"}]
+  - id: web-sg
+    vpc: vpc-a
+    ingress: [{protocol: tcp, ports: 8080, from: "sg:lb-sg"}]
+instances:
+  - {id: web, subnet: app, security_groups: [web-sg]}
+load_balancers:
+  - id: alb
+    scheme: internet-facing
+    subnets: [public]
+    security_groups: [lb-sg]
+    listeners: [{protocol: https, port: 443, target_group: tg-web}]
+target_groups:
+  - {id: tg-web, protocol: http, port: 8080, targets: [{instance: web}]}
+"#;
+
+#[test]
+fn load_balancer_path_needs_both_segments() {
+    let m = model(LOAD_BALANCED);
+    let e = Engine::new(&m);
+    let exposure = e.internet_exposure("web/eni0");
+    let kinds: Vec<_> = exposure.flows.iter().map(|f| &f.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![&PathKind::LoadBalancer { load_balancer: "alb".into(), node: "alb/node/public".into(), listener_port: 443, target_port: 8080 }]
+    );
+    let ports = exposure.packets().project(Dim::DstPort);
+    assert_eq!(ports, IntervalSet::single(443));
+    // Second segment broken: the LB may not talk to the target port.
+    let broken = model(&LOAD_BALANCED.replace("egress: [{protocol: tcp, ports: 8080,", "egress: [{protocol: tcp, ports: 9090,"));
+    let e = Engine::new(&broken);
+    assert!(e.internet_exposure("web/eni0").is_empty());
+    // First segment broken: the listener port is not open to the internet.
+    let closed = model(&LOAD_BALANCED.replace("ingress: [{protocol: tcp, ports: 443, from: 0.0.0.0/0}]", "ingress: [{protocol: tcp, ports: 443, from: 10.0.0.0/8}]"));
+    assert!(Engine::new(&closed).internet_exposure("web/eni0").is_empty());
+}
+
+#[test]
+fn load_balancer_trace_shows_both_segments() {
+    let m = model(LOAD_BALANCED);
+    let e = Engine::new(&m);
+    let node_public = m.eni("alb/node/public").and_then(|n| n.public_ip).expect("public node");
+    let p = packet("8.8.8.8".parse().expect("ip"), node_public, 443);
+    let flows = e.explain(&Endpoint::Internet, &eni("web/eni0"), &p);
+    let lb = flows.iter().find(|f| matches!(f.kind, PathKind::LoadBalancer { .. })).expect("lb path");
+    assert!(lb.hops.iter().all(|h| h.allowed), "{:#?}", lb.hops);
+    let forward = lb.hops.iter().find(|h| h.rule.object.starts_with("load balancer")).expect("lb hop");
+    assert_eq!(forward.rule.rule, "listener tcp/443 forwards to target port 8080");
+    assert!(lb.hops.iter().any(|h| h.kind == HopKind::SecurityGroupIngress && h.rule.rule == "ingress tcp/8080 from sg lb-sg"));
+}
+
+#[test]
+fn onprem_reaches_only_the_vpc_of_its_gateway() {
+    let yaml = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.1.0.0/16]}
+  - {id: vpc-b, cidr_blocks: [10.2.0.0/16]}
+vpn_gateways:
+  - {id: vgw-a, vpc: vpc-a, has_vpn_connection: false}
+peerings:
+  - {id: pcx-ab, requester_vpc: vpc-a, accepter_vpc: vpc-b}
+subnets:
+  - {id: sa, vpc: vpc-a, cidr: 10.1.1.0/24, route_table: rt-a}
+  - {id: sb, vpc: vpc-b, cidr: 10.2.1.0/24, route_table: rt-b}
+route_tables:
+  - id: rt-a
+    vpc: vpc-a
+    routes:
+      - {destination: 192.168.0.0/16, vpn_gateway: vgw-a}
+      - {destination: 10.2.0.0/16, peering: pcx-ab}
+  - id: rt-b
+    vpc: vpc-b
+    routes:
+      - {destination: 10.1.0.0/16, peering: pcx-ab}
+      - {destination: 192.168.0.0/16, peering: pcx-ab}
+security_groups:
+  - {id: sg-a, vpc: vpc-a, ingress: [{protocol: tcp, ports: 22, from: 192.168.0.0/16}]}
+  - {id: sg-b, vpc: vpc-b, ingress: [{protocol: tcp, ports: 22, from: 192.168.0.0/16}]}
+instances:
+  - {id: a, subnet: sa, security_groups: [sg-a]}
+  - {id: b, subnet: sb, security_groups: [sg-b]}
+"#;
+    let m = model(yaml);
+    assert!(m.warnings().iter().any(|w| w.code == "np::model::vgw-without-vpn"));
+    let e = Engine::new(&m);
+    assert_eq!(e.onprem_addresses(), &IntervalSet::range(0xC0A8_0000, 0xC0A8_FFFF));
+    assert!(reaches(&e, &Endpoint::OnPrem, &eni("a/eni0"), 22));
+    assert!(!reaches(&e, &Endpoint::OnPrem, &eni("a/eni0"), 80));
+    // Traffic from a VPN gateway does not transit the peering.
+    assert!(!reaches(&e, &Endpoint::OnPrem, &eni("b/eni0"), 22));
+    assert!(!e.reach(&eni("a/eni0"), &Endpoint::OnPrem, &tcp(22)).is_empty());
+    assert!(e.reach(&eni("b/eni0"), &Endpoint::OnPrem, &tcp(22)).is_empty());
+}
+
+#[test]
+fn internet_exposure_is_exact_to_the_port() {
+    let m = model(ONE_VPC);
+    let e = Engine::new(&m);
+    let exposed = e.internet_exposure("app/eni0").packets();
+    assert_eq!(exposed.project(Dim::DstPort), IntervalSet::single(22));
+    assert_eq!(exposed.project(Dim::Protocol), IntervalSet::single(6));
+    assert!(e.internet_exposure("web/eni0").is_empty());
+    assert!(e.internet_exposure("worker/eni0").is_empty());
+}
+
+#[test]
+fn classes_group_interfaces_and_the_matrix_matches_pairwise_reach() {
+    let m = model(ONE_VPC);
+    let e = Engine::new(&m);
+    // web, app (public subnet, different SGs), worker, and the NAT gateway has no ENI.
+    assert_eq!(e.classes().len(), 3);
+    let matrix = e.class_matrix(&tcp(80));
+    let class_of = |id: &str| e.classes().iter().find(|c| c.enis.iter().any(|x| x == id)).map(|c| c.id);
+    let pair = |a: &str, b: &str| matrix.iter().any(|p| Some(p.src) == class_of(a) && Some(p.dst) == class_of(b));
+    for a in ["web/eni0", "app/eni0", "worker/eni0"] {
+        for b in ["web/eni0", "app/eni0", "worker/eni0"] {
+            if a != b {
+                assert_eq!(pair(a, b), reaches(&e, &eni(a), &eni(b), 80), "{a} -> {b}");
+            }
+        }
+    }
+}

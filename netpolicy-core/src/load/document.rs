@@ -1,0 +1,545 @@
+//! A JSON or YAML document as a tree of nodes that keep their byte spans.
+//!
+//! Every loader reads through this tree, so any value it rejects can be pointed at
+//! in the user's file. JSON is parsed by a small exact parser here (byte offsets,
+//! duplicate keys rejected); YAML by `saphyr-parser`, whose character positions are
+//! turned into byte offsets. YAML tags (`!Ref`, `!GetAtt`, ...) are kept.
+
+use super::LoadError;
+use crate::span::{SourceId, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::HashMap;
+
+/// One value and where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Its bytes in the source.
+    pub span: Span,
+    /// A YAML tag such as `!Ref`, without the handle's `!` doubled.
+    pub tag: Option<String>,
+}
+
+/// A document value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`, `~` or an empty YAML value.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    /// A string.
+    String(String),
+    /// A list.
+    Seq(Vec<Node>),
+    /// A mapping, in document order (keys are strings; duplicates are rejected).
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// What the value is, for "expected X, found Y" messages.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The entry `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if the node is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A scalar as text (strings, numbers and booleans), for fields that accept
+    /// either `80` or `"80"`.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Parses JSON or YAML, choosing by the first non-blank character (`{` or `[`
+/// means JSON, which is also how YAML would read it).
+pub fn parse(text: &str, source: SourceId) -> Result<Node, LoadError> {
+    match text.trim_start().chars().next() {
+        Some('{') | Some('[') => parse_json(text, source),
+        _ => parse_yaml(text, source),
+    }
+}
+
+/// Parses a JSON document.
+pub fn parse_json(text: &str, source: SourceId) -> Result<Node, LoadError> {
+    let mut p = JsonParser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+        source,
+        depth: 0,
+    };
+    p.skip_ws();
+    let node = p.value()?;
+    p.skip_ws();
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected text after the JSON value"));
+    }
+    Ok(node)
+}
+
+/// Nesting deeper than this is rejected instead of overflowing the stack.
+const MAX_DEPTH: usize = 256;
+
+struct JsonParser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    source: SourceId,
+    depth: usize,
+}
+
+impl JsonParser<'_> {
+    fn error(&self, message: &str) -> LoadError {
+        let end = (self.pos + 1).min(self.bytes.len());
+        LoadError::Syntax {
+            message: message.to_string(),
+            span: Span::new(self.source, self.pos.min(end), end),
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.bytes.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn node(&self, value: Value, start: usize) -> Node {
+        Node {
+            value,
+            span: Span::new(self.source, start, self.pos),
+            tag: None,
+        }
+    }
+
+    fn value(&mut self) -> Result<Node, LoadError> {
+        let start = self.pos;
+        match self.bytes.get(self.pos) {
+            Some(b'{') => self.nested(|p| p.object(start)),
+            Some(b'[') => self.nested(|p| p.array(start)),
+            Some(b'"') => {
+                let s = self.string()?;
+                Ok(self.node(Value::String(s), start))
+            }
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("expected a JSON value")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<Node, LoadError>) -> Result<Node, LoadError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nesting is too deep"));
+        }
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
+    fn literal(&mut self, word: &str, value: Value) -> Result<Node, LoadError> {
+        let start = self.pos;
+        if self.bytes.get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(self.node(value, start))
+        } else {
+            Err(self.error("expected a JSON value"))
+        }
+    }
+
+    fn number(&mut self) -> Result<Node, LoadError> {
+        let start = self.pos;
+        while matches!(self.bytes.get(self.pos), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        let raw = self.text.get(start..self.pos).unwrap_or_default();
+        if raw.parse::<f64>().is_err() {
+            self.pos = start;
+            return Err(self.error("malformed number"));
+        }
+        Ok(self.node(Value::Number(raw.to_string()), start))
+    }
+
+    fn string(&mut self) -> Result<String, LoadError> {
+        self.pos += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while matches!(self.bytes.get(self.pos), Some(b) if *b != b'"' && *b != b'\\' && *b >= 0x20) {
+                self.pos += 1;
+            }
+            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                Some(_) => return Err(self.error("control character in string")),
+                None => return Err(self.error("unterminated string")),
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), LoadError> {
+        let c = match self.bytes.get(self.pos) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let hi = self.hex4()?;
+                let c = if (0xD800..0xDC00).contains(&hi) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
+                    self.pos += 2;
+                    let lo = self.hex4()?;
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF))
+                } else {
+                    char::from_u32(hi)
+                };
+                out.push(c.unwrap_or('\u{FFFD}'));
+                return Ok(());
+            }
+            _ => return Err(self.error("invalid escape")),
+        };
+        self.pos += 1;
+        out.push(c);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, LoadError> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error("invalid \\u escape"))?;
+        let v = u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
+        self.pos += 4;
+        Ok(v)
+    }
+
+    fn array(&mut self, start: usize) -> Result<Node, LoadError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(self.node(Value::Seq(items), start));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value()?);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(self.node(Value::Seq(items), start));
+                }
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    fn object(&mut self, start: usize) -> Result<Node, LoadError> {
+        self.pos += 1;
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(self.node(Value::Map(entries), start));
+        }
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            let key_node = self.node(Value::String(key.clone()), key_start);
+            if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(&key)) {
+                return Err(LoadError::DuplicateKey {
+                    key,
+                    span: key_node.span,
+                    first: first.span,
+                });
+            }
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected `:`"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value = self.value()?;
+            entries.push((key_node, value));
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(self.node(Value::Map(entries), start));
+                }
+                _ => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+}
+
+/// Parses a YAML document (the first one of the stream).
+pub fn parse_yaml(text: &str, source: SourceId) -> Result<Node, LoadError> {
+    let offsets = CharOffsets::new(text);
+    let mut builder = YamlBuilder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        source,
+        offsets: &offsets,
+    };
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| LoadError::Syntax {
+            message: e.info().to_string(),
+            span: {
+                let at = offsets.byte(e.marker().index());
+                Span::new(source, at, (at + 1).min(text.len()))
+            },
+        })?;
+        let start = offsets.byte(span.start.index());
+        let end = offsets.byte(span.end.index());
+        builder.event(event, start, end)?;
+        if builder.root.is_some() {
+            break;
+        }
+    }
+    Ok(builder.root.unwrap_or(Node {
+        value: Value::Null,
+        span: Span::new(source, 0, 0),
+        tag: None,
+    }))
+}
+
+/// Character index to byte offset (saphyr counts characters).
+struct CharOffsets {
+    table: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> Self {
+        let table = (!text.is_ascii()).then(|| text.char_indices().map(|(b, _)| b).collect());
+        CharOffsets { table, len: text.len() }
+    }
+
+    fn byte(&self, index: usize) -> usize {
+        match &self.table {
+            None => index.min(self.len),
+            Some(t) => t.get(index).copied().unwrap_or(self.len),
+        }
+    }
+}
+
+enum Open {
+    Seq(Vec<Node>, usize, Option<String>, usize),
+    Map(Vec<(Node, Node)>, Option<Node>, usize, Option<String>, usize),
+}
+
+struct YamlBuilder<'a> {
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+    source: SourceId,
+    offsets: &'a CharOffsets,
+}
+
+fn tag_text(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
+    let tag = tag?;
+    if tag.is_yaml_core_schema() {
+        return None;
+    }
+    Some(format!("{}{}", tag.handle, tag.suffix))
+}
+
+fn plain_scalar(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        t if t.parse::<i64>().is_ok() || (t.parse::<f64>().is_ok() && t.chars().any(|c| c.is_ascii_digit())) => {
+            Value::Number(t.to_string())
+        }
+        t => Value::String(t.to_string()),
+    }
+}
+
+impl YamlBuilder<'_> {
+    fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Result<(), LoadError> {
+        let _ = self.offsets;
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag_text(tag.as_deref());
+                let value = if style == ScalarStyle::Plain && tag.is_none() {
+                    plain_scalar(&text)
+                } else {
+                    Value::String(text.into_owned())
+                };
+                let node = Node {
+                    value,
+                    span: Span::new(self.source, start, end),
+                    tag,
+                };
+                self.finish(node, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.stack.push(Open::Seq(Vec::new(), start, tag_text(tag.as_deref()), anchor));
+                Ok(())
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.stack
+                    .push(Open::Map(Vec::new(), None, start, tag_text(tag.as_deref()), anchor));
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop() {
+                    Some(Open::Seq(items, s, tag, anchor)) => (Node { value: Value::Seq(items), span: Span::new(self.source, s, end), tag }, anchor),
+                    Some(Open::Map(entries, _, s, tag, anchor)) => (Node { value: Value::Map(entries), span: Span::new(self.source, s, end), tag }, anchor),
+                    None => return Ok(()),
+                };
+                self.finish(node.0, node.1)
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().ok_or_else(|| LoadError::Syntax {
+                    message: "alias to an unknown anchor".into(),
+                    span: Span::new(self.source, start, end),
+                })?;
+                self.finish(node, 0)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Open::Seq(items, ..)) => items.push(node),
+            Some(Open::Map(entries, pending, ..)) => match pending.take() {
+                None => {
+                    let key = match &node.value {
+                        Value::String(_) => node,
+                        Value::Number(s) => Node { value: Value::String(s.clone()), ..node },
+                        Value::Bool(b) => Node { value: Value::String(b.to_string()), ..node },
+                        _ => {
+                            return Err(LoadError::Type {
+                                expected: "a string key".into(),
+                                found: node.kind(),
+                                span: node.span,
+                            })
+                        }
+                    };
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == key.as_str()) {
+                        return Err(LoadError::DuplicateKey {
+                            key: key.as_str().unwrap_or_default().to_string(),
+                            span: key.span,
+                            first: first.span,
+                        });
+                    }
+                    *pending = Some(key);
+                }
+                Some(key) => entries.push((key, node)),
+            },
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: SourceId = SourceId(0);
+
+    fn snippet<'a>(text: &'a str, node: &Node) -> &'a str {
+        text.get(node.span.start as usize..node.span.end as usize).unwrap_or("?")
+    }
+
+    #[test]
+    fn json_spans_cover_values() {
+        let text = r#"{"a": [1, "x\u00e9"], "b": {"c": null}}"#;
+        let doc = parse_json(text, SRC).unwrap();
+        let a = doc.get("a").unwrap();
+        assert_eq!(snippet(text, a), r#"[1, "x\u00e9"]"#);
+        let Value::Seq(items) = &a.value else { panic!() };
+        assert_eq!(items[1].as_str(), Some("xé"));
+        assert_eq!(snippet(text, doc.get("b").unwrap().get("c").unwrap()), "null");
+    }
+
+    #[test]
+    fn json_errors_point_at_the_problem() {
+        for (bad, at) in [("{\"a\": }", 6), ("[1, 2", 5), ("{\"a\":1,\"a\":2}", 7), ("{} x", 3)] {
+            let err = parse_json(bad, SRC).unwrap_err();
+            assert_eq!(err.span().map(|s| s.start as usize), Some(at), "{bad}: {err}");
+        }
+        let deep = "[".repeat(10_000);
+        assert!(parse_json(&deep, SRC).is_err());
+    }
+
+    #[test]
+    fn yaml_keeps_tags_types_and_byte_spans() {
+        let text = "é: 1\nname: !Ref Thing\nlist:\n  - true\n  - '80'\n  - 10.0.0.0/16\n";
+        let doc = parse_yaml(text, SRC).unwrap();
+        let name = doc.get("name").unwrap();
+        assert_eq!(name.tag.as_deref(), Some("!Ref"));
+        // The span covers the tag too, so a diagnostic underlines the whole expression.
+        assert_eq!(snippet(text, name), "!Ref Thing");
+        let Value::Seq(items) = &doc.get("list").unwrap().value else { panic!() };
+        assert_eq!(items[0].value, Value::Bool(true));
+        assert_eq!(items[1].value, Value::String("80".into()));
+        assert_eq!(items[2].as_str(), Some("10.0.0.0/16"));
+        assert_eq!(snippet(text, &items[2]), "10.0.0.0/16");
+    }
+
+    #[test]
+    fn yaml_errors_have_spans() {
+        let err = parse_yaml("a: [1, 2\nb: 3\n", SRC).unwrap_err();
+        assert!(err.span().is_some());
+        let err = parse_yaml("a: 1\na: 2\n", SRC).unwrap_err();
+        assert!(matches!(err, LoadError::DuplicateKey { .. }));
+    }
+}

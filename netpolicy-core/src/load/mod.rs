@@ -1,0 +1,185 @@
+//! Loaders: each turns one input format into a [`Model`].
+//!
+//! Every loader reads through [`document`], so a value it rejects is reported
+//! with the span of that value in the user's file.
+
+pub mod document;
+mod native;
+
+pub use native::{load_native, parse_native};
+
+use crate::model::{Model, ModelErrors};
+use crate::span::{SourceMap, Span};
+use std::fmt;
+
+/// Why an input could not be loaded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read `{path}`: {message}")]
+    #[diagnostic(code(np::load::io))]
+    Io {
+        /// The path.
+        path: String,
+        /// The system's reason.
+        message: String,
+    },
+    /// The text is not valid JSON or YAML.
+    #[error("syntax error: {message}")]
+    #[diagnostic(code(np::load::syntax))]
+    Syntax {
+        /// What the parser says.
+        message: String,
+        /// Where.
+        #[label("here")]
+        span: Span,
+    },
+    /// A mapping has the same key twice.
+    #[error("duplicate key `{key}`")]
+    #[diagnostic(code(np::load::duplicate_key))]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The second occurrence.
+        #[label("repeated here")]
+        span: Span,
+        /// The first occurrence.
+        #[label("first here")]
+        first: Span,
+    },
+    /// A value has the wrong type.
+    #[error("expected {expected}, found {found}")]
+    #[diagnostic(code(np::load::type_mismatch))]
+    Type {
+        /// What was expected.
+        expected: String,
+        /// What was found.
+        found: &'static str,
+        /// The value.
+        #[label("this is {found}")]
+        span: Span,
+    },
+    /// A required field is absent.
+    #[error("{object} has no `{field}`")]
+    #[diagnostic(code(np::load::missing_field))]
+    MissingField {
+        /// The field.
+        field: String,
+        /// The object lacking it.
+        object: String,
+        /// The object.
+        #[label("`{field}` is required here")]
+        span: Span,
+    },
+    /// A field the format does not know (a typo, usually).
+    #[error("unknown field `{field}` in {object}")]
+    #[diagnostic(code(np::load::unknown_field))]
+    UnknownField {
+        /// The field.
+        field: String,
+        /// The object holding it.
+        object: String,
+        /// The key.
+        #[label("not a field of {object}")]
+        span: Span,
+        /// Suggestion.
+        #[help]
+        help: Option<String>,
+    },
+    /// A value is malformed or out of range.
+    #[error("{message}")]
+    #[diagnostic(code(np::load::invalid_value))]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// The value.
+        #[label("here")]
+        span: Span,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+    /// The objects do not form a valid network.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Model(#[from] ModelErrors),
+}
+
+impl LoadError {
+    /// The primary span, when the error has one.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            LoadError::Io { .. } => None,
+            LoadError::Syntax { span, .. }
+            | LoadError::DuplicateKey { span, .. }
+            | LoadError::Type { span, .. }
+            | LoadError::MissingField { span, .. }
+            | LoadError::UnknownField { span, .. }
+            | LoadError::Invalid { span, .. } => Some(*span),
+            LoadError::Model(e) => e.errors().first().and_then(|e| e.span()),
+        }
+    }
+}
+
+/// A load error together with the input it points into, ready to render.
+#[derive(Debug)]
+pub struct LoadFailure {
+    /// The error.
+    pub error: LoadError,
+    /// The inputs read so far.
+    pub sources: SourceMap,
+    named: Option<miette::NamedSource<String>>,
+}
+
+impl LoadFailure {
+    /// Pairs an error with the inputs its spans point into.
+    pub fn new(error: LoadError, sources: SourceMap) -> Self {
+        let named = error.span().and_then(|s| sources.named_source(s.source));
+        LoadFailure { error, sources, named }
+    }
+}
+
+impl fmt::Display for LoadFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for LoadFailure {}
+
+impl miette::Diagnostic for LoadFailure {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error.code()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error.help()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.error.labels()
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        self.error.related()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.named.as_ref().map(|n| n as &dyn miette::SourceCode)
+    }
+}
+
+/// Reads a file, mapping I/O failures to [`LoadError::Io`].
+pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|e| LoadError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Loads a model file in the native format (YAML or JSON).
+pub fn load_native_file(path: &std::path::Path) -> Result<Model, LoadFailure> {
+    let text = read_file(path).map_err(|error| LoadFailure::new(error, SourceMap::default()))?;
+    load_native(&path.display().to_string(), &text)
+}

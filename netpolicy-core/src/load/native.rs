@@ -1,0 +1,731 @@
+//! The native model format: a network written by hand in YAML or JSON
+//! (`docs/model-format.md` is its reference).
+//!
+//! Unknown fields are errors (they are almost always typos), and every value is
+//! checked where it is read, so errors point at the exact value.
+
+use super::document::{self, Node, Value};
+use super::{LoadError, LoadFailure};
+use crate::diagnostic::Warning;
+use crate::model::*;
+use crate::span::{SourceMap, Span};
+use crate::suggest::suggest;
+use ipnet::Ipv4Net;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// Loads a native-format model from text; `name` is how diagnostics name the file.
+pub fn load_native(name: &str, text: &str) -> Result<Model, LoadFailure> {
+    let mut sources = SourceMap::default();
+    let id = sources.add(name, text);
+    let parsed = document::parse(text, id).and_then(|doc| parse_native(&doc));
+    let (parts, warnings) = match parsed {
+        Ok(p) => p,
+        Err(error) => return Err(LoadFailure::new(error, sources)),
+    };
+    match Model::build(parts, sources.clone()) {
+        Ok(mut model) => {
+            for w in warnings {
+                model.push_warning(w);
+            }
+            Ok(model)
+        }
+        Err(errors) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
+    }
+}
+
+/// Reads the objects of a native-format document (not yet validated).
+pub fn parse_native(doc: &Node) -> Result<(ModelParts, Vec<Warning>), LoadError> {
+    let mut r = Reader::default();
+    let top = Obj::new(doc, "the model", TOP_FIELDS)?;
+    let mut parts = ModelParts::default();
+    for n in top.list("vpcs")? {
+        parts.vpcs.push(r.vpc(n)?);
+    }
+    for n in top.list("subnets")? {
+        parts.subnets.push(r.subnet(n)?);
+    }
+    for n in top.list("route_tables")? {
+        parts.route_tables.push(r.route_table(n)?);
+    }
+    for n in top.list("internet_gateways")? {
+        let mut o = Obj::new(n, "an internet gateway", &["id", "name", "tags", "vpc"])?;
+        parts.internet_gateways.push(InternetGateway {
+            meta: o.meta()?,
+            vpc: o.opt_str("vpc")?,
+        });
+    }
+    for n in top.list("nat_gateways")? {
+        let mut o = Obj::new(n, "a NAT gateway", &["id", "name", "tags", "subnet", "private_ip", "public_ip", "public"])?;
+        let public_ip = o.opt("public_ip").map(ip).transpose()?;
+        parts.nat_gateways.push(NatGateway {
+            meta: o.meta()?,
+            subnet: o.req_str("subnet")?,
+            private_ip: o.opt("private_ip").map(ip).transpose()?,
+            public: o.opt_bool("public")?.unwrap_or(true),
+            public_ip,
+        });
+    }
+    for n in top.list("vpn_gateways")? {
+        let mut o = Obj::new(n, "a VPN gateway", &["id", "name", "tags", "vpc", "has_vpn_connection"])?;
+        parts.vpn_gateways.push(VpnGateway {
+            meta: o.meta()?,
+            vpc: o.opt_str("vpc")?,
+            has_vpn_connection: o.opt_bool("has_vpn_connection")?.unwrap_or(true),
+        });
+    }
+    for n in top.list("peerings")? {
+        let mut o = Obj::new(n, "a peering", &["id", "name", "tags", "requester_vpc", "accepter_vpc", "active"])?;
+        parts.peerings.push(Peering {
+            meta: o.meta()?,
+            requester_vpc: o.req_str("requester_vpc")?,
+            accepter_vpc: o.req_str("accepter_vpc")?,
+            active: o.opt_bool("active")?.unwrap_or(true),
+        });
+    }
+    for n in top.list("security_groups")? {
+        parts.security_groups.push(r.security_group(n)?);
+    }
+    for n in top.list("network_acls")? {
+        parts.network_acls.push(r.network_acl(n)?);
+    }
+    for n in top.list("enis")? {
+        parts.enis.push(r.eni(n, EniOwner::None)?);
+    }
+    for n in top.list("instances")? {
+        r.instance(n, &mut parts)?;
+    }
+    for n in top.list("load_balancers")? {
+        parts.load_balancers.push(r.load_balancer(n)?);
+    }
+    for n in top.list("target_groups")? {
+        parts.target_groups.push(r.target_group(n)?);
+    }
+    for n in top.list("vpc_endpoints")? {
+        parts.vpc_endpoints.push(r.endpoint(n)?);
+    }
+    for n in top.list("prefix_lists")? {
+        let mut o = Obj::new(n, "a prefix list", &["id", "name", "tags", "cidrs"])?;
+        let meta = o.meta()?;
+        let mut cidrs = Vec::new();
+        for c in o.list("cidrs")? {
+            if let Some(net) = r.cidr_or_warn(c, &meta.id)? {
+                cidrs.push(net);
+            }
+        }
+        parts.prefix_lists.push(PrefixList { meta, cidrs });
+    }
+    Ok((parts, r.warnings))
+}
+
+const TOP_FIELDS: &[&str] = &[
+    "vpcs",
+    "subnets",
+    "route_tables",
+    "internet_gateways",
+    "nat_gateways",
+    "vpn_gateways",
+    "peerings",
+    "security_groups",
+    "network_acls",
+    "enis",
+    "instances",
+    "load_balancers",
+    "target_groups",
+    "vpc_endpoints",
+    "prefix_lists",
+];
+
+/// A mapping being read: checks field names up front, then hands out values.
+struct Obj<'a> {
+    node: &'a Node,
+    entries: &'a [(Node, Node)],
+    what: &'static str,
+}
+
+impl<'a> Obj<'a> {
+    fn new(node: &'a Node, what: &'static str, fields: &[&str]) -> Result<Self, LoadError> {
+        let Value::Map(entries) = &node.value else {
+            return Err(type_error("a mapping", node));
+        };
+        for (key, _) in entries {
+            let k = key.as_str().unwrap_or_default();
+            if !fields.contains(&k) {
+                return Err(LoadError::UnknownField {
+                    field: k.to_string(),
+                    object: what.to_string(),
+                    span: key.span,
+                    help: suggest(k, fields.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .or_else(|| Some(format!("known fields: {}", fields.join(", ")))),
+                });
+            }
+        }
+        Ok(Obj { node, entries, what })
+    }
+
+    fn opt(&self, key: &str) -> Option<&'a Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+            .filter(|v| v.value != Value::Null)
+    }
+
+    fn req(&self, key: &str) -> Result<&'a Node, LoadError> {
+        self.opt(key).ok_or_else(|| LoadError::MissingField {
+            field: key.to_string(),
+            object: self.what.to_string(),
+            span: self.node.span,
+        })
+    }
+
+    fn req_str(&self, key: &str) -> Result<String, LoadError> {
+        string(self.req(key)?)
+    }
+
+    fn opt_str(&self, key: &str) -> Result<Option<String>, LoadError> {
+        self.opt(key).map(string).transpose()
+    }
+
+    fn opt_bool(&self, key: &str) -> Result<Option<bool>, LoadError> {
+        self.opt(key)
+            .map(|n| match n.value {
+                Value::Bool(b) => Ok(b),
+                _ => Err(type_error("true or false", n)),
+            })
+            .transpose()
+    }
+
+    fn list(&self, key: &str) -> Result<Vec<&'a Node>, LoadError> {
+        match self.opt(key) {
+            None => Ok(Vec::new()),
+            Some(Node { value: Value::Seq(items), .. }) => Ok(items.iter().collect()),
+            Some(n) => Err(type_error("a list", n)),
+        }
+    }
+
+    fn str_list(&self, key: &str) -> Result<Vec<String>, LoadError> {
+        self.list(key)?.into_iter().map(string).collect()
+    }
+
+    fn meta(&mut self) -> Result<Meta, LoadError> {
+        let mut tags = BTreeMap::new();
+        if let Some(t) = self.opt("tags") {
+            let Value::Map(entries) = &t.value else {
+                return Err(type_error("a mapping of tags", t));
+            };
+            for (k, v) in entries {
+                tags.insert(string(k)?, v.scalar_text().ok_or_else(|| type_error("a string", v))?);
+            }
+        }
+        let name = self.opt_str("name")?.or_else(|| tags.get("Name").cloned());
+        Ok(Meta {
+            id: self.req_str("id")?,
+            name,
+            tags,
+            span: Some(self.node.span),
+        })
+    }
+}
+
+fn type_error(expected: &str, node: &Node) -> LoadError {
+    LoadError::Type {
+        expected: expected.to_string(),
+        found: node.kind(),
+        span: node.span,
+    }
+}
+
+fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
+    LoadError::Invalid { message, span, help }
+}
+
+fn string(node: &Node) -> Result<String, LoadError> {
+    node.as_str().map(str::to_string).ok_or_else(|| type_error("a string", node))
+}
+
+fn ip(node: &Node) -> Result<Ipv4Addr, LoadError> {
+    let text = string(node)?;
+    text.parse()
+        .map_err(|_| invalid(format!("`{text}` is not an IPv4 address"), node.span, None))
+}
+
+/// An IPv4 CIDR, or `None` (with a warning) for an IPv6 one.
+fn cidr(node: &Node) -> Result<Result<Ipv4Net, String>, LoadError> {
+    let text = string(node)?;
+    if text.contains(':') {
+        return Ok(Err(text));
+    }
+    let net: Ipv4Net = text.parse().map_err(|_| {
+        invalid(
+            format!("`{text}` is not an IPv4 CIDR"),
+            node.span,
+            Some("write it as address/prefix, e.g. 10.0.0.0/16".into()),
+        )
+    })?;
+    if net.trunc() != net {
+        return Err(invalid(
+            format!("`{text}` has host bits set"),
+            node.span,
+            Some(format!("did you mean `{}`?", net.trunc())),
+        ));
+    }
+    Ok(Ok(net))
+}
+
+fn number<T: std::str::FromStr>(node: &Node, what: &str) -> Result<T, LoadError> {
+    let text = node.scalar_text().ok_or_else(|| type_error(what, node))?;
+    text.trim()
+        .parse()
+        .map_err(|_| invalid(format!("`{text}` is not {what}"), node.span, None))
+}
+
+fn protocol(node: Option<&Node>) -> Result<Protocol, LoadError> {
+    let Some(node) = node else {
+        return Ok(Protocol::All);
+    };
+    let text = node.scalar_text().ok_or_else(|| type_error("a protocol", node))?;
+    Protocol::parse(&text).ok_or_else(|| {
+        invalid(
+            format!("unknown protocol `{text}`"),
+            node.span,
+            Some("use tcp, udp, icmp, all (or -1), or a protocol number 0-255".into()),
+        )
+    })
+}
+
+/// `80`, `"80"`, `"1024-65535"`, `all`, or absent.
+fn ports(node: Option<&Node>, protocol: Protocol) -> Result<PortMatch, LoadError> {
+    let Some(node) = node else {
+        return Ok(PortMatch::Any);
+    };
+    let text = node.scalar_text().ok_or_else(|| type_error("a port or port range", node))?;
+    if text == "all" {
+        return Ok(PortMatch::Any);
+    }
+    if !protocol.has_ports() {
+        return Err(invalid(
+            format!("protocol {protocol} has no ports"),
+            node.span,
+            Some("ports apply to tcp and udp; use icmp_type/icmp_code for icmp".into()),
+        ));
+    }
+    let (a, b) = text.split_once('-').unwrap_or((&text, &text));
+    let parse = |s: &str| s.trim().parse::<u16>().ok();
+    match (parse(a), parse(b)) {
+        (Some(first), Some(last)) if first <= last => Ok(PortMatch::Range { first, last }),
+        _ => Err(invalid(
+            format!("`{text}` is not a port or port range (0-65535, first <= last)"),
+            node.span,
+            None,
+        )),
+    }
+}
+
+fn traffic(o: &Obj<'_>) -> Result<TrafficMatch, LoadError> {
+    let protocol = protocol(o.opt("protocol"))?;
+    let icmp_type = o.opt("icmp_type").map(|n| number::<u8>(n, "an ICMP type (0-255)")).transpose()?;
+    let icmp_code = o.opt("icmp_code").map(|n| number::<u8>(n, "an ICMP code (0-255)")).transpose()?;
+    let ports = if icmp_type.is_some() || icmp_code.is_some() {
+        if protocol != Protocol::Icmp {
+            return Err(invalid(
+                "icmp_type and icmp_code need protocol icmp".into(),
+                o.node.span,
+                None,
+            ));
+        }
+        PortMatch::Icmp { icmp_type, icmp_code }
+    } else {
+        ports(o.opt("ports"), protocol)?
+    };
+    Ok(TrafficMatch { protocol, ports })
+}
+
+#[derive(Default)]
+struct Reader {
+    warnings: Vec<Warning>,
+}
+
+impl Reader {
+    fn cidr_or_warn(&mut self, node: &Node, owner: &str) -> Result<Option<Ipv4Net>, LoadError> {
+        match cidr(node)? {
+            Ok(net) => Ok(Some(net)),
+            Err(text) => {
+                self.warnings.push(Warning::new(
+                    "np::load::ipv6-ignored",
+                    format!("`{owner}`: IPv6 prefix {text} is not modelled yet; results cover IPv4 only"),
+                    Some(node.span),
+                ));
+                Ok(None)
+            }
+        }
+    }
+
+    fn vpc(&mut self, n: &Node) -> Result<Vpc, LoadError> {
+        let mut o = Obj::new(n, "a VPC", &["id", "name", "tags", "cidr_blocks", "main_route_table", "default_network_acl"])?;
+        let meta = o.meta()?;
+        let mut cidr_blocks = Vec::new();
+        for c in o.list("cidr_blocks")? {
+            if let Some(net) = self.cidr_or_warn(c, &meta.id)? {
+                cidr_blocks.push(net);
+            }
+        }
+        Ok(Vpc {
+            meta,
+            cidr_blocks,
+            main_route_table: o.opt_str("main_route_table")?,
+            default_network_acl: o.opt_str("default_network_acl")?,
+        })
+    }
+
+    fn subnet(&mut self, n: &Node) -> Result<Subnet, LoadError> {
+        let fields = &["id", "name", "tags", "vpc", "cidr", "availability_zone", "map_public_ip_on_launch", "route_table", "network_acl"];
+        let mut o = Obj::new(n, "a subnet", fields)?;
+        let cidr_node = o.req("cidr")?;
+        let cidr = cidr(cidr_node)?.map_err(|_| invalid("a subnet needs an IPv4 CIDR".into(), cidr_node.span, None))?;
+        Ok(Subnet {
+            meta: o.meta()?,
+            vpc: o.req_str("vpc")?,
+            cidr,
+            availability_zone: o.opt_str("availability_zone")?,
+            map_public_ip_on_launch: o.opt_bool("map_public_ip_on_launch")?.unwrap_or(false),
+            route_table: o.opt_str("route_table")?,
+            network_acl: o.opt_str("network_acl")?,
+        })
+    }
+
+    fn route_table(&mut self, n: &Node) -> Result<RouteTable, LoadError> {
+        let mut o = Obj::new(n, "a route table", &["id", "name", "tags", "vpc", "routes"])?;
+        let meta = o.meta()?;
+        let mut routes = Vec::new();
+        for r in o.list("routes")? {
+            if let Some(route) = self.route(r, &meta.id)? {
+                routes.push(route);
+            }
+        }
+        Ok(RouteTable {
+            meta,
+            vpc: o.req_str("vpc")?,
+            routes,
+        })
+    }
+
+    fn route(&mut self, n: &Node, table: &str) -> Result<Option<Route>, LoadError> {
+        const TARGETS: &[&str] = &[
+            "internet_gateway",
+            "nat_gateway",
+            "peering",
+            "vpn_gateway",
+            "transit_gateway",
+            "network_interface",
+            "gateway_endpoint",
+            "blackhole",
+        ];
+        let mut fields = vec!["destination", "prefix_list"];
+        fields.extend_from_slice(TARGETS);
+        let o = Obj::new(n, "a route", &fields)?;
+        let destination = match (o.opt("destination"), o.opt_str("prefix_list")?) {
+            (Some(d), None) => match self.cidr_or_warn(d, table)? {
+                Some(net) => RouteDestination::Cidr(net),
+                None => return Ok(None),
+            },
+            (None, Some(pl)) => RouteDestination::PrefixList(pl),
+            _ => {
+                return Err(invalid(
+                    "a route needs exactly one of `destination` and `prefix_list`".into(),
+                    n.span,
+                    None,
+                ));
+            }
+        };
+        let given: Vec<&str> = TARGETS.iter().copied().filter(|t| o.opt(t).is_some()).collect();
+        let [kind] = given.as_slice() else {
+            return Err(invalid(
+                "a route needs exactly one target".into(),
+                n.span,
+                Some(format!("one of: {}", TARGETS.join(", "))),
+            ));
+        };
+        let id = || o.req_str(kind);
+        let target = match *kind {
+            "internet_gateway" => RouteTarget::InternetGateway(id()?),
+            "nat_gateway" => RouteTarget::NatGateway(id()?),
+            "peering" => RouteTarget::Peering(id()?),
+            "vpn_gateway" => RouteTarget::VpnGateway(id()?),
+            "transit_gateway" => RouteTarget::TransitGateway(id()?),
+            "network_interface" => RouteTarget::NetworkInterface(id()?),
+            "gateway_endpoint" => RouteTarget::GatewayEndpoint(id()?),
+            _ => RouteTarget::Blackhole,
+        };
+        Ok(Some(Route {
+            destination,
+            target,
+            span: Some(n.span),
+        }))
+    }
+
+    fn security_group(&mut self, n: &Node) -> Result<SecurityGroup, LoadError> {
+        let mut o = Obj::new(n, "a security group", &["id", "name", "tags", "vpc", "ingress", "egress"])?;
+        let meta = o.meta()?;
+        let mut ingress = Vec::new();
+        for r in o.list("ingress")? {
+            ingress.extend(self.sg_rule(r, &meta.id, "from")?);
+        }
+        // As in AWS: a group declared without egress rules allows all egress.
+        let egress = match o.opt("egress") {
+            None => vec![SecurityGroupRule {
+                traffic: TrafficMatch::ALL,
+                peer: RulePeer::Cidr(Ipv4Net::default()),
+                description: None,
+                implicit: true,
+                span: Some(n.span),
+            }],
+            Some(_) => {
+                let mut rules = Vec::new();
+                for r in o.list("egress")? {
+                    rules.extend(self.sg_rule(r, &meta.id, "to")?);
+                }
+                rules
+            }
+        };
+        Ok(SecurityGroup {
+            meta,
+            vpc: o.req_str("vpc")?,
+            ingress,
+            egress,
+        })
+    }
+
+    /// One rule entry; `peer_key` is `from` (ingress) or `to` (egress). A rule with
+    /// an IPv6 peer is dropped with a warning.
+    fn sg_rule(&mut self, n: &Node, sg: &str, peer_key: &'static str) -> Result<Option<SecurityGroupRule>, LoadError> {
+        let o = Obj::new(n, "a security-group rule", &["protocol", "ports", "icmp_type", "icmp_code", peer_key, "description"])?;
+        let traffic = traffic(&o)?;
+        let peer_node = o.req(peer_key)?;
+        let peer_text = string(peer_node)?;
+        let peer = if let Some(id) = peer_text.strip_prefix("sg:") {
+            RulePeer::SecurityGroup(id.to_string())
+        } else if let Some(id) = peer_text.strip_prefix("pl:") {
+            RulePeer::PrefixList(id.to_string())
+        } else {
+            match self.cidr_or_warn(peer_node, sg)? {
+                Some(net) => RulePeer::Cidr(net),
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(SecurityGroupRule {
+            traffic,
+            peer,
+            description: o.opt_str("description")?,
+            implicit: false,
+            span: Some(n.span),
+        }))
+    }
+
+    fn network_acl(&mut self, n: &Node) -> Result<NetworkAcl, LoadError> {
+        let mut o = Obj::new(n, "a network ACL", &["id", "name", "tags", "vpc", "entries"])?;
+        let meta = o.meta()?;
+        let mut entries = Vec::new();
+        for e in o.list("entries")? {
+            let fields = &["rule", "direction", "action", "protocol", "ports", "icmp_type", "icmp_code", "cidr"];
+            let eo = Obj::new(e, "a NACL entry", fields)?;
+            let rule_number = number::<u16>(eo.req("rule")?, "a rule number (1-32766)")?;
+            let direction = eo.req("direction")?;
+            let egress = match string(direction)?.as_str() {
+                "ingress" | "inbound" => false,
+                "egress" | "outbound" => true,
+                other => return Err(invalid(format!("unknown direction `{other}`"), direction.span, Some("use ingress or egress".into()))),
+            };
+            let action_node = eo.req("action")?;
+            let action = match string(action_node)?.as_str() {
+                "allow" => NaclAction::Allow,
+                "deny" => NaclAction::Deny,
+                other => return Err(invalid(format!("unknown action `{other}`"), action_node.span, Some("use allow or deny".into()))),
+            };
+            let Some(cidr) = self.cidr_or_warn(eo.req("cidr")?, &meta.id)? else {
+                continue;
+            };
+            entries.push(NaclEntry {
+                rule_number,
+                egress,
+                action,
+                traffic: traffic(&eo)?,
+                cidr,
+                span: Some(e.span),
+            });
+        }
+        Ok(NetworkAcl {
+            meta,
+            vpc: o.req_str("vpc")?,
+            entries,
+        })
+    }
+
+    fn eni(&mut self, n: &Node, owner: EniOwner) -> Result<Eni, LoadError> {
+        let fields = &["id", "name", "tags", "subnet", "private_ip", "private_ips", "public_ip", "security_groups", "sg_enforced"];
+        let mut o = Obj::new(n, "a network interface", fields)?;
+        self.eni_fields(&mut o, owner)
+    }
+
+    fn eni_fields(&mut self, o: &mut Obj<'_>, owner: EniOwner) -> Result<Eni, LoadError> {
+        let mut private_ips = Vec::new();
+        if let Some(p) = o.opt("private_ip") {
+            private_ips.push(ip(p)?);
+        }
+        for p in o.list("private_ips")? {
+            private_ips.push(ip(p)?);
+        }
+        let (public_ip, auto_public_ip) = match o.opt("public_ip") {
+            Some(p) if p.as_str() == Some("auto") => (None, true),
+            Some(p) => (Some(ip(p)?), false),
+            None => (None, false),
+        };
+        Ok(Eni {
+            meta: o.meta()?,
+            subnet: o.req_str("subnet")?,
+            private_ips,
+            public_ip,
+            auto_public_ip,
+            security_groups: o.str_list("security_groups")?,
+            sg_enforced: o.opt_bool("sg_enforced")?.unwrap_or(true),
+            owner,
+            addresses_allocated: false,
+        })
+    }
+
+    /// An instance with its primary interface inline (`subnet`, addresses, groups)
+    /// or a list of existing interfaces (`enis`).
+    fn instance(&mut self, n: &Node, parts: &mut ModelParts) -> Result<(), LoadError> {
+        let fields = &["id", "name", "tags", "subnet", "private_ip", "private_ips", "public_ip", "security_groups", "enis"];
+        let mut o = Obj::new(n, "an instance", fields)?;
+        let meta = o.meta()?;
+        let mut enis = o.str_list("enis")?;
+        if o.opt("subnet").is_some() {
+            let mut eni = self.eni_fields(&mut o, EniOwner::Instance(meta.id.clone()))?;
+            eni.meta = Meta {
+                id: format!("{}/eni0", meta.id),
+                ..meta.clone()
+            };
+            enis.insert(0, eni.meta.id.clone());
+            parts.enis.push(eni);
+        } else if enis.is_empty() {
+            return Err(invalid(
+                format!("instance `{}` has neither `subnet` nor `enis`", meta.id),
+                n.span,
+                Some("give its subnet (and security_groups) inline, or list its interfaces in `enis`".into()),
+            ));
+        }
+        for eni in parts.enis.iter_mut().filter(|e| enis.contains(&e.meta.id)) {
+            eni.owner = EniOwner::Instance(meta.id.clone());
+        }
+        parts.instances.push(Instance { meta, enis });
+        Ok(())
+    }
+
+    fn load_balancer(&mut self, n: &Node) -> Result<LoadBalancer, LoadError> {
+        let fields = &["id", "name", "tags", "type", "scheme", "subnets", "security_groups", "listeners"];
+        let mut o = Obj::new(n, "a load balancer", fields)?;
+        let kind = match o.opt("type") {
+            None => LoadBalancerKind::Application,
+            Some(t) => match string(t)?.as_str() {
+                "application" => LoadBalancerKind::Application,
+                "network" => LoadBalancerKind::Network,
+                other => return Err(invalid(format!("unknown load balancer type `{other}`"), t.span, Some("use application or network".into()))),
+            },
+        };
+        let internet_facing = match o.opt("scheme") {
+            None => false,
+            Some(s) => match string(s)?.as_str() {
+                "internet-facing" => true,
+                "internal" => false,
+                other => return Err(invalid(format!("unknown scheme `{other}`"), s.span, Some("use internet-facing or internal".into()))),
+            },
+        };
+        let mut listeners = Vec::new();
+        for l in o.list("listeners")? {
+            let lo = Obj::new(l, "a listener", &["protocol", "port", "target_group", "target_groups"])?;
+            let mut target_groups = lo.str_list("target_groups")?;
+            if let Some(tg) = lo.opt_str("target_group")? {
+                target_groups.insert(0, tg);
+            }
+            listeners.push(Listener {
+                protocol: transport(lo.opt("protocol"))?,
+                port: number(lo.req("port")?, "a port (0-65535)")?,
+                target_groups,
+                span: Some(l.span),
+            });
+        }
+        Ok(LoadBalancer {
+            meta: o.meta()?,
+            kind,
+            internet_facing,
+            subnets: o.str_list("subnets")?,
+            security_groups: o.str_list("security_groups")?,
+            listeners,
+            nodes: Vec::new(),
+        })
+    }
+
+    fn target_group(&mut self, n: &Node) -> Result<TargetGroup, LoadError> {
+        let mut o = Obj::new(n, "a target group", &["id", "name", "tags", "protocol", "port", "targets"])?;
+        let mut targets = Vec::new();
+        for t in o.list("targets")? {
+            let to = Obj::new(t, "a target", &["instance", "ip", "port"])?;
+            let target = match (to.opt_str("instance")?, to.opt("ip")) {
+                (Some(i), None) => TargetRef::Instance(i),
+                (None, Some(a)) => TargetRef::Ip(ip(a)?),
+                _ => return Err(invalid("a target needs exactly one of `instance` and `ip`".into(), t.span, None)),
+            };
+            targets.push(Target {
+                target,
+                port: to.opt("port").map(|p| number(p, "a port (0-65535)")).transpose()?,
+            });
+        }
+        Ok(TargetGroup {
+            meta: o.meta()?,
+            protocol: transport(o.opt("protocol"))?,
+            port: number(o.req("port")?, "a port (0-65535)")?,
+            targets,
+        })
+    }
+
+    fn endpoint(&mut self, n: &Node) -> Result<VpcEndpoint, LoadError> {
+        let fields = &["id", "name", "tags", "vpc", "service_name", "type", "subnets", "security_groups", "route_tables"];
+        let mut o = Obj::new(n, "a VPC endpoint", fields)?;
+        let kind = match o.opt("type") {
+            None => EndpointKind::Interface,
+            Some(t) => match string(t)?.as_str() {
+                "interface" => EndpointKind::Interface,
+                "gateway" => EndpointKind::Gateway,
+                other => return Err(invalid(format!("unknown endpoint type `{other}`"), t.span, Some("use interface or gateway".into()))),
+            },
+        };
+        Ok(VpcEndpoint {
+            meta: o.meta()?,
+            vpc: o.req_str("vpc")?,
+            service_name: o.req_str("service_name")?,
+            kind,
+            subnets: o.str_list("subnets")?,
+            security_groups: o.str_list("security_groups")?,
+            route_tables: o.str_list("route_tables")?,
+            enis: Vec::new(),
+        })
+    }
+}
+
+/// A listener or target-group protocol, as the transport it runs on.
+fn transport(node: Option<&Node>) -> Result<Protocol, LoadError> {
+    let Some(node) = node else {
+        return Ok(Protocol::Tcp);
+    };
+    match string(node)?.to_ascii_lowercase().as_str() {
+        "tcp" | "http" | "https" | "tls" | "http1" | "http2" | "grpc" => Ok(Protocol::Tcp),
+        "udp" => Ok(Protocol::Udp),
+        other => Err(invalid(
+            format!("unknown listener protocol `{other}`"),
+            node.span,
+            Some("use http, https, tcp, tls or udp".into()),
+        )),
+    }
+}
