@@ -145,6 +145,6 @@ fn sampled_packets_are_a_mix_of_delivered_and_dropped() {
     }
     eprintln!("{positives} of {checked} sampled packets delivered; {open_pairs} of {pairs} ENI pairs open");
     assert!(positives * 20 > checked && positives > 1000, "only {positives} of {checked} sampled packets delivered");
-    assert!(open_pairs * 5 > pairs, "only {open_pairs} of {pairs} pairs deliver anything");
+    assert!(open_pairs * 10 > pairs, "only {open_pairs} of {pairs} pairs deliver anything");
     assert!(open_pairs * 10 < pairs * 9, "{open_pairs} of {pairs} pairs deliver: networks too open");
 }
