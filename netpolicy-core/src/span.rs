@@ -88,6 +88,9 @@ impl SourceMap {
     /// A miette source for one file, built only when a diagnostic is rendered.
     pub fn named_source(&self, id: SourceId) -> Option<miette::NamedSource<String>> {
         let file = self.get(id)?;
-        Some(miette::NamedSource::new(file.name.clone(), file.text.clone()))
+        Some(miette::NamedSource::new(
+            file.name.clone(),
+            file.text.clone(),
+        ))
     }
 }

@@ -27,7 +27,11 @@ impl Rng {
 
     /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
     }
 
     /// True with probability `percent`/100.
@@ -55,9 +59,15 @@ fn random_traffic(rng: &mut Rng) -> TrafficMatch {
         5 => TrafficMatch::udp(53, 53),
         6 => TrafficMatch {
             protocol: Protocol::Icmp,
-            ports: PortMatch::Icmp { icmp_type: Some(8), icmp_code: None },
+            ports: PortMatch::Icmp {
+                icmp_type: Some(8),
+                icmp_code: None,
+            },
         },
-        _ => TrafficMatch { protocol: Protocol::Tcp, ports: PortMatch::Any },
+        _ => TrafficMatch {
+            protocol: Protocol::Tcp,
+            ports: PortMatch::Any,
+        },
     }
 }
 
@@ -66,7 +76,11 @@ fn random_traffic(rng: &mut Rng) -> TrafficMatch {
 pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
     let mut p = ModelParts::default();
     let nv = 2 + rng.below(3);
-    let mut cidrs = vec!["0.0.0.0/0".to_string(), "10.0.0.0/8".to_string(), "192.168.0.0/16".to_string()];
+    let mut cidrs = vec![
+        "0.0.0.0/0".to_string(),
+        "10.0.0.0/8".to_string(),
+        "192.168.0.0/16".to_string(),
+    ];
     for v in 0..nv {
         let vpc = format!("vpc{v}");
         cidrs.push(format!("10.{v}.0.0/16"));
@@ -77,10 +91,17 @@ pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
             default_network_acl: None,
         });
         if rng.chance(75) {
-            p.internet_gateways.push(InternetGateway { meta: Meta::new(format!("igw{v}")), vpc: Some(vpc.clone()) });
+            p.internet_gateways.push(InternetGateway {
+                meta: Meta::new(format!("igw{v}")),
+                vpc: Some(vpc.clone()),
+            });
         }
         if rng.chance(30) {
-            p.vpn_gateways.push(VpnGateway { meta: Meta::new(format!("vgw{v}")), vpc: Some(vpc.clone()), has_vpn_connection: true });
+            p.vpn_gateways.push(VpnGateway {
+                meta: Meta::new(format!("vgw{v}")),
+                vpc: Some(vpc.clone()),
+                has_vpn_connection: true,
+            });
         }
         for s in 0..1 + rng.below(3) {
             cidrs.push(format!("10.{v}.{s}.0/24"));
@@ -107,10 +128,18 @@ pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
             }
         }
     }
-    let subnet_ids: Vec<(String, String)> = p.subnets.iter().map(|s| (s.meta.id.clone(), s.vpc.clone())).collect();
+    let subnet_ids: Vec<(String, String)> = p
+        .subnets
+        .iter()
+        .map(|s| (s.meta.id.clone(), s.vpc.clone()))
+        .collect();
     for v in 0..nv {
         let vpc = format!("vpc{v}");
-        let mine: Vec<&String> = subnet_ids.iter().filter(|(_, sv)| *sv == vpc).map(|(s, _)| s).collect();
+        let mine: Vec<&String> = subnet_ids
+            .iter()
+            .filter(|(_, sv)| *sv == vpc)
+            .map(|(s, _)| s)
+            .collect();
         if rng.chance(50) {
             if let Some(s) = rng.pick(&mine) {
                 p.nat_gateways.push(NatGateway {
@@ -128,8 +157,18 @@ pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
     nacls(rng, &mut p, nv, &cidrs);
     let subnets: Vec<String> = p.subnets.iter().map(|s| s.meta.id.clone()).collect();
     for s in &subnets {
-        let vpc = p.subnets.iter().find(|x| &x.meta.id == s).map(|x| x.vpc.clone()).unwrap_or_default();
-        let sgs: Vec<String> = p.security_groups.iter().filter(|g| g.vpc == vpc).map(|g| g.meta.id.clone()).collect();
+        let vpc = p
+            .subnets
+            .iter()
+            .find(|x| &x.meta.id == s)
+            .map(|x| x.vpc.clone())
+            .unwrap_or_default();
+        let sgs: Vec<String> = p
+            .security_groups
+            .iter()
+            .filter(|g| g.vpc == vpc)
+            .map(|g| g.meta.id.clone())
+            .collect();
         for e in 0..1 + rng.below(3) {
             let mut mine = vec![rng.pick(&sgs).cloned().unwrap_or_default()];
             if rng.chance(30) {
@@ -155,21 +194,43 @@ pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
 fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
     for v in 0..nv {
         let vpc = format!("vpc{v}");
-        let igw = p.internet_gateways.iter().find(|g| g.vpc.as_deref() == Some(&vpc)).map(|g| g.meta.id.clone());
-        let vgw = p.vpn_gateways.iter().find(|g| g.vpc.as_deref() == Some(&vpc)).map(|g| g.meta.id.clone());
-        let nat = p.nat_gateways.iter().find(|n| n.meta.id == format!("nat{v}")).map(|n| n.meta.id.clone());
+        let igw = p
+            .internet_gateways
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(&vpc))
+            .map(|g| g.meta.id.clone());
+        let vgw = p
+            .vpn_gateways
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(&vpc))
+            .map(|g| g.meta.id.clone());
+        let nat = p
+            .nat_gateways
+            .iter()
+            .find(|n| n.meta.id == format!("nat{v}"))
+            .map(|n| n.meta.id.clone());
         let peerings: Vec<(String, String)> = p
             .peerings
             .iter()
-            .filter_map(|x| x.peer_of(&vpc).map(|other| (x.meta.id.clone(), other.to_string())))
+            .filter_map(|x| {
+                x.peer_of(&vpc)
+                    .map(|other| (x.meta.id.clone(), other.to_string()))
+            })
             .collect();
         let tables = 1 + rng.below(2);
         for t in 0..tables {
             let id = format!("rt{v}_{t}");
             let mut routes = Vec::new();
             let mut add = |dest: &str, target: RouteTarget, routes: &mut Vec<Route>| {
-                if !routes.iter().any(|r: &Route| r.destination == RouteDestination::Cidr(net(dest))) {
-                    routes.push(Route { destination: RouteDestination::Cidr(net(dest)), target, span: None });
+                if !routes
+                    .iter()
+                    .any(|r: &Route| r.destination == RouteDestination::Cidr(net(dest)))
+                {
+                    routes.push(Route {
+                        destination: RouteDestination::Cidr(net(dest)),
+                        target,
+                        span: None,
+                    });
                 }
             };
             let default_target = match rng.below(4) {
@@ -183,24 +244,37 @@ fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
             }
             for (pcx, other) in &peerings {
                 if rng.chance(70) {
-                    let dest = if rng.chance(70) { format!("{}/16", other_cidr(other)) } else { "10.0.0.0/8".into() };
+                    let dest = if rng.chance(70) {
+                        format!("{}/16", other_cidr(other))
+                    } else {
+                        "10.0.0.0/8".into()
+                    };
                     add(&dest, RouteTarget::Peering(pcx.clone()), &mut routes);
                 }
             }
             if let Some(g) = &vgw {
                 if rng.chance(70) {
-                    add("192.168.0.0/16", RouteTarget::VpnGateway(g.clone()), &mut routes);
+                    add(
+                        "192.168.0.0/16",
+                        RouteTarget::VpnGateway(g.clone()),
+                        &mut routes,
+                    );
                 }
             }
             if rng.chance(20) {
                 add("10.0.0.0/8", RouteTarget::Blackhole, &mut routes);
             }
-            p.route_tables.push(RouteTable { meta: Meta::new(&id), vpc: vpc.clone(), routes });
+            p.route_tables.push(RouteTable {
+                meta: Meta::new(&id),
+                vpc: vpc.clone(),
+                routes,
+            });
         }
         // Subnets: explicit table, or the VPC's main one (explicit or implicit).
         if rng.chance(50) {
             if let Some(v) = p.vpcs.iter_mut().find(|x| x.meta.id == vpc) {
-                v.main_route_table = Some(format!("rt{v}_0", v = v.meta.id.trim_start_matches("vpc")));
+                v.main_route_table =
+                    Some(format!("rt{v}_0", v = v.meta.id.trim_start_matches("vpc")));
             }
         }
         for s in p.subnets.iter_mut().filter(|s| s.vpc == vpc) {
@@ -216,7 +290,9 @@ fn other_cidr(vpc: &str) -> String {
 }
 
 fn groups(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
-    let all_ids: Vec<(String, usize)> = (0..nv).flat_map(|v| (0..3).map(move |g| (format!("sg{v}_{g}"), v))).collect();
+    let all_ids: Vec<(String, usize)> = (0..nv)
+        .flat_map(|v| (0..3).map(move |g| (format!("sg{v}_{g}"), v)))
+        .collect();
     for v in 0..nv {
         let count = 1 + rng.below(3);
         for g in 0..count {
@@ -224,15 +300,36 @@ fn groups(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
                 let peer = if rng.chance(35) {
                     // Only groups that exist: the first of each VPC always does.
                     let (id, other) = rng.pick(&all_ids).cloned().unwrap_or_default();
-                    let id = if id.ends_with("_0") || other == v { id } else { format!("sg{other}_0") };
+                    let id = if id.ends_with("_0") || other == v {
+                        id
+                    } else {
+                        format!("sg{other}_0")
+                    };
                     RulePeer::SecurityGroup(id)
                 } else if rng.chance(50) {
-                    RulePeer::Cidr(net(if rng.chance(50) { "0.0.0.0/0" } else { "10.0.0.0/8" }))
+                    RulePeer::Cidr(net(if rng.chance(50) {
+                        "0.0.0.0/0"
+                    } else {
+                        "10.0.0.0/8"
+                    }))
                 } else {
-                    RulePeer::Cidr(net(rng.pick(cidrs).map(String::as_str).unwrap_or("0.0.0.0/0")))
+                    RulePeer::Cidr(net(rng
+                        .pick(cidrs)
+                        .map(String::as_str)
+                        .unwrap_or("0.0.0.0/0")))
                 };
-                let traffic = if rng.chance(30) { TrafficMatch::ALL } else { random_traffic(rng) };
-                SecurityGroupRule { traffic, peer, description: None, implicit: false, span: None }
+                let traffic = if rng.chance(30) {
+                    TrafficMatch::ALL
+                } else {
+                    random_traffic(rng)
+                };
+                SecurityGroupRule {
+                    traffic,
+                    peer,
+                    description: None,
+                    implicit: false,
+                    span: None,
+                }
             };
             let ingress = (0..1 + rng.below(3)).map(|_| rule(rng)).collect();
             let egress = if rng.chance(50) {
@@ -246,16 +343,30 @@ fn groups(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
             } else {
                 (0..1 + rng.below(2)).map(|_| rule(rng)).collect()
             };
-            p.security_groups.push(SecurityGroup { meta: Meta::new(format!("sg{v}_{g}")), vpc: format!("vpc{v}"), ingress, egress });
+            p.security_groups.push(SecurityGroup {
+                meta: Meta::new(format!("sg{v}_{g}")),
+                vpc: format!("vpc{v}"),
+                ingress,
+                egress,
+            });
         }
     }
     // A reference to sgV_G with G beyond the VPC's count would dangle; point it at _0.
-    let existing: Vec<String> = p.security_groups.iter().map(|g| g.meta.id.clone()).collect();
+    let existing: Vec<String> = p
+        .security_groups
+        .iter()
+        .map(|g| g.meta.id.clone())
+        .collect();
     for g in &mut p.security_groups {
         for r in g.ingress.iter_mut().chain(g.egress.iter_mut()) {
             if let RulePeer::SecurityGroup(id) = &mut r.peer {
                 if !existing.contains(id) {
-                    let v = id.trim_start_matches("sg").split('_').next().unwrap_or("0").to_string();
+                    let v = id
+                        .trim_start_matches("sg")
+                        .split('_')
+                        .next()
+                        .unwrap_or("0")
+                        .to_string();
                     *id = format!("sg{v}_0");
                 }
             }
@@ -272,21 +383,31 @@ fn nacls(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
         let id = format!("acl{v}");
         let mut entries = Vec::new();
         for egress in [false, true] {
-            let mut numbers: Vec<u16> = (0..rng.below(5)).map(|_| 1 + rng.below(300) as u16).collect();
+            let mut numbers: Vec<u16> = (0..rng.below(5))
+                .map(|_| 1 + rng.below(300) as u16)
+                .collect();
             numbers.sort_unstable();
             numbers.dedup();
             for n in numbers {
                 entries.push(NaclEntry {
                     rule_number: n,
                     egress,
-                    action: if rng.chance(65) { NaclAction::Allow } else { NaclAction::Deny },
+                    action: if rng.chance(65) {
+                        NaclAction::Allow
+                    } else {
+                        NaclAction::Deny
+                    },
                     traffic: random_traffic(rng),
                     cidr: net(rng.pick(cidrs).map(String::as_str).unwrap_or("0.0.0.0/0")),
                     span: None,
                 });
             }
         }
-        p.network_acls.push(NetworkAcl { meta: Meta::new(&id), vpc: vpc.clone(), entries });
+        p.network_acls.push(NetworkAcl {
+            meta: Meta::new(&id),
+            vpc: vpc.clone(),
+            entries,
+        });
         if rng.chance(30) {
             if let Some(x) = p.vpcs.iter_mut().find(|x| x.meta.id == vpc) {
                 x.default_network_acl = Some(id.clone());
@@ -301,4 +422,5 @@ fn nacls(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
 }
 
 /// Addresses worth sampling as internet sources: well-known public ones.
-pub const INTERNET_SOURCES: [Ipv4Addr; 2] = [Ipv4Addr::new(8, 8, 8, 8), Ipv4Addr::new(203, 0, 113, 7)];
+pub const INTERNET_SOURCES: [Ipv4Addr; 2] =
+    [Ipv4Addr::new(8, 8, 8, 8), Ipv4Addr::new(203, 0, 113, 7)];

@@ -52,17 +52,26 @@ impl<'a> Oracle<'a> {
                 if d.private_ips.contains(&p.dst) {
                     self.private(s, d, p)
                 } else if d.public_ip == Some(p.dst) {
-                    self.out_to_internet(s, p).is_some_and(|q| self.arrive_public(d, q))
+                    self.out_to_internet(s, p)
+                        .is_some_and(|q| self.arrive_public(d, q))
                 } else {
                     false
                 }
             }
-            (End::Internet, End::Eni(d)) => self.is_internet(p.src) && d.public_ip == Some(p.dst) && self.arrive_public(d, p),
-            (End::OnPrem, End::Eni(d)) => self.is_onprem(p.src) && d.private_ips.contains(&p.dst) && self.from_onprem(d, p),
-            (End::Eni(s), End::Internet) => {
-                s.private_ips.contains(&p.src) && self.is_internet(p.dst) && self.out_to_internet(s, p).is_some()
+            (End::Internet, End::Eni(d)) => {
+                self.is_internet(p.src) && d.public_ip == Some(p.dst) && self.arrive_public(d, p)
             }
-            (End::Eni(s), End::OnPrem) => s.private_ips.contains(&p.src) && self.is_onprem(p.dst) && self.to_onprem(s, p),
+            (End::OnPrem, End::Eni(d)) => {
+                self.is_onprem(p.src) && d.private_ips.contains(&p.dst) && self.from_onprem(d, p)
+            }
+            (End::Eni(s), End::Internet) => {
+                s.private_ips.contains(&p.src)
+                    && self.is_internet(p.dst)
+                    && self.out_to_internet(s, p).is_some()
+            }
+            (End::Eni(s), End::OnPrem) => {
+                s.private_ips.contains(&p.src) && self.is_onprem(p.dst) && self.to_onprem(s, p)
+            }
             _ => false,
         }
     }
@@ -102,8 +111,13 @@ impl<'a> Oracle<'a> {
         };
         let ports_ok = match t.ports {
             PortMatch::Any => true,
-            PortMatch::Range { first, last } => (p.proto == 6 || p.proto == 17) && first <= p.dport && p.dport <= last,
-            PortMatch::Icmp { icmp_type, icmp_code } => {
+            PortMatch::Range { first, last } => {
+                (p.proto == 6 || p.proto == 17) && first <= p.dport && p.dport <= last
+            }
+            PortMatch::Icmp {
+                icmp_type,
+                icmp_code,
+            } => {
                 p.proto == 1
                     && icmp_type.is_none_or(|t| u16::from(t) == p.dport)
                     && icmp_code.is_none_or(|c| u16::from(c) == p.sport)
@@ -147,13 +161,22 @@ impl<'a> Oracle<'a> {
     }
 
     fn nacl(&self, subnet: &str, p: &Pkt, egress: bool) -> bool {
-        let Some(s) = self.subnet(subnet) else { return false };
+        let Some(s) = self.subnet(subnet) else {
+            return false;
+        };
         let acl_id = s.network_acl.clone().or_else(|| {
-            self.m.vpcs().iter().find(|v| v.meta.id == s.vpc).and_then(|v| v.default_network_acl.clone())
+            self.m
+                .vpcs()
+                .iter()
+                .find(|v| v.meta.id == s.vpc)
+                .and_then(|v| v.default_network_acl.clone())
         });
         let Some(acl_id) = acl_id else { return true };
-        let Some(acl) = self.m.network_acls().iter().find(|a| a.meta.id == acl_id) else { return false };
-        let mut entries: Vec<&NaclEntry> = acl.entries.iter().filter(|e| e.egress == egress).collect();
+        let Some(acl) = self.m.network_acls().iter().find(|a| a.meta.id == acl_id) else {
+            return false;
+        };
+        let mut entries: Vec<&NaclEntry> =
+            acl.entries.iter().filter(|e| e.egress == egress).collect();
         entries.sort_by_key(|e| e.rule_number);
         for e in entries {
             let remote = if egress { p.dst } else { p.src };
@@ -167,14 +190,21 @@ impl<'a> Oracle<'a> {
     fn route(&self, subnet: &str, a: Ipv4Addr) -> Option<RouteTarget> {
         let s = self.subnet(subnet)?;
         let vpc = self.m.vpcs().iter().find(|v| v.meta.id == s.vpc)?;
-        let table_id = s.route_table.clone().or_else(|| vpc.main_route_table.clone());
+        let table_id = s
+            .route_table
+            .clone()
+            .or_else(|| vpc.main_route_table.clone());
         let mut best: Option<(u8, RouteTarget)> = None;
         for n in &vpc.cidr_blocks {
             if n.contains(&a) && best.as_ref().is_none_or(|(l, _)| n.prefix_len() > *l) {
                 best = Some((n.prefix_len(), RouteTarget::Local));
             }
         }
-        let table = self.m.route_tables().iter().find(|t| Some(&t.meta.id) == table_id.as_ref());
+        let table = self
+            .m
+            .route_tables()
+            .iter()
+            .find(|t| Some(&t.meta.id) == table_id.as_ref());
         for r in table.map(|t| t.routes.as_slice()).unwrap_or_default() {
             let nets: Vec<Ipv4Net> = match &r.destination {
                 RouteDestination::Cidr(n) => vec![*n],
@@ -197,7 +227,13 @@ impl<'a> Oracle<'a> {
 
     fn reply(p: &Pkt) -> Pkt {
         match p.proto {
-            6 | 17 => Pkt { src: p.dst, dst: p.src, sport: p.dport, dport: p.sport, proto: p.proto },
+            6 | 17 => Pkt {
+                src: p.dst,
+                dst: p.src,
+                sport: p.dport,
+                dport: p.sport,
+                proto: p.proto,
+            },
             1 => {
                 let t = match p.dport {
                     8 => 0,
@@ -206,9 +242,18 @@ impl<'a> Oracle<'a> {
                     17 => 18,
                     t => t,
                 };
-                Pkt { src: p.dst, dst: p.src, dport: t, ..*p }
+                Pkt {
+                    src: p.dst,
+                    dst: p.src,
+                    dport: t,
+                    ..*p
+                }
             }
-            _ => Pkt { src: p.dst, dst: p.src, ..*p },
+            _ => Pkt {
+                src: p.dst,
+                dst: p.src,
+                ..*p
+            },
         }
     }
 
@@ -223,14 +268,19 @@ impl<'a> Oracle<'a> {
         if s.subnet == d.subnet {
             return self.sg(d, &p, false);
         }
-        let (Some(sv), Some(dv)) = (self.vpc_of(s), self.vpc_of(d)) else { return false };
-        let Some(there) = self.route(&s.subnet, p.dst) else { return false };
+        let (Some(sv), Some(dv)) = (self.vpc_of(s), self.vpc_of(d)) else {
+            return false;
+        };
+        let Some(there) = self.route(&s.subnet, p.dst) else {
+            return false;
+        };
         let ok_target = match &there {
             RouteTarget::Local => sv == dv,
             RouteTarget::Peering(id) => self.m.peerings().iter().any(|x| {
                 &x.meta.id == id
                     && x.active
-                    && ((x.requester_vpc == sv && x.accepter_vpc == dv) || (x.requester_vpc == dv && x.accepter_vpc == sv))
+                    && ((x.requester_vpc == sv && x.accepter_vpc == dv)
+                        || (x.requester_vpc == dv && x.accepter_vpc == sv))
             }),
             _ => false,
         };
@@ -245,7 +295,10 @@ impl<'a> Oracle<'a> {
     }
 
     fn igw_of(&self, vpc: &str) -> Option<&'a InternetGateway> {
-        self.m.internet_gateways().iter().find(|g| g.vpc.as_deref() == Some(vpc))
+        self.m
+            .internet_gateways()
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(vpc))
     }
 
     /// The packet as it appears on the internet, if it gets there.
@@ -258,8 +311,10 @@ impl<'a> Oracle<'a> {
             RouteTarget::InternetGateway(g) => {
                 let attached = self.igw_of(&vpc).is_some_and(|x| x.meta.id == g);
                 let public = s.public_ip?;
-                (attached && self.nacl(&s.subnet, &p, true) && self.nacl(&s.subnet, &Self::reply(&p), false))
-                    .then_some(Pkt { src: public, ..p })
+                (attached
+                    && self.nacl(&s.subnet, &p, true)
+                    && self.nacl(&s.subnet, &Self::reply(&p), false))
+                .then_some(Pkt { src: public, ..p })
             }
             RouteTarget::NatGateway(n) => {
                 let nat = self.m.nat_gateways().iter().find(|x| x.meta.id == n)?;
@@ -273,13 +328,20 @@ impl<'a> Oracle<'a> {
                         return None;
                     }
                 }
-                let p2 = Pkt { src: nat.private_ip?, ..p };
+                let p2 = Pkt {
+                    src: nat.private_ip?,
+                    ..p
+                };
                 let nat_vpc = self.subnet(&nat.subnet)?.vpc.clone();
-                let RouteTarget::InternetGateway(g) = self.route(&nat.subnet, p.dst)? else { return None };
+                let RouteTarget::InternetGateway(g) = self.route(&nat.subnet, p.dst)? else {
+                    return None;
+                };
                 let attached = self.igw_of(&nat_vpc).is_some_and(|x| x.meta.id == g);
                 let public = nat.public_ip?;
-                (attached && self.nacl(&nat.subnet, &p2, true) && self.nacl(&nat.subnet, &Self::reply(&p2), false))
-                    .then_some(Pkt { src: public, ..p })
+                (attached
+                    && self.nacl(&nat.subnet, &p2, true)
+                    && self.nacl(&nat.subnet, &Self::reply(&p2), false))
+                .then_some(Pkt { src: public, ..p })
             }
             _ => None,
         }
@@ -289,23 +351,37 @@ impl<'a> Oracle<'a> {
         if matches!(d.owner, EniOwner::NatGateway(_)) {
             return false;
         }
-        let Some(vpc) = self.vpc_of(d) else { return false };
-        let Some(igw) = self.igw_of(&vpc) else { return false };
-        let Some(private) = d.private_ips.first().copied() else { return false };
+        let Some(vpc) = self.vpc_of(d) else {
+            return false;
+        };
+        let Some(igw) = self.igw_of(&vpc) else {
+            return false;
+        };
+        let Some(private) = d.private_ips.first().copied() else {
+            return false;
+        };
         let q = Pkt { dst: private, ..q };
         self.nacl(&d.subnet, &q, false)
             && self.sg(d, &q, false)
             && self.nacl(&d.subnet, &Self::reply(&q), true)
-            && self.route(&d.subnet, q.src) == Some(RouteTarget::InternetGateway(igw.meta.id.clone()))
+            && self.route(&d.subnet, q.src)
+                == Some(RouteTarget::InternetGateway(igw.meta.id.clone()))
     }
 
     fn vgw_of(&self, vpc: &str) -> Option<&'a VpnGateway> {
-        self.m.vpn_gateways().iter().find(|g| g.vpc.as_deref() == Some(vpc))
+        self.m
+            .vpn_gateways()
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(vpc))
     }
 
     fn from_onprem(&self, d: &Eni, p: Pkt) -> bool {
-        let Some(vpc) = self.vpc_of(d) else { return false };
-        let Some(vgw) = self.vgw_of(&vpc) else { return false };
+        let Some(vpc) = self.vpc_of(d) else {
+            return false;
+        };
+        let Some(vgw) = self.vgw_of(&vpc) else {
+            return false;
+        };
         self.nacl(&d.subnet, &p, false)
             && self.sg(d, &p, false)
             && self.nacl(&d.subnet, &Self::reply(&p), true)
@@ -313,8 +389,12 @@ impl<'a> Oracle<'a> {
     }
 
     fn to_onprem(&self, s: &Eni, p: Pkt) -> bool {
-        let Some(vpc) = self.vpc_of(s) else { return false };
-        let Some(vgw) = self.vgw_of(&vpc) else { return false };
+        let Some(vpc) = self.vpc_of(s) else {
+            return false;
+        };
+        let Some(vgw) = self.vgw_of(&vpc) else {
+            return false;
+        };
         self.sg(s, &p, true)
             && self.route(&s.subnet, p.dst) == Some(RouteTarget::VpnGateway(vgw.meta.id.clone()))
             && self.nacl(&s.subnet, &p, true)

@@ -14,7 +14,11 @@ const PORTS: [u16; 6] = [22, 53, 80, 443, 1000, 40000];
 fn sample_header(rng: &mut Rng) -> (u8, u16, u16) {
     let proto = *rng.pick(&PROTOCOLS).unwrap_or(&6);
     match proto {
-        6 | 17 => (proto, *rng.pick(&PORTS).unwrap_or(&80), *rng.pick(&PORTS).unwrap_or(&80)),
+        6 | 17 => (
+            proto,
+            *rng.pick(&PORTS).unwrap_or(&80),
+            *rng.pick(&PORTS).unwrap_or(&80),
+        ),
         1 => (proto, 0, *rng.pick(&[0u16, 3, 8]).unwrap_or(&8)),
         _ => (proto, 0, 0),
     }
@@ -56,29 +60,63 @@ fn check_network(seed: u64, model: &Model) -> Result<(usize, usize), String> {
         let dst_addrs = addresses(dst);
         let kind = rng.below(4);
         let (src_ep, src_end, src_addr) = match kind {
-            0 => (Endpoint::Internet, End::Internet, *rng.pick(&INTERNET_SOURCES).unwrap_or(&INTERNET_SOURCES[0])),
-            1 => (Endpoint::OnPrem, End::OnPrem, Ipv4Addr::new(192, 168, 1, 10)),
+            0 => (
+                Endpoint::Internet,
+                End::Internet,
+                *rng.pick(&INTERNET_SOURCES).unwrap_or(&INTERNET_SOURCES[0]),
+            ),
+            1 => (
+                Endpoint::OnPrem,
+                End::OnPrem,
+                Ipv4Addr::new(192, 168, 1, 10),
+            ),
             _ => {
                 let Some(src) = rng.pick(enis) else { break };
-                let a = src.private_ips.first().copied().unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let a = src
+                    .private_ips
+                    .first()
+                    .copied()
+                    .unwrap_or(Ipv4Addr::UNSPECIFIED);
                 (Endpoint::Eni(src.meta.id.clone()), End::Eni(src), a)
             }
         };
         // Engine: one set computation per pair, then membership per packet.
-        let reach = engine.reach(&src_ep, &Endpoint::Eni(dst.meta.id.clone()), &PacketSet::all());
+        let reach = engine.reach(
+            &src_ep,
+            &Endpoint::Eni(dst.meta.id.clone()),
+            &PacketSet::all(),
+        );
         let direct = reach
             .flows
             .iter()
             .filter(|f| !matches!(f.kind, PathKind::LoadBalancer { .. }))
             .fold(PacketSet::empty(), |acc, f| acc.union(&f.packets));
         for i in 0..8 {
-            let Some(dst_addr) = rng.pick(&dst_addrs).copied() else { break };
+            let Some(dst_addr) = rng.pick(&dst_addrs).copied() else {
+                break;
+            };
             let (protocol, src_port, dst_port) = sample_header(&mut rng);
-            let random = Packet { src: src_addr, dst: dst_addr, protocol, src_port, dst_port };
+            let random = Packet {
+                src: src_addr,
+                dst: dst_addr,
+                protocol,
+                src_port,
+                dst_port,
+            };
             // Half the samples come from the engine's own answer: the oracle must
             // accept each of them.
-            let p = if i % 2 == 0 { sample_from(&direct, &mut rng).unwrap_or(random) } else { random };
-            let q = Pkt { src: p.src, dst: p.dst, proto: p.protocol, sport: p.src_port, dport: p.dst_port };
+            let p = if i % 2 == 0 {
+                sample_from(&direct, &mut rng).unwrap_or(random)
+            } else {
+                random
+            };
+            let q = Pkt {
+                src: p.src,
+                dst: p.dst,
+                proto: p.protocol,
+                sport: p.src_port,
+                dport: p.dst_port,
+            };
             let engine_says = direct.contains(&p);
             let oracle_says = oracle.delivered(src_end, End::Eni(dst), q);
             if engine_says != oracle_says {
@@ -99,11 +137,26 @@ fn check_network(seed: u64, model: &Model) -> Result<(usize, usize), String> {
             ] {
                 let out = engine.reach(&src_ep, &ep, &PacketSet::all()).packets();
                 let (protocol, src_port, dst_port) = sample_header(&mut rng);
-                let p = Packet { src: src_addr, dst: addr, protocol, src_port, dst_port };
-                let q = Pkt { src: src_addr, dst: addr, proto: protocol, sport: src_port, dport: dst_port };
+                let p = Packet {
+                    src: src_addr,
+                    dst: addr,
+                    protocol,
+                    src_port,
+                    dst_port,
+                };
+                let q = Pkt {
+                    src: src_addr,
+                    dst: addr,
+                    proto: protocol,
+                    sport: src_port,
+                    dport: dst_port,
+                };
                 let (e, o) = (out.contains(&p), oracle.delivered(End::Eni(src), end, q));
                 if e != o {
-                    return Err(format!("seed {seed}: {} -> {ep:?} packet {p}: engine {e}, oracle {o}", src.meta.id));
+                    return Err(format!(
+                        "seed {seed}: {} -> {ep:?} packet {p}: engine {e}, oracle {o}",
+                        src.meta.id
+                    ));
                 }
                 checked += 1;
                 positives += usize::from(e);
@@ -130,7 +183,9 @@ fn sampled_packets_are_a_mix_of_delivered_and_dropped() {
     let (mut checked, mut positives, mut pairs, mut open_pairs) = (0, 0, 0, 0);
     for seed in 0..200u64 {
         let mut rng = Rng::new(seed);
-        let Ok(model) = generate::network(&mut rng) else { panic!("seed {seed}: invalid model") };
+        let Ok(model) = generate::network(&mut rng) else {
+            panic!("seed {seed}: invalid model")
+        };
         let (c, p) = check_network(seed, &model).unwrap_or_else(|e| panic!("{e}"));
         checked += c;
         positives += p;
@@ -138,13 +193,28 @@ fn sampled_packets_are_a_mix_of_delivered_and_dropped() {
         for s in model.enis() {
             for d in model.enis() {
                 pairs += 1;
-                let r = engine.reach(&Endpoint::Eni(s.meta.id.clone()), &Endpoint::Eni(d.meta.id.clone()), &PacketSet::all());
+                let r = engine.reach(
+                    &Endpoint::Eni(s.meta.id.clone()),
+                    &Endpoint::Eni(d.meta.id.clone()),
+                    &PacketSet::all(),
+                );
                 open_pairs += usize::from(!r.is_empty());
             }
         }
     }
-    eprintln!("{positives} of {checked} sampled packets delivered; {open_pairs} of {pairs} ENI pairs open");
-    assert!(positives * 20 > checked && positives > 1000, "only {positives} of {checked} sampled packets delivered");
-    assert!(open_pairs * 10 > pairs, "only {open_pairs} of {pairs} pairs deliver anything");
-    assert!(open_pairs * 10 < pairs * 9, "{open_pairs} of {pairs} pairs deliver: networks too open");
+    eprintln!(
+        "{positives} of {checked} sampled packets delivered; {open_pairs} of {pairs} ENI pairs open"
+    );
+    assert!(
+        positives * 20 > checked && positives > 1000,
+        "only {positives} of {checked} sampled packets delivered"
+    );
+    assert!(
+        open_pairs * 10 > pairs,
+        "only {open_pairs} of {pairs} pairs deliver anything"
+    );
+    assert!(
+        open_pairs * 10 < pairs * 9,
+        "{open_pairs} of {pairs} pairs deliver: networks too open"
+    );
 }

@@ -2,8 +2,8 @@
 //! are treated alike by every rule except address-specific ones, so pairwise work
 //! runs over classes (with the members' addresses as sets), in parallel.
 
-use super::flows::Side;
 use super::Engine;
+use super::flows::Side;
 use crate::model::Model;
 use crate::packet::PacketSet;
 use rayon::prelude::*;
@@ -75,7 +75,11 @@ impl<'m> Engine<'m> {
     }
 
     fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
-        let members = class.enis.iter().filter_map(|id| self.model.eni(id)).collect();
+        let members = class
+            .enis
+            .iter()
+            .filter_map(|id| self.model.eni(id))
+            .collect();
         self.side(members)
     }
 
@@ -84,7 +88,12 @@ impl<'m> Engine<'m> {
     /// addresses; a load-balanced flow shows as client -> node and node -> target).
     /// Pairs that exchange nothing are left out. Runs in parallel.
     pub fn class_matrix(&self, query: &PacketSet) -> Vec<ClassPair> {
-        let sides: Vec<Option<Side<'_>>> = self.classes.list.iter().map(|c| self.class_side(c)).collect();
+        let sides: Vec<Option<Side<'_>>> = self
+            .classes
+            .list
+            .iter()
+            .map(|c| self.class_side(c))
+            .collect();
         let n = sides.len();
         (0..n * n)
             .into_par_iter()

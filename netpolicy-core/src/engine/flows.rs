@@ -33,19 +33,25 @@ impl<'m> Engine<'m> {
     pub(crate) fn side<'e>(&'e self, members: Vec<&'e Eni>) -> Option<Side<'e>> {
         let first = *members.first()?;
         let subnet = self.model.subnet(&first.subnet)?;
-        let groups: Vec<&CompiledGroup> = first.security_groups.iter().filter_map(|g| self.groups.get(g)).collect();
+        let groups: Vec<&CompiledGroup> = first
+            .security_groups
+            .iter()
+            .filter_map(|g| self.groups.get(g))
+            .collect();
         let union = |f: fn(&CompiledGroup) -> &PacketSet| {
             if first.sg_enforced {
-                groups.iter().fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
+                groups
+                    .iter()
+                    .fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
             } else {
                 PacketSet::all()
             }
         };
-        let addrs = IntervalSet::from_ranges(
-            members
+        let addrs = IntervalSet::from_ranges(members.iter().flat_map(|e| {
+            e.private_ips
                 .iter()
-                .flat_map(|e| e.private_ips.iter().map(|ip| (u32::from(*ip), u32::from(*ip)))),
-        );
+                .map(|ip| (u32::from(*ip), u32::from(*ip)))
+        }));
         Some(Side {
             subnet,
             addrs,
@@ -58,7 +64,13 @@ impl<'m> Engine<'m> {
         })
     }
 
-    pub(crate) fn candidates(&self, src: &Endpoint, dst: &Endpoint, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+    pub(crate) fn candidates(
+        &self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        query: &PacketSet,
+        tracing: bool,
+    ) -> Vec<Flow> {
         let side_of = |id: &str| self.eni(id).and_then(|e| self.side(vec![e]));
         match (src, dst) {
             (Endpoint::Eni(s), Endpoint::Eni(d)) => match (side_of(s), side_of(d)) {
@@ -79,27 +91,35 @@ impl<'m> Engine<'m> {
             },
             (Endpoint::OnPrem, Endpoint::Eni(d)) => match side_of(d) {
                 Some(d) => {
-                    let mut flows = vec![self.from_onprem(&d, query, tracing)];
+                    let mut flows = vec![self.onprem_to_eni(&d, query, tracing)];
                     flows.extend(self.load_balanced(src, &d, query, tracing));
                     flows
                 }
                 None => Vec::new(),
             },
             (Endpoint::Eni(s), Endpoint::Internet) => side_of(s)
-                .map(|s| self.to_internet(&s, query, tracing))
+                .map(|s| self.eni_to_internet(&s, query, tracing))
                 .unwrap_or_default(),
             (Endpoint::Eni(s), Endpoint::OnPrem) => side_of(s)
-                .map(|s| vec![self.to_onprem(&s, query, tracing)])
+                .map(|s| vec![self.eni_to_onprem(&s, query, tracing)])
                 .unwrap_or_default(),
             _ => Vec::new(),
         }
     }
 
     /// Private paths, then paths over the destination's public addresses.
-    pub(crate) fn eni_to_eni(&self, s: &Side<'_>, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+    pub(crate) fn eni_to_eni(
+        &self,
+        s: &Side<'_>,
+        d: &Side<'_>,
+        query: &PacketSet,
+        tracing: bool,
+    ) -> Vec<Flow> {
         let mut flows = vec![self.private(s, d, query, tracing)];
         for member in &d.members {
-            let Some(public_ip) = member.public_ip else { continue };
+            let Some(public_ip) = member.public_ip else {
+                continue;
+            };
             let to_public = query.restrict(Dim::DstAddr, &single(public_ip));
             if tracing && to_public.is_empty() {
                 continue;
@@ -110,7 +130,11 @@ impl<'m> Engine<'m> {
     }
 
     fn walk(tracing: bool) -> Walk {
-        if tracing { Walk::tracing() } else { Walk::sets() }
+        if tracing {
+            Walk::tracing()
+        } else {
+            Walk::sets()
+        }
     }
 
     fn flow(kind: PathKind, packets: PacketSet, walk: Walk) -> Flow {
@@ -229,9 +253,17 @@ impl<'m> Engine<'m> {
 
     /// Private addresses, same VPC or across one active peering; a peering never
     /// forwards further (no edge-to-edge routing).
-    pub(crate) fn private(&self, s: &Side<'_>, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+    pub(crate) fn private(
+        &self,
+        s: &Side<'_>,
+        d: &Side<'_>,
+        query: &PacketSet,
+        tracing: bool,
+    ) -> Flow {
         let mut w = Self::walk(tracing);
-        let set = query.restrict(Dim::SrcAddr, &s.addrs).restrict(Dim::DstAddr, &d.addrs);
+        let set = query
+            .restrict(Dim::SrcAddr, &s.addrs)
+            .restrict(Dim::DstAddr, &d.addrs);
         let set = self.sg_egress(&mut w, s, set);
         let (sv, dv) = (self.vpc_of(s.subnet), self.vpc_of(d.subnet));
         if s.subnet.meta.id == d.subnet.meta.id {
@@ -240,9 +272,14 @@ impl<'m> Engine<'m> {
         }
         let mut kind = PathKind::Private { peering: None };
         let mut total = PacketSet::empty();
-        let forward = self.routed(&mut w, HopKind::Route, &s.subnet.meta.id, &set, Dim::DstAddr, |t| {
-            (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, &sv, &dv)
-        });
+        let forward = self.routed(
+            &mut w,
+            HopKind::Route,
+            &s.subnet.meta.id,
+            &set,
+            Dim::DstAddr,
+            |t| (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, &sv, &dv),
+        );
         for (target, part) in forward {
             if let RouteTarget::Peering(id) = &target {
                 kind = PathKind::Private {
@@ -253,7 +290,14 @@ impl<'m> Engine<'m> {
             let part = self.sg_ingress(&mut w, d, part);
             let part = self.nacl(&mut w, HopKind::ReturnNaclEgress, &d.subnet.meta.id, part);
             // The reply must come back the way the packet went: local, or the same peering.
-            let back = self.routed(&mut w, HopKind::ReturnRoute, &d.subnet.meta.id, &part, Dim::SrcAddr, |t| *t == target);
+            let back = self.routed(
+                &mut w,
+                HopKind::ReturnRoute,
+                &d.subnet.meta.id,
+                &part,
+                Dim::SrcAddr,
+                |t| *t == target,
+            );
             for (_, part) in back {
                 let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, &s.subnet.meta.id, part);
                 total = total.union(&part);
@@ -266,7 +310,12 @@ impl<'m> Engine<'m> {
     /// and the internet gateway, or through a NAT gateway. Yields, per exit, the
     /// packets as they appear on the internet (source translated) and the original
     /// source address.
-    fn egress_internet(&self, w: &mut Walk, s: &Side<'_>, set: &PacketSet) -> Vec<(String, PacketSet, Ipv4Addr)> {
+    fn egress_internet(
+        &self,
+        w: &mut Walk,
+        s: &Side<'_>,
+        set: &PacketSet,
+    ) -> Vec<(String, PacketSet, Ipv4Addr)> {
         let mut out = Vec::new();
         let sv = self.vpc_of(s.subnet);
         let sid = s.subnet.meta.id.as_str();
@@ -288,7 +337,10 @@ impl<'m> Engine<'m> {
                             let Some(public) = member.public_ip else {
                                 w.note(HopKind::Gateway, &part, false, || RuleRef {
                                     object: format!("internet gateway {g}"),
-                                    rule: format!("interface {} has no public IP: dropped", member.meta.id),
+                                    rule: format!(
+                                        "interface {} has no public IP: dropped",
+                                        member.meta.id
+                                    ),
                                     span: member.meta.span,
                                 });
                                 continue;
@@ -323,7 +375,13 @@ impl<'m> Engine<'m> {
 
     /// Source subnet -> NAT gateway -> its subnet's internet gateway. NAT gateways
     /// only translate outbound connections; replies return through them.
-    fn through_nat(&self, w: &mut Walk, from_subnet: &str, nat_id: &str, set: PacketSet) -> Option<PacketSet> {
+    fn through_nat(
+        &self,
+        w: &mut Walk,
+        from_subnet: &str,
+        nat_id: &str,
+        set: PacketSet,
+    ) -> Option<PacketSet> {
         let nat = self.model.nat_gateway(nat_id)?;
         let nat_subnet = self.model.subnet(&nat.subnet)?;
         let (private, public) = (nat.private_ip?, nat.public_ip);
@@ -336,9 +394,14 @@ impl<'m> Engine<'m> {
         });
         let set = set.with_value(Dim::SrcAddr, u32::from(private));
         let vpc = nat_subnet.vpc.clone();
-        let exits = self.routed(w, HopKind::Route, &nat.subnet, &set, Dim::DstAddr, |t| {
-            matches!(t, RouteTarget::InternetGateway(g) if self.igw_attached(g, &vpc))
-        });
+        let exits = self.routed(
+            w,
+            HopKind::Route,
+            &nat.subnet,
+            &set,
+            Dim::DstAddr,
+            |t| matches!(t, RouteTarget::InternetGateway(g) if self.igw_attached(g, &vpc)),
+        );
         let mut out = PacketSet::empty();
         for (_, part) in exits {
             let Some(public) = public else {
@@ -359,9 +422,20 @@ impl<'m> Engine<'m> {
     /// Arrives from the internet at `member`'s public address: internet gateway,
     /// NACL, security groups, and a route for the reply back to that gateway.
     /// `set` holds packets as they appear on the internet.
-    fn ingress_internet(&self, w: &mut Walk, d: &Side<'_>, member: &Eni, public_ip: Ipv4Addr, set: PacketSet) -> PacketSet {
+    fn ingress_internet(
+        &self,
+        w: &mut Walk,
+        d: &Side<'_>,
+        member: &Eni,
+        public_ip: Ipv4Addr,
+        set: PacketSet,
+    ) -> PacketSet {
         let vpc = self.vpc_of(d.subnet);
-        let igw = self.model.internet_gateways().iter().find(|g| g.vpc.as_deref() == Some(&vpc));
+        let igw = self
+            .model
+            .internet_gateways()
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(&vpc));
         let Some(igw) = igw else {
             w.note(HopKind::Gateway, &set, false, || RuleRef {
                 object: format!("vpc {vpc}"),
@@ -391,11 +465,21 @@ impl<'m> Engine<'m> {
         let back = self.routed(w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| {
             *t == RouteTarget::InternetGateway(igw_id.clone())
         });
-        let arrived = back.into_iter().fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
+        let arrived = back
+            .into_iter()
+            .fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
         arrived.with_value(Dim::DstAddr, u32::from(public_ip))
     }
 
-    fn public_internet(&self, s: &Side<'_>, d: &Side<'_>, member: &Eni, public_ip: Ipv4Addr, set: &PacketSet, tracing: bool) -> Flow {
+    fn public_internet(
+        &self,
+        s: &Side<'_>,
+        d: &Side<'_>,
+        member: &Eni,
+        public_ip: Ipv4Addr,
+        set: &PacketSet,
+        tracing: bool,
+    ) -> Flow {
         let mut w = Self::walk(tracing);
         let set = set.restrict(Dim::SrcAddr, &s.addrs);
         let mut total = PacketSet::empty();
@@ -422,9 +506,11 @@ impl<'m> Engine<'m> {
             .collect()
     }
 
-    fn to_internet(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+    fn eni_to_internet(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
         let mut w = Self::walk(tracing);
-        let set = query.restrict(Dim::SrcAddr, &s.addrs).restrict(Dim::DstAddr, &self.internet);
+        let set = query
+            .restrict(Dim::SrcAddr, &s.addrs)
+            .restrict(Dim::DstAddr, &self.internet);
         let mut flows = Vec::new();
         for (exit, translated, original) in self.egress_internet(&mut w, s, &set) {
             flows.push(Flow {
@@ -446,20 +532,29 @@ impl<'m> Engine<'m> {
     }
 
     fn vgw_of(&self, vpc: &str) -> Option<&crate::model::VpnGateway> {
-        self.model.vpn_gateways().iter().find(|g| g.vpc.as_deref() == Some(vpc))
+        self.model
+            .vpn_gateways()
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(vpc))
     }
 
-    fn from_onprem(&self, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+    fn onprem_to_eni(&self, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
         let mut w = Self::walk(tracing);
         let vpc = self.vpc_of(d.subnet);
-        let set = query.restrict(Dim::SrcAddr, &self.onprem).restrict(Dim::DstAddr, &d.addrs);
+        let set = query
+            .restrict(Dim::SrcAddr, &self.onprem)
+            .restrict(Dim::DstAddr, &d.addrs);
         let Some(vgw) = self.vgw_of(&vpc) else {
             w.note(HopKind::Gateway, &set, false, || RuleRef {
                 object: format!("vpc {vpc}"),
                 rule: "no virtual private gateway attached".into(),
                 span: None,
             });
-            return Self::flow(PathKind::FromOnPrem { vpn_gateway: None }, PacketSet::empty(), w);
+            return Self::flow(
+                PathKind::FromOnPrem { vpn_gateway: None },
+                PacketSet::empty(),
+                w,
+            );
         };
         w.note(HopKind::Gateway, &set, !set.is_empty(), || RuleRef {
             object: format!("virtual private gateway {}", vgw.meta.label()),
@@ -471,18 +566,24 @@ impl<'m> Engine<'m> {
         let set = self.sg_ingress(&mut w, d, set);
         let set = self.nacl(&mut w, HopKind::ReturnNaclEgress, sid, set);
         let target = RouteTarget::VpnGateway(vgw.meta.id.clone());
-        let back = self.routed(&mut w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| *t == target);
-        let arrived = back.into_iter().fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
+        let back = self.routed(&mut w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| {
+            *t == target
+        });
+        let arrived = back
+            .into_iter()
+            .fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
         let kind = PathKind::FromOnPrem {
             vpn_gateway: Some(vgw.meta.id.clone()),
         };
         Self::flow(kind, arrived, w)
     }
 
-    fn to_onprem(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+    fn eni_to_onprem(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
         let mut w = Self::walk(tracing);
         let vpc = self.vpc_of(s.subnet);
-        let set = query.restrict(Dim::SrcAddr, &s.addrs).restrict(Dim::DstAddr, &self.onprem);
+        let set = query
+            .restrict(Dim::SrcAddr, &s.addrs)
+            .restrict(Dim::DstAddr, &self.onprem);
         let set = self.sg_egress(&mut w, s, set);
         let sid = s.subnet.meta.id.as_str();
         let exits = self.routed(&mut w, HopKind::Route, sid, &set, Dim::DstAddr, |t| {
@@ -502,7 +603,13 @@ impl<'m> Engine<'m> {
     /// Through every load balancer that has `d` as a target: client to listener
     /// (any path to a node), then node to target (a private path). The flow's
     /// packets are the client's, addressed to the node.
-    fn load_balanced(&self, src: &Endpoint, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+    fn load_balanced(
+        &self,
+        src: &Endpoint,
+        d: &Side<'_>,
+        query: &PacketSet,
+        tracing: bool,
+    ) -> Vec<Flow> {
         let mut flows = Vec::new();
         let Some(target_eni) = d.members.first() else {
             return flows;
@@ -522,11 +629,20 @@ impl<'m> Engine<'m> {
                         };
                         let node_ep = Endpoint::Eni(node_id.clone());
                         let first = self.to_node(src, &node_ep, &node, &client, tracing);
-                        let second_query = service_set(*tg_protocol, *target_port)
-                            .restrict(Dim::SrcPort, &IntervalSet::range(u32::from(EPHEMERAL_PORTS.0), u32::from(EPHEMERAL_PORTS.1)));
+                        let second_query = service_set(*tg_protocol, *target_port).restrict(
+                            Dim::SrcPort,
+                            &IntervalSet::range(
+                                u32::from(EPHEMERAL_PORTS.0),
+                                u32::from(EPHEMERAL_PORTS.1),
+                            ),
+                        );
                         let second_query = match (tracing, second_query.witness()) {
                             (true, Some(p)) => PacketSet::single(&crate::packet::Packet {
-                                src: node.members.first().and_then(|m| m.private_ips.first().copied()).unwrap_or(p.src),
+                                src: node
+                                    .members
+                                    .first()
+                                    .and_then(|m| m.private_ips.first().copied())
+                                    .unwrap_or(p.src),
                                 dst: target_eni.private_ips.first().copied().unwrap_or(p.dst),
                                 ..p
                             }),
@@ -543,22 +659,35 @@ impl<'m> Engine<'m> {
                             if tracing && seg.hops.is_empty() {
                                 continue;
                             }
-                            let packets = if second.packets.is_empty() { PacketSet::empty() } else { seg.packets };
+                            let packets = if second.packets.is_empty() {
+                                PacketSet::empty()
+                            } else {
+                                seg.packets
+                            };
                             let mut hops = seg.hops;
                             if tracing {
                                 hops.push(super::Hop {
                                     kind: HopKind::Gateway,
-                                    packet: second_query.witness().unwrap_or_else(|| hops_last(&hops)),
+                                    packet: second_query
+                                        .witness()
+                                        .unwrap_or_else(|| hops_last(&hops)),
                                     allowed: true,
                                     rule: RuleRef {
                                         object: format!("load balancer {}", lb.meta.label()),
-                                        rule: format!("listener {}/{} forwards to target port {target_port}", listener.protocol, listener.port),
+                                        rule: format!(
+                                            "listener {}/{} forwards to target port {target_port}",
+                                            listener.protocol, listener.port
+                                        ),
                                         span: listener.span.or(lb.meta.span),
                                     },
                                 });
                                 hops.extend(second.hops.iter().cloned());
                             }
-                            flows.push(Flow { kind: kind.clone(), packets, hops });
+                            flows.push(Flow {
+                                kind: kind.clone(),
+                                packets,
+                                hops,
+                            });
                         }
                     }
                 }
@@ -569,7 +698,14 @@ impl<'m> Engine<'m> {
 
     /// The client segment to one load-balancer node. A traced packet is addressed
     /// to the target; it is re-addressed to each of the node's addresses.
-    fn to_node(&self, src: &Endpoint, node_ep: &Endpoint, node: &Side<'_>, client: &PacketSet, tracing: bool) -> Vec<Flow> {
+    fn to_node(
+        &self,
+        src: &Endpoint,
+        node_ep: &Endpoint,
+        node: &Side<'_>,
+        client: &PacketSet,
+        tracing: bool,
+    ) -> Vec<Flow> {
         if !tracing {
             return self.candidates(src, node_ep, client, false);
         }
@@ -578,7 +714,14 @@ impl<'m> Engine<'m> {
             .iter()
             .flat_map(|m| m.private_ips.iter().copied().chain(m.public_ip));
         addrs
-            .flat_map(|a| self.candidates(src, node_ep, &client.with_value(Dim::DstAddr, u32::from(a)), true))
+            .flat_map(|a| {
+                self.candidates(
+                    src,
+                    node_ep,
+                    &client.with_value(Dim::DstAddr, u32::from(a)),
+                    true,
+                )
+            })
             .filter(|f| !f.hops.is_empty())
             .collect()
     }
@@ -608,13 +751,15 @@ impl<'m> Engine<'m> {
 }
 
 fn hops_last(hops: &[super::Hop]) -> crate::packet::Packet {
-    hops.last().map(|h| h.packet).unwrap_or(crate::packet::Packet {
-        src: Ipv4Addr::UNSPECIFIED,
-        dst: Ipv4Addr::UNSPECIFIED,
-        protocol: 0,
-        src_port: 0,
-        dst_port: 0,
-    })
+    hops.last()
+        .map(|h| h.packet)
+        .unwrap_or(crate::packet::Packet {
+            src: Ipv4Addr::UNSPECIFIED,
+            dst: Ipv4Addr::UNSPECIFIED,
+            protocol: 0,
+            src_port: 0,
+            dst_port: 0,
+        })
 }
 
 /// Packets of one transport protocol to one destination port, any source port.

@@ -192,7 +192,11 @@ impl<'m> Engine<'m> {
     /// Everything the internet can open to `eni`, directly or through a load
     /// balancer.
     pub fn internet_exposure(&self, eni: &str) -> Reach {
-        self.reach(&Endpoint::Internet, &Endpoint::Eni(eni.to_string()), &PacketSet::all())
+        self.reach(
+            &Endpoint::Internet,
+            &Endpoint::Eni(eni.to_string()),
+            &PacketSet::all(),
+        )
     }
 
     fn eni(&self, id: &str) -> Option<&'m Eni> {

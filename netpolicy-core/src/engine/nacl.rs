@@ -51,15 +51,19 @@ pub(crate) fn compile(model: &Model) -> Nacls {
     for subnet in model.subnets() {
         let key = match model.subnet_network_acl(subnet) {
             Some(acl) => {
-                by_key.entry(acl.meta.id.clone()).or_insert_with(|| CompiledNacl {
-                    ingress: compile_direction(acl, false),
-                    egress: compile_direction(acl, true),
-                });
+                by_key
+                    .entry(acl.meta.id.clone())
+                    .or_insert_with(|| CompiledNacl {
+                        ingress: compile_direction(acl, false),
+                        egress: compile_direction(acl, true),
+                    });
                 acl.meta.id.clone()
             }
             None => {
                 let key = format!("implicit default NACL of {}", subnet.vpc);
-                by_key.entry(key.clone()).or_insert_with(|| implicit_default(subnet));
+                by_key
+                    .entry(key.clone())
+                    .or_insert_with(|| implicit_default(subnet));
                 key
             }
         };

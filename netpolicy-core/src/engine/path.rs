@@ -44,11 +44,18 @@ pub enum HopKind {
 impl HopKind {
     /// Whether the hop checks the reply rather than the forward packet.
     pub fn is_return(self) -> bool {
-        matches!(self, HopKind::ReturnNaclEgress | HopKind::ReturnNaclIngress | HopKind::ReturnRoute)
+        matches!(
+            self,
+            HopKind::ReturnNaclEgress | HopKind::ReturnNaclIngress | HopKind::ReturnRoute
+        )
     }
 
     fn seen(self, forward: &Packet) -> Packet {
-        if self.is_return() { forward.reply() } else { *forward }
+        if self.is_return() {
+            forward.reply()
+        } else {
+            *forward
+        }
     }
 }
 
@@ -109,7 +116,9 @@ impl Walk {
 
     /// A walk that records hops (use with a one-packet set).
     pub(crate) fn tracing() -> Self {
-        Walk { hops: Some(Vec::new()) }
+        Walk {
+            hops: Some(Vec::new()),
+        }
     }
 
     pub(crate) fn into_hops(self) -> Vec<Hop> {
@@ -138,7 +147,13 @@ impl Walk {
     }
 
     /// Records a hop whose outcome the caller decided (routes, gateways).
-    pub(crate) fn note(&mut self, kind: HopKind, set: &PacketSet, allowed: bool, rule: impl FnOnce() -> RuleRef) {
+    pub(crate) fn note(
+        &mut self,
+        kind: HopKind,
+        set: &PacketSet,
+        allowed: bool,
+        rule: impl FnOnce() -> RuleRef,
+    ) {
         if let (Some(hops), Some(p)) = (self.hops.as_mut(), set.witness()) {
             hops.push(Hop {
                 kind,

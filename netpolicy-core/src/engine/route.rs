@@ -27,7 +27,11 @@ pub(crate) struct CompiledTable {
 impl CompiledTable {
     /// Splits `set` by the route its `dim` address takes. Packets no route matches
     /// come last, with `None`.
-    pub(crate) fn partition(&self, set: &PacketSet, dim: Dim) -> Vec<(Option<&RouteEntry>, PacketSet)> {
+    pub(crate) fn partition(
+        &self,
+        set: &PacketSet,
+        dim: Dim,
+    ) -> Vec<(Option<&RouteEntry>, PacketSet)> {
         let mut out = Vec::new();
         let mut rest = set.clone();
         for e in &self.entries {
@@ -79,9 +83,14 @@ pub(crate) fn compile(model: &Model) -> Routes {
         };
         let key = match model.subnet_route_table(subnet) {
             Some(t) => {
-                by_key
-                    .entry(t.meta.id.clone())
-                    .or_insert_with(|| compile_table(model, vpc, format!("route table {}", t.meta.label()), Some(t)));
+                by_key.entry(t.meta.id.clone()).or_insert_with(|| {
+                    compile_table(
+                        model,
+                        vpc,
+                        format!("route table {}", t.meta.label()),
+                        Some(t),
+                    )
+                });
                 t.meta.id.clone()
             }
             None => implicit_main(model, vpc, subnet, &mut by_key),
@@ -91,15 +100,30 @@ pub(crate) fn compile(model: &Model) -> Routes {
     Routes { by_key, subnet_key }
 }
 
-fn implicit_main(model: &Model, vpc: &Vpc, subnet: &Subnet, by_key: &mut HashMap<String, CompiledTable>) -> String {
+fn implicit_main(
+    model: &Model,
+    vpc: &Vpc,
+    subnet: &Subnet,
+    by_key: &mut HashMap<String, CompiledTable>,
+) -> String {
     let key = format!("implicit main route table of {}", subnet.vpc);
-    by_key
-        .entry(key.clone())
-        .or_insert_with(|| compile_table(model, vpc, format!("main route table of vpc {} (implicit)", vpc.meta.label()), None));
+    by_key.entry(key.clone()).or_insert_with(|| {
+        compile_table(
+            model,
+            vpc,
+            format!("main route table of vpc {} (implicit)", vpc.meta.label()),
+            None,
+        )
+    });
     key
 }
 
-fn compile_table(model: &Model, vpc: &Vpc, object: String, table: Option<&crate::model::RouteTable>) -> CompiledTable {
+fn compile_table(
+    model: &Model,
+    vpc: &Vpc,
+    object: String,
+    table: Option<&crate::model::RouteTable>,
+) -> CompiledTable {
     let mut entries: Vec<RouteEntry> = vpc
         .cidr_blocks
         .iter()
@@ -117,7 +141,10 @@ fn compile_table(model: &Model, vpc: &Vpc, object: String, table: Option<&crate:
     for route in table.map(|t| t.routes.as_slice()).unwrap_or_default() {
         let nets: Vec<Ipv4Net> = match &route.destination {
             RouteDestination::Cidr(net) => vec![*net],
-            RouteDestination::PrefixList(id) => model.prefix_list(id).map(|p| p.cidrs.clone()).unwrap_or_default(),
+            RouteDestination::PrefixList(id) => model
+                .prefix_list(id)
+                .map(|p| p.cidrs.clone())
+                .unwrap_or_default(),
         };
         for net in nets {
             entries.push(RouteEntry {

@@ -20,17 +20,29 @@ pub fn traffic_packets(traffic: &TrafficMatch) -> PacketSet {
         Protocol::Number(n) => IntervalSet::single(u32::from(n)),
     };
     match traffic.ports {
-        PortMatch::Any => PacketSet::for_protocols(&protocols, &Dim::SrcPort.full(), &Dim::DstPort.full()),
+        PortMatch::Any => {
+            PacketSet::for_protocols(&protocols, &Dim::SrcPort.full(), &Dim::DstPort.full())
+        }
         PortMatch::Range { first, last } => PacketSet::for_protocols(
             &protocols,
             &Dim::SrcPort.full(),
             &IntervalSet::range(u32::from(first), u32::from(last)),
         ),
-        PortMatch::Icmp { icmp_type, icmp_code } => {
-            let byte = |v: Option<u8>| v.map_or(IntervalSet::range(0, 255), |v| IntervalSet::single(u32::from(v)));
+        PortMatch::Icmp {
+            icmp_type,
+            icmp_code,
+        } => {
+            let byte = |v: Option<u8>| {
+                v.map_or(IntervalSet::range(0, 255), |v| {
+                    IntervalSet::single(u32::from(v))
+                })
+            };
             PacketSet::from_cube(
                 Cube::full()
-                    .with(Dim::Protocol, protocols.intersect(&IntervalSet::single(u32::from(ICMP))))
+                    .with(
+                        Dim::Protocol,
+                        protocols.intersect(&IntervalSet::single(u32::from(ICMP))),
+                    )
                     .with(Dim::DstPort, byte(icmp_type))
                     .with(Dim::SrcPort, byte(icmp_code)),
             )

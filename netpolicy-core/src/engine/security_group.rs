@@ -40,7 +40,11 @@ fn member_addresses(model: &Model) -> HashMap<&str, IntervalSet> {
     for eni in model.enis() {
         for sg in &eni.security_groups {
             let entry = ranges.entry(sg.as_str()).or_default();
-            entry.extend(eni.private_ips.iter().map(|ip| (u32::from(*ip), u32::from(*ip))));
+            entry.extend(
+                eni.private_ips
+                    .iter()
+                    .map(|ip| (u32::from(*ip), u32::from(*ip))),
+            );
         }
     }
     ranges
@@ -49,12 +53,18 @@ fn member_addresses(model: &Model) -> HashMap<&str, IntervalSet> {
         .collect()
 }
 
-fn peer_addresses(model: &Model, peer: &RulePeer, members: &HashMap<&str, IntervalSet>) -> IntervalSet {
+fn peer_addresses(
+    model: &Model,
+    peer: &RulePeer,
+    members: &HashMap<&str, IntervalSet>,
+) -> IntervalSet {
     match peer {
         RulePeer::Cidr(net) => cidr_set(net),
         RulePeer::SecurityGroup(id) => members.get(id.as_str()).cloned().unwrap_or_default(),
         RulePeer::PrefixList(id) => model.prefix_list(id).map_or_else(IntervalSet::empty, |pl| {
-            pl.cidrs.iter().fold(IntervalSet::empty(), |acc, n| acc.union(&cidr_set(n)))
+            pl.cidrs
+                .iter()
+                .fold(IntervalSet::empty(), |acc, n| acc.union(&cidr_set(n)))
         }),
     }
 }
@@ -67,19 +77,31 @@ fn describe_peer(peer: &RulePeer) -> String {
     }
 }
 
-fn compile_group(model: &Model, sg: &SecurityGroup, members: &HashMap<&str, IntervalSet>) -> CompiledGroup {
+fn compile_group(
+    model: &Model,
+    sg: &SecurityGroup,
+    members: &HashMap<&str, IntervalSet>,
+) -> CompiledGroup {
     let object = format!("security group {}", sg.meta.label());
     let compile_rules = |rules: &[SecurityGroupRule], dim: Dim, dir: &str, word: &str| {
         rules
             .iter()
             .map(|r| {
                 let addrs = peer_addresses(model, &r.peer, members);
-                let implicit = if r.implicit { " (implicit default rule)" } else { "" };
+                let implicit = if r.implicit {
+                    " (implicit default rule)"
+                } else {
+                    ""
+                };
                 CompiledRule {
                     packets: traffic_packets(&r.traffic).restrict(dim, &addrs),
                     rule: RuleRef {
                         object: object.clone(),
-                        rule: format!("{dir} {} {word} {}{implicit}", r.traffic, describe_peer(&r.peer)),
+                        rule: format!(
+                            "{dir} {} {word} {}{implicit}",
+                            r.traffic,
+                            describe_peer(&r.peer)
+                        ),
                         span: r.span.or(sg.meta.span),
                     },
                 }
@@ -102,10 +124,22 @@ fn compile_group(model: &Model, sg: &SecurityGroup, members: &HashMap<&str, Inte
 }
 
 /// The rule of `groups` that allows `packet`, or a "no rule allows" reference.
-pub(crate) fn decide(groups: &[&CompiledGroup], names: &[String], packet: &Packet, egress: bool) -> RuleRef {
+pub(crate) fn decide(
+    groups: &[&CompiledGroup],
+    names: &[String],
+    packet: &Packet,
+    egress: bool,
+) -> RuleRef {
     let found = groups.iter().find_map(|g| {
-        let rules = if egress { &g.egress_rules } else { &g.ingress_rules };
-        rules.iter().find(|r| r.packets.contains(packet)).map(|r| r.rule.clone())
+        let rules = if egress {
+            &g.egress_rules
+        } else {
+            &g.ingress_rules
+        };
+        rules
+            .iter()
+            .find(|r| r.packets.contains(packet))
+            .map(|r| r.rule.clone())
     });
     found.unwrap_or_else(|| RuleRef {
         object: format!("security groups {}", names.join(", ")),

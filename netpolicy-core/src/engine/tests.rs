@@ -7,12 +7,16 @@ use crate::packet::{Dim, IntervalSet, TCP};
 fn model(yaml: &str) -> Model {
     match load_native("test.yaml", yaml) {
         Ok(m) => m,
-        Err(e) => panic!("test model does not load: {e} ({:?})", e.error),
+        Err(e) => panic!("test model does not load: {e} ({:?})", e.error()),
     }
 }
 
 fn tcp(port: u16) -> PacketSet {
-    PacketSet::for_protocols(&IntervalSet::single(u32::from(TCP)), &IntervalSet::range(1024, 65535), &IntervalSet::single(u32::from(port)))
+    PacketSet::for_protocols(
+        &IntervalSet::single(u32::from(TCP)),
+        &IntervalSet::range(1024, 65535),
+        &IntervalSet::single(u32::from(port)),
+    )
 }
 
 fn eni(id: &str) -> Endpoint {
@@ -24,16 +28,28 @@ fn reaches(engine: &Engine<'_>, src: &Endpoint, dst: &Endpoint, port: u16) -> bo
 }
 
 fn addr(model: &Model, id: &str) -> std::net::Ipv4Addr {
-    model.eni(id).and_then(|e| e.private_ips.first().copied()).expect("eni has an address")
+    model
+        .eni(id)
+        .and_then(|e| e.private_ips.first().copied())
+        .expect("eni has an address")
 }
 
 fn packet(src: std::net::Ipv4Addr, dst: std::net::Ipv4Addr, port: u16) -> Packet {
-    Packet { src, dst, protocol: TCP, src_port: 40000, dst_port: port }
+    Packet {
+        src,
+        dst,
+        protocol: TCP,
+        src_port: 40000,
+        dst_port: port,
+    }
 }
 
 /// The first denying hop of the first traced path.
 fn denial(flows: &[Flow]) -> Option<&Hop> {
-    flows.iter().flat_map(|f| f.hops.iter()).find(|h| !h.allowed)
+    flows
+        .iter()
+        .flat_map(|f| f.hops.iter())
+        .find(|h| !h.allowed)
 }
 
 const ONE_VPC: &str = r#"
@@ -76,14 +92,31 @@ fn sg_reference_matches_private_ips_only() {
     let e = Engine::new(&m);
     // app is a member of app-sg: its private address is admitted.
     let private = e.reach(&eni("app/eni0"), &eni("web/eni0"), &tcp(80));
-    assert!(private.flows.iter().any(|f| f.kind == PathKind::Private { peering: None }));
+    assert!(
+        private
+            .flows
+            .iter()
+            .any(|f| f.kind == PathKind::Private { peering: None })
+    );
     // Over the internet it arrives from its public address, which the reference
     // does not cover; so neither the internet nor app-over-public-IP gets in.
-    assert!(!private.flows.iter().any(|f| matches!(f.kind, PathKind::PublicInternet { .. })));
+    assert!(
+        !private
+            .flows
+            .iter()
+            .any(|f| matches!(f.kind, PathKind::PublicInternet { .. }))
+    );
     assert!(!reaches(&e, &Endpoint::Internet, &eni("web/eni0"), 80));
     // The denial names the web group's missing rule.
-    let web_public = m.eni("web/eni0").and_then(|x| x.public_ip).expect("allocated");
-    let trace = e.explain(&eni("app/eni0"), &eni("web/eni0"), &packet(addr(&m, "app/eni0"), web_public, 80));
+    let web_public = m
+        .eni("web/eni0")
+        .and_then(|x| x.public_ip)
+        .expect("allocated");
+    let trace = e.explain(
+        &eni("app/eni0"),
+        &eni("web/eni0"),
+        &packet(addr(&m, "app/eni0"), web_public, 80),
+    );
     let hop = denial(&trace).expect("denied somewhere");
     assert_eq!(hop.kind, HopKind::SecurityGroupIngress);
     assert!(hop.rule.rule.contains("no ingress rule"), "{hop}");
@@ -93,12 +126,23 @@ fn sg_reference_matches_private_ips_only() {
 fn sg_rule_allowing_a_private_path_is_named_with_its_span() {
     let m = model(ONE_VPC);
     let e = Engine::new(&m);
-    let trace = e.explain(&eni("app/eni0"), &eni("web/eni0"), &packet(addr(&m, "app/eni0"), addr(&m, "web/eni0"), 80));
-    let ingress = trace[0].hops.iter().find(|h| h.kind == HopKind::SecurityGroupIngress).expect("sg hop");
+    let trace = e.explain(
+        &eni("app/eni0"),
+        &eni("web/eni0"),
+        &packet(addr(&m, "app/eni0"), addr(&m, "web/eni0"), 80),
+    );
+    let ingress = trace[0]
+        .hops
+        .iter()
+        .find(|h| h.kind == HopKind::SecurityGroupIngress)
+        .expect("sg hop");
     assert!(ingress.allowed);
     assert_eq!(ingress.rule.rule, "ingress tcp/80 from sg app-sg");
     let span = ingress.rule.span.expect("rule has a span");
-    assert_eq!(m.sources().snippet(span), Some(r#"{protocol: tcp, ports: 80, from: "sg:app-sg"}"#));
+    assert_eq!(
+        m.sources().snippet(span),
+        Some(r#"{protocol: tcp, ports: 80, from: "sg:app-sg"}"#)
+    );
 }
 
 const NACL_BASE: &str = r#"
@@ -137,7 +181,11 @@ fn nacl_rule_order_first_match_wins() {
     let e = Engine::new(&m);
     assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 22));
     assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
-    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 22));
+    let trace = e.explain(
+        &eni("c/eni0"),
+        &eni("s/eni0"),
+        &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 22),
+    );
     let hop = denial(&trace).expect("denied");
     assert_eq!(hop.kind, HopKind::NaclIngress);
     assert_eq!(hop.rule.rule, "ingress rule 100 deny tcp/22 from 0.0.0.0/0");
@@ -153,8 +201,15 @@ fn nacl_without_matching_entry_denies_implicitly() {
     let e = Engine::new(&m);
     assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 443));
     assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
-    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 80));
-    assert_eq!(denial(&trace).map(|h| h.rule.rule.as_str()), Some("rule * deny (no entry matches)"));
+    let trace = e.explain(
+        &eni("c/eni0"),
+        &eni("s/eni0"),
+        &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 80),
+    );
+    assert_eq!(
+        denial(&trace).map(|h| h.rule.rule.as_str()),
+        Some("rule * deny (no entry matches)")
+    );
 }
 
 #[test]
@@ -168,14 +223,29 @@ fn nacl_blocks_the_return_traffic_only() {
     );
     let e = Engine::new(&m);
     assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
-    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 80));
+    let trace = e.explain(
+        &eni("c/eni0"),
+        &eni("s/eni0"),
+        &packet(addr(&m, "c/eni0"), addr(&m, "s/eni0"), 80),
+    );
     let hops = &trace[0].hops;
-    assert!(hops.iter().any(|h| h.kind == HopKind::NaclIngress && h.allowed));
+    assert!(
+        hops.iter()
+            .any(|h| h.kind == HopKind::NaclIngress && h.allowed)
+    );
     let hop = denial(&trace).expect("denied");
     assert_eq!(hop.kind, HopKind::ReturnNaclEgress);
-    assert_eq!((hop.packet.src_port, hop.packet.dst_port), (80, 40000), "the hop shows the reply");
+    assert_eq!(
+        (hop.packet.src_port, hop.packet.dst_port),
+        (80, 40000),
+        "the hop shows the reply"
+    );
     // A client that picks a low source port would get its reply through.
-    let low = PacketSet::for_protocols(&IntervalSet::single(6), &IntervalSet::single(1000), &IntervalSet::single(80));
+    let low = PacketSet::for_protocols(
+        &IntervalSet::single(6),
+        &IntervalSet::single(1000),
+        &IntervalSet::single(80),
+    );
     assert!(!e.reach(&eni("c/eni0"), &eni("s/eni0"), &low).is_empty());
 }
 
@@ -185,11 +255,22 @@ fn default_nacl_allows_all_and_a_new_custom_nacl_denies_all() {
     let e = Engine::new(&m);
     // server uses the empty custom NACL; client uses the implicit default NACL.
     assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
-    let open = model(&NACL_BASE.replace(", network_acl: acl-server", "").replace("network_acls:\n  - id: acl-server\n    vpc: vpc-a\n    entries:\n", ""));
+    let open = model(&NACL_BASE.replace(", network_acl: acl-server", "").replace(
+        "network_acls:\n  - id: acl-server\n    vpc: vpc-a\n    entries:\n",
+        "",
+    ));
     let e = Engine::new(&open);
     assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
-    let trace = e.explain(&eni("c/eni0"), &eni("s/eni0"), &packet(addr(&open, "c/eni0"), addr(&open, "s/eni0"), 80));
-    let nacl = trace[0].hops.iter().find(|h| h.kind == HopKind::NaclIngress).expect("nacl hop");
+    let trace = e.explain(
+        &eni("c/eni0"),
+        &eni("s/eni0"),
+        &packet(addr(&open, "c/eni0"), addr(&open, "s/eni0"), 80),
+    );
+    let nacl = trace[0]
+        .hops
+        .iter()
+        .find(|h| h.kind == HopKind::NaclIngress)
+        .expect("nacl hop");
     assert_eq!(nacl.rule.rule, "allows all (no NACL declared)");
 }
 
@@ -234,15 +315,27 @@ fn peering_is_not_transitive() {
     let m = model(THREE_VPCS);
     let e = Engine::new(&m);
     let ab = e.reach(&eni("a/eni0"), &eni("b/eni0"), &tcp(22));
-    assert_eq!(ab.flows.first().map(|f| &f.kind), Some(&PathKind::Private { peering: Some("pcx-ab".into()) }));
+    assert_eq!(
+        ab.flows.first().map(|f| &f.kind),
+        Some(&PathKind::Private {
+            peering: Some("pcx-ab".into())
+        })
+    );
     assert!(reaches(&e, &eni("b/eni0"), &eni("c/eni0"), 22));
     // A routes 10.3/16 to pcx-ab, B would forward to C, but a peering never transits.
     assert!(!reaches(&e, &eni("a/eni0"), &eni("c/eni0"), 22));
     assert!(!reaches(&e, &eni("c/eni0"), &eni("a/eni0"), 22));
-    let trace = e.explain(&eni("a/eni0"), &eni("c/eni0"), &packet(addr(&m, "a/eni0"), addr(&m, "c/eni0"), 22));
+    let trace = e.explain(
+        &eni("a/eni0"),
+        &eni("c/eni0"),
+        &packet(addr(&m, "a/eni0"), addr(&m, "c/eni0"), 22),
+    );
     let hop = denial(&trace).expect("denied");
     assert_eq!(hop.kind, HopKind::Route);
-    assert!(hop.rule.rule.starts_with("10.0.0.0/8 -> peering pcx-ab"), "{hop}");
+    assert!(
+        hop.rule.rule.starts_with("10.0.0.0/8 -> peering pcx-ab"),
+        "{hop}"
+    );
 }
 
 #[test]
@@ -250,7 +343,11 @@ fn missing_return_route_breaks_reachability() {
     let m = model(&THREE_VPCS.replace("      - {destination: 10.1.0.0/16, peering: pcx-ab}\n", ""));
     let e = Engine::new(&m);
     assert!(!reaches(&e, &eni("a/eni0"), &eni("b/eni0"), 22));
-    let trace = e.explain(&eni("a/eni0"), &eni("b/eni0"), &packet(addr(&m, "a/eni0"), addr(&m, "b/eni0"), 22));
+    let trace = e.explain(
+        &eni("a/eni0"),
+        &eni("b/eni0"),
+        &packet(addr(&m, "a/eni0"), addr(&m, "b/eni0"), 22),
+    );
     let hop = denial(&trace).expect("denied");
     assert_eq!(hop.kind, HopKind::ReturnRoute);
     assert!(hop.rule.rule.contains("no route"), "{hop}");
@@ -258,11 +355,24 @@ fn missing_return_route_breaks_reachability() {
 
 #[test]
 fn igw_route_without_public_ip_drops() {
-    let m = model(&ONE_VPC.replace("{id: app, subnet: public, public_ip: auto,", "{id: app, subnet: public,"));
+    let m = model(&ONE_VPC.replace(
+        "{id: app, subnet: public, public_ip: auto,",
+        "{id: app, subnet: public,",
+    ));
     let e = Engine::new(&m);
-    assert!(e.reach(&eni("app/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
-    assert!(!e.reach(&eni("web/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
-    let trace = e.explain(&eni("app/eni0"), &Endpoint::Internet, &packet(addr(&m, "app/eni0"), "8.8.8.8".parse().expect("ip"), 443));
+    assert!(
+        e.reach(&eni("app/eni0"), &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
+    assert!(
+        !e.reach(&eni("web/eni0"), &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
+    let trace = e.explain(
+        &eni("app/eni0"),
+        &Endpoint::Internet,
+        &packet(addr(&m, "app/eni0"), "8.8.8.8".parse().expect("ip"), 443),
+    );
     let hop = denial(&trace).expect("denied");
     assert_eq!(hop.kind, HopKind::Gateway);
     assert!(hop.rule.rule.contains("no public IP"), "{hop}");
@@ -273,7 +383,12 @@ fn nat_allows_out_never_in() {
     let m = model(ONE_VPC);
     let e = Engine::new(&m);
     let out = e.reach(&eni("worker/eni0"), &Endpoint::Internet, &tcp(443));
-    assert_eq!(out.flows.first().map(|f| &f.kind), Some(&PathKind::ToInternet { egress: Some("nat-a".into()) }));
+    assert_eq!(
+        out.flows.first().map(|f| &f.kind),
+        Some(&PathKind::ToInternet {
+            egress: Some("nat-a".into())
+        })
+    );
     // The worker admits ssh from anywhere, yet nothing on the internet can open it.
     assert!(!reaches(&e, &Endpoint::Internet, &eni("worker/eni0"), 22));
     // app (public IP, same SG) is reachable on ssh, which shows the rule itself is open.
@@ -281,7 +396,9 @@ fn nat_allows_out_never_in() {
     // The worker reaches app's public address through the NAT, arriving from the
     // NAT's Elastic IP.
     let via_nat = e.reach(&eni("worker/eni0"), &eni("app/eni0"), &tcp(22));
-    assert!(via_nat.flows.iter().any(|f| matches!(&f.kind, PathKind::PublicInternet { egress: Some(n), .. } if n == "nat-a")));
+    assert!(via_nat.flows.iter().any(
+        |f| matches!(&f.kind, PathKind::PublicInternet { egress: Some(n), .. } if n == "nat-a")
+    ));
 }
 
 #[test]
@@ -307,12 +424,27 @@ instances:
 "#;
     let m = model(yaml);
     let e = Engine::new(&m);
-    assert!(!e.reach(&eni("a/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
+    assert!(
+        !e.reach(&eni("a/eni0"), &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
     // vpc-b has no main table in the input: its implicit one holds only local routes.
-    assert!(e.reach(&eni("b/eni0"), &Endpoint::Internet, &tcp(443)).is_empty());
-    let trace = e.explain(&eni("b/eni0"), &Endpoint::Internet, &packet(addr(&m, "b/eni0"), "8.8.8.8".parse().expect("ip"), 443));
+    assert!(
+        e.reach(&eni("b/eni0"), &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
+    let trace = e.explain(
+        &eni("b/eni0"),
+        &Endpoint::Internet,
+        &packet(addr(&m, "b/eni0"), "8.8.8.8".parse().expect("ip"), 443),
+    );
     let hop = denial(&trace).expect("denied");
-    assert!(hop.rule.object.contains("main route table of vpc vpc-b (implicit)"), "{hop}");
+    assert!(
+        hop.rule
+            .object
+            .contains("main route table of vpc vpc-b (implicit)"),
+        "{hop}"
+    );
 }
 
 const LOAD_BALANCED: &str = r#"
@@ -353,31 +485,64 @@ fn load_balancer_path_needs_both_segments() {
     let kinds: Vec<_> = exposure.flows.iter().map(|f| &f.kind).collect();
     assert_eq!(
         kinds,
-        vec![&PathKind::LoadBalancer { load_balancer: "alb".into(), node: "alb/node/public".into(), listener_port: 443, target_port: 8080 }]
+        vec![&PathKind::LoadBalancer {
+            load_balancer: "alb".into(),
+            node: "alb/node/public".into(),
+            listener_port: 443,
+            target_port: 8080
+        }]
     );
     let ports = exposure.packets().project(Dim::DstPort);
     assert_eq!(ports, IntervalSet::single(443));
     // Second segment broken: the LB may not talk to the target port.
-    let broken = model(&LOAD_BALANCED.replace("egress: [{protocol: tcp, ports: 8080,", "egress: [{protocol: tcp, ports: 9090,"));
+    let broken = model(&LOAD_BALANCED.replace(
+        "egress: [{protocol: tcp, ports: 8080,",
+        "egress: [{protocol: tcp, ports: 9090,",
+    ));
     let e = Engine::new(&broken);
     assert!(e.internet_exposure("web/eni0").is_empty());
     // First segment broken: the listener port is not open to the internet.
-    let closed = model(&LOAD_BALANCED.replace("ingress: [{protocol: tcp, ports: 443, from: 0.0.0.0/0}]", "ingress: [{protocol: tcp, ports: 443, from: 10.0.0.0/8}]"));
-    assert!(Engine::new(&closed).internet_exposure("web/eni0").is_empty());
+    let closed = model(&LOAD_BALANCED.replace(
+        "ingress: [{protocol: tcp, ports: 443, from: 0.0.0.0/0}]",
+        "ingress: [{protocol: tcp, ports: 443, from: 10.0.0.0/8}]",
+    ));
+    assert!(
+        Engine::new(&closed)
+            .internet_exposure("web/eni0")
+            .is_empty()
+    );
 }
 
 #[test]
 fn load_balancer_trace_shows_both_segments() {
     let m = model(LOAD_BALANCED);
     let e = Engine::new(&m);
-    let node_public = m.eni("alb/node/public").and_then(|n| n.public_ip).expect("public node");
+    let node_public = m
+        .eni("alb/node/public")
+        .and_then(|n| n.public_ip)
+        .expect("public node");
     let p = packet("8.8.8.8".parse().expect("ip"), node_public, 443);
     let flows = e.explain(&Endpoint::Internet, &eni("web/eni0"), &p);
-    let lb = flows.iter().find(|f| matches!(f.kind, PathKind::LoadBalancer { .. })).expect("lb path");
+    let lb = flows
+        .iter()
+        .find(|f| matches!(f.kind, PathKind::LoadBalancer { .. }))
+        .expect("lb path");
     assert!(lb.hops.iter().all(|h| h.allowed), "{:#?}", lb.hops);
-    let forward = lb.hops.iter().find(|h| h.rule.object.starts_with("load balancer")).expect("lb hop");
-    assert_eq!(forward.rule.rule, "listener tcp/443 forwards to target port 8080");
-    assert!(lb.hops.iter().any(|h| h.kind == HopKind::SecurityGroupIngress && h.rule.rule == "ingress tcp/8080 from sg lb-sg"));
+    let forward = lb
+        .hops
+        .iter()
+        .find(|h| h.rule.object.starts_with("load balancer"))
+        .expect("lb hop");
+    assert_eq!(
+        forward.rule.rule,
+        "listener tcp/443 forwards to target port 8080"
+    );
+    assert!(
+        lb.hops
+            .iter()
+            .any(|h| h.kind == HopKind::SecurityGroupIngress
+                && h.rule.rule == "ingress tcp/8080 from sg lb-sg")
+    );
 }
 
 #[test]
@@ -412,15 +577,28 @@ instances:
   - {id: b, subnet: sb, security_groups: [sg-b]}
 "#;
     let m = model(yaml);
-    assert!(m.warnings().iter().any(|w| w.code == "np::model::vgw-without-vpn"));
+    assert!(
+        m.warnings()
+            .iter()
+            .any(|w| w.code == "np::model::vgw-without-vpn")
+    );
     let e = Engine::new(&m);
-    assert_eq!(e.onprem_addresses(), &IntervalSet::range(0xC0A8_0000, 0xC0A8_FFFF));
+    assert_eq!(
+        e.onprem_addresses(),
+        &IntervalSet::range(0xC0A8_0000, 0xC0A8_FFFF)
+    );
     assert!(reaches(&e, &Endpoint::OnPrem, &eni("a/eni0"), 22));
     assert!(!reaches(&e, &Endpoint::OnPrem, &eni("a/eni0"), 80));
     // Traffic from a VPN gateway does not transit the peering.
     assert!(!reaches(&e, &Endpoint::OnPrem, &eni("b/eni0"), 22));
-    assert!(!e.reach(&eni("a/eni0"), &Endpoint::OnPrem, &tcp(22)).is_empty());
-    assert!(e.reach(&eni("b/eni0"), &Endpoint::OnPrem, &tcp(22)).is_empty());
+    assert!(
+        !e.reach(&eni("a/eni0"), &Endpoint::OnPrem, &tcp(22))
+            .is_empty()
+    );
+    assert!(
+        e.reach(&eni("b/eni0"), &Endpoint::OnPrem, &tcp(22))
+            .is_empty()
+    );
 }
 
 #[test]
@@ -441,8 +619,17 @@ fn classes_group_interfaces_and_the_matrix_matches_pairwise_reach() {
     // web, app (public subnet, different SGs), worker, and the NAT gateway has no ENI.
     assert_eq!(e.classes().len(), 3);
     let matrix = e.class_matrix(&tcp(80));
-    let class_of = |id: &str| e.classes().iter().find(|c| c.enis.iter().any(|x| x == id)).map(|c| c.id);
-    let pair = |a: &str, b: &str| matrix.iter().any(|p| Some(p.src) == class_of(a) && Some(p.dst) == class_of(b));
+    let class_of = |id: &str| {
+        e.classes()
+            .iter()
+            .find(|c| c.enis.iter().any(|x| x == id))
+            .map(|c| c.id)
+    };
+    let pair = |a: &str, b: &str| {
+        matrix
+            .iter()
+            .any(|p| Some(p.src) == class_of(a) && Some(p.dst) == class_of(b))
+    };
     for a in ["web/eni0", "app/eni0", "worker/eni0"] {
         for b in ["web/eni0", "app/eni0", "worker/eni0"] {
             if a != b {

@@ -54,7 +54,10 @@ impl Node {
     /// The entry `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -157,7 +160,10 @@ impl JsonParser<'_> {
         }
     }
 
-    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<Node, LoadError>) -> Result<Node, LoadError> {
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Node, LoadError>,
+    ) -> Result<Node, LoadError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("nesting is too deep"));
@@ -179,7 +185,10 @@ impl JsonParser<'_> {
 
     fn number(&mut self) -> Result<Node, LoadError> {
         let start = self.pos;
-        while matches!(self.bytes.get(self.pos), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+        while matches!(
+            self.bytes.get(self.pos),
+            Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        ) {
             self.pos += 1;
         }
         let raw = self.text.get(start..self.pos).unwrap_or_default();
@@ -195,7 +204,8 @@ impl JsonParser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while matches!(self.bytes.get(self.pos), Some(b) if *b != b'"' && *b != b'\\' && *b >= 0x20) {
+            while matches!(self.bytes.get(self.pos), Some(b) if *b != b'"' && *b != b'\\' && *b >= 0x20)
+            {
                 self.pos += 1;
             }
             out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
@@ -227,10 +237,14 @@ impl JsonParser<'_> {
             Some(b'u') => {
                 self.pos += 1;
                 let hi = self.hex4()?;
-                let c = if (0xD800..0xDC00).contains(&hi) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
+                let c = if (0xD800..0xDC00).contains(&hi)
+                    && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
+                {
                     self.pos += 2;
                     let lo = self.hex4()?;
-                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF))
+                    char::from_u32(
+                        0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF),
+                    )
                 } else {
                     char::from_u32(hi)
                 };
@@ -362,7 +376,10 @@ struct CharOffsets {
 impl CharOffsets {
     fn new(text: &str) -> Self {
         let table = (!text.is_ascii()).then(|| text.char_indices().map(|(b, _)| b).collect());
-        CharOffsets { table, len: text.len() }
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, index: usize) -> usize {
@@ -375,7 +392,13 @@ impl CharOffsets {
 
 enum Open {
     Seq(Vec<Node>, usize, Option<String>, usize),
-    Map(Vec<(Node, Node)>, Option<Node>, usize, Option<String>, usize),
+    Map(
+        Vec<(Node, Node)>,
+        Option<Node>,
+        usize,
+        Option<String>,
+        usize,
+    ),
 }
 
 struct YamlBuilder<'a> {
@@ -399,7 +422,9 @@ fn plain_scalar(text: &str) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
-        t if t.parse::<i64>().is_ok() || (t.parse::<f64>().is_ok() && t.chars().any(|c| c.is_ascii_digit())) => {
+        t if t.parse::<i64>().is_ok()
+            || (t.parse::<f64>().is_ok() && t.chars().any(|c| c.is_ascii_digit())) =>
+        {
             Value::Number(t.to_string())
         }
         t => Value::String(t.to_string()),
@@ -425,27 +450,55 @@ impl YamlBuilder<'_> {
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
-                self.stack.push(Open::Seq(Vec::new(), start, tag_text(tag.as_deref()), anchor));
+                self.stack.push(Open::Seq(
+                    Vec::new(),
+                    start,
+                    tag_text(tag.as_deref()),
+                    anchor,
+                ));
                 Ok(())
             }
             Event::MappingStart(anchor, tag) => {
-                self.stack
-                    .push(Open::Map(Vec::new(), None, start, tag_text(tag.as_deref()), anchor));
+                self.stack.push(Open::Map(
+                    Vec::new(),
+                    None,
+                    start,
+                    tag_text(tag.as_deref()),
+                    anchor,
+                ));
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
-                    Some(Open::Seq(items, s, tag, anchor)) => (Node { value: Value::Seq(items), span: Span::new(self.source, s, end), tag }, anchor),
-                    Some(Open::Map(entries, _, s, tag, anchor)) => (Node { value: Value::Map(entries), span: Span::new(self.source, s, end), tag }, anchor),
+                    Some(Open::Seq(items, s, tag, anchor)) => (
+                        Node {
+                            value: Value::Seq(items),
+                            span: Span::new(self.source, s, end),
+                            tag,
+                        },
+                        anchor,
+                    ),
+                    Some(Open::Map(entries, _, s, tag, anchor)) => (
+                        Node {
+                            value: Value::Map(entries),
+                            span: Span::new(self.source, s, end),
+                            tag,
+                        },
+                        anchor,
+                    ),
                     None => return Ok(()),
                 };
                 self.finish(node.0, node.1)
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or_else(|| LoadError::Syntax {
-                    message: "alias to an unknown anchor".into(),
-                    span: Span::new(self.source, start, end),
-                })?;
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| LoadError::Syntax {
+                        message: "alias to an unknown anchor".into(),
+                        span: Span::new(self.source, start, end),
+                    })?;
                 self.finish(node, 0)
             }
             _ => Ok(()),
@@ -463,17 +516,25 @@ impl YamlBuilder<'_> {
                 None => {
                     let key = match &node.value {
                         Value::String(_) => node,
-                        Value::Number(s) => Node { value: Value::String(s.clone()), ..node },
-                        Value::Bool(b) => Node { value: Value::String(b.to_string()), ..node },
+                        Value::Number(s) => Node {
+                            value: Value::String(s.clone()),
+                            ..node
+                        },
+                        Value::Bool(b) => Node {
+                            value: Value::String(b.to_string()),
+                            ..node
+                        },
                         _ => {
                             return Err(LoadError::Type {
                                 expected: "a string key".into(),
                                 found: node.kind(),
                                 span: node.span,
-                            })
+                            });
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == key.as_str()) {
+                    if let Some((first, _)) =
+                        entries.iter().find(|(k, _)| k.as_str() == key.as_str())
+                    {
                         return Err(LoadError::DuplicateKey {
                             key: key.as_str().unwrap_or_default().to_string(),
                             span: key.span,
@@ -496,7 +557,8 @@ mod tests {
     const SRC: SourceId = SourceId(0);
 
     fn snippet<'a>(text: &'a str, node: &Node) -> &'a str {
-        text.get(node.span.start as usize..node.span.end as usize).unwrap_or("?")
+        text.get(node.span.start as usize..node.span.end as usize)
+            .unwrap_or("?")
     }
 
     #[test]
@@ -505,16 +567,30 @@ mod tests {
         let doc = parse_json(text, SRC).unwrap();
         let a = doc.get("a").unwrap();
         assert_eq!(snippet(text, a), r#"[1, "x\u00e9"]"#);
-        let Value::Seq(items) = &a.value else { panic!() };
+        let Value::Seq(items) = &a.value else {
+            panic!()
+        };
         assert_eq!(items[1].as_str(), Some("xé"));
-        assert_eq!(snippet(text, doc.get("b").unwrap().get("c").unwrap()), "null");
+        assert_eq!(
+            snippet(text, doc.get("b").unwrap().get("c").unwrap()),
+            "null"
+        );
     }
 
     #[test]
     fn json_errors_point_at_the_problem() {
-        for (bad, at) in [("{\"a\": }", 6), ("[1, 2", 5), ("{\"a\":1,\"a\":2}", 7), ("{} x", 3)] {
+        for (bad, at) in [
+            ("{\"a\": }", 6),
+            ("[1, 2", 5),
+            ("{\"a\":1,\"a\":2}", 7),
+            ("{} x", 3),
+        ] {
             let err = parse_json(bad, SRC).unwrap_err();
-            assert_eq!(err.span().map(|s| s.start as usize), Some(at), "{bad}: {err}");
+            assert_eq!(
+                err.span().map(|s| s.start as usize),
+                Some(at),
+                "{bad}: {err}"
+            );
         }
         let deep = "[".repeat(10_000);
         assert!(parse_json(&deep, SRC).is_err());
@@ -528,7 +604,9 @@ mod tests {
         assert_eq!(name.tag.as_deref(), Some("!Ref"));
         // The span covers the tag too, so a diagnostic underlines the whole expression.
         assert_eq!(snippet(text, name), "!Ref Thing");
-        let Value::Seq(items) = &doc.get("list").unwrap().value else { panic!() };
+        let Value::Seq(items) = &doc.get("list").unwrap().value else {
+            panic!()
+        };
         assert_eq!(items[0].value, Value::Bool(true));
         assert_eq!(items[1].value, Value::String("80".into()));
         assert_eq!(items[2].as_str(), Some("10.0.0.0/16"));

@@ -124,11 +124,12 @@ impl LoadError {
 
 /// A load error together with the input it points into, ready to render.
 #[derive(Debug)]
-pub struct LoadFailure {
-    /// The error.
-    pub error: LoadError,
-    /// The inputs read so far.
-    pub sources: SourceMap,
+pub struct LoadFailure(Box<FailureParts>);
+
+#[derive(Debug)]
+struct FailureParts {
+    error: LoadError,
+    sources: SourceMap,
     named: Option<miette::NamedSource<String>>,
 }
 
@@ -136,13 +137,27 @@ impl LoadFailure {
     /// Pairs an error with the inputs its spans point into.
     pub fn new(error: LoadError, sources: SourceMap) -> Self {
         let named = error.span().and_then(|s| sources.named_source(s.source));
-        LoadFailure { error, sources, named }
+        LoadFailure(Box::new(FailureParts {
+            error,
+            sources,
+            named,
+        }))
+    }
+
+    /// The error.
+    pub fn error(&self) -> &LoadError {
+        &self.0.error
+    }
+
+    /// The inputs read so far.
+    pub fn sources(&self) -> &SourceMap {
+        &self.0.sources
     }
 }
 
 impl fmt::Display for LoadFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.error.fmt(f)
+        self.0.error.fmt(f)
     }
 }
 
@@ -150,23 +165,23 @@ impl std::error::Error for LoadFailure {}
 
 impl miette::Diagnostic for LoadFailure {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.error.code()
+        self.0.error.code()
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.error.help()
+        self.0.error.help()
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.error.labels()
+        self.0.error.labels()
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        self.error.related()
+        self.0.error.related()
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.named.as_ref().map(|n| n as &dyn miette::SourceCode)
+        self.0.named.as_ref().map(|n| n as &dyn miette::SourceCode)
     }
 }
 

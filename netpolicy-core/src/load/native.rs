@@ -56,7 +56,19 @@ pub fn parse_native(doc: &Node) -> Result<(ModelParts, Vec<Warning>), LoadError>
         });
     }
     for n in top.list("nat_gateways")? {
-        let mut o = Obj::new(n, "a NAT gateway", &["id", "name", "tags", "subnet", "private_ip", "public_ip", "public"])?;
+        let mut o = Obj::new(
+            n,
+            "a NAT gateway",
+            &[
+                "id",
+                "name",
+                "tags",
+                "subnet",
+                "private_ip",
+                "public_ip",
+                "public",
+            ],
+        )?;
         let public_ip = o.opt("public_ip").map(ip).transpose()?;
         parts.nat_gateways.push(NatGateway {
             meta: o.meta()?,
@@ -67,7 +79,11 @@ pub fn parse_native(doc: &Node) -> Result<(ModelParts, Vec<Warning>), LoadError>
         });
     }
     for n in top.list("vpn_gateways")? {
-        let mut o = Obj::new(n, "a VPN gateway", &["id", "name", "tags", "vpc", "has_vpn_connection"])?;
+        let mut o = Obj::new(
+            n,
+            "a VPN gateway",
+            &["id", "name", "tags", "vpc", "has_vpn_connection"],
+        )?;
         parts.vpn_gateways.push(VpnGateway {
             meta: o.meta()?,
             vpc: o.opt_str("vpc")?,
@@ -75,7 +91,18 @@ pub fn parse_native(doc: &Node) -> Result<(ModelParts, Vec<Warning>), LoadError>
         });
     }
     for n in top.list("peerings")? {
-        let mut o = Obj::new(n, "a peering", &["id", "name", "tags", "requester_vpc", "accepter_vpc", "active"])?;
+        let mut o = Obj::new(
+            n,
+            "a peering",
+            &[
+                "id",
+                "name",
+                "tags",
+                "requester_vpc",
+                "accepter_vpc",
+                "active",
+            ],
+        )?;
         parts.peerings.push(Peering {
             meta: o.meta()?,
             requester_vpc: o.req_str("requester_vpc")?,
@@ -161,7 +188,11 @@ impl<'a> Obj<'a> {
                 });
             }
         }
-        Ok(Obj { node, entries, what })
+        Ok(Obj {
+            node,
+            entries,
+            what,
+        })
     }
 
     fn opt(&self, key: &str) -> Option<&'a Node> {
@@ -200,7 +231,10 @@ impl<'a> Obj<'a> {
     fn list(&self, key: &str) -> Result<Vec<&'a Node>, LoadError> {
         match self.opt(key) {
             None => Ok(Vec::new()),
-            Some(Node { value: Value::Seq(items), .. }) => Ok(items.iter().collect()),
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => Ok(items.iter().collect()),
             Some(n) => Err(type_error("a list", n)),
         }
     }
@@ -216,7 +250,10 @@ impl<'a> Obj<'a> {
                 return Err(type_error("a mapping of tags", t));
             };
             for (k, v) in entries {
-                tags.insert(string(k)?, v.scalar_text().ok_or_else(|| type_error("a string", v))?);
+                tags.insert(
+                    string(k)?,
+                    v.scalar_text().ok_or_else(|| type_error("a string", v))?,
+                );
             }
         }
         let name = self.opt_str("name")?.or_else(|| tags.get("Name").cloned());
@@ -238,11 +275,17 @@ fn type_error(expected: &str, node: &Node) -> LoadError {
 }
 
 fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
-    LoadError::Invalid { message, span, help }
+    LoadError::Invalid {
+        message,
+        span,
+        help,
+    }
 }
 
 fn string(node: &Node) -> Result<String, LoadError> {
-    node.as_str().map(str::to_string).ok_or_else(|| type_error("a string", node))
+    node.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| type_error("a string", node))
 }
 
 fn ip(node: &Node) -> Result<Ipv4Addr, LoadError> {
@@ -285,7 +328,9 @@ fn protocol(node: Option<&Node>) -> Result<Protocol, LoadError> {
     let Some(node) = node else {
         return Ok(Protocol::All);
     };
-    let text = node.scalar_text().ok_or_else(|| type_error("a protocol", node))?;
+    let text = node
+        .scalar_text()
+        .ok_or_else(|| type_error("a protocol", node))?;
     Protocol::parse(&text).ok_or_else(|| {
         invalid(
             format!("unknown protocol `{text}`"),
@@ -300,7 +345,9 @@ fn ports(node: Option<&Node>, protocol: Protocol) -> Result<PortMatch, LoadError
     let Some(node) = node else {
         return Ok(PortMatch::Any);
     };
-    let text = node.scalar_text().ok_or_else(|| type_error("a port or port range", node))?;
+    let text = node
+        .scalar_text()
+        .ok_or_else(|| type_error("a port or port range", node))?;
     if text == "all" {
         return Ok(PortMatch::Any);
     }
@@ -325,8 +372,14 @@ fn ports(node: Option<&Node>, protocol: Protocol) -> Result<PortMatch, LoadError
 
 fn traffic(o: &Obj<'_>) -> Result<TrafficMatch, LoadError> {
     let protocol = protocol(o.opt("protocol"))?;
-    let icmp_type = o.opt("icmp_type").map(|n| number::<u8>(n, "an ICMP type (0-255)")).transpose()?;
-    let icmp_code = o.opt("icmp_code").map(|n| number::<u8>(n, "an ICMP code (0-255)")).transpose()?;
+    let icmp_type = o
+        .opt("icmp_type")
+        .map(|n| number::<u8>(n, "an ICMP type (0-255)"))
+        .transpose()?;
+    let icmp_code = o
+        .opt("icmp_code")
+        .map(|n| number::<u8>(n, "an ICMP code (0-255)"))
+        .transpose()?;
     let ports = if icmp_type.is_some() || icmp_code.is_some() {
         if protocol != Protocol::Icmp {
             return Err(invalid(
@@ -335,7 +388,10 @@ fn traffic(o: &Obj<'_>) -> Result<TrafficMatch, LoadError> {
                 None,
             ));
         }
-        PortMatch::Icmp { icmp_type, icmp_code }
+        PortMatch::Icmp {
+            icmp_type,
+            icmp_code,
+        }
     } else {
         ports(o.opt("ports"), protocol)?
     };
@@ -354,7 +410,9 @@ impl Reader {
             Err(text) => {
                 self.warnings.push(Warning::new(
                     "np::load::ipv6-ignored",
-                    format!("`{owner}`: IPv6 prefix {text} is not modelled yet; results cover IPv4 only"),
+                    format!(
+                        "`{owner}`: IPv6 prefix {text} is not modelled yet; results cover IPv4 only"
+                    ),
                     Some(node.span),
                 ));
                 Ok(None)
@@ -363,7 +421,18 @@ impl Reader {
     }
 
     fn vpc(&mut self, n: &Node) -> Result<Vpc, LoadError> {
-        let mut o = Obj::new(n, "a VPC", &["id", "name", "tags", "cidr_blocks", "main_route_table", "default_network_acl"])?;
+        let mut o = Obj::new(
+            n,
+            "a VPC",
+            &[
+                "id",
+                "name",
+                "tags",
+                "cidr_blocks",
+                "main_route_table",
+                "default_network_acl",
+            ],
+        )?;
         let meta = o.meta()?;
         let mut cidr_blocks = Vec::new();
         for c in o.list("cidr_blocks")? {
@@ -380,10 +449,21 @@ impl Reader {
     }
 
     fn subnet(&mut self, n: &Node) -> Result<Subnet, LoadError> {
-        let fields = &["id", "name", "tags", "vpc", "cidr", "availability_zone", "map_public_ip_on_launch", "route_table", "network_acl"];
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "vpc",
+            "cidr",
+            "availability_zone",
+            "map_public_ip_on_launch",
+            "route_table",
+            "network_acl",
+        ];
         let mut o = Obj::new(n, "a subnet", fields)?;
         let cidr_node = o.req("cidr")?;
-        let cidr = cidr(cidr_node)?.map_err(|_| invalid("a subnet needs an IPv4 CIDR".into(), cidr_node.span, None))?;
+        let cidr = cidr(cidr_node)?
+            .map_err(|_| invalid("a subnet needs an IPv4 CIDR".into(), cidr_node.span, None))?;
         Ok(Subnet {
             meta: o.meta()?,
             vpc: o.req_str("vpc")?,
@@ -439,7 +519,11 @@ impl Reader {
                 ));
             }
         };
-        let given: Vec<&str> = TARGETS.iter().copied().filter(|t| o.opt(t).is_some()).collect();
+        let given: Vec<&str> = TARGETS
+            .iter()
+            .copied()
+            .filter(|t| o.opt(t).is_some())
+            .collect();
         let [kind] = given.as_slice() else {
             return Err(invalid(
                 "a route needs exactly one target".into(),
@@ -466,7 +550,11 @@ impl Reader {
     }
 
     fn security_group(&mut self, n: &Node) -> Result<SecurityGroup, LoadError> {
-        let mut o = Obj::new(n, "a security group", &["id", "name", "tags", "vpc", "ingress", "egress"])?;
+        let mut o = Obj::new(
+            n,
+            "a security group",
+            &["id", "name", "tags", "vpc", "ingress", "egress"],
+        )?;
         let meta = o.meta()?;
         let mut ingress = Vec::new();
         for r in o.list("ingress")? {
@@ -499,8 +587,24 @@ impl Reader {
 
     /// One rule entry; `peer_key` is `from` (ingress) or `to` (egress). A rule with
     /// an IPv6 peer is dropped with a warning.
-    fn sg_rule(&mut self, n: &Node, sg: &str, peer_key: &'static str) -> Result<Option<SecurityGroupRule>, LoadError> {
-        let o = Obj::new(n, "a security-group rule", &["protocol", "ports", "icmp_type", "icmp_code", peer_key, "description"])?;
+    fn sg_rule(
+        &mut self,
+        n: &Node,
+        sg: &str,
+        peer_key: &'static str,
+    ) -> Result<Option<SecurityGroupRule>, LoadError> {
+        let o = Obj::new(
+            n,
+            "a security-group rule",
+            &[
+                "protocol",
+                "ports",
+                "icmp_type",
+                "icmp_code",
+                peer_key,
+                "description",
+            ],
+        )?;
         let traffic = traffic(&o)?;
         let peer_node = o.req(peer_key)?;
         let peer_text = string(peer_node)?;
@@ -524,24 +628,49 @@ impl Reader {
     }
 
     fn network_acl(&mut self, n: &Node) -> Result<NetworkAcl, LoadError> {
-        let mut o = Obj::new(n, "a network ACL", &["id", "name", "tags", "vpc", "entries"])?;
+        let mut o = Obj::new(
+            n,
+            "a network ACL",
+            &["id", "name", "tags", "vpc", "entries"],
+        )?;
         let meta = o.meta()?;
         let mut entries = Vec::new();
         for e in o.list("entries")? {
-            let fields = &["rule", "direction", "action", "protocol", "ports", "icmp_type", "icmp_code", "cidr"];
+            let fields = &[
+                "rule",
+                "direction",
+                "action",
+                "protocol",
+                "ports",
+                "icmp_type",
+                "icmp_code",
+                "cidr",
+            ];
             let eo = Obj::new(e, "a NACL entry", fields)?;
             let rule_number = number::<u16>(eo.req("rule")?, "a rule number (1-32766)")?;
             let direction = eo.req("direction")?;
             let egress = match string(direction)?.as_str() {
                 "ingress" | "inbound" => false,
                 "egress" | "outbound" => true,
-                other => return Err(invalid(format!("unknown direction `{other}`"), direction.span, Some("use ingress or egress".into()))),
+                other => {
+                    return Err(invalid(
+                        format!("unknown direction `{other}`"),
+                        direction.span,
+                        Some("use ingress or egress".into()),
+                    ));
+                }
             };
             let action_node = eo.req("action")?;
             let action = match string(action_node)?.as_str() {
                 "allow" => NaclAction::Allow,
                 "deny" => NaclAction::Deny,
-                other => return Err(invalid(format!("unknown action `{other}`"), action_node.span, Some("use allow or deny".into()))),
+                other => {
+                    return Err(invalid(
+                        format!("unknown action `{other}`"),
+                        action_node.span,
+                        Some("use allow or deny".into()),
+                    ));
+                }
             };
             let Some(cidr) = self.cidr_or_warn(eo.req("cidr")?, &meta.id)? else {
                 continue;
@@ -563,7 +692,17 @@ impl Reader {
     }
 
     fn eni(&mut self, n: &Node, owner: EniOwner) -> Result<Eni, LoadError> {
-        let fields = &["id", "name", "tags", "subnet", "private_ip", "private_ips", "public_ip", "security_groups", "sg_enforced"];
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "subnet",
+            "private_ip",
+            "private_ips",
+            "public_ip",
+            "security_groups",
+            "sg_enforced",
+        ];
         let mut o = Obj::new(n, "a network interface", fields)?;
         self.eni_fields(&mut o, owner)
     }
@@ -597,7 +736,17 @@ impl Reader {
     /// An instance with its primary interface inline (`subnet`, addresses, groups)
     /// or a list of existing interfaces (`enis`).
     fn instance(&mut self, n: &Node, parts: &mut ModelParts) -> Result<(), LoadError> {
-        let fields = &["id", "name", "tags", "subnet", "private_ip", "private_ips", "public_ip", "security_groups", "enis"];
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "subnet",
+            "private_ip",
+            "private_ips",
+            "public_ip",
+            "security_groups",
+            "enis",
+        ];
         let mut o = Obj::new(n, "an instance", fields)?;
         let meta = o.meta()?;
         let mut enis = o.str_list("enis")?;
@@ -624,14 +773,29 @@ impl Reader {
     }
 
     fn load_balancer(&mut self, n: &Node) -> Result<LoadBalancer, LoadError> {
-        let fields = &["id", "name", "tags", "type", "scheme", "subnets", "security_groups", "listeners"];
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "type",
+            "scheme",
+            "subnets",
+            "security_groups",
+            "listeners",
+        ];
         let mut o = Obj::new(n, "a load balancer", fields)?;
         let kind = match o.opt("type") {
             None => LoadBalancerKind::Application,
             Some(t) => match string(t)?.as_str() {
                 "application" => LoadBalancerKind::Application,
                 "network" => LoadBalancerKind::Network,
-                other => return Err(invalid(format!("unknown load balancer type `{other}`"), t.span, Some("use application or network".into()))),
+                other => {
+                    return Err(invalid(
+                        format!("unknown load balancer type `{other}`"),
+                        t.span,
+                        Some("use application or network".into()),
+                    ));
+                }
             },
         };
         let internet_facing = match o.opt("scheme") {
@@ -639,12 +803,22 @@ impl Reader {
             Some(s) => match string(s)?.as_str() {
                 "internet-facing" => true,
                 "internal" => false,
-                other => return Err(invalid(format!("unknown scheme `{other}`"), s.span, Some("use internet-facing or internal".into()))),
+                other => {
+                    return Err(invalid(
+                        format!("unknown scheme `{other}`"),
+                        s.span,
+                        Some("use internet-facing or internal".into()),
+                    ));
+                }
             },
         };
         let mut listeners = Vec::new();
         for l in o.list("listeners")? {
-            let lo = Obj::new(l, "a listener", &["protocol", "port", "target_group", "target_groups"])?;
+            let lo = Obj::new(
+                l,
+                "a listener",
+                &["protocol", "port", "target_group", "target_groups"],
+            )?;
             let mut target_groups = lo.str_list("target_groups")?;
             if let Some(tg) = lo.opt_str("target_group")? {
                 target_groups.insert(0, tg);
@@ -668,18 +842,31 @@ impl Reader {
     }
 
     fn target_group(&mut self, n: &Node) -> Result<TargetGroup, LoadError> {
-        let mut o = Obj::new(n, "a target group", &["id", "name", "tags", "protocol", "port", "targets"])?;
+        let mut o = Obj::new(
+            n,
+            "a target group",
+            &["id", "name", "tags", "protocol", "port", "targets"],
+        )?;
         let mut targets = Vec::new();
         for t in o.list("targets")? {
             let to = Obj::new(t, "a target", &["instance", "ip", "port"])?;
             let target = match (to.opt_str("instance")?, to.opt("ip")) {
                 (Some(i), None) => TargetRef::Instance(i),
                 (None, Some(a)) => TargetRef::Ip(ip(a)?),
-                _ => return Err(invalid("a target needs exactly one of `instance` and `ip`".into(), t.span, None)),
+                _ => {
+                    return Err(invalid(
+                        "a target needs exactly one of `instance` and `ip`".into(),
+                        t.span,
+                        None,
+                    ));
+                }
             };
             targets.push(Target {
                 target,
-                port: to.opt("port").map(|p| number(p, "a port (0-65535)")).transpose()?,
+                port: to
+                    .opt("port")
+                    .map(|p| number(p, "a port (0-65535)"))
+                    .transpose()?,
             });
         }
         Ok(TargetGroup {
@@ -691,14 +878,30 @@ impl Reader {
     }
 
     fn endpoint(&mut self, n: &Node) -> Result<VpcEndpoint, LoadError> {
-        let fields = &["id", "name", "tags", "vpc", "service_name", "type", "subnets", "security_groups", "route_tables"];
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "vpc",
+            "service_name",
+            "type",
+            "subnets",
+            "security_groups",
+            "route_tables",
+        ];
         let mut o = Obj::new(n, "a VPC endpoint", fields)?;
         let kind = match o.opt("type") {
             None => EndpointKind::Interface,
             Some(t) => match string(t)?.as_str() {
                 "interface" => EndpointKind::Interface,
                 "gateway" => EndpointKind::Gateway,
-                other => return Err(invalid(format!("unknown endpoint type `{other}`"), t.span, Some("use interface or gateway".into()))),
+                other => {
+                    return Err(invalid(
+                        format!("unknown endpoint type `{other}`"),
+                        t.span,
+                        Some("use interface or gateway".into()),
+                    ));
+                }
             },
         };
         Ok(VpcEndpoint {

@@ -41,14 +41,26 @@ pub(super) fn complete(parts: &mut ModelParts, index: &Index) -> Result<(), Vec<
         }
     }
     let mut public = PublicAllocator::new(parts);
-    for nat in parts.nat_gateways.iter_mut().filter(|n| n.public && n.public_ip.is_none()) {
+    for nat in parts
+        .nat_gateways
+        .iter_mut()
+        .filter(|n| n.public && n.public_ip.is_none())
+    {
         nat.public_ip = public.next();
     }
-    for eni in parts.enis.iter_mut().filter(|e| e.auto_public_ip && e.public_ip.is_none()) {
+    for eni in parts
+        .enis
+        .iter_mut()
+        .filter(|e| e.auto_public_ip && e.public_ip.is_none())
+    {
         eni.public_ip = public.next();
         eni.addresses_allocated = true;
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 fn full(subnet: &str, span: Option<crate::span::Span>) -> ModelError {
@@ -60,14 +72,21 @@ fn full(subnet: &str, span: Option<crate::span::Span>) -> ModelError {
 
 fn add_load_balancer_nodes(parts: &mut ModelParts) {
     let mut new = Vec::new();
-    for lb in parts.load_balancers.iter_mut().filter(|lb| lb.nodes.is_empty()) {
+    for lb in parts
+        .load_balancers
+        .iter_mut()
+        .filter(|lb| lb.nodes.is_empty())
+    {
         for subnet in &lb.subnets {
             let id = format!("{}/node/{subnet}", lb.meta.id);
             lb.nodes.push(id.clone());
             new.push(Eni {
                 meta: Meta {
                     id,
-                    name: Some(format!("{} node in {subnet}", lb.meta.name.as_deref().unwrap_or(&lb.meta.id))),
+                    name: Some(format!(
+                        "{} node in {subnet}",
+                        lb.meta.name.as_deref().unwrap_or(&lb.meta.id)
+                    )),
                     tags: Default::default(),
                     span: lb.meta.span,
                 },
@@ -76,7 +95,8 @@ fn add_load_balancer_nodes(parts: &mut ModelParts) {
                 public_ip: None,
                 auto_public_ip: lb.internet_facing,
                 security_groups: lb.security_groups.clone(),
-                sg_enforced: lb.kind == LoadBalancerKind::Application || !lb.security_groups.is_empty(),
+                sg_enforced: lb.kind == LoadBalancerKind::Application
+                    || !lb.security_groups.is_empty(),
                 owner: EniOwner::LoadBalancer(lb.meta.id.clone()),
                 addresses_allocated: true,
             });
@@ -98,7 +118,10 @@ fn add_endpoint_interfaces(parts: &mut ModelParts) {
             new.push(Eni {
                 meta: Meta {
                     id,
-                    name: Some(format!("{} in {subnet}", ep.meta.name.as_deref().unwrap_or(&ep.meta.id))),
+                    name: Some(format!(
+                        "{} in {subnet}",
+                        ep.meta.name.as_deref().unwrap_or(&ep.meta.id)
+                    )),
                     tags: Default::default(),
                     span: ep.meta.span,
                 },
@@ -135,13 +158,15 @@ impl PrivateAllocator {
         let declared = parts
             .enis
             .iter()
-            .flat_map(|e| e.private_ips.iter().map(move |ip| (&e.subnet, *ip, e.meta.id.as_str(), e.meta.span)))
-            .chain(
-                parts
-                    .nat_gateways
+            .flat_map(|e| {
+                e.private_ips
                     .iter()
-                    .filter_map(|n| n.private_ip.map(|ip| (&n.subnet, ip, n.meta.id.as_str(), n.meta.span))),
-            );
+                    .map(move |ip| (&e.subnet, *ip, e.meta.id.as_str(), e.meta.span))
+            })
+            .chain(parts.nat_gateways.iter().filter_map(|n| {
+                n.private_ip
+                    .map(|ip| (&n.subnet, ip, n.meta.id.as_str(), n.meta.span))
+            }));
         for (subnet, ip, owner, span) in declared {
             let vpc = index
                 .subnets
@@ -168,9 +193,12 @@ impl PrivateAllocator {
         let first = u32::from(cidr.network()).checked_add(4)?;
         let last = u32::from(cidr.broadcast()).checked_sub(1)?;
         let start = self.cursor.get(subnet).copied().unwrap_or(first).max(first);
-        let found = (start..=last).map(Ipv4Addr::from).find(|ip| !self.used.contains(ip))?;
+        let found = (start..=last)
+            .map(Ipv4Addr::from)
+            .find(|ip| !self.used.contains(ip))?;
         self.used.insert(found);
-        self.cursor.insert(subnet.to_string(), u32::from(found).saturating_add(1));
+        self.cursor
+            .insert(subnet.to_string(), u32::from(found).saturating_add(1));
         Some(found)
     }
 }

@@ -9,7 +9,10 @@ use std::fmt;
 pub enum ModelError {
     /// Two objects of one kind share an id.
     #[error("duplicate {kind} id `{id}`")]
-    #[diagnostic(code(np::model::duplicate_id), help("ids must be unique within a kind"))]
+    #[diagnostic(
+        code(np::model::duplicate_id),
+        help("ids must be unique within a kind")
+    )]
     DuplicateId {
         /// Kind of object.
         kind: &'static str,
@@ -20,7 +23,9 @@ pub enum ModelError {
         span: Option<Span>,
     },
     /// A reference names an object that does not exist.
-    #[error("{from_kind} `{from_id}` refers in `{field}` to {to_kind} `{to_id}`, which does not exist")]
+    #[error(
+        "{from_kind} `{from_id}` refers in `{field}` to {to_kind} `{to_id}`, which does not exist"
+    )]
     #[diagnostic(code(np::model::dangling_reference))]
     DanglingReference {
         /// Kind of the referring object.
@@ -41,7 +46,9 @@ pub enum ModelError {
         help: Option<String>,
     },
     /// Two related objects sit in different VPCs.
-    #[error("{from_kind} `{from_id}` is in VPC `{from_vpc}` but its {to_kind} `{to_id}` is in VPC `{to_vpc}`")]
+    #[error(
+        "{from_kind} `{from_id}` is in VPC `{from_vpc}` but its {to_kind} `{to_id}` is in VPC `{to_vpc}`"
+    )]
     #[diagnostic(code(np::model::cross_vpc))]
     CrossVpc {
         /// Kind of the first object.

@@ -118,7 +118,13 @@ impl fmt::Display for TrafficMatch {
             (p, PortMatch::Any) => write!(f, "{p}"),
             (p, PortMatch::Range { first, last }) if first == last => write!(f, "{p}/{first}"),
             (p, PortMatch::Range { first, last }) => write!(f, "{p}/{first}-{last}"),
-            (p, PortMatch::Icmp { icmp_type, icmp_code }) => {
+            (
+                p,
+                PortMatch::Icmp {
+                    icmp_type,
+                    icmp_code,
+                },
+            ) => {
                 let show = |v: Option<u8>| v.map_or("any".to_string(), |v| v.to_string());
                 write!(f, "{p} type {} code {}", show(icmp_type), show(icmp_code))
             }

@@ -23,19 +23,55 @@ pub(super) fn duplicates(parts: &ModelParts) -> Vec<ModelError> {
     };
     check("vpc", parts.vpcs.iter().map(|o| &o.meta).collect());
     check("subnet", parts.subnets.iter().map(|o| &o.meta).collect());
-    check("route table", parts.route_tables.iter().map(|o| &o.meta).collect());
-    check("internet gateway", parts.internet_gateways.iter().map(|o| &o.meta).collect());
-    check("NAT gateway", parts.nat_gateways.iter().map(|o| &o.meta).collect());
-    check("VPN gateway", parts.vpn_gateways.iter().map(|o| &o.meta).collect());
+    check(
+        "route table",
+        parts.route_tables.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "internet gateway",
+        parts.internet_gateways.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "NAT gateway",
+        parts.nat_gateways.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "VPN gateway",
+        parts.vpn_gateways.iter().map(|o| &o.meta).collect(),
+    );
     check("peering", parts.peerings.iter().map(|o| &o.meta).collect());
-    check("security group", parts.security_groups.iter().map(|o| &o.meta).collect());
-    check("network ACL", parts.network_acls.iter().map(|o| &o.meta).collect());
-    check("network interface", parts.enis.iter().map(|o| &o.meta).collect());
-    check("instance", parts.instances.iter().map(|o| &o.meta).collect());
-    check("load balancer", parts.load_balancers.iter().map(|o| &o.meta).collect());
-    check("target group", parts.target_groups.iter().map(|o| &o.meta).collect());
-    check("VPC endpoint", parts.vpc_endpoints.iter().map(|o| &o.meta).collect());
-    check("prefix list", parts.prefix_lists.iter().map(|o| &o.meta).collect());
+    check(
+        "security group",
+        parts.security_groups.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "network ACL",
+        parts.network_acls.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "network interface",
+        parts.enis.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "instance",
+        parts.instances.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "load balancer",
+        parts.load_balancers.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "target group",
+        parts.target_groups.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "VPC endpoint",
+        parts.vpc_endpoints.iter().map(|o| &o.meta).collect(),
+    );
+    check(
+        "prefix list",
+        parts.prefix_lists.iter().map(|o| &o.meta).collect(),
+    );
     errors
 }
 
@@ -80,7 +116,14 @@ impl<'a> RefCheck<'a> {
         false
     }
 
-    fn same_vpc(&mut self, from: From<'_>, from_vpc: &str, to_kind: &'static str, to_id: &str, to_vpc: &str) {
+    fn same_vpc(
+        &mut self,
+        from: From<'_>,
+        from_vpc: &str,
+        to_kind: &'static str,
+        to_id: &str,
+        to_vpc: &str,
+    ) {
         if from_vpc != to_vpc {
             self.errors.push(ModelError::CrossVpc {
                 from_kind: from.kind,
@@ -95,7 +138,8 @@ impl<'a> RefCheck<'a> {
     }
 
     fn vpc(&mut self, from: From<'_>, vpc: &str) {
-        self.exists(from, "vpc", "vpc", vpc, &self.index.vpcs.clone());
+        let index = self.index;
+        self.exists(from, "vpc", "vpc", vpc, &index.vpcs);
     }
 
     fn subnet_vpc(&self, subnet: &str) -> Option<&'a str> {
@@ -104,30 +148,44 @@ impl<'a> RefCheck<'a> {
     }
 
     fn route_table(&mut self, from: From<'_>, field: &'static str, id: &str, vpc: &str) {
-        if self.exists(from, field, "route table", id, &self.index.route_tables.clone()) {
-            if let Some(t) = self.index.route_tables.get(id).and_then(|&i| self.parts.route_tables.get(i)) {
-                self.same_vpc(from, vpc, "route table", id, &t.vpc);
-            }
+        let index = self.index;
+        if self.exists(from, field, "route table", id, &index.route_tables)
+            && let Some(t) = index
+                .route_tables
+                .get(id)
+                .and_then(|&i| self.parts.route_tables.get(i))
+        {
+            self.same_vpc(from, vpc, "route table", id, &t.vpc);
         }
     }
 
     fn network_acl(&mut self, from: From<'_>, field: &'static str, id: &str, vpc: &str) {
-        if self.exists(from, field, "network ACL", id, &self.index.network_acls.clone()) {
-            if let Some(t) = self.index.network_acls.get(id).and_then(|&i| self.parts.network_acls.get(i)) {
-                self.same_vpc(from, vpc, "network ACL", id, &t.vpc);
-            }
+        let index = self.index;
+        if self.exists(from, field, "network ACL", id, &index.network_acls)
+            && let Some(t) = index
+                .network_acls
+                .get(id)
+                .and_then(|&i| self.parts.network_acls.get(i))
+        {
+            self.same_vpc(from, vpc, "network ACL", id, &t.vpc);
         }
     }
 
     fn subnet(&mut self, from: From<'_>, field: &'static str, id: &str) -> Option<&'a str> {
-        self.exists(from, field, "subnet", id, &self.index.subnets.clone())
+        let index = self.index;
+        self.exists(from, field, "subnet", id, &index.subnets)
             .then(|| self.subnet_vpc(id))
             .flatten()
     }
 
     fn security_group(&mut self, from: From<'_>, field: &'static str, id: &str, vpc: Option<&str>) {
-        if self.exists(from, field, "security group", id, &self.index.security_groups.clone()) {
-            let sg = self.index.security_groups.get(id).and_then(|&i| self.parts.security_groups.get(i));
+        let index = self.index;
+        if self.exists(from, field, "security group", id, &index.security_groups) {
+            let sg = self
+                .index
+                .security_groups
+                .get(id)
+                .and_then(|&i| self.parts.security_groups.get(i));
             if let (Some(sg), Some(vpc)) = (sg, vpc) {
                 self.same_vpc(from, vpc, "security group", id, &sg.vpc);
             }
@@ -148,7 +206,7 @@ pub(super) fn references(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
             span: meta.span,
         }
     }
-    let idx = index.clone();
+    let idx = index;
     for v in &parts.vpcs {
         let f = at("vpc", &v.meta);
         if let Some(t) = &v.main_route_table {
@@ -178,7 +236,13 @@ pub(super) fn references(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
                 span: r.span.or(t.meta.span),
             };
             if let RouteDestination::PrefixList(pl) = &r.destination {
-                c.exists(f, "routes.destination", "prefix list", pl, &idx.prefix_lists);
+                c.exists(
+                    f,
+                    "routes.destination",
+                    "prefix list",
+                    pl,
+                    &idx.prefix_lists,
+                );
             }
             route_target(&mut c, f, &t.vpc, &r.target);
         }
@@ -231,7 +295,13 @@ pub(super) fn references(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
     }
     for i in &parts.instances {
         for e in &i.enis {
-            c.exists(at("instance", &i.meta), "enis", "network interface", e, &idx.enis);
+            c.exists(
+                at("instance", &i.meta),
+                "enis",
+                "network interface",
+                e,
+                &idx.enis,
+            );
         }
     }
     for lb in &parts.load_balancers {
@@ -245,8 +315,17 @@ pub(super) fn references(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
         }
         for l in &lb.listeners {
             for tg in &l.target_groups {
-                let lf = From { span: l.span.or(lb.meta.span), ..f };
-                c.exists(lf, "listeners.target_groups", "target group", tg, &idx.target_groups);
+                let lf = From {
+                    span: l.span.or(lb.meta.span),
+                    ..f
+                };
+                c.exists(
+                    lf,
+                    "listeners.target_groups",
+                    "target group",
+                    tg,
+                    &idx.target_groups,
+                );
             }
         }
         for e in &lb.nodes {
@@ -256,7 +335,13 @@ pub(super) fn references(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
     for tg in &parts.target_groups {
         for t in &tg.targets {
             if let TargetRef::Instance(i) = &t.target {
-                c.exists(at("target group", &tg.meta), "targets", "instance", i, &idx.instances);
+                c.exists(
+                    at("target group", &tg.meta),
+                    "targets",
+                    "instance",
+                    i,
+                    &idx.instances,
+                );
             }
         }
     }
@@ -282,13 +367,19 @@ pub(super) fn references(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
 }
 
 fn route_target(c: &mut RefCheck<'_>, f: From<'_>, vpc: &str, target: &RouteTarget) {
-    let idx = c.index.clone();
+    let idx = c.index;
     let parts = c.parts;
     let get = |table: &HashMap<String, usize>, id: &str| table.get(id).copied();
     match target {
         RouteTarget::Local | RouteTarget::Blackhole => {}
         RouteTarget::InternetGateway(id) => {
-            if c.exists(f, "routes.target", "internet gateway", id, &idx.internet_gateways) {
+            if c.exists(
+                f,
+                "routes.target",
+                "internet gateway",
+                id,
+                &idx.internet_gateways,
+            ) {
                 let attached = get(&idx.internet_gateways, id)
                     .and_then(|i| parts.internet_gateways.get(i))
                     .and_then(|g| g.vpc.clone());
@@ -303,7 +394,13 @@ fn route_target(c: &mut RefCheck<'_>, f: From<'_>, vpc: &str, target: &RouteTarg
                 let attached = get(&idx.vpn_gateways, id)
                     .and_then(|i| parts.vpn_gateways.get(i))
                     .and_then(|g| g.vpc.clone());
-                c.same_vpc(f, vpc, "VPN gateway", id, attached.as_deref().unwrap_or("(not attached)"));
+                c.same_vpc(
+                    f,
+                    vpc,
+                    "VPN gateway",
+                    id,
+                    attached.as_deref().unwrap_or("(not attached)"),
+                );
             }
         }
         RouteTarget::NatGateway(id) => {
@@ -320,7 +417,13 @@ fn route_target(c: &mut RefCheck<'_>, f: From<'_>, vpc: &str, target: &RouteTarg
             if c.exists(f, "routes.target", "peering", id, &idx.peerings) {
                 let p = get(&idx.peerings, id).and_then(|i| parts.peerings.get(i));
                 if let Some(p) = p.filter(|p| p.peer_of(vpc).is_none()) {
-                    c.same_vpc(f, vpc, "peering", id, &format!("{} <-> {}", p.requester_vpc, p.accepter_vpc));
+                    c.same_vpc(
+                        f,
+                        vpc,
+                        "peering",
+                        id,
+                        &format!("{} <-> {}", p.requester_vpc, p.accepter_vpc),
+                    );
                 }
             }
         }
@@ -358,25 +461,40 @@ pub(super) fn values(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
     let mut errors = Vec::new();
     for v in &parts.vpcs {
         if v.cidr_blocks.is_empty() {
-            errors.push(invalid("vpc", &v.meta.id, "has no CIDR block".into(), v.meta.span));
+            errors.push(invalid(
+                "vpc",
+                &v.meta.id,
+                "has no CIDR block".into(),
+                v.meta.span,
+            ));
         }
     }
     let mut by_vpc: HashMap<&str, Vec<&Subnet>> = HashMap::new();
     for s in &parts.subnets {
         let vpc = index.vpcs.get(&s.vpc).and_then(|&i| parts.vpcs.get(i));
-        if let Some(vpc) = vpc {
-            if !vpc.cidr_blocks.iter().any(|b| b.contains(&s.cidr)) {
+        if let Some(vpc) = vpc
+            && !vpc.cidr_blocks.iter().any(|b| b.contains(&s.cidr))
+        {
+            {
                 let blocks: Vec<String> = vpc.cidr_blocks.iter().map(ToString::to_string).collect();
                 errors.push(invalid(
                     "subnet",
                     &s.meta.id,
-                    format!("CIDR {} lies outside VPC `{}` ({})", s.cidr, s.vpc, blocks.join(", ")),
+                    format!(
+                        "CIDR {} lies outside VPC `{}` ({})",
+                        s.cidr,
+                        s.vpc,
+                        blocks.join(", ")
+                    ),
                     s.meta.span,
                 ));
             }
         }
         let peers = by_vpc.entry(s.vpc.as_str()).or_default();
-        if let Some(other) = peers.iter().find(|o| o.cidr.contains(&s.cidr) || s.cidr.contains(&o.cidr)) {
+        if let Some(other) = peers
+            .iter()
+            .find(|o| o.cidr.contains(&s.cidr) || s.cidr.contains(&o.cidr))
+        {
             errors.push(ModelError::OverlappingSubnets {
                 first: other.meta.id.clone(),
                 first_cidr: other.cidr.to_string(),
@@ -390,7 +508,12 @@ pub(super) fn values(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
     for sg in &parts.security_groups {
         for r in sg.ingress.iter().chain(&sg.egress) {
             if let Some(m) = traffic_error(&r.traffic) {
-                errors.push(invalid("security group", &sg.meta.id, m, r.span.or(sg.meta.span)));
+                errors.push(invalid(
+                    "security group",
+                    &sg.meta.id,
+                    m,
+                    r.span.or(sg.meta.span),
+                ));
             }
         }
     }
@@ -435,17 +558,28 @@ pub(super) fn values(parts: &ModelParts, index: &Index) -> Vec<ModelError> {
     }
     for p in &parts.peerings {
         if p.requester_vpc == p.accepter_vpc {
-            errors.push(invalid("peering", &p.meta.id, "connects a VPC to itself".into(), p.meta.span));
+            errors.push(invalid(
+                "peering",
+                &p.meta.id,
+                "connects a VPC to itself".into(),
+                p.meta.span,
+            ));
         }
     }
     for e in &parts.enis {
-        let subnet = index.subnets.get(&e.subnet).and_then(|&i| parts.subnets.get(i));
+        let subnet = index
+            .subnets
+            .get(&e.subnet)
+            .and_then(|&i| parts.subnets.get(i));
         if let Some(s) = subnet {
             for ip in e.private_ips.iter().filter(|ip| !s.cidr.contains(*ip)) {
                 errors.push(invalid(
                     "network interface",
                     &e.meta.id,
-                    format!("address {ip} lies outside subnet `{}` ({})", s.meta.id, s.cidr),
+                    format!(
+                        "address {ip} lies outside subnet `{}` ({})",
+                        s.meta.id, s.cidr
+                    ),
                     e.meta.span,
                 ));
             }
@@ -497,7 +631,10 @@ pub(super) fn warnings(parts: &ModelParts) -> Vec<Warning> {
     for p in parts.peerings.iter().filter(|p| !p.active) {
         out.push(Warning::new(
             "np::model::peering-inactive",
-            format!("peering `{}` is not active and carries no traffic", p.meta.id),
+            format!(
+                "peering `{}` is not active and carries no traffic",
+                p.meta.id
+            ),
             p.meta.span,
         ));
     }

@@ -189,8 +189,9 @@ mod tests {
     }
 
     fn arb_set() -> impl Strategy<Value = IntervalSet> {
-        prop::collection::vec((0..=MAX, 0..=8u32), 0..6)
-            .prop_map(|v| IntervalSet::from_ranges(v.into_iter().map(|(a, l)| (a, (a + l).min(MAX)))))
+        prop::collection::vec((0..=MAX, 0..=8u32), 0..6).prop_map(|v| {
+            IntervalSet::from_ranges(v.into_iter().map(|(a, l)| (a, (a + l).min(MAX))))
+        })
     }
 
     proptest! {
@@ -221,9 +222,6 @@ mod tests {
         assert_eq!(all.difference(&mid), IntervalSet::range(0, u32::MAX - 1));
         assert_eq!(all.len(), 1u64 << 32);
         assert!(IntervalSet::range(5, 4).is_empty());
-        assert_eq!(
-            IntervalSet::from_ranges([(0, 3), (4, u32::MAX)]),
-            all
-        );
+        assert_eq!(IntervalSet::from_ranges([(0, 3), (4, u32::MAX)]), all);
     }
 }

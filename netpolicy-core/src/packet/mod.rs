@@ -44,7 +44,13 @@ pub enum Dim {
     DstPort = 4,
 }
 
-const DIMS: [Dim; 5] = [Dim::SrcAddr, Dim::DstAddr, Dim::Protocol, Dim::SrcPort, Dim::DstPort];
+const DIMS: [Dim; 5] = [
+    Dim::SrcAddr,
+    Dim::DstAddr,
+    Dim::Protocol,
+    Dim::SrcPort,
+    Dim::DstPort,
+];
 
 impl Dim {
     /// The largest value the dimension can hold.
@@ -193,7 +199,10 @@ impl Cube {
     }
 
     fn intersects(&self, other: &Cube) -> bool {
-        self.dims.iter().zip(other.dims.iter()).all(|(a, b)| a.intersects(b))
+        self.dims
+            .iter()
+            .zip(other.dims.iter())
+            .all(|(a, b)| a.intersects(b))
     }
 
     /// `self \ other` as at most five disjoint cubes: piece `i` agrees with
@@ -257,7 +266,11 @@ impl PacketSet {
     /// Every real packet: TCP and UDP with any ports, ICMP with any type and code,
     /// every other protocol with ports 0.
     pub fn all() -> Self {
-        Self::for_protocols(&Dim::Protocol.full(), &Dim::SrcPort.full(), &Dim::DstPort.full())
+        Self::for_protocols(
+            &Dim::Protocol.full(),
+            &Dim::SrcPort.full(),
+            &Dim::DstPort.full(),
+        )
     }
 
     /// Packets of `protocols`; TCP/UDP packets take `src_ports`/`dst_ports`, ICMP any
@@ -402,6 +415,73 @@ impl PacketSet {
         })
     }
 
+    /// The destination ports (ICMP: types) the set reaches, per protocol, sorted by
+    /// protocol number.
+    pub fn services(&self) -> Vec<(u8, IntervalSet)> {
+        let mut by_protocol: std::collections::BTreeMap<u8, Vec<(u32, u32)>> = Default::default();
+        for c in &self.cubes {
+            for &(first, last) in c.get(Dim::Protocol).ranges() {
+                for p in first..=last.min(255) {
+                    let entry = by_protocol
+                        .entry(u8::try_from(p).unwrap_or(u8::MAX))
+                        .or_default();
+                    entry.extend(c.get(Dim::DstPort).ranges().iter().copied());
+                }
+            }
+        }
+        by_protocol
+            .into_iter()
+            .map(|(p, r)| (p, IntervalSet::from_ranges(r)))
+            .collect()
+    }
+
+    /// A one-line summary such as `tcp/22, tcp/80-81, icmp type 8`; other
+    /// protocols are counted rather than listed when there are many.
+    pub fn service_summary(&self) -> String {
+        let services = self.services();
+        let mut parts = Vec::new();
+        let mut others = Vec::new();
+        for (protocol, ports) in &services {
+            let list = |ports: &IntervalSet| {
+                ports
+                    .ranges()
+                    .iter()
+                    .map(|(a, b)| {
+                        if a == b {
+                            a.to_string()
+                        } else {
+                            format!("{a}-{b}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+            match *protocol {
+                TCP | UDP => {
+                    let name = protocol_name(*protocol);
+                    if ports.len() == 65536 {
+                        parts.push(format!("{name}/all"));
+                    } else {
+                        parts.extend(list(ports).into_iter().map(|p| format!("{name}/{p}")));
+                    }
+                }
+                ICMP if ports.len() == 256 => parts.push("icmp".into()),
+                ICMP => parts.extend(list(ports).into_iter().map(|t| format!("icmp type {t}"))),
+                p => others.push(p),
+            }
+        }
+        match others.as_slice() {
+            [] => {}
+            [a] => parts.push(format!("proto {a}")),
+            many if many.len() <= 3 => parts.extend(many.iter().map(|p| format!("proto {p}"))),
+            many => parts.push(format!("{} other protocols", many.len())),
+        }
+        if parts.is_empty() {
+            "nothing".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
     /// Every value `dim` takes over the set.
     pub fn project(&self, dim: Dim) -> IntervalSet {
         IntervalSet::from_ranges(
@@ -422,9 +502,9 @@ impl PacketSet {
             .map(|c| c.clone().with(dim, full.clone()))
             .collect::<Vec<_>>();
         // Cubes that were disjoint only on `dim` now overlap: rebuild as a union.
-        cubes
-            .into_iter()
-            .fold(PacketSet::empty(), |acc, c| acc.union(&PacketSet::from_cube(c)))
+        cubes.into_iter().fold(PacketSet::empty(), |acc, c| {
+            acc.union(&PacketSet::from_cube(c))
+        })
     }
 
     /// The forward packets whose return packet lies in `self` (a set of return

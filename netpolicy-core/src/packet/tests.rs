@@ -61,9 +61,9 @@ fn arb_cube() -> impl Strategy<Value = Cube> {
 
 fn arb_set() -> impl Strategy<Value = PacketSet> {
     prop::collection::vec(arb_cube(), 0..4).prop_map(|cubes| {
-        cubes
-            .into_iter()
-            .fold(PacketSet::empty(), |acc, c| acc.union(&PacketSet::from_cube(c)))
+        cubes.into_iter().fold(PacketSet::empty(), |acc, c| {
+            acc.union(&PacketSet::from_cube(c))
+        })
     })
 }
 
@@ -167,8 +167,19 @@ fn all_holds_real_packets_only() {
         dst_port: 443,
     };
     assert!(all.contains(&tcp));
-    let gre_with_port = Packet { protocol: 47, ..tcp };
+    let gre_with_port = Packet {
+        protocol: 47,
+        ..tcp
+    };
     assert!(!all.contains(&gre_with_port));
-    assert!(all.contains(&Packet { src_port: 0, dst_port: 0, ..gre_with_port }));
-    assert!(!all.contains(&Packet { protocol: ICMP, dst_port: 300, ..tcp }));
+    assert!(all.contains(&Packet {
+        src_port: 0,
+        dst_port: 0,
+        ..gre_with_port
+    }));
+    assert!(!all.contains(&Packet {
+        protocol: ICMP,
+        dst_port: 300,
+        ..tcp
+    }));
 }
