@@ -1,1 +1,48 @@
-fn main() {}
+//! The `netpolicy` command line: loads a model, asks the engine, prints answers.
+//!
+//! Only this crate prints and chooses exit codes: 0 when the command did its job
+//! (for checks: every assertion holds), 1 when a check found a violation, 2 on any
+//! error (unreadable or invalid input, unknown names).
+
+mod args;
+mod commands;
+
+use clap::Parser;
+use std::process::{ExitCode, Termination};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything asked holds.
+    Ok,
+    /// A check found a violation.
+    Violation,
+    /// The input could not be used.
+    Error,
+}
+
+impl Termination for Outcome {
+    fn report(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Ok => 0,
+            Outcome::Violation => 1,
+            Outcome::Error => 2,
+        })
+    }
+}
+
+fn main() -> Outcome {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Exposure(a) => commands::exposure::run(&a),
+        args::Command::Explain(a) => commands::explain::run(&a),
+        args::Command::Matrix(a) => commands::matrix::run(&a),
+    };
+    match result {
+        Ok(outcome) => outcome,
+        Err(report) => {
+            eprintln!("{report:?}");
+            Outcome::Error
+        }
+    }
+}

@@ -7,3 +7,4 @@ pub mod model;
 pub mod packet;
 pub mod span;
 pub mod suggest;
+pub mod synth;

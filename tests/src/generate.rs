@@ -140,16 +140,16 @@ pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
             .filter(|(_, sv)| *sv == vpc)
             .map(|(s, _)| s)
             .collect();
-        if rng.chance(50) {
-            if let Some(s) = rng.pick(&mine) {
-                p.nat_gateways.push(NatGateway {
-                    meta: Meta::new(format!("nat{v}")),
-                    subnet: (*s).clone(),
-                    private_ip: None,
-                    public: rng.chance(90),
-                    public_ip: None,
-                });
-            }
+        if rng.chance(50)
+            && let Some(s) = rng.pick(&mine)
+        {
+            p.nat_gateways.push(NatGateway {
+                meta: Meta::new(format!("nat{v}")),
+                subnet: (*s).clone(),
+                private_ip: None,
+                public: rng.chance(90),
+                public_ip: None,
+            });
         }
     }
     routes(rng, &mut p, nv);
@@ -221,7 +221,7 @@ fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
         for t in 0..tables {
             let id = format!("rt{v}_{t}");
             let mut routes = Vec::new();
-            let mut add = |dest: &str, target: RouteTarget, routes: &mut Vec<Route>| {
+            let add = |dest: &str, target: RouteTarget, routes: &mut Vec<Route>| {
                 if !routes
                     .iter()
                     .any(|r: &Route| r.destination == RouteDestination::Cidr(net(dest)))
@@ -252,14 +252,14 @@ fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
                     add(&dest, RouteTarget::Peering(pcx.clone()), &mut routes);
                 }
             }
-            if let Some(g) = &vgw {
-                if rng.chance(70) {
-                    add(
-                        "192.168.0.0/16",
-                        RouteTarget::VpnGateway(g.clone()),
-                        &mut routes,
-                    );
-                }
+            if let Some(g) = &vgw
+                && rng.chance(70)
+            {
+                add(
+                    "192.168.0.0/16",
+                    RouteTarget::VpnGateway(g.clone()),
+                    &mut routes,
+                );
             }
             if rng.chance(20) {
                 add("10.0.0.0/8", RouteTarget::Blackhole, &mut routes);
@@ -271,11 +271,10 @@ fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
             });
         }
         // Subnets: explicit table, or the VPC's main one (explicit or implicit).
-        if rng.chance(50) {
-            if let Some(v) = p.vpcs.iter_mut().find(|x| x.meta.id == vpc) {
-                v.main_route_table =
-                    Some(format!("rt{v}_0", v = v.meta.id.trim_start_matches("vpc")));
-            }
+        if rng.chance(50)
+            && let Some(v) = p.vpcs.iter_mut().find(|x| x.meta.id == vpc)
+        {
+            v.main_route_table = Some(format!("rt{v}_0", v = v.meta.id.trim_start_matches("vpc")));
         }
         for s in p.subnets.iter_mut().filter(|s| s.vpc == vpc) {
             if rng.chance(70) {
@@ -296,7 +295,7 @@ fn groups(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
     for v in 0..nv {
         let count = 1 + rng.below(3);
         for g in 0..count {
-            let mut rule = |rng: &mut Rng| {
+            let rule = |rng: &mut Rng| {
                 let peer = if rng.chance(35) {
                     // Only groups that exist: the first of each VPC always does.
                     let (id, other) = rng.pick(&all_ids).cloned().unwrap_or_default();
@@ -359,16 +358,16 @@ fn groups(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
         .collect();
     for g in &mut p.security_groups {
         for r in g.ingress.iter_mut().chain(g.egress.iter_mut()) {
-            if let RulePeer::SecurityGroup(id) = &mut r.peer {
-                if !existing.contains(id) {
-                    let v = id
-                        .trim_start_matches("sg")
-                        .split('_')
-                        .next()
-                        .unwrap_or("0")
-                        .to_string();
-                    *id = format!("sg{v}_0");
-                }
+            if let RulePeer::SecurityGroup(id) = &mut r.peer
+                && !existing.contains(id)
+            {
+                let v = id
+                    .trim_start_matches("sg")
+                    .split('_')
+                    .next()
+                    .unwrap_or("0")
+                    .to_string();
+                *id = format!("sg{v}_0");
             }
         }
     }
@@ -408,10 +407,10 @@ fn nacls(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
             vpc: vpc.clone(),
             entries,
         });
-        if rng.chance(30) {
-            if let Some(x) = p.vpcs.iter_mut().find(|x| x.meta.id == vpc) {
-                x.default_network_acl = Some(id.clone());
-            }
+        if rng.chance(30)
+            && let Some(x) = p.vpcs.iter_mut().find(|x| x.meta.id == vpc)
+        {
+            x.default_network_acl = Some(id.clone());
         }
         for s in p.subnets.iter_mut().filter(|s| s.vpc == vpc) {
             if rng.chance(60) {

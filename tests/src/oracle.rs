@@ -62,7 +62,7 @@ impl<'a> Oracle<'a> {
                 self.is_internet(p.src) && d.public_ip == Some(p.dst) && self.arrive_public(d, p)
             }
             (End::OnPrem, End::Eni(d)) => {
-                self.is_onprem(p.src) && d.private_ips.contains(&p.dst) && self.from_onprem(d, p)
+                self.is_onprem(p.src) && d.private_ips.contains(&p.dst) && self.onprem_to_eni(d, p)
             }
             (End::Eni(s), End::Internet) => {
                 s.private_ips.contains(&p.src)
@@ -375,7 +375,7 @@ impl<'a> Oracle<'a> {
             .find(|g| g.vpc.as_deref() == Some(vpc))
     }
 
-    fn from_onprem(&self, d: &Eni, p: Pkt) -> bool {
+    fn onprem_to_eni(&self, d: &Eni, p: Pkt) -> bool {
         let Some(vpc) = self.vpc_of(d) else {
             return false;
         };

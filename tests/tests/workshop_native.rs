@@ -1,3 +1,5 @@
+#![expect(clippy::panic, reason = "a fixture that does not load fails the test")]
+
 //! The first workshop's network, hand-written in the native format
 //! (`examples/inspector-workshop.yaml`), against the facts its authors and a
 //! careful reading state (`../shared/fixtures/README.md`).

@@ -414,6 +414,11 @@ impl<'m> Engine<'m> {
             };
             let part = self.nacl(w, HopKind::NaclEgress, &nat.subnet, part);
             let part = self.nacl(w, HopKind::ReturnNaclIngress, &nat.subnet, part);
+            w.note(HopKind::Gateway, &part, true, || RuleRef {
+                object: format!("NAT gateway {}", nat.meta.label()),
+                rule: format!("leaves through the internet gateway from its Elastic IP {public}"),
+                span: nat.meta.span,
+            });
             out = out.union(&part.with_value(Dim::SrcAddr, u32::from(public)));
         }
         Some(out)

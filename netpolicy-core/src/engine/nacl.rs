@@ -155,15 +155,4 @@ impl Direction {
                 span: None,
             })
     }
-
-    /// Whether the deciding entry allows `packet` (concrete check).
-    #[cfg(test)]
-    pub(crate) fn allows(&self, packet: &Packet) -> bool {
-        self.implicit_allow_all
-            || self
-                .entries
-                .iter()
-                .find(|e| e.packets.contains(packet))
-                .is_some_and(|e| e.allow)
-    }
 }

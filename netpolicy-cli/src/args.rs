@@ -1,0 +1,57 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Prove or refute reachability in AWS network models, without sending a packet.
+#[derive(Debug, Parser)]
+#[command(name = "netpolicy", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Everything the internet can open, per network interface, and the path it takes.
+    Exposure(ModelArgs),
+    /// Trace one service from a source to a destination, hop by hop.
+    Explain(ExplainArgs),
+    /// Which interface classes (same subnet, same security groups) reach which, on a service.
+    Matrix(MatrixArgs),
+}
+
+/// The model to load.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// A network model in the native format (YAML or JSON).
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub model: PathBuf,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Source: `internet`, `onprem`, or an instance, interface or load balancer id.
+    pub src: String,
+    /// Destination, as for the source.
+    pub dst: String,
+    /// Service: `tcp/443`, `udp/53`, `icmp`, `all`, `ssh`, ... (comma-separated).
+    pub service: String,
+}
+
+/// Arguments of `matrix`.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Service to ask about.
+    #[arg(long, short = 's', default_value = "all")]
+    pub service: String,
+}

@@ -1,0 +1,99 @@
+//! One module per subcommand, plus what they share.
+
+pub mod explain;
+pub mod exposure;
+pub mod matrix;
+
+use miette::{IntoDiagnostic, NamedSource, Report};
+use netpolicy_core::engine::{Flow, PathKind};
+use netpolicy_core::load::load_native_file;
+use netpolicy_core::model::Model;
+use netpolicy_core::packet::PacketSet;
+use std::path::Path;
+
+/// Loads the model and prints its warnings to stderr.
+pub fn load(path: &Path) -> Result<Model, Report> {
+    let model = load_native_file(path).map_err(Report::new)?;
+    for w in model.warnings() {
+        let report = Report::new(w.clone());
+        let report = match w.span.and_then(|s| model.sources().named_source(s.source)) {
+            Some(src) => report.with_source_code(src),
+            None => report,
+        };
+        eprintln!("{report:?}");
+    }
+    Ok(model)
+}
+
+/// Parses a service given on the command line, rendering errors against it.
+pub fn service(text: &str) -> Result<PacketSet, Report> {
+    netpolicy_lang::parse_service(text)
+        .map_err(|e| Report::new(e).with_source_code(NamedSource::new("service", text.to_string())))
+}
+
+/// A short description of a path kind.
+pub fn describe_path(kind: &PathKind) -> String {
+    match kind {
+        PathKind::Private { peering: None } => "private addresses".into(),
+        PathKind::Private { peering: Some(p) } => format!("private addresses, over peering {p}"),
+        PathKind::PublicInternet { egress, public_ip } => format!(
+            "over the internet to public {public_ip}, leaving through {}",
+            egress.as_deref().unwrap_or("(no exit)")
+        ),
+        PathKind::FromInternet { public_ip } => format!("from the internet to public {public_ip}"),
+        PathKind::ToInternet { egress } => format!(
+            "to the internet through {}",
+            egress.as_deref().unwrap_or("(no exit)")
+        ),
+        PathKind::FromOnPrem { vpn_gateway } => {
+            format!(
+                "from on-premises through {}",
+                vpn_gateway.as_deref().unwrap_or("(no gateway)")
+            )
+        }
+        PathKind::ToOnPrem { vpn_gateway } => {
+            format!(
+                "to on-premises through {}",
+                vpn_gateway.as_deref().unwrap_or("(no gateway)")
+            )
+        }
+        PathKind::LoadBalancer {
+            load_balancer,
+            node,
+            listener_port,
+            target_port,
+        } => {
+            format!(
+                "through load balancer {load_balancer} (node {node}), listener {listener_port} -> target {target_port}"
+            )
+        }
+    }
+}
+
+/// Prints a traced flow with one line per hop, and where the deciding rule is.
+pub fn print_trace(model: &Model, flow: &Flow) {
+    let arrived = !flow.packets.is_empty();
+    println!(
+        "  path: {} — {}",
+        describe_path(&flow.kind),
+        if arrived { "REACHABLE" } else { "blocked" }
+    );
+    for hop in &flow.hops {
+        let place = hop
+            .rule
+            .span
+            .and_then(|s| {
+                let (line, col) = model.sources().line_col(s)?;
+                let file = model.sources().get(s.source)?;
+                Some(format!("  ({}:{line}:{col})", file.name))
+            })
+            .unwrap_or_default();
+        println!("    {hop}{place}");
+    }
+}
+
+/// Flushes stdout, turning a broken pipe into an error rather than a panic.
+pub fn flush() -> Result<(), Report> {
+    use std::io::Write;
+    std::io::stdout().flush().into_diagnostic()
+}

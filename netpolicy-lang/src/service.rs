@@ -1,0 +1,194 @@
+//! Service expressions: what traffic an assertion is about.
+//!
+//! A service is a comma-separated list of items: `tcp/22`, `tcp/1024-65535`,
+//! `udp/53`, `tcp` (every port), `icmp` (every type), `icmp/8` (one type), a
+//! protocol number (`47`), `all`, or a well-known name (`ssh`, `https`, ...).
+//! TCP and UDP clients use an ephemeral source port (1024-65535), as DESIGN §3
+//! says, so NACL checks on the reply are realistic.
+
+use netpolicy_core::packet::{Cube, Dim, EPHEMERAL_PORTS, ICMP, IntervalSet, PacketSet, TCP, UDP};
+use netpolicy_core::suggest::suggest;
+
+/// Well-known service names and what they stand for.
+pub const NAMED_SERVICES: &[(&str, &str)] = &[
+    ("ssh", "tcp/22"),
+    ("telnet", "tcp/23"),
+    ("smtp", "tcp/25"),
+    ("dns", "udp/53,tcp/53"),
+    ("http", "tcp/80"),
+    ("ntp", "udp/123"),
+    ("ldap", "tcp/389"),
+    ("https", "tcp/443"),
+    ("smb", "tcp/445"),
+    ("mssql", "tcp/1433"),
+    ("oracle", "tcp/1521"),
+    ("nfs", "tcp/2049"),
+    ("mysql", "tcp/3306"),
+    ("rdp", "tcp/3389"),
+    ("postgres", "tcp/5432"),
+    ("redis", "tcp/6379"),
+    ("elasticsearch", "tcp/9200"),
+    ("mongodb", "tcp/27017"),
+];
+
+/// Why a service expression is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("invalid service `{item}`: {reason}")]
+#[diagnostic(code(np::service::invalid))]
+pub struct ServiceError {
+    /// The offending item.
+    pub item: String,
+    /// What is wrong with it.
+    pub reason: String,
+    /// Byte range of the item within the expression.
+    #[label("{reason}")]
+    pub span: (usize, usize),
+    /// A suggestion.
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Parses a service expression into the packets it covers (any addresses).
+pub fn parse_service(text: &str) -> Result<PacketSet, ServiceError> {
+    let mut out = PacketSet::empty();
+    let mut offset = 0;
+    for raw in text.split(',') {
+        let item = raw.trim();
+        let start = offset + (raw.len() - raw.trim_start().len());
+        out = out.union(&parse_item(item, (start, item.len()))?);
+        offset += raw.len() + 1;
+    }
+    Ok(out)
+}
+
+fn error(item: &str, reason: &str, span: (usize, usize), help: Option<String>) -> ServiceError {
+    ServiceError {
+        item: item.to_string(),
+        reason: reason.to_string(),
+        span,
+        help,
+    }
+}
+
+fn parse_item(item: &str, span: (usize, usize)) -> Result<PacketSet, ServiceError> {
+    let lower = item.to_ascii_lowercase();
+    if lower.is_empty() {
+        return Err(error(
+            item,
+            "empty service",
+            span,
+            Some("write e.g. `tcp/443` or `ssh`".into()),
+        ));
+    }
+    if lower == "all" {
+        return Ok(PacketSet::all());
+    }
+    if let Some((_, expansion)) = NAMED_SERVICES.iter().find(|(n, _)| *n == lower) {
+        return parse_service(expansion)
+            .map_err(|_| error(item, "bad built-in service", span, None));
+    }
+    let (proto, ports) = match lower.split_once('/') {
+        Some((p, ports)) => (p, Some(ports)),
+        None => (lower.as_str(), None),
+    };
+    let ephemeral = IntervalSet::range(u32::from(EPHEMERAL_PORTS.0), u32::from(EPHEMERAL_PORTS.1));
+    match proto {
+        "tcp" | "udp" => {
+            let number = if proto == "tcp" { TCP } else { UDP };
+            let dports = match ports {
+                None => Dim::DstPort.full(),
+                Some(p) => port_range(p).ok_or_else(|| {
+                    error(
+                        item,
+                        "expected a port (0-65535) or a range such as 1024-65535",
+                        span,
+                        None,
+                    )
+                })?,
+            };
+            Ok(PacketSet::for_protocols(
+                &IntervalSet::single(u32::from(number)),
+                &ephemeral,
+                &dports,
+            ))
+        }
+        "icmp" => {
+            let types = match ports {
+                None => IntervalSet::range(0, 255),
+                Some(t) => t
+                    .parse::<u8>()
+                    .map(|t| IntervalSet::single(u32::from(t)))
+                    .map_err(|_| error(item, "expected an ICMP type (0-255)", span, None))?,
+            };
+            Ok(PacketSet::from_cube(
+                Cube::full()
+                    .with(Dim::Protocol, IntervalSet::single(u32::from(ICMP)))
+                    .with(Dim::DstPort, types)
+                    .with(Dim::SrcPort, IntervalSet::range(0, 255)),
+            ))
+        }
+        p if ports.is_none() && p.parse::<u8>().is_ok() => {
+            let n = p.parse::<u8>().unwrap_or_default();
+            Ok(PacketSet::for_protocols(
+                &IntervalSet::single(u32::from(n)),
+                &ephemeral,
+                &Dim::DstPort.full(),
+            ))
+        }
+        _ => {
+            let names = NAMED_SERVICES
+                .iter()
+                .map(|(n, _)| *n)
+                .chain(["tcp", "udp", "icmp", "all"]);
+            let help = suggest(&lower, names)
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some("use tcp/PORT, udp/PORT, icmp, all, a protocol number or a name such as ssh".into()));
+            Err(error(item, "unknown service", span, help))
+        }
+    }
+}
+
+fn port_range(text: &str) -> Option<IntervalSet> {
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let (a, b) = (a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?);
+    (a <= b).then(|| IntervalSet::range(u32::from(a), u32::from(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_ranges_and_lists_parse() {
+        assert_eq!(parse_service("ssh").unwrap().service_summary(), "tcp/22");
+        assert_eq!(
+            parse_service("dns").unwrap().service_summary(),
+            "tcp/53, udp/53"
+        );
+        assert_eq!(
+            parse_service("tcp/80, tcp/443").unwrap().service_summary(),
+            "tcp/80, tcp/443"
+        );
+        assert_eq!(
+            parse_service("tcp/1024-65535").unwrap().service_summary(),
+            "tcp/1024-65535"
+        );
+        assert_eq!(
+            parse_service("icmp/8").unwrap().service_summary(),
+            "icmp type 8"
+        );
+        assert_eq!(parse_service("47").unwrap().service_summary(), "proto 47");
+        assert!(parse_service("all").unwrap().same_as(&PacketSet::all()));
+    }
+
+    #[test]
+    fn errors_point_at_the_item_and_suggest() {
+        let e = parse_service("tcp/80, shh").unwrap_err();
+        assert_eq!(e.span, (8, 3));
+        assert_eq!(e.help.as_deref(), Some("did you mean `ssh`?"));
+        assert!(parse_service("tcp/99999").is_err());
+        assert!(parse_service("tcp/90-80").is_err());
+        assert!(parse_service("icmp/300").is_err());
+        assert!(parse_service("").is_err());
+    }
+}
