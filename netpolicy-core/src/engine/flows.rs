@@ -24,6 +24,32 @@ pub(crate) struct Side<'a> {
     ingress: PacketSet,
 }
 
+/// How packets seen on the internet map back to the packets the source sent.
+pub(crate) enum Origin {
+    /// The source address was this one address (an interface's own public IP).
+    Address(Ipv4Addr),
+    /// A NAT gateway translated every source to `public`. The hops before the
+    /// translation only look at destinations and ports, so a sent packet arrives
+    /// exactly when its translation does.
+    Translated {
+        /// The packets that entered the NAT path.
+        entered: PacketSet,
+        /// The NAT gateway's Elastic IP.
+        public: Ipv4Addr,
+    },
+}
+
+impl Origin {
+    fn restore(&self, arrived: &PacketSet) -> PacketSet {
+        match self {
+            Origin::Address(a) => arrived.with_value(Dim::SrcAddr, u32::from(*a)),
+            Origin::Translated { entered, public } => {
+                entered.intersect(&arrived.preimage_of_rewrite(Dim::SrcAddr, u32::from(*public)))
+            }
+        }
+    }
+}
+
 fn single(ip: Ipv4Addr) -> IntervalSet {
     IntervalSet::single(u32::from(ip))
 }
@@ -308,60 +334,82 @@ impl<'m> Engine<'m> {
 
     /// Leaves the VPC towards the internet: through the source's own public address
     /// and the internet gateway, or through a NAT gateway. Yields, per exit, the
-    /// packets as they appear on the internet (source translated) and the original
-    /// source address.
+    /// packets as they appear on the internet (source translated) and how to map
+    /// arrivals back to the packets the source sent.
     fn egress_internet(
         &self,
         w: &mut Walk,
         s: &Side<'_>,
         set: &PacketSet,
-    ) -> Vec<(String, PacketSet, Ipv4Addr)> {
+    ) -> Vec<(String, PacketSet, Origin)> {
         let mut out = Vec::new();
         let sv = self.vpc_of(s.subnet);
         let sid = s.subnet.meta.id.as_str();
-        for member in &s.members {
-            for own in &member.private_ips {
-                let mine = set.restrict(Dim::SrcAddr, &single(*own));
-                if mine.is_empty() {
-                    continue;
-                }
-                let mine = self.sg_egress(w, s, mine);
-                let exits = self.routed(w, HopKind::Route, sid, &mine, Dim::DstAddr, |t| match t {
-                    RouteTarget::InternetGateway(g) => self.igw_attached(g, &sv),
-                    RouteTarget::NatGateway(_) => true,
-                    _ => false,
-                });
-                for (target, part) in exits {
-                    match target {
-                        RouteTarget::InternetGateway(g) => {
-                            let Some(public) = member.public_ip else {
-                                w.note(HopKind::Gateway, &part, false, || RuleRef {
-                                    object: format!("internet gateway {g}"),
-                                    rule: format!(
-                                        "interface {} has no public IP: dropped",
-                                        member.meta.id
-                                    ),
-                                    span: member.meta.span,
-                                });
-                                continue;
-                            };
-                            let part = self.nacl(w, HopKind::NaclEgress, sid, part);
-                            let part = self.nacl(w, HopKind::ReturnNaclIngress, sid, part);
-                            w.note(HopKind::Gateway, &part, true, || RuleRef {
-                                object: format!("internet gateway {g}"),
-                                rule: format!("source {own} translated to public {public}"),
-                                span: self.model.internet_gateway(&g).and_then(|x| x.meta.span),
-                            });
-                            out.push((g, part.with_value(Dim::SrcAddr, u32::from(public)), *own));
+        let set = self.sg_egress(w, s, set.clone());
+        let exits = self.routed(w, HopKind::Route, sid, &set, Dim::DstAddr, |t| match t {
+            RouteTarget::InternetGateway(g) => self.igw_attached(g, &sv),
+            RouteTarget::NatGateway(_) => true,
+            _ => false,
+        });
+        for (target, part) in exits {
+            match target {
+                RouteTarget::InternetGateway(g) => {
+                    // Each interface leaves from its own public address.
+                    for member in &s.members {
+                        let own = IntervalSet::from_ranges(
+                            member
+                                .private_ips
+                                .iter()
+                                .map(|ip| (u32::from(*ip), u32::from(*ip))),
+                        );
+                        let mine = part.restrict(Dim::SrcAddr, &own);
+                        if mine.is_empty() {
+                            continue;
                         }
-                        RouteTarget::NatGateway(n) => {
-                            if let Some(exit) = self.through_nat(w, sid, &n, part) {
-                                out.push((n, exit, *own));
+                        let Some(public) = member.public_ip else {
+                            w.note(HopKind::Gateway, &mine, false, || RuleRef {
+                                object: format!("internet gateway {g}"),
+                                rule: format!(
+                                    "interface {} has no public IP: dropped",
+                                    member.meta.id
+                                ),
+                                span: member.meta.span,
+                            });
+                            continue;
+                        };
+                        let mine = self.nacl(w, HopKind::NaclEgress, sid, mine);
+                        let mine = self.nacl(w, HopKind::ReturnNaclIngress, sid, mine);
+                        w.note(HopKind::Gateway, &mine, true, || RuleRef {
+                            object: format!("internet gateway {g}"),
+                            rule: format!("source translated to public {public}"),
+                            span: self.model.internet_gateway(&g).and_then(|x| x.meta.span),
+                        });
+                        // Members may hold several private addresses; each maps to the one public address.
+                        for ip in &member.private_ips {
+                            let from_ip = mine.restrict(Dim::SrcAddr, &single(*ip));
+                            if !from_ip.is_empty() {
+                                out.push((
+                                    g.clone(),
+                                    from_ip.with_value(Dim::SrcAddr, u32::from(public)),
+                                    Origin::Address(*ip),
+                                ));
                             }
                         }
-                        _ => {}
                     }
                 }
+                RouteTarget::NatGateway(n) => {
+                    if let Some((exit, public)) = self.through_nat(w, sid, &n, part.clone()) {
+                        out.push((
+                            n,
+                            exit,
+                            Origin::Translated {
+                                entered: part,
+                                public,
+                            },
+                        ));
+                    }
+                }
+                _ => {}
             }
         }
         out
@@ -381,7 +429,7 @@ impl<'m> Engine<'m> {
         from_subnet: &str,
         nat_id: &str,
         set: PacketSet,
-    ) -> Option<PacketSet> {
+    ) -> Option<(PacketSet, Ipv4Addr)> {
         let nat = self.model.nat_gateway(nat_id)?;
         let nat_subnet = self.model.subnet(&nat.subnet)?;
         let (private, public) = (nat.private_ip?, nat.public_ip);
@@ -421,7 +469,7 @@ impl<'m> Engine<'m> {
             });
             out = out.union(&part.with_value(Dim::SrcAddr, u32::from(public)));
         }
-        Some(out)
+        public.map(|p| (out, p))
     }
 
     /// Arrives from the internet at `member`'s public address: internet gateway,
@@ -492,7 +540,7 @@ impl<'m> Engine<'m> {
         for (exit, translated, original) in self.egress_internet(&mut w, s, &set) {
             egress = Some(exit);
             let arrived = self.ingress_internet(&mut w, d, member, public_ip, translated);
-            total = total.union(&arrived.with_value(Dim::SrcAddr, u32::from(original)));
+            total = total.union(&original.restore(&arrived));
         }
         Self::flow(PathKind::PublicInternet { egress, public_ip }, total, w)
     }
@@ -516,13 +564,18 @@ impl<'m> Engine<'m> {
         let set = query
             .restrict(Dim::SrcAddr, &s.addrs)
             .restrict(Dim::DstAddr, &self.internet);
-        let mut flows = Vec::new();
+        let mut flows: Vec<Flow> = Vec::new();
         for (exit, translated, original) in self.egress_internet(&mut w, s, &set) {
-            flows.push(Flow {
-                kind: PathKind::ToInternet { egress: Some(exit) },
-                packets: translated.with_value(Dim::SrcAddr, u32::from(original)),
-                hops: Vec::new(),
-            });
+            let kind = PathKind::ToInternet { egress: Some(exit) };
+            let packets = original.restore(&translated);
+            match flows.iter_mut().find(|f| f.kind == kind) {
+                Some(f) => f.packets = f.packets.union(&packets),
+                None => flows.push(Flow {
+                    kind,
+                    packets,
+                    hops: Vec::new(),
+                }),
+            }
         }
         let hops = w.into_hops();
         match flows.first_mut() {

@@ -332,11 +332,12 @@ fn protocol(node: Option<&Node>) -> Result<Protocol, LoadError> {
         .scalar_text()
         .ok_or_else(|| type_error("a protocol", node))?;
     Protocol::parse(&text).ok_or_else(|| {
-        invalid(
-            format!("unknown protocol `{text}`"),
-            node.span,
-            Some("use tcp, udp, icmp, all (or -1), or a protocol number 0-255".into()),
-        )
+        let help = suggest(&text, ["tcp", "udp", "icmp", "all"])
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                "use tcp, udp, icmp, all (or -1), or a protocol number 0-255".into()
+            });
+        invalid(format!("unknown protocol `{text}`"), node.span, Some(help))
     })
 }
 
