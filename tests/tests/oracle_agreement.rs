@@ -226,29 +226,52 @@ fn class_matrix_matches_pairwise_reach() {
     use netpolicy_core::packet::IntervalSet;
     for seed in 0..60u64 {
         let mut rng = Rng::new(seed);
-        let Ok(model) = generate::network(&mut rng) else { panic!("seed {seed}: invalid model") };
+        let Ok(model) = generate::network(&mut rng) else {
+            panic!("seed {seed}: invalid model")
+        };
         let engine = Engine::new(&model);
         let matrix = engine.class_matrix(&PacketSet::all());
-        let class_of = |id: &str| engine.classes().iter().find(|c| c.enis.iter().any(|e| e == id)).map(|c| c.id);
+        let class_of = |id: &str| {
+            engine
+                .classes()
+                .iter()
+                .find(|c| c.enis.iter().any(|e| e == id))
+                .map(|c| c.id)
+        };
         for s in model.enis() {
             for d in model.enis() {
                 let single = engine
-                    .reach(&Endpoint::Eni(s.meta.id.clone()), &Endpoint::Eni(d.meta.id.clone()), &PacketSet::all())
+                    .reach(
+                        &Endpoint::Eni(s.meta.id.clone()),
+                        &Endpoint::Eni(d.meta.id.clone()),
+                        &PacketSet::all(),
+                    )
                     .flows
                     .iter()
                     .filter(|f| !matches!(f.kind, PathKind::LoadBalancer { .. }))
                     .fold(PacketSet::empty(), |acc, f| acc.union(&f.packets));
-                let addrs = |ips: Vec<Ipv4Addr>| IntervalSet::from_ranges(ips.into_iter().map(|ip| (u32::from(ip), u32::from(ip))));
+                let addrs = |ips: Vec<Ipv4Addr>| {
+                    IntervalSet::from_ranges(
+                        ips.into_iter().map(|ip| (u32::from(ip), u32::from(ip))),
+                    )
+                };
                 let from_matrix = matrix
                     .iter()
-                    .find(|p| Some(p.src) == class_of(&s.meta.id) && Some(p.dst) == class_of(&d.meta.id))
+                    .find(|p| {
+                        Some(p.src) == class_of(&s.meta.id) && Some(p.dst) == class_of(&d.meta.id)
+                    })
                     .map(|p| {
                         p.packets
                             .restrict(Dim::SrcAddr, &addrs(s.private_ips.clone()))
                             .restrict(Dim::DstAddr, &addrs(addresses(d)))
                     })
                     .unwrap_or_default();
-                assert!(from_matrix.same_as(&single), "seed {seed}: {} -> {}", s.meta.id, d.meta.id);
+                assert!(
+                    from_matrix.same_as(&single),
+                    "seed {seed}: {} -> {}",
+                    s.meta.id,
+                    d.meta.id
+                );
             }
         }
     }
