@@ -26,9 +26,31 @@ pub enum Command {
 /// The model to load.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// A network model in the native format (YAML or JSON).
+    /// A CloudFormation template or a native model (YAML or JSON).
     #[arg(long, short = 'm', value_name = "FILE")]
     pub model: PathBuf,
+    /// The model's format, when detection guesses wrong.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub model_format: Option<FormatArg>,
+    /// A template parameter value (repeatable); also `AWS::Region`, `AWS::AccountId`.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+/// `--model-format` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    /// netpolicy's native format.
+    Native,
+    /// An AWS CloudFormation template.
+    Cloudformation,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected KEY=VALUE, got `{text}`"))
 }
 
 /// Arguments of `explain`.

@@ -10,7 +10,7 @@ use netpolicy_lang::resolve_endpoint;
 
 /// Runs the command.
 pub fn run(args: &ExplainArgs) -> Result<Outcome, Report> {
-    let model = load(&args.model.model)?;
+    let model = load(&args.model)?;
     let query = service(&args.service)?;
     let srcs = resolve_endpoint(&model, &args.src).map_err(Report::new)?;
     let dsts = resolve_endpoint(&model, &args.dst).map_err(Report::new)?;

@@ -8,7 +8,7 @@ use netpolicy_core::engine::Engine;
 
 /// Runs the command.
 pub fn run(args: &ModelArgs) -> Result<Outcome, Report> {
-    let model = load(&args.model)?;
+    let model = load(args)?;
     let engine = Engine::new(&model);
     println!(
         "internet exposure of {} ({} interfaces)",

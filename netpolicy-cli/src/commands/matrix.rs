@@ -8,7 +8,7 @@ use netpolicy_core::engine::Engine;
 
 /// Runs the command.
 pub fn run(args: &MatrixArgs) -> Result<Outcome, Report> {
-    let model = load(&args.model.model)?;
+    let model = load(&args.model)?;
     let query = service(&args.service)?;
     let engine = Engine::new(&model);
     let classes = engine.classes();

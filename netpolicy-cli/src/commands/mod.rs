@@ -4,16 +4,24 @@ pub mod explain;
 pub mod exposure;
 pub mod matrix;
 
+use crate::args::{FormatArg, ModelArgs};
 use miette::{IntoDiagnostic, NamedSource, Report};
 use netpolicy_core::engine::{Flow, PathKind};
-use netpolicy_core::load::load_native_file;
+use netpolicy_core::load::cloudformation::TemplateOptions;
+use netpolicy_core::load::{ModelFormat, load_model_file};
 use netpolicy_core::model::Model;
 use netpolicy_core::packet::PacketSet;
-use std::path::Path;
 
 /// Loads the model and prints its warnings to stderr.
-pub fn load(path: &Path) -> Result<Model, Report> {
-    let model = load_native_file(path).map_err(Report::new)?;
+pub fn load(args: &ModelArgs) -> Result<Model, Report> {
+    let format = args.model_format.map(|f| match f {
+        FormatArg::Native => ModelFormat::Native,
+        FormatArg::Cloudformation => ModelFormat::CloudFormation,
+    });
+    let options = TemplateOptions {
+        parameters: args.params.iter().cloned().collect(),
+    };
+    let model = load_model_file(&args.model, format, &options).map_err(Report::new)?;
     for w in model.warnings() {
         let report = Report::new(w.clone());
         let report = match w.span.and_then(|s| model.sources().named_source(s.source)) {

@@ -121,10 +121,16 @@ struct JsonParser<'a> {
 
 impl JsonParser<'_> {
     fn error(&self, message: &str) -> LoadError {
-        let end = (self.pos + 1).min(self.bytes.len());
+        // At the end of the input, point at the last character rather than past it.
+        let len = self.bytes.len();
+        let start = if self.pos >= len {
+            len.saturating_sub(1)
+        } else {
+            self.pos
+        };
         LoadError::Syntax {
             message: message.to_string(),
-            span: Span::new(self.source, self.pos.min(end), end),
+            span: Span::new(self.source, start, (start + 1).min(len)),
         }
     }
 

@@ -3,6 +3,7 @@
 //! Every loader reads through [`document`], so a value it rejects is reported
 //! with the span of that value in the user's file.
 
+pub mod cloudformation;
 pub mod document;
 mod native;
 
@@ -197,4 +198,42 @@ pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
 pub fn load_native_file(path: &std::path::Path) -> Result<Model, LoadFailure> {
     let text = read_file(path).map_err(|error| LoadFailure::new(error, SourceMap::default()))?;
     load_native(&path.display().to_string(), &text)
+}
+
+/// The input formats netpolicy reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFormat {
+    /// netpolicy's own YAML/JSON (`docs/model-format.md`).
+    Native,
+    /// An AWS CloudFormation template (JSON or YAML).
+    CloudFormation,
+}
+
+impl ModelFormat {
+    /// Guesses the format from the text: a CloudFormation template has a
+    /// top-level `Resources` section (and usually `AWSTemplateFormatVersion`).
+    pub fn detect(text: &str) -> ModelFormat {
+        let template = text.contains("AWSTemplateFormatVersion")
+            || text.contains("\"Resources\"")
+            || text.lines().any(|l| l.starts_with("Resources:"));
+        if template {
+            ModelFormat::CloudFormation
+        } else {
+            ModelFormat::Native
+        }
+    }
+}
+
+/// Loads a model file in `format`, or in the detected format when `None`.
+pub fn load_model_file(
+    path: &std::path::Path,
+    format: Option<ModelFormat>,
+    options: &cloudformation::TemplateOptions,
+) -> Result<Model, LoadFailure> {
+    let text = read_file(path).map_err(|error| LoadFailure::new(error, SourceMap::default()))?;
+    let name = path.display().to_string();
+    match format.unwrap_or_else(|| ModelFormat::detect(&text)) {
+        ModelFormat::Native => load_native(&name, &text),
+        ModelFormat::CloudFormation => cloudformation::load_cloudformation(&name, &text, options),
+    }
 }

@@ -15,6 +15,7 @@ mod meta;
 mod nacl;
 mod route_table;
 mod security_group;
+mod summary;
 mod traffic;
 mod validate;
 mod vpc;

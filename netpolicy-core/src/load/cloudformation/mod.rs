@@ -1,0 +1,57 @@
+//! CloudFormation templates (JSON or YAML, short-form tags included) to models.
+//!
+//! Logical ids are the ids (physical ids do not exist before deployment); `Name`
+//! tags and `GroupName`s are names. Every object keeps the span of its resource,
+//! every security-group rule and NACL entry the span of its own entry.
+
+mod intrinsics;
+mod resources;
+mod template;
+
+pub use intrinsics::TemplateOptions;
+
+use super::document;
+use super::{LoadError, LoadFailure, read_file};
+use crate::model::Model;
+use crate::span::SourceMap;
+use std::path::Path;
+
+/// Loads a template from text; `name` is how diagnostics name the file.
+pub fn load_cloudformation(
+    name: &str,
+    text: &str,
+    options: &TemplateOptions,
+) -> Result<Model, LoadFailure> {
+    let mut sources = SourceMap::default();
+    let id = sources.add(name, text);
+    let built = document::parse(text, id).and_then(|doc| {
+        let template = template::Template::new(&doc)?;
+        let resolver = intrinsics::Resolver::new(&template, options);
+        resources::Builder::new(&template, &resolver).build()
+    });
+    let (parts, warnings) = match built {
+        Ok(b) => b,
+        Err(error) => return Err(LoadFailure::new(error, sources)),
+    };
+    match Model::build(parts, sources.clone()) {
+        Ok(mut model) => {
+            for w in warnings {
+                model.push_warning(w);
+            }
+            Ok(model)
+        }
+        Err(errors) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
+    }
+}
+
+/// Loads a template file.
+pub fn load_cloudformation_file(
+    path: &Path,
+    options: &TemplateOptions,
+) -> Result<Model, LoadFailure> {
+    let text = read_file(path).map_err(|e| LoadFailure::new(e, SourceMap::default()))?;
+    load_cloudformation(&path.display().to_string(), &text, options)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1267 @@
+//! CloudFormation resources to model objects (DESIGN §4).
+//!
+//! Objects are created in a first pass and modifiers (routes, associations,
+//! standalone rules, attachments, listeners) applied in a second, so resource
+//! order in the template does not matter.
+
+use super::super::LoadError;
+use super::super::document::{Node, Value};
+use super::intrinsics::{OPAQUE, Resolver, is_no_value};
+use super::template::{Resource, Template};
+use crate::diagnostic::Warning;
+use crate::model::*;
+use crate::span::Span;
+use ipnet::Ipv4Net;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::Ipv4Addr;
+
+/// Resource types that shape traffic but are not modelled yet: each one is a
+/// warning, because results may miss what it does.
+const NOT_MODELLED: &[&str] = &[
+    "AWS::EC2::TransitGateway",
+    "AWS::EC2::TransitGatewayAttachment",
+    "AWS::EC2::TransitGatewayVpcAttachment",
+    "AWS::EC2::TransitGatewayRoute",
+    "AWS::EC2::TransitGatewayRouteTable",
+    "AWS::EC2::TransitGatewayPeeringAttachment",
+    "AWS::NetworkFirewall::Firewall",
+    "AWS::NetworkFirewall::FirewallPolicy",
+    "AWS::NetworkFirewall::RuleGroup",
+    "AWS::EC2::EgressOnlyInternetGateway",
+    "AWS::EC2::CarrierGateway",
+    "AWS::EC2::LocalGatewayRoute",
+    "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::EC2::ClientVpnEndpoint",
+    "AWS::EC2::ClientVpnRoute",
+    "AWS::EC2::ClientVpnAuthorizationRule",
+    "AWS::EC2::GatewayRouteTableAssociation",
+    "AWS::EC2::SubnetCidrBlock",
+    "AWS::EC2::VPCEndpointService",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::Lambda::Function::VpcConfig",
+    "AWS::ECS::Service",
+    "AWS::EKS::Cluster",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::Route53Resolver::ResolverEndpoint",
+];
+
+pub(crate) struct Builder<'d> {
+    template: &'d Template<'d>,
+    r: &'d Resolver<'d>,
+    pub(crate) parts: ModelParts,
+    pub(crate) warnings: Vec<Warning>,
+    /// Security groups that have an inline `SecurityGroupEgress` or a standalone
+    /// egress resource: they lose the implicit allow-all rule.
+    explicit_egress: HashSet<String>,
+    /// Subnets that map public IPs on launch.
+    public_subnets: HashSet<String>,
+    skipped: HashSet<&'d str>,
+    /// Subnets whose availability zone could not be resolved, by reason.
+    unknown_zones: BTreeMap<String, (Vec<String>, Span)>,
+}
+
+/// Property access on one resource, evaluating as it reads.
+struct Props<'a, 'd> {
+    res: &'a Resource<'d>,
+    r: &'a Resolver<'d>,
+}
+
+impl Props<'_, '_> {
+    fn span(&self) -> Span {
+        self.res.node.span
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Node>, LoadError> {
+        match self.res.properties.and_then(|p| p.get(key)) {
+            None => Ok(None),
+            Some(n) => {
+                let v = self.r.eval(n)?;
+                Ok((!is_no_value(&v) && v.value != Value::Null).then_some(v))
+            }
+        }
+    }
+
+    fn req(&self, key: &str) -> Result<Node, LoadError> {
+        self.get(key)?.ok_or_else(|| LoadError::MissingField {
+            field: key.to_string(),
+            object: format!("resource `{}` ({})", self.res.id, self.res.kind),
+            span: self.span(),
+        })
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, LoadError> {
+        self.get(key)?.map(|n| text(&n)).transpose()
+    }
+
+    fn req_string(&self, key: &str) -> Result<String, LoadError> {
+        text(&self.req(key)?)
+    }
+
+    fn list(&self, key: &str) -> Result<Vec<Node>, LoadError> {
+        match self.get(key)? {
+            None => Ok(Vec::new()),
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => Ok(items),
+            Some(n) => Err(type_error("a list", &n)),
+        }
+    }
+
+    fn strings(&self, key: &str) -> Result<Vec<String>, LoadError> {
+        self.list(key)?.iter().map(text).collect()
+    }
+
+    fn flag(&self, key: &str) -> Result<Option<bool>, LoadError> {
+        self.get(key)?.map(|n| boolean(&n)).transpose()
+    }
+}
+
+fn type_error(expected: &str, n: &Node) -> LoadError {
+    LoadError::Type {
+        expected: expected.into(),
+        found: n.kind(),
+        span: n.span,
+    }
+}
+
+fn text(n: &Node) -> Result<String, LoadError> {
+    n.scalar_text().ok_or_else(|| type_error("a string", n))
+}
+
+fn boolean(n: &Node) -> Result<bool, LoadError> {
+    match &n.value {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(type_error("true or false", n)),
+    }
+}
+
+fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
+    LoadError::Invalid {
+        message,
+        span,
+        help,
+    }
+}
+
+fn integer(n: &Node, what: &str) -> Result<i64, LoadError> {
+    let t = text(n)?;
+    t.trim()
+        .parse()
+        .map_err(|_| invalid(format!("`{t}` is not {what}"), n.span, None))
+}
+
+/// A CIDR property: IPv4, or `None` for IPv6 (the caller warns).
+fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
+    let t = text(n)?;
+    if t.contains(':') {
+        return Ok(None);
+    }
+    if n.tag.as_deref() == Some(OPAQUE) {
+        return Err(invalid(
+            format!("`{t}` is imported from another stack; its CIDR is unknown"),
+            n.span,
+            None,
+        ));
+    }
+    let net: Ipv4Net = t
+        .parse()
+        .map_err(|_| invalid(format!("`{t}` is not an IPv4 CIDR"), n.span, None))?;
+    Ok(Some(net.trunc()))
+}
+
+fn meta(res: &Resource<'_>, r: &Resolver<'_>) -> Meta {
+    let mut tags = BTreeMap::new();
+    if let Some(Node {
+        value: Value::Seq(items),
+        ..
+    }) = res.properties.and_then(|p| p.get("Tags"))
+    {
+        for t in items {
+            let k = t
+                .get("Key")
+                .and_then(|k| r.eval_string(k).ok())
+                .map(|x| x.0);
+            let v = t
+                .get("Value")
+                .and_then(|v| r.eval_string(v).ok())
+                .map(|x| x.0);
+            if let (Some(k), Some(v)) = (k, v) {
+                tags.insert(k, v);
+            }
+        }
+    }
+    Meta {
+        id: res.id.to_string(),
+        name: tags.get("Name").cloned(),
+        tags,
+        span: Some(res.node.span),
+    }
+}
+
+impl<'d> Builder<'d> {
+    pub(crate) fn new(template: &'d Template<'d>, r: &'d Resolver<'d>) -> Self {
+        Builder {
+            template,
+            r,
+            parts: ModelParts::default(),
+            warnings: Vec::new(),
+            explicit_egress: HashSet::new(),
+            public_subnets: HashSet::new(),
+            skipped: HashSet::new(),
+            unknown_zones: BTreeMap::new(),
+        }
+    }
+
+    fn kind_of(&self, id: &str) -> Option<&'d str> {
+        self.template.resource_kinds.get(id).copied()
+    }
+
+    fn warn(&mut self, code: &'static str, message: String, span: Span) {
+        self.warnings.push(Warning::new(code, message, Some(span)));
+    }
+
+    /// Builds every network object of the template.
+    pub(crate) fn build(mut self) -> Result<(ModelParts, Vec<Warning>), LoadError> {
+        let resources: Vec<&Resource<'d>> = self.template.resources.iter().collect();
+        let mut live = Vec::new();
+        for res in resources {
+            if let Some(c) = res.condition {
+                let (name, span) = self.r.eval_string(c)?;
+                if !self.r.condition(&name, span)? {
+                    self.skipped.insert(res.id);
+                    continue;
+                }
+            }
+            live.push(res);
+        }
+        for res in &live {
+            self.create(res)?;
+        }
+        for res in &live {
+            self.modify(res)?;
+        }
+        self.finish();
+        self.warnings.extend(self.r.warnings.borrow_mut().drain(..));
+        Ok((self.parts, self.warnings))
+    }
+
+    fn create(&mut self, res: &Resource<'d>) -> Result<(), LoadError> {
+        let p = Props { res, r: self.r };
+        match res.kind {
+            "AWS::EC2::VPC" => {
+                let c = p.req("CidrBlock")?;
+                let block = cidr(&c)?
+                    .ok_or_else(|| invalid("a VPC needs an IPv4 CIDR".into(), c.span, None))?;
+                self.parts.vpcs.push(Vpc {
+                    meta: meta(res, self.r),
+                    cidr_blocks: vec![block],
+                    main_route_table: None,
+                    default_network_acl: None,
+                });
+            }
+            "AWS::EC2::Subnet" => {
+                let c = p.req("CidrBlock")?;
+                let block = cidr(&c)?
+                    .ok_or_else(|| invalid("a subnet needs an IPv4 CIDR".into(), c.span, None))?;
+                let availability_zone = match p.string("AvailabilityZone") {
+                    Ok(az) => az,
+                    Err(e) => {
+                        // Zones do not change reachability: one warning per cause, not an error.
+                        let span = e.span().unwrap_or(res.node.span);
+                        self.unknown_zones
+                            .entry(e.to_string())
+                            .or_insert_with(|| (Vec::new(), span))
+                            .0
+                            .push(res.id.to_string());
+                        None
+                    }
+                };
+                if p.flag("MapPublicIpOnLaunch")?.unwrap_or(false) {
+                    self.public_subnets.insert(res.id.to_string());
+                }
+                self.parts.subnets.push(Subnet {
+                    meta: meta(res, self.r),
+                    vpc: p.req_string("VpcId")?,
+                    cidr: block,
+                    availability_zone,
+                    map_public_ip_on_launch: p.flag("MapPublicIpOnLaunch")?.unwrap_or(false),
+                    route_table: None,
+                    network_acl: None,
+                });
+            }
+            "AWS::EC2::RouteTable" => self.parts.route_tables.push(RouteTable {
+                meta: meta(res, self.r),
+                vpc: p.req_string("VpcId")?,
+                routes: Vec::new(),
+            }),
+            "AWS::EC2::InternetGateway" => self.parts.internet_gateways.push(InternetGateway {
+                meta: meta(res, self.r),
+                vpc: None,
+            }),
+            "AWS::EC2::VPNGateway" => self.parts.vpn_gateways.push(VpnGateway {
+                meta: meta(res, self.r),
+                vpc: None,
+                has_vpn_connection: false,
+            }),
+            "AWS::EC2::NatGateway" => {
+                let private = p.string("ConnectivityType")?.as_deref() == Some("private");
+                self.parts.nat_gateways.push(NatGateway {
+                    meta: meta(res, self.r),
+                    subnet: p.req_string("SubnetId")?,
+                    private_ip: p
+                        .get("PrivateIpAddress")?
+                        .map(|n| address(&n))
+                        .transpose()?,
+                    public: !private,
+                    public_ip: None,
+                });
+            }
+            "AWS::EC2::VPCPeeringConnection" => {
+                let peer_region = p.string("PeerRegion")?;
+                if let Some(region) = peer_region {
+                    self.warn("np::cfn::peer-region", format!("peering `{}` goes to region {region}: security-group references across it do not apply", res.id), res.node.span);
+                }
+                self.parts.peerings.push(Peering {
+                    meta: meta(res, self.r),
+                    requester_vpc: p.req_string("VpcId")?,
+                    accepter_vpc: p.req_string("PeerVpcId")?,
+                    active: true,
+                });
+            }
+            "AWS::EC2::SecurityGroup" => self.security_group(res, &p)?,
+            "AWS::EC2::NetworkAcl" => self.parts.network_acls.push(NetworkAcl {
+                meta: meta(res, self.r),
+                vpc: p.req_string("VpcId")?,
+                entries: Vec::new(),
+            }),
+            "AWS::EC2::NetworkInterface" => {
+                let eni = Eni {
+                    meta: meta(res, self.r),
+                    subnet: p.req_string("SubnetId")?,
+                    private_ips: p
+                        .get("PrivateIpAddress")?
+                        .map(|n| address(&n))
+                        .transpose()?
+                        .into_iter()
+                        .collect(),
+                    public_ip: None,
+                    auto_public_ip: false,
+                    security_groups: p.strings("GroupSet")?,
+                    sg_enforced: true,
+                    owner: EniOwner::None,
+                    addresses_allocated: false,
+                };
+                self.parts.enis.push(eni);
+            }
+            "AWS::EC2::Instance" => self.instance(res, &p)?,
+            "AWS::ElasticLoadBalancingV2::LoadBalancer" => self.load_balancer(res, &p)?,
+            "AWS::ElasticLoadBalancingV2::TargetGroup" => self.target_group(res, &p)?,
+            "AWS::EC2::VPCEndpoint" => {
+                let kind = match p.string("VpcEndpointType")?.as_deref() {
+                    Some("Interface") => EndpointKind::Interface,
+                    Some("GatewayLoadBalancer") => {
+                        self.warn(
+                            "np::cfn::not-modelled",
+                            format!(
+                                "`{}`: Gateway Load Balancer endpoints are not modelled",
+                                res.id
+                            ),
+                            res.node.span,
+                        );
+                        return Ok(());
+                    }
+                    _ => EndpointKind::Gateway,
+                };
+                self.parts.vpc_endpoints.push(VpcEndpoint {
+                    meta: meta(res, self.r),
+                    vpc: p.req_string("VpcId")?,
+                    service_name: p.req_string("ServiceName")?,
+                    kind,
+                    subnets: p.strings("SubnetIds")?,
+                    security_groups: p.strings("SecurityGroupIds")?,
+                    route_tables: p.strings("RouteTableIds")?,
+                    enis: Vec::new(),
+                });
+            }
+            "AWS::EC2::PrefixList" => {
+                let mut cidrs = Vec::new();
+                for e in p.list("Entries")? {
+                    if let Some(c) = e.get("Cidr") {
+                        cidrs.extend(cidr(c)?);
+                    }
+                }
+                self.parts.prefix_lists.push(PrefixList {
+                    meta: meta(res, self.r),
+                    cidrs,
+                });
+            }
+            kind if NOT_MODELLED.contains(&kind) || kind.starts_with("AWS::NetworkFirewall::") => {
+                self.warn("np::cfn::not-modelled", format!("`{}` ({kind}) affects the network but is not modelled: results may be incomplete", res.id), res.node.span);
+            }
+            "AWS::ElasticLoadBalancingV2::LoadBalancer::Gateway" => {}
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn modify(&mut self, res: &Resource<'d>) -> Result<(), LoadError> {
+        let p = Props { res, r: self.r };
+        match res.kind {
+            "AWS::EC2::VPCCidrBlock" => {
+                let vpc = p.req_string("VpcId")?;
+                if let Some(c) = p.get("CidrBlock")? {
+                    let block = cidr(&c)?;
+                    if let (Some(v), Some(b)) =
+                        (self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc), block)
+                    {
+                        v.cidr_blocks.push(b);
+                    }
+                }
+            }
+            "AWS::EC2::VPCGatewayAttachment" => {
+                let vpc = p.req_string("VpcId")?;
+                if let Some(g) = p.string("InternetGatewayId")? {
+                    self.find_igw(&g, res.node.span)?.vpc = Some(vpc.clone());
+                }
+                if let Some(g) = p.string("VpnGatewayId")? {
+                    self.find_vgw(&g, res.node.span)?.vpc = Some(vpc);
+                }
+            }
+            "AWS::EC2::VPNConnection" => {
+                if let Some(g) = p.string("VpnGatewayId")? {
+                    self.find_vgw(&g, res.node.span)?.has_vpn_connection = true;
+                }
+                if p.string("TransitGatewayId")?.is_some() {
+                    self.warn(
+                        "np::cfn::not-modelled",
+                        format!(
+                            "`{}`: VPN connections to transit gateways are not modelled",
+                            res.id
+                        ),
+                        res.node.span,
+                    );
+                }
+            }
+            "AWS::EC2::Route" => self.route(res, &p)?,
+            "AWS::EC2::SubnetRouteTableAssociation" => {
+                let (subnet, table) = (p.req_string("SubnetId")?, p.req_string("RouteTableId")?);
+                self.find_subnet(&subnet, res.node.span)?.route_table = Some(table);
+            }
+            "AWS::EC2::SubnetNetworkAclAssociation" => {
+                let (subnet, acl) = (p.req_string("SubnetId")?, p.req_string("NetworkAclId")?);
+                self.find_subnet(&subnet, res.node.span)?.network_acl = Some(acl);
+            }
+            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                let egress = res.kind.ends_with("Egress");
+                let group = p.req_string("GroupId")?;
+                let props = self.r.eval(res.properties.unwrap_or(res.node))?;
+                let rule = self.sg_rule(&props, egress, res.node.span, &group)?;
+                if egress {
+                    self.explicit_egress.insert(group.clone());
+                }
+                let Some(sg) = self
+                    .parts
+                    .security_groups
+                    .iter_mut()
+                    .find(|g| g.meta.id == group)
+                else {
+                    return Err(dangling("security group", &group, res.node.span));
+                };
+                if let Some(rule) = rule {
+                    if egress {
+                        sg.egress.push(rule)
+                    } else {
+                        sg.ingress.push(rule)
+                    }
+                }
+            }
+            "AWS::EC2::NetworkAclEntry" => self.nacl_entry(res, &p)?,
+            "AWS::EC2::EIP" => {
+                if let Some(i) = p.string("InstanceId")? {
+                    self.give_public_ip_to_instance(&i, res.node.span)?;
+                }
+            }
+            "AWS::EC2::EIPAssociation" => {
+                if let Some(i) = p.string("InstanceId")? {
+                    self.give_public_ip_to_instance(&i, res.node.span)?;
+                } else if let Some(e) = p.string("NetworkInterfaceId")? {
+                    let Some(eni) = self.parts.enis.iter_mut().find(|x| x.meta.id == e) else {
+                        return Err(dangling("network interface", &e, res.node.span));
+                    };
+                    eni.auto_public_ip = true;
+                }
+            }
+            "AWS::EC2::NetworkInterfaceAttachment" => {
+                let (instance, eni) = (
+                    p.req_string("InstanceId")?,
+                    p.req_string("NetworkInterfaceId")?,
+                );
+                let index = p
+                    .get("DeviceIndex")?
+                    .map(|n| integer(&n, "a device index"))
+                    .transpose()?
+                    .unwrap_or(1);
+                let Some(inst) = self
+                    .parts
+                    .instances
+                    .iter_mut()
+                    .find(|i| i.meta.id == instance)
+                else {
+                    return Err(dangling("instance", &instance, res.node.span));
+                };
+                if index == 0 {
+                    inst.enis.insert(0, eni.clone())
+                } else {
+                    inst.enis.push(eni.clone())
+                }
+                if let Some(e) = self.parts.enis.iter_mut().find(|x| x.meta.id == eni) {
+                    e.owner = EniOwner::Instance(instance);
+                }
+            }
+            "AWS::ElasticLoadBalancingV2::Listener" => self.listener(res, &p)?,
+            "AWS::ElasticLoadBalancingV2::ListenerRule" => {
+                let listener = p.req_string("ListenerArn")?;
+                let groups = forward_targets(&p.list("Actions")?, self.r)?;
+                let found = self
+                    .parts
+                    .load_balancers
+                    .iter_mut()
+                    .flat_map(|lb| lb.listeners.iter_mut())
+                    .find(|l| {
+                        l.span
+                            == self
+                                .template
+                                .resources
+                                .iter()
+                                .find(|r| r.id == listener)
+                                .map(|r| r.node.span)
+                    });
+                match found {
+                    Some(l) => l.target_groups.extend(groups),
+                    None => return Err(dangling("listener", &listener, res.node.span)),
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn find_subnet(&mut self, id: &str, span: Span) -> Result<&mut Subnet, LoadError> {
+        self.parts
+            .subnets
+            .iter_mut()
+            .find(|s| s.meta.id == id)
+            .ok_or_else(|| dangling("subnet", id, span))
+    }
+
+    fn find_igw(&mut self, id: &str, span: Span) -> Result<&mut InternetGateway, LoadError> {
+        self.parts
+            .internet_gateways
+            .iter_mut()
+            .find(|s| s.meta.id == id)
+            .ok_or_else(|| dangling("internet gateway", id, span))
+    }
+
+    fn find_vgw(&mut self, id: &str, span: Span) -> Result<&mut VpnGateway, LoadError> {
+        self.parts
+            .vpn_gateways
+            .iter_mut()
+            .find(|s| s.meta.id == id)
+            .ok_or_else(|| dangling("VPN gateway", id, span))
+    }
+
+    fn give_public_ip_to_instance(&mut self, instance: &str, span: Span) -> Result<(), LoadError> {
+        let primary = self
+            .parts
+            .instances
+            .iter()
+            .find(|i| i.meta.id == instance)
+            .and_then(|i| i.enis.first().cloned())
+            .ok_or_else(|| dangling("instance", instance, span))?;
+        if let Some(e) = self.parts.enis.iter_mut().find(|e| e.meta.id == primary) {
+            e.auto_public_ip = true;
+        }
+        Ok(())
+    }
+
+    fn security_group(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let Some(vpc) = p.string("VpcId")? else {
+            self.warn(
+                "np::cfn::default-vpc",
+                format!(
+                    "security group `{}` has no VpcId (default VPC): not modelled",
+                    res.id
+                ),
+                res.node.span,
+            );
+            return Ok(());
+        };
+        let mut m = meta(res, self.r);
+        if let Some(name) = p.string("GroupName")? {
+            m.name = Some(name);
+        }
+        let mut ingress = Vec::new();
+        for rule in p.list("SecurityGroupIngress")? {
+            ingress.extend(self.sg_rule(&rule, false, rule.span, res.id)?);
+        }
+        let mut egress = Vec::new();
+        if p.get("SecurityGroupEgress")?.is_some() {
+            self.explicit_egress.insert(res.id.to_string());
+            for rule in p.list("SecurityGroupEgress")? {
+                egress.extend(self.sg_rule(&rule, true, rule.span, res.id)?);
+            }
+        }
+        self.parts.security_groups.push(SecurityGroup {
+            meta: m,
+            vpc,
+            ingress,
+            egress,
+        });
+        Ok(())
+    }
+
+    /// One rule from its (evaluated) fields; `None` (with a warning) for IPv6.
+    fn sg_rule(
+        &mut self,
+        n: &Node,
+        egress: bool,
+        span: Span,
+        group: &str,
+    ) -> Result<Option<SecurityGroupRule>, LoadError> {
+        let field = |k: &str| n.get(k).filter(|v| v.value != Value::Null);
+        let protocol_node = field("IpProtocol").ok_or_else(|| LoadError::MissingField {
+            field: "IpProtocol".into(),
+            object: format!("a rule of security group `{group}`"),
+            span,
+        })?;
+        let protocol = protocol(protocol_node)?;
+        let port = |k: &str| field(k).map(|v| integer(v, "a port")).transpose();
+        let (from, to) = (port("FromPort")?, port("ToPort")?);
+        let ports = ports(protocol, from, to, span)?;
+        let (peer_keys, id_key, pl_key) = if egress {
+            (
+                ["CidrIp", "CidrIpv6"],
+                "DestinationSecurityGroupId",
+                "DestinationPrefixListId",
+            )
+        } else {
+            (
+                ["CidrIp", "CidrIpv6"],
+                "SourceSecurityGroupId",
+                "SourcePrefixListId",
+            )
+        };
+        let peer = if let Some(c) = field(peer_keys[0]) {
+            match cidr(c)? {
+                Some(net) => RulePeer::Cidr(net),
+                None => return Ok(None),
+            }
+        } else if field(peer_keys[1]).is_some() {
+            self.warn(
+                "np::cfn::ipv6-ignored",
+                format!("security group `{group}`: IPv6 rule not modelled yet"),
+                span,
+            );
+            return Ok(None);
+        } else if let Some(g) = field(id_key) {
+            RulePeer::SecurityGroup(text(g)?)
+        } else if let Some(pl) = field(pl_key) {
+            RulePeer::PrefixList(text(pl)?)
+        } else if let Some(name) = field("SourceSecurityGroupName") {
+            self.warn("np::cfn::group-name-peer", format!("security group `{group}`: a peer by group name (`{}`) applies to the default VPC only; rule skipped", text(name)?), span);
+            return Ok(None);
+        } else {
+            return Err(invalid(
+                format!("a rule of security group `{group}` names no peer"),
+                span,
+                Some(format!("give CidrIp, {id_key} or {pl_key}")),
+            ));
+        };
+        Ok(Some(SecurityGroupRule {
+            traffic: TrafficMatch { protocol, ports },
+            peer,
+            description: field("Description").and_then(|d| d.scalar_text()),
+            implicit: false,
+            span: Some(span),
+        }))
+    }
+
+    fn route(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let table = p.req_string("RouteTableId")?;
+        let destination = if let Some(c) = p.get("DestinationCidrBlock")? {
+            let Some(net) = cidr(&c)? else { return Ok(()) };
+            RouteDestination::Cidr(net)
+        } else if let Some(pl) = p.string("DestinationPrefixListId")? {
+            RouteDestination::PrefixList(pl)
+        } else if p.get("DestinationIpv6CidrBlock")?.is_some() {
+            self.warn(
+                "np::cfn::ipv6-ignored",
+                format!("route `{}`: IPv6 routes are not modelled yet", res.id),
+                res.node.span,
+            );
+            return Ok(());
+        } else {
+            return Err(invalid(
+                format!("route `{}` has no destination", res.id),
+                res.node.span,
+                None,
+            ));
+        };
+        let target = if let Some(g) = p.string("GatewayId")? {
+            match self.kind_of(&g) {
+                Some("AWS::EC2::VPNGateway") => RouteTarget::VpnGateway(g),
+                Some("AWS::EC2::InternetGateway") => RouteTarget::InternetGateway(g),
+                Some(other) => {
+                    return Err(invalid(
+                        format!("route `{}`: GatewayId names `{g}`, a {other}", res.id),
+                        res.node.span,
+                        None,
+                    ));
+                }
+                None if g == "local" => RouteTarget::Local,
+                None => return Err(dangling("gateway", &g, res.node.span)),
+            }
+        } else if let Some(n) = p.string("NatGatewayId")? {
+            RouteTarget::NatGateway(n)
+        } else if let Some(x) = p.string("VpcPeeringConnectionId")? {
+            RouteTarget::Peering(x)
+        } else if let Some(x) = p.string("TransitGatewayId")? {
+            RouteTarget::TransitGateway(x)
+        } else if let Some(x) = p.string("NetworkInterfaceId")? {
+            RouteTarget::NetworkInterface(x)
+        } else if let Some(i) = p.string("InstanceId")? {
+            RouteTarget::NetworkInterface(format!("{i}/eni0"))
+        } else if let Some(x) = p.string("VpcEndpointId")? {
+            RouteTarget::GatewayEndpoint(x)
+        } else {
+            self.warn(
+                "np::cfn::not-modelled",
+                format!(
+                    "route `{}` targets something netpolicy does not model; it is ignored",
+                    res.id
+                ),
+                res.node.span,
+            );
+            return Ok(());
+        };
+        let Some(t) = self
+            .parts
+            .route_tables
+            .iter_mut()
+            .find(|t| t.meta.id == table)
+        else {
+            return Err(dangling("route table", &table, res.node.span));
+        };
+        t.routes.push(Route {
+            destination,
+            target,
+            span: Some(res.node.span),
+        });
+        Ok(())
+    }
+
+    fn nacl_entry(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let acl = p.req_string("NetworkAclId")?;
+        let Some(c) = p.get("CidrBlock")? else {
+            self.warn(
+                "np::cfn::ipv6-ignored",
+                format!("NACL entry `{}`: IPv6 entries are not modelled yet", res.id),
+                res.node.span,
+            );
+            return Ok(());
+        };
+        let Some(block) = cidr(&c)? else {
+            return Ok(());
+        };
+        let number_node = p.req("RuleNumber")?;
+        let rule_number = u16::try_from(integer(&number_node, "a rule number")?).map_err(|_| {
+            invalid(
+                "rule number out of range 1-32766".into(),
+                number_node.span,
+                None,
+            )
+        })?;
+        let protocol = protocol(&p.req("Protocol")?)?;
+        let ports = match protocol {
+            Protocol::Tcp | Protocol::Udp => match p.get("PortRange")? {
+                Some(range) => {
+                    let get = |k: &str| range.get(k).map(|v| integer(v, "a port")).transpose();
+                    ports(protocol, get("From")?, get("To")?, range.span)?
+                }
+                None => PortMatch::Any,
+            },
+            Protocol::Icmp => match p.get("Icmp")? {
+                Some(icmp) => {
+                    let get = |k: &str| {
+                        icmp.get(k)
+                            .map(|v| integer(v, "an ICMP type or code"))
+                            .transpose()
+                    };
+                    ports(protocol, get("Type")?, get("Code")?, icmp.span)?
+                }
+                None => PortMatch::Any,
+            },
+            _ => PortMatch::Any,
+        };
+        let action_node = p.req("RuleAction")?;
+        let action = match text(&action_node)?.to_ascii_lowercase().as_str() {
+            "allow" => NaclAction::Allow,
+            "deny" => NaclAction::Deny,
+            other => {
+                return Err(invalid(
+                    format!("unknown RuleAction `{other}`"),
+                    action_node.span,
+                    Some("use allow or deny".into()),
+                ));
+            }
+        };
+        let entry = NaclEntry {
+            rule_number,
+            egress: p.flag("Egress")?.unwrap_or(false),
+            action,
+            traffic: TrafficMatch { protocol, ports },
+            cidr: block,
+            span: Some(res.node.span),
+        };
+        let Some(a) = self
+            .parts
+            .network_acls
+            .iter_mut()
+            .find(|a| a.meta.id == acl)
+        else {
+            return Err(dangling("network ACL", &acl, res.node.span));
+        };
+        a.entries.push(entry);
+        Ok(())
+    }
+
+    fn instance(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let mut m = meta(res, self.r);
+        let mut enis = Vec::new();
+        let interfaces = p.list("NetworkInterfaces")?;
+        let mut created = Vec::new();
+        if interfaces.is_empty() {
+            let subnet = p
+                .string("SubnetId")?
+                .ok_or_else(|| LoadError::MissingField {
+                    field: "SubnetId".into(),
+                    object: format!("instance `{}` (without NetworkInterfaces)", res.id),
+                    span: res.node.span,
+                })?;
+            if !p.strings("SecurityGroups")?.is_empty() {
+                self.warn("np::cfn::group-names", format!("instance `{}` names security groups by name (default VPC only); they are ignored", res.id), res.node.span);
+            }
+            let public = self.public_subnets.contains(&subnet);
+            created.push((
+                0,
+                subnet,
+                p.strings("SecurityGroupIds")?,
+                p.get("PrivateIpAddress")?,
+                public,
+                res.node.span,
+            ));
+        } else {
+            for ni in &interfaces {
+                let field = |k: &str| ni.get(k).filter(|v| v.value != Value::Null);
+                let index = field("DeviceIndex")
+                    .map(|v| integer(v, "a device index"))
+                    .transpose()?
+                    .unwrap_or(0);
+                if let Some(existing) = field("NetworkInterfaceId") {
+                    enis.push((index, text(existing)?));
+                    continue;
+                }
+                let subnet = text(field("SubnetId").ok_or_else(|| LoadError::MissingField {
+                    field: "SubnetId".into(),
+                    object: format!("a network interface of instance `{}`", res.id),
+                    span: ni.span,
+                })?)?;
+                let groups = match field("GroupSet") {
+                    Some(Node {
+                        value: Value::Seq(items),
+                        ..
+                    }) => items.iter().map(text).collect::<Result<Vec<_>, _>>()?,
+                    Some(other) => return Err(type_error("a list", other)),
+                    None => Vec::new(),
+                };
+                let associate = field("AssociatePublicIpAddress").map(boolean).transpose()?;
+                // DESIGN §3: device 0 in a subnet that maps public IPs gets one unless told otherwise.
+                let public =
+                    associate.unwrap_or(index == 0 && self.public_subnets.contains(&subnet));
+                created.push((
+                    index,
+                    subnet,
+                    groups,
+                    field("PrivateIpAddress").cloned(),
+                    public,
+                    ni.span,
+                ));
+            }
+        }
+        for (index, subnet, groups, private, public, span) in created {
+            let id = format!("{}/eni{index}", res.id);
+            self.parts.enis.push(Eni {
+                meta: Meta {
+                    id: id.clone(),
+                    name: m.name.clone(),
+                    tags: m.tags.clone(),
+                    span: Some(span),
+                },
+                subnet,
+                private_ips: private
+                    .map(|n| address(&n))
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+                public_ip: None,
+                auto_public_ip: public,
+                security_groups: groups,
+                sg_enforced: true,
+                owner: EniOwner::Instance(res.id.to_string()),
+                addresses_allocated: false,
+            });
+            enis.push((index, id));
+        }
+        enis.sort_by_key(|(i, _)| *i);
+        for (_, id) in &enis {
+            if let Some(e) = self.parts.enis.iter_mut().find(|e| &e.meta.id == id) {
+                e.owner = EniOwner::Instance(res.id.to_string());
+            }
+        }
+        m.span = Some(res.node.span);
+        self.parts.instances.push(Instance {
+            meta: m,
+            enis: enis.into_iter().map(|(_, id)| id).collect(),
+        });
+        Ok(())
+    }
+
+    fn load_balancer(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let kind = match p.string("Type")?.as_deref() {
+            None | Some("application") => LoadBalancerKind::Application,
+            Some("network") => LoadBalancerKind::Network,
+            Some(other) => {
+                self.warn(
+                    "np::cfn::not-modelled",
+                    format!("load balancer `{}` of type {other} is not modelled", res.id),
+                    res.node.span,
+                );
+                return Ok(());
+            }
+        };
+        let mut subnets = p.strings("Subnets")?;
+        for m in p.list("SubnetMappings")? {
+            if let Some(s) = m.get("SubnetId") {
+                subnets.push(text(s)?);
+            }
+        }
+        let mut m = meta(res, self.r);
+        if let Some(name) = p.string("Name")? {
+            m.name = Some(name);
+        }
+        self.parts.load_balancers.push(LoadBalancer {
+            meta: m,
+            kind,
+            internet_facing: p.string("Scheme")?.as_deref() != Some("internal"),
+            subnets,
+            security_groups: p.strings("SecurityGroups")?,
+            listeners: Vec::new(),
+            nodes: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn target_group(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let target_type = p.string("TargetType")?.unwrap_or_else(|| "instance".into());
+        let mut targets = Vec::new();
+        for t in p.list("Targets")? {
+            let id = text(t.get("Id").ok_or_else(|| LoadError::MissingField {
+                field: "Id".into(),
+                object: format!("a target of `{}`", res.id),
+                span: t.span,
+            })?)?;
+            let port = t
+                .get("Port")
+                .map(|v| integer(v, "a port"))
+                .transpose()?
+                .and_then(|v| u16::try_from(v).ok());
+            let target = match target_type.as_str() {
+                "ip" => TargetRef::Ip(id.parse().map_err(|_| {
+                    invalid(format!("`{id}` is not an IPv4 address"), t.span, None)
+                })?),
+                "instance" => TargetRef::Instance(id),
+                other => {
+                    self.warn(
+                        "np::cfn::not-modelled",
+                        format!(
+                            "target group `{}`: {other} targets are not modelled",
+                            res.id
+                        ),
+                        res.node.span,
+                    );
+                    continue;
+                }
+            };
+            targets.push(Target { target, port });
+        }
+        let mut m = meta(res, self.r);
+        if let Some(name) = p.string("Name")? {
+            m.name = Some(name);
+        }
+        let port = match p.get("Port")? {
+            Some(n) => u16::try_from(integer(&n, "a port")?)
+                .map_err(|_| invalid("port out of range".into(), n.span, None))?,
+            None => 0,
+        };
+        self.parts.target_groups.push(TargetGroup {
+            meta: m,
+            protocol: transport(p.string("Protocol")?.as_deref()),
+            port,
+            targets,
+        });
+        Ok(())
+    }
+
+    fn listener(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
+        let lb = p.req_string("LoadBalancerArn")?;
+        let port_node = p.req("Port")?;
+        let port = u16::try_from(integer(&port_node, "a port")?)
+            .map_err(|_| invalid("port out of range".into(), port_node.span, None))?;
+        let listener = Listener {
+            protocol: transport(p.string("Protocol")?.as_deref()),
+            port,
+            target_groups: forward_targets(&p.list("DefaultActions")?, self.r)?,
+            span: Some(res.node.span),
+        };
+        let Some(l) = self
+            .parts
+            .load_balancers
+            .iter_mut()
+            .find(|l| l.meta.id == lb)
+        else {
+            return Err(dangling("load balancer", &lb, res.node.span));
+        };
+        l.listeners.push(listener);
+        Ok(())
+    }
+
+    /// Applies what needs every resource: implicit egress rules, default
+    /// security groups for interfaces without one.
+    fn finish(&mut self) {
+        for (reason, (subnets, span)) in std::mem::take(&mut self.unknown_zones) {
+            self.warn(
+                "np::cfn::unresolved-az",
+                format!(
+                    "availability zones of {} unknown ({reason})",
+                    subnets.join(", ")
+                ),
+                span,
+            );
+        }
+        self.declare_managed_prefix_lists();
+        for sg in &mut self.parts.security_groups {
+            if !self.explicit_egress.contains(&sg.meta.id) {
+                sg.egress.insert(
+                    0,
+                    SecurityGroupRule {
+                        traffic: TrafficMatch::ALL,
+                        peer: RulePeer::Cidr(Ipv4Net::default()),
+                        description: Some("default egress rule".into()),
+                        implicit: true,
+                        span: sg.meta.span,
+                    },
+                );
+            }
+        }
+        let vpc_of_subnet: HashMap<String, String> = self
+            .parts
+            .subnets
+            .iter()
+            .map(|s| (s.meta.id.clone(), s.vpc.clone()))
+            .collect();
+        let mut defaults = Vec::new();
+        for eni in self
+            .parts
+            .enis
+            .iter_mut()
+            .filter(|e| e.security_groups.is_empty() && e.sg_enforced)
+        {
+            let Some(vpc) = vpc_of_subnet.get(&eni.subnet) else {
+                continue;
+            };
+            let id = format!("{vpc}.DefaultSecurityGroup");
+            eni.security_groups.push(id.clone());
+            if !defaults.iter().any(|(d, _)| d == &id) {
+                defaults.push((id, vpc.clone()));
+            }
+        }
+        // AWS's default group: members talk to each other, everything goes out.
+        for (id, vpc) in defaults {
+            let rule = |peer| SecurityGroupRule {
+                traffic: TrafficMatch::ALL,
+                peer,
+                description: None,
+                implicit: true,
+                span: None,
+            };
+            let span = self
+                .parts
+                .vpcs
+                .iter()
+                .find(|v| v.meta.id == vpc)
+                .and_then(|v| v.meta.span);
+            self.parts.security_groups.push(SecurityGroup {
+                meta: Meta {
+                    id: id.clone(),
+                    name: Some(format!("default security group of {vpc}")),
+                    tags: BTreeMap::new(),
+                    span,
+                },
+                vpc,
+                ingress: vec![rule(RulePeer::SecurityGroup(id))],
+                egress: vec![rule(RulePeer::Cidr(Ipv4Net::default()))],
+            });
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Prefix lists referenced by id but not declared are AWS-managed (S3,
+    /// DynamoDB, CloudFront): their entries are not in the template.
+    fn declare_managed_prefix_lists(&mut self) {
+        let declared: HashSet<String> = self
+            .parts
+            .prefix_lists
+            .iter()
+            .map(|p| p.meta.id.clone())
+            .collect();
+        let mut used: BTreeMap<String, Span> = BTreeMap::new();
+        for g in &self.parts.security_groups {
+            for r in g.ingress.iter().chain(&g.egress) {
+                if let (RulePeer::PrefixList(id), Some(span)) = (&r.peer, r.span) {
+                    used.entry(id.clone()).or_insert(span);
+                }
+            }
+        }
+        for t in &self.parts.route_tables {
+            for r in &t.routes {
+                if let (RouteDestination::PrefixList(id), Some(span)) = (&r.destination, r.span) {
+                    used.entry(id.clone()).or_insert(span);
+                }
+            }
+        }
+        for (id, span) in used.into_iter().filter(|(id, _)| !declared.contains(id)) {
+            self.warn(
+                "np::cfn::managed-prefix-list",
+                format!("prefix list `{id}` is not in the template (an AWS-managed list?): its entries are unknown, so rules and routes naming it match nothing"),
+                span,
+            );
+            self.parts.prefix_lists.push(PrefixList {
+                meta: Meta::new(id).at(span),
+                cidrs: Vec::new(),
+            });
+        }
+    }
+}
+
+fn dangling(kind: &str, id: &str, span: Span) -> LoadError {
+    invalid(format!("no {kind} `{id}` in the template"), span, None)
+}
+
+fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
+    let t = text(n)?;
+    t.parse()
+        .map_err(|_| invalid(format!("`{t}` is not an IPv4 address"), n.span, None))
+}
+
+fn protocol(n: &Node) -> Result<Protocol, LoadError> {
+    let t = text(n)?;
+    Protocol::parse(&t).ok_or_else(|| {
+        invalid(
+            format!("unknown protocol `{t}`"),
+            n.span,
+            Some("use tcp, udp, icmp, -1 or a protocol number".into()),
+        )
+    })
+}
+
+/// From/To ports (ICMP: type/code), `-1` meaning all.
+fn ports(
+    protocol: Protocol,
+    from: Option<i64>,
+    to: Option<i64>,
+    span: Span,
+) -> Result<PortMatch, LoadError> {
+    match protocol {
+        Protocol::Tcp | Protocol::Udp => match (from, to) {
+            (None, None) | (Some(-1), _) | (_, Some(-1)) => Ok(PortMatch::Any),
+            (Some(f), t) => {
+                let t = t.unwrap_or(f);
+                match (u16::try_from(f), u16::try_from(t)) {
+                    (Ok(first), Ok(last)) if first <= last => Ok(PortMatch::Range { first, last }),
+                    _ => Err(invalid(
+                        format!("port range {f}-{t} is not within 0-65535 with from <= to"),
+                        span,
+                        None,
+                    )),
+                }
+            }
+            (None, Some(t)) => Err(invalid(format!("ToPort {t} without FromPort"), span, None)),
+        },
+        Protocol::Icmp => {
+            let byte = |v: Option<i64>| -> Result<Option<u8>, LoadError> {
+                match v {
+                    None | Some(-1) => Ok(None),
+                    Some(x) => u8::try_from(x).map(Some).map_err(|_| {
+                        invalid(format!("ICMP type/code {x} is outside 0-255"), span, None)
+                    }),
+                }
+            };
+            let (icmp_type, icmp_code) = (byte(from)?, byte(to)?);
+            Ok(if icmp_type.is_none() && icmp_code.is_none() {
+                PortMatch::Any
+            } else {
+                PortMatch::Icmp {
+                    icmp_type,
+                    icmp_code,
+                }
+            })
+        }
+        _ => Ok(PortMatch::Any),
+    }
+}
+
+fn transport(protocol: Option<&str>) -> Protocol {
+    match protocol.map(str::to_ascii_uppercase).as_deref() {
+        Some("UDP") => Protocol::Udp,
+        _ => Protocol::Tcp,
+    }
+}
+
+/// Target groups a list of listener actions forwards to.
+fn forward_targets(actions: &[Node], r: &Resolver<'_>) -> Result<Vec<String>, LoadError> {
+    let mut out = Vec::new();
+    for a in actions {
+        if let Some(tg) = a.get("TargetGroupArn") {
+            out.push(r.eval_string(tg)?.0);
+        }
+        if let Some(Node {
+            value: Value::Seq(groups),
+            ..
+        }) = a.get("ForwardConfig").and_then(|f| f.get("TargetGroups"))
+        {
+            for g in groups {
+                if let Some(tg) = g.get("TargetGroupArn") {
+                    out.push(r.eval_string(tg)?.0);
+                }
+            }
+        }
+    }
+    Ok(out)
+}

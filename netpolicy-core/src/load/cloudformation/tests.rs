@@ -1,0 +1,238 @@
+//! Intrinsic functions and resource mapping on small YAML templates.
+
+use super::*;
+use crate::model::*;
+
+const TEMPLATE: &str = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env:
+    Type: String
+    Default: prod
+  Cidrs:
+    Type: CommaDelimitedList
+    Default: "10.0.0.0/16,10.9.0.0/16"
+Mappings:
+  Sizes:
+    prod: {Bits: "8"}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition IsProd, !Or [!Condition NotProd, !Equals [a, a]]]
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: !Select [0, !Ref Cidrs]
+      Tags:
+        - {Key: Name, Value: !Sub "${Env}-vpc"}
+  Extra:
+    Type: AWS::EC2::VPCCidrBlock
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: !Select [1, !Ref Cidrs]
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: !Select [0, !Cidr [!GetAtt Vpc.CidrBlock, 4, !FindInMap [Sizes, !Ref Env, Bits]]]
+      AvailabilityZone: !Select [0, !GetAZs ""]
+      MapPublicIpOnLaunch: !If [IsProd, true, false]
+  SubnetB:
+    Type: AWS::EC2::Subnet
+    Condition: NotProd
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: 10.0.9.0/24
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupName: !Join ["-", [web, !Ref "AWS::Region"]]
+      GroupDescription: web
+      VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: 0.0.0.0/0
+        - !If [Both, {IpProtocol: "-1", SourceSecurityGroupId: !GetAtt Web.GroupId}, !Ref "AWS::NoValue"]
+        - {IpProtocol: icmp, FromPort: 8, ToPort: -1, CidrIp: 10.0.0.0/8}
+  Db:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      VpcId: !Ref Vpc
+      Tags:
+        - {Key: Owner, Value: !ImportValue shared-owner}
+  DbFromWeb:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Ref Db
+      IpProtocol: tcp
+      FromPort: 5432
+      ToPort: 5432
+      SourceSecurityGroupId: !Ref Web
+  DbOut:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties:
+      GroupId: !GetAtt Db.GroupId
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      CidrIp: 10.0.0.0/8
+  Acl:
+    Type: AWS::EC2::NetworkAcl
+    Properties:
+      VpcId: !Ref Vpc
+  AclIn:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties:
+      NetworkAclId: !Ref Acl
+      RuleNumber: 100
+      Protocol: 6
+      RuleAction: deny
+      CidrBlock: 0.0.0.0/0
+      PortRange: {From: 22, To: 22}
+  AclAssoc:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties:
+      SubnetId: !Ref SubnetA
+      NetworkAclId: !Ref Acl
+  Server:
+    Type: AWS::EC2::Instance
+    Properties:
+      SubnetId: !Ref SubnetA
+      SecurityGroupIds: [!Ref Web]
+  Lonely:
+    Type: AWS::EC2::Instance
+    Properties:
+      SubnetId: !Ref SubnetA
+  Tgw:
+    Type: AWS::EC2::TransitGateway
+  Topic:
+    Type: AWS::SNS::Topic
+"#;
+
+fn load(text: &str, options: &TemplateOptions) -> Model {
+    match load_cloudformation("t.yaml", text, options) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}: {:?}", e.error()),
+    }
+}
+
+#[test]
+fn intrinsics_resolve_statically() {
+    let m = load(TEMPLATE, &TemplateOptions::default());
+    let vpc = m.vpc("Vpc").unwrap();
+    assert_eq!(vpc.meta.name.as_deref(), Some("prod-vpc"));
+    let blocks: Vec<String> = vpc.cidr_blocks.iter().map(ToString::to_string).collect();
+    assert_eq!(blocks, ["10.0.0.0/16", "10.9.0.0/16"]);
+    let a = m.subnet("SubnetA").unwrap();
+    assert_eq!(a.cidr.to_string(), "10.0.0.0/24");
+    assert_eq!(a.availability_zone.as_deref(), Some("us-east-1a"));
+    assert!(a.map_public_ip_on_launch);
+    assert!(m.subnet("SubnetB").is_none(), "the condition is false");
+    assert_eq!(
+        m.security_group("Web").unwrap().meta.name.as_deref(),
+        Some("web-us-east-1")
+    );
+}
+
+#[test]
+fn security_group_rules_follow_cloudformation() {
+    let m = load(TEMPLATE, &TemplateOptions::default());
+    let web = m.security_group("Web").unwrap();
+    assert_eq!(web.ingress.len(), 3);
+    assert_eq!(web.ingress[1].peer, RulePeer::SecurityGroup("Web".into()));
+    assert_eq!(
+        web.ingress[2].traffic.ports,
+        PortMatch::Icmp {
+            icmp_type: Some(8),
+            icmp_code: None
+        }
+    );
+    // No egress declared anywhere: the implicit allow-all rule.
+    assert_eq!(web.egress.len(), 1);
+    assert!(web.egress[0].implicit);
+    // A standalone egress resource replaces the implicit rule (DESIGN §4).
+    let db = m.security_group("Db").unwrap();
+    assert_eq!(db.egress.len(), 1);
+    assert_eq!(db.egress[0].traffic, TrafficMatch::tcp(443, 443));
+    assert_eq!(db.ingress[0].peer, RulePeer::SecurityGroup("Web".into()));
+    let span = db.ingress[0].span.unwrap();
+    assert!(
+        m.sources()
+            .snippet(span)
+            .unwrap()
+            .contains("SourceSecurityGroupId: !Ref Web")
+    );
+}
+
+#[test]
+fn nacls_instances_and_warnings() {
+    let m = load(TEMPLATE, &TemplateOptions::default());
+    assert_eq!(
+        m.subnet("SubnetA").unwrap().network_acl.as_deref(),
+        Some("Acl")
+    );
+    let acl = m.network_acl("Acl").unwrap();
+    assert_eq!(acl.entries[0].traffic, TrafficMatch::tcp(22, 22));
+    assert_eq!(acl.entries[0].action, NaclAction::Deny);
+    let server = m.eni("Server/eni0").unwrap();
+    assert!(
+        server.public_ip.is_some(),
+        "device 0 in a subnet mapping public IPs"
+    );
+    // An instance without groups gets its VPC's default security group.
+    let lonely = m.eni("Lonely/eni0").unwrap();
+    assert_eq!(lonely.security_groups, ["Vpc.DefaultSecurityGroup"]);
+    let codes: Vec<&str> = m.warnings().iter().map(|w| w.code).collect();
+    assert!(codes.contains(&"np::cfn::not-modelled"), "{codes:?}");
+    assert!(codes.contains(&"np::cfn::import-value"), "{codes:?}");
+    assert!(
+        !m.warnings().iter().any(|w| w.message.contains("Topic")),
+        "SNS is ignored quietly"
+    );
+}
+
+#[test]
+fn parameters_can_be_overridden() {
+    let mut options = TemplateOptions::default();
+    options.parameters.insert("Env".into(), "dev".into());
+    options
+        .parameters
+        .insert("AWS::Region".into(), "eu-west-1".into());
+    let text = TEMPLATE.replace(
+        "prod: {Bits: \"8\"}",
+        "prod: {Bits: \"8\"}\n    dev: {Bits: \"4\"}",
+    );
+    let m = load(&text, &options);
+    assert!(m.subnet("SubnetB").is_some());
+    assert_eq!(m.subnet("SubnetA").unwrap().cidr.to_string(), "10.0.0.0/28");
+    assert_eq!(
+        m.subnet("SubnetA").unwrap().availability_zone.as_deref(),
+        Some("eu-west-1a")
+    );
+    assert!(!m.subnet("SubnetA").unwrap().map_public_ip_on_launch);
+}
+
+#[test]
+fn sub_with_variables_and_literals() {
+    let text = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: !Sub ["${Net}.0.0/16", {Net: "10.7"}]
+      Tags:
+        - Key: Name
+          Value: !Sub "${AWS::StackName}-${!Literal}-${Vpc}"
+"#;
+    let m = load(text, &TemplateOptions::default());
+    let vpc = m.vpc("Vpc").unwrap();
+    assert_eq!(vpc.cidr_blocks[0].to_string(), "10.7.0.0/16");
+    assert_eq!(
+        vpc.meta.name.as_deref(),
+        Some("netpolicy-stack-${Literal}-Vpc")
+    );
+}
