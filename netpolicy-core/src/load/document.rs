@@ -587,7 +587,7 @@ mod tests {
     fn json_errors_point_at_the_problem() {
         for (bad, at) in [
             ("{\"a\": }", 6),
-            ("[1, 2", 5),
+            ("[1, 2", 4),
             ("{\"a\":1,\"a\":2}", 7),
             ("{} x", 3),
         ] {
