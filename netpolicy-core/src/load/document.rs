@@ -124,7 +124,7 @@ impl JsonParser<'_> {
         // At the end of the input, point at the last character rather than past it.
         let len = self.bytes.len();
         let start = if self.pos >= len {
-            len.saturating_sub(1)
+            self.text.trim_end().len().saturating_sub(1)
         } else {
             self.pos
         };
