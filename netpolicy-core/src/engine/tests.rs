@@ -638,3 +638,17 @@ fn classes_group_interfaces_and_the_matrix_matches_pairwise_reach() {
         }
     }
 }
+
+#[test]
+fn sg_reference_works_across_a_peering() {
+    // sg-b admits members of sg-a, a group of the peered VPC.
+    let m = model(&THREE_VPCS.replace(
+        "{id: sg-b, vpc: vpc-b, ingress: [{protocol: all, from: 10.0.0.0/8}]}",
+        "{id: sg-b, vpc: vpc-b, ingress: [{protocol: tcp, ports: 5432, from: \"sg:sg-a\"}]}",
+    ));
+    let e = Engine::new(&m);
+    assert!(reaches(&e, &eni("a/eni0"), &eni("b/eni0"), 5432));
+    assert!(!reaches(&e, &eni("a/eni0"), &eni("b/eni0"), 22));
+    // c is in a VPC peered with b too, but not a member of sg-a.
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("b/eni0"), 5432));
+}
