@@ -1,13 +1,15 @@
-//! netpolicy-lang: the words of the `.np` policy language.
+//! netpolicy-lang: the `.np` policy language.
 //!
-//! This stage turns text into engine inputs: service expressions (`tcp/3306`,
-//! `ssh`, `udp/53`, `icmp`, `all`) into packet sets, and endpoint names
-//! (`internet`, `onprem`, an instance, interface or load balancer) into engine
-//! endpoints, with spanned errors and "did you mean" help. The assertion grammar
-//! builds on these.
+//! The stages read as the pipeline: [`parse`] (text to [`ast`], with pest),
+//! [`resolve`] (names and services to engine endpoints and packet sets),
+//! [`check`] (assertions to verdicts) and [`report`] (a stable, serializable
+//! result with a plain-text rendering). Nothing here prints.
 
+pub mod ast;
+pub mod parse;
 pub mod resolve;
 pub mod service;
 
+pub use parse::{ParseError, parse_policy};
 pub use resolve::{ResolveError, resolve_endpoint};
 pub use service::{ServiceError, parse_service};

@@ -1,0 +1,429 @@
+//! Text to syntax tree, with pest; errors carry the span of the offending text.
+
+use crate::ast::*;
+use netpolicy_core::span::{SourceId, Span};
+use pest::Parser;
+use pest::iterators::Pair;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct NpParser;
+
+/// A policy that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(np::parse::syntax))]
+pub struct ParseError {
+    /// What went wrong.
+    pub message: String,
+    /// Where.
+    #[label("here")]
+    pub span: Span,
+    /// How to fix it.
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Parses a policy file held in `source`.
+pub fn parse_policy(text: &str, source: SourceId) -> Result<Policy, ParseError> {
+    let mut pairs =
+        NpParser::parse(Rule::file, text).map_err(|e| syntax_error(&e, text, source))?;
+    let mut policy = Policy {
+        model: None,
+        lets: Vec::new(),
+        assertions: Vec::new(),
+    };
+    let ctx = Ctx { source, text };
+    let Some(file) = pairs.next() else {
+        return Ok(policy);
+    };
+    for statement in file.into_inner().filter(|p| p.as_rule() == Rule::statement) {
+        for inner in statement.into_inner() {
+            match inner.as_rule() {
+                Rule::model_decl => {
+                    let span = ctx.span(&inner);
+                    if let Some(s) = inner.into_inner().next() {
+                        if policy.model.is_some() {
+                            return Err(ParseError {
+                                message: "a policy names its model once".into(),
+                                span,
+                                help: None,
+                            });
+                        }
+                        policy.model = Some((string_value(&s), span));
+                    }
+                }
+                Rule::let_decl => policy.lets.push(ctx.let_decl(inner)?),
+                Rule::assertion => policy.assertions.push(ctx.assertion(inner)?),
+                _ => {}
+            }
+        }
+    }
+    Ok(policy)
+}
+
+fn string_value(pair: &Pair<'_, Rule>) -> String {
+    pair.clone()
+        .into_inner()
+        .next()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default()
+}
+
+fn syntax_error(e: &pest::error::Error<Rule>, text: &str, source: SourceId) -> ParseError {
+    let (start, end) = match e.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((a, b)) => (a, b),
+    };
+    // Point at the token that stopped the parser (or the last character at the end).
+    let at = start.min(text.len());
+    let token_end = text
+        .get(at..)
+        .and_then(|rest| rest.find(char::is_whitespace).map(|w| at + w))
+        .unwrap_or(text.len())
+        .max(end);
+    let (start, end) = if at >= text.trim_end().len() {
+        let last = text.trim_end().len();
+        (last.saturating_sub(1), last)
+    } else {
+        (at, token_end.max(at + 1))
+    };
+    let expected = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter_map(|r| describe(*r))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let message = if expected.is_empty() {
+        "this does not parse as a policy statement".to_string()
+    } else {
+        format!("expected {}", expected.join(" or "))
+    };
+    ParseError {
+        message,
+        span: Span::new(source, start, end),
+        help: Some("statements are `model \"file\"`, `let NAME = SELECTOR`, or an assertion such as `no internet -> sg:db : mysql` (see docs/language.md)".into()),
+    }
+}
+
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::statement | Rule::assertion | Rule::body => "a statement",
+        Rule::selector
+        | Rule::term
+        | Rule::typed
+        | Rule::name
+        | Rule::internet
+        | Rule::onprem
+        | Rule::cidr => "a selector",
+        Rule::arrow => "`->` or `<->`",
+        Rule::service | Rule::service_item | Rule::service_clause => "a service",
+        Rule::string => "a quoted string",
+        Rule::ident => "a name",
+        Rule::qualifier | Rule::through | Rule::not_through | Rule::privately => "a qualifier",
+        Rule::set_op => "`+` or `-`",
+        Rule::EOI => "the end of the file",
+        Rule::pattern => "a name or glob",
+        Rule::kind => "a selector kind",
+        _ => return None,
+    })
+}
+
+struct Ctx<'t> {
+    source: SourceId,
+    text: &'t str,
+}
+
+impl Ctx<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.source, s.start(), s.end())
+    }
+
+    fn let_decl(&self, pair: Pair<'_, Rule>) -> Result<Let, ParseError> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = inner
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let selector = match inner.next() {
+            Some(p) => self.selector(p),
+            None => {
+                return Err(ParseError {
+                    message: "`let` needs a selector".into(),
+                    span,
+                    help: None,
+                });
+            }
+        };
+        Ok(Let {
+            name,
+            selector,
+            span,
+        })
+    }
+
+    fn assertion(&self, pair: Pair<'_, Rule>) -> Result<Assertion, ParseError> {
+        let span = self.span(&pair);
+        let mut label = None;
+        let mut kind = None;
+        let mut qualifiers = Vec::new();
+        let mut body_start = span.start as usize;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::label => {
+                    label = p.clone().into_inner().next().map(|s| string_value(&s));
+                    body_start = p.as_span().end();
+                }
+                Rule::body => kind = p.into_inner().next().map(|b| self.body(b)),
+                Rule::qualifier => {
+                    qualifiers.extend(p.into_inner().next().map(|q| self.qualifier(q)))
+                }
+                _ => {}
+            }
+        }
+        let Some(kind) = kind else {
+            return Err(ParseError {
+                message: "an assertion needs a body".into(),
+                span,
+                help: None,
+            });
+        };
+        let text = self
+            .text
+            .get(body_start..span.end as usize)
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Assertion {
+            label,
+            kind,
+            qualifiers,
+            span,
+            text,
+        })
+    }
+
+    fn service(&self, pair: Pair<'_, Rule>) -> ServiceExpr {
+        let pair = if pair.as_rule() == Rule::service_clause {
+            pair.clone().into_inner().next().unwrap_or(pair)
+        } else {
+            pair
+        };
+        ServiceExpr {
+            text: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn body(&self, pair: Pair<'_, Rule>) -> AssertionKind {
+        let rule = pair.as_rule();
+        let mut selectors = Vec::new();
+        let mut service = None;
+        let mut any = false;
+        let mut both = false;
+        let mut none = false;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::selector => selectors.push(self.selector(p)),
+                Rule::service_clause | Rule::service => service = Some(self.service(p)),
+                Rule::any_kw => any = true,
+                Rule::none_kw => none = true,
+                Rule::arrow => both = p.as_str() == "<->",
+                _ => {}
+            }
+        }
+        let mut it = selectors.into_iter();
+        let placeholder = Selector::Name {
+            name: String::new(),
+            span: Span::new(self.source, 0, 0),
+        };
+        let mut next = || it.next().unwrap_or_else(|| placeholder.clone());
+        match rule {
+            Rule::no_body => AssertionKind::No {
+                from: next(),
+                to: next(),
+                both,
+                service,
+            },
+            Rule::only_body => AssertionKind::Only {
+                from: next(),
+                to: next(),
+                service,
+            },
+            Rule::isolated_body => AssertionKind::Isolated {
+                a: next(),
+                b: next(),
+            },
+            Rule::same_body => AssertionKind::Same {
+                a: next(),
+                b: next(),
+            },
+            Rule::exposure_body => AssertionKind::Exposure {
+                targets: next(),
+                allowed: if none { None } else { service },
+            },
+            _ => AssertionKind::Reach {
+                any,
+                from: next(),
+                to: next(),
+                service,
+            },
+        }
+    }
+
+    fn qualifier(&self, pair: Pair<'_, Rule>) -> Qualifier {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let target = pair.into_inner().next().map(|t| self.term(t));
+        match (rule, target) {
+            (Rule::through, Some(t)) => Qualifier::Through(t),
+            (Rule::not_through, Some(t)) => Qualifier::NotThrough(t),
+            _ => Qualifier::Privately(span),
+        }
+    }
+
+    fn selector(&self, pair: Pair<'_, Rule>) -> Selector {
+        let mut inner = pair.into_inner();
+        let mut acc = match inner.next() {
+            Some(t) => self.term(t),
+            None => {
+                return Selector::Name {
+                    name: String::new(),
+                    span: Span::new(self.source, 0, 0),
+                };
+            }
+        };
+        while let (Some(op), Some(t)) = (inner.next(), inner.next()) {
+            let rhs = self.term(t);
+            acc = if op.as_str() == "+" {
+                Selector::Union(Box::new(acc), Box::new(rhs))
+            } else {
+                Selector::Difference(Box::new(acc), Box::new(rhs))
+            };
+        }
+        acc
+    }
+
+    fn term(&self, pair: Pair<'_, Rule>) -> Selector {
+        let span = self.span(&pair);
+        let inner = if pair.as_rule() == Rule::term {
+            pair.into_inner().next()
+        } else {
+            Some(pair)
+        };
+        let Some(p) = inner else {
+            return Selector::Name {
+                name: String::new(),
+                span,
+            };
+        };
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::selector => self.selector(p),
+            Rule::internet => Selector::Internet(span),
+            Rule::onprem => Selector::OnPrem(span),
+            Rule::typed => {
+                let mut it = p.into_inner();
+                let kind = it
+                    .next()
+                    .map(|k| k.as_str().to_string())
+                    .unwrap_or_default();
+                let pattern = it
+                    .next()
+                    .map(|k| k.as_str().to_string())
+                    .unwrap_or_default();
+                Selector::Typed {
+                    kind,
+                    pattern,
+                    span,
+                }
+            }
+            Rule::cidr => Selector::Cidr {
+                text: p
+                    .into_inner()
+                    .next()
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default(),
+                span,
+            },
+            _ => Selector::Name {
+                name: p.as_str().to_string(),
+                span,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Policy {
+        parse_policy(text, SourceId(0)).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn design_card_example_parses() {
+        let p = parse("only web-sg -> db-sg:3306");
+        let AssertionKind::Only { from, to, service } = &p.assertions[0].kind else {
+            panic!()
+        };
+        assert!(matches!(from, Selector::Name { name, .. } if name == "web-sg"));
+        assert!(matches!(to, Selector::Name { name, .. } if name == "db-sg"));
+        assert_eq!(service.as_ref().map(|s| s.text.as_str()), Some("3306"));
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let p = parse(
+            r#"
+            # comment
+            model "../template.json"
+            let web = sg:web* + instance:Web-1   // trailing comment
+            assert "db is private": no internet -> subnet:db-* - cidr:10.0.9.0/24 : mysql, tcp/5432
+            no vpc:A <-> vpc:B : all through vpc:Hub
+            any web -> sg:db : mysql privately not through internet
+            isolated vpc:A, (vpc:B + vpc:C)
+            same reachability instance:a, instance:b
+            exposure vpc:* <= tcp/80, tcp/443 from internet
+            exposure subnet:private* <= none from internet
+            nobody -> somebody
+            "#,
+        );
+        assert!(p.model.is_some());
+        assert_eq!(p.lets.len(), 1);
+        assert_eq!(p.assertions.len(), 8);
+        assert_eq!(p.assertions[0].label.as_deref(), Some("db is private"));
+        assert_eq!(
+            p.assertions[0].text,
+            "no internet -> subnet:db-* - cidr:10.0.9.0/24 : mysql, tcp/5432"
+        );
+        assert_eq!(p.assertions[1].qualifiers.len(), 1);
+        assert_eq!(p.assertions[2].qualifiers.len(), 2);
+        assert!(matches!(
+            p.assertions[2].kind,
+            AssertionKind::Reach { any: true, .. }
+        ));
+        assert!(matches!(
+            p.assertions[6].kind,
+            AssertionKind::Exposure { allowed: None, .. }
+        ));
+        assert!(matches!(
+            p.assertions[7].kind,
+            AssertionKind::Reach { any: false, .. }
+        ));
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let e = parse_policy("no internet => sg:db", SourceId(0)).unwrap_err();
+        assert_eq!((e.span.start, e.span.end), (12, 14));
+        assert!(e.message.contains("`->` or `<->`"), "{}", e.message);
+    }
+}
