@@ -1,63 +1,346 @@
-//! Names to engine endpoints.
+//! Names and selectors to engine endpoints, against one model.
 
+use crate::ast::{Let, Selector};
 use netpolicy_core::engine::Endpoint;
-use netpolicy_core::model::Model;
+use netpolicy_core::model::{Eni, EniOwner, Meta, Model};
+use netpolicy_core::span::Span;
 use netpolicy_core::suggest::suggest;
+use std::collections::{BTreeSet, HashMap};
 
-/// A name that denotes no endpoint of the model.
+/// A name that denotes nothing in the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
-#[error("no endpoint named `{name}`")]
-#[diagnostic(code(np::resolve::unknown_endpoint))]
+#[error("no {kind} matches `{name}`")]
+#[diagnostic(code(np::resolve::unknown_name))]
 pub struct ResolveError {
+    /// What was looked for (`endpoint`, `security group`, ...).
+    pub kind: String,
     /// The name.
     pub name: String,
+    /// Where it is written, when it comes from a policy.
+    #[label("unknown")]
+    pub span: Option<Span>,
     /// A suggestion.
     #[help]
     pub help: Option<String>,
 }
 
+/// A set of endpoints.
+pub type Endpoints = BTreeSet<Endpoint>;
+
 /// Resolves `internet`, `onprem`, or the id or name of an interface, instance
-/// (its interfaces) or load balancer (its nodes).
+/// (its interfaces) or load balancer (its nodes). For command-line arguments.
 pub fn resolve_endpoint(model: &Model, name: &str) -> Result<Vec<Endpoint>, ResolveError> {
-    match name {
-        "internet" => return Ok(vec![Endpoint::Internet]),
-        "onprem" => return Ok(vec![Endpoint::OnPrem]),
-        _ => {}
-    }
-    let matches = |id: &str, n: Option<&String>| id == name || n.is_some_and(|n| n == name);
-    if let Some(e) = model
-        .enis()
-        .iter()
-        .find(|e| matches(&e.meta.id, e.meta.name.as_ref()) && !e.meta.id.contains('/'))
-    {
-        return Ok(vec![Endpoint::Eni(e.meta.id.clone())]);
-    }
-    if let Some(i) = model
-        .instances()
-        .iter()
-        .find(|i| matches(&i.meta.id, i.meta.name.as_ref()))
-    {
-        return Ok(i.enis.iter().map(|e| Endpoint::Eni(e.clone())).collect());
-    }
-    if let Some(lb) = model
-        .load_balancers()
-        .iter()
-        .find(|l| matches(&l.meta.id, l.meta.name.as_ref()))
-    {
-        return Ok(lb.nodes.iter().map(|e| Endpoint::Eni(e.clone())).collect());
-    }
-    if let Some(e) = model.enis().iter().find(|e| e.meta.id == name) {
-        return Ok(vec![Endpoint::Eni(e.meta.id.clone())]);
-    }
-    let candidates = model
-        .enis()
-        .iter()
-        .map(|e| e.meta.id.as_str())
-        .chain(model.instances().iter().map(|i| i.meta.id.as_str()))
-        .chain(model.load_balancers().iter().map(|l| l.meta.id.as_str()))
-        .chain(["internet", "onprem"]);
-    Err(ResolveError {
+    let span = Span::new(netpolicy_core::span::SourceId(u32::MAX), 0, 0);
+    let selector = Selector::Name {
         name: name.to_string(),
-        help: suggest(name, candidates).map(|s| format!("did you mean `{s}`?")),
-    })
+        span,
+    };
+    match Resolver::new(model, &[]).selector(&selector) {
+        Ok(found) => Ok(found.into_iter().collect()),
+        Err(e) => Err(ResolveError { span: None, ..e }),
+    }
+}
+
+/// `*` matches any run of characters, `?` one character; case-sensitive.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+            }
+            Some(c) if *c == '?' || Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ti = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+fn meta_matches(meta: &Meta, pattern: &str) -> bool {
+    glob_match(pattern, &meta.id) || meta.name.as_deref().is_some_and(|n| glob_match(pattern, n))
+}
+
+/// Resolves selectors of one policy against one model.
+pub struct Resolver<'m> {
+    model: &'m Model,
+    lets: HashMap<String, &'m Selector>,
+}
+
+impl<'m> Resolver<'m> {
+    /// A resolver with the policy's `let` bindings.
+    pub fn new(model: &'m Model, lets: &'m [Let]) -> Self {
+        Resolver {
+            model,
+            lets: lets.iter().map(|l| (l.name.clone(), &l.selector)).collect(),
+        }
+    }
+
+    fn enis_where(&self, keep: impl Fn(&Eni) -> bool) -> Endpoints {
+        self.model
+            .enis()
+            .iter()
+            .filter(|e| keep(e))
+            .map(|e| Endpoint::Eni(e.meta.id.clone()))
+            .collect()
+    }
+
+    fn unknown(&self, kind: &str, name: &str, span: Span, candidates: Vec<&str>) -> ResolveError {
+        ResolveError {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            span: Some(span),
+            help: suggest(name, candidates).map(|s| format!("did you mean `{s}`?")),
+        }
+    }
+
+    /// The endpoints a selector stands for. An atom that matches nothing is an
+    /// error: a typo must never silently make an assertion vacuous.
+    pub fn selector(&self, s: &Selector) -> Result<Endpoints, ResolveError> {
+        match s {
+            Selector::Internet(_) => Ok([Endpoint::Internet].into()),
+            Selector::OnPrem(_) => Ok([Endpoint::OnPrem].into()),
+            Selector::Union(a, b) => Ok(&self.selector(a)? | &self.selector(b)?),
+            Selector::Difference(a, b) => Ok(&self.selector(a)? - &self.selector(b)?),
+            Selector::Cidr { text, span } => {
+                let net: ipnet_shim::Net = text.parse().map_err(|_| ResolveError {
+                    kind: "IPv4 CIDR".into(),
+                    name: text.clone(),
+                    span: Some(*span),
+                    help: Some("write it as address/prefix, e.g. cidr:10.0.0.0/16".into()),
+                })?;
+                Ok(self.enis_where(|e| e.private_ips.iter().any(|ip| net.contains(ip))))
+            }
+            Selector::Typed {
+                kind,
+                pattern,
+                span,
+            } => self.typed(kind, pattern, *span),
+            Selector::Name { name, span } => self.name(name, *span),
+        }
+    }
+
+    fn typed(&self, kind: &str, pattern: &str, span: Span) -> Result<Endpoints, ResolveError> {
+        let m = self.model;
+        let (found, candidates, what): (Endpoints, Vec<&str>, &str) = match kind {
+            "sg" => {
+                let groups: Vec<&str> = m
+                    .security_groups()
+                    .iter()
+                    .filter(|g| meta_matches(&g.meta, pattern))
+                    .map(|g| g.meta.id.as_str())
+                    .collect();
+                let c = m
+                    .security_groups()
+                    .iter()
+                    .map(|g| g.meta.id.as_str())
+                    .collect();
+                if groups.is_empty() {
+                    return Err(self.unknown("security group", pattern, span, c));
+                }
+                (
+                    self.enis_where(|e| {
+                        e.security_groups
+                            .iter()
+                            .any(|g| groups.contains(&g.as_str()))
+                    }),
+                    c,
+                    "security group",
+                )
+            }
+            "subnet" => {
+                let subnets: Vec<&str> = m
+                    .subnets()
+                    .iter()
+                    .filter(|s| meta_matches(&s.meta, pattern))
+                    .map(|s| s.meta.id.as_str())
+                    .collect();
+                let c = m.subnets().iter().map(|s| s.meta.id.as_str()).collect();
+                if subnets.is_empty() {
+                    return Err(self.unknown("subnet", pattern, span, c));
+                }
+                (
+                    self.enis_where(|e| subnets.contains(&e.subnet.as_str())),
+                    c,
+                    "subnet",
+                )
+            }
+            "vpc" => {
+                let vpcs: Vec<&str> = m
+                    .vpcs()
+                    .iter()
+                    .filter(|v| meta_matches(&v.meta, pattern))
+                    .map(|v| v.meta.id.as_str())
+                    .collect();
+                let c = m.vpcs().iter().map(|v| v.meta.id.as_str()).collect();
+                if vpcs.is_empty() {
+                    return Err(self.unknown("vpc", pattern, span, c));
+                }
+                (
+                    self.enis_where(|e| {
+                        m.subnet(&e.subnet)
+                            .is_some_and(|s| vpcs.contains(&s.vpc.as_str()))
+                    }),
+                    c,
+                    "vpc",
+                )
+            }
+            "instance" => {
+                let c = m.instances().iter().map(|i| i.meta.id.as_str()).collect();
+                let enis = m
+                    .instances()
+                    .iter()
+                    .filter(|i| meta_matches(&i.meta, pattern))
+                    .flat_map(|i| i.enis.iter().map(|e| Endpoint::Eni(e.clone())))
+                    .collect();
+                (enis, c, "instance")
+            }
+            "eni" => {
+                let c = m.enis().iter().map(|e| e.meta.id.as_str()).collect();
+                (
+                    self.enis_where(|e| meta_matches(&e.meta, pattern)),
+                    c,
+                    "network interface",
+                )
+            }
+            "lb" => {
+                let c = m
+                    .load_balancers()
+                    .iter()
+                    .map(|l| l.meta.id.as_str())
+                    .collect();
+                let nodes = m
+                    .load_balancers()
+                    .iter()
+                    .filter(|l| meta_matches(&l.meta, pattern))
+                    .flat_map(|l| l.nodes.iter().map(|e| Endpoint::Eni(e.clone())))
+                    .collect();
+                (nodes, c, "load balancer")
+            }
+            "tag" => {
+                let (key, value) = pattern.split_once('=').unwrap_or((pattern, "*"));
+                let tagged = |meta: &Meta| {
+                    meta.tags
+                        .iter()
+                        .any(|(k, v)| glob_match(key, k) && glob_match(value, v))
+                };
+                let enis = self.enis_where(|e| {
+                    tagged(&e.meta)
+                        || matches!(&e.owner, EniOwner::Instance(i) if m.instance(i).is_some_and(|x| tagged(&x.meta)))
+                        || m.subnet(&e.subnet).is_some_and(|s| tagged(&s.meta))
+                });
+                (enis, Vec::new(), "tagged interface")
+            }
+            other => {
+                return Err(self.unknown(
+                    "selector kind",
+                    other,
+                    span,
+                    vec!["sg", "subnet", "vpc", "instance", "eni", "lb", "tag"],
+                ));
+            }
+        };
+        if found.is_empty() {
+            return Err(self.unknown(what, pattern, span, candidates));
+        }
+        Ok(found)
+    }
+
+    /// A bare name: a `let` binding, else a security group, instance, load
+    /// balancer, interface, subnet or VPC with that id or name (first kind that
+    /// matches).
+    fn name(&self, name: &str, span: Span) -> Result<Endpoints, ResolveError> {
+        if let Some(bound) = self.lets.get(name) {
+            return self.selector(bound);
+        }
+        match name {
+            "internet" => return Ok([Endpoint::Internet].into()),
+            "onprem" => return Ok([Endpoint::OnPrem].into()),
+            _ => {}
+        }
+        for kind in ["sg", "instance", "lb", "eni", "subnet", "vpc"] {
+            if let Ok(found) = self.typed(kind, name, span) {
+                return Ok(found);
+            }
+        }
+        let m = self.model;
+        let candidates: Vec<&str> =
+            self.lets
+                .keys()
+                .map(String::as_str)
+                .chain(m.security_groups().iter().flat_map(|g| {
+                    std::iter::once(g.meta.id.as_str()).chain(g.meta.name.as_deref())
+                }))
+                .chain(m.instances().iter().flat_map(|i| {
+                    std::iter::once(i.meta.id.as_str()).chain(i.meta.name.as_deref())
+                }))
+                .chain(m.load_balancers().iter().map(|l| l.meta.id.as_str()))
+                .chain(m.subnets().iter().map(|s| s.meta.id.as_str()))
+                .chain(m.vpcs().iter().map(|v| v.meta.id.as_str()))
+                .chain(["internet", "onprem"])
+                .collect();
+        Err(self.unknown("endpoint", name, span, candidates))
+    }
+}
+
+/// CIDR parsing without pulling `ipnet` into this crate's public API.
+mod ipnet_shim {
+    use std::net::Ipv4Addr;
+    use std::str::FromStr;
+
+    pub(super) struct Net {
+        base: u32,
+        mask: u32,
+    }
+
+    impl Net {
+        pub(super) fn contains(&self, ip: &Ipv4Addr) -> bool {
+            u32::from(*ip) & self.mask == self.base
+        }
+    }
+
+    impl FromStr for Net {
+        type Err = ();
+        fn from_str(s: &str) -> Result<Self, ()> {
+            let (addr, len) = s.split_once('/').ok_or(())?;
+            let addr: Ipv4Addr = addr.parse().map_err(|_| ())?;
+            let len: u32 = len.parse().map_err(|_| ())?;
+            if len > 32 {
+                return Err(());
+            }
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            Ok(Net {
+                base: u32::from(addr) & mask,
+                mask,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("web*", "web-sg"));
+        assert!(glob_match("*AZ?", "PoCServerAZ1"));
+        assert!(!glob_match("db*", "web-db"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "axxbyyc"));
+    }
 }

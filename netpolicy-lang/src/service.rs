@@ -2,7 +2,8 @@
 //!
 //! A service is a comma-separated list of items: `tcp/22`, `tcp/1024-65535`,
 //! `udp/53`, `tcp` (every port), `icmp` (every type), `icmp/8` (one type), a
-//! protocol number (`47`), `all`, or a well-known name (`ssh`, `https`, ...).
+//! bare port (`3306`, meaning TCP), a protocol number (`proto/47`), `all`, or a
+//! well-known name (`ssh`, `https`, ...).
 //! TCP and UDP clients use an ephemeral source port (1024-65535), as DESIGN §3
 //! says, so NACL checks on the reply are realistic.
 
@@ -83,6 +84,10 @@ fn parse_item(item: &str, span: (usize, usize)) -> Result<PacketSet, ServiceErro
     if lower == "all" {
         return Ok(PacketSet::all());
     }
+    // A bare port (`db-sg:3306`) means TCP.
+    if !lower.is_empty() && lower.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return parse_item(&format!("tcp/{lower}"), span);
+    }
     if let Some((_, expansion)) = NAMED_SERVICES.iter().find(|(n, _)| *n == lower) {
         return parse_service(expansion)
             .map_err(|_| error(item, "bad built-in service", span, None));
@@ -127,8 +132,15 @@ fn parse_item(item: &str, span: (usize, usize)) -> Result<PacketSet, ServiceErro
                     .with(Dim::SrcPort, IntervalSet::range(0, 255)),
             ))
         }
-        p if ports.is_none() && p.parse::<u8>().is_ok() => {
-            let n = p.parse::<u8>().unwrap_or_default();
+        "proto" => {
+            let n = ports.and_then(|p| p.parse::<u8>().ok()).ok_or_else(|| {
+                error(
+                    item,
+                    "expected a protocol number, e.g. proto/47",
+                    span,
+                    None,
+                )
+            })?;
             Ok(PacketSet::for_protocols(
                 &IntervalSet::single(u32::from(n)),
                 &ephemeral,
@@ -142,7 +154,12 @@ fn parse_item(item: &str, span: (usize, usize)) -> Result<PacketSet, ServiceErro
                 .chain(["tcp", "udp", "icmp", "all"]);
             let help = suggest(&lower, names)
                 .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some("use tcp/PORT, udp/PORT, icmp, all, a protocol number or a name such as ssh".into()));
+                .or_else(|| {
+                    Some(
+                        "use tcp/PORT, udp/PORT, icmp, all, proto/NUMBER or a name such as ssh"
+                            .into(),
+                    )
+                });
             Err(error(item, "unknown service", span, help))
         }
     }
@@ -177,7 +194,11 @@ mod tests {
             parse_service("icmp/8").unwrap().service_summary(),
             "icmp type 8"
         );
-        assert_eq!(parse_service("47").unwrap().service_summary(), "proto 47");
+        assert_eq!(parse_service("3306").unwrap().service_summary(), "tcp/3306");
+        assert_eq!(
+            parse_service("proto/47").unwrap().service_summary(),
+            "proto 47"
+        );
         assert!(parse_service("all").unwrap().same_as(&PacketSet::all()));
     }
 

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// A place packets start from or arrive at.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum Endpoint {
     /// A network interface of the model, by id.
