@@ -15,12 +15,43 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check `.np` policies: exit 0 when every assertion holds, 1 on a violation, 2 on an error.
+    Check(CheckArgs),
     /// Everything the internet can open, per network interface, and the path it takes.
     Exposure(ModelArgs),
     /// Trace one service from a source to a destination, hop by hop.
     Explain(ExplainArgs),
     /// Which interface classes (same subnet, same security groups) reach which, on a service.
     Matrix(MatrixArgs),
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The model to check against; overrides the policy's `model "..."` line.
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// The model's format, when detection guesses wrong.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub model_format: Option<FormatArg>,
+    /// A template parameter value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Policy files.
+    #[arg(required = true)]
+    pub policies: Vec<PathBuf>,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Text for people.
+    Human,
+    /// The report as JSON.
+    Json,
 }
 
 /// The model to load.

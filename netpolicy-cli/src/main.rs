@@ -34,6 +34,7 @@ impl Termination for Outcome {
 fn main() -> Outcome {
     let cli = args::Cli::parse();
     let result = match cli.command {
+        args::Command::Check(a) => commands::check::run(&a),
         args::Command::Exposure(a) => commands::exposure::run(&a),
         args::Command::Explain(a) => commands::explain::run(&a),
         args::Command::Matrix(a) => commands::matrix::run(&a),

@@ -6,7 +6,9 @@
 //! result with a plain-text rendering). Nothing here prints.
 
 pub mod ast;
+pub mod check;
 pub mod parse;
+pub mod report;
 pub mod resolve;
 pub mod service;
 

@@ -1,13 +1,16 @@
 //! Text to syntax tree, with pest; errors carry the span of the offending text.
 
 use crate::ast::*;
+use grammar::{NpParser, Rule};
 use netpolicy_core::span::{SourceId, Span};
 use pest::Parser;
 use pest::iterators::Pair;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "grammar.pest"]
-struct NpParser;
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "grammar.pest"]
+    pub(super) struct NpParser;
+}
 
 /// A policy that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -173,6 +176,17 @@ impl Ctx<'_> {
         let mut kind = None;
         let mut qualifiers = Vec::new();
         let mut body_start = span.start as usize;
+        // The text ends with the last body or qualifier token, not with trailing comments.
+        let mut body_end = span.start as usize;
+        // Only leaves: a repetition's span can include the whitespace it skipped.
+        for leaf in pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| p.clone().into_inner().next().is_none())
+        {
+            body_end = body_end.max(leaf.as_span().end());
+        }
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::label => {
@@ -195,7 +209,7 @@ impl Ctx<'_> {
         };
         let text = self
             .text
-            .get(body_start..span.end as usize)
+            .get(body_start..body_end)
             .unwrap_or_default()
             .split_whitespace()
             .collect::<Vec<_>>()

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what they share.
 
+pub mod check;
 pub mod explain;
 pub mod exposure;
 pub mod matrix;
@@ -14,14 +15,7 @@ use netpolicy_core::packet::PacketSet;
 
 /// Loads the model and prints its warnings to stderr.
 pub fn load(args: &ModelArgs) -> Result<Model, Report> {
-    let format = args.model_format.map(|f| match f {
-        FormatArg::Native => ModelFormat::Native,
-        FormatArg::Cloudformation => ModelFormat::CloudFormation,
-    });
-    let options = TemplateOptions {
-        parameters: args.params.iter().cloned().collect(),
-    };
-    let model = load_model_file(&args.model, format, &options).map_err(Report::new)?;
+    let model = load_quietly(&args.model, args.model_format, &args.params)?;
     for w in model.warnings() {
         let report = Report::new(w.clone());
         let report = match w.span.and_then(|s| model.sources().named_source(s.source)) {
@@ -31,6 +25,22 @@ pub fn load(args: &ModelArgs) -> Result<Model, Report> {
         eprintln!("{report:?}");
     }
     Ok(model)
+}
+
+/// Loads a model without printing anything.
+pub fn load_quietly(
+    path: &std::path::Path,
+    format: Option<FormatArg>,
+    params: &[(String, String)],
+) -> Result<Model, Report> {
+    let format = format.map(|f| match f {
+        FormatArg::Native => ModelFormat::Native,
+        FormatArg::Cloudformation => ModelFormat::CloudFormation,
+    });
+    let options = TemplateOptions {
+        parameters: params.iter().cloned().collect(),
+    };
+    load_model_file(path, format, &options).map_err(Report::new)
 }
 
 /// Parses a service given on the command line, rendering errors against it.

@@ -767,11 +767,20 @@ impl<'m> Engine<'m> {
         if !tracing {
             return self.candidates(src, node_ep, client, false);
         }
-        let addrs = node
+        let addrs: Vec<Ipv4Addr> = node
             .members
             .iter()
-            .flat_map(|m| m.private_ips.iter().copied().chain(m.public_ip));
+            .flat_map(|m| m.private_ips.iter().copied().chain(m.public_ip))
+            .collect();
+        // A packet already addressed to the node is traced as it is.
+        let to_node = addrs
+            .iter()
+            .any(|a| !client.restrict(Dim::DstAddr, &single(*a)).is_empty());
+        if to_node {
+            return self.candidates(src, node_ep, client, true);
+        }
         addrs
+            .into_iter()
             .flat_map(|a| {
                 self.candidates(
                     src,

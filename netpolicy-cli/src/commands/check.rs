@@ -1,0 +1,79 @@
+//! `netpolicy check`: policies against a model, with verdicts and exit codes.
+
+use super::load_quietly;
+use crate::Outcome;
+use crate::args::{CheckArgs, OutputFormat};
+use miette::{IntoDiagnostic, Report};
+use netpolicy_core::span::SourceMap;
+use netpolicy_lang::check::check_policy;
+use netpolicy_lang::parse_policy;
+use std::path::{Path, PathBuf};
+
+/// Runs the command: every policy is checked; the worst outcome wins.
+pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
+    let mut outcome = Outcome::Ok;
+    let mut reports = Vec::new();
+    for path in &args.policies {
+        match check_one(args, path) {
+            Ok(report) => {
+                if report.has_violations() && outcome == Outcome::Ok {
+                    outcome = Outcome::Violation;
+                }
+                reports.push(report);
+            }
+            Err(e) => {
+                eprintln!("{e:?}");
+                outcome = Outcome::Error;
+            }
+        }
+    }
+    match args.format {
+        OutputFormat::Human => {
+            for r in &reports {
+                print!("{}", r.render_text());
+            }
+        }
+        OutputFormat::Json => {
+            let json = if reports.len() == 1 {
+                serde_json::to_string_pretty(&reports[0])
+            } else {
+                serde_json::to_string_pretty(&reports)
+            };
+            println!("{}", json.into_diagnostic()?);
+        }
+    }
+    super::flush()?;
+    Ok(outcome)
+}
+
+fn check_one(args: &CheckArgs, path: &Path) -> Result<netpolicy_lang::report::Report, Report> {
+    let text = std::fs::read_to_string(path)
+        .into_diagnostic()
+        .map_err(|e| e.wrap_err(format!("cannot read policy `{}`", path.display())))?;
+    let mut sources = SourceMap::default();
+    let name = path.display().to_string();
+    let id = sources.add(&name, &text);
+    let with_source =
+        |r: Report| r.with_source_code(miette::NamedSource::new(name.clone(), text.clone()));
+    let policy = parse_policy(&text, id).map_err(|e| with_source(Report::new(e)))?;
+    let model_path: PathBuf = match (&args.model, &policy.model) {
+        (Some(m), _) => m.clone(),
+        (None, Some((m, _))) => path.parent().unwrap_or(Path::new(".")).join(m),
+        (None, None) => {
+            return Err(miette::miette!(
+                help = "add `model \"path/to/template.json\"` to the policy, or pass --model",
+                "policy `{}` names no model",
+                path.display()
+            ));
+        }
+    };
+    let model = load_quietly(&model_path, args.model_format, &args.params)?;
+    check_policy(
+        &model,
+        &policy,
+        &sources,
+        &name,
+        &model_path.display().to_string(),
+    )
+    .map_err(|e| with_source(Report::new(e)))
+}

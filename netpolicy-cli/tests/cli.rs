@@ -1,0 +1,76 @@
+#![expect(clippy::panic, reason = "a binary that cannot start fails the test")]
+
+//! The binary as CI runs it: exit codes and formats.
+
+use std::process::Command;
+
+fn netpolicy(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netpolicy"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run netpolicy: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_exits_1_on_violations_and_prints_verdicts() {
+    let (code, stdout, _) = netpolicy(&["check", "policies/inspector-workshop.np"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("HOLDS no transit through the Bastion VPC"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 holds, 5 violated"), "{stdout}");
+}
+
+#[test]
+fn check_json_is_valid_json() {
+    let (code, stdout, _) = netpolicy(&[
+        "check",
+        "--format",
+        "json",
+        "policies/inspector-workshop.np",
+    ]);
+    assert_eq!(code, 1);
+    let parsed: Result<serde_json::Value, _> = serde_json::from_str(&stdout);
+    assert!(parsed.is_ok(), "{stdout}");
+}
+
+#[test]
+fn errors_exit_2() {
+    let (code, _, stderr) = netpolicy(&[
+        "check",
+        "--model",
+        "does-not-exist.json",
+        "policies/inspector-workshop.np",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    let (code, _, stderr) = netpolicy(&[
+        "explain",
+        "--model",
+        "examples/small.yaml",
+        "internet",
+        "app-2",
+        "https",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `app-1`?"), "{stderr}");
+}
+
+#[test]
+fn exposure_of_the_bundled_example() {
+    let (code, stdout, _) = netpolicy(&["exposure", "--model", "examples/small.yaml"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("through load balancer alb"), "{stdout}");
+    assert!(
+        stdout.contains("2 of 2 interfaces are reachable from the internet"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,697 @@
+//! Assertions to engine queries to verdicts. docs/language.md states what each
+//! assertion kind means; this is that text, executed.
+
+use crate::ast::{Assertion, AssertionKind, Policy, Qualifier, Selector, ServiceExpr};
+use crate::report::{
+    Counterexample, HopReport, Location, MAX_COUNTEREXAMPLES, Report, Status, Verdict,
+};
+use crate::resolve::{Endpoints, ResolveError, Resolver, glob_match};
+use crate::service::{ServiceError, parse_service};
+use netpolicy_core::engine::{Endpoint, Engine, Flow, PathKind};
+use netpolicy_core::model::Model;
+use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
+use netpolicy_core::span::{SourceMap, Span};
+use std::collections::BTreeSet;
+
+/// Why a policy could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum CheckError {
+    /// A name in the policy matches nothing in the model.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Resolve(#[from] ResolveError),
+    /// A service expression is malformed.
+    #[error("{0}")]
+    #[diagnostic(code(np::check::service))]
+    Service(ServiceError, #[label("{}", .0.reason)] Span),
+}
+
+impl CheckError {
+    /// Where in the policy the error is.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            CheckError::Resolve(e) => e.span,
+            CheckError::Service(_, span) => Some(*span),
+        }
+    }
+}
+
+/// Checks every assertion of `policy` against `model`. `policy_sources` holds the
+/// policy text (for locations); `policy_name` and `model_name` label the report.
+pub fn check_policy(
+    model: &Model,
+    policy: &Policy,
+    policy_sources: &SourceMap,
+    policy_name: &str,
+    model_name: &str,
+) -> Result<Report, CheckError> {
+    let checker = Checker {
+        model,
+        engine: Engine::new(model),
+        resolver: Resolver::new(model, &policy.lets),
+        policy_sources,
+    };
+    let mut verdicts = Vec::new();
+    for assertion in &policy.assertions {
+        verdicts.push(checker.assertion(assertion)?);
+    }
+    Ok(Report {
+        policy: policy_name.to_string(),
+        model: model_name.to_string(),
+        verdicts,
+        warnings: model
+            .warnings()
+            .iter()
+            .map(|w| format!("{}: {}", w.code, w.message))
+            .collect(),
+    })
+}
+
+struct Checker<'m> {
+    model: &'m Model,
+    engine: Engine<'m>,
+    resolver: Resolver<'m>,
+    policy_sources: &'m SourceMap,
+}
+
+/// A finding before it becomes a counterexample.
+struct Finding {
+    text: String,
+    src: Endpoint,
+    dst: Endpoint,
+    packets: PacketSet,
+    flow: Option<PathKind>,
+}
+
+/// Every place a flow passes: VPCs, subnets, gateways, peerings, load balancers,
+/// and `internet`.
+type Places = BTreeSet<String>;
+
+fn endpoint_name(e: &Endpoint) -> String {
+    match e {
+        Endpoint::Eni(id) => id.clone(),
+        Endpoint::Internet => "internet".into(),
+        Endpoint::OnPrem => "onprem".into(),
+    }
+}
+
+impl Checker<'_> {
+    fn service(&self, expr: Option<&ServiceExpr>) -> Result<PacketSet, CheckError> {
+        match expr {
+            None => Ok(PacketSet::all()),
+            Some(e) => parse_service(&e.text).map_err(|err| {
+                let start = e.span.start as usize + err.span.0;
+                let span = Span::new(e.span.source, start, start + err.span.1);
+                CheckError::Service(err, span)
+            }),
+        }
+    }
+
+    fn location(&self, span: Span) -> Location {
+        let (line, column) = self.policy_sources.line_col(span).unwrap_or((0, 0));
+        let file = self
+            .policy_sources
+            .get(span.source)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        Location { file, line, column }
+    }
+
+    fn model_location(&self, span: Option<Span>) -> Option<Location> {
+        let span = span?;
+        let (line, column) = self.model.sources().line_col(span)?;
+        let file = self.model.sources().get(span.source)?.name.clone();
+        Some(Location { file, line, column })
+    }
+
+    fn everyone(&self) -> Endpoints {
+        self.model
+            .enis()
+            .iter()
+            .map(|e| Endpoint::Eni(e.meta.id.clone()))
+            .chain([Endpoint::Internet, Endpoint::OnPrem])
+            .collect()
+    }
+
+    fn assertion(&self, a: &Assertion) -> Result<Verdict, CheckError> {
+        let filter = PathFilter::new(self, &a.qualifiers)?;
+        let (findings, holds_message, violated_message, violated) = match &a.kind {
+            AssertionKind::Reach {
+                any,
+                from,
+                to,
+                service,
+            } => {
+                let (from, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
+                let query = self.service(service.as_ref())?;
+                let mut missing = Vec::new();
+                let mut reached = 0;
+                for s in &from {
+                    for d in to.iter().filter(|d| *d != s) {
+                        if self.packets(s, d, &query, &filter).0.is_empty() {
+                            missing.push(self.blocked(s, d, &query));
+                        } else {
+                            reached += 1;
+                        }
+                    }
+                }
+                let violated = if *any {
+                    reached == 0
+                } else {
+                    !missing.is_empty()
+                };
+                let findings = if violated { missing } else { Vec::new() };
+                (
+                    findings,
+                    format!("{reached} source-destination pairs reach"),
+                    "these pairs do not reach".to_string(),
+                    violated,
+                )
+            }
+            AssertionKind::No {
+                from,
+                to,
+                both,
+                service,
+            } => {
+                let (from, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
+                let query = self.service(service.as_ref())?;
+                let mut findings = self.flows_between(&from, &to, &query, &filter);
+                if *both {
+                    findings.extend(self.flows_between(&to, &from, &query, &filter));
+                }
+                let violated = !findings.is_empty();
+                (
+                    findings,
+                    "no flow exists".into(),
+                    "flows exist".into(),
+                    violated,
+                )
+            }
+            AssertionKind::Only { from, to, service } => {
+                let (allowed, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
+                let query = self.service(service.as_ref())?;
+                let others: Endpoints = &self.everyone() - &allowed;
+                let findings = self.flows_between(&others, &to, &query, &filter);
+                let violated = !findings.is_empty();
+                (
+                    findings,
+                    "only the allowed sources reach".into(),
+                    "other sources reach".into(),
+                    violated,
+                )
+            }
+            AssertionKind::Isolated { a, b } => {
+                let (a, b) = (self.resolver.selector(a)?, self.resolver.selector(b)?);
+                let all = PacketSet::all();
+                let mut findings = self.flows_between(&a, &b, &all, &filter);
+                findings.extend(self.flows_between(&b, &a, &all, &filter));
+                let violated = !findings.is_empty();
+                (
+                    findings,
+                    "nothing flows either way".into(),
+                    "flows exist".into(),
+                    violated,
+                )
+            }
+            AssertionKind::Same { a, b } => {
+                let (a, b) = (self.resolver.selector(a)?, self.resolver.selector(b)?);
+                let findings = self.parity(&a, &b, &filter);
+                let violated = !findings.is_empty();
+                (
+                    findings,
+                    "both are reached by the same sources on the same services".into(),
+                    "reachability differs".into(),
+                    violated,
+                )
+            }
+            AssertionKind::Exposure { targets, allowed } => {
+                let targets = self.resolver.selector(targets)?;
+                let allowed = match allowed {
+                    // Services name destination ports; any client port is allowed.
+                    Some(expr) => self
+                        .service(Some(expr))?
+                        .preimage_of_rewrite(Dim::SrcPort, 1024),
+                    None => PacketSet::empty(),
+                };
+                let mut findings = Vec::new();
+                for t in targets.iter().filter(|t| matches!(t, Endpoint::Eni(_))) {
+                    let (exposed, kind) =
+                        self.packets(&Endpoint::Internet, t, &PacketSet::all(), &filter);
+                    let extra = exposed.difference(&allowed);
+                    if !extra.is_empty() {
+                        findings.push(Finding {
+                            text: format!(
+                                "internet -> {} : {}",
+                                endpoint_name(t),
+                                extra.service_summary()
+                            ),
+                            src: Endpoint::Internet,
+                            dst: t.clone(),
+                            packets: extra,
+                            flow: kind,
+                        });
+                    }
+                }
+                let violated = !findings.is_empty();
+                (
+                    findings,
+                    "nothing beyond the allowed services is exposed".into(),
+                    "more is exposed".into(),
+                    violated,
+                )
+            }
+        };
+        let findings_count = findings.len();
+        let counterexamples = findings
+            .into_iter()
+            .take(MAX_COUNTEREXAMPLES)
+            .map(|f| self.counterexample(f))
+            .collect();
+        Ok(Verdict {
+            name: a.label.clone(),
+            assertion: a.text.clone(),
+            location: self.location(a.span),
+            status: if violated {
+                Status::Violated
+            } else {
+                Status::Holds
+            },
+            message: if violated {
+                format!("{violated_message} ({findings_count} findings)")
+            } else {
+                holds_message
+            },
+            findings: findings_count,
+            counterexamples: if violated {
+                counterexamples
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// The packets of `query` from `s` to `d` over paths the qualifiers accept,
+    /// and the kind of the first such path.
+    fn packets(
+        &self,
+        s: &Endpoint,
+        d: &Endpoint,
+        query: &PacketSet,
+        filter: &PathFilter,
+    ) -> (PacketSet, Option<PathKind>) {
+        let reach = self.engine.reach(s, d, query);
+        let mut kind = None;
+        let mut out = PacketSet::empty();
+        for f in reach.flows.iter().filter(|f| filter.accepts(self, s, d, f)) {
+            kind.get_or_insert_with(|| f.kind.clone());
+            out = out.union(&f.packets);
+        }
+        (out, kind)
+    }
+
+    fn flows_between(
+        &self,
+        from: &Endpoints,
+        to: &Endpoints,
+        query: &PacketSet,
+        filter: &PathFilter,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for s in from {
+            for d in to.iter().filter(|d| *d != s) {
+                let (packets, kind) = self.packets(s, d, query, filter);
+                if !packets.is_empty() {
+                    out.push(Finding {
+                        text: format!(
+                            "{} -> {} : {}",
+                            endpoint_name(s),
+                            endpoint_name(d),
+                            packets.service_summary()
+                        ),
+                        src: s.clone(),
+                        dst: d.clone(),
+                        packets,
+                        flow: kind,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Inbound parity: every source reaches `a` and `b` on the same services.
+    fn parity(&self, a: &Endpoints, b: &Endpoints, filter: &PathFilter) -> Vec<Finding> {
+        let services = |s: &Endpoint, targets: &Endpoints| {
+            targets
+                .iter()
+                .filter(|t| *t != s)
+                .fold(PacketSet::empty(), |acc, t| {
+                    acc.union(&self.packets(s, t, &PacketSet::all(), filter).0)
+                })
+                .services()
+        };
+        let describe = |set: &[(u8, IntervalSet)]| {
+            let mut out = PacketSet::empty();
+            for (p, ports) in set {
+                out = out.union(&PacketSet::for_protocols(
+                    &IntervalSet::single(u32::from(*p)),
+                    &Dim::SrcPort.full(),
+                    ports,
+                ));
+            }
+            out.service_summary()
+        };
+        let sides: Endpoints = a | b;
+        let mut out = Vec::new();
+        for s in &self.everyone() - &sides {
+            let (on_a, on_b) = (services(&s, a), services(&s, b));
+            if on_a != on_b {
+                let dst = a.iter().next().cloned().unwrap_or(Endpoint::Internet);
+                let (packets, flow) = self.packets(&s, &dst, &PacketSet::all(), filter);
+                out.push(Finding {
+                    text: format!(
+                        "from {}: the first reaches {}, the second {}",
+                        endpoint_name(&s),
+                        describe(&on_a),
+                        describe(&on_b)
+                    ),
+                    src: s,
+                    dst,
+                    packets,
+                    flow,
+                });
+            }
+        }
+        out
+    }
+
+    /// A finding for a pair that does not reach: the query's first packet, traced.
+    fn blocked(&self, s: &Endpoint, d: &Endpoint, query: &PacketSet) -> Finding {
+        let addrs = |e: &Endpoint, public: bool| -> IntervalSet {
+            match e {
+                Endpoint::Eni(id) => IntervalSet::from_ranges(
+                    self.model
+                        .eni(id)
+                        .map(|x| {
+                            x.private_ips
+                                .iter()
+                                .copied()
+                                .chain(x.public_ip.filter(|_| public))
+                                .map(|ip| (u32::from(ip), u32::from(ip)))
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default(),
+                ),
+                Endpoint::Internet => self.engine.internet_addresses().clone(),
+                Endpoint::OnPrem => self.engine.onprem_addresses().clone(),
+            }
+        };
+        let sample = query
+            .restrict(Dim::SrcAddr, &addrs(s, false))
+            .restrict(Dim::DstAddr, &addrs(d, *s == Endpoint::Internet));
+        Finding {
+            text: format!(
+                "{} does not reach {} : {}",
+                endpoint_name(s),
+                endpoint_name(d),
+                query.service_summary()
+            ),
+            src: s.clone(),
+            dst: d.clone(),
+            packets: sample,
+            flow: None,
+        }
+    }
+
+    /// A readable packet of the set: from an ephemeral source port and, for the
+    /// internet, from a documentation address, when the set allows.
+    fn pick_packet(&self, set: &PacketSet) -> Option<Packet> {
+        let ephemeral = IntervalSet::range(1024, 65535);
+        let example_net = IntervalSet::range(0xCB00_7100, 0xCB00_71FF); // 203.0.113.0/24
+        let preferred = [
+            set.restrict(Dim::SrcPort, &ephemeral)
+                .restrict(Dim::SrcAddr, &example_net),
+            set.restrict(Dim::SrcPort, &ephemeral),
+        ];
+        preferred
+            .iter()
+            .find_map(PacketSet::witness)
+            .or_else(|| set.witness())
+    }
+
+    fn counterexample(&self, f: Finding) -> Counterexample {
+        let packet = self.pick_packet(&f.packets);
+        let traced = packet.map(|p| self.trace(&f, &p)).unwrap_or_default();
+        let path = traced
+            .first()
+            .map(|t| describe_path(&t.kind))
+            .or_else(|| f.flow.as_ref().map(describe_path));
+        let hops = traced
+            .first()
+            .map(|t| t.hops.iter().map(|h| self.hop(h)).collect())
+            .unwrap_or_default();
+        Counterexample {
+            finding: f.text,
+            source: endpoint_name(&f.src),
+            destination: endpoint_name(&f.dst),
+            services: f.packets.service_summary(),
+            packet: packet.map(|p| p.to_string()),
+            path,
+            hops,
+        }
+    }
+
+    fn trace(&self, f: &Finding, p: &Packet) -> Vec<Flow> {
+        let mut flows = self.engine.explain(&f.src, &f.dst, p);
+        if let Some(kind) = &f.flow {
+            flows.retain(|t| &t.kind == kind);
+        }
+        // Delivered paths first; for a blocked pair, the path that got furthest.
+        flows.sort_by_key(|t| {
+            (
+                t.packets.is_empty(),
+                std::cmp::Reverse(t.hops.iter().filter(|h| h.allowed).count()),
+            )
+        });
+        flows
+    }
+
+    fn hop(&self, h: &netpolicy_core::engine::Hop) -> HopReport {
+        HopReport {
+            check: h.kind.to_string(),
+            allowed: h.allowed,
+            object: h.rule.object.clone(),
+            rule: h.rule.rule.clone(),
+            packet: h.packet.to_string(),
+            location: self.model_location(h.rule.span),
+        }
+    }
+}
+
+/// What a path kind looks like in a report.
+pub fn describe_path(kind: &PathKind) -> String {
+    match kind {
+        PathKind::Private { peering: None } => "private addresses".into(),
+        PathKind::Private { peering: Some(p) } => format!("private addresses, over peering {p}"),
+        PathKind::PublicInternet { egress, public_ip } => format!(
+            "over the internet to public {public_ip}, leaving through {}",
+            egress.as_deref().unwrap_or("(no exit)")
+        ),
+        PathKind::FromInternet { public_ip } => format!("from the internet to public {public_ip}"),
+        PathKind::ToInternet { egress } => format!(
+            "to the internet through {}",
+            egress.as_deref().unwrap_or("(no exit)")
+        ),
+        PathKind::FromOnPrem { vpn_gateway } => format!(
+            "from on-premises through {}",
+            vpn_gateway.as_deref().unwrap_or("(no gateway)")
+        ),
+        PathKind::ToOnPrem { vpn_gateway } => format!(
+            "to on-premises through {}",
+            vpn_gateway.as_deref().unwrap_or("(no gateway)")
+        ),
+        PathKind::LoadBalancer {
+            load_balancer,
+            node,
+            listener_port,
+            target_port,
+        } => {
+            format!(
+                "through load balancer {load_balancer} (node {node}), listener {listener_port} -> target {target_port}"
+            )
+        }
+    }
+}
+
+/// The path qualifiers of one assertion, resolved to places.
+struct PathFilter {
+    privately: bool,
+    through: Vec<Places>,
+    not_through: Vec<Places>,
+}
+
+impl PathFilter {
+    fn new(c: &Checker<'_>, qualifiers: &[Qualifier]) -> Result<Self, CheckError> {
+        let mut f = PathFilter {
+            privately: false,
+            through: Vec::new(),
+            not_through: Vec::new(),
+        };
+        for q in qualifiers {
+            match q {
+                Qualifier::Privately(_) => f.privately = true,
+                Qualifier::Through(t) => f.through.push(places_of(c, t)?),
+                Qualifier::NotThrough(t) => f.not_through.push(places_of(c, t)?),
+            }
+        }
+        Ok(f)
+    }
+
+    fn accepts(&self, c: &Checker<'_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> bool {
+        let places = flow_places(c, s, d, flow);
+        if self.privately && places.contains("internet") {
+            return false;
+        }
+        self.through.iter().all(|t| !t.is_disjoint(&places))
+            && self.not_through.iter().all(|t| t.is_disjoint(&places))
+    }
+}
+
+/// The places a `through` target names: VPCs, subnets, load balancers, gateways,
+/// peerings (by id, name or glob), or `internet`.
+fn places_of(c: &Checker<'_>, target: &Selector) -> Result<Places, CheckError> {
+    let m = c.model;
+    let matching = |pattern: &str, kinds: &[&str]| -> Places {
+        let mut out = Places::new();
+        let mut add = |kind: &str, id: &str, name: Option<&str>| {
+            if kinds.contains(&kind)
+                && (glob_match(pattern, id) || name.is_some_and(|n| glob_match(pattern, n)))
+            {
+                out.insert(id.to_string());
+            }
+        };
+        for v in m.vpcs() {
+            add("vpc", &v.meta.id, v.meta.name.as_deref());
+        }
+        for s in m.subnets() {
+            add("subnet", &s.meta.id, s.meta.name.as_deref());
+        }
+        for l in m.load_balancers() {
+            add("lb", &l.meta.id, l.meta.name.as_deref());
+        }
+        for g in m.internet_gateways() {
+            add("gateway", &g.meta.id, g.meta.name.as_deref());
+        }
+        for g in m.nat_gateways() {
+            add("gateway", &g.meta.id, g.meta.name.as_deref());
+        }
+        for g in m.vpn_gateways() {
+            add("gateway", &g.meta.id, g.meta.name.as_deref());
+        }
+        for p in m.peerings() {
+            add("gateway", &p.meta.id, p.meta.name.as_deref());
+        }
+        out
+    };
+    let (places, pattern, span) = match target {
+        Selector::Internet(_) => return Ok(["internet".to_string()].into()),
+        Selector::Typed {
+            kind,
+            pattern,
+            span,
+        } if ["vpc", "subnet", "lb"].contains(&kind.as_str()) => {
+            (matching(pattern, &[kind.as_str()]), pattern.clone(), *span)
+        }
+        Selector::Name { name, span } => (
+            matching(name, &["vpc", "subnet", "lb", "gateway"]),
+            name.clone(),
+            *span,
+        ),
+        other => {
+            return Err(CheckError::Resolve(ResolveError {
+                kind: "place to go through".into(),
+                name: format!("{other:?}").chars().take(40).collect(),
+                span: Some(other.span()),
+                help: Some("`through` takes a vpc:, subnet: or lb: selector, a gateway or peering id, or internet".into()),
+            }));
+        }
+    };
+    if places.is_empty() {
+        return Err(CheckError::Resolve(ResolveError {
+            kind: "place to go through".into(),
+            name: pattern,
+            span: Some(span),
+            help: None,
+        }));
+    }
+    Ok(places)
+}
+
+fn eni_places(c: &Checker<'_>, e: &Endpoint, out: &mut Places) {
+    match e {
+        Endpoint::Internet => {
+            out.insert("internet".into());
+        }
+        Endpoint::OnPrem => {
+            out.insert("onprem".into());
+        }
+        Endpoint::Eni(id) => {
+            if let Some(subnet) = c.model.eni(id).and_then(|x| c.model.subnet(&x.subnet)) {
+                out.insert(subnet.meta.id.clone());
+                out.insert(subnet.vpc.clone());
+            }
+        }
+    }
+}
+
+/// Every place a flow passes through.
+fn flow_places(c: &Checker<'_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> Places {
+    let mut out = Places::new();
+    eni_places(c, s, &mut out);
+    eni_places(c, d, &mut out);
+    match &flow.kind {
+        PathKind::Private { peering } => out.extend(peering.clone()),
+        PathKind::PublicInternet { egress, .. } | PathKind::ToInternet { egress } => {
+            out.insert("internet".into());
+            out.extend(egress.clone());
+            if let Some(subnet) = egress
+                .as_deref()
+                .and_then(|e| c.model.nat_gateway(e))
+                .and_then(|nat| c.model.subnet(&nat.subnet))
+            {
+                out.insert(subnet.meta.id.clone());
+            }
+            // The destination's internet gateway.
+            if let Endpoint::Eni(id) = d {
+                let vpc = c
+                    .model
+                    .eni(id)
+                    .and_then(|x| c.model.subnet(&x.subnet))
+                    .map(|s| s.vpc.clone());
+                out.extend(
+                    c.model
+                        .internet_gateways()
+                        .iter()
+                        .filter(|g| g.vpc == vpc)
+                        .map(|g| g.meta.id.clone()),
+                );
+            }
+        }
+        PathKind::FromInternet { .. } => {
+            out.insert("internet".into());
+        }
+        PathKind::FromOnPrem { vpn_gateway } | PathKind::ToOnPrem { vpn_gateway } => {
+            out.extend(vpn_gateway.clone())
+        }
+        PathKind::LoadBalancer {
+            load_balancer,
+            node,
+            ..
+        } => {
+            out.insert(load_balancer.clone());
+            eni_places(c, &Endpoint::Eni(node.clone()), &mut out);
+        }
+    }
+    out
+}

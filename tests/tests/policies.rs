@@ -1,0 +1,65 @@
+#![expect(
+    clippy::panic,
+    reason = "fixtures that do not load or check fail the test"
+)]
+
+//! The bundled policies, checked through the library API as an embedding user
+//! would, with their reports snapshot-tested (a pattern to copy for your own
+//! policies: load, parse, check, then `insta::assert_snapshot!` the text).
+
+use netpolicy_core::load::cloudformation::{TemplateOptions, load_cloudformation};
+use netpolicy_core::model::Model;
+use netpolicy_core::span::SourceMap;
+use netpolicy_lang::check::check_policy;
+use netpolicy_lang::parse_policy;
+use netpolicy_lang::report::{Report, Status};
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// Loads a template under a stable, repository-relative name (for snapshots).
+fn template(relative: &str) -> Model {
+    let text = std::fs::read_to_string(root().join(relative)).unwrap_or_default();
+    load_cloudformation(relative, &text, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn check(policy: &str, model: &Model) -> Report {
+    let text = std::fs::read_to_string(root().join(policy)).unwrap_or_default();
+    let mut sources = SourceMap::default();
+    let id = sources.add(policy, text.as_str());
+    let parsed = parse_policy(&text, id).unwrap_or_else(|e| panic!("{policy}: {e}"));
+    check_policy(model, &parsed, &sources, policy, "the template")
+        .unwrap_or_else(|e| panic!("{policy}: {e}"))
+}
+
+#[test]
+fn inspector_workshop_assumptions() {
+    let model = template("tests/fixtures/cloudformation/inspector-reachability-workshop.json");
+    let report = check("policies/inspector-workshop.np", &model);
+    let statuses: Vec<(&str, Status)> = report
+        .verdicts
+        .iter()
+        .map(|v| (v.name.as_deref().unwrap_or(""), v.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("private subnets are private", Status::Violated),
+            ("PoC failover parity", Status::Violated),
+            ("no transit through the Bastion VPC", Status::Holds),
+            (
+                "only the load balancer reaches the web servers",
+                Status::Holds
+            ),
+            ("only the web servers reach the database", Status::Violated),
+            ("no admin ports from the internet", Status::Violated),
+            ("bastions reach every environment", Status::Violated),
+        ]
+    );
+    insta::assert_snapshot!("inspector_workshop_human", report.render_text());
+    let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+    insta::assert_snapshot!("inspector_workshop_json", json);
+}
