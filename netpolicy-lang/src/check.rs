@@ -21,9 +21,18 @@ pub enum CheckError {
     #[diagnostic(transparent)]
     Resolve(#[from] ResolveError),
     /// A service expression is malformed.
-    #[error("{0}")]
+    #[error("{error}")]
     #[diagnostic(code(np::check::service))]
-    Service(ServiceError, #[label("{}", .0.reason)] Span),
+    Service {
+        /// The service error.
+        error: ServiceError,
+        /// Where, in the policy.
+        #[label("{}", error.reason)]
+        span: Span,
+        /// A suggestion.
+        #[help]
+        help: Option<String>,
+    },
 }
 
 impl CheckError {
@@ -31,7 +40,7 @@ impl CheckError {
     pub fn span(&self) -> Option<Span> {
         match self {
             CheckError::Resolve(e) => e.span,
-            CheckError::Service(_, span) => Some(*span),
+            CheckError::Service { span, .. } => Some(*span),
         }
     }
 }
@@ -102,7 +111,12 @@ impl Checker<'_> {
             Some(e) => parse_service(&e.text).map_err(|err| {
                 let start = e.span.start as usize + err.span.0;
                 let span = Span::new(e.span.source, start, start + err.span.1);
-                CheckError::Service(err, span)
+                let help = err.help.clone();
+                CheckError::Service {
+                    error: err,
+                    span,
+                    help,
+                }
             }),
         }
     }
@@ -609,9 +623,15 @@ fn places_of(c: &Checker<'_>, target: &Selector) -> Result<Places, CheckError> {
             *span,
         ),
         other => {
+            let text = match other {
+                Selector::Typed { kind, pattern, .. } => format!("{kind}:{pattern}"),
+                Selector::OnPrem(_) => "onprem".into(),
+                Selector::Cidr { text, .. } => format!("cidr:{text}"),
+                _ => "this selector".into(),
+            };
             return Err(CheckError::Resolve(ResolveError {
-                kind: "place to go through".into(),
-                name: format!("{other:?}").chars().take(40).collect(),
+                message: format!("a path cannot go through `{text}`"),
+                name: text,
                 span: Some(other.span()),
                 help: Some("`through` takes a vpc:, subnet: or lb: selector, a gateway or peering id, or internet".into()),
             }));
@@ -619,7 +639,9 @@ fn places_of(c: &Checker<'_>, target: &Selector) -> Result<Places, CheckError> {
     };
     if places.is_empty() {
         return Err(CheckError::Resolve(ResolveError {
-            kind: "place to go through".into(),
+            message: format!(
+                "no VPC, subnet, load balancer, gateway or peering matches `{pattern}`"
+            ),
             name: pattern,
             span: Some(span),
             help: None,

@@ -100,6 +100,18 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, source: SourceId) -> P
             .collect::<Vec<_>>(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // An opening quote with no closing one on its line reads better as that.
+    let line = text
+        .get(at..)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_default();
+    if line.starts_with('"') && !line.get(1..).is_some_and(|l| l.contains('"')) {
+        return ParseError {
+            message: "unterminated string".into(),
+            span: Span::new(source, at, at + line.len()),
+            help: Some("close it with `\"` on the same line".into()),
+        };
+    }
     let message = if expected.is_empty() {
         "this does not parse as a policy statement".to_string()
     } else {

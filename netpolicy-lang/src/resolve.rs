@@ -9,11 +9,11 @@ use std::collections::{BTreeSet, HashMap};
 
 /// A name that denotes nothing in the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
-#[error("no {kind} matches `{name}`")]
+#[error("{message}")]
 #[diagnostic(code(np::resolve::unknown_name))]
 pub struct ResolveError {
-    /// What was looked for (`endpoint`, `security group`, ...).
-    pub kind: String,
+    /// The message, e.g. "no security group matches `db*`".
+    pub message: String,
     /// The name.
     pub name: String,
     /// Where it is written, when it comes from a policy.
@@ -101,7 +101,7 @@ impl<'m> Resolver<'m> {
 
     fn unknown(&self, kind: &str, name: &str, span: Span, candidates: Vec<&str>) -> ResolveError {
         ResolveError {
-            kind: kind.to_string(),
+            message: format!("no {kind} matches `{name}`"),
             name: name.to_string(),
             span: Some(span),
             help: suggest(name, candidates).map(|s| format!("did you mean `{s}`?")),
@@ -118,7 +118,7 @@ impl<'m> Resolver<'m> {
             Selector::Difference(a, b) => Ok(&self.selector(a)? - &self.selector(b)?),
             Selector::Cidr { text, span } => {
                 let net: ipnet_shim::Net = text.parse().map_err(|_| ResolveError {
-                    kind: "IPv4 CIDR".into(),
+                    message: format!("`{text}` is not an IPv4 CIDR"),
                     name: text.clone(),
                     span: Some(*span),
                     help: Some("write it as address/prefix, e.g. cidr:10.0.0.0/16".into()),
