@@ -88,6 +88,12 @@ pub enum AssertionKind {
         /// The other side.
         b: Selector,
     },
+    /// `least privilege A`: the CIDR rules of A's security groups are no broader
+    /// than the interfaces they let through.
+    LeastPrivilege {
+        /// The interfaces whose groups are checked.
+        targets: Selector,
+    },
     /// `exposure A <= svc from internet` (`none` for nothing).
     Exposure {
         /// The exposed endpoints.

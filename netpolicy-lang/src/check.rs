@@ -239,6 +239,27 @@ impl Checker<'_> {
                     violated,
                 )
             }
+            AssertionKind::LeastPrivilege { targets } => {
+                let targets = self.resolver.selector(targets)?;
+                let findings =
+                    crate::least_privilege::broad_rules(self.model, &self.engine, &targets)
+                        .into_iter()
+                        .map(|b| Finding {
+                            text: b.describe(),
+                            src: b.example_src.clone(),
+                            dst: b.example_dst.clone(),
+                            packets: b.packets.clone(),
+                            flow: None,
+                        })
+                        .collect::<Vec<_>>();
+                let violated = !findings.is_empty();
+                (
+                    findings,
+                    "every CIDR rule is as narrow as the interfaces it serves".into(),
+                    "rules are broader than needed".into(),
+                    violated,
+                )
+            }
             AssertionKind::Exposure { targets, allowed } => {
                 let targets = self.resolver.selector(targets)?;
                 let allowed = match allowed {

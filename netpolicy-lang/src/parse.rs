@@ -241,9 +241,17 @@ impl Ctx<'_> {
         } else {
             pair
         };
+        // The span of a repetition can include trailing comments: end at the last item.
+        let start = pair.as_span().start();
+        let end = pair
+            .clone()
+            .into_inner()
+            .map(|p| p.as_span().end())
+            .max()
+            .unwrap_or(start);
         ServiceExpr {
-            text: pair.as_str().to_string(),
-            span: self.span(&pair),
+            text: self.text.get(start..end).unwrap_or_default().to_string(),
+            span: Span::new(self.source, start, end),
         }
     }
 
@@ -290,6 +298,7 @@ impl Ctx<'_> {
                 a: next(),
                 b: next(),
             },
+            Rule::least_body => AssertionKind::LeastPrivilege { targets: next() },
             Rule::exposure_body => AssertionKind::Exposure {
                 targets: next(),
                 allowed: if none { None } else { service },

@@ -63,3 +63,38 @@ fn inspector_workshop_assumptions() {
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
     insta::assert_snapshot!("inspector_workshop_json", json);
 }
+
+#[test]
+fn native_infrasec_intentions() {
+    let model = template("tests/fixtures/cloudformation/native-infrasec-workshop.json");
+    let report = check("policies/native-infrasec.np", &model);
+    let statuses: Vec<(&str, Status)> = report
+        .verdicts
+        .iter()
+        .map(|v| (v.name.as_deref().unwrap_or(""), v.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("services egress is least privilege", Status::Violated),
+            ("no admin ports from the internet", Status::Holds),
+            (
+                "load balancer stays out of the database subnets",
+                Status::Holds
+            ),
+            ("only http is exposed", Status::Holds),
+        ]
+    );
+    let finding = &report.verdicts[0].counterexamples[0].finding;
+    assert!(
+        finding.contains("`tcp/22 to 10.0.0.0/16` spans 65536 addresses for 4 interfaces"),
+        "{finding}"
+    );
+    assert!(
+        finding.contains(
+            "reference sg:WebAppDbServerSecurityGroup, sg:WebAppWebServerSecurityGroup instead"
+        ),
+        "{finding}"
+    );
+    insta::assert_snapshot!("native_infrasec_human", report.render_text());
+}

@@ -2,8 +2,8 @@
 //! are treated alike by every rule except address-specific ones, so pairwise work
 //! runs over classes (with the members' addresses as sets), in parallel.
 
-use super::Engine;
 use super::flows::Side;
+use super::{Endpoint, Engine};
 use crate::model::Model;
 use crate::packet::PacketSet;
 use rayon::prelude::*;
@@ -101,6 +101,25 @@ impl<'m> Engine<'m> {
                 let (i, j) = (k / n, k % n);
                 let (Some(Some(s)), Some(Some(d))) = (sides.get(i), sides.get(j)) else {
                     return None;
+                };
+                // Load-balancer nodes and interface endpoints open connections to
+                // few destinations or none: keep the members they may reach.
+                let source = s
+                    .members
+                    .first()
+                    .map(|e| Endpoint::Eni(e.meta.id.clone()))?;
+                let reachable: Vec<_> = d
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|m| self.may_initiate(&source, &Endpoint::Eni(m.meta.id.clone())))
+                    .collect();
+                let narrowed;
+                let d = if reachable.len() == d.members.len() {
+                    d
+                } else {
+                    narrowed = self.side(reachable)?;
+                    &narrowed
                 };
                 let packets = self
                     .eni_to_eni(s, d, query, false)

@@ -97,6 +97,9 @@ impl<'m> Engine<'m> {
         query: &PacketSet,
         tracing: bool,
     ) -> Vec<Flow> {
+        if !self.may_initiate(src, dst) {
+            return Vec::new();
+        }
         let side_of = |id: &str| self.eni(id).and_then(|e| self.side(vec![e]));
         match (src, dst) {
             (Endpoint::Eni(s), Endpoint::Eni(d)) => match (side_of(s), side_of(d)) {
@@ -791,6 +794,35 @@ impl<'m> Engine<'m> {
             })
             .filter(|f| !f.hops.is_empty())
             .collect()
+    }
+
+    /// Whether `src` opens connections to `dst` at all: interface endpoints never
+    /// initiate (they only answer), and a load-balancer node connects only to its
+    /// load balancer's registered targets.
+    pub(crate) fn may_initiate(&self, src: &Endpoint, dst: &Endpoint) -> bool {
+        let Endpoint::Eni(id) = src else { return true };
+        let Some(eni) = self.eni(id) else {
+            return false;
+        };
+        match &eni.owner {
+            EniOwner::VpcEndpoint(_) => false,
+            EniOwner::LoadBalancer(lb) => {
+                let Endpoint::Eni(target) = dst else {
+                    return false;
+                };
+                let (Some(lb), Some(target)) = (self.model.load_balancer(lb), self.eni(target))
+                else {
+                    return false;
+                };
+                let groups: Vec<String> = lb
+                    .listeners
+                    .iter()
+                    .flat_map(|l| l.target_groups.iter().cloned())
+                    .collect();
+                !self.target_ports(&groups, target).is_empty()
+            }
+            _ => true,
+        }
     }
 
     /// (protocol, port) of every target registration of `eni` in `groups`.

@@ -652,3 +652,49 @@ fn sg_reference_works_across_a_peering() {
     // c is in a VPC peered with b too, but not a member of sg-a.
     assert!(!reaches(&e, &eni("c/eni0"), &eni("b/eni0"), 5432));
 }
+
+#[test]
+fn load_balancer_nodes_only_open_connections_to_their_targets() {
+    let yaml = LOAD_BALANCED.replace(
+        "instances:\n  - {id: web, subnet: app, security_groups: [web-sg]}",
+        "instances:\n  - {id: web, subnet: app, security_groups: [web-sg]}\n  - {id: other, subnet: app, security_groups: [web-sg]}",
+    );
+    let m = model(&yaml);
+    let e = Engine::new(&m);
+    let node = eni("alb/node/public");
+    assert!(reaches(&e, &node, &eni("web/eni0"), 8080));
+    // Same group, same port, but not a registered target.
+    assert!(!reaches(&e, &node, &eni("other/eni0"), 8080));
+    assert!(e.reach(&node, &Endpoint::Internet, &tcp(443)).is_empty());
+    let matrix = e.class_matrix(&tcp(8080));
+    let node_class = e
+        .classes()
+        .iter()
+        .find(|c| c.enis.iter().any(|x| x == "alb/node/public"))
+        .map(|c| c.id);
+    let pair = matrix
+        .iter()
+        .find(|p| Some(p.src) == node_class)
+        .expect("node reaches its target class");
+    let other = m
+        .eni("other/eni0")
+        .and_then(|x| x.private_ips.first().copied())
+        .expect("address");
+    assert!(
+        pair.packets
+            .restrict(Dim::DstAddr, &IntervalSet::single(u32::from(other)))
+            .is_empty()
+    );
+}
+
+#[test]
+fn interface_endpoints_never_open_connections() {
+    let yaml = format!(
+        "{ONE_VPC}vpc_endpoints:\n  - {{id: vpce-ssm, vpc: vpc-a, service_name: com.amazonaws.us-east-1.ssm, subnets: [public], security_groups: [app-sg]}}\n"
+    );
+    let m = model(&yaml);
+    let e = Engine::new(&m);
+    let endpoint = eni("vpce-ssm/eni/public");
+    assert!(reaches(&e, &eni("app/eni0"), &endpoint, 22));
+    assert!(!reaches(&e, &endpoint, &eni("app/eni0"), 22));
+}
