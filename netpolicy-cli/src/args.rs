@@ -52,6 +52,10 @@ pub enum OutputFormat {
     Human,
     /// The report as JSON.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// JUnit XML, one test case per assertion.
+    Junit,
 }
 
 /// The model to load.

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod render;
 
 use clap::Parser;
 use std::process::{ExitCode, Termination};

@@ -74,3 +74,60 @@ fn exposure_of_the_bundled_example() {
         "{stdout}"
     );
 }
+
+#[test]
+fn sarif_has_what_code_scanning_requires() {
+    let (code, stdout, _) = netpolicy(&[
+        "check",
+        "--format",
+        "sarif",
+        "policies/inspector-workshop.np",
+    ]);
+    assert_eq!(code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "netpolicy");
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rules.len(), 7, "one rule per assertion");
+    let results = run["results"].as_array().cloned().unwrap_or_default();
+    assert!(!results.is_empty());
+    for r in &results {
+        assert!(r["message"]["text"].is_string());
+        let rule = r["ruleId"].as_str().unwrap_or_default();
+        assert!(rules.iter().any(|x| x["id"] == rule), "{rule}");
+        let uri = &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert_eq!(uri, "policies/inspector-workshop.np");
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap_or(0)
+                > 0
+        );
+    }
+    let template_uri = "tests/fixtures/cloudformation/inspector-reachability-workshop.json";
+    assert!(
+        results
+            .iter()
+            .any(|r| r["relatedLocations"].as_array().is_some_and(|l| l
+                .iter()
+                .any(|x| x["physicalLocation"]["artifactLocation"]["uri"] == template_uri)))
+    );
+}
+
+#[test]
+fn junit_has_one_test_case_per_assertion() {
+    let (code, stdout, _) = netpolicy(&[
+        "check",
+        "--format",
+        "junit",
+        "policies/inspector-workshop.np",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout.matches("<testcase ").count(), 7, "{stdout}");
+    assert_eq!(stdout.matches("<failure ").count(), 5, "{stdout}");
+    assert!(stdout.contains("tests=\"7\" failures=\"5\""), "{stdout}");
+}

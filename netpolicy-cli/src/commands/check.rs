@@ -34,13 +34,20 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
             }
         }
         OutputFormat::Json => {
-            let json = if reports.len() == 1 {
-                serde_json::to_string_pretty(&reports[0])
-            } else {
-                serde_json::to_string_pretty(&reports)
+            let json = match reports.as_slice() {
+                [one] => serde_json::to_string_pretty(one),
+                many => serde_json::to_string_pretty(many),
             };
             println!("{}", json.into_diagnostic()?);
         }
+        OutputFormat::Sarif => {
+            let sarif = crate::render::sarif::render(&reports);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sarif).into_diagnostic()?
+            );
+        }
+        OutputFormat::Junit => print!("{}", crate::render::junit::render(&reports)),
     }
     super::flush()?;
     Ok(outcome)

@@ -1,0 +1,82 @@
+//! JUnit XML: one test case per assertion, a failure per violated one.
+
+use netpolicy_lang::report::{Report, Status};
+use std::fmt::Write;
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The JUnit document for a set of reports (one test suite per policy).
+pub fn render(reports: &[Report]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for r in reports {
+        let failures = r
+            .verdicts
+            .iter()
+            .filter(|v| v.status == Status::Violated)
+            .count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
+            escape(&r.policy),
+            r.verdicts.len()
+        );
+        for v in &r.verdicts {
+            let name = match &v.name {
+                Some(n) => format!("{n}: {}", v.assertion),
+                None => v.assertion.clone(),
+            };
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                escape(&r.policy),
+                escape(&name)
+            );
+            if v.status == Status::Holds {
+                out.push_str("/>\n");
+                continue;
+            }
+            let _ = writeln!(out, ">\n      <failure message=\"{}\">", escape(&v.message));
+            let _ = writeln!(
+                out,
+                "{}:{}:{}",
+                escape(&v.location.file),
+                v.location.line,
+                v.location.column
+            );
+            for c in &v.counterexamples {
+                let _ = writeln!(out, "{}", escape(&c.finding));
+                if let Some(p) = &c.packet {
+                    let _ = writeln!(out, "  packet {}", escape(p));
+                }
+                for h in &c.hops {
+                    let verdict = if h.allowed { "allow" } else { "DENY" };
+                    let _ = writeln!(
+                        out,
+                        "  {verdict} {}: {}: {}",
+                        escape(&h.check),
+                        escape(&h.object),
+                        escape(&h.rule)
+                    );
+                }
+            }
+            out.push_str("      </failure>\n    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

@@ -1,0 +1,129 @@
+//! SARIF 2.1.0, as GitHub code scanning accepts it: one rule per assertion, one
+//! result per counterexample, located at the assertion in the policy, with the
+//! deciding rules in the model's input as related locations.
+
+use netpolicy_lang::report::{Location, Report, Status};
+use serde_json::{Value, json};
+
+/// `policies/../tests/x.json` as `tests/x.json`: SARIF consumers want plain
+/// relative URIs.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." if !parts.is_empty() || part == "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn physical(l: &Location) -> Value {
+    json!({
+        "artifactLocation": { "uri": normalize(&l.file) },
+        "region": { "startLine": l.line.max(1), "startColumn": l.column.max(1) }
+    })
+}
+
+fn rule_id(index: usize, name: Option<&str>) -> String {
+    let slug: String = name
+        .unwrap_or("assertion")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("np/{}-{}", index + 1, slug.trim_matches('-'))
+}
+
+/// The SARIF log for a set of reports.
+pub fn render(reports: &[Report]) -> Value {
+    let mut rules = Vec::new();
+    let mut results = Vec::new();
+    let mut index = 0;
+    for report in reports {
+        for v in &report.verdicts {
+            let id = rule_id(index, v.name.as_deref());
+            index += 1;
+            rules.push(json!({
+                "id": id,
+                "name": v.name.clone().unwrap_or_else(|| v.assertion.clone()),
+                "shortDescription": { "text": v.assertion },
+                "fullDescription": { "text": format!("{} (policy {} on {})", v.assertion, report.policy, report.model) },
+                "defaultConfiguration": { "level": "error" }
+            }));
+            if v.status != Status::Violated {
+                continue;
+            }
+            let base = |message: String, related: Vec<Value>| {
+                json!({
+                    "ruleId": id,
+                    "level": "error",
+                    "message": { "text": message },
+                    "locations": [ { "physicalLocation": physical(&v.location) } ],
+                    "relatedLocations": related
+                })
+            };
+            if v.counterexamples.is_empty() {
+                results.push(base(format!("{}: {}", v.assertion, v.message), Vec::new()));
+            }
+            for c in &v.counterexamples {
+                let related: Vec<Value> = c
+                    .hops
+                    .iter()
+                    .filter_map(|h| h.location.as_ref().map(|l| (h, l)))
+                    .enumerate()
+                    .map(|(i, (h, l))| {
+                        json!({
+                            "id": i + 1,
+                            "physicalLocation": physical(l),
+                            "message": { "text": format!("{} {}: {}: {}", if h.allowed { "allow" } else { "deny" }, h.check, h.object, h.rule) }
+                        })
+                    })
+                    .collect();
+                let packet = c
+                    .packet
+                    .as_deref()
+                    .map(|p| format!(" (packet {p})"))
+                    .unwrap_or_default();
+                results.push(base(
+                    format!("{}: {}{packet}", v.assertion, c.finding),
+                    related,
+                ));
+            }
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [ {
+            "tool": { "driver": {
+                "name": "netpolicy",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/netpolicy",
+                "rules": rules
+            } },
+            "results": results
+        } ]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn paths_are_normalized() {
+        assert_eq!(normalize("policies/../tests/x.json"), "tests/x.json");
+        assert_eq!(normalize("./a/./b"), "a/b");
+        assert_eq!(normalize("../a"), "../a");
+        assert_eq!(normalize("/abs/x/../y"), "/abs/y");
+    }
+}
