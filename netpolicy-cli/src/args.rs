@@ -17,6 +17,10 @@ pub struct Cli {
 pub enum Command {
     /// Check `.np` policies: exit 0 when every assertion holds, 1 on a violation, 2 on an error.
     Check(CheckArgs),
+    /// Check one assertion given on the command line, e.g. "internet -> sg:db : mysql".
+    Query(QueryArgs),
+    /// Format policies canonically (in place, or `--check` to only report).
+    Fmt(FmtArgs),
     /// Everything the internet can open, per network interface, and the path it takes.
     Exposure(ModelArgs),
     /// Trace one service from a source to a destination, hop by hop.
@@ -40,6 +44,30 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+    /// Policy files.
+    #[arg(required = true)]
+    pub policies: Vec<PathBuf>,
+}
+
+/// Arguments of `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// The assertion, in `.np` syntax.
+    pub assertion: String,
+}
+
+/// Arguments of `fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Report files that would change (exit 1) instead of rewriting them.
+    #[arg(long)]
+    pub check: bool,
     /// Policy files.
     #[arg(required = true)]
     pub policies: Vec<PathBuf>,

@@ -36,6 +36,8 @@ fn main() -> Outcome {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Check(a) => commands::check::run(&a),
+        args::Command::Query(a) => commands::check::query(&a),
+        args::Command::Fmt(a) => commands::fmt::run(&a),
         args::Command::Exposure(a) => commands::exposure::run(&a),
         args::Command::Explain(a) => commands::explain::run(&a),
         args::Command::Matrix(a) => commands::matrix::run(&a),

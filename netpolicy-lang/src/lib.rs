@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod fmt;
 pub mod least_privilege;
 pub mod parse;
 pub mod report;

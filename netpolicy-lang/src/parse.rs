@@ -158,8 +158,23 @@ impl Ctx<'_> {
         Span::new(self.source, s.start(), s.end())
     }
 
+    /// A pair's span, ending at its last leaf token: the span of a repetition can
+    /// include the whitespace and comments it skipped.
+    fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let start = pair.as_span().start();
+        let end = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| p.clone().into_inner().next().is_none())
+            .map(|p| p.as_span().end())
+            .max()
+            .unwrap_or_else(|| pair.as_span().end());
+        Span::new(self.source, start, end)
+    }
+
     fn let_decl(&self, pair: Pair<'_, Rule>) -> Result<Let, ParseError> {
-        let span = self.span(&pair);
+        let span = self.tight_span(&pair);
         let mut inner = pair.into_inner();
         let name = inner
             .next()
@@ -188,17 +203,7 @@ impl Ctx<'_> {
         let mut kind = None;
         let mut qualifiers = Vec::new();
         let mut body_start = span.start as usize;
-        // The text ends with the last body or qualifier token, not with trailing comments.
-        let mut body_end = span.start as usize;
-        // Only leaves: a repetition's span can include the whitespace it skipped.
-        for leaf in pair
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|p| p.clone().into_inner().next().is_none())
-        {
-            body_end = body_end.max(leaf.as_span().end());
-        }
+        let body_end = self.tight_span(&pair).end as usize;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::label => {
@@ -226,6 +231,7 @@ impl Ctx<'_> {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        let span = Span::new(self.source, span.start as usize, body_end);
         Ok(Assertion {
             label,
             kind,

@@ -98,3 +98,28 @@ fn native_infrasec_intentions() {
     );
     insta::assert_snapshot!("native_infrasec_human", report.render_text());
 }
+
+#[test]
+fn bundled_policies_are_formatted_and_formatting_is_idempotent() {
+    let dir = root().join("policies");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("np") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let once = netpolicy_lang::fmt::format_policy(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            once,
+            text,
+            "{} is not formatted: run `netpolicy fmt`",
+            path.display()
+        );
+        let twice = netpolicy_lang::fmt::format_policy(&once).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(twice, once);
+        checked += 1;
+    }
+    assert!(checked >= 2, "found {checked} policies");
+}

@@ -27,30 +27,58 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
             }
         }
     }
-    match args.format {
+    print_reports(&reports, args.format)?;
+    super::flush()?;
+    Ok(outcome)
+}
+
+/// `netpolicy query`: one assertion from the command line.
+pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
+    let model = super::load(&args.model)?;
+    let mut sources = SourceMap::default();
+    let id = sources.add("query", args.assertion.as_str());
+    let with_source =
+        |r: Report| r.with_source_code(miette::NamedSource::new("query", args.assertion.clone()));
+    let policy = parse_policy(&args.assertion, id).map_err(|e| with_source(Report::new(e)))?;
+    let model_name = args.model.model.display().to_string();
+    let report = check_policy(&model, &policy, &sources, "query", &model_name)
+        .map_err(|e| with_source(Report::new(e)))?;
+    print_reports(std::slice::from_ref(&report), args.format)?;
+    super::flush()?;
+    Ok(if report.has_violations() {
+        Outcome::Violation
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn print_reports(
+    reports: &[netpolicy_lang::report::Report],
+    format: OutputFormat,
+) -> Result<(), Report> {
+    match format {
         OutputFormat::Human => {
-            for r in &reports {
+            for r in reports {
                 print!("{}", r.render_text());
             }
         }
         OutputFormat::Json => {
-            let json = match reports.as_slice() {
+            let json = match reports {
                 [one] => serde_json::to_string_pretty(one),
                 many => serde_json::to_string_pretty(many),
             };
             println!("{}", json.into_diagnostic()?);
         }
         OutputFormat::Sarif => {
-            let sarif = crate::render::sarif::render(&reports);
+            let sarif = crate::render::sarif::render(reports);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&sarif).into_diagnostic()?
             );
         }
-        OutputFormat::Junit => print!("{}", crate::render::junit::render(&reports)),
+        OutputFormat::Junit => print!("{}", crate::render::junit::render(reports)),
     }
-    super::flush()?;
-    Ok(outcome)
+    Ok(())
 }
 
 fn check_one(args: &CheckArgs, path: &Path) -> Result<netpolicy_lang::report::Report, Report> {

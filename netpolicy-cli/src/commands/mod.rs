@@ -3,6 +3,7 @@
 pub mod check;
 pub mod explain;
 pub mod exposure;
+pub mod fmt;
 pub mod matrix;
 
 use crate::args::{FormatArg, ModelArgs};
