@@ -7,7 +7,7 @@ use crate::report::{
 };
 use crate::resolve::{Endpoints, ResolveError, Resolver, glob_match};
 use crate::service::{ServiceError, parse_service};
-use netpolicy_core::engine::{Endpoint, Engine, Flow, PathKind};
+use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind};
 use netpolicy_core::model::Model;
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use netpolicy_core::span::{SourceMap, Span};
@@ -90,6 +90,9 @@ struct Finding {
     dst: Endpoint,
     packets: PacketSet,
     flow: Option<PathKind>,
+    /// The kind of hop whose rule the finding is about; `None`: the first hop
+    /// that drops the packet, else the destination's security-group ingress.
+    decisive: Option<HopKind>,
 }
 
 /// Every place a flow passes: VPCs, subnets, gateways, peerings, load balancers,
@@ -128,14 +131,26 @@ impl Checker<'_> {
             .get(span.source)
             .map(|f| f.name.clone())
             .unwrap_or_default();
-        Location { file, line, column }
+        Location {
+            file,
+            line,
+            column,
+            start: span.start as usize,
+            end: span.end as usize,
+        }
     }
 
     fn model_location(&self, span: Option<Span>) -> Option<Location> {
         let span = span?;
         let (line, column) = self.model.sources().line_col(span)?;
         let file = self.model.sources().get(span.source)?.name.clone();
-        Some(Location { file, line, column })
+        Some(Location {
+            file,
+            line,
+            column,
+            start: span.start as usize,
+            end: span.end as usize,
+        })
     }
 
     fn everyone(&self) -> Endpoints {
@@ -250,6 +265,11 @@ impl Checker<'_> {
                             dst: b.example_dst.clone(),
                             packets: b.packets.clone(),
                             flow: None,
+                            decisive: Some(if b.direction == "egress" {
+                                HopKind::SecurityGroupEgress
+                            } else {
+                                HopKind::SecurityGroupIngress
+                            }),
                         })
                         .collect::<Vec<_>>();
                 let violated = !findings.is_empty();
@@ -285,6 +305,7 @@ impl Checker<'_> {
                             dst: t.clone(),
                             packets: extra,
                             flow: kind,
+                            decisive: None,
                         });
                     }
                 }
@@ -368,6 +389,7 @@ impl Checker<'_> {
                         dst: d.clone(),
                         packets,
                         flow: kind,
+                        decisive: None,
                     });
                 }
             }
@@ -415,6 +437,7 @@ impl Checker<'_> {
                     dst,
                     packets,
                     flow,
+                    decisive: None,
                 });
             }
         }
@@ -456,6 +479,7 @@ impl Checker<'_> {
             dst: d.clone(),
             packets: sample,
             flow: None,
+            decisive: None,
         }
     }
 
@@ -482,10 +506,18 @@ impl Checker<'_> {
             .first()
             .map(|t| describe_path(&t.kind))
             .or_else(|| f.flow.as_ref().map(describe_path));
-        let hops = traced
+        let raw = traced
             .first()
-            .map(|t| t.hops.iter().map(|h| self.hop(h)).collect())
+            .map(|t| t.hops.as_slice())
             .unwrap_or_default();
+        let hops: Vec<HopReport> = raw.iter().map(|h| self.hop(h)).collect();
+        let deciding_hop = match f.decisive {
+            Some(kind) => raw.iter().position(|h| h.kind == kind),
+            None => raw.iter().position(|h| !h.allowed).or_else(|| {
+                raw.iter()
+                    .rposition(|h| h.kind == HopKind::SecurityGroupIngress)
+            }),
+        };
         Counterexample {
             finding: f.text,
             source: endpoint_name(&f.src),
@@ -494,6 +526,7 @@ impl Checker<'_> {
             packet: packet.map(|p| p.to_string()),
             path,
             hops,
+            deciding_hop,
         }
     }
 

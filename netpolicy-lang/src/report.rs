@@ -13,6 +13,10 @@ pub struct Location {
     pub line: usize,
     /// Column, from 1.
     pub column: usize,
+    /// Byte offset of the start in the file.
+    pub start: usize,
+    /// Byte offset of the end in the file.
+    pub end: usize,
 }
 
 /// The outcome of one assertion.
@@ -59,6 +63,8 @@ pub struct Counterexample {
     pub path: Option<String>,
     /// Hop by hop, with the deciding rule of each.
     pub hops: Vec<HopReport>,
+    /// The hop whose rule the finding is about (the rule to change), if any.
+    pub deciding_hop: Option<usize>,
 }
 
 /// The verdict on one assertion.

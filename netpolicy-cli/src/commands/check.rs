@@ -60,6 +60,7 @@ fn print_reports(
         OutputFormat::Human => {
             for r in reports {
                 print!("{}", r.render_text());
+                print_violations(r);
             }
         }
         OutputFormat::Json => {
@@ -111,4 +112,21 @@ fn check_one(args: &CheckArgs, path: &Path) -> Result<netpolicy_lang::report::Re
         &model_path.display().to_string(),
     )
     .map_err(|e| with_source(Report::new(e)))
+}
+
+/// Each violation as a diagnostic on stderr: the assertion in the policy and the
+/// deciding rules in the model's input, underlined.
+fn print_violations(report: &netpolicy_lang::report::Report) {
+    use crate::render::diagnostic::{Source, Violation};
+    let Some(policy) = Source::read(&report.policy) else {
+        return;
+    };
+    for v in report
+        .verdicts
+        .iter()
+        .filter(|v| v.status == netpolicy_lang::report::Status::Violated)
+    {
+        let diagnostic = Violation::new(v, &policy, Source::read);
+        eprintln!("{:?}", Report::new(diagnostic));
+    }
 }

@@ -22,6 +22,7 @@ pub(crate) struct Direction {
     pub(crate) allowed: PacketSet,
     object: String,
     implicit_allow_all: bool,
+    span: Option<crate::span::Span>,
 }
 
 /// A subnet's NACL, both directions.
@@ -79,6 +80,7 @@ fn implicit_default(subnet: &Subnet) -> CompiledNacl {
         allowed: PacketSet::all(),
         object: object.clone(),
         implicit_allow_all: true,
+        span: None,
     };
     CompiledNacl {
         ingress: open(),
@@ -132,6 +134,7 @@ fn compile_direction(acl: &NetworkAcl, egress: bool) -> Direction {
         allowed,
         object,
         implicit_allow_all: false,
+        span: acl.meta.span,
     }
 }
 
@@ -152,7 +155,7 @@ impl Direction {
             .unwrap_or_else(|| RuleRef {
                 object: self.object.clone(),
                 rule: "rule * deny (no entry matches)".into(),
-                span: None,
+                span: self.span,
             })
     }
 }

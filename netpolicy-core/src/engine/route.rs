@@ -22,6 +22,7 @@ pub(crate) struct RouteEntry {
 pub(crate) struct CompiledTable {
     entries: Vec<RouteEntry>,
     object: String,
+    span: Option<crate::span::Span>,
 }
 
 impl CompiledTable {
@@ -55,7 +56,7 @@ impl CompiledTable {
         RuleRef {
             object: self.object.clone(),
             rule: "no route matches: dropped".into(),
-            span: None,
+            span: self.span,
         }
     }
 }
@@ -161,5 +162,9 @@ fn compile_table(
     }
     // Stable sort: for equal prefixes the local route, listed first, wins.
     entries.sort_by_key(|e| std::cmp::Reverse(e.net.prefix_len()));
-    CompiledTable { entries, object }
+    CompiledTable {
+        entries,
+        object,
+        span: table.and_then(|t| t.meta.span),
+    }
 }

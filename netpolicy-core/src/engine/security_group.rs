@@ -22,6 +22,7 @@ pub(crate) struct CompiledGroup {
     egress_rules: Vec<CompiledRule>,
     pub(crate) ingress: PacketSet,
     pub(crate) egress: PacketSet,
+    span: Option<crate::span::Span>,
 }
 
 /// Compiles every group of the model.
@@ -116,6 +117,7 @@ fn compile_group(
             .fold(PacketSet::empty(), |acc, r| acc.union(&r.packets))
     };
     CompiledGroup {
+        span: sg.meta.span,
         ingress: union(&ingress_rules),
         egress: union(&egress_rules),
         ingress_rules,
@@ -147,6 +149,7 @@ pub(crate) fn decide(
             "no {} rule allows it (security groups deny by default)",
             if egress { "egress" } else { "ingress" }
         ),
-        span: None,
+        // The group itself is where a missing rule would go.
+        span: groups.first().and_then(|g| g.span),
     })
 }

@@ -1,0 +1,146 @@
+//! Violations as miette diagnostics: the assertion underlined in the policy, and
+//! the deciding rule of each counterexample underlined in the model's input (two
+//! sources in one report).
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use netpolicy_lang::report::{Counterexample, Verdict};
+use std::fmt;
+
+/// One file's text, read once.
+pub struct Source {
+    name: String,
+    text: String,
+}
+
+impl Source {
+    /// Reads `path` (as written in the report).
+    pub fn read(path: &str) -> Option<Source> {
+        std::fs::read_to_string(path).ok().map(|text| Source {
+            name: path.to_string(),
+            text,
+        })
+    }
+}
+
+/// A violated assertion.
+#[derive(Debug)]
+pub struct Violation {
+    message: String,
+    source: NamedSource<String>,
+    label: Option<(usize, usize)>,
+    help: String,
+    related: Vec<DecidingRule>,
+}
+
+/// The rule that decided a counterexample.
+#[derive(Debug)]
+pub struct DecidingRule {
+    message: String,
+    source: NamedSource<String>,
+    label: (usize, usize),
+}
+
+impl Violation {
+    /// Builds the diagnostic for a violated verdict; `model` is the model's input.
+    pub fn new(
+        v: &Verdict,
+        policy: &Source,
+        model_source: impl Fn(&str) -> Option<Source>,
+    ) -> Self {
+        let related = v
+            .counterexamples
+            .iter()
+            .filter_map(|c| deciding_rule(c, &model_source))
+            .collect();
+        Violation {
+            message: format!(
+                "violated: {}",
+                v.name.clone().unwrap_or_else(|| v.assertion.clone())
+            ),
+            source: NamedSource::new(policy.name.clone(), policy.text.clone()),
+            label: Some((
+                v.location.start,
+                v.location.end.saturating_sub(v.location.start).max(1),
+            )),
+            help: v.message.clone(),
+            related,
+        }
+    }
+}
+
+fn deciding_rule(
+    c: &Counterexample,
+    model_source: impl Fn(&str) -> Option<Source>,
+) -> Option<DecidingRule> {
+    let hop = c.hops.get(c.deciding_hop?)?;
+    let location = hop.location.as_ref()?;
+    let file = model_source(&location.file)?;
+    let label = (
+        location.start,
+        location.end.saturating_sub(location.start).max(1),
+    );
+    let verdict = if hop.allowed {
+        "allowed by"
+    } else {
+        "dropped by"
+    };
+    Some(DecidingRule {
+        message: format!(
+            "{}: {verdict} {} {}: {}",
+            c.finding, hop.check, hop.object, hop.rule
+        ),
+        source: NamedSource::new(file.name, file.text),
+        label,
+    })
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Violation {}
+impl Diagnostic for Violation {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("np::check::violated"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let (start, len) = self.label?;
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some("this assertion".into()),
+            start,
+            len,
+        ))))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+}
+
+impl fmt::Display for DecidingRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for DecidingRule {}
+impl Diagnostic for DecidingRule {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some("deciding rule".into()),
+            self.label.0,
+            self.label.1,
+        ))))
+    }
+}
