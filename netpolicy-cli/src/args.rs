@@ -32,9 +32,10 @@ pub enum Command {
 /// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The model to check against; overrides the policy's `model "..."` line.
+    /// A model to check against (repeatable: each policy is checked against each);
+    /// overrides the policy's `model "..."` line.
     #[arg(long, short = 'm', value_name = "FILE")]
-    pub model: Option<PathBuf>,
+    pub model: Vec<PathBuf>,
     /// The model's format, when detection guesses wrong.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub model_format: Option<FormatArg>,

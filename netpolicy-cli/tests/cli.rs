@@ -131,3 +131,17 @@ fn junit_has_one_test_case_per_assertion() {
     assert_eq!(stdout.matches("<failure ").count(), 5, "{stdout}");
     assert!(stdout.contains("tests=\"7\" failures=\"5\""), "{stdout}");
 }
+
+#[test]
+fn the_template_and_its_native_translation_agree() {
+    let (code, stdout, _) = netpolicy(&[
+        "check",
+        "--model",
+        "tests/fixtures/cloudformation/inspector-reachability-workshop.json",
+        "--model",
+        "examples/inspector-workshop.yaml",
+        "policies/inspector-workshop.np",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout.matches("2 holds, 5 violated").count(), 2, "{stdout}");
+}

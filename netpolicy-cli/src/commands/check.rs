@@ -15,11 +15,13 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
     let mut reports = Vec::new();
     for path in &args.policies {
         match check_one(args, path) {
-            Ok(report) => {
-                if report.has_violations() && outcome == Outcome::Ok {
-                    outcome = Outcome::Violation;
+            Ok(checked) => {
+                for report in checked {
+                    if report.has_violations() && outcome == Outcome::Ok {
+                        outcome = Outcome::Violation;
+                    }
+                    reports.push(report);
                 }
-                reports.push(report);
             }
             Err(e) => {
                 eprintln!("{e:?}");
@@ -82,7 +84,7 @@ fn print_reports(
     Ok(())
 }
 
-fn check_one(args: &CheckArgs, path: &Path) -> Result<netpolicy_lang::report::Report, Report> {
+fn check_one(args: &CheckArgs, path: &Path) -> Result<Vec<netpolicy_lang::report::Report>, Report> {
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .map_err(|e| e.wrap_err(format!("cannot read policy `{}`", path.display())))?;
@@ -92,26 +94,31 @@ fn check_one(args: &CheckArgs, path: &Path) -> Result<netpolicy_lang::report::Re
     let with_source =
         |r: Report| r.with_source_code(miette::NamedSource::new(name.clone(), text.clone()));
     let policy = parse_policy(&text, id).map_err(|e| with_source(Report::new(e)))?;
-    let model_path: PathBuf = match (&args.model, &policy.model) {
-        (Some(m), _) => m.clone(),
-        (None, Some((m, _))) => path.parent().unwrap_or(Path::new(".")).join(m),
-        (None, None) => {
+    let models: Vec<PathBuf> = match (&args.model[..], &policy.model) {
+        ([], Some((m, _))) => vec![path.parent().unwrap_or(Path::new(".")).join(m)],
+        ([], None) => {
             return Err(miette::miette!(
                 help = "add `model \"path/to/template.json\"` to the policy, or pass --model",
                 "policy `{}` names no model",
                 path.display()
             ));
         }
+        (given, _) => given.to_vec(),
     };
-    let model = load_quietly(&model_path, args.model_format, &args.params)?;
-    check_policy(
-        &model,
-        &policy,
-        &sources,
-        &name,
-        &model_path.display().to_string(),
-    )
-    .map_err(|e| with_source(Report::new(e)))
+    let mut reports = Vec::new();
+    for model_path in models {
+        let model = load_quietly(&model_path, args.model_format, &args.params)?;
+        let report = check_policy(
+            &model,
+            &policy,
+            &sources,
+            &name,
+            &model_path.display().to_string(),
+        )
+        .map_err(|e| with_source(Report::new(e)))?;
+        reports.push(report);
+    }
+    Ok(reports)
 }
 
 /// Each violation as a diagnostic on stderr: the assertion in the policy and the
