@@ -1,9 +1,9 @@
 //! The CloudFormation loader on the real workshop templates and on broken ones.
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use netpolicy_core::load::cloudformation::{
     TemplateOptions, load_cloudformation, load_cloudformation_file,
 };
+use netpolicy_tests::render_diagnostic;
 use std::path::Path;
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -34,16 +34,6 @@ fn native_infrasec_workshop_summary() {
     }
 }
 
-fn render(diagnostic: &dyn miette::Diagnostic) -> String {
-    let mut out = String::new();
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
-    match handler.render_report(&mut out, diagnostic) {
-        Ok(()) => out,
-        Err(e) => format!("render failed: {e}"),
-    }
-}
-
 #[test]
 fn broken_templates_render_spanned_errors() {
     insta::glob!(
@@ -62,7 +52,7 @@ fn broken_templates_render_spanned_errors() {
                         failure.error().span().is_some(),
                         "{name}: the error has no span"
                     );
-                    render(&failure)
+                    render_diagnostic(&failure)
                 }
             };
             insta::assert_snapshot!(rendered);

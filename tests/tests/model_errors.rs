@@ -1,18 +1,8 @@
 //! Every kind of bad model input yields one spanned error, rendered as a user
 //! sees it. One case file per error in `tests/cases/model-errors/`.
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use netpolicy_core::load::load_native;
-
-fn render(diagnostic: &dyn miette::Diagnostic) -> String {
-    let mut out = String::new();
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
-    match handler.render_report(&mut out, diagnostic) {
-        Ok(()) => out,
-        Err(e) => format!("render failed: {e}"),
-    }
-}
+use netpolicy_tests::render_diagnostic;
 
 #[test]
 fn bad_models_render_spanned_errors() {
@@ -29,7 +19,7 @@ fn bad_models_render_spanned_errors() {
                         failure.error().span().is_some(),
                         "{name}: the error has no span"
                     );
-                    render(&failure)
+                    render_diagnostic(&failure)
                 }
             };
             insta::assert_snapshot!(rendered);

@@ -2,21 +2,12 @@
 //! user sees it. One case file per error in `tests/cases/policy-errors/`, checked
 //! against the first workshop's template.
 
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
+use miette::{NamedSource, Report};
 use netpolicy_core::load::cloudformation::{TemplateOptions, load_cloudformation_file};
 use netpolicy_core::span::SourceMap;
 use netpolicy_lang::check::check_policy;
 use netpolicy_lang::parse_policy;
-
-fn render(report: &Report) -> String {
-    let mut out = String::new();
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
-    match handler.render_report(&mut out, report.as_ref()) {
-        Ok(()) => out,
-        Err(e) => format!("render failed: {e}"),
-    }
-}
+use netpolicy_tests::render_diagnostic;
 
 #[test]
 fn policy_errors_are_spanned() {
@@ -43,11 +34,11 @@ fn policy_errors_are_spanned() {
             let id = sources.add(&name, text.as_str());
             let source = || NamedSource::new(name.clone(), text.clone());
             let rendered = match parse_policy(&text, id) {
-                Err(e) => render(&Report::new(e).with_source_code(source())),
+                Err(e) => render_diagnostic(Report::new(e).with_source_code(source()).as_ref()),
                 Ok(policy) => match check_policy(&model, &policy, &sources, &name, "template") {
                     Err(e) => {
                         assert!(e.span().is_some(), "{name}: the error has no span");
-                        render(&Report::new(e).with_source_code(source()))
+                        render_diagnostic(Report::new(e).with_source_code(source()).as_ref())
                     }
                     Ok(_) => "checked without error".to_string(),
                 },

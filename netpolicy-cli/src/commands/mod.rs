@@ -8,7 +8,7 @@ pub mod matrix;
 
 use crate::args::{FormatArg, ModelArgs};
 use miette::{IntoDiagnostic, NamedSource, Report};
-use netpolicy_core::engine::{Flow, PathKind};
+use netpolicy_core::engine::Flow;
 use netpolicy_core::load::cloudformation::TemplateOptions;
 use netpolicy_core::load::{ModelFormat, load_model_file};
 use netpolicy_core::model::Model;
@@ -50,44 +50,7 @@ pub fn service(text: &str) -> Result<PacketSet, Report> {
         .map_err(|e| Report::new(e).with_source_code(NamedSource::new("service", text.to_string())))
 }
 
-/// A short description of a path kind.
-pub fn describe_path(kind: &PathKind) -> String {
-    match kind {
-        PathKind::Private { peering: None } => "private addresses".into(),
-        PathKind::Private { peering: Some(p) } => format!("private addresses, over peering {p}"),
-        PathKind::PublicInternet { egress, public_ip } => format!(
-            "over the internet to public {public_ip}, leaving through {}",
-            egress.as_deref().unwrap_or("(no exit)")
-        ),
-        PathKind::FromInternet { public_ip } => format!("from the internet to public {public_ip}"),
-        PathKind::ToInternet { egress } => format!(
-            "to the internet through {}",
-            egress.as_deref().unwrap_or("(no exit)")
-        ),
-        PathKind::FromOnPrem { vpn_gateway } => {
-            format!(
-                "from on-premises through {}",
-                vpn_gateway.as_deref().unwrap_or("(no gateway)")
-            )
-        }
-        PathKind::ToOnPrem { vpn_gateway } => {
-            format!(
-                "to on-premises through {}",
-                vpn_gateway.as_deref().unwrap_or("(no gateway)")
-            )
-        }
-        PathKind::LoadBalancer {
-            load_balancer,
-            node,
-            listener_port,
-            target_port,
-        } => {
-            format!(
-                "through load balancer {load_balancer} (node {node}), listener {listener_port} -> target {target_port}"
-            )
-        }
-    }
-}
+pub use netpolicy_lang::check::describe_path;
 
 /// Prints a traced flow with one line per hop, and where the deciding rule is.
 pub fn print_trace(model: &Model, flow: &Flow) {

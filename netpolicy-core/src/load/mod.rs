@@ -186,6 +186,27 @@ impl miette::Diagnostic for LoadFailure {
     }
 }
 
+/// Validates what a loader read and attaches its warnings: the last step of
+/// every loader.
+pub(crate) fn build_model(
+    parsed: Result<(crate::model::ModelParts, Vec<crate::diagnostic::Warning>), LoadError>,
+    sources: SourceMap,
+) -> Result<Model, LoadFailure> {
+    let (parts, warnings) = match parsed {
+        Ok(p) => p,
+        Err(error) => return Err(LoadFailure::new(error, sources)),
+    };
+    match Model::build(parts, sources.clone()) {
+        Ok(mut model) => {
+            for w in warnings {
+                model.push_warning(w);
+            }
+            Ok(model)
+        }
+        Err(errors) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
+    }
+}
+
 /// Reads a file, mapping I/O failures to [`LoadError::Io`].
 pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
     std::fs::read_to_string(path).map_err(|e| LoadError::Io {

@@ -19,19 +19,7 @@ pub fn load_native(name: &str, text: &str) -> Result<Model, LoadFailure> {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
     let parsed = document::parse(text, id).and_then(|doc| parse_native(&doc));
-    let (parts, warnings) = match parsed {
-        Ok(p) => p,
-        Err(error) => return Err(LoadFailure::new(error, sources)),
-    };
-    match Model::build(parts, sources.clone()) {
-        Ok(mut model) => {
-            for w in warnings {
-                model.push_warning(w);
-            }
-            Ok(model)
-        }
-        Err(errors) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
-    }
+    super::build_model(parsed, sources)
 }
 
 /// Reads the objects of a native-format document (not yet validated).

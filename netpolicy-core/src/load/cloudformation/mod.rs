@@ -11,7 +11,7 @@ mod template;
 pub use intrinsics::TemplateOptions;
 
 use super::document;
-use super::{LoadError, LoadFailure, read_file};
+use super::{LoadFailure, read_file};
 use crate::model::Model;
 use crate::span::SourceMap;
 use std::path::Path;
@@ -29,19 +29,7 @@ pub fn load_cloudformation(
         let resolver = intrinsics::Resolver::new(&template, options);
         resources::Builder::new(&template, &resolver).build()
     });
-    let (parts, warnings) = match built {
-        Ok(b) => b,
-        Err(error) => return Err(LoadFailure::new(error, sources)),
-    };
-    match Model::build(parts, sources.clone()) {
-        Ok(mut model) => {
-            for w in warnings {
-                model.push_warning(w);
-            }
-            Ok(model)
-        }
-        Err(errors) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
-    }
+    super::build_model(built, sources)
 }
 
 /// Loads a template file.
