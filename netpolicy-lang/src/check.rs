@@ -397,43 +397,55 @@ impl Checker<'_> {
         out
     }
 
-    /// Inbound parity: every source reaches `a` and `b` on the same services.
+    /// Parity both ways: every other endpoint reaches `a` and `b` on the same
+    /// services, and `a` and `b` reach every other endpoint on the same services.
     fn parity(&self, a: &Endpoints, b: &Endpoints, filter: &PathFilter) -> Vec<Finding> {
-        let services = |s: &Endpoint, targets: &Endpoints| {
-            targets
-                .iter()
-                .filter(|t| *t != s)
-                .fold(PacketSet::empty(), |acc, t| {
-                    acc.union(&self.packets(s, t, &PacketSet::all(), filter).0)
-                })
-                .services()
-        };
-        let describe = |set: &[(u8, IntervalSet)]| {
-            let mut out = PacketSet::empty();
-            for (p, ports) in set {
-                out = out.union(&PacketSet::for_protocols(
-                    &IntervalSet::single(u32::from(*p)),
-                    &Dim::SrcPort.full(),
-                    ports,
-                ));
+        let all = PacketSet::all();
+        // The packets over all pairs, and one pair that carries some, for the trace.
+        let combined = |pairs: Vec<(&Endpoint, &Endpoint)>| {
+            let mut union = PacketSet::empty();
+            let mut example = None;
+            for (s, d) in pairs.into_iter().filter(|(s, d)| s != d) {
+                let (packets, kind) = self.packets(s, d, &all, filter);
+                if !packets.is_empty() && example.is_none() {
+                    example = Some((s.clone(), d.clone(), packets.clone(), kind));
+                }
+                union = union.union(&packets);
             }
-            out.service_summary()
+            (union, example)
         };
         let sides: Endpoints = a | b;
         let mut out = Vec::new();
-        for s in &self.everyone() - &sides {
-            let (on_a, on_b) = (services(&s, a), services(&s, b));
-            if on_a != on_b {
-                let dst = a.iter().next().cloned().unwrap_or(Endpoint::Internet);
-                let (packets, flow) = self.packets(&s, &dst, &PacketSet::all(), filter);
+        for other in &self.everyone() - &sides {
+            let inbound = |side: &Endpoints| combined(side.iter().map(|t| (&other, t)).collect());
+            let outbound = |side: &Endpoints| combined(side.iter().map(|t| (t, &other)).collect());
+            for (direction, (on_a, ex_a), (on_b, ex_b)) in [
+                ("from", inbound(a), inbound(b)),
+                ("to", outbound(a), outbound(b)),
+            ] {
+                if on_a.services() == on_b.services() {
+                    continue;
+                }
+                let verb = if direction == "from" {
+                    "is reached on"
+                } else {
+                    "reaches it on"
+                };
+                let text = format!(
+                    "{direction} {}: the first {verb} {}, the second on {}",
+                    endpoint_name(&other),
+                    on_a.service_summary(),
+                    on_b.service_summary()
+                );
+                let (src, dst, packets, flow) = ex_a.or(ex_b).unwrap_or((
+                    other.clone(),
+                    other.clone(),
+                    PacketSet::empty(),
+                    None,
+                ));
                 out.push(Finding {
-                    text: format!(
-                        "from {}: the first reaches {}, the second {}",
-                        endpoint_name(&s),
-                        describe(&on_a),
-                        describe(&on_b)
-                    ),
-                    src: s,
+                    text,
+                    src,
                     dst,
                     packets,
                     flow,
