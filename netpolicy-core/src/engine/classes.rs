@@ -4,7 +4,7 @@
 
 use super::flows::Side;
 use super::{Endpoint, Engine};
-use crate::model::Model;
+use crate::model::{EniOwner, Model};
 use crate::packet::PacketSet;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -104,22 +104,27 @@ impl<'m> Engine<'m> {
                 };
                 // Load-balancer nodes and interface endpoints open connections to
                 // few destinations or none: keep the members they may reach.
-                let source = s
-                    .members
-                    .first()
-                    .map(|e| Endpoint::Eni(e.meta.id.clone()))?;
-                let reachable: Vec<_> = d
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|m| self.may_initiate(&source, &Endpoint::Eni(m.meta.id.clone())))
-                    .collect();
+                let first = s.members.first()?;
                 let narrowed;
-                let d = if reachable.len() == d.members.len() {
-                    d
+                let d = if matches!(
+                    first.owner,
+                    EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)
+                ) {
+                    let source = Endpoint::Eni(first.meta.id.clone());
+                    let reachable: Vec<_> = d
+                        .members
+                        .iter()
+                        .copied()
+                        .filter(|m| self.may_initiate(&source, &Endpoint::Eni(m.meta.id.clone())))
+                        .collect();
+                    if reachable.len() == d.members.len() {
+                        d
+                    } else {
+                        narrowed = self.side(reachable)?;
+                        &narrowed
+                    }
                 } else {
-                    narrowed = self.side(reachable)?;
-                    &narrowed
+                    d
                 };
                 let packets = self
                     .eni_to_eni(s, d, query, false)
