@@ -45,6 +45,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+    /// Print the wall time of each phase and the peak memory to stderr.
+    #[arg(long)]
+    pub timings: bool,
     /// Policy files.
     #[arg(required = true)]
     pub policies: Vec<PathBuf>,

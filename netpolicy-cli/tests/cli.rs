@@ -145,3 +145,11 @@ fn the_template_and_its_native_translation_agree() {
     assert_eq!(code, 1);
     assert_eq!(stdout.matches("2 holds, 5 violated").count(), 2, "{stdout}");
 }
+
+#[test]
+fn timings_report_phases_and_peak_memory() {
+    let (code, _, stderr) = netpolicy(&["check", "--timings", "policies/native-infrasec.np"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("timings: parse "), "{stderr}");
+    assert!(stderr.contains("peak memory: "), "{stderr}");
+}

@@ -11,6 +11,7 @@ use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind};
 use netpolicy_core::model::Model;
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use netpolicy_core::span::{SourceMap, Span};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 /// Why a policy could not be checked.
@@ -60,10 +61,12 @@ pub fn check_policy(
         resolver: Resolver::new(model, &policy.lets),
         policy_sources,
     };
-    let mut verdicts = Vec::new();
-    for assertion in &policy.assertions {
-        verdicts.push(checker.assertion(assertion)?);
-    }
+    // Assertions are independent: check them in parallel, report them in order.
+    let verdicts = policy
+        .assertions
+        .par_iter()
+        .map(|a| checker.assertion(a))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Report {
         policy: policy_name.to_string(),
         model: model_name.to_string(),
@@ -366,6 +369,7 @@ impl Checker<'_> {
         (out, kind)
     }
 
+    /// Every flow from `from` to `to`, pair by pair in parallel, in a stable order.
     fn flows_between(
         &self,
         from: &Endpoints,
@@ -373,28 +377,29 @@ impl Checker<'_> {
         query: &PacketSet,
         filter: &PathFilter,
     ) -> Vec<Finding> {
-        let mut out = Vec::new();
-        for s in from {
-            for d in to.iter().filter(|d| *d != s) {
+        let pairs: Vec<(&Endpoint, &Endpoint)> = from
+            .iter()
+            .flat_map(|s| to.iter().filter(move |d| *d != s).map(move |d| (s, d)))
+            .collect();
+        pairs
+            .par_iter()
+            .filter_map(|(s, d)| {
                 let (packets, kind) = self.packets(s, d, query, filter);
-                if !packets.is_empty() {
-                    out.push(Finding {
-                        text: format!(
-                            "{} -> {} : {}",
-                            endpoint_name(s),
-                            endpoint_name(d),
-                            packets.service_summary()
-                        ),
-                        src: s.clone(),
-                        dst: d.clone(),
-                        packets,
-                        flow: kind,
-                        decisive: None,
-                    });
-                }
-            }
-        }
-        out
+                (!packets.is_empty()).then(|| Finding {
+                    text: format!(
+                        "{} -> {} : {}",
+                        endpoint_name(s),
+                        endpoint_name(d),
+                        packets.service_summary()
+                    ),
+                    src: (*s).clone(),
+                    dst: (*d).clone(),
+                    packets,
+                    flow: kind,
+                    decisive: None,
+                })
+            })
+            .collect()
     }
 
     /// Parity both ways: every other endpoint reaches `a` and `b` on the same

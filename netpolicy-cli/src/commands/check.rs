@@ -8,13 +8,47 @@ use netpolicy_core::span::SourceMap;
 use netpolicy_lang::check::check_policy;
 use netpolicy_lang::parse_policy;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Wall time per phase, summed over policies and models.
+#[derive(Default)]
+struct Timings {
+    parse: Duration,
+    load: Duration,
+    check: Duration,
+}
+
+impl Timings {
+    fn print(&self, render: Duration) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "timings: parse {:.1} ms, load {:.1} ms, check {:.1} ms, report {:.1} ms",
+            ms(self.parse),
+            ms(self.load),
+            ms(self.check),
+            ms(render)
+        );
+        match peak_memory_kib() {
+            Some(kib) => eprintln!("peak memory: {:.1} MiB", kib as f64 / 1024.0),
+            None => eprintln!("peak memory: not available on this platform"),
+        }
+    }
+}
+
+/// The process's peak resident memory (Linux: `VmHWM` in /proc/self/status).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
 
 /// Runs the command: every policy is checked; the worst outcome wins.
 pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
     let mut outcome = Outcome::Ok;
     let mut reports = Vec::new();
+    let mut timings = Timings::default();
     for path in &args.policies {
-        match check_one(args, path) {
+        match check_one(args, path, &mut timings) {
             Ok(checked) => {
                 for report in checked {
                     if report.has_violations() && outcome == Outcome::Ok {
@@ -29,8 +63,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
             }
         }
     }
+    let started = Instant::now();
     print_reports(&reports, args.format)?;
     super::flush()?;
+    if args.timings {
+        timings.print(started.elapsed());
+    }
     Ok(outcome)
 }
 
@@ -84,7 +122,12 @@ fn print_reports(
     Ok(())
 }
 
-fn check_one(args: &CheckArgs, path: &Path) -> Result<Vec<netpolicy_lang::report::Report>, Report> {
+fn check_one(
+    args: &CheckArgs,
+    path: &Path,
+    timings: &mut Timings,
+) -> Result<Vec<netpolicy_lang::report::Report>, Report> {
+    let started = Instant::now();
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .map_err(|e| e.wrap_err(format!("cannot read policy `{}`", path.display())))?;
@@ -94,6 +137,7 @@ fn check_one(args: &CheckArgs, path: &Path) -> Result<Vec<netpolicy_lang::report
     let with_source =
         |r: Report| r.with_source_code(miette::NamedSource::new(name.clone(), text.clone()));
     let policy = parse_policy(&text, id).map_err(|e| with_source(Report::new(e)))?;
+    timings.parse += started.elapsed();
     let models: Vec<PathBuf> = match (&args.model[..], &policy.model) {
         ([], Some((m, _))) => vec![path.parent().unwrap_or(Path::new(".")).join(m)],
         ([], None) => {
@@ -107,7 +151,10 @@ fn check_one(args: &CheckArgs, path: &Path) -> Result<Vec<netpolicy_lang::report
     };
     let mut reports = Vec::new();
     for model_path in models {
+        let started = Instant::now();
         let model = load_quietly(&model_path, args.model_format, &args.params)?;
+        timings.load += started.elapsed();
+        let started = Instant::now();
         let report = check_policy(
             &model,
             &policy,
@@ -116,6 +163,7 @@ fn check_one(args: &CheckArgs, path: &Path) -> Result<Vec<netpolicy_lang::report
             &model_path.display().to_string(),
         )
         .map_err(|e| with_source(Report::new(e)))?;
+        timings.check += started.elapsed();
         reports.push(report);
     }
     Ok(reports)
