@@ -270,6 +270,23 @@ fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
     }
 }
 
+/// One of a fixed set of words, e.g. `allow` or `deny`.
+fn choice<T: Copy>(node: &Node, what: &str, options: &[(&str, T)]) -> Result<T, LoadError> {
+    let text = string(node)?;
+    options
+        .iter()
+        .find(|(word, _)| *word == text)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let words: Vec<&str> = options.iter().map(|(w, _)| *w).collect();
+            invalid(
+                format!("unknown {what} `{text}`"),
+                node.span,
+                Some(format!("use one of: {}", words.join(", "))),
+            )
+        })
+}
+
 fn string(node: &Node) -> Result<String, LoadError> {
     node.as_str()
         .map(str::to_string)
@@ -638,29 +655,22 @@ impl Reader {
             let eo = Obj::new(e, "a NACL entry", fields)?;
             let rule_number = number::<u16>(eo.req("rule")?, "a rule number (1-32766)")?;
             let direction = eo.req("direction")?;
-            let egress = match string(direction)?.as_str() {
-                "ingress" | "inbound" => false,
-                "egress" | "outbound" => true,
-                other => {
-                    return Err(invalid(
-                        format!("unknown direction `{other}`"),
-                        direction.span,
-                        Some("use ingress or egress".into()),
-                    ));
-                }
-            };
+            let egress = choice(
+                direction,
+                "direction",
+                &[
+                    ("ingress", false),
+                    ("inbound", false),
+                    ("egress", true),
+                    ("outbound", true),
+                ],
+            )?;
             let action_node = eo.req("action")?;
-            let action = match string(action_node)?.as_str() {
-                "allow" => NaclAction::Allow,
-                "deny" => NaclAction::Deny,
-                other => {
-                    return Err(invalid(
-                        format!("unknown action `{other}`"),
-                        action_node.span,
-                        Some("use allow or deny".into()),
-                    ));
-                }
-            };
+            let action = choice(
+                action_node,
+                "action",
+                &[("allow", NaclAction::Allow), ("deny", NaclAction::Deny)],
+            )?;
             let Some(cidr) = self.cidr_or_warn(eo.req("cidr")?, &meta.id)? else {
                 continue;
             };
@@ -773,34 +783,31 @@ impl Reader {
             "listeners",
         ];
         let mut o = Obj::new(n, "a load balancer", fields)?;
-        let kind = match o.opt("type") {
-            None => LoadBalancerKind::Application,
-            Some(t) => match string(t)?.as_str() {
-                "application" => LoadBalancerKind::Application,
-                "network" => LoadBalancerKind::Network,
-                other => {
-                    return Err(invalid(
-                        format!("unknown load balancer type `{other}`"),
-                        t.span,
-                        Some("use application or network".into()),
-                    ));
-                }
-            },
-        };
-        let internet_facing = match o.opt("scheme") {
-            None => false,
-            Some(s) => match string(s)?.as_str() {
-                "internet-facing" => true,
-                "internal" => false,
-                other => {
-                    return Err(invalid(
-                        format!("unknown scheme `{other}`"),
-                        s.span,
-                        Some("use internet-facing or internal".into()),
-                    ));
-                }
-            },
-        };
+        let kind = o
+            .opt("type")
+            .map(|t| {
+                choice(
+                    t,
+                    "load balancer type",
+                    &[
+                        ("application", LoadBalancerKind::Application),
+                        ("network", LoadBalancerKind::Network),
+                    ],
+                )
+            })
+            .transpose()?
+            .unwrap_or(LoadBalancerKind::Application);
+        let internet_facing = o
+            .opt("scheme")
+            .map(|v| {
+                choice(
+                    v,
+                    "scheme",
+                    &[("internet-facing", true), ("internal", false)],
+                )
+            })
+            .transpose()?
+            .unwrap_or(false);
         let mut listeners = Vec::new();
         for l in o.list("listeners")? {
             let lo = Obj::new(
@@ -879,20 +886,20 @@ impl Reader {
             "route_tables",
         ];
         let mut o = Obj::new(n, "a VPC endpoint", fields)?;
-        let kind = match o.opt("type") {
-            None => EndpointKind::Interface,
-            Some(t) => match string(t)?.as_str() {
-                "interface" => EndpointKind::Interface,
-                "gateway" => EndpointKind::Gateway,
-                other => {
-                    return Err(invalid(
-                        format!("unknown endpoint type `{other}`"),
-                        t.span,
-                        Some("use interface or gateway".into()),
-                    ));
-                }
-            },
-        };
+        let kind = o
+            .opt("type")
+            .map(|t| {
+                choice(
+                    t,
+                    "endpoint type",
+                    &[
+                        ("interface", EndpointKind::Interface),
+                        ("gateway", EndpointKind::Gateway),
+                    ],
+                )
+            })
+            .transpose()?
+            .unwrap_or(EndpointKind::Interface);
         Ok(VpcEndpoint {
             meta: o.meta()?,
             vpc: o.req_str("vpc")?,
