@@ -726,12 +726,10 @@ impl<'m> Engine<'m> {
                                 seg.packets
                             };
                             let mut hops = seg.hops;
-                            if tracing {
+                            if let (true, Some(packet)) = (tracing, second_query.witness()) {
                                 hops.push(super::Hop {
                                     kind: HopKind::Gateway,
-                                    packet: second_query
-                                        .witness()
-                                        .unwrap_or_else(|| hops_last(&hops)),
+                                    packet,
                                     allowed: true,
                                     rule: RuleRef {
                                         object: format!("load balancer {}", lb.meta.label()),
@@ -847,18 +845,6 @@ impl<'m> Engine<'m> {
         out.dedup();
         out
     }
-}
-
-fn hops_last(hops: &[super::Hop]) -> crate::packet::Packet {
-    hops.last()
-        .map(|h| h.packet)
-        .unwrap_or(crate::packet::Packet {
-            src: Ipv4Addr::UNSPECIFIED,
-            dst: Ipv4Addr::UNSPECIFIED,
-            protocol: 0,
-            src_port: 0,
-            dst_port: 0,
-        })
 }
 
 /// Packets of one transport protocol to one destination port, any source port.
