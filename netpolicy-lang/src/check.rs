@@ -463,25 +463,8 @@ impl Checker<'_> {
 
     /// A finding for a pair that does not reach: the query's first packet, traced.
     fn blocked(&self, s: &Endpoint, d: &Endpoint, query: &PacketSet) -> Finding {
-        let addrs = |e: &Endpoint, public: bool| -> IntervalSet {
-            match e {
-                Endpoint::Eni(id) => IntervalSet::from_ranges(
-                    self.model
-                        .eni(id)
-                        .map(|x| {
-                            x.private_ips
-                                .iter()
-                                .copied()
-                                .chain(x.public_ip.filter(|_| public))
-                                .map(|ip| (u32::from(ip), u32::from(ip)))
-                                .collect::<Vec<_>>()
-                        })
-                        .unwrap_or_default(),
-                ),
-                Endpoint::Internet => self.engine.internet_addresses().clone(),
-                Endpoint::OnPrem => self.engine.onprem_addresses().clone(),
-            }
-        };
+        // From the internet, a destination is reached at its public address.
+        let addrs = |e: &Endpoint, public: bool| self.engine.endpoint_addresses(e, public);
         let sample = query
             .restrict(Dim::SrcAddr, &addrs(s, false))
             .restrict(Dim::DstAddr, &addrs(d, *s == Endpoint::Internet));

@@ -68,27 +68,17 @@ fn blocked_samples(
     dst: &Endpoint,
     query: &netpolicy_core::packet::PacketSet,
 ) -> Vec<Packet> {
-    let model = engine.model();
-    let addresses = |e: &Endpoint, own: bool| -> Vec<u32> {
+    // Every address pair, but only the first address of the internet or on-premises.
+    let addresses = |e: &Endpoint, include_public: bool| -> Vec<u32> {
+        let all = engine.endpoint_addresses(e, include_public);
         match e {
-            Endpoint::Eni(id) => model
-                .eni(id)
-                .map(|x| {
-                    x.private_ips
-                        .iter()
-                        .copied()
-                        .chain(x.public_ip.filter(|_| !own))
-                        .map(u32::from)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Endpoint::Internet => engine.internet_addresses().first().into_iter().collect(),
-            Endpoint::OnPrem => engine.onprem_addresses().first().into_iter().collect(),
+            Endpoint::Eni(_) => all.ranges().iter().flat_map(|(a, b)| *a..=*b).collect(),
+            _ => all.first().into_iter().collect(),
         }
     };
     let mut out = Vec::new();
-    for s in addresses(src, true) {
-        for d in addresses(dst, false) {
+    for s in addresses(src, false) {
+        for d in addresses(dst, true) {
             let p = query
                 .restrict(Dim::SrcAddr, &IntervalSet::single(s))
                 .restrict(Dim::DstAddr, &IntervalSet::single(d));

@@ -168,6 +168,27 @@ impl<'m> Engine<'m> {
         &self.onprem
     }
 
+    /// The addresses of an endpoint: an interface's private addresses (and its
+    /// public one when `include_public`), or the address space of `internet` or
+    /// `onprem`.
+    pub fn endpoint_addresses(&self, endpoint: &Endpoint, include_public: bool) -> IntervalSet {
+        match endpoint {
+            Endpoint::Eni(id) => IntervalSet::from_ranges(
+                self.eni(id)
+                    .into_iter()
+                    .flat_map(|e| {
+                        e.private_ips
+                            .iter()
+                            .copied()
+                            .chain(e.public_ip.filter(|_| include_public))
+                    })
+                    .map(|ip| (u32::from(ip), u32::from(ip))),
+            ),
+            Endpoint::Internet => self.internet.clone(),
+            Endpoint::OnPrem => self.onprem.clone(),
+        }
+    }
+
     /// The packets of `query` from `src` that reach `dst`, by path. `query`
     /// constrains protocol and ports (and may constrain addresses); the endpoints
     /// fix the addresses.
