@@ -207,6 +207,21 @@ impl<'a> Obj<'a> {
         self.opt(key).map(string).transpose()
     }
 
+    /// An optional fixed-word field (see [`choice`]), `default` when absent.
+    fn opt_choice<T: Copy>(
+        &self,
+        key: &str,
+        what: &str,
+        options: &[(&str, T)],
+        default: T,
+    ) -> Result<T, LoadError> {
+        Ok(self
+            .opt(key)
+            .map(|n| choice(n, what, options))
+            .transpose()?
+            .unwrap_or(default))
+    }
+
     fn opt_bool(&self, key: &str) -> Result<Option<bool>, LoadError> {
         self.opt(key)
             .map(|n| match n.value {
@@ -783,31 +798,21 @@ impl Reader {
             "listeners",
         ];
         let mut o = Obj::new(n, "a load balancer", fields)?;
-        let kind = o
-            .opt("type")
-            .map(|t| {
-                choice(
-                    t,
-                    "load balancer type",
-                    &[
-                        ("application", LoadBalancerKind::Application),
-                        ("network", LoadBalancerKind::Network),
-                    ],
-                )
-            })
-            .transpose()?
-            .unwrap_or(LoadBalancerKind::Application);
-        let internet_facing = o
-            .opt("scheme")
-            .map(|v| {
-                choice(
-                    v,
-                    "scheme",
-                    &[("internet-facing", true), ("internal", false)],
-                )
-            })
-            .transpose()?
-            .unwrap_or(false);
+        let kind = o.opt_choice(
+            "type",
+            "load balancer type",
+            &[
+                ("application", LoadBalancerKind::Application),
+                ("network", LoadBalancerKind::Network),
+            ],
+            LoadBalancerKind::Application,
+        )?;
+        let internet_facing = o.opt_choice(
+            "scheme",
+            "scheme",
+            &[("internet-facing", true), ("internal", false)],
+            false,
+        )?;
         let mut listeners = Vec::new();
         for l in o.list("listeners")? {
             let lo = Obj::new(
@@ -886,20 +891,15 @@ impl Reader {
             "route_tables",
         ];
         let mut o = Obj::new(n, "a VPC endpoint", fields)?;
-        let kind = o
-            .opt("type")
-            .map(|t| {
-                choice(
-                    t,
-                    "endpoint type",
-                    &[
-                        ("interface", EndpointKind::Interface),
-                        ("gateway", EndpointKind::Gateway),
-                    ],
-                )
-            })
-            .transpose()?
-            .unwrap_or(EndpointKind::Interface);
+        let kind = o.opt_choice(
+            "type",
+            "endpoint type",
+            &[
+                ("interface", EndpointKind::Interface),
+                ("gateway", EndpointKind::Gateway),
+            ],
+            EndpointKind::Interface,
+        )?;
         Ok(VpcEndpoint {
             meta: o.meta()?,
             vpc: o.req_str("vpc")?,
