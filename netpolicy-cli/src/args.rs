@@ -34,7 +34,7 @@ pub enum Command {
 pub struct CheckArgs {
     /// A model to check against (repeatable: each policy is checked against each);
     /// overrides the policy's `model "..."` line.
-    #[arg(long, short = 'm', value_name = "FILE")]
+    #[arg(long, short = 'm', value_name = "PATH")]
     pub model: Vec<PathBuf>,
     /// The model's format, when detection guesses wrong.
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -93,8 +93,9 @@ pub enum OutputFormat {
 /// The model to load.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// A CloudFormation template or a native model (YAML or JSON).
-    #[arg(long, short = 'm', value_name = "FILE")]
+    /// A CloudFormation template, a Terraform plan or state (`terraform show
+    /// -json`), a folder of AWS CLI outputs, or a native model.
+    #[arg(long, short = 'm', value_name = "PATH")]
     pub model: PathBuf,
     /// The model's format, when detection guesses wrong.
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -111,6 +112,10 @@ pub enum FormatArg {
     Native,
     /// An AWS CloudFormation template.
     Cloudformation,
+    /// A folder of AWS CLI `describe-*` outputs.
+    AwsCli,
+    /// `terraform show -json` of a plan or a state.
+    Terraform,
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {

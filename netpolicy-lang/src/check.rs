@@ -632,33 +632,31 @@ fn places_of(c: &Checker<'_>, target: &Selector) -> Result<Places, CheckError> {
     let m = c.model;
     let matching = |pattern: &str, kinds: &[&str]| -> Places {
         let mut out = Places::new();
-        let mut add = |kind: &str, id: &str, name: Option<&str>| {
-            if kinds.contains(&kind)
-                && (glob_match(pattern, id) || name.is_some_and(|n| glob_match(pattern, n)))
-            {
-                out.insert(id.to_string());
+        let mut add = |kind: &str, meta: &netpolicy_core::model::Meta| {
+            if kinds.contains(&kind) && meta.names().any(|n| glob_match(pattern, n)) {
+                out.insert(meta.id.clone());
             }
         };
         for v in m.vpcs() {
-            add("vpc", &v.meta.id, v.meta.name.as_deref());
+            add("vpc", &v.meta);
         }
         for s in m.subnets() {
-            add("subnet", &s.meta.id, s.meta.name.as_deref());
+            add("subnet", &s.meta);
         }
         for l in m.load_balancers() {
-            add("lb", &l.meta.id, l.meta.name.as_deref());
+            add("lb", &l.meta);
         }
         for g in m.internet_gateways() {
-            add("gateway", &g.meta.id, g.meta.name.as_deref());
+            add("gateway", &g.meta);
         }
         for g in m.nat_gateways() {
-            add("gateway", &g.meta.id, g.meta.name.as_deref());
+            add("gateway", &g.meta);
         }
         for g in m.vpn_gateways() {
-            add("gateway", &g.meta.id, g.meta.name.as_deref());
+            add("gateway", &g.meta);
         }
         for p in m.peerings() {
-            add("gateway", &p.meta.id, p.meta.name.as_deref());
+            add("gateway", &p.meta);
         }
         out
     };

@@ -72,7 +72,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 fn meta_matches(meta: &Meta, pattern: &str) -> bool {
-    glob_match(pattern, &meta.id) || meta.name.as_deref().is_some_and(|n| glob_match(pattern, n))
+    meta.names().any(|n| glob_match(pattern, n))
 }
 
 /// Resolves selectors of one policy against one model.
@@ -147,7 +147,7 @@ impl<'m> Resolver<'m> {
                 let c = m
                     .security_groups()
                     .iter()
-                    .map(|g| g.meta.id.as_str())
+                    .flat_map(|g| g.meta.names())
                     .collect();
                 if groups.is_empty() {
                     return Err(self.unknown("security group", pattern, span, c));
@@ -169,7 +169,7 @@ impl<'m> Resolver<'m> {
                     .filter(|s| meta_matches(&s.meta, pattern))
                     .map(|s| s.meta.id.as_str())
                     .collect();
-                let c = m.subnets().iter().map(|s| s.meta.id.as_str()).collect();
+                let c = m.subnets().iter().flat_map(|s| s.meta.names()).collect();
                 if subnets.is_empty() {
                     return Err(self.unknown("subnet", pattern, span, c));
                 }
@@ -186,7 +186,7 @@ impl<'m> Resolver<'m> {
                     .filter(|v| meta_matches(&v.meta, pattern))
                     .map(|v| v.meta.id.as_str())
                     .collect();
-                let c = m.vpcs().iter().map(|v| v.meta.id.as_str()).collect();
+                let c = m.vpcs().iter().flat_map(|v| v.meta.names()).collect();
                 if vpcs.is_empty() {
                     return Err(self.unknown("vpc", pattern, span, c));
                 }
@@ -200,7 +200,7 @@ impl<'m> Resolver<'m> {
                 )
             }
             "instance" => {
-                let c = m.instances().iter().map(|i| i.meta.id.as_str()).collect();
+                let c = m.instances().iter().flat_map(|i| i.meta.names()).collect();
                 let enis = m
                     .instances()
                     .iter()
@@ -210,7 +210,7 @@ impl<'m> Resolver<'m> {
                 (enis, c, "instance")
             }
             "eni" => {
-                let c = m.enis().iter().map(|e| e.meta.id.as_str()).collect();
+                let c = m.enis().iter().flat_map(|e| e.meta.names()).collect();
                 (
                     self.enis_where(|e| meta_matches(&e.meta, pattern)),
                     c,
@@ -221,7 +221,7 @@ impl<'m> Resolver<'m> {
                 let c = m
                     .load_balancers()
                     .iter()
-                    .map(|l| l.meta.id.as_str())
+                    .flat_map(|l| l.meta.names())
                     .collect();
                 let nodes = m
                     .load_balancers()
@@ -278,21 +278,17 @@ impl<'m> Resolver<'m> {
             }
         }
         let m = self.model;
-        let candidates: Vec<&str> =
-            self.lets
-                .keys()
-                .map(String::as_str)
-                .chain(m.security_groups().iter().flat_map(|g| {
-                    std::iter::once(g.meta.id.as_str()).chain(g.meta.name.as_deref())
-                }))
-                .chain(m.instances().iter().flat_map(|i| {
-                    std::iter::once(i.meta.id.as_str()).chain(i.meta.name.as_deref())
-                }))
-                .chain(m.load_balancers().iter().map(|l| l.meta.id.as_str()))
-                .chain(m.subnets().iter().map(|s| s.meta.id.as_str()))
-                .chain(m.vpcs().iter().map(|v| v.meta.id.as_str()))
-                .chain(["internet", "onprem"])
-                .collect();
+        let candidates: Vec<&str> = self
+            .lets
+            .keys()
+            .map(String::as_str)
+            .chain(m.security_groups().iter().flat_map(|g| g.meta.names()))
+            .chain(m.instances().iter().flat_map(|i| i.meta.names()))
+            .chain(m.load_balancers().iter().flat_map(|l| l.meta.names()))
+            .chain(m.subnets().iter().flat_map(|s| s.meta.names()))
+            .chain(m.vpcs().iter().flat_map(|v| v.meta.names()))
+            .chain(["internet", "onprem"])
+            .collect();
         Err(self.unknown("endpoint", name, span, candidates))
     }
 }

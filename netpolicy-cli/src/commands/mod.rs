@@ -37,6 +37,8 @@ pub fn load_quietly(
     let format = format.map(|f| match f {
         FormatArg::Native => ModelFormat::Native,
         FormatArg::Cloudformation => ModelFormat::CloudFormation,
+        FormatArg::AwsCli => ModelFormat::AwsCli,
+        FormatArg::Terraform => ModelFormat::Terraform,
     });
     let options = TemplateOptions {
         parameters: params.iter().cloned().collect(),

@@ -3,9 +3,13 @@
 //! Every loader reads through [`document`], so a value it rejects is reported
 //! with the span of that value in the user's file.
 
+pub mod aws_cli;
 pub mod cloudformation;
 pub mod document;
 mod native;
+mod read;
+mod reconcile;
+pub mod terraform;
 
 pub use native::{load_native, parse_native};
 
@@ -101,6 +105,18 @@ pub enum LoadError {
         #[help]
         help: Option<String>,
     },
+    /// A file the input needs is not there.
+    #[error("`{dir}` has no `{file}`")]
+    #[diagnostic(code(np::load::missing_file))]
+    MissingFile {
+        /// The folder searched.
+        dir: String,
+        /// The file.
+        file: String,
+        /// How to produce it.
+        #[help]
+        help: Option<String>,
+    },
     /// The objects do not form a valid network.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -111,7 +127,7 @@ impl LoadError {
     /// The primary span, when the error has one.
     pub fn span(&self) -> Option<Span> {
         match self {
-            LoadError::Io { .. } => None,
+            LoadError::Io { .. } | LoadError::MissingFile { .. } => None,
             LoadError::Syntax { span, .. }
             | LoadError::DuplicateKey { span, .. }
             | LoadError::Type { span, .. }
@@ -228,16 +244,27 @@ pub enum ModelFormat {
     Native,
     /// An AWS CloudFormation template (JSON or YAML).
     CloudFormation,
+    /// A folder of AWS CLI `describe-*` outputs (`docs/aws-cli-dump.md`).
+    AwsCli,
+    /// `terraform show -json` of a plan or a state.
+    Terraform,
 }
 
 impl ModelFormat {
-    /// Guesses the format from the text: a CloudFormation template has a
-    /// top-level `Resources` section (and usually `AWSTemplateFormatVersion`).
+    /// Guesses the format of a file from its text: Terraform's JSON starts with
+    /// `format_version` and holds `planned_values` or `values`; a CloudFormation
+    /// template has a top-level `Resources` section (and usually
+    /// `AWSTemplateFormatVersion`); anything else is native.
     pub fn detect(text: &str) -> ModelFormat {
+        let head = text.get(..4096).unwrap_or(text);
+        let terraform = head.contains("\"format_version\"")
+            && (text.contains("\"planned_values\"") || text.contains("\"terraform_version\""));
         let template = text.contains("AWSTemplateFormatVersion")
             || text.contains("\"Resources\"")
             || text.lines().any(|l| l.starts_with("Resources:"));
-        if template {
+        if terraform {
+            ModelFormat::Terraform
+        } else if template {
             ModelFormat::CloudFormation
         } else {
             ModelFormat::Native
@@ -245,16 +272,32 @@ impl ModelFormat {
     }
 }
 
-/// Loads a model file in `format`, or in the detected format when `None`.
+/// Loads a model from a file in `format`, or in the detected format when
+/// `None`; a folder is an AWS CLI dump.
 pub fn load_model_file(
     path: &std::path::Path,
     format: Option<ModelFormat>,
     options: &cloudformation::TemplateOptions,
 ) -> Result<Model, LoadFailure> {
-    let text = read_file(path).map_err(|error| LoadFailure::new(error, SourceMap::default()))?;
+    let fail = |error| LoadFailure::new(error, SourceMap::default());
+    if path.is_dir() {
+        return match format {
+            None | Some(ModelFormat::AwsCli) => aws_cli::load_aws_cli_dir(path),
+            Some(other) => Err(fail(LoadError::Io {
+                path: path.display().to_string(),
+                message: format!("is a folder, and a {other:?} model is a file"),
+            })),
+        };
+    }
+    let text = read_file(path).map_err(fail)?;
     let name = path.display().to_string();
     match format.unwrap_or_else(|| ModelFormat::detect(&text)) {
         ModelFormat::Native => load_native(&name, &text),
         ModelFormat::CloudFormation => cloudformation::load_cloudformation(&name, &text, options),
+        ModelFormat::Terraform => terraform::load_terraform(&name, &text),
+        ModelFormat::AwsCli => Err(fail(LoadError::Io {
+            path: name,
+            message: "an AWS CLI dump is a folder of describe-* outputs, not a file".into(),
+        })),
     }
 }

@@ -5,14 +5,14 @@
 //! checked where it is read, so errors point at the exact value.
 
 use super::document::{self, Node, Value};
+use super::read::{cidr, invalid, ip, string, type_error};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::*;
-use crate::span::{SourceMap, Span};
+use crate::span::SourceMap;
 use crate::suggest::suggest;
 use ipnet::Ipv4Net;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 
 /// Loads a native-format model from text; `name` is how diagnostics name the file.
 pub fn load_native(name: &str, text: &str) -> Result<Model, LoadFailure> {
@@ -264,24 +264,9 @@ impl<'a> Obj<'a> {
             id: self.req_str("id")?,
             name,
             tags,
+            aliases: Vec::new(),
             span: Some(self.node.span),
         })
-    }
-}
-
-fn type_error(expected: &str, node: &Node) -> LoadError {
-    LoadError::Type {
-        expected: expected.to_string(),
-        found: node.kind(),
-        span: node.span,
-    }
-}
-
-fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
-    LoadError::Invalid {
-        message,
-        span,
-        help,
     }
 }
 
@@ -300,41 +285,6 @@ fn choice<T: Copy>(node: &Node, what: &str, options: &[(&str, T)]) -> Result<T, 
                 Some(format!("use one of: {}", words.join(", "))),
             )
         })
-}
-
-fn string(node: &Node) -> Result<String, LoadError> {
-    node.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| type_error("a string", node))
-}
-
-fn ip(node: &Node) -> Result<Ipv4Addr, LoadError> {
-    let text = string(node)?;
-    text.parse()
-        .map_err(|_| invalid(format!("`{text}` is not an IPv4 address"), node.span, None))
-}
-
-/// An IPv4 CIDR, or `None` (with a warning) for an IPv6 one.
-fn cidr(node: &Node) -> Result<Result<Ipv4Net, String>, LoadError> {
-    let text = string(node)?;
-    if text.contains(':') {
-        return Ok(Err(text));
-    }
-    let net: Ipv4Net = text.parse().map_err(|_| {
-        invalid(
-            format!("`{text}` is not an IPv4 CIDR"),
-            node.span,
-            Some("write it as address/prefix, e.g. 10.0.0.0/16".into()),
-        )
-    })?;
-    if net.trunc() != net {
-        return Err(invalid(
-            format!("`{text}` has host bits set"),
-            node.span,
-            Some(format!("did you mean `{}`?", net.trunc())),
-        ));
-    }
-    Ok(Ok(net))
 }
 
 fn number<T: std::str::FromStr>(node: &Node, what: &str) -> Result<T, LoadError> {

@@ -88,6 +88,7 @@ fn add_load_balancer_nodes(parts: &mut ModelParts) {
                         lb.meta.name.as_deref().unwrap_or(&lb.meta.id)
                     )),
                     tags: Default::default(),
+                    aliases: Vec::new(),
                     span: lb.meta.span,
                 },
                 subnet: subnet.clone(),
@@ -123,6 +124,7 @@ fn add_endpoint_interfaces(parts: &mut ModelParts) {
                         ep.meta.name.as_deref().unwrap_or(&ep.meta.id)
                     )),
                     tags: Default::default(),
+                    aliases: Vec::new(),
                     span: ep.meta.span,
                 },
                 subnet: subnet.clone(),

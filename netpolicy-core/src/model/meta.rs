@@ -11,6 +11,10 @@ pub struct Meta {
     pub name: Option<String>,
     /// Tags, sorted by key.
     pub tags: BTreeMap<String, String>,
+    /// Other names the object goes by, which policies may use: the CloudFormation
+    /// logical id of a deployed resource, the address of a Terraform resource.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// Where the object is declared in the input.
     #[serde(skip)]
     pub span: Option<Span>,
@@ -35,6 +39,13 @@ impl Meta {
     pub fn named(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+
+    /// The id, the name and the aliases: every name a policy may use.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str())
+            .chain(self.name.as_deref())
+            .chain(self.aliases.iter().map(String::as_str))
     }
 
     /// `name (id)` when a name differs from the id, else the id.

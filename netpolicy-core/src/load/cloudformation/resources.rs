@@ -200,6 +200,7 @@ fn meta(res: &Resource<'_>, r: &Resolver<'_>) -> Meta {
         id: res.id.to_string(),
         name: tags.get("Name").cloned(),
         tags,
+        aliases: Vec::new(),
         span: Some(res.node.span),
     }
 }
@@ -911,6 +912,7 @@ impl<'d> Builder<'d> {
                     id: id.clone(),
                     name: m.name.clone(),
                     tags: m.tags.clone(),
+                    aliases: Vec::new(),
                     span: Some(span),
                 },
                 subnet,
@@ -1064,7 +1066,12 @@ impl<'d> Builder<'d> {
                 span,
             );
         }
-        self.declare_managed_prefix_lists();
+        let missing = super::super::reconcile::declare_unknown_prefix_lists(
+            &mut self.parts,
+            "np::cfn::managed-prefix-list",
+            "the template",
+        );
+        self.warnings.extend(missing);
         for sg in &mut self.parts.security_groups {
             if !self.explicit_egress.contains(&sg.meta.id) {
                 sg.egress.insert(
@@ -1121,50 +1128,12 @@ impl<'d> Builder<'d> {
                     id: id.clone(),
                     name: Some(format!("default security group of {vpc}")),
                     tags: BTreeMap::new(),
+                    aliases: Vec::new(),
                     span,
                 },
                 vpc,
                 ingress: vec![rule(RulePeer::SecurityGroup(id))],
                 egress: vec![rule(RulePeer::Cidr(Ipv4Net::default()))],
-            });
-        }
-    }
-}
-
-impl Builder<'_> {
-    /// Prefix lists referenced by id but not declared are AWS-managed (S3,
-    /// DynamoDB, CloudFront): their entries are not in the template.
-    fn declare_managed_prefix_lists(&mut self) {
-        let declared: HashSet<String> = self
-            .parts
-            .prefix_lists
-            .iter()
-            .map(|p| p.meta.id.clone())
-            .collect();
-        let mut used: BTreeMap<String, Span> = BTreeMap::new();
-        for g in &self.parts.security_groups {
-            for r in g.ingress.iter().chain(&g.egress) {
-                if let (RulePeer::PrefixList(id), Some(span)) = (&r.peer, r.span) {
-                    used.entry(id.clone()).or_insert(span);
-                }
-            }
-        }
-        for t in &self.parts.route_tables {
-            for r in &t.routes {
-                if let (RouteDestination::PrefixList(id), Some(span)) = (&r.destination, r.span) {
-                    used.entry(id.clone()).or_insert(span);
-                }
-            }
-        }
-        for (id, span) in used.into_iter().filter(|(id, _)| !declared.contains(id)) {
-            self.warn(
-                "np::cfn::managed-prefix-list",
-                format!("prefix list `{id}` is not in the template (an AWS-managed list?): its entries are unknown, so rules and routes naming it match nothing"),
-                span,
-            );
-            self.parts.prefix_lists.push(PrefixList {
-                meta: Meta::new(id).at(span),
-                cidrs: Vec::new(),
             });
         }
     }

@@ -1,0 +1,902 @@
+//! The `aws ec2 describe-*` outputs.
+
+use super::{Dump, meta};
+use crate::load::LoadError;
+use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
+use crate::model::*;
+use crate::span::Span;
+use std::collections::{HashMap, HashSet};
+
+/// Peering states that no longer exist as a connection.
+const GONE_PEERING: &[&str] = &["deleted", "rejected", "failed", "expired", "deleting"];
+/// NAT gateway states without a working gateway.
+const GONE_NAT: &[&str] = &["deleted", "deleting", "failed"];
+
+impl Dump<'_> {
+    pub(super) fn read_ec2(&mut self) -> Result<(), LoadError> {
+        self.vpcs()?;
+        self.subnets()?;
+        self.route_tables()?;
+        self.network_acls()?;
+        self.gateways()?;
+        self.peerings()?;
+        self.security_groups()?;
+        self.endpoints()?;
+        self.prefix_lists()?;
+        Ok(())
+    }
+
+    fn vpcs(&mut self) -> Result<(), LoadError> {
+        for v in self.items("ec2-describe-vpcs.json", "Vpcs", "a VPC")? {
+            let mut cidr_blocks = Vec::new();
+            for a in v.objects("CidrBlockAssociationSet", "a CIDR block association")? {
+                let state = a.object("CidrBlockState", "a CIDR block state")?;
+                let state = state.map(|s| s.str("State")).transpose()?.flatten();
+                if state.is_none_or(|s| s == "associated")
+                    && let Ok(net) = cidr(a.req("CidrBlock")?)?
+                {
+                    cidr_blocks.push(net);
+                }
+            }
+            if cidr_blocks.is_empty()
+                && let Ok(net) = cidr(v.req("CidrBlock")?)?
+            {
+                cidr_blocks.push(net);
+            }
+            self.parts.vpcs.push(Vpc {
+                meta: meta(&v, "VpcId", "Tags")?,
+                cidr_blocks,
+                main_route_table: None,
+                default_network_acl: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn subnets(&mut self) -> Result<(), LoadError> {
+        for s in self.items("ec2-describe-subnets.json", "Subnets", "a subnet")? {
+            let node = s.req("CidrBlock")?;
+            let Ok(net) = cidr(node)? else {
+                self.skip_ipv6(node.span);
+                continue;
+            };
+            self.parts.subnets.push(Subnet {
+                meta: meta(&s, "SubnetId", "Tags")?,
+                vpc: s.req_str("VpcId")?,
+                cidr: net,
+                availability_zone: s.str("AvailabilityZone")?,
+                map_public_ip_on_launch: s.bool("MapPublicIpOnLaunch")?.unwrap_or(false),
+                route_table: None,
+                network_acl: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn route_tables(&mut self) -> Result<(), LoadError> {
+        let mut main = HashMap::new();
+        let mut explicit = HashMap::new();
+        for t in self.items(
+            "ec2-describe-route-tables.json",
+            "RouteTables",
+            "a route table",
+        )? {
+            let table = meta(&t, "RouteTableId", "Tags")?;
+            let vpc = t.req_str("VpcId")?;
+            for a in t.objects("Associations", "a route table association")? {
+                let state = a.object("AssociationState", "an association state")?;
+                let state = state.map(|s| s.str("State")).transpose()?.flatten();
+                if state.is_some_and(|s| s != "associated") {
+                    continue;
+                }
+                if a.bool("Main")?.unwrap_or(false) {
+                    main.insert(vpc.clone(), table.id.clone());
+                } else if let Some(subnet) = a.str("SubnetId")? {
+                    explicit.insert(subnet, table.id.clone());
+                }
+            }
+            let mut routes = Vec::new();
+            for r in t.objects("Routes", "a route")? {
+                if let Some(route) = self.route(&r)? {
+                    routes.push(route);
+                }
+            }
+            self.parts.route_tables.push(RouteTable {
+                meta: table,
+                vpc,
+                routes,
+            });
+        }
+        for v in &mut self.parts.vpcs {
+            v.main_route_table = main.remove(&v.meta.id);
+        }
+        for s in &mut self.parts.subnets {
+            s.route_table = explicit.remove(&s.meta.id);
+        }
+        Ok(())
+    }
+
+    /// One entry of `Routes`; `None` for the implicit local routes and for IPv6.
+    fn route(&mut self, r: &Fields<'_>) -> Result<Option<Route>, LoadError> {
+        let destination = if let Some(c) = r.opt("DestinationCidrBlock") {
+            match cidr(c)? {
+                Ok(net) => RouteDestination::Cidr(net),
+                Err(_) => {
+                    self.skip_ipv6(r.span());
+                    return Ok(None);
+                }
+            }
+        } else if let Some(pl) = r.str("DestinationPrefixListId")? {
+            RouteDestination::PrefixList(pl)
+        } else if r.opt("DestinationIpv6CidrBlock").is_some() {
+            self.skip_ipv6(r.span());
+            return Ok(None);
+        } else {
+            return Err(invalid(
+                "route has no DestinationCidrBlock, DestinationPrefixListId or DestinationIpv6CidrBlock".into(),
+                r.span(),
+                None,
+            ));
+        };
+        let gateway = r.str("GatewayId")?;
+        if gateway.as_deref() == Some("local") {
+            return Ok(None);
+        }
+        let target = if r.str("State")?.as_deref() == Some("blackhole") {
+            RouteTarget::Blackhole
+        } else if let Some(g) = gateway {
+            match g.split('-').next() {
+                Some("igw") => RouteTarget::InternetGateway(g),
+                Some("vgw") => RouteTarget::VpnGateway(g),
+                Some("vpce") => RouteTarget::GatewayEndpoint(g),
+                _ => return Ok(self.not_modelled(r.span(), &format!("gateway `{g}`"))),
+            }
+        } else if let Some(n) = r.str("NatGatewayId")? {
+            RouteTarget::NatGateway(n)
+        } else if let Some(p) = r.str("VpcPeeringConnectionId")? {
+            RouteTarget::Peering(p)
+        } else if let Some(t) = r.str("TransitGatewayId")? {
+            RouteTarget::TransitGateway(t)
+        } else if let Some(e) = r.str("NetworkInterfaceId")? {
+            RouteTarget::NetworkInterface(e)
+        } else {
+            let what = [
+                "LocalGatewayId",
+                "CarrierGatewayId",
+                "CoreNetworkArn",
+                "EgressOnlyInternetGatewayId",
+                "InstanceId",
+            ]
+            .into_iter()
+            .find(|k| r.opt(k).is_some())
+            .unwrap_or("an unknown target");
+            return Ok(self.not_modelled(r.span(), what));
+        };
+        Ok(Some(Route {
+            destination,
+            target,
+            span: Some(r.span()),
+        }))
+    }
+
+    fn not_modelled(&mut self, span: Span, what: &str) -> Option<Route> {
+        self.warn(
+            "np::aws::not-modelled",
+            format!("a route to {what} is not modelled: it is ignored"),
+            Some(span),
+        );
+        None
+    }
+
+    fn network_acls(&mut self) -> Result<(), LoadError> {
+        let mut default = HashMap::new();
+        let mut associated = HashMap::new();
+        for a in self.items(
+            "ec2-describe-network-acls.json",
+            "NetworkAcls",
+            "a network ACL",
+        )? {
+            let acl = meta(&a, "NetworkAclId", "Tags")?;
+            let vpc = a.req_str("VpcId")?;
+            if a.bool("IsDefault")?.unwrap_or(false) {
+                default.insert(vpc.clone(), acl.id.clone());
+            }
+            for s in a.objects("Associations", "a network ACL association")? {
+                associated.insert(s.req_str("SubnetId")?, acl.id.clone());
+            }
+            let mut entries = Vec::new();
+            for e in a.objects("Entries", "a network ACL entry")? {
+                if let Some(entry) = self.nacl_entry(&e)? {
+                    entries.push(entry);
+                }
+            }
+            self.parts.network_acls.push(NetworkAcl {
+                meta: acl,
+                vpc,
+                entries,
+            });
+        }
+        for v in &mut self.parts.vpcs {
+            v.default_network_acl = default.remove(&v.meta.id);
+        }
+        for s in &mut self.parts.subnets {
+            s.network_acl = associated.remove(&s.meta.id);
+        }
+        Ok(())
+    }
+
+    fn nacl_entry(&mut self, e: &Fields<'_>) -> Result<Option<NaclEntry>, LoadError> {
+        let number_node = e.req("RuleNumber")?;
+        let number = integer(number_node)?;
+        // 32767 is the `*` entry AWS lists last: the implicit deny every NACL has.
+        if number == 32767 {
+            return Ok(None);
+        }
+        let rule_number = u16::try_from(number).map_err(|_| {
+            invalid(
+                format!("rule number {number} is out of range (1-32766)"),
+                number_node.span,
+                None,
+            )
+        })?;
+        let Some(c) = e.opt("CidrBlock") else {
+            self.skip_ipv6(e.span());
+            return Ok(None);
+        };
+        let Ok(net) = cidr(c)? else {
+            self.skip_ipv6(e.span());
+            return Ok(None);
+        };
+        let action_node = e.req("RuleAction")?;
+        let action = match string(action_node)?.as_str() {
+            "allow" => NaclAction::Allow,
+            "deny" => NaclAction::Deny,
+            other => {
+                return Err(invalid(
+                    format!("unknown RuleAction `{other}`"),
+                    action_node.span,
+                    Some("AWS writes `allow` or `deny`".into()),
+                ));
+            }
+        };
+        let protocol = protocol(e.req("Protocol")?)?;
+        let ports = match protocol {
+            Protocol::Tcp | Protocol::Udp => match e.object("PortRange", "a port range")? {
+                Some(p) => port_range(p.opt("From"), p.opt("To"), p.span())?,
+                None => PortMatch::Any,
+            },
+            Protocol::Icmp => match e.object("IcmpTypeCode", "an ICMP type and code")? {
+                Some(t) => icmp(t.opt("Type"), t.opt("Code"))?,
+                None => PortMatch::Any,
+            },
+            _ => PortMatch::Any,
+        };
+        Ok(Some(NaclEntry {
+            rule_number,
+            egress: e.bool("Egress")?.unwrap_or(false),
+            action,
+            traffic: TrafficMatch { protocol, ports },
+            cidr: net,
+            span: Some(e.span()),
+        }))
+    }
+
+    fn gateways(&mut self) -> Result<(), LoadError> {
+        for g in self.items(
+            "ec2-describe-internet-gateways.json",
+            "InternetGateways",
+            "an internet gateway",
+        )? {
+            let mut vpc = None;
+            for a in g.objects("Attachments", "an attachment")? {
+                if a.str("State")?
+                    .is_none_or(|s| s == "available" || s == "attached")
+                {
+                    vpc = a.str("VpcId")?;
+                }
+            }
+            self.parts.internet_gateways.push(InternetGateway {
+                meta: meta(&g, "InternetGatewayId", "Tags")?,
+                vpc,
+            });
+        }
+        for n in self.items(
+            "ec2-describe-nat-gateways.json",
+            "NatGateways",
+            "a NAT gateway",
+        )? {
+            if n.str("State")?
+                .is_some_and(|s| GONE_NAT.contains(&s.as_str()))
+            {
+                continue;
+            }
+            let addresses = n.objects("NatGatewayAddresses", "a NAT gateway address")?;
+            let mut primary = None;
+            for a in &addresses {
+                if primary.is_none() || a.bool("IsPrimary")? == Some(true) {
+                    primary = Some(*a);
+                }
+            }
+            let address = |key: &str| primary.and_then(|a| a.opt(key)).map(ip).transpose();
+            let public = n.str("ConnectivityType")?.as_deref() != Some("private");
+            self.parts.nat_gateways.push(NatGateway {
+                meta: meta(&n, "NatGatewayId", "Tags")?,
+                subnet: n.req_str("SubnetId")?,
+                private_ip: address("PrivateIp")?,
+                public,
+                public_ip: if public { address("PublicIp")? } else { None },
+            });
+        }
+        let connections = self.vpn_connections()?;
+        for g in self.items(
+            "ec2-describe-vpn-gateways.json",
+            "VpnGateways",
+            "a virtual private gateway",
+        )? {
+            if g.str("State")?
+                .is_some_and(|s| s == "deleted" || s == "deleting")
+            {
+                continue;
+            }
+            let mut vpc = None;
+            for a in g.objects("VpcAttachments", "a VPC attachment")? {
+                if a.str("State")?.is_none_or(|s| s == "attached") {
+                    vpc = a.str("VpcId")?;
+                }
+            }
+            let meta = meta(&g, "VpnGatewayId", "Tags")?;
+            let has_vpn_connection = connections.as_ref().is_none_or(|c| c.contains(&meta.id));
+            self.parts.vpn_gateways.push(VpnGateway {
+                meta,
+                vpc,
+                has_vpn_connection,
+            });
+        }
+        Ok(())
+    }
+
+    /// The gateways that have a live VPN connection, when the dump says; without
+    /// the file every gateway is assumed connected (on-premises is then reachable
+    /// wherever routes and rules allow, the cautious reading).
+    fn vpn_connections(&self) -> Result<Option<HashSet<String>>, LoadError> {
+        let file = "ec2-describe-vpn-connections.json";
+        if !self.has(file) {
+            return Ok(None);
+        }
+        let mut out = HashSet::new();
+        for c in self.items(file, "VpnConnections", "a VPN connection")? {
+            let live = c
+                .str("State")?
+                .is_none_or(|s| s == "available" || s == "pending");
+            if let (true, Some(g)) = (live, c.str("VpnGatewayId")?) {
+                out.insert(g);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    fn peerings(&mut self) -> Result<(), LoadError> {
+        for p in self.items(
+            "ec2-describe-vpc-peering-connections.json",
+            "VpcPeeringConnections",
+            "a VPC peering connection",
+        )? {
+            let status = match p.object("Status", "a peering status")? {
+                Some(s) => s.str("Code")?,
+                None => None,
+            };
+            if status.as_deref().is_some_and(|s| GONE_PEERING.contains(&s)) {
+                continue;
+            }
+            let end = |key: &'static str| -> Result<String, LoadError> {
+                p.object(key, "a peering end")?
+                    .ok_or_else(|| LoadError::MissingField {
+                        field: key.to_string(),
+                        object: "a VPC peering connection".into(),
+                        span: p.span(),
+                    })?
+                    .req_str("VpcId")
+            };
+            self.parts.peerings.push(Peering {
+                meta: meta(&p, "VpcPeeringConnectionId", "Tags")?,
+                requester_vpc: end("RequesterVpcInfo")?,
+                accepter_vpc: end("AccepterVpcInfo")?,
+                active: status.as_deref() == Some("active"),
+            });
+        }
+        Ok(())
+    }
+
+    fn security_groups(&mut self) -> Result<(), LoadError> {
+        let separate = self.has("ec2-describe-security-group-rules.json");
+        for g in self.items(
+            "ec2-describe-security-groups.json",
+            "SecurityGroups",
+            "a security group",
+        )? {
+            let mut m = meta(&g, "GroupId", "Tags")?;
+            if m.name.is_none() {
+                m.name = g.str("GroupName")?;
+            }
+            let (mut ingress, mut egress) = (Vec::new(), Vec::new());
+            if !separate {
+                for p in g.objects("IpPermissions", "a permission")? {
+                    ingress.extend(self.permission(&p)?);
+                }
+                for p in g.objects("IpPermissionsEgress", "a permission")? {
+                    egress.extend(self.permission(&p)?);
+                }
+            }
+            self.parts.security_groups.push(SecurityGroup {
+                meta: m,
+                vpc: g.req_str("VpcId")?,
+                ingress,
+                egress,
+            });
+        }
+        if separate {
+            self.security_group_rules()?;
+        }
+        Ok(())
+    }
+
+    /// One `IpPermissions` entry: a rule per peer it lists.
+    fn permission(&mut self, p: &Fields<'_>) -> Result<Vec<SecurityGroupRule>, LoadError> {
+        let traffic = traffic(p)?;
+        let mut rules = Vec::new();
+        let rule = |peer: RulePeer, description: Option<String>| SecurityGroupRule {
+            traffic,
+            peer,
+            description,
+            implicit: false,
+            span: Some(p.span()),
+        };
+        for r in p.objects("IpRanges", "an IP range")? {
+            match cidr(r.req("CidrIp")?)? {
+                Ok(net) => rules.push(rule(RulePeer::Cidr(net), r.str("Description")?)),
+                Err(_) => self.skip_ipv6(r.span()),
+            }
+        }
+        for r in p.objects("Ipv6Ranges", "an IPv6 range")? {
+            self.skip_ipv6(r.span());
+        }
+        for r in p.objects("PrefixListIds", "a prefix list id")? {
+            let id = r.req_str("PrefixListId")?;
+            rules.push(rule(RulePeer::PrefixList(id), r.str("Description")?));
+        }
+        for r in p.objects("UserIdGroupPairs", "a security group pair")? {
+            let id = r.req_str("GroupId")?;
+            rules.push(rule(RulePeer::SecurityGroup(id), r.str("Description")?));
+        }
+        Ok(rules)
+    }
+
+    /// `describe-security-group-rules`: one rule per entry, with its own id.
+    fn security_group_rules(&mut self) -> Result<(), LoadError> {
+        let position: HashMap<String, usize> = self
+            .parts
+            .security_groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.meta.id.clone(), i))
+            .collect();
+        for r in self.items(
+            "ec2-describe-security-group-rules.json",
+            "SecurityGroupRules",
+            "a security group rule",
+        )? {
+            let group_node = r.req("GroupId")?;
+            let group = string(group_node)?;
+            let Some(&i) = position.get(&group) else {
+                return Err(invalid(
+                    format!(
+                        "rule names security group `{group}`, which is not in ec2-describe-security-groups.json"
+                    ),
+                    group_node.span,
+                    Some("export both files in the same run".into()),
+                ));
+            };
+            let peer = if let Some(c) = r.opt("CidrIpv4") {
+                match cidr(c)? {
+                    Ok(net) => RulePeer::Cidr(net),
+                    Err(_) => {
+                        self.skip_ipv6(r.span());
+                        continue;
+                    }
+                }
+            } else if let Some(pl) = r.str("PrefixListId")? {
+                RulePeer::PrefixList(pl)
+            } else if let Some(g) = r.object("ReferencedGroupInfo", "a referenced group")? {
+                RulePeer::SecurityGroup(g.req_str("GroupId")?)
+            } else {
+                self.skip_ipv6(r.span());
+                continue;
+            };
+            let rule = SecurityGroupRule {
+                traffic: traffic(&r)?,
+                peer,
+                description: r.str("Description")?,
+                implicit: false,
+                span: Some(r.span()),
+            };
+            let g = &mut self.parts.security_groups[i];
+            if r.bool("IsEgress")?.unwrap_or(false) {
+                g.egress.push(rule);
+            } else {
+                g.ingress.push(rule);
+            }
+        }
+        Ok(())
+    }
+
+    fn endpoints(&mut self) -> Result<(), LoadError> {
+        for e in self.items(
+            "ec2-describe-vpc-endpoints.json",
+            "VpcEndpoints",
+            "a VPC endpoint",
+        )? {
+            if e.str("State")?.is_some_and(|s| {
+                matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "deleted" | "deleting" | "failed" | "rejected"
+                )
+            }) {
+                continue;
+            }
+            let meta = meta(&e, "VpcEndpointId", "Tags")?;
+            let kind = match e.str("VpcEndpointType")?.as_deref() {
+                Some("Interface") => EndpointKind::Interface,
+                Some("Gateway") | None => EndpointKind::Gateway,
+                Some(other) => {
+                    self.warn(
+                        "np::aws::not-modelled",
+                        format!(
+                            "VPC endpoint `{}` of type {other} is not modelled: it is ignored",
+                            meta.id
+                        ),
+                        Some(e.span()),
+                    );
+                    continue;
+                }
+            };
+            let mut security_groups = Vec::new();
+            for g in e.objects("Groups", "a security group")? {
+                security_groups.push(g.req_str("GroupId")?);
+            }
+            self.parts.vpc_endpoints.push(VpcEndpoint {
+                meta,
+                vpc: e.req_str("VpcId")?,
+                service_name: e.str("ServiceName")?.unwrap_or_default(),
+                kind,
+                subnets: e.strings("SubnetIds")?,
+                security_groups,
+                route_tables: e.strings("RouteTableIds")?,
+                // Filled from the interfaces the dump holds, see `attach_interfaces`.
+                enis: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    fn prefix_lists(&mut self) -> Result<(), LoadError> {
+        for p in self.items(
+            "ec2-describe-managed-prefix-lists.json",
+            "PrefixLists",
+            "a prefix list",
+        )? {
+            if p.str("AddressFamily")?.as_deref() == Some("IPv6") {
+                continue;
+            }
+            let mut m = meta(&p, "PrefixListId", "Tags")?;
+            if m.name.is_none() {
+                m.name = p.str("PrefixListName")?;
+            }
+            if p.opt("Entries").is_none() {
+                self.warn(
+                    "np::aws::prefix-list-entries",
+                    format!("prefix list `{}` has no `Entries` (from get-managed-prefix-list-entries): it matches nothing", m.id),
+                    Some(p.span()),
+                );
+            }
+            let mut cidrs = Vec::new();
+            for e in p.objects("Entries", "a prefix list entry")? {
+                if let Ok(net) = cidr(e.req("Cidr")?)? {
+                    cidrs.push(net);
+                }
+            }
+            self.parts.prefix_lists.push(PrefixList { meta: m, cidrs });
+        }
+        Ok(())
+    }
+
+    /// Interfaces and instances. An interface belongs to the load balancer,
+    /// endpoint or instance the dump says; instances whose interfaces are missing
+    /// from `describe-network-interfaces` contribute them from their own listing,
+    /// which has the same shape.
+    pub(super) fn attach_interfaces(&mut self) -> Result<(), LoadError> {
+        let endpoint_of: HashMap<String, String> = self
+            .items(
+                "ec2-describe-vpc-endpoints.json",
+                "VpcEndpoints",
+                "a VPC endpoint",
+            )?
+            .iter()
+            .map(|e| -> Result<Vec<(String, String)>, LoadError> {
+                let id = e.req_str("VpcEndpointId")?;
+                Ok(e.strings("NetworkInterfaceIds")?
+                    .into_iter()
+                    .map(|n| (n, id.clone()))
+                    .collect())
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut seen = HashSet::new();
+        for n in self.items(
+            "ec2-describe-network-interfaces.json",
+            "NetworkInterfaces",
+            "a network interface",
+        )? {
+            if let Some(eni) = self.interface(&n, &endpoint_of)? {
+                seen.insert(eni.meta.id.clone());
+                self.parts.enis.push(eni);
+            }
+        }
+        self.instances(&mut seen, &endpoint_of)?;
+        self.adopt_orphans();
+        self.name_instance_interfaces();
+        Ok(())
+    }
+
+    /// Interfaces seldom carry tags of their own; reports name them after their
+    /// instance, as the template loader does.
+    fn name_instance_interfaces(&mut self) {
+        let names: HashMap<&str, &str> = self
+            .parts
+            .instances
+            .iter()
+            .filter_map(|i| Some((i.meta.id.as_str(), i.meta.name.as_deref()?)))
+            .collect();
+        let mut named = Vec::new();
+        for (at, e) in self.parts.enis.iter().enumerate() {
+            if let (None, EniOwner::Instance(i)) = (&e.meta.name, &e.owner)
+                && let Some(n) = names.get(i.as_str())
+            {
+                named.push((at, n.to_string()));
+            }
+        }
+        for (at, name) in named {
+            self.parts.enis[at].meta.name = Some(name);
+        }
+    }
+
+    fn instances(
+        &mut self,
+        seen: &mut HashSet<String>,
+        endpoint_of: &HashMap<String, String>,
+    ) -> Result<(), LoadError> {
+        for r in self.items(
+            "ec2-describe-instances.json",
+            "Reservations",
+            "a reservation",
+        )? {
+            for i in r.objects("Instances", "an instance")? {
+                let state = match i.object("State", "an instance state")? {
+                    Some(s) => s.str("Name")?,
+                    None => None,
+                };
+                if state.as_deref() == Some("terminated") {
+                    continue;
+                }
+                let meta = meta(&i, "InstanceId", "Tags")?;
+                let mut attached = Vec::new();
+                for n in i.objects("NetworkInterfaces", "a network interface")? {
+                    let index = match n.object("Attachment", "an attachment")? {
+                        Some(a) => a.int("DeviceIndex")?.unwrap_or(0),
+                        None => 0,
+                    };
+                    let id = n.req_str("NetworkInterfaceId")?;
+                    if seen.insert(id.clone())
+                        && let Some(mut eni) = self.interface(&n, endpoint_of)?
+                    {
+                        eni.owner = EniOwner::Instance(meta.id.clone());
+                        self.parts.enis.push(eni);
+                    }
+                    attached.push((index, id));
+                }
+                attached.sort();
+                self.parts.instances.push(Instance {
+                    meta,
+                    enis: attached.into_iter().map(|(_, id)| id).collect(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Interfaces attached to instances that `describe-instances` does not list
+    /// (the file is absent, or the snapshot raced a launch) still belong to an
+    /// instance: one with only an id.
+    fn adopt_orphans(&mut self) {
+        let known: HashSet<&str> = self
+            .parts
+            .instances
+            .iter()
+            .map(|i| i.meta.id.as_str())
+            .collect();
+        let mut orphans: Vec<Instance> = Vec::new();
+        for e in &self.parts.enis {
+            if let EniOwner::Instance(id) = &e.owner {
+                if known.contains(id.as_str()) {
+                    continue;
+                }
+                match orphans.iter_mut().find(|i| &i.meta.id == id) {
+                    Some(i) => i.enis.push(e.meta.id.clone()),
+                    None => orphans.push(Instance {
+                        meta: Meta {
+                            span: e.meta.span,
+                            ..Meta::new(id.clone())
+                        },
+                        enis: vec![e.meta.id.clone()],
+                    }),
+                }
+            }
+        }
+        self.parts.instances.extend(orphans);
+    }
+
+    /// One interface, from `describe-network-interfaces` or an instance's
+    /// `NetworkInterfaces`; `None` for NAT gateway interfaces (the NAT gateway is
+    /// the model object).
+    fn interface(
+        &mut self,
+        n: &Fields<'_>,
+        endpoint_of: &HashMap<String, String>,
+    ) -> Result<Option<Eni>, LoadError> {
+        let kind = n
+            .str("InterfaceType")?
+            .unwrap_or_else(|| "interface".into());
+        if kind == "nat_gateway" {
+            return Ok(None);
+        }
+        let meta = meta(n, "NetworkInterfaceId", "TagSet")?;
+        let mut private_ips = Vec::new();
+        let mut public_ip = None;
+        for a in n.objects("PrivateIpAddresses", "a private address")? {
+            let address = ip(a.req("PrivateIpAddress")?)?;
+            let primary = a.bool("Primary")?.unwrap_or(false);
+            if primary {
+                private_ips.insert(0, address);
+                if let Some(assoc) = a.object("Association", "an address association")? {
+                    public_ip = assoc.opt("PublicIp").map(ip).transpose()?;
+                }
+            } else {
+                private_ips.push(address);
+            }
+        }
+        if private_ips.is_empty()
+            && let Some(p) = n.opt("PrivateIpAddress")
+        {
+            private_ips.push(ip(p)?);
+        }
+        if public_ip.is_none()
+            && let Some(assoc) = n.object("Association", "an address association")?
+        {
+            public_ip = assoc.opt("PublicIp").map(ip).transpose()?;
+        }
+        let mut security_groups = Vec::new();
+        for g in n.objects("Groups", "a security group")? {
+            security_groups.push(g.req_str("GroupId")?);
+        }
+        let description = n.str("Description")?.unwrap_or_default();
+        let instance = match n.object("Attachment", "an attachment")? {
+            Some(a) => a.str("InstanceId")?,
+            None => None,
+        };
+        let mut sg_enforced = true;
+        let owner = if let Some(lb) = description.strip_prefix("ELB ") {
+            sg_enforced = !(lb.starts_with("net/") && security_groups.is_empty());
+            EniOwner::LoadBalancer(lb.to_string())
+        } else if kind == "vpc_endpoint" {
+            match endpoint_of.get(&meta.id) {
+                Some(e) => EniOwner::VpcEndpoint(e.clone()),
+                None => EniOwner::None,
+            }
+        } else if let Some(i) = instance {
+            EniOwner::Instance(i)
+        } else {
+            EniOwner::None
+        };
+        Ok(Some(Eni {
+            meta,
+            subnet: n.req_str("SubnetId")?,
+            private_ips,
+            public_ip,
+            auto_public_ip: false,
+            security_groups,
+            sg_enforced,
+            owner,
+            addresses_allocated: false,
+        }))
+    }
+}
+
+/// `IpProtocol`, `FromPort`, `ToPort` of a permission or security-group rule.
+fn traffic(f: &Fields<'_>) -> Result<TrafficMatch, LoadError> {
+    let protocol = protocol(f.req("IpProtocol")?)?;
+    let (from, to) = (f.opt("FromPort"), f.opt("ToPort"));
+    let ports = match protocol {
+        Protocol::Tcp | Protocol::Udp => port_range(from, to, f.span())?,
+        Protocol::Icmp => icmp(from, to)?,
+        _ => PortMatch::Any,
+    };
+    Ok(TrafficMatch { protocol, ports })
+}
+
+/// `-1`, `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number.
+fn protocol(n: &crate::load::document::Node) -> Result<Protocol, LoadError> {
+    let text = n
+        .scalar_text()
+        .ok_or_else(|| crate::load::read::type_error("a protocol", n))?;
+    if text.eq_ignore_ascii_case("icmpv6") {
+        return Ok(Protocol::Number(58));
+    }
+    Protocol::parse(&text).ok_or_else(|| {
+        invalid(
+            format!("unknown protocol `{text}`"),
+            n.span,
+            Some("AWS writes -1, tcp, udp, icmp, icmpv6 or a protocol number 0-255".into()),
+        )
+    })
+}
+
+/// A TCP/UDP port range; absent or `-1` bounds mean every port.
+fn port_range(
+    from: Option<&crate::load::document::Node>,
+    to: Option<&crate::load::document::Node>,
+    span: Span,
+) -> Result<PortMatch, LoadError> {
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(PortMatch::Any);
+    };
+    let (a, b) = (integer(from)?, integer(to)?);
+    if a == -1 || b == -1 {
+        return Ok(PortMatch::Any);
+    }
+    match (u16::try_from(a), u16::try_from(b)) {
+        (Ok(first), Ok(last)) if first <= last => Ok(PortMatch::Range { first, last }),
+        _ => Err(invalid(
+            format!("`{a}-{b}` is not a port range (0-65535, first <= last)"),
+            span,
+            None,
+        )),
+    }
+}
+
+/// ICMP type and code, `-1` meaning any.
+fn icmp(
+    ty: Option<&crate::load::document::Node>,
+    code: Option<&crate::load::document::Node>,
+) -> Result<PortMatch, LoadError> {
+    let byte = |n: Option<&crate::load::document::Node>| -> Result<Option<u8>, LoadError> {
+        let Some(n) = n else { return Ok(None) };
+        match integer(n)? {
+            -1 => Ok(None),
+            v => u8::try_from(v).map(Some).map_err(|_| {
+                invalid(
+                    format!("ICMP type or code {v} is out of range (0-255, or -1 for any)"),
+                    n.span,
+                    None,
+                )
+            }),
+        }
+    };
+    Ok(match (byte(ty)?, byte(code)?) {
+        (None, None) => PortMatch::Any,
+        (icmp_type, icmp_code) => PortMatch::Icmp {
+            icmp_type,
+            icmp_code,
+        },
+    })
+}

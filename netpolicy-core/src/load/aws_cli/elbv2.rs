@@ -1,0 +1,342 @@
+//! The `aws elbv2 describe-*` outputs: load balancers, listeners, target groups.
+//!
+//! A load balancer's id is its ARN after `loadbalancer/` (`app/web/50dc6c49...`),
+//! which is also how its node interfaces describe themselves (`ELB app/web/...`);
+//! a target group's is its ARN after `targetgroup/`.
+
+use super::{Dump, tags};
+use crate::load::LoadError;
+use crate::load::read::{Fields, invalid, ip};
+use crate::model::*;
+use std::collections::{BTreeMap, HashMap};
+
+impl Dump<'_> {
+    pub(super) fn read_elbv2(&mut self) -> Result<(), LoadError> {
+        let tags = self.elb_tags()?;
+        self.load_balancers(&tags)?;
+        self.target_groups(&tags)?;
+        self.listeners()?;
+        Ok(())
+    }
+
+    /// Tags by resource ARN (`describe-load-balancers` carries none itself).
+    fn elb_tags(&self) -> Result<HashMap<String, BTreeMap<String, String>>, LoadError> {
+        let mut out = HashMap::new();
+        for d in self.items(
+            "elbv2-describe-tags.json",
+            "TagDescriptions",
+            "a tag description",
+        )? {
+            out.insert(d.req_str("ResourceArn")?, tags(&d, "Tags")?);
+        }
+        Ok(out)
+    }
+
+    fn load_balancers(
+        &mut self,
+        tags: &HashMap<String, BTreeMap<String, String>>,
+    ) -> Result<(), LoadError> {
+        for l in self.items(
+            "elbv2-describe-load-balancers.json",
+            "LoadBalancers",
+            "a load balancer",
+        )? {
+            let arn_node = l.req("LoadBalancerArn")?;
+            let meta = elb_meta(&l, arn_node, "loadbalancer/", "LoadBalancerName", tags)?;
+            let kind = match l.str("Type")?.as_deref() {
+                Some("application") | None => LoadBalancerKind::Application,
+                Some("network") => LoadBalancerKind::Network,
+                Some(other) => {
+                    self.warn(
+                        "np::aws::not-modelled",
+                        format!(
+                            "load balancer `{}` of type {other} is not modelled: it is ignored",
+                            meta.id
+                        ),
+                        Some(l.span()),
+                    );
+                    continue;
+                }
+            };
+            let mut subnets = Vec::new();
+            for z in l.objects("AvailabilityZones", "an availability zone")? {
+                if let Some(s) = z.str("SubnetId")? {
+                    subnets.push(s);
+                }
+            }
+            self.parts.load_balancers.push(LoadBalancer {
+                meta,
+                kind,
+                internet_facing: l.str("Scheme")?.as_deref() == Some("internet-facing"),
+                subnets,
+                security_groups: l.strings("SecurityGroups")?,
+                listeners: Vec::new(),
+                nodes: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    fn target_groups(
+        &mut self,
+        tags: &HashMap<String, BTreeMap<String, String>>,
+    ) -> Result<(), LoadError> {
+        let mut targets = self.target_health()?;
+        for t in self.items(
+            "elbv2-describe-target-groups.json",
+            "TargetGroups",
+            "a target group",
+        )? {
+            let arn_node = t.req("TargetGroupArn")?;
+            let meta = elb_meta(&t, arn_node, "targetgroup/", "TargetGroupName", tags)?;
+            let arn = t.req_str("TargetGroupArn")?;
+            let target_type = t.str("TargetType")?.unwrap_or_else(|| "instance".into());
+            let protocol = t.str("Protocol")?.as_deref().and_then(transport);
+            let (Some(protocol), Some(port), "instance" | "ip") =
+                (protocol, t.int("Port")?, target_type.as_str())
+            else {
+                self.warn(
+                    "np::aws::not-modelled",
+                    format!("target group `{}` ({target_type} targets) is not modelled: traffic to it is not followed", meta.id),
+                    Some(t.span()),
+                );
+                continue;
+            };
+            let port = u16::try_from(port)
+                .map_err(|_| invalid(format!("port {port} is out of range"), t.span(), None))?;
+            self.parts.target_groups.push(TargetGroup {
+                meta,
+                protocol,
+                port,
+                targets: targets.remove(&arn).unwrap_or_default(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Registered targets by target-group ARN. `describe-target-health` answers
+    /// for one group and does not repeat its ARN, so each answer in the file
+    /// carries the `TargetGroupArn` it was asked for (as `netpolicy collect`
+    /// writes it): one such object, or a list of them.
+    fn target_health(&mut self) -> Result<HashMap<String, Vec<Target>>, LoadError> {
+        let mut out: HashMap<String, Vec<Target>> = HashMap::new();
+        let Some(doc) = self.files.get("elbv2-describe-target-health.json") else {
+            if self.has("elbv2-describe-target-groups.json") {
+                self.warn(
+                    "np::aws::no-target-health",
+                    "no elbv2-describe-target-health.json: target groups have no registered targets".into(),
+                    None,
+                );
+            }
+            return Ok(out);
+        };
+        let answers: Vec<&crate::load::document::Node> = match &doc.value {
+            crate::load::document::Value::Seq(items) => items.iter().collect(),
+            _ => vec![doc],
+        };
+        for a in answers {
+            let a = Fields::new(a, "a target health answer")?;
+            let arn = a.req_str("TargetGroupArn")?;
+            for d in a.objects("TargetHealthDescriptions", "a target health description")? {
+                let Some(t) = d.object("Target", "a target")? else {
+                    continue;
+                };
+                let id_node = t.req("Id")?;
+                let id = crate::load::read::string(id_node)?;
+                let target = if id.starts_with("i-") {
+                    TargetRef::Instance(id)
+                } else if id.parse::<std::net::Ipv4Addr>().is_ok() {
+                    TargetRef::Ip(ip(id_node)?)
+                } else {
+                    continue;
+                };
+                let port = t
+                    .int("Port")?
+                    .map(|p| {
+                        u16::try_from(p).map_err(|_| {
+                            invalid(format!("port {p} is out of range"), t.span(), None)
+                        })
+                    })
+                    .transpose()?;
+                out.entry(arn.clone())
+                    .or_default()
+                    .push(Target { target, port });
+            }
+        }
+        Ok(out)
+    }
+
+    fn listeners(&mut self) -> Result<(), LoadError> {
+        let rules = self.rule_targets()?;
+        for l in self.items("elbv2-describe-listeners.json", "Listeners", "a listener")? {
+            let lb_node = l.req("LoadBalancerArn")?;
+            let lb_id = arn_id(lb_node, "loadbalancer/")?;
+            let listener_arn = l.str("ListenerArn")?.unwrap_or_default();
+            let mut target_groups = forward_targets(&l.objects("DefaultActions", "an action")?)?;
+            for tg in rules.get(&listener_arn).into_iter().flatten() {
+                if !target_groups.contains(tg) {
+                    target_groups.push(tg.clone());
+                }
+            }
+            let port_node = l.req("Port")?;
+            let port = u16::try_from(crate::load::read::integer(port_node)?)
+                .map_err(|_| invalid("port out of range".into(), port_node.span, None))?;
+            let protocols = match l.str("Protocol")?.as_deref() {
+                Some("TCP_UDP") => vec![Protocol::Tcp, Protocol::Udp],
+                Some(p) => transport(p).into_iter().collect(),
+                None => vec![Protocol::Tcp],
+            };
+            let Some(lb) = self
+                .parts
+                .load_balancers
+                .iter_mut()
+                .find(|b| b.meta.id == lb_id)
+            else {
+                continue;
+            };
+            for protocol in protocols {
+                lb.listeners.push(Listener {
+                    protocol,
+                    port,
+                    target_groups: target_groups.clone(),
+                    span: Some(l.span()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Forward targets of listener rules, by listener ARN (a rule's ARN is its
+    /// listener's with `listener-rule/` for `listener/` and one more segment).
+    fn rule_targets(&self) -> Result<HashMap<String, Vec<String>>, LoadError> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for r in self.items("elbv2-describe-rules.json", "Rules", "a listener rule")? {
+            let arn = r.req_str("RuleArn")?;
+            let Some((listener, _)) = arn
+                .replacen(":listener-rule/", ":listener/", 1)
+                .rsplit_once('/')
+                .map(|(l, rule)| (l.to_string(), rule.to_string()))
+            else {
+                continue;
+            };
+            out.entry(listener)
+                .or_default()
+                .extend(forward_targets(&r.objects("Actions", "an action")?)?);
+        }
+        Ok(out)
+    }
+
+    /// Gives each load balancer its node interfaces; interfaces of load balancers
+    /// the dump does not describe become standalone, with a warning.
+    pub(super) fn link_load_balancer_nodes(&mut self) {
+        let mut unknown = Vec::new();
+        for e in &mut self.parts.enis {
+            match &e.owner {
+                EniOwner::LoadBalancer(id) => {
+                    match self
+                        .parts
+                        .load_balancers
+                        .iter_mut()
+                        .find(|l| &l.meta.id == id)
+                    {
+                        Some(lb) => lb.nodes.push(e.meta.id.clone()),
+                        None => {
+                            unknown.push((e.meta.id.clone(), id.clone(), e.meta.span));
+                            e.owner = EniOwner::None;
+                        }
+                    }
+                }
+                EniOwner::VpcEndpoint(id) => {
+                    if let Some(ep) = self
+                        .parts
+                        .vpc_endpoints
+                        .iter_mut()
+                        .find(|p| &p.meta.id == id)
+                    {
+                        ep.enis.push(e.meta.id.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (eni, lb, span) in unknown {
+            self.warn(
+                "np::aws::not-in-dump",
+                format!("interface `{eni}` belongs to load balancer `{lb}`, which is not in elbv2-describe-load-balancers.json: it is treated as a standalone interface"),
+                span,
+            );
+        }
+    }
+}
+
+/// Id (from the ARN), name, tags and CloudFormation logical id.
+fn elb_meta(
+    f: &Fields<'_>,
+    arn_node: &crate::load::document::Node,
+    kind: &str,
+    name_key: &str,
+    tags: &HashMap<String, BTreeMap<String, String>>,
+) -> Result<Meta, LoadError> {
+    let arn = crate::load::read::string(arn_node)?;
+    let mut meta = Meta::new(arn_id(arn_node, kind)?).at(f.span());
+    meta.name = f.str(name_key)?;
+    if let Some(t) = tags.get(&arn) {
+        meta.tags = t.clone();
+        if let Some(n) = t.get("Name") {
+            meta.name = Some(n.clone());
+        }
+        meta.aliases
+            .extend(t.get("aws:cloudformation:logical-id").cloned());
+    }
+    Ok(meta)
+}
+
+/// The part of an ARN after `kind` (`loadbalancer/`, `targetgroup/`).
+fn arn_id(node: &crate::load::document::Node, kind: &str) -> Result<String, LoadError> {
+    let arn = crate::load::read::string(node)?;
+    match arn.split_once(&format!(":{kind}")) {
+        Some((_, id)) if !id.is_empty() => Ok(id.to_string()),
+        _ => Err(invalid(
+            format!("`{arn}` is not a {} ARN", kind.trim_end_matches('/')),
+            node.span,
+            Some(format!(
+                "expected arn:aws:elasticloadbalancing:REGION:ACCOUNT:{kind}..."
+            )),
+        )),
+    }
+}
+
+/// Target-group ids a list of actions forwards to.
+fn forward_targets(actions: &[Fields<'_>]) -> Result<Vec<String>, LoadError> {
+    let mut out = Vec::new();
+    for a in actions {
+        if a.str("Type")?.as_deref() != Some("forward") {
+            continue;
+        }
+        let mut arns = Vec::new();
+        if let Some(n) = a.opt("TargetGroupArn") {
+            arns.push(n);
+        }
+        if let Some(c) = a.object("ForwardConfig", "a forward configuration")? {
+            for g in c.objects("TargetGroups", "a weighted target group")? {
+                arns.push(g.req("TargetGroupArn")?);
+            }
+        }
+        for n in arns {
+            let id = arn_id(n, "targetgroup/")?;
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The transport a listener or target-group protocol runs on.
+fn transport(protocol: &str) -> Option<Protocol> {
+    match protocol {
+        "HTTP" | "HTTPS" | "TCP" | "TLS" | "TCP_UDP" => Some(Protocol::Tcp),
+        "UDP" => Some(Protocol::Udp),
+        _ => None,
+    }
+}

@@ -1,0 +1,428 @@
+//! `terraform show -json` output, of a plan or of a state, to a model.
+//!
+//! A state, or a plan's resources that already exist, carry AWS ids; resources
+//! a plan creates have none yet, so they are known by their address
+//! (`aws_instance.web`, `module.net.aws_subnet.a[0]`), and the resource name is
+//! an alias. A value the plan only knows after apply is read from the
+//! configuration when it is a reference to another resource (`vpc_id =
+//! aws_vpc.main.id`); anything else unknown is left out with a warning, never
+//! guessed.
+
+mod resources;
+
+use super::document::{self, Node, Value};
+use super::read::Fields;
+use super::{LoadError, LoadFailure, reconcile};
+use crate::diagnostic::Warning;
+use crate::model::{Meta, Model};
+use crate::span::{SourceMap, Span};
+use std::collections::{BTreeMap, HashMap};
+
+/// Loads `terraform show -json` output from text; `name` names the file.
+pub fn load_terraform(name: &str, text: &str) -> Result<Model, LoadFailure> {
+    let mut sources = SourceMap::default();
+    let id = sources.add(name, text);
+    let parsed = document::parse_json(text, id).and_then(|doc| {
+        let plan = Plan::new(&doc)?;
+        let mut b = resources::Builder::new(&plan);
+        b.build()?;
+        let (mut parts, mut warnings) = b.finish();
+        warnings.extend(reconcile::prune_unknown_references(
+            &mut parts,
+            "np::terraform::not-in-plan",
+            "the plan",
+        ));
+        Ok((parts, warnings))
+    });
+    super::build_model(parsed, sources)
+}
+
+/// One resource instance of the plan or state.
+pub(crate) struct Resource<'a> {
+    /// Full address, `module.net.aws_subnet.a[0]`.
+    pub address: String,
+    /// Module path, `module.net.` (empty at the root), for resolving references.
+    module: String,
+    /// `aws_subnet`.
+    pub kind: String,
+    /// `a`.
+    pub name: String,
+    /// The `index` key, as text, when the resource uses `count` or `for_each`.
+    index: Option<String>,
+    /// Its (planned) values.
+    pub values: Fields<'a>,
+    /// The matching `after_unknown` of a plan: `true` where a value is unknown.
+    unknown: Option<&'a Node>,
+    /// The resource's `expressions` in the configuration.
+    config: Option<&'a Node>,
+}
+
+impl Resource<'_> {
+    /// Where the resource is in the input.
+    pub fn span(&self) -> Span {
+        self.values.span()
+    }
+}
+
+/// The resources of a plan or a state, with what is needed to resolve
+/// references.
+pub(crate) struct Plan<'a> {
+    pub resources: Vec<Resource<'a>>,
+    by_address: HashMap<String, usize>,
+    /// Instances by address without index (`aws_subnet.a` for `aws_subnet.a[0]`).
+    by_base: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(doc: &'a Node) -> Result<Self, LoadError> {
+        let top = Fields::new(doc, "terraform show -json output")?;
+        let (root, is_plan) = if let Some(p) = top.object("planned_values", "planned values")? {
+            (p.req("root_module")?, true)
+        } else if let Some(v) = top.object("values", "state values")? {
+            (v.req("root_module")?, false)
+        } else {
+            return Err(LoadError::MissingField {
+                field: "planned_values".into(),
+                object: "terraform show -json output (neither a plan nor a state)".into(),
+                span: doc.span,
+            });
+        };
+        let mut unknown = HashMap::new();
+        if is_plan {
+            for c in top.objects("resource_changes", "a resource change")? {
+                let address = c.req_str("address")?;
+                if let Some(change) = c.object("change", "a change")?
+                    && let Some(u) = change.opt("after_unknown")
+                {
+                    unknown.insert(address, u);
+                }
+            }
+        }
+        let mut config = HashMap::new();
+        if let Some(c) = top.object("configuration", "the configuration")?
+            && let Some(m) = c.object("root_module", "a module")?
+        {
+            collect_config(&m, "", &mut config)?;
+        }
+        let mut resources = Vec::new();
+        collect_resources(
+            &Fields::new(root, "a module")?,
+            &mut resources,
+            &unknown,
+            &config,
+        )?;
+        let mut by_address = HashMap::new();
+        let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            by_address.insert(r.address.clone(), i);
+            by_base
+                .entry(format!("{}{}.{}", r.module, r.kind, r.name))
+                .or_default()
+                .push(i);
+        }
+        Ok(Plan {
+            resources,
+            by_address,
+            by_base,
+        })
+    }
+
+    /// The model id of a resource: its AWS id when known, else its address.
+    pub fn id(&self, r: &Resource<'_>) -> String {
+        match r.values.opt("id").and_then(Node::as_str) {
+            Some(id) if r.unknown_at("id").is_none() => id.to_string(),
+            _ => r.address.clone(),
+        }
+    }
+
+    /// The metadata of a resource: id, `Name` tag, tags, and its name and
+    /// address as aliases.
+    pub fn meta(&self, r: &Resource<'_>) -> Result<Meta, LoadError> {
+        let mut meta = Meta::new(self.id(r)).at(r.span());
+        let mut tags = BTreeMap::new();
+        if let Some(t) = r.values.object("tags", "tags")?
+            && let Value::Map(entries) = &t.node.value
+        {
+            for (k, v) in entries {
+                if let (Some(k), Some(v)) = (k.as_str(), v.scalar_text()) {
+                    tags.insert(k.to_string(), v);
+                }
+            }
+        }
+        meta.name = tags.get("Name").cloned();
+        meta.tags = tags;
+        meta.aliases = vec![r.name.clone(), r.address.clone()];
+        meta.aliases.retain(|a| a != &meta.id);
+        Ok(meta)
+    }
+
+    /// The resources a reference (`aws_vpc.main.id`, `aws_subnet.a[0]`) names,
+    /// seen from `from`.
+    fn resolve(&self, from: &Resource<'_>, reference: &str) -> Vec<usize> {
+        let mut path = format!("{}{reference}", from.module);
+        loop {
+            if let Some(&i) = self.by_address.get(&path) {
+                return vec![i];
+            }
+            if let Some(all) = self.by_base.get(&path) {
+                // `count.index`/`each.key` references name the base address: the
+                // instance with the same key is meant when there is one.
+                let same = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| from.index.is_some() && self.resources[i].index == from.index)
+                    .collect::<Vec<_>>();
+                return if same.is_empty() { all.clone() } else { same };
+            }
+            match path.rsplit_once('.') {
+                Some((head, _)) if head.contains('.') => path = head.to_string(),
+                _ => return Vec::new(),
+            }
+        }
+    }
+}
+
+impl Resource<'_> {
+    /// `after_unknown` at `key`, when the plan marks (part of) it unknown.
+    fn unknown_at(&self, key: &str) -> Option<&Node> {
+        let u = self.unknown?.get(key)?;
+        contains_true(u).then_some(u)
+    }
+}
+
+fn contains_true(n: &Node) -> bool {
+    match &n.value {
+        Value::Bool(b) => *b,
+        Value::Seq(items) => items.iter().any(contains_true),
+        Value::Map(entries) => entries.iter().any(|(_, v)| contains_true(v)),
+        _ => false,
+    }
+}
+
+fn collect_resources<'a>(
+    module: &Fields<'a>,
+    out: &mut Vec<Resource<'a>>,
+    unknown: &HashMap<String, &'a Node>,
+    config: &HashMap<String, &'a Node>,
+) -> Result<(), LoadError> {
+    for r in module.objects("resources", "a resource")? {
+        if r.str("mode")?.as_deref() == Some("data") {
+            continue;
+        }
+        let address = r.req_str("address")?;
+        let kind = r.req_str("type")?;
+        let name = r.req_str("name")?;
+        let index = r.opt("index").and_then(Node::scalar_text);
+        let base = format!("{kind}.{name}");
+        let module = address
+            .find(&base)
+            .and_then(|at| address.get(..at))
+            .unwrap_or_default()
+            .to_string();
+        let config_key = format!("{module}{base}");
+        let values = match r.object("values", "resource values")? {
+            Some(v) => v,
+            None => Fields::new(r.node, "a resource")?,
+        };
+        out.push(Resource {
+            unknown: unknown.get(&address).copied(),
+            config: config.get(&strip_indexes(&config_key)).copied(),
+            address,
+            module,
+            kind,
+            name,
+            index,
+            values,
+        });
+    }
+    for c in module.objects("child_modules", "a module")? {
+        collect_resources(&c, out, unknown, config)?;
+    }
+    Ok(())
+}
+
+/// `module.a["x"].aws_vpc.v` to `module.a.aws_vpc.v`: configuration is per module
+/// call, not per instance.
+fn strip_indexes(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0;
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn collect_config<'a>(
+    module: &Fields<'a>,
+    prefix: &str,
+    out: &mut HashMap<String, &'a Node>,
+) -> Result<(), LoadError> {
+    for r in module.objects("resources", "a configured resource")? {
+        if r.str("mode")?.as_deref() == Some("data") {
+            continue;
+        }
+        if let Some(e) = r.opt("expressions") {
+            out.insert(format!("{prefix}{}", r.req_str("address")?), e);
+        }
+    }
+    if let Some(calls) = module.object("module_calls", "module calls")?
+        && let Value::Map(entries) = &calls.node.value
+    {
+        for (name, call) in entries {
+            let Some(name) = name.as_str() else { continue };
+            let call = Fields::new(call, "a module call")?;
+            if let Some(m) = call.object("module", "a module")? {
+                collect_config(&m, &format!("{prefix}module.{name}."), out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The references an expression (`{"references": [...]}`) makes.
+fn expression_references(expr: Option<&Node>) -> Vec<String> {
+    let Some(list) = expr.and_then(|e| e.get("references")) else {
+        return Vec::new();
+    };
+    match &list.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a reference-valued attribute holds after the plan.
+pub(crate) enum Reference {
+    /// Nothing (null or absent, and not pending).
+    None,
+    /// The ids of the resources it names.
+    Ids(Vec<String>),
+    /// Unknown until apply, and not a reference netpolicy can follow.
+    Unknown,
+}
+
+/// Reads reference-valued attributes, falling back on the configuration.
+pub(crate) struct Refs<'p, 'a> {
+    pub plan: &'p Plan<'a>,
+    pub warnings: Vec<Warning>,
+}
+
+impl<'a> Refs<'_, 'a> {
+    /// The ids a top-level attribute of `r` refers to.
+    pub fn attr(&mut self, r: &Resource<'a>, key: &str) -> Result<Reference, LoadError> {
+        let config = r.config.and_then(|c| c.get(key));
+        self.read(r, r.values.opt(key), r.unknown_at(key).is_some(), config)
+    }
+
+    /// The ids an attribute of the `i`-th nested `block` of `r` refers to
+    /// (`default_action[0].target_group_arn`).
+    pub fn nested(
+        &mut self,
+        r: &Resource<'a>,
+        block: &str,
+        i: usize,
+        values: &Fields<'a>,
+        key: &str,
+    ) -> Result<Reference, LoadError> {
+        let unknown = r
+            .unknown_at(block)
+            .and_then(|u| match &u.value {
+                Value::Seq(items) => items.get(i),
+                _ => Some(u),
+            })
+            .and_then(|u| match &u.value {
+                Value::Bool(true) => Some(true),
+                _ => u.get(key).map(contains_true),
+            })
+            .unwrap_or(false);
+        let config = r
+            .config
+            .and_then(|c| c.get(block))
+            .and_then(|b| match &b.value {
+                Value::Seq(items) => items.get(i),
+                _ => None,
+            })
+            .and_then(|b| b.get(key));
+        self.read(r, values.opt(key), unknown, config)
+    }
+
+    fn read(
+        &mut self,
+        r: &Resource<'a>,
+        value: Option<&'a Node>,
+        unknown: bool,
+        config: Option<&'a Node>,
+    ) -> Result<Reference, LoadError> {
+        let mut ids = Vec::new();
+        if let Some(v) = value {
+            match &v.value {
+                Value::String(s) => ids.push(s.clone()),
+                Value::Seq(items) => {
+                    for item in items {
+                        match &item.value {
+                            Value::String(s) => ids.push(s.clone()),
+                            Value::Null => {}
+                            _ => return Err(super::read::type_error("a string", item)),
+                        }
+                    }
+                }
+                _ => return Err(super::read::type_error("a string or a list of strings", v)),
+            }
+        }
+        if !unknown {
+            return Ok(if ids.is_empty() {
+                Reference::None
+            } else {
+                Reference::Ids(ids)
+            });
+        }
+        let mut found = false;
+        for reference in expression_references(config) {
+            for i in self.plan.resolve(r, &reference) {
+                found = true;
+                let id = self.plan.id(&self.plan.resources[i]);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        Ok(if found {
+            Reference::Ids(ids)
+        } else {
+            Reference::Unknown
+        })
+    }
+
+    /// Warns that `what` of `r` is unknown until apply.
+    pub fn unknown(&mut self, r: &Resource<'_>, what: &str) {
+        self.warnings.push(Warning::new(
+            "np::terraform::unknown",
+            format!(
+                "`{}`: {what} is only known after apply and is not a reference netpolicy can follow, so it is left out",
+                r.address
+            ),
+            Some(r.span()),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_indexes;
+
+    #[test]
+    fn module_instance_keys_are_dropped_for_configuration_lookups() {
+        assert_eq!(
+            strip_indexes(r#"module.net["eu"].aws_subnet.a"#),
+            "module.net.aws_subnet.a"
+        );
+        assert_eq!(strip_indexes("aws_vpc.main"), "aws_vpc.main");
+    }
+}

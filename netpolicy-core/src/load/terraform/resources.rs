@@ -1,0 +1,1338 @@
+//! Terraform resource types (AWS provider) to model objects.
+
+use super::{Plan, Reference, Refs, Resource};
+use crate::diagnostic::Warning;
+use crate::load::LoadError;
+use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
+use crate::model::*;
+use crate::span::Span;
+use ipnet::Ipv4Net;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+/// Builds model objects from the resources of a plan or state: objects first,
+/// then what attaches to them (routes, rules, associations, listeners).
+pub(crate) struct Builder<'p, 'a> {
+    plan: &'p Plan<'a>,
+    refs: Refs<'p, 'a>,
+    parts: ModelParts,
+    /// Elastic IPs by id: their address and what they are associated with.
+    eips: HashMap<String, Eip>,
+    /// Listener id to (load balancer id, listener position).
+    listeners: HashMap<String, (String, usize)>,
+    ipv6_skipped: (usize, Option<Span>),
+}
+
+#[derive(Default)]
+struct Eip {
+    public_ip: Option<Ipv4Addr>,
+    instance: Option<String>,
+    eni: Option<String>,
+}
+
+/// The resource types that create objects, in the order they are read.
+const CREATE: &[&str] = &[
+    "aws_vpc",
+    "aws_vpc_ipv4_cidr_block_association",
+    "aws_subnet",
+    "aws_route_table",
+    "aws_default_route_table",
+    "aws_internet_gateway",
+    "aws_eip",
+    "aws_nat_gateway",
+    "aws_vpc_peering_connection",
+    "aws_vpn_gateway",
+    "aws_security_group",
+    "aws_default_security_group",
+    "aws_network_acl",
+    "aws_default_network_acl",
+    "aws_network_interface",
+    "aws_instance",
+    "aws_lb",
+    "aws_alb",
+    "aws_lb_target_group",
+    "aws_alb_target_group",
+    "aws_vpc_endpoint",
+    "aws_ec2_managed_prefix_list",
+];
+
+impl<'p, 'a> Builder<'p, 'a> {
+    pub(crate) fn new(plan: &'p Plan<'a>) -> Self {
+        Builder {
+            plan,
+            refs: Refs {
+                plan,
+                warnings: Vec::new(),
+            },
+            parts: ModelParts::default(),
+            eips: HashMap::new(),
+            listeners: HashMap::new(),
+            ipv6_skipped: (0, None),
+        }
+    }
+
+    pub(crate) fn build(&mut self) -> Result<(), LoadError> {
+        let plan = self.plan;
+        for kind in CREATE {
+            for r in plan.resources.iter().filter(|r| r.kind == *kind) {
+                self.create(r)?;
+            }
+        }
+        for r in &plan.resources {
+            self.attach(r)?;
+        }
+        for r in plan
+            .resources
+            .iter()
+            .filter(|r| r.kind == "aws_lb_listener_rule" || r.kind == "aws_alb_listener_rule")
+        {
+            self.listener_rule(r)?;
+        }
+        self.apply_eips();
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>) {
+        if let (n @ 1.., span) = self.ipv6_skipped {
+            self.refs.warnings.push(Warning::new(
+                "np::terraform::ipv6-ignored",
+                format!("{n} IPv6 rule(s), route(s) or NACL entr(y/ies) skipped: netpolicy models IPv4 only"),
+                span,
+            ));
+        }
+        (self.parts, self.refs.warnings)
+    }
+
+    fn warn(&mut self, code: &'static str, message: String, span: Span) {
+        self.refs
+            .warnings
+            .push(Warning::new(code, message, Some(span)));
+    }
+
+    /// A single-object reference; `None` when absent or unknown (warned).
+    fn one(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<String>, LoadError> {
+        Ok(match self.refs.attr(r, key)? {
+            Reference::Ids(ids) => ids.into_iter().next(),
+            Reference::None => None,
+            Reference::Unknown => {
+                self.refs.unknown(r, &format!("`{key}`"));
+                None
+            }
+        })
+    }
+
+    /// A required single-object reference; `None` (warned) when unknown.
+    fn req(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<String>, LoadError> {
+        match self.refs.attr(r, key)? {
+            Reference::Ids(ids) => Ok(ids.into_iter().next()),
+            Reference::Unknown => {
+                self.refs.unknown(r, &format!("`{key}`, so the resource"));
+                Ok(None)
+            }
+            Reference::None => Err(LoadError::MissingField {
+                field: key.to_string(),
+                object: format!("`{}`", r.address),
+                span: r.span(),
+            }),
+        }
+    }
+
+    /// A list of references; unknown parts are warned about and left out.
+    fn many(&mut self, r: &Resource<'a>, key: &str) -> Result<Vec<String>, LoadError> {
+        Ok(match self.refs.attr(r, key)? {
+            Reference::Ids(ids) => ids,
+            Reference::None => Vec::new(),
+            Reference::Unknown => {
+                self.refs.unknown(r, &format!("`{key}`"));
+                Vec::new()
+            }
+        })
+    }
+
+    /// An IPv4 CIDR attribute that must be known.
+    fn cidr_attr(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<Ipv4Net>, LoadError> {
+        let Some(n) = r.values.opt(key) else {
+            if r.unknown_at(key).is_some() {
+                self.refs.unknown(r, &format!("`{key}`, so the resource"));
+                return Ok(None);
+            }
+            return Err(LoadError::MissingField {
+                field: key.to_string(),
+                object: format!("`{}`", r.address),
+                span: r.span(),
+            });
+        };
+        Ok(match cidr(n)? {
+            Ok(net) => Some(net),
+            Err(_) => {
+                self.skip_ipv6(n.span);
+                None
+            }
+        })
+    }
+
+    fn skip_ipv6(&mut self, span: Span) {
+        self.ipv6_skipped.0 += 1;
+        self.ipv6_skipped.1.get_or_insert(span);
+    }
+
+    fn create(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        let plan = self.plan;
+        let meta = plan.meta(r)?;
+        match r.kind.as_str() {
+            "aws_vpc" => {
+                let Some(net) = self.cidr_attr(r, "cidr_block")? else {
+                    return Ok(());
+                };
+                self.parts.vpcs.push(Vpc {
+                    meta,
+                    cidr_blocks: vec![net],
+                    main_route_table: None,
+                    default_network_acl: None,
+                });
+            }
+            "aws_vpc_ipv4_cidr_block_association" => {
+                let (Some(vpc), Some(net)) =
+                    (self.req(r, "vpc_id")?, self.cidr_attr(r, "cidr_block")?)
+                else {
+                    return Ok(());
+                };
+                if let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc) {
+                    v.cidr_blocks.push(net);
+                }
+            }
+            "aws_subnet" => {
+                let Some(vpc) = self.req(r, "vpc_id")? else {
+                    return Ok(());
+                };
+                let Some(net) = self.cidr_attr(r, "cidr_block")? else {
+                    return Ok(());
+                };
+                self.parts.subnets.push(Subnet {
+                    meta,
+                    vpc,
+                    cidr: net,
+                    availability_zone: r.values.str("availability_zone")?,
+                    map_public_ip_on_launch: r
+                        .values
+                        .bool("map_public_ip_on_launch")?
+                        .unwrap_or(false),
+                    route_table: None,
+                    network_acl: None,
+                });
+            }
+            "aws_route_table" | "aws_default_route_table" => {
+                let key = if r.kind == "aws_route_table" {
+                    "vpc_id"
+                } else {
+                    // `default_route_table_id = aws_vpc.x.default_route_table_id`
+                    // refers to the VPC whose main table this is.
+                    "default_route_table_id"
+                };
+                let Some(vpc) = self.req(r, key)? else {
+                    return Ok(());
+                };
+                let vpc = self.vpc_of_default(&vpc, "main_route_table_id");
+                let mut routes = Vec::new();
+                for (i, b) in r
+                    .values
+                    .objects("route", "a route")?
+                    .into_iter()
+                    .enumerate()
+                {
+                    if let Some(route) = self.route(r, Some(("route", i)), &b)? {
+                        routes.push(route);
+                    }
+                }
+                if r.kind == "aws_default_route_table"
+                    && let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc)
+                {
+                    v.main_route_table = Some(meta.id.clone());
+                }
+                self.parts
+                    .route_tables
+                    .push(RouteTable { meta, vpc, routes });
+            }
+            "aws_internet_gateway" => {
+                let vpc = self.one(r, "vpc_id")?;
+                self.parts
+                    .internet_gateways
+                    .push(InternetGateway { meta, vpc });
+            }
+            "aws_eip" => {
+                let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
+                let instance = self.one(r, "instance")?;
+                let eni = self.one(r, "network_interface")?;
+                self.eips.insert(
+                    meta.id,
+                    Eip {
+                        public_ip,
+                        instance,
+                        eni,
+                    },
+                );
+            }
+            "aws_nat_gateway" => {
+                let Some(subnet) = self.req(r, "subnet_id")? else {
+                    return Ok(());
+                };
+                let public = r.values.str("connectivity_type")?.as_deref() != Some("private");
+                let mut public_ip = r.values.opt("public_ip").map(ip).transpose()?;
+                if public_ip.is_none() {
+                    let eip = self.one(r, "allocation_id")?;
+                    public_ip = eip
+                        .and_then(|e| self.eips.get(&e))
+                        .and_then(|e| e.public_ip);
+                }
+                self.parts.nat_gateways.push(NatGateway {
+                    meta,
+                    subnet,
+                    private_ip: r.values.opt("private_ip").map(ip).transpose()?,
+                    public,
+                    public_ip: public_ip.filter(|_| public),
+                });
+            }
+            "aws_vpc_peering_connection" => {
+                let (Some(requester), Some(accepter)) =
+                    (self.req(r, "vpc_id")?, self.req(r, "peer_vpc_id")?)
+                else {
+                    return Ok(());
+                };
+                let accepted = self.plan.resources.iter().any(|a| {
+                    a.kind == "aws_vpc_peering_connection_accepter"
+                        && matches!(self.refs_of(a, "vpc_peering_connection_id"), Some(id) if id == meta.id)
+                });
+                let active = r.values.str("accept_status")?.as_deref() == Some("active")
+                    || r.values.bool("auto_accept")?.unwrap_or(false)
+                    || accepted;
+                self.parts.peerings.push(Peering {
+                    meta,
+                    requester_vpc: requester,
+                    accepter_vpc: accepter,
+                    active,
+                });
+            }
+            "aws_vpn_gateway" => {
+                let vpc = self.one(r, "vpc_id")?;
+                let has_vpn_connection = self.plan.resources.iter().any(|c| {
+                    c.kind == "aws_vpn_connection"
+                        && matches!(self.refs_of(c, "vpn_gateway_id"), Some(id) if id == meta.id)
+                });
+                self.parts.vpn_gateways.push(VpnGateway {
+                    meta,
+                    vpc,
+                    has_vpn_connection,
+                });
+            }
+            "aws_security_group" | "aws_default_security_group" => {
+                let Some(vpc) = self.req(r, "vpc_id")? else {
+                    return Ok(());
+                };
+                let mut g = SecurityGroup {
+                    meta,
+                    vpc,
+                    ingress: Vec::new(),
+                    egress: Vec::new(),
+                };
+                if g.meta.name.is_none() {
+                    g.meta.name = r.values.str("name")?;
+                }
+                // Terraform removes the default allow-all egress rule: a group's
+                // rules are exactly the ones written.
+                for (block, egress) in [("ingress", false), ("egress", true)] {
+                    for (i, b) in r.values.objects(block, "a rule")?.into_iter().enumerate() {
+                        let rules = self.inline_sg_rule(r, block, i, &b, &g.meta.id)?;
+                        if egress {
+                            g.egress.extend(rules);
+                        } else {
+                            g.ingress.extend(rules);
+                        }
+                    }
+                }
+                self.parts.security_groups.push(g);
+            }
+            "aws_network_acl" | "aws_default_network_acl" => {
+                let key = if r.kind == "aws_network_acl" {
+                    "vpc_id"
+                } else {
+                    "default_network_acl_id"
+                };
+                let Some(vpc) = self.req(r, key)? else {
+                    return Ok(());
+                };
+                let vpc = self.vpc_of_default(&vpc, "default_network_acl_id");
+                let mut entries = Vec::new();
+                for (block, egress) in [("ingress", false), ("egress", true)] {
+                    for b in r.values.objects(block, "a NACL entry")? {
+                        if let Some(e) = self.nacl_entry(&b, egress, "rule_no", "action")? {
+                            entries.push(e);
+                        }
+                    }
+                }
+                for s in self.many(r, "subnet_ids")? {
+                    if let Some(sub) = self.parts.subnets.iter_mut().find(|x| x.meta.id == s) {
+                        sub.network_acl = Some(meta.id.clone());
+                    }
+                }
+                if r.kind == "aws_default_network_acl"
+                    && let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc)
+                {
+                    v.default_network_acl = Some(meta.id.clone());
+                }
+                self.parts
+                    .network_acls
+                    .push(NetworkAcl { meta, vpc, entries });
+            }
+            "aws_network_interface" => {
+                let Some(subnet) = self.req(r, "subnet_id")? else {
+                    return Ok(());
+                };
+                let mut private_ips = Vec::new();
+                for n in r.values.list("private_ips")? {
+                    private_ips.push(ip(n)?);
+                }
+                if private_ips.is_empty()
+                    && let Some(n) = r.values.opt("private_ip")
+                {
+                    private_ips.push(ip(n)?);
+                }
+                let security_groups = self.many(r, "security_groups")?;
+                self.parts.enis.push(Eni {
+                    meta,
+                    subnet,
+                    private_ips,
+                    public_ip: None,
+                    auto_public_ip: false,
+                    security_groups,
+                    sg_enforced: true,
+                    owner: EniOwner::None,
+                    addresses_allocated: false,
+                });
+                self.attach_interface(r)?;
+            }
+            "aws_instance" => self.instance(r, meta)?,
+            "aws_lb" | "aws_alb" => {
+                let kind = match r.values.str("load_balancer_type")?.as_deref() {
+                    Some("application") | None => LoadBalancerKind::Application,
+                    Some("network") => LoadBalancerKind::Network,
+                    Some(other) => {
+                        self.warn(
+                            "np::terraform::not-modelled",
+                            format!(
+                                "`{}`: load balancers of type {other} are not modelled",
+                                r.address
+                            ),
+                            r.span(),
+                        );
+                        return Ok(());
+                    }
+                };
+                let mut subnets = self.many(r, "subnets")?;
+                for (i, m) in r
+                    .values
+                    .objects("subnet_mapping", "a subnet mapping")?
+                    .into_iter()
+                    .enumerate()
+                {
+                    if let Reference::Ids(ids) =
+                        self.refs.nested(r, "subnet_mapping", i, &m, "subnet_id")?
+                    {
+                        subnets.extend(
+                            ids.into_iter()
+                                .filter(|s| !subnets.contains(s))
+                                .collect::<Vec<_>>(),
+                        );
+                    }
+                }
+                let mut meta = meta;
+                if meta.name.is_none() {
+                    meta.name = r.values.str("name")?;
+                }
+                let security_groups = self.many(r, "security_groups")?;
+                self.parts.load_balancers.push(LoadBalancer {
+                    meta,
+                    kind,
+                    internet_facing: !r.values.bool("internal")?.unwrap_or(false),
+                    subnets,
+                    security_groups,
+                    listeners: Vec::new(),
+                    nodes: Vec::new(),
+                });
+            }
+            "aws_lb_target_group" | "aws_alb_target_group" => {
+                let target_type = r
+                    .values
+                    .str("target_type")?
+                    .unwrap_or_else(|| "instance".into());
+                let protocol = r.values.str("protocol")?.as_deref().and_then(transport);
+                let port = r.values.int("port")?;
+                let (Some(protocol), Some(port), "instance" | "ip") =
+                    (protocol, port, target_type.as_str())
+                else {
+                    self.warn(
+                        "np::terraform::not-modelled",
+                        format!("`{}` ({target_type} targets) is not modelled: traffic to it is not followed", r.address),
+                        r.span(),
+                    );
+                    return Ok(());
+                };
+                let mut meta = meta;
+                if meta.name.is_none() {
+                    meta.name = r.values.str("name")?;
+                }
+                self.parts.target_groups.push(TargetGroup {
+                    meta,
+                    protocol,
+                    port: port16(port, r.span())?,
+                    targets: Vec::new(),
+                });
+            }
+            "aws_vpc_endpoint" => {
+                let Some(vpc) = self.req(r, "vpc_id")? else {
+                    return Ok(());
+                };
+                let kind = match r.values.str("vpc_endpoint_type")?.as_deref() {
+                    Some("Interface") => EndpointKind::Interface,
+                    Some("Gateway") | None => EndpointKind::Gateway,
+                    Some(other) => {
+                        self.warn(
+                            "np::terraform::not-modelled",
+                            format!(
+                                "`{}`: endpoints of type {other} are not modelled",
+                                r.address
+                            ),
+                            r.span(),
+                        );
+                        return Ok(());
+                    }
+                };
+                let subnets = self.many(r, "subnet_ids")?;
+                let security_groups = self.many(r, "security_group_ids")?;
+                let route_tables = self.many(r, "route_table_ids")?;
+                self.parts.vpc_endpoints.push(VpcEndpoint {
+                    meta,
+                    vpc,
+                    service_name: r.values.str("service_name")?.unwrap_or_default(),
+                    kind,
+                    subnets,
+                    security_groups,
+                    route_tables,
+                    enis: Vec::new(),
+                });
+            }
+            "aws_ec2_managed_prefix_list" => {
+                let mut cidrs = Vec::new();
+                for e in r.values.objects("entry", "a prefix list entry")? {
+                    match cidr(e.req("cidr")?)? {
+                        Ok(net) => cidrs.push(net),
+                        Err(_) => self.skip_ipv6(e.span()),
+                    }
+                }
+                let mut meta = meta;
+                if meta.name.is_none() {
+                    meta.name = r.values.str("name")?;
+                }
+                self.parts.prefix_lists.push(PrefixList { meta, cidrs });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The VPC behind `aws_vpc.x.default_route_table_id`-style references: the
+    /// reference resolves to the VPC itself in a plan; in a state the value is
+    /// the table's id, found in the VPC's `attribute`.
+    fn vpc_of_default(&self, id: &str, attribute: &str) -> String {
+        if self.parts.vpcs.iter().any(|v| v.meta.id == id) {
+            return id.to_string();
+        }
+        self.plan
+            .resources
+            .iter()
+            .find(|v| {
+                v.kind == "aws_vpc" && v.values.opt(attribute).and_then(|n| n.as_str()) == Some(id)
+            })
+            .map(|v| self.plan.id(v))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// The single id `key` of `r` names, if known, without warnings.
+    fn refs_of(&self, r: &Resource<'a>, key: &str) -> Option<String> {
+        let mut probe = Refs {
+            plan: self.plan,
+            warnings: Vec::new(),
+        };
+        match probe.attr(r, key) {
+            Ok(Reference::Ids(ids)) => ids.into_iter().next(),
+            _ => None,
+        }
+    }
+
+    fn instance(&mut self, r: &Resource<'a>, meta: Meta) -> Result<(), LoadError> {
+        let mut enis = Vec::new();
+        for (i, b) in r
+            .values
+            .objects("network_interface", "a network interface")?
+            .into_iter()
+            .enumerate()
+        {
+            let index = b.int("device_index")?.unwrap_or(0);
+            if let Reference::Ids(ids) =
+                self.refs
+                    .nested(r, "network_interface", i, &b, "network_interface_id")?
+            {
+                enis.extend(ids.into_iter().map(|id| (index, id)));
+            }
+        }
+        if enis.is_empty() {
+            let Some(subnet) = self.req(r, "subnet_id")? else {
+                return Ok(());
+            };
+            let maps_public = self
+                .parts
+                .subnets
+                .iter()
+                .any(|s| s.meta.id == subnet && s.map_public_ip_on_launch);
+            let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
+            // An unknown `associate_public_ip_address` follows the subnet (DESIGN §3).
+            let associate = r.values.bool("associate_public_ip_address")?;
+            let id = format!("{}/eni0", meta.id);
+            let security_groups = self.many(r, "vpc_security_group_ids")?;
+            self.parts.enis.push(Eni {
+                meta: Meta {
+                    id: id.clone(),
+                    name: meta.name.clone(),
+                    tags: meta.tags.clone(),
+                    aliases: Vec::new(),
+                    span: meta.span,
+                },
+                subnet,
+                private_ips: r
+                    .values
+                    .opt("private_ip")
+                    .map(ip)
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+                public_ip,
+                auto_public_ip: public_ip.is_none() && associate.unwrap_or(maps_public),
+                security_groups,
+                sg_enforced: true,
+                owner: EniOwner::Instance(meta.id.clone()),
+                addresses_allocated: false,
+            });
+            enis.push((0, id));
+        }
+        enis.sort();
+        for (_, id) in &enis {
+            if let Some(e) = self.parts.enis.iter_mut().find(|e| &e.meta.id == id) {
+                e.owner = EniOwner::Instance(meta.id.clone());
+            }
+        }
+        self.parts.instances.push(Instance {
+            meta,
+            enis: enis.into_iter().map(|(_, id)| id).collect(),
+        });
+        Ok(())
+    }
+
+    /// `attachment { instance = ..., device_index = ... }` of an interface.
+    fn attach_interface(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        let id = self.plan.id(r);
+        for (i, a) in r
+            .values
+            .objects("attachment", "an attachment")?
+            .into_iter()
+            .enumerate()
+        {
+            if let Reference::Ids(ids) = self.refs.nested(r, "attachment", i, &a, "instance")?
+                && let Some(instance) = ids.into_iter().next()
+                && let Some(e) = self.parts.enis.iter_mut().find(|e| e.meta.id == id)
+            {
+                e.owner = EniOwner::Instance(instance);
+            }
+        }
+        Ok(())
+    }
+
+    /// Resources that attach to objects created before.
+    fn attach(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        match r.kind.as_str() {
+            "aws_route" => {
+                let Some(table) = self.req(r, "route_table_id")? else {
+                    return Ok(());
+                };
+                let Some(route) = self.route(r, None, &r.values)? else {
+                    return Ok(());
+                };
+                match self
+                    .parts
+                    .route_tables
+                    .iter_mut()
+                    .find(|t| t.meta.id == table)
+                {
+                    Some(t) => t.routes.push(route),
+                    None => return Err(dangling(r, "route table", &table)),
+                }
+            }
+            "aws_route_table_association" => {
+                let (Some(subnet), Some(table)) =
+                    (self.one(r, "subnet_id")?, self.req(r, "route_table_id")?)
+                else {
+                    return Ok(());
+                };
+                match self.parts.subnets.iter_mut().find(|s| s.meta.id == subnet) {
+                    Some(s) => s.route_table = Some(table),
+                    None => return Err(dangling(r, "subnet", &subnet)),
+                }
+            }
+            "aws_main_route_table_association" => {
+                let (Some(vpc), Some(table)) =
+                    (self.req(r, "vpc_id")?, self.req(r, "route_table_id")?)
+                else {
+                    return Ok(());
+                };
+                if let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc) {
+                    v.main_route_table = Some(table);
+                }
+            }
+            "aws_internet_gateway_attachment" | "aws_vpn_gateway_attachment" => {
+                let key = if r.kind == "aws_internet_gateway_attachment" {
+                    "internet_gateway_id"
+                } else {
+                    "vpn_gateway_id"
+                };
+                let (Some(gw), Some(vpc)) = (self.req(r, key)?, self.req(r, "vpc_id")?) else {
+                    return Ok(());
+                };
+                if let Some(g) = self
+                    .parts
+                    .internet_gateways
+                    .iter_mut()
+                    .find(|g| g.meta.id == gw)
+                {
+                    g.vpc = Some(vpc);
+                } else if let Some(g) = self.parts.vpn_gateways.iter_mut().find(|g| g.meta.id == gw)
+                {
+                    g.vpc = Some(vpc);
+                }
+            }
+            "aws_vpn_connection" => {
+                if let Some(gw) = self.one(r, "vpn_gateway_id")?
+                    && let Some(g) = self.parts.vpn_gateways.iter_mut().find(|g| g.meta.id == gw)
+                {
+                    g.has_vpn_connection = true;
+                }
+            }
+            "aws_security_group_rule" => self.sg_rule_resource(r)?,
+            "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
+                self.vpc_sg_rule(r)?
+            }
+            "aws_network_acl_rule" => {
+                let Some(acl) = self.req(r, "network_acl_id")? else {
+                    return Ok(());
+                };
+                let egress = r.values.bool("egress")?.unwrap_or(false);
+                let Some(entry) =
+                    self.nacl_entry(&r.values, egress, "rule_number", "rule_action")?
+                else {
+                    return Ok(());
+                };
+                match self
+                    .parts
+                    .network_acls
+                    .iter_mut()
+                    .find(|a| a.meta.id == acl)
+                {
+                    Some(a) => a.entries.push(entry),
+                    None => return Err(dangling(r, "network ACL", &acl)),
+                }
+            }
+            "aws_network_acl_association" => {
+                let (Some(acl), Some(subnet)) =
+                    (self.req(r, "network_acl_id")?, self.req(r, "subnet_id")?)
+                else {
+                    return Ok(());
+                };
+                if let Some(s) = self.parts.subnets.iter_mut().find(|s| s.meta.id == subnet) {
+                    s.network_acl = Some(acl);
+                }
+            }
+            "aws_eip_association" => {
+                let Some(eip) = self.one(r, "allocation_id")? else {
+                    return Ok(());
+                };
+                let instance = self.one(r, "instance_id")?;
+                let eni = self.one(r, "network_interface_id")?;
+                if let Some(e) = self.eips.get_mut(&eip) {
+                    e.instance = e.instance.take().or(instance);
+                    e.eni = e.eni.take().or(eni);
+                }
+            }
+            "aws_lb_target_group_attachment" | "aws_alb_target_group_attachment" => {
+                let (Some(tg), Some(target)) =
+                    (self.req(r, "target_group_arn")?, self.req(r, "target_id")?)
+                else {
+                    return Ok(());
+                };
+                let target = if self.parts.instances.iter().any(|i| i.meta.id == target) {
+                    TargetRef::Instance(target)
+                } else if let Ok(addr) = target.parse() {
+                    TargetRef::Ip(addr)
+                } else {
+                    TargetRef::Instance(target)
+                };
+                let port = r
+                    .values
+                    .int("port")?
+                    .map(|p| port16(p, r.span()))
+                    .transpose()?;
+                if let Some(g) = self
+                    .parts
+                    .target_groups
+                    .iter_mut()
+                    .find(|g| g.meta.id == tg)
+                {
+                    g.targets.push(Target { target, port });
+                }
+            }
+            "aws_lb_listener" | "aws_alb_listener" => self.listener(r)?,
+            "aws_vpc_endpoint_route_table_association" => {
+                let (Some(ep), Some(table)) = (
+                    self.req(r, "vpc_endpoint_id")?,
+                    self.req(r, "route_table_id")?,
+                ) else {
+                    return Ok(());
+                };
+                if let Some(e) = self
+                    .parts
+                    .vpc_endpoints
+                    .iter_mut()
+                    .find(|e| e.meta.id == ep)
+                {
+                    e.route_tables.push(table);
+                }
+            }
+            "aws_ec2_transit_gateway_vpc_attachment"
+            | "aws_egress_only_internet_gateway"
+            | "aws_networkfirewall_firewall"
+            | "aws_ec2_transit_gateway_route" => self.warn(
+                "np::terraform::not-modelled",
+                format!(
+                    "`{}` ({}) is not modelled: it is ignored",
+                    r.address, r.kind
+                ),
+                r.span(),
+            ),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn listener(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        let Some(lb) = self.req(r, "load_balancer_arn")? else {
+            return Ok(());
+        };
+        let target_groups = self.actions(r, "default_action")?;
+        let port = match r.values.int("port")? {
+            Some(p) => port16(p, r.span())?,
+            None => return Err(dangling(r, "port", "(none)")),
+        };
+        let protocols = match r.values.str("protocol")?.as_deref() {
+            Some("TCP_UDP") => vec![Protocol::Tcp, Protocol::Udp],
+            Some(p) => transport(p).into_iter().collect(),
+            None => vec![Protocol::Tcp],
+        };
+        let id = self.plan.id(r);
+        let Some(l) = self
+            .parts
+            .load_balancers
+            .iter_mut()
+            .find(|l| l.meta.id == lb)
+        else {
+            return Err(dangling(r, "load balancer", &lb));
+        };
+        self.listeners.insert(id, (lb.clone(), l.listeners.len()));
+        for protocol in protocols {
+            l.listeners.push(Listener {
+                protocol,
+                port,
+                target_groups: target_groups.clone(),
+                span: Some(r.span()),
+            });
+        }
+        Ok(())
+    }
+
+    fn listener_rule(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        let Some(listener) = self.req(r, "listener_arn")? else {
+            return Ok(());
+        };
+        let more = self.actions(r, "action")?;
+        let Some((lb, at)) = self.listeners.get(&listener).cloned() else {
+            return Err(dangling(r, "listener", &listener));
+        };
+        if let Some(l) = self
+            .parts
+            .load_balancers
+            .iter_mut()
+            .find(|l| l.meta.id == lb)
+            .and_then(|l| l.listeners.get_mut(at))
+        {
+            for tg in more {
+                if !l.target_groups.contains(&tg) {
+                    l.target_groups.push(tg);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Target groups the forward actions of block `block` name.
+    fn actions(&mut self, r: &Resource<'a>, block: &str) -> Result<Vec<String>, LoadError> {
+        let mut out = Vec::new();
+        for (i, a) in r
+            .values
+            .objects(block, "an action")?
+            .into_iter()
+            .enumerate()
+        {
+            if a.str("type")?.as_deref() != Some("forward") {
+                continue;
+            }
+            match self.refs.nested(r, block, i, &a, "target_group_arn")? {
+                Reference::Ids(ids) => out.extend(ids),
+                Reference::Unknown => self.refs.unknown(r, "a forward target group"),
+                Reference::None => {}
+            }
+            // `forward { target_group { arn = ... } }`: known values only.
+            for f in a.objects("forward", "a forward block")? {
+                for g in f.objects("target_group", "a weighted target group")? {
+                    if let Some(arn) = g.str("arn")? {
+                        out.push(arn);
+                    }
+                }
+            }
+        }
+        out.dedup();
+        Ok(out)
+    }
+
+    /// A route, inline (`block` names its position) or an `aws_route`.
+    fn route(
+        &mut self,
+        r: &Resource<'a>,
+        block: Option<(&str, usize)>,
+        values: &Fields<'a>,
+    ) -> Result<Option<Route>, LoadError> {
+        let span = values.span();
+        let destination = if let Some(c) = values
+            .opt("destination_cidr_block")
+            .or(values.opt("cidr_block"))
+        {
+            match cidr(c)? {
+                Ok(net) => RouteDestination::Cidr(net),
+                Err(_) => {
+                    self.skip_ipv6(span);
+                    return Ok(None);
+                }
+            }
+        } else if let Some(pl) = values
+            .str("destination_prefix_list_id")?
+            .filter(|s| !s.is_empty())
+        {
+            RouteDestination::PrefixList(pl)
+        } else if values.str("destination_ipv6_cidr_block")?.is_some()
+            || values
+                .str("ipv6_cidr_block")?
+                .is_some_and(|s| !s.is_empty())
+        {
+            self.skip_ipv6(span);
+            return Ok(None);
+        } else {
+            self.refs.unknown(r, "a route's destination");
+            return Ok(None);
+        };
+        const TARGETS: &[&str] = &[
+            "gateway_id",
+            "nat_gateway_id",
+            "vpc_peering_connection_id",
+            "transit_gateway_id",
+            "network_interface_id",
+            "vpc_endpoint_id",
+            "egress_only_gateway_id",
+            "local_gateway_id",
+            "carrier_gateway_id",
+            "core_network_arn",
+        ];
+        let mut target = None;
+        for key in TARGETS {
+            let found = match block {
+                Some((b, i)) => self.refs.nested(r, b, i, values, key)?,
+                None => self.refs.attr(r, key)?,
+            };
+            match found {
+                Reference::Ids(ids) => match ids.into_iter().find(|s| !s.is_empty()) {
+                    Some(id) => {
+                        target = Some((*key, id));
+                        break;
+                    }
+                    None => continue,
+                },
+                Reference::Unknown => {
+                    self.refs.unknown(r, &format!("a route's `{key}`"));
+                    return Ok(None);
+                }
+                Reference::None => {}
+            }
+        }
+        let Some((key, id)) = target else {
+            self.refs.unknown(r, "a route's target");
+            return Ok(None);
+        };
+        let target = match key {
+            "gateway_id" if id == "local" => return Ok(None),
+            "gateway_id" => self.gateway_target(id),
+            "nat_gateway_id" => RouteTarget::NatGateway(id),
+            "vpc_peering_connection_id" => RouteTarget::Peering(id),
+            "transit_gateway_id" => RouteTarget::TransitGateway(id),
+            "network_interface_id" => RouteTarget::NetworkInterface(id),
+            "vpc_endpoint_id" => RouteTarget::GatewayEndpoint(id),
+            other => {
+                self.warn(
+                    "np::terraform::not-modelled",
+                    format!(
+                        "`{}`: a route to {other} is not modelled: it is ignored",
+                        r.address
+                    ),
+                    span,
+                );
+                return Ok(None);
+            }
+        };
+        Ok(Some(Route {
+            destination,
+            target,
+            span: Some(span),
+        }))
+    }
+
+    /// `gateway_id` holds internet gateways, virtual private gateways and
+    /// gateway endpoints alike.
+    fn gateway_target(&self, id: String) -> RouteTarget {
+        if self.parts.vpn_gateways.iter().any(|g| g.meta.id == id) || id.starts_with("vgw-") {
+            RouteTarget::VpnGateway(id)
+        } else if self.parts.vpc_endpoints.iter().any(|e| e.meta.id == id)
+            || id.starts_with("vpce-")
+        {
+            RouteTarget::GatewayEndpoint(id)
+        } else {
+            RouteTarget::InternetGateway(id)
+        }
+    }
+
+    /// One inline `ingress`/`egress` block of an `aws_security_group`.
+    fn inline_sg_rule(
+        &mut self,
+        r: &Resource<'a>,
+        block: &str,
+        i: usize,
+        b: &Fields<'a>,
+        group: &str,
+    ) -> Result<Vec<SecurityGroupRule>, LoadError> {
+        let traffic = traffic(b, "protocol")?;
+        let description = b.str("description")?.filter(|d| !d.is_empty());
+        let mut peers = Vec::new();
+        for c in b.list("cidr_blocks")? {
+            match cidr(c)? {
+                Ok(net) => peers.push(RulePeer::Cidr(net)),
+                Err(_) => self.skip_ipv6(c.span),
+            }
+        }
+        for c in b.list("ipv6_cidr_blocks")? {
+            self.skip_ipv6(c.span);
+        }
+        for p in b.strings("prefix_list_ids")? {
+            peers.push(RulePeer::PrefixList(p));
+        }
+        match self.refs.nested(r, block, i, b, "security_groups")? {
+            Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::SecurityGroup)),
+            Reference::Unknown => self
+                .refs
+                .unknown(r, &format!("an {block} rule's security groups")),
+            Reference::None => {}
+        }
+        if b.bool("self")?.unwrap_or(false) {
+            peers.push(RulePeer::SecurityGroup(group.to_string()));
+        }
+        Ok(peers
+            .into_iter()
+            .map(|peer| SecurityGroupRule {
+                traffic,
+                peer,
+                description: description.clone(),
+                implicit: false,
+                span: Some(b.span()),
+            })
+            .collect())
+    }
+
+    /// `aws_security_group_rule`.
+    fn sg_rule_resource(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        let Some(group) = self.req(r, "security_group_id")? else {
+            return Ok(());
+        };
+        let egress = match r.values.str("type")?.as_deref() {
+            Some("egress") => true,
+            Some("ingress") => false,
+            _ => {
+                return Err(invalid(
+                    format!("`{}` has no `type` (ingress or egress)", r.address),
+                    r.span(),
+                    None,
+                ));
+            }
+        };
+        let traffic = traffic(&r.values, "protocol")?;
+        let mut peers = Vec::new();
+        for c in r.values.list("cidr_blocks")? {
+            match cidr(c)? {
+                Ok(net) => peers.push(RulePeer::Cidr(net)),
+                Err(_) => self.skip_ipv6(c.span),
+            }
+        }
+        for p in self.many(r, "prefix_list_ids")? {
+            peers.push(RulePeer::PrefixList(p));
+        }
+        if let Some(g) = self.one(r, "source_security_group_id")? {
+            peers.push(RulePeer::SecurityGroup(g));
+        }
+        if r.values.bool("self")?.unwrap_or(false) {
+            peers.push(RulePeer::SecurityGroup(group.clone()));
+        }
+        let description = r.values.str("description")?;
+        let rules = peers.into_iter().map(|peer| SecurityGroupRule {
+            traffic,
+            peer,
+            description: description.clone(),
+            implicit: false,
+            span: Some(r.span()),
+        });
+        self.push_rules(r, &group, egress, rules.collect())
+    }
+
+    /// `aws_vpc_security_group_ingress_rule` / `_egress_rule`: one peer each.
+    fn vpc_sg_rule(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        let Some(group) = self.req(r, "security_group_id")? else {
+            return Ok(());
+        };
+        let traffic = traffic(&r.values, "ip_protocol")?;
+        let peer = if let Some(c) = r.values.opt("cidr_ipv4") {
+            match cidr(c)? {
+                Ok(net) => RulePeer::Cidr(net),
+                Err(_) => {
+                    self.skip_ipv6(c.span);
+                    return Ok(());
+                }
+            }
+        } else if r.values.opt("cidr_ipv6").is_some() {
+            self.skip_ipv6(r.span());
+            return Ok(());
+        } else if let Some(g) = self.one(r, "referenced_security_group_id")? {
+            RulePeer::SecurityGroup(g)
+        } else if let Some(p) = self.one(r, "prefix_list_id")? {
+            RulePeer::PrefixList(p)
+        } else {
+            self.refs.unknown(r, "the rule's peer");
+            return Ok(());
+        };
+        let rule = SecurityGroupRule {
+            traffic,
+            peer,
+            description: r.values.str("description")?,
+            implicit: false,
+            span: Some(r.span()),
+        };
+        let egress = r.kind.ends_with("egress_rule");
+        self.push_rules(r, &group, egress, vec![rule])
+    }
+
+    fn push_rules(
+        &mut self,
+        r: &Resource<'a>,
+        group: &str,
+        egress: bool,
+        rules: Vec<SecurityGroupRule>,
+    ) -> Result<(), LoadError> {
+        let Some(g) = self
+            .parts
+            .security_groups
+            .iter_mut()
+            .find(|g| g.meta.id == group)
+        else {
+            return Err(dangling(r, "security group", group));
+        };
+        if egress {
+            g.egress.extend(rules);
+        } else {
+            g.ingress.extend(rules);
+        }
+        Ok(())
+    }
+
+    /// A NACL entry, inline (`rule_no`, `action`) or an `aws_network_acl_rule`
+    /// (`rule_number`, `rule_action`).
+    fn nacl_entry(
+        &mut self,
+        e: &Fields<'a>,
+        egress: bool,
+        number_key: &str,
+        action_key: &str,
+    ) -> Result<Option<NaclEntry>, LoadError> {
+        let Some(c) = e.opt("cidr_block").filter(|c| c.as_str() != Some("")) else {
+            self.skip_ipv6(e.span());
+            return Ok(None);
+        };
+        let Ok(net) = cidr(c)? else {
+            self.skip_ipv6(e.span());
+            return Ok(None);
+        };
+        let number_node = e.req(number_key)?;
+        let number = integer(number_node)?;
+        let rule_number = u16::try_from(number)
+            .ok()
+            .filter(|n| (1..=32766).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    format!("rule number {number} is out of range (1-32766)"),
+                    number_node.span,
+                    None,
+                )
+            })?;
+        let action_node = e.req(action_key)?;
+        let action = match string(action_node)?.as_str() {
+            "allow" => NaclAction::Allow,
+            "deny" => NaclAction::Deny,
+            other => {
+                return Err(invalid(
+                    format!("unknown action `{other}`"),
+                    action_node.span,
+                    Some("use `allow` or `deny`".into()),
+                ));
+            }
+        };
+        let mut traffic = traffic(e, "protocol")?;
+        if traffic.protocol == Protocol::Icmp {
+            let byte = |key: &str| -> Result<Option<u8>, LoadError> {
+                match e.int(key)? {
+                    None | Some(-1) => Ok(None),
+                    Some(v) => u8::try_from(v).map(Some).map_err(|_| {
+                        invalid(format!("ICMP {key} {v} is out of range"), e.span(), None)
+                    }),
+                }
+            };
+            traffic.ports = match (byte("icmp_type")?, byte("icmp_code")?) {
+                (None, None) => PortMatch::Any,
+                (icmp_type, icmp_code) => PortMatch::Icmp {
+                    icmp_type,
+                    icmp_code,
+                },
+            };
+        }
+        Ok(Some(NaclEntry {
+            rule_number,
+            egress,
+            action,
+            traffic,
+            cidr: net,
+            span: Some(e.span()),
+        }))
+    }
+
+    /// Elastic IPs become the public address of what they are associated with.
+    fn apply_eips(&mut self) {
+        for eip in self.eips.values() {
+            let eni = match (&eip.eni, &eip.instance) {
+                (Some(e), _) => Some(e.clone()),
+                (None, Some(i)) => self
+                    .parts
+                    .instances
+                    .iter()
+                    .find(|x| &x.meta.id == i)
+                    .and_then(|x| x.enis.first().cloned()),
+                (None, None) => None,
+            };
+            if let Some(e) = eni.and_then(|id| self.parts.enis.iter_mut().find(|e| e.meta.id == id))
+            {
+                e.public_ip = eip.public_ip.or(e.public_ip);
+                e.auto_public_ip = e.public_ip.is_none();
+            }
+        }
+    }
+}
+
+/// Protocol and ports of a rule whose protocol is in `key`, AWS-style: `-1` or
+/// `all` for everything, `from_port`/`to_port` a port range (or ICMP type and
+/// code).
+fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
+    let node = f.req(key)?;
+    let text = node
+        .scalar_text()
+        .ok_or_else(|| crate::load::read::type_error("a protocol", node))?;
+    let protocol = if text.eq_ignore_ascii_case("icmpv6") {
+        Protocol::Number(58)
+    } else {
+        Protocol::parse(&text).ok_or_else(|| {
+            invalid(
+                format!("unknown protocol `{text}`"),
+                node.span,
+                Some("use -1 (all), tcp, udp, icmp, icmpv6 or a protocol number".into()),
+            )
+        })?
+    };
+    let (from, to) = (f.int("from_port")?, f.int("to_port")?);
+    let ports = match (protocol, from, to) {
+        (Protocol::Tcp | Protocol::Udp, Some(a), Some(b)) if a >= 0 && b >= 0 => {
+            match (u16::try_from(a), u16::try_from(b)) {
+                (Ok(first), Ok(last)) if first <= last => PortMatch::Range { first, last },
+                _ => {
+                    return Err(invalid(
+                        format!("`{a}-{b}` is not a port range (0-65535, first <= last)"),
+                        f.span(),
+                        None,
+                    ));
+                }
+            }
+        }
+        (Protocol::Icmp, Some(t), c) if t >= 0 => PortMatch::Icmp {
+            icmp_type: u8::try_from(t).ok(),
+            icmp_code: c.and_then(|c| u8::try_from(c).ok()),
+        },
+        _ => PortMatch::Any,
+    };
+    Ok(TrafficMatch { protocol, ports })
+}
+
+fn transport(protocol: &str) -> Option<Protocol> {
+    match protocol.to_ascii_uppercase().as_str() {
+        "HTTP" | "HTTPS" | "TCP" | "TLS" | "TCP_UDP" => Some(Protocol::Tcp),
+        "UDP" => Some(Protocol::Udp),
+        _ => None,
+    }
+}
+
+fn port16(port: i64, span: Span) -> Result<u16, LoadError> {
+    u16::try_from(port)
+        .map_err(|_| invalid(format!("port {port} is out of range (0-65535)"), span, None))
+}
+
+fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
+    invalid(
+        format!(
+            "`{}` names {kind} `{id}`, which is not in the plan",
+            r.address
+        ),
+        r.span(),
+        None,
+    )
+}
