@@ -27,6 +27,25 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Which interface classes (same subnet, same security groups) reach which, on a service.
     Matrix(MatrixArgs),
+    /// Export the deployed network with the AWS CLI (read-only calls) into a
+    /// folder that `--model` reads.
+    Collect(CollectArgs),
+}
+
+/// Arguments of `collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The folder to write (one subfolder per region when several are given).
+    pub dir: PathBuf,
+    /// A region to export (repeatable); default: the CLI's configured region.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// The AWS CLI profile to use.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Print the calls instead of running them.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Arguments of `check`.

@@ -153,3 +153,61 @@ fn timings_report_phases_and_peak_memory() {
     assert!(stderr.contains("timings: parse "), "{stderr}");
     assert!(stderr.contains("peak memory: "), "{stderr}");
 }
+
+#[test]
+fn check_reads_a_cli_dump_folder_and_a_terraform_plan() {
+    for model in [
+        "tests/fixtures/exports/aws-cli/inspector-workshop",
+        "tests/fixtures/exports/terraform/inspector-workshop.plan.json",
+    ] {
+        let (code, stdout, stderr) =
+            netpolicy(&["check", "--model", model, "policies/inspector-workshop.np"]);
+        assert_eq!(code, 1, "{model}: {stderr}");
+        assert!(stdout.contains("2 holds, 5 violated"), "{model}: {stdout}");
+    }
+}
+
+#[test]
+fn a_forced_format_that_does_not_fit_is_an_error() {
+    let (code, _, stderr) = netpolicy(&[
+        "check",
+        "--model",
+        "tests/fixtures/exports/aws-cli/inspector-workshop",
+        "--model-format",
+        "cloudformation",
+        "policies/inspector-workshop.np",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("np::load::io"), "{stderr}");
+    let (code, _, stderr) = netpolicy(&[
+        "exposure",
+        "--model",
+        "tests/fixtures/cloudformation/inspector-reachability-workshop.json",
+        "--model-format",
+        "terraform",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("neither a Terraform plan nor a state"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn collect_dry_run_lists_the_read_only_calls() {
+    let (code, stdout, _) = netpolicy(&[
+        "collect",
+        "/nonexistent/dump",
+        "--region",
+        "eu-west-1",
+        "--dry-run",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("aws ec2 describe-vpcs --output json --region eu-west-1"));
+    assert!(stdout.contains("aws elbv2 describe-load-balancers"));
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("aws ") || l.starts_with('#'))
+    );
+}

@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share.
 
 pub mod check;
+pub mod collect;
 pub mod explain;
 pub mod exposure;
 pub mod fmt;

@@ -864,14 +864,24 @@ fn port_range(
     if a == -1 || b == -1 {
         return Ok(PortMatch::Any);
     }
-    match (u16::try_from(a), u16::try_from(b)) {
-        (Ok(first), Ok(last)) if first <= last => Ok(PortMatch::Range { first, last }),
-        _ => Err(invalid(
-            format!("`{a}-{b}` is not a port range (0-65535, first <= last)"),
+    let port = |v: i64, n: &crate::load::document::Node| {
+        u16::try_from(v).map_err(|_| {
+            invalid(
+                format!("port {v} is out of range (0-65535, or -1 for all)"),
+                n.span,
+                None,
+            )
+        })
+    };
+    let (first, last) = (port(a, from)?, port(b, to)?);
+    if first > last {
+        return Err(invalid(
+            format!("port range {first}-{last} is reversed"),
             span,
-            None,
-        )),
+            Some(format!("did you mean {last}-{first}?")),
+        ));
     }
+    Ok(PortMatch::Range { first, last })
 }
 
 /// ICMP type and code, `-1` meaning any.

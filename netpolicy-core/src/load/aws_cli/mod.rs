@@ -21,122 +21,174 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-/// Whether a dump must have a file.
+/// One file of a dump: its name, the AWS CLI call that writes it, and whether a
+/// dump must have it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Need {
-    /// Every account has these objects; without the file the model would be wrong.
-    Required,
-    /// Absent means "none of those".
-    Optional,
+pub struct DumpFile {
+    /// File name, `ec2-describe-vpcs.json`.
+    pub file: &'static str,
+    /// The service, `ec2` or `elbv2`.
+    pub service: &'static str,
+    /// The operation, `describe-vpcs`.
+    pub operation: &'static str,
+    /// Whether a dump without it is an error (every account has these objects,
+    /// so a missing file would make the model silently wrong); a missing
+    /// optional file means "none of those".
+    pub required: bool,
+    /// Whether the call needs one run per resource (listeners per load balancer,
+    /// target health per target group...): `netpolicy collect` merges the answers.
+    pub per_resource: bool,
 }
 
-/// The files of a dump, the call that produces each, and whether it is needed.
-const FILES: &[(&str, &str, Need)] = &[
-    (
-        "ec2-describe-vpcs.json",
-        "ec2 describe-vpcs",
-        Need::Required,
-    ),
-    (
-        "ec2-describe-subnets.json",
-        "ec2 describe-subnets",
-        Need::Required,
-    ),
-    (
-        "ec2-describe-route-tables.json",
-        "ec2 describe-route-tables",
-        Need::Required,
-    ),
-    (
-        "ec2-describe-security-groups.json",
-        "ec2 describe-security-groups",
-        Need::Required,
-    ),
-    (
-        "ec2-describe-network-acls.json",
-        "ec2 describe-network-acls",
-        Need::Required,
-    ),
-    (
-        "ec2-describe-security-group-rules.json",
-        "ec2 describe-security-group-rules",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-network-interfaces.json",
-        "ec2 describe-network-interfaces",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-instances.json",
-        "ec2 describe-instances",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-internet-gateways.json",
-        "ec2 describe-internet-gateways",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-nat-gateways.json",
-        "ec2 describe-nat-gateways",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-vpc-peering-connections.json",
-        "ec2 describe-vpc-peering-connections",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-vpn-gateways.json",
-        "ec2 describe-vpn-gateways",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-vpn-connections.json",
-        "ec2 describe-vpn-connections",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-vpc-endpoints.json",
-        "ec2 describe-vpc-endpoints",
-        Need::Optional,
-    ),
-    (
-        "ec2-describe-managed-prefix-lists.json",
-        "ec2 describe-managed-prefix-lists (with get-managed-prefix-list-entries)",
-        Need::Optional,
-    ),
-    (
-        "elbv2-describe-load-balancers.json",
-        "elbv2 describe-load-balancers",
-        Need::Optional,
-    ),
-    (
-        "elbv2-describe-listeners.json",
-        "elbv2 describe-listeners",
-        Need::Optional,
-    ),
-    (
-        "elbv2-describe-rules.json",
-        "elbv2 describe-rules",
-        Need::Optional,
-    ),
-    (
-        "elbv2-describe-target-groups.json",
-        "elbv2 describe-target-groups",
-        Need::Optional,
-    ),
-    (
-        "elbv2-describe-target-health.json",
-        "elbv2 describe-target-health",
-        Need::Optional,
-    ),
-    (
-        "elbv2-describe-tags.json",
-        "elbv2 describe-tags",
-        Need::Optional,
-    ),
+/// The files a dump may hold, in reading order.
+pub const FILES: &[DumpFile] = &[
+    DumpFile {
+        file: "ec2-describe-vpcs.json",
+        service: "ec2",
+        operation: "describe-vpcs",
+        required: true,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-subnets.json",
+        service: "ec2",
+        operation: "describe-subnets",
+        required: true,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-route-tables.json",
+        service: "ec2",
+        operation: "describe-route-tables",
+        required: true,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-security-groups.json",
+        service: "ec2",
+        operation: "describe-security-groups",
+        required: true,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-network-acls.json",
+        service: "ec2",
+        operation: "describe-network-acls",
+        required: true,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-security-group-rules.json",
+        service: "ec2",
+        operation: "describe-security-group-rules",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-network-interfaces.json",
+        service: "ec2",
+        operation: "describe-network-interfaces",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-instances.json",
+        service: "ec2",
+        operation: "describe-instances",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-internet-gateways.json",
+        service: "ec2",
+        operation: "describe-internet-gateways",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-nat-gateways.json",
+        service: "ec2",
+        operation: "describe-nat-gateways",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-vpc-peering-connections.json",
+        service: "ec2",
+        operation: "describe-vpc-peering-connections",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-vpn-gateways.json",
+        service: "ec2",
+        operation: "describe-vpn-gateways",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-vpn-connections.json",
+        service: "ec2",
+        operation: "describe-vpn-connections",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-vpc-endpoints.json",
+        service: "ec2",
+        operation: "describe-vpc-endpoints",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "ec2-describe-managed-prefix-lists.json",
+        service: "ec2",
+        operation: "describe-managed-prefix-lists",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "elbv2-describe-load-balancers.json",
+        service: "elbv2",
+        operation: "describe-load-balancers",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "elbv2-describe-listeners.json",
+        service: "elbv2",
+        operation: "describe-listeners",
+        required: false,
+        per_resource: true,
+    },
+    DumpFile {
+        file: "elbv2-describe-rules.json",
+        service: "elbv2",
+        operation: "describe-rules",
+        required: false,
+        per_resource: true,
+    },
+    DumpFile {
+        file: "elbv2-describe-target-groups.json",
+        service: "elbv2",
+        operation: "describe-target-groups",
+        required: false,
+        per_resource: false,
+    },
+    DumpFile {
+        file: "elbv2-describe-target-health.json",
+        service: "elbv2",
+        operation: "describe-target-health",
+        required: false,
+        per_resource: true,
+    },
+    DumpFile {
+        file: "elbv2-describe-tags.json",
+        service: "elbv2",
+        operation: "describe-tags",
+        required: false,
+        per_resource: true,
+    },
 ];
 
 /// Whether `dir` holds a dump, directly or in subfolders (one per account or
@@ -155,7 +207,7 @@ pub fn load_aws_cli_dir(dir: &Path) -> Result<Model, LoadFailure> {
 fn read_all(dir: &Path, sources: &mut SourceMap) -> Result<(ModelParts, Vec<Warning>), LoadError> {
     let dirs = dump_dirs(dir);
     if dirs.is_empty() {
-        return Err(missing(dir, FILES[0].0, FILES[0].1));
+        return Err(missing(dir, &FILES[0]));
     }
     let mut parts = ModelParts::default();
     let mut warnings = Vec::new();
@@ -175,7 +227,7 @@ fn read_all(dir: &Path, sources: &mut SourceMap) -> Result<(ModelParts, Vec<Warn
 /// name order.
 fn dump_dirs(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    if FILES.iter().any(|(f, _, _)| dir.join(f).is_file()) {
+    if FILES.iter().any(|f| dir.join(f.file).is_file()) {
         out.push(dir.to_path_buf());
     }
     let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -194,12 +246,15 @@ fn dump_dirs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn missing(dir: &Path, file: &str, call: &str) -> LoadError {
+fn missing(dir: &Path, f: &DumpFile) -> LoadError {
     LoadError::MissingFile {
         dir: dir.display().to_string(),
-        file: file.to_string(),
+        file: f.file.to_string(),
         help: Some(format!(
-            "write it with `aws {call} --output json > {file}`, or run `netpolicy collect {}`",
+            "write it with `aws {} {} --output json > {}`, or run `netpolicy collect {}`",
+            f.service,
+            f.operation,
+            f.file,
             dir.display()
         )),
     }
@@ -211,17 +266,17 @@ fn read_files(
     sources: &mut SourceMap,
 ) -> Result<HashMap<&'static str, Node>, LoadError> {
     let mut texts = Vec::new();
-    for (file, call, need) in FILES {
-        let path = dir.join(file);
+    for f in FILES {
+        let path = dir.join(f.file);
         if !path.is_file() {
-            if *need == Need::Required {
-                return Err(missing(dir, file, call));
+            if f.required {
+                return Err(missing(dir, f));
             }
             continue;
         }
         let text = super::read_file(&path)?;
         let id = sources.add(path.display().to_string(), text);
-        texts.push((*file, id));
+        texts.push((f.file, id));
     }
     let sources: &SourceMap = sources;
     texts

@@ -55,12 +55,14 @@ pub(crate) struct Resource<'a> {
     unknown: Option<&'a Node>,
     /// The resource's `expressions` in the configuration.
     config: Option<&'a Node>,
+    /// The resource's entry, address and values included.
+    span: Span,
 }
 
 impl Resource<'_> {
     /// Where the resource is in the input.
     pub fn span(&self) -> Span {
-        self.values.span()
+        self.span
     }
 }
 
@@ -81,11 +83,11 @@ impl<'a> Plan<'a> {
         } else if let Some(v) = top.object("values", "state values")? {
             (v.req("root_module")?, false)
         } else {
-            return Err(LoadError::MissingField {
-                field: "planned_values".into(),
-                object: "terraform show -json output (neither a plan nor a state)".into(),
-                span: doc.span,
-            });
+            return Err(super::read::invalid(
+                "neither a Terraform plan nor a state: no `planned_values` and no `values`".into(),
+                doc.span,
+                Some("write a plan with `terraform show -json plan.out`, a state with `terraform show -json`".into()),
+            ));
         };
         let mut unknown = HashMap::new();
         if is_plan {
@@ -233,6 +235,7 @@ fn collect_resources<'a>(
             name,
             index,
             values,
+            span: r.span(),
         });
     }
     for c in module.objects("child_modules", "a module")? {
