@@ -414,3 +414,6 @@ fn tags(f: &Fields<'_>, key: &str) -> Result<BTreeMap<String, String>, LoadError
     }
     Ok(tags)
 }
+
+#[cfg(test)]
+mod tests;

@@ -417,15 +417,4 @@ impl<'a> Refs<'_, 'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::strip_indexes;
-
-    #[test]
-    fn module_instance_keys_are_dropped_for_configuration_lookups() {
-        assert_eq!(
-            strip_indexes(r#"module.net["eu"].aws_subnet.a"#),
-            "module.net.aws_subnet.a"
-        );
-        assert_eq!(strip_indexes("aws_vpc.main"), "aws_vpc.main");
-    }
-}
+mod tests;

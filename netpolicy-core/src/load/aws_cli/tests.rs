@@ -1,0 +1,134 @@
+use super::*;
+
+/// Writes a dump folder from (file, JSON) pairs on top of a minimal valid one.
+fn dump(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netpolicy-aws-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let base = [
+        (
+            "ec2-describe-vpcs.json",
+            r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}"#,
+        ),
+        (
+            "ec2-describe-subnets.json",
+            r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}]}"#,
+        ),
+        ("ec2-describe-route-tables.json", r#"{"RouteTables": []}"#),
+        (
+            "ec2-describe-security-groups.json",
+            r#"{"SecurityGroups": [{"GroupId": "sg-1", "VpcId": "vpc-1",
+                "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                    "UserIdGroupPairs": [{"GroupId": "sg-elsewhere", "UserId": "999999999999"}],
+                    "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+                "IpPermissionsEgress": []}]}"#,
+        ),
+        ("ec2-describe-network-acls.json", r#"{"NetworkAcls": []}"#),
+    ];
+    for (file, text) in base.iter().chain(files) {
+        std::fs::write(dir.join(file), text).expect("write");
+    }
+    dir
+}
+
+fn codes(model: &Model) -> Vec<&'static str> {
+    model.warnings().iter().map(|w| w.code).collect()
+}
+
+#[test]
+fn references_outside_the_dump_are_warnings_not_errors() {
+    let dir = dump(
+        "outside",
+        &[(
+            "ec2-describe-vpc-peering-connections.json",
+            r#"{"VpcPeeringConnections": [{"VpcPeeringConnectionId": "pcx-1",
+                "RequesterVpcInfo": {"VpcId": "vpc-1"}, "AccepterVpcInfo": {"VpcId": "vpc-other"},
+                "Status": {"Code": "active"}}]}"#,
+        )],
+    );
+    let model = load_aws_cli_dir(&dir).expect("loads");
+    let group = model.security_group("sg-1").expect("group");
+    assert!(
+        group.ingress.is_empty(),
+        "the rule naming another account's group is dropped"
+    );
+    assert!(model.peerings().is_empty());
+    let c = codes(&model);
+    assert_eq!(
+        c.iter().filter(|c| **c == "np::aws::not-in-dump").count(),
+        2,
+        "{c:?}"
+    );
+    assert!(c.contains(&"np::aws::ipv6-ignored"));
+}
+
+#[test]
+fn regions_in_subfolders_are_merged() {
+    let root =
+        std::env::temp_dir().join(format!("netpolicy-aws-cli-{}-regions", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp dir");
+    let a = dump("region-a", &[]);
+    let b = dump(
+        "region-b",
+        &[
+            (
+                "ec2-describe-vpcs.json",
+                r#"{"Vpcs": [{"VpcId": "vpc-2", "CidrBlock": "10.1.0.0/16"}]}"#,
+            ),
+            (
+                "ec2-describe-subnets.json",
+                r#"{"Subnets": [{"SubnetId": "subnet-2", "VpcId": "vpc-2", "CidrBlock": "10.1.1.0/24"}]}"#,
+            ),
+            (
+                "ec2-describe-security-groups.json",
+                r#"{"SecurityGroups": []}"#,
+            ),
+        ],
+    );
+    std::fs::rename(&a, root.join("us-east-1")).expect("move");
+    std::fs::rename(&b, root.join("eu-west-1")).expect("move");
+    assert!(is_dump_dir(&root));
+    let model = load_aws_cli_dir(&root).expect("loads");
+    assert_eq!(model.vpcs().len(), 2);
+    assert_eq!(model.subnets().len(), 2);
+}
+
+#[test]
+fn interfaces_belong_to_their_load_balancer_and_nat_interfaces_to_no_one() {
+    let dir = dump(
+        "owners",
+        &[
+            (
+                "ec2-describe-network-interfaces.json",
+                r#"{"NetworkInterfaces": [
+                    {"NetworkInterfaceId": "eni-lb", "SubnetId": "subnet-1", "InterfaceType": "network_load_balancer",
+                     "Description": "ELB net/edge/abc", "PrivateIpAddress": "10.0.1.10", "Groups": []},
+                    {"NetworkInterfaceId": "eni-nat", "SubnetId": "subnet-1", "InterfaceType": "nat_gateway",
+                     "PrivateIpAddress": "10.0.1.11"},
+                    {"NetworkInterfaceId": "eni-i", "SubnetId": "subnet-1", "PrivateIpAddress": "10.0.1.12",
+                     "Attachment": {"InstanceId": "i-1", "DeviceIndex": 0}, "Groups": [{"GroupId": "sg-1"}]}]}"#,
+            ),
+            (
+                "elbv2-describe-load-balancers.json",
+                r#"{"LoadBalancers": [{"LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/edge/abc",
+                    "LoadBalancerName": "edge", "Type": "network", "Scheme": "internal",
+                    "AvailabilityZones": [{"SubnetId": "subnet-1"}]}]}"#,
+            ),
+        ],
+    );
+    let model = load_aws_cli_dir(&dir).expect("loads");
+    let lb = model.load_balancer("net/edge/abc").expect("lb");
+    assert_eq!(lb.nodes, ["eni-lb"]);
+    let node = model.eni("eni-lb").expect("node");
+    assert!(
+        !node.sg_enforced,
+        "an NLB without security groups does not filter"
+    );
+    assert!(model.eni("eni-nat").is_none());
+    // describe-instances is absent: the interface's instance exists by id.
+    assert_eq!(
+        model.instance("i-1").map(|i| i.enis.clone()),
+        Some(vec!["eni-i".to_string()])
+    );
+}

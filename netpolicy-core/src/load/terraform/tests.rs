@@ -1,0 +1,129 @@
+use super::*;
+
+fn resource(address: &str, values: &str) -> String {
+    let (kind, rest) = address
+        .rsplit_once("aws_")
+        .map(|(_, r)| ("aws_", r))
+        .unwrap_or(("", address));
+    let (ty, name) = rest.split_once('.').unwrap_or((rest, ""));
+    let (name, index) = match name.split_once('[') {
+        Some((n, i)) => (n, format!(r#", "index": {}"#, i.trim_end_matches(']'))),
+        None => (name, String::new()),
+    };
+    format!(
+        r#"{{"address": "{address}", "mode": "managed", "type": "{kind}{ty}", "name": "{name}"{index}, "values": {values}}}"#
+    )
+}
+
+#[test]
+fn a_state_uses_aws_ids_and_keeps_names_as_aliases() {
+    let text = format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}], "child_modules": [{{"address": "module.net", "resources": [{}]}}]}}}}}}"#,
+        resource(
+            "aws_vpc.main",
+            r#"{"id": "vpc-1", "cidr_block": "10.0.0.0/16", "tags": {"Name": "prod"}}"#
+        ),
+        resource(
+            "module.net.aws_subnet.app[0]",
+            r#"{"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24", "map_public_ip_on_launch": true}"#
+        ),
+    );
+    let model = load_terraform("state.json", &text).expect("loads");
+    let vpc = model.vpc("vpc-1").expect("vpc by AWS id");
+    assert_eq!(vpc.meta.name.as_deref(), Some("prod"));
+    assert!(vpc.meta.aliases.contains(&"aws_vpc.main".to_string()));
+    let subnet = model.subnet("subnet-1").expect("subnet");
+    assert!(
+        subnet
+            .meta
+            .aliases
+            .contains(&"module.net.aws_subnet.app[0]".to_string())
+    );
+}
+
+#[test]
+fn plan_references_follow_count_keys_and_unknown_values_are_warned() {
+    let planned = [
+        resource("aws_vpc.main", r#"{"cidr_block": "10.0.0.0/16"}"#),
+        resource("aws_subnet.app[0]", r#"{"cidr_block": "10.0.1.0/24"}"#),
+        resource("aws_subnet.app[1]", r#"{"cidr_block": "10.0.2.0/24"}"#),
+        resource("aws_route_table.rt[0]", r#"{}"#),
+        resource("aws_route_table.rt[1]", r#"{}"#),
+        resource("aws_route_table_association.a[0]", r#"{}"#),
+        resource("aws_route_table_association.a[1]", r#"{}"#),
+        resource("aws_subnet.mystery", r#"{"cidr_block": "10.0.3.0/24"}"#),
+    ];
+    let unknown = |address: &str, keys: &[&str]| {
+        let keys: Vec<String> = keys.iter().map(|k| format!(r#""{k}": true"#)).collect();
+        format!(
+            r#"{{"address": "{address}", "change": {{"actions": ["create"], "after_unknown": {{{}}}}}}}"#,
+            keys.join(", ")
+        )
+    };
+    let changes = [
+        unknown("aws_vpc.main", &["id"]),
+        unknown("aws_subnet.app[0]", &["id", "vpc_id"]),
+        unknown("aws_subnet.app[1]", &["id", "vpc_id"]),
+        unknown("aws_route_table.rt[0]", &["id", "vpc_id"]),
+        unknown("aws_route_table.rt[1]", &["id", "vpc_id"]),
+        unknown(
+            "aws_route_table_association.a[0]",
+            &["subnet_id", "route_table_id"],
+        ),
+        unknown(
+            "aws_route_table_association.a[1]",
+            &["subnet_id", "route_table_id"],
+        ),
+        unknown("aws_subnet.mystery", &["id", "vpc_id"]),
+    ];
+    let refs = |r: &str| format!(r#"{{"references": ["{r}.id", "{r}"]}}"#);
+    let config = format!(
+        r#"[
+        {{"address": "aws_subnet.app", "mode": "managed", "expressions": {{"vpc_id": {vpc}}}}},
+        {{"address": "aws_route_table.rt", "mode": "managed", "expressions": {{"vpc_id": {vpc}}}}},
+        {{"address": "aws_route_table_association.a", "mode": "managed",
+          "expressions": {{"subnet_id": {sub}, "route_table_id": {rt}}}}},
+        {{"address": "aws_subnet.mystery", "mode": "managed", "expressions": {{"vpc_id": {{"references": ["var.vpc_id"]}}}}}}
+        ]"#,
+        vpc = refs("aws_vpc.main"),
+        sub = refs("aws_subnet.app"),
+        rt = refs("aws_route_table.rt"),
+    );
+    let text = format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}]}}}},
+            "resource_changes": [{}], "configuration": {{"root_module": {{"resources": {config}}}}}}}"#,
+        planned.join(", "),
+        changes.join(", "),
+    );
+    let model = load_terraform("plan.json", &text).expect("loads");
+    for i in 0..2 {
+        let subnet = model
+            .subnet(&format!("aws_subnet.app[{i}]"))
+            .expect("subnet");
+        assert_eq!(subnet.vpc, "aws_vpc.main");
+        assert_eq!(
+            subnet.route_table.as_deref(),
+            Some(format!("aws_route_table.rt[{i}]").as_str()),
+            "count.index pairs instance {i} with table {i}"
+        );
+    }
+    assert!(
+        model.subnet("aws_subnet.mystery").is_none(),
+        "an unknown VPC is not guessed"
+    );
+    assert!(
+        model
+            .warnings()
+            .iter()
+            .any(|w| w.code == "np::terraform::unknown" && w.message.contains("aws_subnet.mystery"))
+    );
+}
+
+#[test]
+fn module_instance_keys_are_dropped_for_configuration_lookups() {
+    assert_eq!(
+        strip_indexes(r#"module.net["eu"].aws_subnet.a"#),
+        "module.net.aws_subnet.a"
+    );
+    assert_eq!(strip_indexes("aws_vpc.main"), "aws_vpc.main");
+}
