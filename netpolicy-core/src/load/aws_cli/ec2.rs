@@ -2,7 +2,7 @@
 
 use super::{Dump, meta};
 use crate::load::LoadError;
-use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
+use crate::load::read::{Fields, aws_protocol, cidr, integer, invalid, ip, string};
 use crate::model::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
@@ -259,7 +259,7 @@ impl Dump<'_> {
                 ));
             }
         };
-        let protocol = protocol(e.req("Protocol")?)?;
+        let protocol = aws_protocol(e.req("Protocol")?)?;
         let ports = match protocol {
             Protocol::Tcp | Protocol::Udp => match e.object("PortRange", "a port range")? {
                 Some(p) => port_range(p.opt("From"), p.opt("To"), p.span())?,
@@ -824,7 +824,7 @@ impl Dump<'_> {
 
 /// `IpProtocol`, `FromPort`, `ToPort` of a permission or security-group rule.
 fn traffic(f: &Fields<'_>) -> Result<TrafficMatch, LoadError> {
-    let protocol = protocol(f.req("IpProtocol")?)?;
+    let protocol = aws_protocol(f.req("IpProtocol")?)?;
     let (from, to) = (f.opt("FromPort"), f.opt("ToPort"));
     let ports = match protocol {
         Protocol::Tcp | Protocol::Udp => port_range(from, to, f.span())?,
@@ -832,23 +832,6 @@ fn traffic(f: &Fields<'_>) -> Result<TrafficMatch, LoadError> {
         _ => PortMatch::Any,
     };
     Ok(TrafficMatch { protocol, ports })
-}
-
-/// `-1`, `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number.
-fn protocol(n: &crate::load::document::Node) -> Result<Protocol, LoadError> {
-    let text = n
-        .scalar_text()
-        .ok_or_else(|| crate::load::read::type_error("a protocol", n))?;
-    if text.eq_ignore_ascii_case("icmpv6") {
-        return Ok(Protocol::Number(58));
-    }
-    Protocol::parse(&text).ok_or_else(|| {
-        invalid(
-            format!("unknown protocol `{text}`"),
-            n.span,
-            Some("AWS writes -1, tcp, udp, icmp, icmpv6 or a protocol number 0-255".into()),
-        )
-    })
 }
 
 /// A TCP/UDP port range; absent or `-1` bounds mean every port.

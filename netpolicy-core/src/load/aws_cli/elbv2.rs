@@ -6,7 +6,7 @@
 
 use super::{Dump, tags};
 use crate::load::LoadError;
-use crate::load::read::{Fields, invalid, ip};
+use crate::load::read::{Fields, invalid, ip, listener_transport};
 use crate::model::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,7 +91,7 @@ impl Dump<'_> {
             let meta = elb_meta(&t, arn_node, "targetgroup/", "TargetGroupName", tags)?;
             let arn = t.req_str("TargetGroupArn")?;
             let target_type = t.str("TargetType")?.unwrap_or_else(|| "instance".into());
-            let protocol = t.str("Protocol")?.as_deref().and_then(transport);
+            let protocol = t.str("Protocol")?.as_deref().and_then(listener_transport);
             let (Some(protocol), Some(port), "instance" | "ip") =
                 (protocol, t.int("Port")?, target_type.as_str())
             else {
@@ -183,7 +183,7 @@ impl Dump<'_> {
                 .map_err(|_| invalid("port out of range".into(), port_node.span, None))?;
             let protocols = match l.str("Protocol")?.as_deref() {
                 Some("TCP_UDP") => vec![Protocol::Tcp, Protocol::Udp],
-                Some(p) => transport(p).into_iter().collect(),
+                Some(p) => listener_transport(p).into_iter().collect(),
                 None => vec![Protocol::Tcp],
             };
             let Some(lb) = self
@@ -330,13 +330,4 @@ fn forward_targets(actions: &[Fields<'_>]) -> Result<Vec<String>, LoadError> {
         }
     }
     Ok(out)
-}
-
-/// The transport a listener or target-group protocol runs on.
-fn transport(protocol: &str) -> Option<Protocol> {
-    match protocol {
-        "HTTP" | "HTTPS" | "TCP" | "TLS" | "TCP_UDP" => Some(Protocol::Tcp),
-        "UDP" => Some(Protocol::Udp),
-        _ => None,
-    }
 }

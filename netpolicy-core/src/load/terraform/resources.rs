@@ -3,7 +3,9 @@
 use super::{Plan, Reference, Refs, Resource};
 use crate::diagnostic::Warning;
 use crate::load::LoadError;
-use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
+use crate::load::read::{
+    Fields, aws_protocol, cidr, integer, invalid, ip, listener_transport, string,
+};
 use crate::model::*;
 use crate::span::Span;
 use ipnet::Ipv4Net;
@@ -464,7 +466,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                     .values
                     .str("target_type")?
                     .unwrap_or_else(|| "instance".into());
-                let protocol = r.values.str("protocol")?.as_deref().and_then(transport);
+                let protocol = r
+                    .values
+                    .str("protocol")?
+                    .as_deref()
+                    .and_then(listener_transport);
                 let port = r.values.int("port")?;
                 let (Some(protocol), Some(port), "instance" | "ip") =
                     (protocol, port, target_type.as_str())
@@ -840,7 +846,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         };
         let protocols = match r.values.str("protocol")?.as_deref() {
             Some("TCP_UDP") => vec![Protocol::Tcp, Protocol::Udp],
-            Some(p) => transport(p).into_iter().collect(),
+            Some(p) => listener_transport(p).into_iter().collect(),
             None => vec![Protocol::Tcp],
         };
         let id = self.plan.id(r);
@@ -1275,21 +1281,7 @@ impl<'p, 'a> Builder<'p, 'a> {
 /// `all` for everything, `from_port`/`to_port` a port range (or ICMP type and
 /// code).
 fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
-    let node = f.req(key)?;
-    let text = node
-        .scalar_text()
-        .ok_or_else(|| crate::load::read::type_error("a protocol", node))?;
-    let protocol = if text.eq_ignore_ascii_case("icmpv6") {
-        Protocol::Number(58)
-    } else {
-        Protocol::parse(&text).ok_or_else(|| {
-            invalid(
-                format!("unknown protocol `{text}`"),
-                node.span,
-                Some("use -1 (all), tcp, udp, icmp, icmpv6 or a protocol number".into()),
-            )
-        })?
-    };
+    let protocol = aws_protocol(f.req(key)?)?;
     let (from, to) = (f.int("from_port")?, f.int("to_port")?);
     let ports = match (protocol, from, to) {
         (Protocol::Tcp | Protocol::Udp, Some(a), Some(b)) if a >= 0 && b >= 0 => {
@@ -1311,14 +1303,6 @@ fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
         _ => PortMatch::Any,
     };
     Ok(TrafficMatch { protocol, ports })
-}
-
-fn transport(protocol: &str) -> Option<Protocol> {
-    match protocol.to_ascii_uppercase().as_str() {
-        "HTTP" | "HTTPS" | "TCP" | "TLS" | "TCP_UDP" => Some(Protocol::Tcp),
-        "UDP" => Some(Protocol::Udp),
-        _ => None,
-    }
 }
 
 fn port16(port: i64, span: Span) -> Result<u16, LoadError> {
