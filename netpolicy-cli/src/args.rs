@@ -30,6 +30,66 @@ pub enum Command {
     /// Export the deployed network with the AWS CLI (read-only calls) into a
     /// folder that `--model` reads.
     Collect(CollectArgs),
+    /// Generate a synthetic organization (seeded), in the native format or as an
+    /// AWS CLI dump, for benchmarks and trials at scale.
+    Gen(GenArgs),
+}
+
+/// Arguments of `gen`.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Where to write: a file for `native`, a folder for `aws-cli`.
+    pub out: PathBuf,
+    /// A named size: S (1k interfaces), M (10k), L (100k), XL (1M).
+    #[arg(long, default_value = "S", value_parser = parse_preset)]
+    pub preset: netpolicy_core::synth::Preset,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "native")]
+    pub format: GenFormat,
+    /// The seed: the same seed gives the same organization.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// VPCs (overrides the preset).
+    #[arg(long)]
+    pub vpcs: Option<usize>,
+    /// Subnets per VPC (overrides the preset).
+    #[arg(long)]
+    pub subnets_per_vpc: Option<usize>,
+    /// Instances, one interface each (overrides the preset).
+    #[arg(long)]
+    pub enis: Option<usize>,
+    /// Security groups (overrides the preset).
+    #[arg(long)]
+    pub security_groups: Option<usize>,
+    /// Ingress rules per security group (overrides the preset).
+    #[arg(long)]
+    pub rules_per_group: Option<usize>,
+    /// Distinct security-group sets per subnet (overrides the preset).
+    #[arg(long)]
+    pub sg_sets_per_subnet: Option<usize>,
+    /// VPCs per hub-and-spoke group (overrides the preset).
+    #[arg(long)]
+    pub hub_size: Option<usize>,
+    /// Percentage of VPCs with internet access (overrides the preset).
+    #[arg(long)]
+    pub internet_percent: Option<u8>,
+    /// Internet-facing load balancers (overrides the preset).
+    #[arg(long)]
+    pub load_balancers: Option<usize>,
+}
+
+/// What `gen` writes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GenFormat {
+    /// The native format (JSON), one file.
+    Native,
+    /// A folder of `aws ... describe-*` outputs.
+    AwsCli,
+}
+
+fn parse_preset(text: &str) -> Result<netpolicy_core::synth::Preset, String> {
+    netpolicy_core::synth::Preset::parse(text)
+        .ok_or_else(|| format!("unknown preset `{text}`: use S, M, L or XL"))
 }
 
 /// Arguments of `collect`.

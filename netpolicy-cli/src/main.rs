@@ -42,6 +42,7 @@ fn main() -> Outcome {
         args::Command::Explain(a) => commands::explain::run(&a),
         args::Command::Matrix(a) => commands::matrix::run(&a),
         args::Command::Collect(a) => commands::collect::run(&a),
+        args::Command::Gen(a) => commands::gen_org::run(&a),
     };
     match result {
         Ok(outcome) => outcome,

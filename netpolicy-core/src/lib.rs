@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! netpolicy-core: the network model, the packet-set algebra and the reachability
 //! engine.
 pub mod diagnostic;

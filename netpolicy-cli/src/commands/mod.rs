@@ -5,6 +5,7 @@ pub mod collect;
 pub mod explain;
 pub mod exposure;
 pub mod fmt;
+pub mod gen_org;
 pub mod matrix;
 
 use crate::args::{FormatArg, ModelArgs};
