@@ -20,8 +20,8 @@ pub(crate) struct Side<'a> {
     groups: Vec<&'a CompiledGroup>,
     group_ids: Vec<String>,
     enforced: bool,
-    egress: PacketSet,
-    ingress: PacketSet,
+    egress: &'a PacketSet,
+    ingress: &'a PacketSet,
 }
 
 /// How packets seen on the internet map back to the packets the source sent.
@@ -64,14 +64,11 @@ impl<'m> Engine<'m> {
             .iter()
             .filter_map(|g| self.groups.get(g))
             .collect();
-        let union = |f: fn(&CompiledGroup) -> &PacketSet| {
-            if first.sg_enforced {
-                groups
-                    .iter()
-                    .fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
-            } else {
-                PacketSet::all()
-            }
+        let (ingress, egress) = if first.sg_enforced {
+            let set = self.sg_sets.of(&first.security_groups)?;
+            (&set.ingress, &set.egress)
+        } else {
+            (&self.sg_sets.unfiltered, &self.sg_sets.unfiltered)
         };
         let addrs = IntervalSet::from_ranges(members.iter().flat_map(|e| {
             e.private_ips
@@ -81,8 +78,8 @@ impl<'m> Engine<'m> {
         Some(Side {
             subnet,
             addrs,
-            egress: union(|g| &g.egress),
-            ingress: union(|g| &g.ingress),
+            egress,
+            ingress,
             group_ids: first.security_groups.clone(),
             enforced: first.sg_enforced,
             groups,
@@ -178,7 +175,7 @@ impl<'m> Engine<'m> {
         let groups = &side.groups;
         let ids = &side.group_ids;
         let enforced = side.enforced;
-        w.filter(HopKind::SecurityGroupEgress, set, &side.egress, |p| {
+        w.filter(HopKind::SecurityGroupEgress, set, side.egress, |p| {
             if enforced {
                 security_group::decide(groups, ids, p, true)
             } else {
@@ -191,7 +188,7 @@ impl<'m> Engine<'m> {
         let groups = &side.groups;
         let ids = &side.group_ids;
         let enforced = side.enforced;
-        w.filter(HopKind::SecurityGroupIngress, set, &side.ingress, |p| {
+        w.filter(HopKind::SecurityGroupIngress, set, side.ingress, |p| {
             if enforced {
                 security_group::decide(groups, ids, p, false)
             } else {
@@ -675,7 +672,12 @@ impl<'m> Engine<'m> {
         let Some(target_eni) = d.members.first() else {
             return flows;
         };
-        for lb in self.model.load_balancers() {
+        let lbs = self.lb_targets.get(&target_eni.meta.id);
+        for lb in lbs
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.model.load_balancers().get(i))
+        {
             for listener in &lb.listeners {
                 let target_ports = self.target_ports(&listener.target_groups, target_eni);
                 let listener_set = service_set(listener.protocol, listener.port);

@@ -123,11 +123,15 @@ impl Reach {
 pub struct Engine<'m> {
     model: &'m Model,
     groups: HashMap<String, security_group::CompiledGroup>,
+    sg_sets: security_group::GroupSets,
     nacls: nacl::Nacls,
     routes: route::Routes,
     internet: IntervalSet,
     onprem: IntervalSet,
     classes: classes::Classes,
+    /// For each interface, the load balancers (by index) that have it as a
+    /// target: checks look a destination's load balancers up, never scan them.
+    lb_targets: HashMap<String, Vec<usize>>,
 }
 
 impl<'m> Engine<'m> {
@@ -141,14 +145,17 @@ impl<'m> Engine<'m> {
                 .chain(model.nat_gateways().iter().filter_map(|n| n.public_ip))
                 .map(|ip| (u32::from(ip), u32::from(ip))),
         );
+        let groups = security_group::compile(model);
         Engine {
             model,
-            groups: security_group::compile(model),
+            sg_sets: security_group::GroupSets::compile(model, &groups),
+            groups,
             nacls: nacl::compile(model),
             routes: route::compile(model),
             internet: public_space().difference(&own_public),
             onprem: onprem_space(model),
             classes: classes::Classes::of(model),
+            lb_targets: lb_targets(model),
         }
     }
 
@@ -223,6 +230,42 @@ impl<'m> Engine<'m> {
     fn eni(&self, id: &str) -> Option<&'m Eni> {
         self.model.eni(id)
     }
+}
+
+/// Interface id -> indices of the load balancers with a target group that
+/// registers it (by instance, through its primary interface, or by address).
+fn lb_targets(model: &Model) -> HashMap<String, Vec<usize>> {
+    let mut by_address: HashMap<Ipv4Addr, Vec<&str>> = HashMap::new();
+    for eni in model.enis() {
+        for ip in &eni.private_ips {
+            by_address.entry(*ip).or_default().push(&eni.meta.id);
+        }
+    }
+    let mut out: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, lb) in model.load_balancers().iter().enumerate() {
+        let groups = lb.listeners.iter().flat_map(|l| &l.target_groups);
+        for tg in groups.filter_map(|g| model.target_group(g)) {
+            for t in &tg.targets {
+                let enis: Vec<&str> = match &t.target {
+                    crate::model::TargetRef::Instance(id) => model
+                        .instance(id)
+                        .and_then(|inst| inst.enis.first())
+                        .map(|e| vec![e.as_str()])
+                        .unwrap_or_default(),
+                    crate::model::TargetRef::Ip(ip) => {
+                        by_address.get(ip).cloned().unwrap_or_default()
+                    }
+                };
+                for e in enis {
+                    let list = out.entry(e.to_string()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every prefix some route sends to a virtual private gateway.

@@ -8,6 +8,7 @@ use super::path::RuleRef;
 use super::rules::{cidr_set, traffic_packets};
 use crate::model::{Model, RulePeer, SecurityGroup, SecurityGroupRule};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// One rule, compiled.
@@ -152,4 +153,65 @@ pub(crate) fn decide(
         // The group itself is where a missing rule would go.
         span: groups.first().and_then(|g| g.span),
     })
+}
+
+/// What a set of security groups (an interface's) allows together: the union of
+/// its groups, per direction.
+pub(crate) struct GroupSet {
+    pub(crate) ingress: PacketSet,
+    pub(crate) egress: PacketSet,
+}
+
+/// The union of every security-group set some interface uses, computed once
+/// (in parallel) rather than per interface and per query: on large models the
+/// unions of groups with many referenced members dominate otherwise.
+pub(crate) struct GroupSets {
+    sets: HashMap<Vec<String>, GroupSet>,
+    /// What an interface whose security groups are not enforced allows.
+    pub(crate) unfiltered: PacketSet,
+}
+
+impl GroupSets {
+    pub(crate) fn compile(model: &Model, groups: &HashMap<String, CompiledGroup>) -> GroupSets {
+        let mut keys: Vec<Vec<String>> = model
+            .enis()
+            .iter()
+            .filter(|e| e.sg_enforced)
+            .map(|e| key(&e.security_groups))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let sets = keys
+            .into_par_iter()
+            .map(|k| {
+                let members: Vec<&CompiledGroup> = k.iter().filter_map(|g| groups.get(g)).collect();
+                let union = |f: fn(&CompiledGroup) -> &PacketSet| {
+                    members
+                        .iter()
+                        .fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
+                };
+                let set = GroupSet {
+                    ingress: union(|g| &g.ingress),
+                    egress: union(|g| &g.egress),
+                };
+                (k, set)
+            })
+            .collect();
+        GroupSets {
+            sets,
+            unfiltered: PacketSet::all(),
+        }
+    }
+
+    /// The compiled union of `groups` (any order).
+    pub(crate) fn of(&self, groups: &[String]) -> Option<&GroupSet> {
+        self.sets.get(&key(groups))
+    }
+}
+
+fn key(groups: &[String]) -> Vec<String> {
+    let mut k = groups.to_vec();
+    k.sort();
+    k.dedup();
+    k
 }

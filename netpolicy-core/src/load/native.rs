@@ -110,6 +110,7 @@ pub fn parse_native(doc: &Node) -> Result<(ModelParts, Vec<Warning>), LoadError>
     for n in top.list("instances")? {
         r.instance(n, &mut parts)?;
     }
+    attach_instance_interfaces(&mut parts);
     for n in top.list("load_balancers")? {
         parts.load_balancers.push(r.load_balancer(n)?);
     }
@@ -367,6 +368,21 @@ fn traffic(o: &Obj<'_>) -> Result<TrafficMatch, LoadError> {
         ports(o.opt("ports"), protocol)?
     };
     Ok(TrafficMatch { protocol, ports })
+}
+
+/// Marks each interface an instance lists as that instance's (by index: a scan
+/// per instance would be quadratic on large estates).
+fn attach_instance_interfaces(parts: &mut ModelParts) {
+    let owner: std::collections::HashMap<&str, &str> = parts
+        .instances
+        .iter()
+        .flat_map(|i| i.enis.iter().map(move |e| (e.as_str(), i.meta.id.as_str())))
+        .collect();
+    for eni in &mut parts.enis {
+        if let Some(i) = owner.get(eni.meta.id.as_str()) {
+            eni.owner = EniOwner::Instance((*i).to_string());
+        }
+    }
 }
 
 #[derive(Default)]
@@ -728,9 +744,6 @@ impl Reader {
                 n.span,
                 Some("give its subnet (and security_groups) inline, or list its interfaces in `enis`".into()),
             ));
-        }
-        for eni in parts.enis.iter_mut().filter(|e| enis.contains(&e.meta.id)) {
-            eni.owner = EniOwner::Instance(meta.id.clone());
         }
         parts.instances.push(Instance { meta, enis });
         Ok(())
