@@ -55,9 +55,37 @@ pub fn check_policy(
     policy_name: &str,
     model_name: &str,
 ) -> Result<Report, CheckError> {
+    let engine = Engine::new(model);
+    let names = Names {
+        policy: policy_name,
+        model: model_name,
+    };
+    check_policy_with(&engine, policy, policy_sources, names, &|| {})
+}
+
+/// What a report calls the policy and the model.
+#[derive(Clone, Copy, Debug)]
+pub struct Names<'a> {
+    /// The policy, as the report names it.
+    pub policy: &'a str,
+    /// The model, as the report names it.
+    pub model: &'a str,
+}
+
+/// [`check_policy`] with an engine compiled by the caller (compile once, check
+/// several policies), calling `done` after each assertion (for progress).
+pub fn check_policy_with(
+    engine: &Engine<'_>,
+    policy: &Policy,
+    policy_sources: &SourceMap,
+    names: Names<'_>,
+    done: &(dyn Fn() + Sync),
+) -> Result<Report, CheckError> {
+    let model = engine.model();
+    let (policy_name, model_name) = (names.policy, names.model);
     let checker = Checker {
         model,
-        engine: Engine::new(model),
+        engine,
         resolver: Resolver::new(model, &policy.lets),
         policy_sources,
     };
@@ -65,7 +93,11 @@ pub fn check_policy(
     let verdicts = policy
         .assertions
         .par_iter()
-        .map(|a| checker.assertion(a))
+        .map(|a| {
+            let verdict = checker.assertion(a);
+            done();
+            verdict
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Report {
         policy: policy_name.to_string(),
@@ -79,9 +111,9 @@ pub fn check_policy(
     })
 }
 
-struct Checker<'m> {
+struct Checker<'m, 'e> {
     model: &'m Model,
-    engine: Engine<'m>,
+    engine: &'e Engine<'m>,
     resolver: Resolver<'m>,
     policy_sources: &'m SourceMap,
 }
@@ -110,7 +142,7 @@ fn endpoint_name(e: &Endpoint) -> String {
     }
 }
 
-impl Checker<'_> {
+impl Checker<'_, '_> {
     fn service(&self, expr: Option<&ServiceExpr>) -> Result<PacketSet, CheckError> {
         match expr {
             None => Ok(PacketSet::all()),
@@ -260,7 +292,7 @@ impl Checker<'_> {
             AssertionKind::LeastPrivilege { targets } => {
                 let targets = self.resolver.selector(targets)?;
                 let findings =
-                    crate::least_privilege::broad_rules(self.model, &self.engine, &targets)
+                    crate::least_privilege::broad_rules(self.model, self.engine, &targets)
                         .into_iter()
                         .map(|b| Finding {
                             text: b.describe(),
@@ -600,7 +632,7 @@ struct PathFilter {
 }
 
 impl PathFilter {
-    fn new(c: &Checker<'_>, qualifiers: &[Qualifier]) -> Result<Self, CheckError> {
+    fn new(c: &Checker<'_, '_>, qualifiers: &[Qualifier]) -> Result<Self, CheckError> {
         let mut f = PathFilter {
             privately: false,
             through: Vec::new(),
@@ -616,7 +648,7 @@ impl PathFilter {
         Ok(f)
     }
 
-    fn accepts(&self, c: &Checker<'_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> bool {
+    fn accepts(&self, c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> bool {
         let places = flow_places(c, s, d, flow);
         if self.privately && places.contains("internet") {
             return false;
@@ -628,7 +660,7 @@ impl PathFilter {
 
 /// The places a `through` target names: VPCs, subnets, load balancers, gateways,
 /// peerings (by id, name or glob), or `internet`.
-fn places_of(c: &Checker<'_>, target: &Selector) -> Result<Places, CheckError> {
+fn places_of(c: &Checker<'_, '_>, target: &Selector) -> Result<Places, CheckError> {
     let m = c.model;
     let matching = |pattern: &str, kinds: &[&str]| -> Places {
         let mut out = Places::new();
@@ -702,7 +734,7 @@ fn places_of(c: &Checker<'_>, target: &Selector) -> Result<Places, CheckError> {
     Ok(places)
 }
 
-fn eni_places(c: &Checker<'_>, e: &Endpoint, out: &mut Places) {
+fn eni_places(c: &Checker<'_, '_>, e: &Endpoint, out: &mut Places) {
     match e {
         Endpoint::Internet => {
             out.insert("internet".into());
@@ -720,7 +752,7 @@ fn eni_places(c: &Checker<'_>, e: &Endpoint, out: &mut Places) {
 }
 
 /// Every place a flow passes through.
-fn flow_places(c: &Checker<'_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> Places {
+fn flow_places(c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> Places {
     let mut out = Places::new();
     eni_places(c, s, &mut out);
     eni_places(c, d, &mut out);

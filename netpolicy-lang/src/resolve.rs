@@ -5,7 +5,7 @@ use netpolicy_core::engine::Endpoint;
 use netpolicy_core::model::{Eni, EniOwner, Meta, Model};
 use netpolicy_core::span::Span;
 use netpolicy_core::suggest::suggest;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A name that denotes nothing in the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -138,7 +138,7 @@ impl<'m> Resolver<'m> {
         let m = self.model;
         let (found, candidates, what): (Endpoints, Vec<&str>, &str) = match kind {
             "sg" => {
-                let groups: Vec<&str> = m
+                let groups: HashSet<&str> = m
                     .security_groups()
                     .iter()
                     .filter(|g| meta_matches(&g.meta, pattern))
@@ -156,14 +156,14 @@ impl<'m> Resolver<'m> {
                     self.enis_where(|e| {
                         e.security_groups
                             .iter()
-                            .any(|g| groups.contains(&g.as_str()))
+                            .any(|g| groups.contains(g.as_str()))
                     }),
                     c,
                     "security group",
                 )
             }
             "subnet" => {
-                let subnets: Vec<&str> = m
+                let subnets: HashSet<&str> = m
                     .subnets()
                     .iter()
                     .filter(|s| meta_matches(&s.meta, pattern))
@@ -174,13 +174,13 @@ impl<'m> Resolver<'m> {
                     return Err(self.unknown("subnet", pattern, span, c));
                 }
                 (
-                    self.enis_where(|e| subnets.contains(&e.subnet.as_str())),
+                    self.enis_where(|e| subnets.contains(e.subnet.as_str())),
                     c,
                     "subnet",
                 )
             }
             "vpc" => {
-                let vpcs: Vec<&str> = m
+                let vpcs: HashSet<&str> = m
                     .vpcs()
                     .iter()
                     .filter(|v| meta_matches(&v.meta, pattern))
@@ -193,7 +193,7 @@ impl<'m> Resolver<'m> {
                 (
                     self.enis_where(|e| {
                         m.subnet(&e.subnet)
-                            .is_some_and(|s| vpcs.contains(&s.vpc.as_str()))
+                            .is_some_and(|s| vpcs.contains(s.vpc.as_str()))
                     }),
                     c,
                     "vpc",

@@ -4,8 +4,9 @@ use super::load_quietly;
 use crate::Outcome;
 use crate::args::{CheckArgs, OutputFormat};
 use miette::{IntoDiagnostic, Report};
+use netpolicy_core::engine::Engine;
 use netpolicy_core::span::SourceMap;
-use netpolicy_lang::check::check_policy;
+use netpolicy_lang::check::{Names, check_policy, check_policy_with};
 use netpolicy_lang::parse_policy;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 struct Timings {
     parse: Duration,
     load: Duration,
+    compile: Duration,
     check: Duration,
 }
 
@@ -22,9 +24,10 @@ impl Timings {
     fn print(&self, render: Duration) {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         eprintln!(
-            "timings: parse {:.1} ms, load {:.1} ms, check {:.1} ms, report {:.1} ms",
+            "timings: parse {:.1} ms, load {:.1} ms, compile {:.1} ms, check {:.1} ms, report {:.1} ms",
             ms(self.parse),
             ms(self.load),
+            ms(self.compile),
             ms(self.check),
             ms(render)
         );
@@ -151,18 +154,24 @@ fn check_one(
     };
     let mut reports = Vec::new();
     for model_path in models {
+        let model_name = model_path.display().to_string();
         let started = Instant::now();
+        let progress = Progress::start(format!("loading {model_name}"));
         let model = load_quietly(&model_path, args.model_format, &args.params)?;
         timings.load += started.elapsed();
         let started = Instant::now();
-        let report = check_policy(
-            &model,
-            &policy,
-            &sources,
-            &name,
-            &model_path.display().to_string(),
-        )
-        .map_err(|e| with_source(Report::new(e)))?;
+        progress.phase(format!("compiling {} interfaces", model.enis().len()));
+        let engine = Engine::new(&model);
+        timings.compile += started.elapsed();
+        let started = Instant::now();
+        progress.count(format!("checking {name}"), policy.assertions.len() as u64);
+        let names = Names {
+            policy: &name,
+            model: &model_name,
+        };
+        let report = check_policy_with(&engine, &policy, &sources, names, &|| progress.tick())
+            .map_err(|e| with_source(Report::new(e)))?;
+        progress.finish();
         timings.check += started.elapsed();
         reports.push(report);
     }
@@ -183,5 +192,53 @@ fn print_violations(report: &netpolicy_lang::report::Report) {
     {
         let diagnostic = Violation::new(v, &policy, Source::read);
         eprintln!("{:?}", Report::new(diagnostic));
+    }
+}
+
+/// A progress line on stderr for the long phases, shown only when stderr is a
+/// terminal (CI logs and pipes stay clean).
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start(message: String) -> Progress {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message(message);
+        Progress(Some(bar))
+    }
+
+    fn phase(&self, message: String) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message);
+        }
+    }
+
+    fn count(&self, message: String, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} assertions",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(message);
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -208,8 +208,9 @@ impl<'m> Engine<'m> {
             _ => &acl.ingress,
         };
         if kind.is_return() {
-            let allowed = direction.allowed.return_preimage();
-            w.filter(kind, set, &allowed, |p| direction.decide(&p.reply()))
+            w.filter(kind, set, &direction.allowed_replies, |p| {
+                direction.decide(&p.reply())
+            })
         } else {
             w.filter(kind, set, &direction.allowed, |p| direction.decide(p))
         }

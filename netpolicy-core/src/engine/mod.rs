@@ -14,6 +14,7 @@ mod path;
 mod route;
 mod rules;
 mod security_group;
+mod topology;
 
 pub use classes::{ClassId, ClassPair, EniClass};
 pub use path::{Hop, HopKind, RuleRef};
@@ -132,6 +133,7 @@ pub struct Engine<'m> {
     /// For each interface, the load balancers (by index) that have it as a
     /// target: checks look a destination's load balancers up, never scan them.
     lb_targets: HashMap<String, Vec<usize>>,
+    topology: topology::Topology,
 }
 
 impl<'m> Engine<'m> {
@@ -156,6 +158,7 @@ impl<'m> Engine<'m> {
             onprem: onprem_space(model),
             classes: classes::Classes::of(model),
             lb_targets: lb_targets(model),
+            topology: topology::Topology::of(model),
         }
     }
 
@@ -200,6 +203,9 @@ impl<'m> Engine<'m> {
     /// constrains protocol and ports (and may constrain addresses); the endpoints
     /// fix the addresses.
     pub fn reach(&self, src: &Endpoint, dst: &Endpoint, query: &PacketSet) -> Reach {
+        if !self.could_connect(src, dst) {
+            return Reach::default();
+        }
         let flows = self
             .candidates(src, dst, query, false)
             .into_iter()

@@ -20,6 +20,9 @@ pub(crate) struct Direction {
     entries: Vec<CompiledEntry>,
     /// The packets the direction lets through (forward coordinates of that packet).
     pub(crate) allowed: PacketSet,
+    /// The forward packets whose reply this direction lets through (for return
+    /// hops), computed once.
+    pub(crate) allowed_replies: PacketSet,
     object: String,
     implicit_allow_all: bool,
     span: Option<crate::span::Span>,
@@ -78,6 +81,7 @@ fn implicit_default(subnet: &Subnet) -> CompiledNacl {
     let open = || Direction {
         entries: Vec::new(),
         allowed: PacketSet::all(),
+        allowed_replies: PacketSet::all(),
         object: object.clone(),
         implicit_allow_all: true,
         span: None,
@@ -131,6 +135,7 @@ fn compile_direction(acl: &NetworkAcl, egress: bool) -> Direction {
     }
     Direction {
         entries,
+        allowed_replies: allowed.return_preimage(),
         allowed,
         object,
         implicit_allow_all: false,

@@ -31,7 +31,7 @@ pub(crate) fn compile(model: &Model) -> HashMap<String, CompiledGroup> {
     let members = member_addresses(model);
     model
         .security_groups()
-        .iter()
+        .par_iter()
         .map(|sg| (sg.meta.id.clone(), compile_group(model, sg, &members)))
         .collect()
 }

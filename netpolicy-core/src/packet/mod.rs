@@ -550,18 +550,24 @@ impl PacketSet {
         if self.cubes.len() < 2 {
             return self;
         }
-        for dim in DIMS {
-            let d = dim as usize;
-            let mut groups: HashMap<[IntervalSet; 4], usize> = HashMap::new();
+        for d in 0..DIMS.len() {
+            // Cubes are grouped by a hash of their other four dimensions, then
+            // compared exactly: no key is cloned, and the hash is a cheap one.
+            let mut groups: HashMap<u64, Vec<usize>, FastHash> = HashMap::default();
             let mut merged: Vec<Cube> = Vec::with_capacity(self.cubes.len());
             for cube in self.cubes {
-                let key = others(&cube, d);
-                match groups.get(&key).and_then(|&i| merged.get_mut(i)) {
+                let key = others_hash(&cube, d);
+                let slot = groups.entry(key).or_default();
+                let same = slot
+                    .iter()
+                    .copied()
+                    .find(|&i| merged.get(i).is_some_and(|m| same_others(m, &cube, d)));
+                match same.and_then(|i| merged.get_mut(i)) {
                     Some(existing) => {
                         existing.dims[d] = existing.dims[d].union(&cube.dims[d]);
                     }
                     None => {
-                        groups.insert(key, merged.len());
+                        slot.push(merged.len());
                         merged.push(cube);
                     }
                 }
@@ -572,14 +578,50 @@ impl PacketSet {
     }
 }
 
-fn others(cube: &Cube, skip: usize) -> [IntervalSet; 4] {
-    let mut it = cube
-        .dims
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != skip)
-        .map(|(_, s)| s.clone());
-    std::array::from_fn(|_| it.next().unwrap_or_default())
+fn same_others(a: &Cube, b: &Cube, skip: usize) -> bool {
+    (0..a.dims.len()).all(|i| i == skip || a.dims[i] == b.dims[i])
+}
+
+fn others_hash(cube: &Cube, skip: usize) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    for (i, dim) in cube.dims.iter().enumerate() {
+        if i == skip {
+            continue;
+        }
+        h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+        for &(a, b) in dim.ranges() {
+            h = (h.rotate_left(5) ^ (u64::from(a) << 32 | u64::from(b)))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    h
+}
+
+/// The map's keys are already well-mixed hashes: pass them through.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// ICMP request types whose reply type lies in `replies` (see

@@ -1,0 +1,108 @@
+//! Scale benchmarks on organizations from `netpolicy gen` (docs/scale.md):
+//! load (parse + build), engine compile, the 20-assertion policy
+//! `policies/synthetic-org.np`, `only` and `same reachability`, the internet
+//! exposure of every interface, and the class matrix for six services.
+//!
+//! `cargo bench -p netpolicy-tests --bench scale` runs S and M;
+//! `NETPOLICY_BENCH_PRESETS=S,M,L` adds L (minutes).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use netpolicy_core::engine::Engine;
+use netpolicy_core::load::load_native_file;
+use netpolicy_core::packet::{IntervalSet, PacketSet};
+use netpolicy_core::span::SourceMap;
+use netpolicy_core::synth::{self, Preset};
+use netpolicy_lang::check::check_policy_with;
+use rayon::prelude::*;
+use std::hint::black_box;
+use std::path::PathBuf;
+
+fn presets() -> Vec<Preset> {
+    let list = std::env::var("NETPOLICY_BENCH_PRESETS").unwrap_or_else(|_| "S,M".into());
+    list.split(',').filter_map(Preset::parse).collect()
+}
+
+/// Writes the preset's organization to a temporary native file.
+fn native_file(preset: Preset) -> Option<PathBuf> {
+    let model = synth::generate(&preset.spec()).ok()?;
+    let path = std::env::temp_dir().join(format!("netpolicy-bench-{}.json", preset.name()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).ok()?);
+    synth::native::write(&model, &mut out).ok()?;
+    drop(out);
+    Some(path)
+}
+
+fn policy(text: &str) -> Option<(netpolicy_lang::ast::Policy, SourceMap)> {
+    let mut sources = SourceMap::default();
+    let id = sources.add("bench.np", text);
+    let policy = netpolicy_lang::parse_policy(text, id).ok()?;
+    Some((policy, sources))
+}
+
+fn tcp(port: u32) -> PacketSet {
+    PacketSet::for_protocols(
+        &IntervalSet::single(6),
+        &IntervalSet::range(1024, 65535),
+        &IntervalSet::single(port),
+    )
+}
+
+fn scale(c: &mut Criterion) {
+    let twenty = include_str!("../../policies/synthetic-org.np");
+    let only = "only sg:bastion-0000-* -> vpc:spoke-0001 : ssh";
+    let same = "same reachability instance:host-0001-5, instance:host-0001-6";
+    for preset in presets() {
+        let Some(path) = native_file(preset) else {
+            continue;
+        };
+        let Ok(model) = load_native_file(&path) else {
+            continue;
+        };
+        let mut group = c.benchmark_group(format!("scale-{}", preset.name()));
+        group.sample_size(10);
+        group.bench_function("load", |b| {
+            b.iter(|| load_native_file(black_box(&path)).map(|m| m.enis().len()))
+        });
+        group.bench_function("compile", |b| {
+            b.iter(|| Engine::new(black_box(&model)).classes().len())
+        });
+        let engine = Engine::new(&model);
+        for (name, text) in [("policy-20", twenty), ("only", only), ("same", same)] {
+            let Some((policy, sources)) = policy(text) else {
+                continue;
+            };
+            let names = netpolicy_lang::check::Names {
+                policy: name,
+                model: "bench",
+            };
+            group.bench_function(name, |b| {
+                b.iter(|| check_policy_with(&engine, &policy, &sources, names, &|| {}).is_ok())
+            });
+        }
+        group.bench_function("exposure-all", |b| {
+            b.iter(|| {
+                model
+                    .enis()
+                    .par_iter()
+                    .filter(|e| !engine.internet_exposure(&e.meta.id).is_empty())
+                    .count()
+            })
+        });
+        if preset <= Preset::M {
+            let services = [22, 3389, 80, 443, 3306, 5432].map(tcp);
+            group.bench_function("matrix-6-services", |b| {
+                b.iter(|| {
+                    services
+                        .iter()
+                        .map(|q| engine.class_matrix(q).len())
+                        .sum::<usize>()
+                })
+            });
+        }
+        group.finish();
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+criterion_group!(benches, scale);
+criterion_main!(benches);
