@@ -123,3 +123,30 @@ fn bundled_policies_are_formatted_and_formatting_is_idempotent() {
     }
     assert!(checked >= 2, "found {checked} policies");
 }
+
+/// The scale policy, on the small generated organization: the same verdicts as
+/// on L (docs/scale.md), so the benchmark measures a policy that means something.
+#[test]
+fn synthetic_org_policy_on_a_generated_organization() {
+    use netpolicy_core::synth::{Preset, generate};
+    let model = generate(&Preset::S.spec()).unwrap_or_else(|e| panic!("{e}"));
+    let report = check("policies/synthetic-org.np", &model);
+    let violated: Vec<&str> = report
+        .verdicts
+        .iter()
+        .filter(|v| v.status == Status::Violated)
+        .filter_map(|v| v.name.as_deref())
+        .collect();
+    assert_eq!(report.verdicts.len(), 20);
+    assert_eq!(
+        violated,
+        [
+            "on-premises does not reach databases directly",
+            "spokes do not talk to each other",
+            "two spokes are isolated from each other",
+            "no smtp out of the hub",
+            "no rdp from the hub into the first spoke",
+            "on-premises reaches a bastion on ssh",
+        ]
+    );
+}
