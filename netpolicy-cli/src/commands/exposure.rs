@@ -5,6 +5,7 @@ use crate::Outcome;
 use crate::args::ModelArgs;
 use miette::Report;
 use netpolicy_core::engine::Engine;
+use rayon::prelude::*;
 
 /// Runs the command.
 pub fn run(args: &ModelArgs) -> Result<Outcome, Report> {
@@ -15,9 +16,14 @@ pub fn run(args: &ModelArgs) -> Result<Outcome, Report> {
         args.model.display(),
         model.enis().len()
     );
+    // Interfaces are independent: compute in parallel, print in model order.
+    let reaches: Vec<_> = model
+        .enis()
+        .par_iter()
+        .map(|eni| engine.internet_exposure(&eni.meta.id))
+        .collect();
     let mut exposed = 0;
-    for eni in model.enis() {
-        let reach = engine.internet_exposure(&eni.meta.id);
+    for (eni, reach) in model.enis().iter().zip(reaches) {
         if reach.is_empty() {
             continue;
         }
