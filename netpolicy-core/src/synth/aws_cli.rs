@@ -7,7 +7,7 @@
 use crate::model::*;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -232,17 +232,45 @@ fn protocol_number(p: Protocol) -> String {
 /// Lookups the writers need.
 struct Writer<'m> {
     model: &'m Model,
-    subnet_vpc: HashMap<&'m str, &'m Subnet>,
+    subnets: HashMap<&'m str, &'m Subnet>,
     group_name: HashMap<&'m str, String>,
     eni_id: HashMap<&'m str, String>,
+    /// Subnets by the route table / NACL they name: one pass, not one scan of
+    /// every subnet per table (quadratic on XL).
+    by_table: HashMap<&'m str, Vec<&'m Subnet>>,
+    by_acl: HashMap<&'m str, Vec<&'m Subnet>>,
+    main_tables: HashSet<&'m str>,
+    default_acls: HashSet<&'m str>,
 }
 
 impl<'m> Writer<'m> {
     fn new(model: &'m Model) -> Self {
         let p = model.parts();
+        let mut by_table: HashMap<&str, Vec<&Subnet>> = HashMap::new();
+        let mut by_acl: HashMap<&str, Vec<&Subnet>> = HashMap::new();
+        for sub in &p.subnets {
+            if let Some(t) = &sub.route_table {
+                by_table.entry(t.as_str()).or_default().push(sub);
+            }
+            if let Some(a) = &sub.network_acl {
+                by_acl.entry(a.as_str()).or_default().push(sub);
+            }
+        }
         Writer {
             model,
-            subnet_vpc: p.subnets.iter().map(|s| (s.meta.id.as_str(), s)).collect(),
+            by_table,
+            by_acl,
+            main_tables: p
+                .vpcs
+                .iter()
+                .filter_map(|v| v.main_route_table.as_deref())
+                .collect(),
+            default_acls: p
+                .vpcs
+                .iter()
+                .filter_map(|v| v.default_network_acl.as_deref())
+                .collect(),
+            subnets: p.subnets.iter().map(|s| (s.meta.id.as_str(), s)).collect(),
             group_name: p
                 .security_groups
                 .iter()
@@ -267,11 +295,11 @@ impl<'m> Writer<'m> {
     }
 
     fn vpc_of(&self, subnet: &str) -> &str {
-        self.subnet_vpc.get(subnet).map_or("", |s| s.vpc.as_str())
+        self.subnets.get(subnet).map_or("", |s| s.vpc.as_str())
     }
 
     fn az_of(&self, subnet: &str) -> &str {
-        self.subnet_vpc
+        self.subnets
             .get(subnet)
             .and_then(|s| s.availability_zone.as_deref())
             .unwrap_or("us-east-1a")
@@ -325,11 +353,11 @@ impl<'m> Writer<'m> {
     }
 
     fn route_table(&self, t: &RouteTable) -> Value {
-        let p = self.model.parts();
-        let mut associations: Vec<Value> = p
-            .subnets
-            .iter()
-            .filter(|s| s.route_table.as_deref() == Some(t.meta.id.as_str()))
+        let mut associations: Vec<Value> = self
+            .by_table
+            .get(t.meta.id.as_str())
+            .into_iter()
+            .flatten()
             .map(|s| {
                 json!({
                     "Main": false,
@@ -340,10 +368,7 @@ impl<'m> Writer<'m> {
                 })
             })
             .collect();
-        let main = p
-            .vpcs
-            .iter()
-            .any(|v| v.main_route_table.as_deref() == Some(t.meta.id.as_str()));
+        let main = self.main_tables.contains(t.meta.id.as_str());
         if main {
             associations.push(json!({
                 "Main": true,
@@ -427,11 +452,11 @@ impl<'m> Writer<'m> {
     }
 
     fn network_acl(&self, a: &NetworkAcl) -> Value {
-        let p = self.model.parts();
-        let associations: Vec<Value> = p
-            .subnets
-            .iter()
-            .filter(|s| s.network_acl.as_deref() == Some(a.meta.id.as_str()))
+        let associations: Vec<Value> = self
+            .by_acl
+            .get(a.meta.id.as_str())
+            .into_iter()
+            .flatten()
             .map(|s| {
                 json!({
                     "NetworkAclAssociationId": aws_id("aclassoc", &s.meta.id),
@@ -440,10 +465,7 @@ impl<'m> Writer<'m> {
                 })
             })
             .collect();
-        let is_default = p
-            .vpcs
-            .iter()
-            .any(|v| v.default_network_acl.as_deref() == Some(a.meta.id.as_str()));
+        let is_default = self.default_acls.contains(a.meta.id.as_str());
         let mut entries: Vec<Value> = a.entries.iter().map(nacl_entry).collect();
         for egress in [true, false] {
             entries.push(json!({
