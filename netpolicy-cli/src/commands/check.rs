@@ -61,7 +61,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
                 }
             }
             Err(e) => {
-                eprintln!("{e:?}");
+                crate::render::diagnostic::eprint(&e);
                 outcome = Outcome::Error;
             }
         }
@@ -181,8 +181,9 @@ fn check_one(
 /// Each violation as a diagnostic on stderr: the assertion in the policy and the
 /// deciding rules in the model's input, underlined.
 fn print_violations(report: &netpolicy_lang::report::Report) {
-    use crate::render::diagnostic::{Source, Violation};
-    let Some(policy) = Source::read(&report.policy) else {
+    use crate::render::diagnostic::{Sources, Violation};
+    let sources = Sources::default();
+    let Some(policy) = sources.get(&report.policy) else {
         return;
     };
     for v in report
@@ -190,8 +191,8 @@ fn print_violations(report: &netpolicy_lang::report::Report) {
         .iter()
         .filter(|v| v.status == netpolicy_lang::report::Status::Violated)
     {
-        let diagnostic = Violation::new(v, &policy, Source::read);
-        eprintln!("{:?}", Report::new(diagnostic));
+        let diagnostic = Violation::new(v, &policy, &sources);
+        crate::render::diagnostic::eprint(&Report::new(diagnostic));
     }
 }
 

@@ -25,7 +25,7 @@ pub fn load(args: &ModelArgs) -> Result<Model, Report> {
             Some(src) => report.with_source_code(src),
             None => report,
         };
-        eprintln!("{report:?}");
+        crate::render::diagnostic::eprint(&report);
     }
     Ok(model)
 }

@@ -4,12 +4,25 @@
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 use netpolicy_lang::report::{Counterexample, Verdict};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
-/// One file's text, read once.
+/// Prints a diagnostic to stderr in one write: stderr is unbuffered and miette
+/// writes a character at a time, which costs a system call each.
+pub fn eprint(report: &miette::Report) {
+    use std::io::Write;
+    let text = format!("{report:?}\n");
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// One file's text, read once and shared by every diagnostic that shows it (a
+/// model can be tens of megabytes and be cited by every counterexample).
+#[derive(Clone)]
 pub struct Source {
     name: String,
-    text: String,
+    text: Arc<str>,
 }
 
 impl Source {
@@ -17,8 +30,23 @@ impl Source {
     pub fn read(path: &str) -> Option<Source> {
         std::fs::read_to_string(path).ok().map(|text| Source {
             name: path.to_string(),
-            text,
+            text: text.into(),
         })
+    }
+}
+
+/// Files read so far, by path.
+#[derive(Default)]
+pub struct Sources(RefCell<HashMap<String, Option<Source>>>);
+
+impl Sources {
+    /// The file at `path`, read on first use.
+    pub fn get(&self, path: &str) -> Option<Source> {
+        self.0
+            .borrow_mut()
+            .entry(path.to_string())
+            .or_insert_with(|| Source::read(path))
+            .clone()
     }
 }
 
@@ -26,7 +54,7 @@ impl Source {
 #[derive(Debug)]
 pub struct Violation {
     message: String,
-    source: NamedSource<String>,
+    source: NamedSource<Arc<str>>,
     label: Option<(usize, usize)>,
     help: String,
     related: Vec<DecidingRule>,
@@ -36,21 +64,17 @@ pub struct Violation {
 #[derive(Debug)]
 pub struct DecidingRule {
     message: String,
-    source: NamedSource<String>,
+    source: NamedSource<Arc<str>>,
     label: (usize, usize),
 }
 
 impl Violation {
     /// Builds the diagnostic for a violated verdict; `model` is the model's input.
-    pub fn new(
-        v: &Verdict,
-        policy: &Source,
-        model_source: impl Fn(&str) -> Option<Source>,
-    ) -> Self {
+    pub fn new(v: &Verdict, policy: &Source, model_source: &Sources) -> Self {
         let related = v
             .counterexamples
             .iter()
-            .filter_map(|c| deciding_rule(c, &model_source))
+            .filter_map(|c| deciding_rule(c, model_source))
             .collect();
         Violation {
             message: format!(
@@ -68,13 +92,10 @@ impl Violation {
     }
 }
 
-fn deciding_rule(
-    c: &Counterexample,
-    model_source: impl Fn(&str) -> Option<Source>,
-) -> Option<DecidingRule> {
+fn deciding_rule(c: &Counterexample, model_source: &Sources) -> Option<DecidingRule> {
     let hop = c.hops.get(c.deciding_hop?)?;
     let location = hop.location.as_ref()?;
-    let file = model_source(&location.file)?;
+    let file = model_source.get(&location.file)?;
     let label = (
         location.start,
         location.end.saturating_sub(location.start).max(1),

@@ -108,6 +108,104 @@ pub fn parse_json(text: &str, source: SourceId) -> Result<Node, LoadError> {
     Ok(node)
 }
 
+/// A JSON document whose top level is a mapping, with the items of each list
+/// value located but not yet parsed.
+///
+/// Large models are mostly a few long lists; reading them item by item (in
+/// parallel, each item's tree dropped once read) keeps memory near the size of
+/// the model instead of the size of the whole document's tree.
+pub struct JsonOutline<'a> {
+    text: &'a str,
+    source: SourceId,
+    /// The top-level keys in document order, with their values.
+    pub entries: Vec<(Node, OutlineValue)>,
+}
+
+/// A top-level value of a [`JsonOutline`].
+pub enum OutlineValue {
+    /// A list: where it is, and the byte range of each item.
+    Items(Span, Vec<(usize, usize)>),
+    /// Anything else, parsed.
+    Node(Node),
+}
+
+/// Outlines a JSON document whose top level is a mapping.
+///
+/// Items are only delimited here; [`JsonOutline::item`] parses (and validates)
+/// one. An error from this function may be less precise than
+/// [`parse_json`]'s, which callers can run to report it.
+pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, LoadError> {
+    let mut p = JsonParser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+        source,
+        depth: 1,
+    };
+    p.skip_ws();
+    if p.bytes.get(p.pos) != Some(&b'{') {
+        return Err(p.error("expected a mapping"));
+    }
+    p.pos += 1;
+    let mut entries: Vec<(Node, OutlineValue)> = Vec::new();
+    p.skip_ws();
+    if p.bytes.get(p.pos) == Some(&b'}') {
+        p.pos += 1;
+    } else {
+        loop {
+            p.skip_ws();
+            let key = p.key(entries.iter().map(|(k, _)| k))?;
+            p.skip_ws();
+            let value = if p.bytes.get(p.pos) == Some(&b'[') {
+                let start = p.pos;
+                let items = p.item_ranges()?;
+                OutlineValue::Items(Span::new(source, start, p.pos), items)
+            } else {
+                OutlineValue::Node(p.value()?)
+            };
+            entries.push((key, value));
+            p.skip_ws();
+            match p.bytes.get(p.pos) {
+                Some(b',') => p.pos += 1,
+                Some(b'}') => {
+                    p.pos += 1;
+                    break;
+                }
+                _ => return Err(p.error("expected `,` or `}`")),
+            }
+        }
+    }
+    p.skip_ws();
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected text after the JSON value"));
+    }
+    Ok(JsonOutline {
+        text,
+        source,
+        entries,
+    })
+}
+
+impl JsonOutline<'_> {
+    /// Parses the item at `range` (from [`OutlineValue::Items`]).
+    pub fn item(&self, (start, end): (usize, usize)) -> Result<Node, LoadError> {
+        let text = self.text.get(..end).unwrap_or_default();
+        let mut p = JsonParser {
+            bytes: text.as_bytes(),
+            text,
+            pos: start,
+            source: self.source,
+            depth: 1,
+        };
+        let node = p.value()?;
+        p.skip_ws();
+        if p.pos != end {
+            return Err(p.error("expected `,` or `]`"));
+        }
+        Ok(node)
+    }
+}
+
 /// Nesting deeper than this is rejected instead of overflowing the stack.
 const MAX_DEPTH: usize = 256;
 
@@ -131,6 +229,110 @@ impl JsonParser<'_> {
         LoadError::Syntax {
             message: message.to_string(),
             span: Span::new(self.source, start, (start + 1).min(len)),
+        }
+    }
+
+    /// A mapping key, rejected if it repeats one of `seen`.
+    fn key<'n>(&mut self, mut seen: impl Iterator<Item = &'n Node>) -> Result<Node, LoadError> {
+        if self.bytes.get(self.pos) != Some(&b'"') {
+            return Err(self.error("expected a string key"));
+        }
+        let key_start = self.pos;
+        let key = self.string()?;
+        let key_node = self.node(Value::String(key), key_start);
+        if let Some(first) = seen.find(|k| k.as_str() == key_node.as_str()) {
+            return Err(LoadError::DuplicateKey {
+                key: key_node.as_str().unwrap_or_default().to_string(),
+                span: key_node.span,
+                first: first.span,
+            });
+        }
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(self.error("expected `:`"));
+        }
+        self.pos += 1;
+        Ok(key_node)
+    }
+
+    /// The byte range of each item of the list at `pos`, which is skipped.
+    fn item_ranges(&mut self) -> Result<Vec<(usize, usize)>, LoadError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(items);
+        }
+        loop {
+            self.skip_ws();
+            let start = self.pos;
+            self.skip_value()?;
+            items.push((start, self.pos));
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(items);
+                }
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// Moves past one value without building it: brackets are counted outside
+    /// strings. Only the extent is found; parsing the range validates it.
+    fn skip_value(&mut self) -> Result<(), LoadError> {
+        match self.bytes.get(self.pos) {
+            Some(b'"') => self.skip_string(),
+            Some(b'{' | b'[') => self.skip_nested(),
+            _ => {
+                while !matches!(
+                    self.bytes.get(self.pos),
+                    None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                ) {
+                    self.pos += 1;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn skip_nested(&mut self) -> Result<(), LoadError> {
+        let mut depth = 0usize;
+        loop {
+            match self.bytes.get(self.pos) {
+                Some(b'"') => self.skip_string()?,
+                Some(b'{' | b'[') => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                Some(b'}' | b']') => {
+                    depth -= 1;
+                    self.pos += 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                Some(_) => self.pos += 1,
+                None => return Err(self.error("unexpected end of input")),
+            }
+        }
+    }
+
+    fn skip_string(&mut self) -> Result<(), LoadError> {
+        self.pos += 1;
+        loop {
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => self.pos += 2,
+                Some(_) => self.pos += 1,
+                None => return Err(self.error("unterminated string")),
+            }
         }
     }
 
@@ -581,6 +783,51 @@ mod tests {
             snippet(text, doc.get("b").unwrap().get("c").unwrap()),
             "null"
         );
+    }
+
+    #[test]
+    fn outline_items_parse_like_the_whole_document() {
+        let text = r#" {"a": [ {"x": "]}\"", "y": [1, {}]} , 2,"s" ], "b": {"c": null}} "#;
+        let outline = outline_json(text, SRC).unwrap();
+        let whole = parse_json(text, SRC).unwrap();
+        let Value::Seq(expected) = &whole.get("a").unwrap().value else {
+            panic!()
+        };
+        let OutlineValue::Items(span, items) = &outline.entries[0].1 else {
+            panic!()
+        };
+        assert_eq!(*span, whole.get("a").unwrap().span);
+        let parsed: Vec<Node> = items.iter().map(|r| outline.item(*r).unwrap()).collect();
+        assert_eq!(&parsed, expected);
+        let OutlineValue::Node(b) = &outline.entries[1].1 else {
+            panic!()
+        };
+        assert_eq!(b, whole.get("b").unwrap());
+    }
+
+    #[test]
+    fn outline_rejects_what_the_parser_rejects() {
+        for bad in [
+            r#"{"a": [1 2]}"#,
+            r#"{"a": [{"x": 1,}]}"#,
+            r#"{"a": [1], "a": [2]}"#,
+            r#"{"a": ["unterminated]}"#,
+            r#"{"a": [tru]}"#,
+            r#"{"a": []} x"#,
+        ] {
+            assert!(parse_json(bad, SRC).is_err(), "{bad}");
+            let outlined = outline_json(bad, SRC).and_then(|o| {
+                o.entries
+                    .iter()
+                    .filter_map(|(_, v)| match v {
+                        OutlineValue::Items(_, items) => Some(items.clone()),
+                        OutlineValue::Node(_) => None,
+                    })
+                    .flatten()
+                    .try_for_each(|r| o.item(r).map(drop))
+            });
+            assert!(outlined.is_err(), "{bad}");
+        }
     }
 
     #[test]

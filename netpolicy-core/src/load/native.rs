@@ -4,7 +4,7 @@
 //! Unknown fields are errors (they are almost always typos), and every value is
 //! checked where it is read, so errors point at the exact value.
 
-use super::document::{self, Node, Value};
+use super::document::{self, Node, OutlineValue, Value};
 use super::read::{cidr, invalid, ip, string, type_error};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
@@ -12,126 +12,159 @@ use crate::model::*;
 use crate::span::SourceMap;
 use crate::suggest::suggest;
 use ipnet::Ipv4Net;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Loads a native-format model from text; `name` is how diagnostics name the file.
 pub fn load_native(name: &str, text: &str) -> Result<Model, LoadFailure> {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
-    let parsed = document::parse(text, id).and_then(|doc| parse_native(&doc));
+    let outline = text
+        .trim_start()
+        .starts_with('{')
+        .then(|| document::outline_json(text, id).ok())
+        .flatten();
+    let parsed = match outline {
+        Some(outline) => read_parts(&Lists::Outline(&outline)),
+        // YAML, or JSON the outline rejects: the full parser says precisely why.
+        None => document::parse(text, id).and_then(|doc| parse_native(&doc)),
+    };
     super::build_model(parsed, sources)
 }
 
 /// Reads the objects of a native-format document (not yet validated).
 pub fn parse_native(doc: &Node) -> Result<(ModelParts, Vec<Warning>), LoadError> {
-    let mut r = Reader::default();
-    let top = Obj::new(doc, "the model", TOP_FIELDS)?;
-    let mut parts = ModelParts::default();
-    for n in top.list("vpcs")? {
-        parts.vpcs.push(r.vpc(n)?);
+    read_parts(&Lists::Tree(Obj::new(doc, "the model", TOP_FIELDS)?))
+}
+
+/// The top-level lists of a document: from a parsed tree, or items located in
+/// JSON text and parsed one at a time.
+enum Lists<'a> {
+    Tree(Obj<'a>),
+    Outline(&'a document::JsonOutline<'a>),
+}
+
+impl Lists<'_> {
+    /// Reads every item of the list `key` with `read`, in parallel; results and
+    /// warnings keep document order, and the first error in it is returned.
+    fn read<T: Send>(
+        &self,
+        key: &str,
+        read: impl Fn(&mut Reader, &Node) -> Result<T, LoadError> + Sync,
+    ) -> Result<(Vec<T>, Vec<Warning>), LoadError> {
+        let one = |n: &Node| {
+            let mut r = Reader::default();
+            read(&mut r, n).map(|t| (t, r.warnings))
+        };
+        let results: Vec<Result<(T, Vec<Warning>), LoadError>> = match self {
+            Lists::Tree(top) => top.list(key)?.into_par_iter().map(one).collect(),
+            Lists::Outline(outline) => match outline
+                .entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+            {
+                None => Vec::new(),
+                Some((_, OutlineValue::Items(_, items))) => items
+                    .par_iter()
+                    .map(|range| outline.item(*range).and_then(|n| one(&n)))
+                    .collect(),
+                Some((_, OutlineValue::Node(n))) => match &n.value {
+                    Value::Null => Vec::new(),
+                    Value::Seq(items) => items.par_iter().map(one).collect(),
+                    _ => return Err(type_error("a list", n)),
+                },
+            },
+        };
+        let mut out = Vec::with_capacity(results.len());
+        let mut warnings = Vec::new();
+        for r in results {
+            let (t, w) = r?;
+            out.push(t);
+            warnings.extend(w);
+        }
+        Ok((out, warnings))
     }
-    for n in top.list("subnets")? {
-        parts.subnets.push(r.subnet(n)?);
-    }
-    for n in top.list("route_tables")? {
-        parts.route_tables.push(r.route_table(n)?);
-    }
-    for n in top.list("internet_gateways")? {
-        let mut o = Obj::new(n, "an internet gateway", &["id", "name", "tags", "vpc"])?;
-        parts.internet_gateways.push(InternetGateway {
-            meta: o.meta()?,
-            vpc: o.opt_str("vpc")?,
-        });
-    }
-    for n in top.list("nat_gateways")? {
-        let mut o = Obj::new(
-            n,
-            "a NAT gateway",
-            &[
-                "id",
-                "name",
-                "tags",
-                "subnet",
-                "private_ip",
-                "public_ip",
-                "public",
-            ],
-        )?;
-        let public_ip = o.opt("public_ip").map(ip).transpose()?;
-        parts.nat_gateways.push(NatGateway {
-            meta: o.meta()?,
-            subnet: o.req_str("subnet")?,
-            private_ip: o.opt("private_ip").map(ip).transpose()?,
-            public: o.opt_bool("public")?.unwrap_or(true),
-            public_ip,
-        });
-    }
-    for n in top.list("vpn_gateways")? {
-        let mut o = Obj::new(
-            n,
-            "a VPN gateway",
-            &["id", "name", "tags", "vpc", "has_vpn_connection"],
-        )?;
-        parts.vpn_gateways.push(VpnGateway {
-            meta: o.meta()?,
-            vpc: o.opt_str("vpc")?,
-            has_vpn_connection: o.opt_bool("has_vpn_connection")?.unwrap_or(true),
-        });
-    }
-    for n in top.list("peerings")? {
-        let mut o = Obj::new(
-            n,
-            "a peering",
-            &[
-                "id",
-                "name",
-                "tags",
-                "requester_vpc",
-                "accepter_vpc",
-                "active",
-            ],
-        )?;
-        parts.peerings.push(Peering {
-            meta: o.meta()?,
-            requester_vpc: o.req_str("requester_vpc")?,
-            accepter_vpc: o.req_str("accepter_vpc")?,
-            active: o.opt_bool("active")?.unwrap_or(true),
-        });
-    }
-    for n in top.list("security_groups")? {
-        parts.security_groups.push(r.security_group(n)?);
-    }
-    for n in top.list("network_acls")? {
-        parts.network_acls.push(r.network_acl(n)?);
-    }
-    for n in top.list("enis")? {
-        parts.enis.push(r.eni(n, EniOwner::None)?);
-    }
-    for n in top.list("instances")? {
-        r.instance(n, &mut parts)?;
-    }
-    attach_instance_interfaces(&mut parts);
-    for n in top.list("load_balancers")? {
-        parts.load_balancers.push(r.load_balancer(n)?);
-    }
-    for n in top.list("target_groups")? {
-        parts.target_groups.push(r.target_group(n)?);
-    }
-    for n in top.list("vpc_endpoints")? {
-        parts.vpc_endpoints.push(r.endpoint(n)?);
-    }
-    for n in top.list("prefix_lists")? {
-        let mut o = Obj::new(n, "a prefix list", &["id", "name", "tags", "cidrs"])?;
-        let meta = o.meta()?;
-        let mut cidrs = Vec::new();
-        for c in o.list("cidrs")? {
-            if let Some(net) = r.cidr_or_warn(c, &meta.id)? {
-                cidrs.push(net);
+
+    /// A top-level key that is not part of the format.
+    fn check_keys(&self) -> Result<(), LoadError> {
+        let Lists::Outline(outline) = self else {
+            return Ok(()); // `Obj::new` checked them
+        };
+        for (key, _) in &outline.entries {
+            let k = key.as_str().unwrap_or_default();
+            if !TOP_FIELDS.contains(&k) {
+                return Err(unknown_field(key, "the model", TOP_FIELDS));
             }
         }
-        parts.prefix_lists.push(PrefixList { meta, cidrs });
+        Ok(())
     }
-    Ok((parts, r.warnings))
+}
+
+/// The items of one list, their warnings moved to `warnings`.
+fn take<T>((items, read_warnings): (Vec<T>, Vec<Warning>), warnings: &mut Vec<Warning>) -> Vec<T> {
+    warnings.extend(read_warnings);
+    items
+}
+
+fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError> {
+    lists.check_keys()?;
+    let mut warnings = Vec::new();
+    let mut parts = ModelParts {
+        vpcs: take(lists.read("vpcs", Reader::vpc)?, &mut warnings),
+        subnets: take(lists.read("subnets", Reader::subnet)?, &mut warnings),
+        route_tables: take(
+            lists.read("route_tables", Reader::route_table)?,
+            &mut warnings,
+        ),
+        internet_gateways: take(
+            lists.read("internet_gateways", Reader::internet_gateway)?,
+            &mut warnings,
+        ),
+        nat_gateways: take(
+            lists.read("nat_gateways", Reader::nat_gateway)?,
+            &mut warnings,
+        ),
+        vpn_gateways: take(
+            lists.read("vpn_gateways", Reader::vpn_gateway)?,
+            &mut warnings,
+        ),
+        peerings: take(lists.read("peerings", Reader::peering)?, &mut warnings),
+        security_groups: take(
+            lists.read("security_groups", Reader::security_group)?,
+            &mut warnings,
+        ),
+        network_acls: take(
+            lists.read("network_acls", Reader::network_acl)?,
+            &mut warnings,
+        ),
+        enis: take(
+            lists.read("enis", |r, n| r.eni(n, EniOwner::None))?,
+            &mut warnings,
+        ),
+        ..ModelParts::default()
+    };
+    for (instance, eni) in take(lists.read("instances", Reader::instance)?, &mut warnings) {
+        parts.enis.extend(eni);
+        parts.instances.push(instance);
+    }
+    attach_instance_interfaces(&mut parts);
+    parts.load_balancers = take(
+        lists.read("load_balancers", Reader::load_balancer)?,
+        &mut warnings,
+    );
+    parts.target_groups = take(
+        lists.read("target_groups", Reader::target_group)?,
+        &mut warnings,
+    );
+    parts.vpc_endpoints = take(
+        lists.read("vpc_endpoints", Reader::endpoint)?,
+        &mut warnings,
+    );
+    parts.prefix_lists = take(
+        lists.read("prefix_lists", Reader::prefix_list)?,
+        &mut warnings,
+    );
+    Ok((parts, warnings))
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -167,14 +200,7 @@ impl<'a> Obj<'a> {
         for (key, _) in entries {
             let k = key.as_str().unwrap_or_default();
             if !fields.contains(&k) {
-                return Err(LoadError::UnknownField {
-                    field: k.to_string(),
-                    object: what.to_string(),
-                    span: key.span,
-                    help: suggest(k, fields.iter().copied())
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .or_else(|| Some(format!("known fields: {}", fields.join(", ")))),
-                });
+                return Err(unknown_field(key, what, fields));
             }
         }
         Ok(Obj {
@@ -268,6 +294,18 @@ impl<'a> Obj<'a> {
             aliases: Vec::new(),
             span: Some(self.node.span),
         })
+    }
+}
+
+fn unknown_field(key: &Node, what: &str, fields: &[&str]) -> LoadError {
+    let k = key.as_str().unwrap_or_default();
+    LoadError::UnknownField {
+        field: k.to_string(),
+        object: what.to_string(),
+        span: key.span,
+        help: suggest(k, fields.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some(format!("known fields: {}", fields.join(", ")))),
     }
 }
 
@@ -405,6 +443,75 @@ impl Reader {
                 Ok(None)
             }
         }
+    }
+
+    fn internet_gateway(&mut self, n: &Node) -> Result<InternetGateway, LoadError> {
+        let mut o = Obj::new(n, "an internet gateway", &["id", "name", "tags", "vpc"])?;
+        Ok(InternetGateway {
+            meta: o.meta()?,
+            vpc: o.opt_str("vpc")?,
+        })
+    }
+
+    fn nat_gateway(&mut self, n: &Node) -> Result<NatGateway, LoadError> {
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "subnet",
+            "private_ip",
+            "public_ip",
+            "public",
+        ];
+        let mut o = Obj::new(n, "a NAT gateway", fields)?;
+        let public_ip = o.opt("public_ip").map(ip).transpose()?;
+        Ok(NatGateway {
+            meta: o.meta()?,
+            subnet: o.req_str("subnet")?,
+            private_ip: o.opt("private_ip").map(ip).transpose()?,
+            public: o.opt_bool("public")?.unwrap_or(true),
+            public_ip,
+        })
+    }
+
+    fn vpn_gateway(&mut self, n: &Node) -> Result<VpnGateway, LoadError> {
+        let fields = &["id", "name", "tags", "vpc", "has_vpn_connection"];
+        let mut o = Obj::new(n, "a VPN gateway", fields)?;
+        Ok(VpnGateway {
+            meta: o.meta()?,
+            vpc: o.opt_str("vpc")?,
+            has_vpn_connection: o.opt_bool("has_vpn_connection")?.unwrap_or(true),
+        })
+    }
+
+    fn peering(&mut self, n: &Node) -> Result<Peering, LoadError> {
+        let fields = &[
+            "id",
+            "name",
+            "tags",
+            "requester_vpc",
+            "accepter_vpc",
+            "active",
+        ];
+        let mut o = Obj::new(n, "a peering", fields)?;
+        Ok(Peering {
+            meta: o.meta()?,
+            requester_vpc: o.req_str("requester_vpc")?,
+            accepter_vpc: o.req_str("accepter_vpc")?,
+            active: o.opt_bool("active")?.unwrap_or(true),
+        })
+    }
+
+    fn prefix_list(&mut self, n: &Node) -> Result<PrefixList, LoadError> {
+        let mut o = Obj::new(n, "a prefix list", &["id", "name", "tags", "cidrs"])?;
+        let meta = o.meta()?;
+        let mut cidrs = Vec::new();
+        for c in o.list("cidrs")? {
+            if let Some(net) = self.cidr_or_warn(c, &meta.id)? {
+                cidrs.push(net);
+            }
+        }
+        Ok(PrefixList { meta, cidrs })
     }
 
     fn vpc(&mut self, n: &Node) -> Result<Vpc, LoadError> {
@@ -715,7 +822,7 @@ impl Reader {
 
     /// An instance with its primary interface inline (`subnet`, addresses, groups)
     /// or a list of existing interfaces (`enis`).
-    fn instance(&mut self, n: &Node, parts: &mut ModelParts) -> Result<(), LoadError> {
+    fn instance(&mut self, n: &Node) -> Result<(Instance, Option<Eni>), LoadError> {
         let fields = &[
             "id",
             "name",
@@ -737,7 +844,7 @@ impl Reader {
                 ..meta.clone()
             };
             enis.insert(0, eni.meta.id.clone());
-            parts.enis.push(eni);
+            return Ok((Instance { meta, enis }, Some(eni)));
         } else if enis.is_empty() {
             return Err(invalid(
                 format!("instance `{}` has neither `subnet` nor `enis`", meta.id),
@@ -745,8 +852,7 @@ impl Reader {
                 Some("give its subnet (and security_groups) inline, or list its interfaces in `enis`".into()),
             ));
         }
-        parts.instances.push(Instance { meta, enis });
-        Ok(())
+        Ok((Instance { meta, enis }, None))
     }
 
     fn load_balancer(&mut self, n: &Node) -> Result<LoadBalancer, LoadError> {
