@@ -7,12 +7,12 @@ use crate::report::{
 };
 use crate::resolve::{Endpoints, ResolveError, Resolver, glob_match};
 use crate::service::{ServiceError, parse_service};
-use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind};
+use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind, Reach};
 use netpolicy_core::model::Model;
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use netpolicy_core::span::{SourceMap, Span};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Why a policy could not be checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -208,23 +208,30 @@ impl Checker<'_, '_> {
             } => {
                 let (from, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
                 let query = self.service(service.as_ref())?;
-                let mut missing = Vec::new();
-                let mut reached = 0;
-                for s in &from {
-                    for d in to.iter().filter(|d| *d != s) {
-                        if self.packets(s, d, &query, &filter).0.is_empty() {
-                            missing.push(self.blocked(s, d, &query));
-                        } else {
-                            reached += 1;
-                        }
-                    }
-                }
+                let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
+                    (from.into_iter().collect(), to.into_iter().collect());
+                let reaching: BTreeSet<(&Endpoint, &Endpoint)> = self
+                    .reaching_pairs(&from, &to, &query, &filter)
+                    .into_iter()
+                    .map(|(s, d, _, _)| (s, d))
+                    .collect();
+                let reached = reaching.len();
+                let reaching = &reaching;
+                let missing = from.iter().flat_map(|s| {
+                    to.iter()
+                        .filter(move |d| *d != s && !reaching.contains(&(s, *d)))
+                        .map(move |d| (s, d))
+                });
                 let violated = if *any {
                     reached == 0
                 } else {
-                    !missing.is_empty()
+                    missing.clone().next().is_some()
                 };
-                let findings = if violated { missing } else { Vec::new() };
+                let findings = if violated {
+                    missing.map(|(s, d)| self.blocked(s, d, &query)).collect()
+                } else {
+                    Vec::new()
+                };
                 (
                     findings,
                     format!("{reached} source-destination pairs reach"),
@@ -391,7 +398,18 @@ impl Checker<'_, '_> {
         query: &PacketSet,
         filter: &PathFilter,
     ) -> (PacketSet, Option<PathKind>) {
-        let reach = self.engine.reach(s, d, query);
+        self.accepted(s, d, &self.engine.reach(s, d, query), filter)
+    }
+
+    /// The packets of `reach` over paths the qualifiers accept, and the kind of
+    /// the first such path.
+    fn accepted(
+        &self,
+        s: &Endpoint,
+        d: &Endpoint,
+        reach: &Reach,
+        filter: &PathFilter,
+    ) -> (PacketSet, Option<PathKind>) {
         let mut kind = None;
         let mut out = PacketSet::empty();
         for f in reach.flows.iter().filter(|f| filter.accepts(self, s, d, f)) {
@@ -399,6 +417,28 @@ impl Checker<'_, '_> {
             out = out.union(&f.packets);
         }
         (out, kind)
+    }
+
+    /// For every pair of `from` and `to` (an endpoint not with itself) that
+    /// something reaches over accepted paths: the pair, its packets and the kind
+    /// of its first path, in (source, destination) order. Decided by class, in
+    /// parallel (see [`Engine::reach_between`]).
+    fn reaching_pairs<'x>(
+        &self,
+        from: &'x [Endpoint],
+        to: &'x [Endpoint],
+        query: &PacketSet,
+        filter: &PathFilter,
+    ) -> Vec<(&'x Endpoint, &'x Endpoint, PacketSet, Option<PathKind>)> {
+        self.engine
+            .reach_between(from, to, query)
+            .into_par_iter()
+            .filter_map(|p| {
+                let (s, d) = (from.get(p.src)?, to.get(p.dst)?);
+                let (packets, kind) = self.accepted(s, d, &p.reach, filter);
+                (!packets.is_empty()).then_some((s, d, packets, kind))
+            })
+            .collect()
     }
 
     /// Every flow from `from` to `to`, pair by pair in parallel, in a stable order.
@@ -409,27 +449,22 @@ impl Checker<'_, '_> {
         query: &PacketSet,
         filter: &PathFilter,
     ) -> Vec<Finding> {
-        let pairs: Vec<(&Endpoint, &Endpoint)> = from
-            .iter()
-            .flat_map(|s| to.iter().filter(move |d| *d != s).map(move |d| (s, d)))
-            .collect();
-        pairs
-            .par_iter()
-            .filter_map(|(s, d)| {
-                let (packets, kind) = self.packets(s, d, query, filter);
-                (!packets.is_empty()).then(|| Finding {
-                    text: format!(
-                        "{} -> {} : {}",
-                        endpoint_name(s),
-                        endpoint_name(d),
-                        packets.service_summary()
-                    ),
-                    src: (*s).clone(),
-                    dst: (*d).clone(),
-                    packets,
-                    flow: kind,
-                    decisive: None,
-                })
+        let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
+            (from.iter().cloned().collect(), to.iter().cloned().collect());
+        self.reaching_pairs(&from, &to, query, filter)
+            .into_iter()
+            .map(|(s, d, packets, kind)| Finding {
+                text: format!(
+                    "{} -> {} : {}",
+                    endpoint_name(s),
+                    endpoint_name(d),
+                    packets.service_summary()
+                ),
+                src: s.clone(),
+                dst: d.clone(),
+                packets,
+                flow: kind,
+                decisive: None,
             })
             .collect()
     }
@@ -438,27 +473,33 @@ impl Checker<'_, '_> {
     /// services, and `a` and `b` reach every other endpoint on the same services.
     fn parity(&self, a: &Endpoints, b: &Endpoints, filter: &PathFilter) -> Vec<Finding> {
         let all = PacketSet::all();
-        // The packets over all pairs, and one pair that carries some, for the trace.
-        let combined = |pairs: Vec<(&Endpoint, &Endpoint)>| {
-            let mut union = PacketSet::empty();
-            let mut example = None;
-            for (s, d) in pairs.into_iter().filter(|(s, d)| s != d) {
-                let (packets, kind) = self.packets(s, d, &all, filter);
-                if !packets.is_empty() && example.is_none() {
-                    example = Some((s.clone(), d.clone(), packets.clone(), kind));
-                }
-                union = union.union(&packets);
-            }
-            (union, example)
-        };
         let sides: Endpoints = a | b;
+        let others: Vec<Endpoint> = (&self.everyone() - &sides).into_iter().collect();
+        let (a, b): (Vec<Endpoint>, Vec<Endpoint>) =
+            (a.iter().cloned().collect(), b.iter().cloned().collect());
+        // Per other endpoint: the packets over all its pairs with one side, and
+        // the first pair that carries some, for the trace.
+        let combined = |from: &[Endpoint], to: &[Endpoint], other_is_source: bool| {
+            let mut per_other: HashMap<Endpoint, Combined> = HashMap::new();
+            for (s, d, packets, kind) in self.reaching_pairs(from, to, &all, filter) {
+                let other = if other_is_source { s } else { d };
+                let entry = per_other.entry(other.clone()).or_default();
+                if entry.1.is_none() {
+                    entry.1 = Some((s.clone(), d.clone(), packets.clone(), kind));
+                }
+                entry.0 = entry.0.union(&packets);
+            }
+            per_other
+        };
+        let (in_a, in_b) = (combined(&others, &a, true), combined(&others, &b, true));
+        let (out_a, out_b) = (combined(&a, &others, false), combined(&b, &others, false));
+        let none = Combined::default();
         let mut out = Vec::new();
-        for other in &self.everyone() - &sides {
-            let inbound = |side: &Endpoints| combined(side.iter().map(|t| (&other, t)).collect());
-            let outbound = |side: &Endpoints| combined(side.iter().map(|t| (t, &other)).collect());
+        for other in &others {
+            let get = |m: &HashMap<Endpoint, Combined>| m.get(other).unwrap_or(&none).clone();
             for (direction, (on_a, ex_a), (on_b, ex_b)) in [
-                ("from", inbound(a), inbound(b)),
-                ("to", outbound(a), outbound(b)),
+                ("from", get(&in_a), get(&in_b)),
+                ("to", get(&out_a), get(&out_b)),
             ] {
                 if on_a.services() == on_b.services() {
                     continue;
@@ -470,16 +511,15 @@ impl Checker<'_, '_> {
                 };
                 let text = format!(
                     "{direction} {}: the first {verb} {}, the second on {}",
-                    endpoint_name(&other),
+                    endpoint_name(other),
                     on_a.service_summary(),
                     on_b.service_summary()
                 );
-                let (src, dst, packets, flow) = ex_a.or(ex_b).unwrap_or((
-                    other.clone(),
-                    other.clone(),
-                    PacketSet::empty(),
-                    None,
-                ));
+                let (src, dst, packets, flow) = ex_a
+                    .as_ref()
+                    .or(ex_b.as_ref())
+                    .cloned()
+                    .unwrap_or((other.clone(), other.clone(), PacketSet::empty(), None));
                 out.push(Finding {
                     text,
                     src,
@@ -624,6 +664,13 @@ pub fn describe_path(kind: &PathKind) -> String {
     }
 }
 
+/// The packets between one endpoint and one side of a `same` assertion, and an
+/// example pair (source, destination, its packets, its path kind).
+type Combined = (
+    PacketSet,
+    Option<(Endpoint, Endpoint, PacketSet, Option<PathKind>)>,
+);
+
 /// The path qualifiers of one assertion, resolved to places.
 struct PathFilter {
     privately: bool,
@@ -649,6 +696,9 @@ impl PathFilter {
     }
 
     fn accepts(&self, c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> bool {
+        if !self.privately && self.through.is_empty() && self.not_through.is_empty() {
+            return true;
+        }
         let places = flow_places(c, s, d, flow);
         if self.privately && places.contains("internet") {
             return false;

@@ -41,30 +41,39 @@ pub struct ClassPair {
 
 pub(crate) struct Classes {
     list: Vec<EniClass>,
+    /// The class of each interface, by its position in the model.
+    of_eni: Vec<ClassId>,
 }
 
 impl Classes {
     pub(crate) fn of(model: &Model) -> Classes {
-        let mut groups: BTreeMap<(String, Vec<String>, bool), Vec<String>> = BTreeMap::new();
-        for eni in model.enis() {
-            let mut sgs = eni.security_groups.clone();
-            sgs.sort();
+        let mut groups: BTreeMap<(&str, Vec<&str>, bool), Vec<usize>> = BTreeMap::new();
+        for (i, eni) in model.enis().iter().enumerate() {
+            let mut sgs: Vec<&str> = eni.security_groups.iter().map(String::as_str).collect();
+            sgs.sort_unstable();
             groups
-                .entry((eni.subnet.clone(), sgs, eni.sg_enforced))
+                .entry((eni.subnet.as_str(), sgs, eni.sg_enforced))
                 .or_default()
-                .push(eni.meta.id.clone());
+                .push(i);
         }
+        let mut of_eni = vec![ClassId(0); model.enis().len()];
+        let enis = model.enis();
         let list = groups
             .into_iter()
             .enumerate()
-            .map(|(i, ((subnet, security_groups, _), enis))| EniClass {
-                id: ClassId(i),
-                subnet,
-                security_groups,
-                enis,
+            .map(|(c, ((subnet, security_groups, _), members))| {
+                for &m in &members {
+                    of_eni[m] = ClassId(c);
+                }
+                EniClass {
+                    id: ClassId(c),
+                    subnet: subnet.to_string(),
+                    security_groups: security_groups.into_iter().map(str::to_string).collect(),
+                    enis: members.iter().map(|&m| enis[m].meta.id.clone()).collect(),
+                }
             })
             .collect();
-        Classes { list }
+        Classes { list, of_eni }
     }
 }
 
@@ -72,6 +81,11 @@ impl<'m> Engine<'m> {
     /// The ENI equivalence classes.
     pub fn classes(&self) -> &[EniClass] {
         &self.classes.list
+    }
+
+    /// The class of the interface `id`.
+    pub fn class_of(&self, id: &str) -> Option<ClassId> {
+        self.classes.of_eni.get(self.model.eni_index(id)?).copied()
     }
 
     fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {

@@ -40,7 +40,7 @@ pub(crate) enum Origin {
 }
 
 impl Origin {
-    fn restore(&self, arrived: &PacketSet) -> PacketSet {
+    pub(super) fn restore(&self, arrived: &PacketSet) -> PacketSet {
         match self {
             Origin::Address(a) => arrived.with_value(Dim::SrcAddr, u32::from(*a)),
             Origin::Translated { entered, public } => {
@@ -155,7 +155,7 @@ impl<'m> Engine<'m> {
         flows
     }
 
-    fn walk(tracing: bool) -> Walk {
+    pub(super) fn walk(tracing: bool) -> Walk {
         if tracing {
             Walk::tracing()
         } else {
@@ -337,7 +337,7 @@ impl<'m> Engine<'m> {
     /// and the internet gateway, or through a NAT gateway. Yields, per exit, the
     /// packets as they appear on the internet (source translated) and how to map
     /// arrivals back to the packets the source sent.
-    fn egress_internet(
+    pub(super) fn egress_internet(
         &self,
         w: &mut Walk,
         s: &Side<'_>,
@@ -476,7 +476,7 @@ impl<'m> Engine<'m> {
     /// Arrives from the internet at `member`'s public address: internet gateway,
     /// NACL, security groups, and a route for the reply back to that gateway.
     /// `set` holds packets as they appear on the internet.
-    fn ingress_internet(
+    pub(super) fn ingress_internet(
         &self,
         w: &mut Walk,
         d: &Side<'_>,
@@ -560,7 +560,12 @@ impl<'m> Engine<'m> {
             .collect()
     }
 
-    fn eni_to_internet(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Vec<Flow> {
+    pub(super) fn eni_to_internet(
+        &self,
+        s: &Side<'_>,
+        query: &PacketSet,
+        tracing: bool,
+    ) -> Vec<Flow> {
         let mut w = Self::walk(tracing);
         let set = query
             .restrict(Dim::SrcAddr, &s.addrs)
@@ -637,7 +642,7 @@ impl<'m> Engine<'m> {
         Self::flow(kind, arrived, w)
     }
 
-    fn eni_to_onprem(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+    pub(super) fn eni_to_onprem(&self, s: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
         let mut w = Self::walk(tracing);
         let vpc = self.vpc_of(s.subnet);
         let set = query
@@ -693,13 +698,7 @@ impl<'m> Engine<'m> {
                         };
                         let node_ep = Endpoint::Eni(node_id.clone());
                         let first = self.to_node(src, &node_ep, &node, &client, tracing);
-                        let second_query = service_set(*tg_protocol, *target_port).restrict(
-                            Dim::SrcPort,
-                            &IntervalSet::range(
-                                u32::from(EPHEMERAL_PORTS.0),
-                                u32::from(EPHEMERAL_PORTS.1),
-                            ),
-                        );
+                        let second_query = node_to_target(*tg_protocol, *target_port);
                         let second_query = match (tracing, second_query.witness()) {
                             (true, Some(p)) => PacketSet::single(&crate::packet::Packet {
                                 src: node
@@ -827,7 +826,7 @@ impl<'m> Engine<'m> {
     }
 
     /// (protocol, port) of every target registration of `eni` in `groups`.
-    fn target_ports(&self, groups: &[String], eni: &Eni) -> Vec<(Protocol, u16)> {
+    pub(super) fn target_ports(&self, groups: &[String], eni: &Eni) -> Vec<(Protocol, u16)> {
         let mut out = Vec::new();
         for tg in groups.iter().filter_map(|id| self.model.target_group(id)) {
             for t in &tg.targets {
@@ -850,8 +849,17 @@ impl<'m> Engine<'m> {
     }
 }
 
+/// What a load-balancer node sends a target: the target group's protocol and
+/// port, from an ephemeral port.
+pub(super) fn node_to_target(protocol: Protocol, port: u16) -> PacketSet {
+    service_set(protocol, port).restrict(
+        Dim::SrcPort,
+        &IntervalSet::range(u32::from(EPHEMERAL_PORTS.0), u32::from(EPHEMERAL_PORTS.1)),
+    )
+}
+
 /// Packets of one transport protocol to one destination port, any source port.
-fn service_set(protocol: Protocol, port: u16) -> PacketSet {
+pub(super) fn service_set(protocol: Protocol, port: u16) -> PacketSet {
     let p = match protocol {
         Protocol::Udp => 17,
         _ => 6,

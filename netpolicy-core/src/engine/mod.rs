@@ -7,6 +7,7 @@
 //! through a load balancer). Every computation runs on [`PacketSet`]s; tracing one
 //! packet runs the very same code on a one-packet set and records each hop.
 
+mod bulk;
 mod classes;
 mod flows;
 mod nacl;
@@ -16,6 +17,7 @@ mod rules;
 mod security_group;
 mod topology;
 
+pub use bulk::PairReach;
 pub use classes::{ClassId, ClassPair, EniClass};
 pub use path::{Hop, HopKind, RuleRef};
 pub use rules::{public_space, traffic_packets};

@@ -8,11 +8,11 @@
 
 use super::{Endpoint, Engine};
 use crate::model::{Model, RouteTarget};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The topology facts the filter needs, indexed once.
 pub(crate) struct Topology {
-    peered: HashSet<(String, String)>,
+    peered: HashMap<String, HashSet<String>>,
     internet_vpcs: HashSet<String>,
     vpn_vpcs: HashSet<String>,
     /// Subnets whose route table sends something to an internet or NAT gateway.
@@ -21,17 +21,12 @@ pub(crate) struct Topology {
 
 impl Topology {
     pub(crate) fn of(model: &Model) -> Topology {
-        let peered = model
-            .peerings()
-            .iter()
-            .filter(|p| p.active)
-            .flat_map(|p| {
-                [
-                    (p.requester_vpc.clone(), p.accepter_vpc.clone()),
-                    (p.accepter_vpc.clone(), p.requester_vpc.clone()),
-                ]
-            })
-            .collect();
+        let mut peered: HashMap<String, HashSet<String>> = HashMap::new();
+        for p in model.peerings().iter().filter(|p| p.active) {
+            let (a, b) = (&p.requester_vpc, &p.accepter_vpc);
+            peered.entry(a.clone()).or_default().insert(b.clone());
+            peered.entry(b.clone()).or_default().insert(a.clone());
+        }
         let internet_vpcs = model
             .internet_gateways()
             .iter()
@@ -74,6 +69,24 @@ impl Topology {
     }
 }
 
+impl Topology {
+    /// Whether private addresses of `a` and `b` can reach each other: the same
+    /// VPC, or an active peering between them.
+    pub(crate) fn vpcs_connected(&self, a: &str, b: &str) -> bool {
+        a == b || self.peered.get(a).is_some_and(|p| p.contains(b))
+    }
+
+    /// Whether `subnet` routes something to an internet or NAT gateway.
+    pub(crate) fn has_exit(&self, subnet: &str) -> bool {
+        self.exits.contains(subnet)
+    }
+
+    /// Whether `vpc` has an internet gateway attached.
+    pub(crate) fn has_internet(&self, vpc: &str) -> bool {
+        self.internet_vpcs.contains(vpc)
+    }
+}
+
 impl Engine<'_> {
     /// False only when no path of any kind can join `src` to `dst`.
     pub(crate) fn could_connect(&self, src: &Endpoint, dst: &Endpoint) -> bool {
@@ -89,8 +102,7 @@ impl Engine<'_> {
                 let (Some((se, sv)), Some((de, dv))) = (eni(s), eni(d)) else {
                     return false;
                 };
-                sv == dv
-                    || t.peered.contains(&(sv.to_string(), dv.to_string()))
+                t.vpcs_connected(sv, dv)
                     || (de.public_ip.is_some()
                         && t.internet_vpcs.contains(dv)
                         && t.exits.contains(&se.subnet))

@@ -184,6 +184,11 @@ impl Model {
         &self.parts
     }
 
+    /// The position of the interface `id` in [`Model::enis`].
+    pub fn eni_index(&self, id: &str) -> Option<usize> {
+        self.index.enis.get(id).copied()
+    }
+
     /// The input files, for diagnostics.
     pub fn sources(&self) -> &SourceMap {
         &self.sources
