@@ -332,9 +332,13 @@ impl Checker<'_, '_> {
                     None => PacketSet::empty(),
                 };
                 let mut findings = Vec::new();
-                for t in targets.iter().filter(|t| matches!(t, Endpoint::Eni(_))) {
-                    let (exposed, kind) =
-                        self.packets(&Endpoint::Internet, t, &PacketSet::all(), &filter);
+                let targets: Vec<Endpoint> = targets
+                    .into_iter()
+                    .filter(|t| matches!(t, Endpoint::Eni(_)))
+                    .collect();
+                let internet = [Endpoint::Internet];
+                let exposed = self.reaching_pairs(&internet, &targets, &PacketSet::all(), &filter);
+                for (_, t, exposed, kind) in exposed {
                     let extra = exposed.difference(&allowed);
                     if !extra.is_empty() {
                         findings.push(Finding {
@@ -387,18 +391,6 @@ impl Checker<'_, '_> {
                 Vec::new()
             },
         })
-    }
-
-    /// The packets of `query` from `s` to `d` over paths the qualifiers accept,
-    /// and the kind of the first such path.
-    fn packets(
-        &self,
-        s: &Endpoint,
-        d: &Endpoint,
-        query: &PacketSet,
-        filter: &PathFilter,
-    ) -> (PacketSet, Option<PathKind>) {
-        self.accepted(s, d, &self.engine.reach(s, d, query), filter)
     }
 
     /// The packets of `reach` over paths the qualifiers accept, and the kind of

@@ -2,7 +2,10 @@
 //! the deciding rule of each counterexample underlined in the model's input (two
 //! sources in one report).
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan,
+    SpanContents,
+};
 use netpolicy_lang::report::{Counterexample, Verdict};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,7 +25,7 @@ pub fn eprint(report: &miette::Report) {
 #[derive(Clone)]
 pub struct Source {
     name: String,
-    text: Arc<str>,
+    text: IndexedText,
 }
 
 impl Source {
@@ -30,8 +33,73 @@ impl Source {
     pub fn read(path: &str) -> Option<Source> {
         std::fs::read_to_string(path).ok().map(|text| Source {
             name: path.to_string(),
-            text: text.into(),
+            text: IndexedText::new(text),
         })
+    }
+}
+
+/// A file's text with the start of every line, so a snippet is cut from around
+/// its span: miette's own lookup scans from the start of the text, which on a
+/// model of tens of megabytes costs more than the check itself.
+#[derive(Clone)]
+pub struct IndexedText {
+    text: Arc<str>,
+    line_starts: Arc<Vec<usize>>,
+}
+
+impl IndexedText {
+    fn new(text: String) -> Self {
+        let bytes = text.as_bytes();
+        // Line breaks as miette counts them: `\n`, `\r\n`, or a lone `\r`.
+        let mut line_starts = vec![0];
+        for (i, b) in bytes.iter().enumerate() {
+            let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                line_starts.push(i + 1);
+            }
+        }
+        IndexedText {
+            text: text.into(),
+            line_starts: Arc::new(line_starts),
+        }
+    }
+
+    /// The line (0-based) that holds byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+}
+
+impl SourceCode for IndexedText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let bytes = self.text.as_bytes();
+        let first = self
+            .line_of(span.offset())
+            .saturating_sub(context_lines_before);
+        let last = self.line_of(span.offset() + span.len()) + context_lines_after + 1;
+        let start = self.line_starts.get(first).copied().unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(bytes.len());
+        let window = bytes.get(start..end).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + start).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )))
     }
 }
 
@@ -54,7 +122,7 @@ impl Sources {
 #[derive(Debug)]
 pub struct Violation {
     message: String,
-    source: NamedSource<Arc<str>>,
+    source: NamedSource<IndexedText>,
     label: Option<(usize, usize)>,
     help: String,
     related: Vec<DecidingRule>,
@@ -64,7 +132,7 @@ pub struct Violation {
 #[derive(Debug)]
 pub struct DecidingRule {
     message: String,
-    source: NamedSource<Arc<str>>,
+    source: NamedSource<IndexedText>,
     label: (usize, usize),
 }
 

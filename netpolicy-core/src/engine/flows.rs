@@ -65,7 +65,7 @@ impl<'m> Engine<'m> {
             .filter_map(|g| self.groups.get(g))
             .collect();
         let (ingress, egress) = if first.sg_enforced {
-            let set = self.sg_sets.of(&first.security_groups)?;
+            let set = self.sg_sets.of(&first.security_groups, &self.groups)?;
             (&set.ingress, &set.egress)
         } else {
             (&self.sg_sets.unfiltered, &self.sg_sets.unfiltered)

@@ -152,7 +152,7 @@ impl<'m> Engine<'m> {
         let groups = security_group::compile(model);
         Engine {
             model,
-            sg_sets: security_group::GroupSets::compile(model, &groups),
+            sg_sets: security_group::GroupSets::compile(model),
             groups,
             nacls: nacl::compile(model),
             routes: route::compile(model),

@@ -10,6 +10,7 @@ use crate::model::{Model, RulePeer, SecurityGroup, SecurityGroupRule};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// One rule, compiled.
 struct CompiledRule {
@@ -162,17 +163,20 @@ pub(crate) struct GroupSet {
     pub(crate) egress: PacketSet,
 }
 
-/// The union of every security-group set some interface uses, computed once
-/// (in parallel) rather than per interface and per query: on large models the
-/// unions of groups with many referenced members dominate otherwise.
+/// The union of every security-group set some interface uses, computed once per
+/// set rather than per interface and per query (on large models the unions of
+/// groups with many referenced members dominate otherwise), and only when a
+/// query first needs it: a check that touches a few VPCs of a large estate pays
+/// for those.
 pub(crate) struct GroupSets {
-    sets: HashMap<Vec<String>, GroupSet>,
+    index: HashMap<Vec<String>, usize>,
+    sets: Vec<OnceLock<GroupSet>>,
     /// What an interface whose security groups are not enforced allows.
     pub(crate) unfiltered: PacketSet,
 }
 
 impl GroupSets {
-    pub(crate) fn compile(model: &Model, groups: &HashMap<String, CompiledGroup>) -> GroupSets {
+    pub(crate) fn compile(model: &Model) -> GroupSets {
         let mut keys: Vec<Vec<String>> = model
             .enis()
             .iter()
@@ -181,31 +185,33 @@ impl GroupSets {
             .collect();
         keys.sort();
         keys.dedup();
-        let sets = keys
-            .into_par_iter()
-            .map(|k| {
-                let members: Vec<&CompiledGroup> = k.iter().filter_map(|g| groups.get(g)).collect();
-                let union = |f: fn(&CompiledGroup) -> &PacketSet| {
-                    members
-                        .iter()
-                        .fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
-                };
-                let set = GroupSet {
-                    ingress: union(|g| &g.ingress),
-                    egress: union(|g| &g.egress),
-                };
-                (k, set)
-            })
-            .collect();
         GroupSets {
-            sets,
+            sets: keys.iter().map(|_| OnceLock::new()).collect(),
+            index: keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect(),
             unfiltered: PacketSet::all(),
         }
     }
 
-    /// The compiled union of `groups` (any order).
-    pub(crate) fn of(&self, groups: &[String]) -> Option<&GroupSet> {
-        self.sets.get(&key(groups))
+    /// The compiled union of `groups` (any order), from the compiled `compiled`.
+    pub(crate) fn of(
+        &self,
+        groups: &[String],
+        compiled: &HashMap<String, CompiledGroup>,
+    ) -> Option<&GroupSet> {
+        let k = key(groups);
+        let cell = self.sets.get(*self.index.get(&k)?)?;
+        Some(cell.get_or_init(|| {
+            let members: Vec<&CompiledGroup> = k.iter().filter_map(|g| compiled.get(g)).collect();
+            let union = |f: fn(&CompiledGroup) -> &PacketSet| {
+                members
+                    .iter()
+                    .fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
+            };
+            GroupSet {
+                ingress: union(|g| &g.ingress),
+                egress: union(|g| &g.egress),
+            }
+        }))
     }
 }
 
