@@ -224,7 +224,11 @@ pub struct MatrixArgs {
     /// The model.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Service to ask about.
+    /// Service to ask about (repeatable: each pair lists which it carries).
     #[arg(long, short = 's', default_value = "all")]
-    pub service: String,
+    pub service: Vec<String>,
+    /// List every class and class pair even on a large model (beyond
+    /// 1,000 classes only the counts are printed otherwise).
+    #[arg(long)]
+    pub all: bool,
 }

@@ -1,44 +1,89 @@
-//! `netpolicy matrix`: which interface classes reach which.
+//! `netpolicy matrix`: which interface classes reach which, per service.
 
 use super::{flush, load, service};
 use crate::Outcome;
 use crate::args::MatrixArgs;
 use miette::Report;
 use netpolicy_core::engine::Engine;
+use netpolicy_core::packet::PacketSet;
+use rayon::prelude::*;
+
+/// Beyond this many classes the listing is left out unless `--all` asks for it.
+const LIST_LIMIT: usize = 1_000;
 
 /// Runs the command.
 pub fn run(args: &MatrixArgs) -> Result<Outcome, Report> {
     let model = load(&args.model)?;
-    let query = service(&args.service)?;
+    let services: Vec<(&str, PacketSet)> = args
+        .service
+        .iter()
+        .map(|s| Ok((s.as_str(), service(s)?)))
+        .collect::<Result<_, Report>>()?;
     let engine = Engine::new(&model);
     let classes = engine.classes();
+    let list = args.all || classes.len() <= LIST_LIMIT;
     println!(
         "{} interface classes (same subnet and security groups):",
         classes.len()
     );
-    for c in classes {
-        println!(
-            "  C{}: {} in {} [{}]",
-            c.id.0,
-            c.enis.join(", "),
-            c.subnet,
-            c.security_groups.join(", ")
-        );
+    if list {
+        for c in classes {
+            println!(
+                "  C{}: {} in {} [{}]",
+                c.id.0,
+                c.enis.join(", "),
+                c.subnet,
+                c.security_groups.join(", ")
+            );
+        }
     }
-    let matrix = engine.class_matrix(&query);
-    println!(
-        "\n{} of {} class pairs exchange {}:",
-        matrix.len(),
-        classes.len() * classes.len(),
-        args.service
-    );
-    for pair in &matrix {
+    let queries: Vec<PacketSet> = services.iter().map(|(_, q)| q.clone()).collect();
+    let bits = engine.service_matrix(&queries);
+    let pairs = classes.len() * classes.len();
+    println!();
+    for (k, (name, _)) in services.iter().enumerate() {
+        println!("{} of {pairs} class pairs exchange {name}", bits.count(k));
+    }
+    if !list {
         println!(
-            "  C{} -> C{}: {}",
-            pair.src.0,
-            pair.dst.0,
-            pair.packets.service_summary()
+            "\nclass pairs not listed ({} classes, more than {LIST_LIMIT}): pass --all to list them",
+            classes.len()
         );
+        flush()?;
+        return Ok(Outcome::Ok);
+    }
+    // The packets themselves, for the listing: one matrix over every service
+    // asked, then split (each path filters the packets it is given, so the part
+    // of a pair's packets in one service is what that service alone gives).
+    let union = queries
+        .iter()
+        .fold(PacketSet::empty(), |acc, q| acc.union(q));
+    let matrix = engine.class_matrix(&union);
+    let carried: Vec<Vec<bool>> = matrix
+        .par_iter()
+        .map(|pair| {
+            services
+                .iter()
+                .map(|(_, q)| pair.packets.intersects(q))
+                .collect()
+        })
+        .collect();
+    println!();
+    for (pair, carried) in matrix.iter().zip(&carried) {
+        for ((name, q), _) in services.iter().zip(carried).filter(|(_, c)| **c) {
+            let packets = pair.packets.intersect(q);
+            let label = if services.len() > 1 {
+                format!(" [{name}]")
+            } else {
+                String::new()
+            };
+            println!(
+                "  C{} -> C{}{label}: {}",
+                pair.src.0,
+                pair.dst.0,
+                packets.service_summary()
+            );
+        }
     }
     flush()?;
     Ok(Outcome::Ok)

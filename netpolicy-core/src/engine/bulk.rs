@@ -544,6 +544,10 @@ mod tests {
     use crate::model::Model;
     use crate::synth::{Spec, generate};
 
+    fn tcp(port: u16) -> PacketSet {
+        crate::engine::traffic_packets(&crate::model::TrafficMatch::tcp(port, port))
+    }
+
     fn endpoints(model: &Model) -> Vec<Endpoint> {
         let mut all: Vec<Endpoint> = model
             .enis()
@@ -595,8 +599,9 @@ mod tests {
     }
 
     #[test]
-    fn bulk_reach_agrees_with_pair_by_pair_reach() {
+    fn bulk_reach_and_class_matrix_agree_with_pair_by_pair_computation() {
         let mut kinds = std::collections::HashSet::new();
+        let mut matrices = 0;
         for seed in 1..=4 {
             let spec = Spec {
                 vpcs: 4,
@@ -611,14 +616,48 @@ mod tests {
                 seed,
             };
             let model = generate(&spec).unwrap();
-            for query in [
-                PacketSet::all(),
-                crate::engine::traffic_packets(&crate::model::TrafficMatch::tcp(22, 22)),
-            ] {
+            let services = [tcp(22), tcp(80), tcp(443), PacketSet::all()];
+            let bits = Engine::new(&model).service_matrix(&services);
+            let engine = Engine::new(&model);
+            for (k, q) in services.iter().enumerate() {
+                let expected: Vec<(ClassId, ClassId)> = engine
+                    .class_matrix_pairwise(q)
+                    .into_iter()
+                    .map(|p| (p.src, p.dst))
+                    .collect();
+                let got: Vec<(ClassId, ClassId)> = (0..engine.classes().len())
+                    .flat_map(|a| {
+                        bits.row(k, ClassId(a))
+                            .iter()
+                            .map(move |&b| (ClassId(a), ClassId(b as usize)))
+                    })
+                    .collect();
+                assert_eq!(got, expected, "seed {seed}: service {k}");
+                matrices += usize::from(!got.is_empty());
+            }
+            for query in [PacketSet::all(), tcp(22)] {
                 let reached = agrees_with_reach(&model, &query, &mut kinds);
                 assert!(reached > 0, "seed {seed}: nothing reaches");
+                let engine = Engine::new(&model);
+                let summary = |m: Vec<crate::engine::ClassPair>| -> Vec<_> {
+                    m.into_iter().map(|p| (p.src, p.dst, p.packets)).collect()
+                };
+                let (fast, slow) = (
+                    summary(engine.class_matrix(&query)),
+                    summary(engine.class_matrix_pairwise(&query)),
+                );
+                assert!(!fast.is_empty(), "seed {seed}: empty matrix");
+                let keys = |m: &[(ClassId, ClassId, PacketSet)]| -> Vec<(ClassId, ClassId)> {
+                    m.iter().map(|(a, b, _)| (*a, *b)).collect()
+                };
+                assert_eq!(keys(&fast), keys(&slow), "seed {seed}: class pairs");
+                for ((a, b, x), (_, _, y)) in fast.iter().zip(&slow) {
+                    // The same packets, however the cubes fall.
+                    assert!(x.same_as(y), "seed {seed}: {a:?} -> {b:?}");
+                }
             }
         }
+        assert!(matrices > 0);
         // Every kind of path was compared: private, over public addresses, through
         // load balancers, to and from the internet and on-premises.
         assert_eq!(kinds.len(), 7, "{kinds:?}");

@@ -4,11 +4,12 @@
 
 use super::flows::Side;
 use super::{Endpoint, Engine};
-use crate::model::{EniOwner, Model};
-use crate::packet::PacketSet;
+use crate::model::{Eni, EniOwner, Model};
+use crate::packet::{Dim, IntervalSet, PacketSet};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
 
 /// Index of a class in [`Engine::classes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -40,7 +41,7 @@ pub struct ClassPair {
 }
 
 pub(crate) struct Classes {
-    list: Vec<EniClass>,
+    pub(super) list: Vec<EniClass>,
     /// The class of each interface, by its position in the model.
     of_eni: Vec<ClassId>,
 }
@@ -88,7 +89,7 @@ impl<'m> Engine<'m> {
         self.classes.of_eni.get(self.model.eni_index(id)?).copied()
     }
 
-    fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
+    pub(super) fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
         let members = class
             .enis
             .iter()
@@ -100,8 +101,220 @@ impl<'m> Engine<'m> {
     /// For every ordered pair of classes, the packets of `query` that the source
     /// class opens to the destination class directly (privately or over public
     /// addresses; a load-balanced flow shows as client -> node and node -> target).
-    /// Pairs that exchange nothing are left out. Runs in parallel.
+    /// Pairs that exchange nothing are left out; the rest come in (source,
+    /// destination) order.
+    ///
+    /// Never every pair: private paths are computed between classes of the same
+    /// or peered VPCs only, paths over public addresses as what each source class
+    /// sends onto the internet (once) met with what each public address lets in
+    /// (once), and load-balancer nodes only towards their targets. In parallel.
     pub fn class_matrix(&self, query: &PacketSet) -> Vec<ClassPair> {
+        let sides: Vec<Option<Side<'_>>> = self
+            .classes
+            .list
+            .par_iter()
+            .map(|c| self.class_side(c))
+            .collect();
+        let (plain, nodes): (Vec<usize>, Vec<usize>) = (0..sides.len())
+            .filter(|&i| {
+                sides[i].as_ref().is_some_and(|s| {
+                    s.members
+                        .first()
+                        .is_some_and(|m| !matches!(m.owner, EniOwner::VpcEndpoint(_)))
+                })
+            })
+            .partition(|&i| {
+                sides[i]
+                    .as_ref()
+                    .and_then(|s| s.members.first())
+                    .is_some_and(|m| !matches!(m.owner, EniOwner::LoadBalancer(_)))
+            });
+        let mut found: Vec<(usize, usize, PacketSet)> = Vec::new();
+        found.extend(self.private_matrix(&sides, &plain, query));
+        found.extend(self.public_matrix(&sides, &plain, query));
+        found.extend(self.node_matrix(&sides, &nodes, query));
+        found.sort_by_key(|(a, b, _)| (*a, *b));
+        let mut out: Vec<ClassPair> = Vec::new();
+        for (a, b, packets) in found {
+            match out.last_mut() {
+                Some(last) if last.src.0 == a && last.dst.0 == b => {
+                    last.packets = last.packets.union(&packets);
+                }
+                _ => out.push(ClassPair {
+                    src: ClassId(a),
+                    dst: ClassId(b),
+                    packets,
+                }),
+            }
+        }
+        out
+    }
+
+    /// Private paths between classes of connected VPCs.
+    fn private_matrix(
+        &self,
+        sides: &[Option<Side<'_>>],
+        sources: &[usize],
+        query: &PacketSet,
+    ) -> Vec<(usize, usize, PacketSet)> {
+        let mut by_vpc: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (b, side) in sides.iter().enumerate() {
+            if let Some(side) = side {
+                by_vpc.entry(side.subnet.vpc.as_str()).or_default().push(b);
+            }
+        }
+        let jobs: Vec<(usize, usize)> = sources
+            .iter()
+            .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?.subnet.vpc.as_str())))
+            .flat_map(|(a, sv)| {
+                by_vpc
+                    .iter()
+                    .filter(move |(dv, _)| self.topology.vpcs_connected(sv, dv))
+                    .flat_map(move |(_, bs)| bs.iter().map(move |&b| (a, b)))
+            })
+            .collect();
+        jobs.par_iter()
+            .filter_map(|&(a, b)| {
+                let (Some(Some(s)), Some(Some(d))) = (sides.get(a), sides.get(b)) else {
+                    return None;
+                };
+                let flow = self.private(s, d, query, false);
+                (!flow.packets.is_empty()).then_some((a, b, flow.packets))
+            })
+            .collect()
+    }
+
+    /// Paths to public addresses: each source class's internet egress, met with
+    /// each public address's ingress.
+    fn public_matrix(
+        &self,
+        sides: &[Option<Side<'_>>],
+        sources: &[usize],
+        query: &PacketSet,
+    ) -> Vec<(usize, usize, PacketSet)> {
+        let public: Vec<(usize, Ipv4Addr, PacketSet)> = sides
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(b, side)| {
+                side.iter().flat_map(move |d| {
+                    d.members
+                        .iter()
+                        .filter_map(move |m| Some((b, d, *m, m.public_ip?)))
+                })
+            })
+            .filter(|(_, d, _, _)| self.topology.has_internet(&d.subnet.vpc))
+            .map(|(b, d, member, ip)| {
+                let mut w = Self::walk(false);
+                (
+                    b,
+                    ip,
+                    self.ingress_internet(&mut w, d, member, ip, PacketSet::all()),
+                )
+            })
+            .filter(|(_, _, open)| !open.is_empty())
+            .collect();
+        if public.is_empty() {
+            return Vec::new();
+        }
+        let public_ips = IntervalSet::from_ranges(
+            public
+                .iter()
+                .map(|(_, ip, _)| (u32::from(*ip), u32::from(*ip))),
+        );
+        sources
+            .par_iter()
+            .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?)))
+            .filter(|(_, s)| self.topology.has_exit(&s.subnet.meta.id))
+            .flat_map_iter(|(a, s)| {
+                let set = query
+                    .restrict(Dim::SrcAddr, &s.addrs)
+                    .restrict(Dim::DstAddr, &public_ips);
+                let mut w = Self::walk(false);
+                let exits = self.egress_internet(&mut w, s, &set);
+                let mut out = Vec::new();
+                for (b, ip, open) in &public {
+                    let to_ip = IntervalSet::single(u32::from(*ip));
+                    let mut total = PacketSet::empty();
+                    for (_, translated, origin) in &exits {
+                        let arrived = translated.restrict(Dim::DstAddr, &to_ip).intersect(open);
+                        if !arrived.is_empty() {
+                            total = total.union(&origin.restore(&arrived));
+                        }
+                    }
+                    if !total.is_empty() {
+                        out.push((a, *b, total));
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Load-balancer nodes connect only to their load balancer's targets.
+    fn node_matrix(
+        &self,
+        sides: &[Option<Side<'_>>],
+        nodes: &[usize],
+        query: &PacketSet,
+    ) -> Vec<(usize, usize, PacketSet)> {
+        nodes
+            .par_iter()
+            .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?)))
+            .flat_map_iter(|(a, s)| {
+                self.node_pairs(s, query)
+                    .into_iter()
+                    .map(move |(b, packets)| (a, b, packets))
+            })
+            .collect()
+    }
+
+    /// What a class of load-balancer nodes opens to the classes of its load
+    /// balancer's targets (the only interfaces it connects to).
+    pub(super) fn node_pairs(&self, s: &Side<'_>, query: &PacketSet) -> Vec<(usize, PacketSet)> {
+        let mut out = Vec::new();
+        let Some(first) = s.members.first() else {
+            return out;
+        };
+        let EniOwner::LoadBalancer(lb) = &first.owner else {
+            return out;
+        };
+        let Some(lb) = self
+            .model
+            .load_balancers()
+            .iter()
+            .position(|l| l.meta.id == *lb)
+        else {
+            return out;
+        };
+        let source = Endpoint::Eni(first.meta.id.clone());
+        let mut by_class: BTreeMap<ClassId, Vec<&Eni>> = BTreeMap::new();
+        let targets = self.lb_members.get(lb).into_iter().flatten();
+        for t in targets.filter_map(|id| self.model.eni(id)) {
+            if let Some(c) = self.class_of(&t.meta.id)
+                && self.may_initiate(&source, &Endpoint::Eni(t.meta.id.clone()))
+            {
+                by_class.entry(c).or_default().push(t);
+            }
+        }
+        for (b, members) in by_class {
+            let Some(d) = self.side(members) else {
+                continue;
+            };
+            let packets = self
+                .eni_to_eni(s, &d, query, false)
+                .into_iter()
+                .fold(PacketSet::empty(), |acc, f| acc.union(&f.packets));
+            if !packets.is_empty() {
+                out.push((b.0, packets));
+            }
+        }
+        out
+    }
+
+    /// [`Engine::class_matrix`] the direct way, every class pair through the
+    /// full path computation: the oracle the structured version is tested against.
+    #[cfg(test)]
+    pub(crate) fn class_matrix_pairwise(&self, query: &PacketSet) -> Vec<ClassPair> {
         let sides: Vec<Option<Side<'_>>> = self
             .classes
             .list

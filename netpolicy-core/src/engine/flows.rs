@@ -20,8 +20,8 @@ pub(crate) struct Side<'a> {
     groups: Vec<&'a CompiledGroup>,
     group_ids: Vec<String>,
     enforced: bool,
-    egress: &'a PacketSet,
-    ingress: &'a PacketSet,
+    pub(crate) egress: &'a PacketSet,
+    pub(crate) ingress: &'a PacketSet,
 }
 
 /// How packets seen on the internet map back to the packets the source sent.

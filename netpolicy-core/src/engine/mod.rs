@@ -10,6 +10,7 @@
 mod bulk;
 mod classes;
 mod flows;
+mod matrix;
 mod nacl;
 mod path;
 mod route;
@@ -19,6 +20,7 @@ mod topology;
 
 pub use bulk::PairReach;
 pub use classes::{ClassId, ClassPair, EniClass};
+pub use matrix::ServiceMatrix;
 pub use path::{Hop, HopKind, RuleRef};
 pub use rules::{public_space, traffic_packets};
 
@@ -135,6 +137,8 @@ pub struct Engine<'m> {
     /// For each interface, the load balancers (by index) that have it as a
     /// target: checks look a destination's load balancers up, never scan them.
     lb_targets: HashMap<String, Vec<usize>>,
+    /// The other way: each load balancer's targets, by load-balancer index.
+    lb_members: Vec<Vec<String>>,
     topology: topology::Topology,
 }
 
@@ -150,6 +154,7 @@ impl<'m> Engine<'m> {
                 .map(|ip| (u32::from(ip), u32::from(ip))),
         );
         let groups = security_group::compile(model);
+        let lb_targets = lb_targets(model);
         Engine {
             model,
             sg_sets: security_group::GroupSets::compile(model),
@@ -159,7 +164,8 @@ impl<'m> Engine<'m> {
             internet: public_space().difference(&own_public),
             onprem: onprem_space(model),
             classes: classes::Classes::of(model),
-            lb_targets: lb_targets(model),
+            lb_members: lb_members(model, &lb_targets),
+            lb_targets,
             topology: topology::Topology::of(model),
         }
     }
@@ -272,6 +278,21 @@ fn lb_targets(model: &Model) -> HashMap<String, Vec<usize>> {
                 }
             }
         }
+    }
+    out
+}
+
+fn lb_members(model: &Model, lb_targets: &HashMap<String, Vec<usize>>) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); model.load_balancers().len()];
+    for (eni, lbs) in lb_targets {
+        for &lb in lbs {
+            if let Some(list) = out.get_mut(lb) {
+                list.push(eni.clone());
+            }
+        }
+    }
+    for list in &mut out {
+        list.sort();
     }
     out
 }

@@ -76,6 +76,17 @@ impl Topology {
         a == b || self.peered.get(a).is_some_and(|p| p.contains(b))
     }
 
+    /// `vpc` and the VPCs actively peered with it.
+    pub(crate) fn connected_vpcs<'a>(&'a self, vpc: &'a str) -> impl Iterator<Item = &'a str> {
+        std::iter::once(vpc).chain(
+            self.peered
+                .get(vpc)
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+        )
+    }
+
     /// Whether `subnet` routes something to an internet or NAT gateway.
     pub(crate) fn has_exit(&self, subnet: &str) -> bool {
         self.exits.contains(subnet)

@@ -252,7 +252,7 @@ impl fmt::Debug for Cube {
 /// A set of packet headers: a union of disjoint cubes.
 ///
 /// The cube list is not canonical: compare sets with [`PacketSet::same_as`].
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct PacketSet {
     cubes: Vec<Cube>,
 }
@@ -551,6 +551,10 @@ impl PacketSet {
             return self;
         }
         for d in 0..DIMS.len() {
+            if self.cubes.len() <= SMALL {
+                self.cubes = merge_small(self.cubes, d);
+                continue;
+            }
             // Cubes are grouped by a hash of their other four dimensions, then
             // compared exactly: no key is cloned, and the hash is a cheap one.
             let mut groups: HashMap<u64, Vec<usize>, FastHash> = HashMap::default();
@@ -576,6 +580,22 @@ impl PacketSet {
         }
         self
     }
+}
+
+/// Up to this many cubes, compaction compares every pair: cheaper than
+/// building a hash map, and most sets on a path are this small.
+const SMALL: usize = 8;
+
+/// [`PacketSet::compacted`]'s merge along dimension `d`, by pairwise comparison.
+fn merge_small(cubes: Vec<Cube>, d: usize) -> Vec<Cube> {
+    let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
+    for cube in cubes {
+        match merged.iter_mut().find(|m| same_others(m, &cube, d)) {
+            Some(existing) => existing.dims[d] = existing.dims[d].union(&cube.dims[d]),
+            None => merged.push(cube),
+        }
+    }
+    merged
 }
 
 fn same_others(a: &Cube, b: &Cube, skip: usize) -> bool {

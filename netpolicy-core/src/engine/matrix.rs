@@ -1,0 +1,375 @@
+//! The all-pairs matrix as bits: for every pair of interface classes and every
+//! service asked, whether anything arrives. Unlike [`Engine::class_matrix`] no
+//! packet set is kept per pair, so it stays small where millions of class pairs
+//! reach each other (on a large estate, every class with a way out reaches every
+//! public web server).
+//!
+//! Private paths are computed per class pair between the same or peered VPCs
+//! only. Paths over public addresses are where the pair count explodes, and they
+//! factor: what a source class puts on the internet, and what a public address
+//! lets in, are each computed once. Both are then reduced to *shapes*: every
+//! source address the destination side cannot tell apart (no rule boundary
+//! between them) is replaced by one representative, and the destination address
+//! by an interval the source side cannot split. Equal shapes are met once, so
+//! the intersections number (distinct egress shapes) x (distinct ingress
+//! profiles), not (source classes) x (public interfaces).
+
+use super::flows::Side;
+use super::{ClassId, Engine};
+use crate::model::{Eni, EniOwner};
+use crate::packet::{Dim, IntervalSet, PacketSet};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+/// Which class pairs exchange which services.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceMatrix {
+    /// Per service asked, per source class: the destination classes reached,
+    /// sorted.
+    rows: Vec<Vec<Vec<u32>>>,
+}
+
+impl ServiceMatrix {
+    /// Whether `src` reaches `dst` on the `service`-th service asked.
+    pub fn reaches(&self, service: usize, src: ClassId, dst: ClassId) -> bool {
+        self.row(service, src)
+            .binary_search(&u32::try_from(dst.0).unwrap_or(u32::MAX))
+            .is_ok()
+    }
+
+    /// The destination classes `src` reaches on the `service`-th service.
+    pub fn row(&self, service: usize, src: ClassId) -> &[u32] {
+        self.rows
+            .get(service)
+            .and_then(|r| r.get(src.0))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// How many class pairs exchange the `service`-th service.
+    pub fn count(&self, service: usize) -> usize {
+        self.rows
+            .get(service)
+            .map_or(0, |r| r.iter().map(Vec::len).sum())
+    }
+}
+
+/// A public interface as the internet sees it.
+struct PublicTarget {
+    class: u32,
+    ip: u32,
+    /// Index of what it lets in (destination address left open) in the
+    /// distinct ingress profiles.
+    profile: usize,
+}
+
+/// The internet side, shared by every source class.
+struct Internet {
+    targets: Vec<PublicTarget>,
+    profiles: Vec<PacketSet>,
+    /// Source-address boundaries of every profile: addresses between two
+    /// consecutive ones are alike to every destination.
+    boundaries: Vec<u32>,
+}
+
+impl<'m> Engine<'m> {
+    /// For every pair of classes and each of `services`, whether the source
+    /// class opens anything of that service to the destination class directly
+    /// (privately or over public addresses; load balancers as in
+    /// [`Engine::class_matrix`], with which it agrees pair for pair). In parallel.
+    pub fn service_matrix(&self, services: &[PacketSet]) -> ServiceMatrix {
+        let sides: Vec<Option<Side<'_>>> = self
+            .classes
+            .list
+            .par_iter()
+            .map(|c| self.class_side(c))
+            .collect();
+        let query = services
+            .iter()
+            .fold(PacketSet::empty(), |acc, q| acc.union(q));
+        let internet = self.internet_side(&sides);
+        let egress: Vec<Vec<(PacketSet, IntervalSet)>> = sides
+            .par_iter()
+            .map(|s| match s {
+                Some(s) if plain(s) => self.egress_shapes(s, &query, &internet.boundaries),
+                _ => Vec::new(),
+            })
+            .collect();
+        // Distinct egress shapes, each met with every ingress profile once.
+        let mut shape_ids: HashMap<&PacketSet, usize> = HashMap::new();
+        let mut shapes: Vec<&PacketSet> = Vec::new();
+        for (shape, _) in egress.iter().flatten() {
+            shape_ids.entry(shape).or_insert_with(|| {
+                shapes.push(shape);
+                shapes.len() - 1
+            });
+        }
+        let meets: Vec<Vec<Vec<bool>>> = shapes
+            .par_iter()
+            .map(|shape| {
+                internet
+                    .profiles
+                    .iter()
+                    .map(|profile| {
+                        let both = shape.intersect(profile);
+                        services.iter().map(|q| both.intersects(q)).collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        // The destination classes of each (shape, public addresses) met, once.
+        let mut key_ids: HashMap<(usize, &IntervalSet), usize> = HashMap::new();
+        let mut keys: Vec<(usize, &IntervalSet)> = Vec::new();
+        for (shape, within) in egress.iter().flatten() {
+            if let Some(&id) = shape_ids.get(shape) {
+                key_ids.entry((id, within)).or_insert_with(|| {
+                    keys.push((id, within));
+                    keys.len() - 1
+                });
+            }
+        }
+        let public_rows: Vec<Vec<Vec<u32>>> = keys
+            .par_iter()
+            .map(|&(shape, within)| {
+                let mut rows = vec![Vec::new(); services.len()];
+                let Some(meet) = meets.get(shape) else {
+                    return rows;
+                };
+                for t in &internet.targets {
+                    let Some(bits) = meet.get(t.profile) else {
+                        continue;
+                    };
+                    if bits.iter().any(|b| *b) && within.contains(t.ip) {
+                        for (row, _) in rows.iter_mut().zip(bits).filter(|(_, b)| **b) {
+                            row.push(t.class);
+                        }
+                    }
+                }
+                rows
+            })
+            .collect();
+        let mut by_vpc: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (b, side) in sides.iter().enumerate() {
+            if let Some(side) = side {
+                by_vpc.entry(side.subnet.vpc.as_str()).or_default().push(b);
+            }
+        }
+        // What each class sends past its own security groups, and what each
+        // class's security groups let in to its members: a pair whose two do
+        // not meet has no private path, and most pairs are ruled out this way
+        // without walking one.
+        let (sent, admitted): (Vec<PacketSet>, Vec<PacketSet>) = sides
+            .par_iter()
+            .map(|s| match s {
+                Some(s) => (
+                    query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress),
+                    s.ingress.restrict(Dim::DstAddr, &s.addrs),
+                ),
+                None => (PacketSet::empty(), PacketSet::empty()),
+            })
+            .unzip();
+        let per_class: Vec<Vec<Vec<u32>>> = (0..sides.len())
+            .into_par_iter()
+            .map(|a| {
+                let mut rows = vec![Vec::new(); services.len()];
+                let Some(Some(s)) = sides.get(a) else {
+                    return rows;
+                };
+                if plain(s) {
+                    let connected = self
+                        .topology
+                        .connected_vpcs(&s.subnet.vpc)
+                        .filter_map(|v| by_vpc.get(v))
+                        .flatten();
+                    let sent = sent.get(a);
+                    for &b in connected {
+                        let meets = sent
+                            .zip(admitted.get(b))
+                            .is_some_and(|(out, into)| out.intersects(into));
+                        if !meets {
+                            continue;
+                        }
+                        if let Some(Some(d)) = sides.get(b) {
+                            let flow = self.private(s, d, &query, false);
+                            push_services(&flow.packets, services, b, &mut rows);
+                        }
+                    }
+                    for (shape, within) in egress.get(a).into_iter().flatten() {
+                        let public = shape_ids
+                            .get(shape)
+                            .and_then(|&id| key_ids.get(&(id, within)))
+                            .and_then(|&k| public_rows.get(k));
+                        for (row, extra) in rows.iter_mut().zip(public.into_iter().flatten()) {
+                            row.extend_from_slice(extra);
+                        }
+                    }
+                } else {
+                    for (b, packets) in self.node_pairs(s, &query) {
+                        push_services(&packets, services, b, &mut rows);
+                    }
+                }
+                for row in &mut rows {
+                    row.sort_unstable();
+                    row.dedup();
+                }
+                rows
+            })
+            .collect();
+        let mut rows = vec![Vec::with_capacity(per_class.len()); services.len()];
+        for class_rows in per_class {
+            for (k, row) in class_rows.into_iter().enumerate() {
+                if let Some(r) = rows.get_mut(k) {
+                    r.push(row);
+                }
+            }
+        }
+        ServiceMatrix { rows }
+    }
+
+    /// Every public interface reachable through an internet gateway, what it
+    /// lets in, and the source-address boundaries that matter to any of them.
+    fn internet_side(&self, sides: &[Option<Side<'_>>]) -> Internet {
+        let opened: Vec<(u32, u32, PacketSet)> = sides
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(b, side)| {
+                side.iter().flat_map(move |d| {
+                    d.members
+                        .iter()
+                        .filter_map(move |m| Some((b, d, *m, m.public_ip?)))
+                })
+            })
+            .filter(|(_, d, _, _)| self.topology.has_internet(&d.subnet.vpc))
+            .filter_map(|(b, d, member, ip): (usize, &Side<'_>, &Eni, Ipv4Addr)| {
+                let mut w = Self::walk(false);
+                let open = self.ingress_internet(&mut w, d, member, ip, PacketSet::all());
+                let ip = u32::from(ip);
+                let profile = open.preimage_of_rewrite(Dim::DstAddr, ip);
+                (!profile.is_empty()).then(|| (u32::try_from(b).unwrap_or(u32::MAX), ip, profile))
+            })
+            .collect();
+        let mut ids: HashMap<PacketSet, usize> = HashMap::new();
+        let mut profiles = Vec::new();
+        let mut targets = Vec::with_capacity(opened.len());
+        for (class, ip, open) in opened {
+            let profile = *ids.entry(open).or_insert_with_key(|open| {
+                profiles.push(open.clone());
+                profiles.len() - 1
+            });
+            targets.push(PublicTarget { class, ip, profile });
+        }
+        let mut boundaries: Vec<u32> = profiles
+            .iter()
+            .flat_map(|p| p.cubes().iter())
+            .flat_map(|c| c.get(Dim::SrcAddr).ranges().iter())
+            .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
+            .chain([0])
+            .collect();
+        boundaries.sort_unstable();
+        boundaries.dedup();
+        if profiles.is_empty() {
+            profiles.push(PacketSet::empty());
+        }
+        Internet {
+            targets,
+            profiles,
+            boundaries,
+        }
+    }
+
+    /// What a source class puts on the internet, as shapes: each with one
+    /// representative per source-address atom and the destination address left
+    /// open, paired with the public addresses it applies to.
+    fn egress_shapes(
+        &self,
+        s: &Side<'_>,
+        query: &PacketSet,
+        boundaries: &[u32],
+    ) -> Vec<(PacketSet, IntervalSet)> {
+        if !self.topology.has_exit(&s.subnet.meta.id) {
+            return Vec::new();
+        }
+        let mut w = Self::walk(false);
+        let set = query.restrict(Dim::SrcAddr, &s.addrs);
+        let mut out = Vec::new();
+        for (_, translated, _) in self.egress_internet(&mut w, s, &set) {
+            for (atom, rep) in atoms(&translated.project(Dim::SrcAddr), boundaries) {
+                let alike = translated
+                    .restrict(Dim::SrcAddr, &atom)
+                    .with_value(Dim::SrcAddr, rep);
+                let dst_cuts: Vec<u32> = cuts(&alike, Dim::DstAddr);
+                for (within, first) in atoms(&Dim::DstAddr.full(), &dst_cuts) {
+                    let shape = alike.preimage_of_rewrite(Dim::DstAddr, first);
+                    if !shape.is_empty() {
+                        out.push((shape, within));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether a class opens connections freely (not load-balancer nodes, which
+/// open them to their targets only, nor interface endpoints, which open none).
+fn plain(s: &Side<'_>) -> bool {
+    s.members.first().is_some_and(|m| {
+        !matches!(
+            m.owner,
+            EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)
+        )
+    })
+}
+
+/// Marks `b` in the row of every service `packets` carries some of.
+fn push_services(packets: &PacketSet, services: &[PacketSet], b: usize, rows: &mut [Vec<u32>]) {
+    if packets.is_empty() {
+        return;
+    }
+    let b = u32::try_from(b).unwrap_or(u32::MAX);
+    for (row, q) in rows.iter_mut().zip(services) {
+        if packets.intersects(q) {
+            row.push(b);
+        }
+    }
+}
+
+/// Where `dim`'s intervals start or end over the set's cubes.
+fn cuts(set: &PacketSet, dim: Dim) -> Vec<u32> {
+    let mut out: Vec<u32> = set
+        .cubes()
+        .iter()
+        .flat_map(|c| c.get(dim).ranges().iter())
+        .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
+        .chain([0])
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// `values` split at `boundaries` (sorted, starting at 0): each piece with its
+/// first value.
+fn atoms(values: &IntervalSet, boundaries: &[u32]) -> Vec<(IntervalSet, u32)> {
+    let mut out = Vec::new();
+    for &(lo, hi) in values.ranges() {
+        let mut start = lo;
+        loop {
+            // The next boundary after `start` ends this piece.
+            let next = boundaries.partition_point(|&b| b <= start);
+            let end = boundaries
+                .get(next)
+                .map_or(hi, |&b| b.saturating_sub(1).min(hi));
+            let piece = IntervalSet::range(start, end);
+            // The representative is where the atom begins, so every value in
+            // it maps to the same one whichever range it came from.
+            let rep = boundaries.get(next.saturating_sub(1)).copied().unwrap_or(0);
+            out.push((piece, rep));
+            if end >= hi {
+                break;
+            }
+            start = end + 1;
+        }
+    }
+    out
+}
