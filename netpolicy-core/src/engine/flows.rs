@@ -235,7 +235,7 @@ impl<'m> Engine<'m> {
 
     /// Keeps the packets whose `dim` address the subnet's table routes to a target
     /// accepted by `accept`; records the route when tracing.
-    fn routed(
+    pub(super) fn routed(
         &self,
         w: &mut Walk,
         kind: HopKind,
@@ -268,7 +268,7 @@ impl<'m> Engine<'m> {
         subnet.vpc.clone()
     }
 
-    fn active_peering_between(&self, target: &RouteTarget, a: &str, b: &str) -> bool {
+    pub(super) fn active_peering_between(&self, target: &RouteTarget, a: &str, b: &str) -> bool {
         match target {
             RouteTarget::Peering(id) => self
                 .model

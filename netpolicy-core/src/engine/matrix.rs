@@ -15,8 +15,9 @@
 //! profiles), not (source classes) x (public interfaces).
 
 use super::flows::Side;
+use super::path::HopKind;
 use super::{ClassId, Engine};
-use crate::model::{Eni, EniOwner};
+use crate::model::{Eni, EniOwner, RouteTarget};
 use crate::packet::{Dim, IntervalSet, PacketSet};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -154,20 +155,35 @@ impl<'m> Engine<'m> {
                 by_vpc.entry(side.subnet.vpc.as_str()).or_default().push(b);
             }
         }
-        // What each class sends past its own security groups, and what each
-        // class's security groups let in to its members: a pair whose two do
-        // not meet has no private path, and most pairs are ruled out this way
-        // without walking one.
-        let (sent, admitted): (Vec<PacketSet>, Vec<PacketSet>) = sides
+        // A private path's packets are what the source class sends (its
+        // security groups, its subnet's NACL when the path leaves the subnet),
+        // what the destination class admits (likewise), and what the two
+        // subnets' route tables carry there and back: each computed once, met
+        // per class pair.
+        let ends: Vec<Ends> = sides
             .par_iter()
-            .map(|s| match s {
-                Some(s) => (
-                    query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress),
-                    s.ingress.restrict(Dim::DstAddr, &s.addrs),
-                ),
-                None => (PacketSet::empty(), PacketSet::empty()),
+            .map(|s| s.as_ref().map(|s| self.ends(s, &query)).unwrap_or_default())
+            .collect();
+        let mut subnet_pairs: Vec<(&str, &str)> = sides
+            .iter()
+            .flatten()
+            .filter(|s| plain(s))
+            .flat_map(|s| {
+                self.topology
+                    .connected_vpcs(&s.subnet.vpc)
+                    .filter_map(|v| by_vpc.get(v))
+                    .flatten()
+                    .filter_map(|&b| sides.get(b)?.as_ref())
+                    .map(move |d| (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str()))
             })
-            .unzip();
+            .filter(|(a, b)| a != b)
+            .collect();
+        subnet_pairs.sort_unstable();
+        subnet_pairs.dedup();
+        let routes: HashMap<(&str, &str), PacketSet> = subnet_pairs
+            .par_iter()
+            .map(|&(a, b)| ((a, b), self.routes_between(a, b)))
+            .collect();
         let per_class: Vec<Vec<Vec<u32>>> = (0..sides.len())
             .into_par_iter()
             .map(|a| {
@@ -181,18 +197,33 @@ impl<'m> Engine<'m> {
                         .connected_vpcs(&s.subnet.vpc)
                         .filter_map(|v| by_vpc.get(v))
                         .flatten();
-                    let sent = sent.get(a);
+                    let Some(from) = ends.get(a) else {
+                        return rows;
+                    };
                     for &b in connected {
-                        let meets = sent
-                            .zip(admitted.get(b))
-                            .is_some_and(|(out, into)| out.intersects(into));
-                        if !meets {
+                        let (Some(Some(d)), Some(to)) = (sides.get(b), ends.get(b)) else {
+                            continue;
+                        };
+                        let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
+                        // Most pairs do not meet: ask that first, without building sets.
+                        let (out, into) = if sa == sb {
+                            (&from.send_local, &to.admit_local)
+                        } else {
+                            (&from.send, &to.admit)
+                        };
+                        if !out.intersects(into) {
                             continue;
                         }
-                        if let Some(Some(d)) = sides.get(b) {
-                            let flow = self.private(s, d, &query, false);
-                            push_services(&flow.packets, services, b, &mut rows);
-                        }
+                        let packets = if sa == sb {
+                            from.send_local.intersect(&to.admit_local)
+                        } else {
+                            let met = from.send.intersect(&to.admit);
+                            match routes.get(&(sa, sb)) {
+                                Some(r) if !met.is_empty() => met.intersect(r),
+                                _ => PacketSet::empty(),
+                            }
+                        };
+                        push_services(&packets, services, b, &mut rows);
                     }
                     for (shape, within) in egress.get(a).into_iter().flatten() {
                         let public = shape_ids
@@ -304,6 +335,74 @@ impl<'m> Engine<'m> {
                         out.push((shape, within));
                     }
                 }
+            }
+        }
+        out
+    }
+}
+
+/// One class's ends of its private paths.
+#[derive(Default)]
+struct Ends {
+    /// Sent past its security groups, within its subnet.
+    send_local: PacketSet,
+    /// Sent out of its subnet: its subnet's NACL too, the reply included.
+    send: PacketSet,
+    /// Admitted by its security groups from its subnet.
+    admit_local: PacketSet,
+    /// Admitted from other subnets: its subnet's NACL too, the reply included.
+    admit: PacketSet,
+}
+
+impl Engine<'_> {
+    fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
+        let send_local = query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress);
+        let admit_local = s.ingress.restrict(Dim::DstAddr, &s.addrs);
+        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
+            // No NACL: nothing crosses the subnet's edge.
+            return Ends {
+                send_local,
+                admit_local,
+                ..Ends::default()
+            };
+        };
+        Ends {
+            send: send_local
+                .intersect(&acl.egress.allowed)
+                .intersect(&acl.ingress.allowed_replies),
+            admit: admit_local
+                .intersect(&acl.ingress.allowed)
+                .intersect(&acl.egress.allowed_replies),
+            send_local,
+            admit_local,
+        }
+    }
+
+    /// The (source, destination) addresses of subnet `a` and subnet `b` that
+    /// `a`'s table routes towards `b` (locally or over a peering with `b`'s VPC)
+    /// and `b`'s table routes back the same way.
+    fn routes_between(&self, a: &str, b: &str) -> PacketSet {
+        let (Some(sa), Some(sb)) = (self.model.subnet(a), self.model.subnet(b)) else {
+            return PacketSet::empty();
+        };
+        let span = |s: &crate::model::Subnet| {
+            IntervalSet::range(u32::from(s.cidr.network()), u32::from(s.cidr.broadcast()))
+        };
+        let set = PacketSet::all()
+            .restrict(Dim::SrcAddr, &span(sa))
+            .restrict(Dim::DstAddr, &span(sb));
+        let (sv, dv) = (sa.vpc.as_str(), sb.vpc.as_str());
+        let mut w = Self::walk(false);
+        let forward = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
+            (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, sv, dv)
+        });
+        let mut out = PacketSet::empty();
+        for (target, part) in forward {
+            let back = self.routed(&mut w, HopKind::ReturnRoute, b, &part, Dim::SrcAddr, |t| {
+                *t == target
+            });
+            for (_, part) in back {
+                out = out.union(&part);
             }
         }
         out
