@@ -256,13 +256,7 @@ impl<'m> Engine<'m> {
                 let mut out = Vec::new();
                 for (j, ip, open) in &public {
                     let to_ip = IntervalSet::single(u32::from(*ip));
-                    let mut total = PacketSet::empty();
-                    for (_, translated, origin) in &exits {
-                        let arrived = translated.restrict(Dim::DstAddr, &to_ip).intersect(open);
-                        if !arrived.is_empty() {
-                            total = total.union(&origin.restore(&arrived));
-                        }
-                    }
+                    let total = super::classes::meet_public(&exits, *ip, open);
                     if total.is_empty() {
                         continue;
                     }

@@ -192,27 +192,7 @@ impl<'m> Engine<'m> {
         sources: &[usize],
         query: &PacketSet,
     ) -> Vec<(usize, usize, PacketSet)> {
-        let public: Vec<(usize, Ipv4Addr, PacketSet)> = sides
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(b, side)| {
-                side.iter().flat_map(move |d| {
-                    d.members
-                        .iter()
-                        .filter_map(move |m| Some((b, d, *m, m.public_ip?)))
-                })
-            })
-            .filter(|(_, d, _, _)| self.topology.has_internet(&d.subnet.vpc))
-            .map(|(b, d, member, ip)| {
-                let mut w = Self::walk(false);
-                (
-                    b,
-                    ip,
-                    self.ingress_internet(&mut w, d, member, ip, PacketSet::all()),
-                )
-            })
-            .filter(|(_, _, open)| !open.is_empty())
-            .collect();
+        let public = self.public_ingress(sides);
         if public.is_empty() {
             return Vec::new();
         }
@@ -233,20 +213,39 @@ impl<'m> Engine<'m> {
                 let exits = self.egress_internet(&mut w, s, &set);
                 let mut out = Vec::new();
                 for (b, ip, open) in &public {
-                    let to_ip = IntervalSet::single(u32::from(*ip));
-                    let mut total = PacketSet::empty();
-                    for (_, translated, origin) in &exits {
-                        let arrived = translated.restrict(Dim::DstAddr, &to_ip).intersect(open);
-                        if !arrived.is_empty() {
-                            total = total.union(&origin.restore(&arrived));
-                        }
-                    }
+                    let total = meet_public(&exits, *ip, open);
                     if !total.is_empty() {
                         out.push((a, *b, total));
                     }
                 }
                 out
             })
+            .collect()
+    }
+
+    /// Every public address of the classes' members behind an internet
+    /// gateway: (class, address, everything it lets in from the internet).
+    pub(super) fn public_ingress(
+        &self,
+        sides: &[Option<Side<'_>>],
+    ) -> Vec<(usize, Ipv4Addr, PacketSet)> {
+        sides
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(b, side)| {
+                side.iter().flat_map(move |d| {
+                    d.members
+                        .iter()
+                        .filter_map(move |m| Some((b, d, *m, m.public_ip?)))
+                })
+            })
+            .filter(|(_, d, _, _)| self.topology.has_internet(&d.subnet.vpc))
+            .map(|(b, d, member, ip)| {
+                let mut w = Self::walk(false);
+                let open = self.ingress_internet(&mut w, d, member, ip, PacketSet::all());
+                (b, ip, open)
+            })
+            .filter(|(_, _, open)| !open.is_empty())
             .collect()
     }
 
@@ -365,4 +364,22 @@ impl<'m> Engine<'m> {
             })
             .collect()
     }
+}
+
+/// What a source's internet exits (from `egress_internet`) deliver to the public
+/// address `ip`, which lets in `open`: as the source sent it.
+pub(super) fn meet_public(
+    exits: &[(String, PacketSet, super::flows::Origin)],
+    ip: Ipv4Addr,
+    open: &PacketSet,
+) -> PacketSet {
+    let to_ip = IntervalSet::single(u32::from(ip));
+    let mut total = PacketSet::empty();
+    for (_, translated, origin) in exits {
+        let arrived = translated.restrict(Dim::DstAddr, &to_ip).intersect(open);
+        if !arrived.is_empty() {
+            total = total.union(&origin.restore(&arrived));
+        }
+    }
+    total
 }

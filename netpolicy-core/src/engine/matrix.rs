@@ -17,11 +17,10 @@
 use super::flows::Side;
 use super::path::HopKind;
 use super::{ClassId, Engine};
-use crate::model::{Eni, EniOwner, RouteTarget};
+use crate::model::{EniOwner, RouteTarget};
 use crate::packet::{Dim, IntervalSet, PacketSet};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
 /// Which class pairs exchange which services.
 #[derive(Clone, Debug, Default)]
@@ -260,20 +259,10 @@ impl<'m> Engine<'m> {
     /// Every public interface reachable through an internet gateway, what it
     /// lets in, and the source-address boundaries that matter to any of them.
     fn internet_side(&self, sides: &[Option<Side<'_>>]) -> Internet {
-        let opened: Vec<(u32, u32, PacketSet)> = sides
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(b, side)| {
-                side.iter().flat_map(move |d| {
-                    d.members
-                        .iter()
-                        .filter_map(move |m| Some((b, d, *m, m.public_ip?)))
-                })
-            })
-            .filter(|(_, d, _, _)| self.topology.has_internet(&d.subnet.vpc))
-            .filter_map(|(b, d, member, ip): (usize, &Side<'_>, &Eni, Ipv4Addr)| {
-                let mut w = Self::walk(false);
-                let open = self.ingress_internet(&mut w, d, member, ip, PacketSet::all());
+        let opened: Vec<(u32, u32, PacketSet)> = self
+            .public_ingress(sides)
+            .into_par_iter()
+            .filter_map(|(b, ip, open)| {
                 let ip = u32::from(ip);
                 let profile = open.preimage_of_rewrite(Dim::DstAddr, ip);
                 (!profile.is_empty()).then(|| (u32::try_from(b).unwrap_or(u32::MAX), ip, profile))
