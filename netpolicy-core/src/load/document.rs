@@ -8,6 +8,7 @@
 use super::LoadError;
 use crate::span::{SourceId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// One value and where it is.
@@ -98,6 +99,7 @@ pub fn parse_json(text: &str, source: SourceId) -> Result<Node, LoadError> {
         pos: 0,
         source,
         depth: 0,
+        keep: None,
     };
     p.skip_ws();
     let node = p.value()?;
@@ -141,6 +143,7 @@ pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, Loa
         pos: 0,
         source,
         depth: 1,
+        keep: None,
     };
     p.skip_ws();
     if p.bytes.get(p.pos) != Some(&b'{') {
@@ -188,7 +191,27 @@ pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, Loa
 
 impl JsonOutline<'_> {
     /// Parses the item at `range` (from [`OutlineValue::Items`]).
-    pub fn item(&self, (start, end): (usize, usize)) -> Result<Node, LoadError> {
+    pub fn item(&self, range: (usize, usize)) -> Result<Node, LoadError> {
+        self.parse_item(range, None)
+    }
+
+    /// Parses the item at `range`, building only the mapping entries whose key
+    /// is in `keep`, at any depth. Other values are still checked as JSON, but
+    /// skipped: most of an AWS CLI listing is fields netpolicy never reads, and
+    /// building them would cost more than the rest of the load.
+    pub fn item_keeping(
+        &self,
+        range: (usize, usize),
+        keep: &KeySet<'_>,
+    ) -> Result<Node, LoadError> {
+        self.parse_item(range, Some(keep))
+    }
+
+    fn parse_item(
+        &self,
+        (start, end): (usize, usize),
+        keep: Option<&KeySet<'_>>,
+    ) -> Result<Node, LoadError> {
         let text = self.text.get(..end).unwrap_or_default();
         let mut p = JsonParser {
             bytes: text.as_bytes(),
@@ -196,6 +219,7 @@ impl JsonOutline<'_> {
             pos: start,
             source: self.source,
             depth: 1,
+            keep,
         };
         let node = p.value()?;
         p.skip_ws();
@@ -206,8 +230,42 @@ impl JsonOutline<'_> {
     }
 }
 
+/// The mapping keys [`JsonOutline::item_keeping`] builds.
+pub struct KeySet<'k>(Vec<&'k str>);
+
+impl<'k> KeySet<'k> {
+    /// The set of `keys`.
+    pub fn new(keys: &[&'k str]) -> Self {
+        let mut keys = keys.to_vec();
+        keys.sort_by(|a, b| KeySet::order(a, b));
+        keys.dedup();
+        KeySet(keys)
+    }
+
+    /// Whether `key` is in the set. Every key of a large listing is looked up,
+    /// so the order compares lengths first and bytes only among equals.
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.binary_search_by(|k| KeySet::order(k, key)).is_ok()
+    }
+
+    fn order(a: &str, b: &str) -> std::cmp::Ordering {
+        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+    }
+}
+
 /// Nesting deeper than this is rejected instead of overflowing the stack.
 const MAX_DEPTH: usize = 256;
+
+/// The bytes [`JsonParser::skip_nested`] stops at: quotes and brackets.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table
+};
 
 struct JsonParser<'a> {
     bytes: &'a [u8],
@@ -215,9 +273,11 @@ struct JsonParser<'a> {
     pos: usize,
     source: SourceId,
     depth: usize,
+    /// The mapping keys to build; `None` builds every one.
+    keep: Option<&'a KeySet<'a>>,
 }
 
-impl JsonParser<'_> {
+impl<'a> JsonParser<'a> {
     fn error(&self, message: &str) -> LoadError {
         // At the end of the input, point at the last character rather than past it.
         let len = self.bytes.len();
@@ -302,20 +362,26 @@ impl JsonParser<'_> {
     fn skip_nested(&mut self) -> Result<(), LoadError> {
         let mut depth = 0usize;
         loop {
+            // Jump to the next byte that matters: outlining a long listing is
+            // one pass over hundreds of megabytes, on one core.
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            match rest.iter().position(|b| STRUCTURAL[usize::from(*b)]) {
+                Some(at) => self.pos += at,
+                None => self.pos = self.bytes.len(),
+            }
             match self.bytes.get(self.pos) {
                 Some(b'"') => self.skip_string()?,
                 Some(b'{' | b'[') => {
                     depth += 1;
                     self.pos += 1;
                 }
-                Some(b'}' | b']') => {
+                Some(_) => {
                     depth -= 1;
                     self.pos += 1;
                     if depth == 0 {
                         return Ok(());
                     }
                 }
-                Some(_) => self.pos += 1,
                 None => return Err(self.error("unexpected end of input")),
             }
         }
@@ -324,14 +390,17 @@ impl JsonParser<'_> {
     fn skip_string(&mut self) -> Result<(), LoadError> {
         self.pos += 1;
         loop {
-            match self.bytes.get(self.pos) {
-                Some(b'"') => {
-                    self.pos += 1;
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            match memchr::memchr2(b'"', b'\\', rest).map(|at| (at, rest[at])) {
+                Some((at, b'"')) => {
+                    self.pos += at + 1;
                     return Ok(());
                 }
-                Some(b'\\') => self.pos += 2,
-                Some(_) => self.pos += 1,
-                None => return Err(self.error("unterminated string")),
+                Some((at, _)) => self.pos += at + 2,
+                None => {
+                    self.pos = self.bytes.len();
+                    return Err(self.error("unterminated string"));
+                }
             }
         }
     }
@@ -393,6 +462,12 @@ impl JsonParser<'_> {
 
     fn number(&mut self) -> Result<Node, LoadError> {
         let start = self.pos;
+        let raw = self.number_text()?;
+        Ok(self.node(Value::Number(raw.to_string()), start))
+    }
+
+    fn number_text(&mut self) -> Result<&'a str, LoadError> {
+        let start = self.pos;
         while matches!(
             self.bytes.get(self.pos),
             Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
@@ -404,23 +479,39 @@ impl JsonParser<'_> {
             self.pos = start;
             return Err(self.error("malformed number"));
         }
-        Ok(self.node(Value::Number(raw.to_string()), start))
+        Ok(raw)
     }
 
     fn string(&mut self) -> Result<String, LoadError> {
+        self.string_text().map(Cow::into_owned)
+    }
+
+    /// A string, borrowed from the text unless it has escapes.
+    fn string_text(&mut self) -> Result<Cow<'a, str>, LoadError> {
         self.pos += 1; // opening quote
-        let mut out = String::new();
+        let start = self.pos;
+        while matches!(self.bytes.get(self.pos), Some(b) if *b != b'"' && *b != b'\\' && *b >= 0x20)
+        {
+            self.pos += 1;
+        }
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            self.pos += 1;
+            return Ok(Cow::Borrowed(
+                self.text.get(start..self.pos - 1).unwrap_or_default(),
+            ));
+        }
+        // Escapes (rare in practice): build the string, starting with the run
+        // already scanned.
+        let mut out = self
+            .text
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .to_string();
         loop {
-            let run_start = self.pos;
-            while matches!(self.bytes.get(self.pos), Some(b) if *b != b'"' && *b != b'\\' && *b >= 0x20)
-            {
-                self.pos += 1;
-            }
-            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
             match self.bytes.get(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -429,6 +520,12 @@ impl JsonParser<'_> {
                 Some(_) => return Err(self.error("control character in string")),
                 None => return Err(self.error("unterminated string")),
             }
+            let run_start = self.pos;
+            while matches!(self.bytes.get(self.pos), Some(b) if *b != b'"' && *b != b'\\' && *b >= 0x20)
+            {
+                self.pos += 1;
+            }
+            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
         }
     }
 
@@ -513,12 +610,14 @@ impl JsonParser<'_> {
                 return Err(self.error("expected a string key"));
             }
             let key_start = self.pos;
-            let key = self.string()?;
-            let key_node = self.node(Value::String(key.clone()), key_start);
-            if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(&key)) {
+            let key = self.string_text()?;
+            let key_span = Span::new(self.source, key_start, self.pos);
+            let kept = self.keep.is_none_or(|k| k.contains(&key));
+            if kept && let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(&key))
+            {
                 return Err(LoadError::DuplicateKey {
-                    key,
-                    span: key_node.span,
+                    key: key.into_owned(),
+                    span: key_span,
                     first: first.span,
                 });
             }
@@ -528,8 +627,17 @@ impl JsonParser<'_> {
             }
             self.pos += 1;
             self.skip_ws();
-            let value = self.value()?;
-            entries.push((key_node, value));
+            if kept {
+                let value = self.value()?;
+                let key = Node {
+                    value: Value::String(key.into_owned()),
+                    span: key_span,
+                    tag: None,
+                };
+                entries.push((key, value));
+            } else {
+                self.check_value()?;
+            }
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -540,6 +648,64 @@ impl JsonParser<'_> {
                 _ => return Err(self.error("expected `,` or `}`")),
             }
         }
+    }
+
+    /// Moves past one value, checking it as [`JsonParser::value`] would but
+    /// building nothing.
+    fn check_value(&mut self) -> Result<(), LoadError> {
+        match self.bytes.get(self.pos) {
+            Some(b'{') => self.check_container(b'}'),
+            Some(b'[') => self.check_container(b']'),
+            Some(b'"') => self.string_text().map(drop),
+            Some(b't') => self.literal("true", Value::Null).map(drop),
+            Some(b'f') => self.literal("false", Value::Null).map(drop),
+            Some(b'n') => self.literal("null", Value::Null).map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number_text().map(drop),
+            Some(_) => Err(self.error("expected a JSON value")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    /// A mapping (`close` is `}`) or list (`]`) checked and skipped.
+    fn check_container(&mut self, close: u8) -> Result<(), LoadError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nesting is too deep"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        let mut more = self.bytes.get(self.pos) != Some(&close);
+        if !more {
+            self.pos += 1;
+        }
+        while more {
+            self.skip_ws();
+            if close == b'}' {
+                if self.bytes.get(self.pos) != Some(&b'"') {
+                    return Err(self.error("expected a string key"));
+                }
+                self.string_text()?;
+                self.skip_ws();
+                if self.bytes.get(self.pos) != Some(&b':') {
+                    return Err(self.error("expected `:`"));
+                }
+                self.pos += 1;
+                self.skip_ws();
+            }
+            self.check_value()?;
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(c) if *c == close => {
+                    self.pos += 1;
+                    more = false;
+                }
+                _ if close == b'}' => return Err(self.error("expected `,` or `}`")),
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+        self.depth -= 1;
+        Ok(())
     }
 }
 
@@ -828,6 +994,54 @@ mod tests {
             });
             assert!(outlined.is_err(), "{bad}");
         }
+    }
+
+    /// The single item of `{"a": [ITEM]}`, built keeping `keep`.
+    fn kept_item(item: &str, keep: &[&str]) -> Result<Node, LoadError> {
+        let keep = KeySet::new(keep);
+        let text = format!(r#"{{"a": [{item}]}}"#);
+        let outline = outline_json(&text, SRC)?;
+        let OutlineValue::Items(_, items) = &outline.entries[0].1 else {
+            panic!("a list");
+        };
+        outline.item_keeping(items[0], &keep)
+    }
+
+    #[test]
+    fn kept_items_build_only_the_kept_keys_with_their_spans() {
+        let item = r#"{"Big": {"x": [1, 2.5e3, "s\u00e9", null, true]}, "Id": "i-1", "Nested": {"Id": "n", "Skip": false}}"#;
+        let node = kept_item(item, &["Id", "Nested"]).unwrap();
+        let text = format!(r#"{{"a": [{item}]}}"#);
+        let whole = parse_json(&text, SRC).unwrap();
+        let Some(Value::Seq(items)) = whole.get("a").map(|a| &a.value) else {
+            panic!("a list");
+        };
+        let full = &items[0];
+        assert!(node.get("Big").is_none());
+        assert_eq!(node.get("Id"), full.get("Id"));
+        let nested = node.get("Nested").unwrap();
+        assert_eq!(
+            nested.get("Id"),
+            full.get("Nested").and_then(|n| n.get("Id"))
+        );
+        assert!(nested.get("Skip").is_none());
+        assert_eq!(node.span, full.span);
+    }
+
+    #[test]
+    fn skipped_values_are_still_checked() {
+        for bad in [
+            r#"{"Skip": [1 2], "Id": 1}"#,
+            r#"{"Skip": {"x": 1,}, "Id": 1}"#,
+            r#"{"Skip": "bad \q escape", "Id": 1}"#,
+            r#"{"Skip": tru, "Id": 1}"#,
+            r#"{"Skip": -, "Id": 1}"#,
+            r#"{"Skip": {1: 2}, "Id": 1}"#,
+        ] {
+            assert!(kept_item(bad, &["Id"]).is_err(), "{bad}");
+        }
+        let deep = format!(r#"{{"Skip": {}{}}}"#, "[".repeat(300), "]".repeat(300));
+        assert!(kept_item(&deep, &["Id"]).is_err(), "too deep");
     }
 
     #[test]

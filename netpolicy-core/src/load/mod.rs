@@ -212,14 +212,14 @@ pub(crate) fn build_model(
         Ok(p) => p,
         Err(error) => return Err(LoadFailure::new(error, sources)),
     };
-    match Model::build(parts, sources.clone()) {
+    match Model::build_or_return(parts, sources) {
         Ok(mut model) => {
             for w in warnings {
                 model.push_warning(w);
             }
             Ok(model)
         }
-        Err(errors) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
+        Err((errors, sources)) => Err(LoadFailure::new(LoadError::Model(errors), sources)),
     }
 }
 

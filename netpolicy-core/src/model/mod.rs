@@ -153,30 +153,47 @@ impl Model {
     ///
     /// Every problem found is returned, not just the first. Warnings (things the
     /// model represents only partly) are kept in [`Model::warnings`].
-    pub fn build(mut parts: ModelParts, sources: SourceMap) -> Result<Model, ModelErrors> {
-        let index = Index::of(&parts);
-        let mut errors = validate::duplicates(&parts);
-        if !errors.is_empty() {
-            return Err(ModelErrors(errors));
-        }
+    pub fn build(parts: ModelParts, sources: SourceMap) -> Result<Model, ModelErrors> {
+        Model::build_or_return(parts, sources).map_err(|(errors, _)| errors)
+    }
+
+    /// [`Model::build`], handing the sources back with the errors, so a loader
+    /// can render them without having copied every input file beforehand.
+    pub(crate) fn build_or_return(
+        parts: ModelParts,
+        sources: SourceMap,
+    ) -> Result<Model, (ModelErrors, SourceMap)> {
         let mut model = Model {
             parts: ModelParts::default(),
-            index,
+            index: Index::of(&parts),
             sources,
             warnings: Vec::new(),
         };
-        errors.extend(validate::references(&parts, &model.index));
+        match model.complete(parts) {
+            Ok(()) => Ok(model),
+            Err(errors) => Err((ModelErrors(errors), model.sources)),
+        }
+    }
+
+    /// Validates `parts` against the index already built, completes their
+    /// addresses and makes them the model's.
+    fn complete(&mut self, mut parts: ModelParts) -> Result<(), Vec<ModelError>> {
+        let mut errors = validate::duplicates(&parts);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        errors.extend(validate::references(&parts, &self.index));
         if errors.is_empty() {
-            errors.extend(validate::values(&parts, &model.index));
+            errors.extend(validate::values(&parts, &self.index));
         }
         if !errors.is_empty() {
-            return Err(ModelErrors(errors));
+            return Err(errors);
         }
-        addressing::complete(&mut parts, &model.index).map_err(ModelErrors)?;
-        model.index = Index::of(&parts);
-        model.warnings = validate::warnings(&parts);
-        model.parts = parts;
-        Ok(model)
+        addressing::complete(&mut parts, &self.index)?;
+        self.index = Index::of(&parts);
+        self.warnings = validate::warnings(&parts);
+        self.parts = parts;
+        Ok(())
     }
 
     /// The raw objects.

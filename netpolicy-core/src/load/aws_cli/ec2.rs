@@ -12,6 +12,34 @@ const GONE_PEERING: &[&str] = &["deleted", "rejected", "failed", "expired", "del
 /// NAT gateway states without a working gateway.
 const GONE_NAT: &[&str] = &["deleted", "deleting", "failed"];
 
+/// Every field [`reservation`] and [`interface`] read, at any depth: the long
+/// listings build only these, and a field missing here reads as
+/// absent (`long_listings_read_the_same_with_every_field_built` guards this).
+const INTERFACE_FIELDS: &[&str] = &[
+    "Association",
+    "Attachment",
+    "Description",
+    "DeviceIndex",
+    "GroupId",
+    "Groups",
+    "InstanceId",
+    "Instances",
+    "InterfaceType",
+    "Key",
+    "Name",
+    "NetworkInterfaceId",
+    "NetworkInterfaces",
+    "Primary",
+    "PrivateIpAddress",
+    "PrivateIpAddresses",
+    "PublicIp",
+    "State",
+    "SubnetId",
+    "TagSet",
+    "Tags",
+    "Value",
+];
+
 impl Dump<'_> {
     pub(super) fn read_ec2(&mut self) -> Result<(), LoadError> {
         self.vpcs()?;
@@ -632,16 +660,19 @@ impl Dump<'_> {
             .into_iter()
             .flatten()
             .collect();
+        let listed = self.par_items(
+            (
+                "ec2-describe-network-interfaces.json",
+                "NetworkInterfaces",
+                "a network interface",
+            ),
+            INTERFACE_FIELDS,
+            |n| interface(n, &endpoint_of),
+        )?;
         let mut seen = HashSet::new();
-        for n in self.items(
-            "ec2-describe-network-interfaces.json",
-            "NetworkInterfaces",
-            "a network interface",
-        )? {
-            if let Some(eni) = self.interface(&n, &endpoint_of)? {
-                seen.insert(eni.meta.id.clone());
-                self.parts.enis.push(eni);
-            }
+        for eni in listed.into_iter().flatten() {
+            seen.insert(eni.meta.id.clone());
+            self.parts.enis.push(eni);
         }
         self.instances(&mut seen, &endpoint_of)?;
         self.adopt_orphans();
@@ -671,46 +702,29 @@ impl Dump<'_> {
         }
     }
 
+    /// Instances, with the interfaces `seen` lacks (built while reading in
+    /// parallel, then kept once each in document order).
     fn instances(
         &mut self,
         seen: &mut HashSet<String>,
         endpoint_of: &HashMap<String, String>,
     ) -> Result<(), LoadError> {
-        for r in self.items(
-            "ec2-describe-instances.json",
-            "Reservations",
-            "a reservation",
-        )? {
-            for i in r.objects("Instances", "an instance")? {
-                let state = match i.object("State", "an instance state")? {
-                    Some(s) => s.str("Name")?,
-                    None => None,
-                };
-                if state.as_deref() == Some("terminated") {
-                    continue;
+        let listed = self.par_items(
+            (
+                "ec2-describe-instances.json",
+                "Reservations",
+                "a reservation",
+            ),
+            INTERFACE_FIELDS,
+            |r| reservation(r, seen, endpoint_of),
+        )?;
+        for (instance, enis) in listed.into_iter().flatten() {
+            for eni in enis {
+                if seen.insert(eni.meta.id.clone()) {
+                    self.parts.enis.push(eni);
                 }
-                let meta = meta(&i, "InstanceId", "Tags")?;
-                let mut attached = Vec::new();
-                for n in i.objects("NetworkInterfaces", "a network interface")? {
-                    let index = match n.object("Attachment", "an attachment")? {
-                        Some(a) => a.int("DeviceIndex")?.unwrap_or(0),
-                        None => 0,
-                    };
-                    let id = n.req_str("NetworkInterfaceId")?;
-                    if seen.insert(id.clone())
-                        && let Some(mut eni) = self.interface(&n, endpoint_of)?
-                    {
-                        eni.owner = EniOwner::Instance(meta.id.clone());
-                        self.parts.enis.push(eni);
-                    }
-                    attached.push((index, id));
-                }
-                attached.sort();
-                self.parts.instances.push(Instance {
-                    meta,
-                    enis: attached.into_iter().map(|(_, id)| id).collect(),
-                });
             }
+            self.parts.instances.push(instance);
         }
         Ok(())
     }
@@ -745,81 +759,123 @@ impl Dump<'_> {
         }
         self.parts.instances.extend(orphans);
     }
+}
 
-    /// One interface, from `describe-network-interfaces` or an instance's
-    /// `NetworkInterfaces`; `None` for NAT gateway interfaces (the NAT gateway is
-    /// the model object).
-    fn interface(
-        &mut self,
-        n: &Fields<'_>,
-        endpoint_of: &HashMap<String, String>,
-    ) -> Result<Option<Eni>, LoadError> {
-        let kind = n
-            .str("InterfaceType")?
-            .unwrap_or_else(|| "interface".into());
-        if kind == "nat_gateway" {
-            return Ok(None);
-        }
-        let meta = meta(n, "NetworkInterfaceId", "TagSet")?;
-        let mut private_ips = Vec::new();
-        let mut public_ip = None;
-        for a in n.objects("PrivateIpAddresses", "a private address")? {
-            let address = ip(a.req("PrivateIpAddress")?)?;
-            let primary = a.bool("Primary")?.unwrap_or(false);
-            if primary {
-                private_ips.insert(0, address);
-                if let Some(assoc) = a.object("Association", "an address association")? {
-                    public_ip = assoc.opt("PublicIp").map(ip).transpose()?;
-                }
-            } else {
-                private_ips.push(address);
-            }
-        }
-        if private_ips.is_empty()
-            && let Some(p) = n.opt("PrivateIpAddress")
-        {
-            private_ips.push(ip(p)?);
-        }
-        if public_ip.is_none()
-            && let Some(assoc) = n.object("Association", "an address association")?
-        {
-            public_ip = assoc.opt("PublicIp").map(ip).transpose()?;
-        }
-        let mut security_groups = Vec::new();
-        for g in n.objects("Groups", "a security group")? {
-            security_groups.push(g.req_str("GroupId")?);
-        }
-        let description = n.str("Description")?.unwrap_or_default();
-        let instance = match n.object("Attachment", "an attachment")? {
-            Some(a) => a.str("InstanceId")?,
+/// The instances of one reservation that still exist, each with the
+/// interfaces `seen` lacks.
+fn reservation(
+    r: &Fields<'_>,
+    seen: &HashSet<String>,
+    endpoint_of: &HashMap<String, String>,
+) -> Result<Vec<(Instance, Vec<Eni>)>, LoadError> {
+    let mut out = Vec::new();
+    for i in r.objects("Instances", "an instance")? {
+        let state = match i.object("State", "an instance state")? {
+            Some(s) => s.str("Name")?,
             None => None,
         };
-        let mut sg_enforced = true;
-        let owner = if let Some(lb) = description.strip_prefix("ELB ") {
-            sg_enforced = !(lb.starts_with("net/") && security_groups.is_empty());
-            EniOwner::LoadBalancer(lb.to_string())
-        } else if kind == "vpc_endpoint" {
-            match endpoint_of.get(&meta.id) {
-                Some(e) => EniOwner::VpcEndpoint(e.clone()),
-                None => EniOwner::None,
+        if state.as_deref() == Some("terminated") {
+            continue;
+        }
+        let meta = meta(&i, "InstanceId", "Tags")?;
+        let mut attached = Vec::new();
+        let mut enis = Vec::new();
+        for n in i.objects("NetworkInterfaces", "a network interface")? {
+            let index = match n.object("Attachment", "an attachment")? {
+                Some(a) => a.int("DeviceIndex")?.unwrap_or(0),
+                None => 0,
+            };
+            let id = n.req_str("NetworkInterfaceId")?;
+            if !seen.contains(&id)
+                && let Some(mut eni) = interface(&n, endpoint_of)?
+            {
+                eni.owner = EniOwner::Instance(meta.id.clone());
+                enis.push(eni);
             }
-        } else if let Some(i) = instance {
-            EniOwner::Instance(i)
-        } else {
-            EniOwner::None
-        };
-        Ok(Some(Eni {
+            attached.push((index, id));
+        }
+        attached.sort();
+        let instance = Instance {
             meta,
-            subnet: n.req_str("SubnetId")?,
-            private_ips,
-            public_ip,
-            auto_public_ip: false,
-            security_groups,
-            sg_enforced,
-            owner,
-            addresses_allocated: false,
-        }))
+            enis: attached.into_iter().map(|(_, id)| id).collect(),
+        };
+        out.push((instance, enis));
     }
+    Ok(out)
+}
+
+/// One interface, from `describe-network-interfaces` or an instance's
+/// `NetworkInterfaces`; `None` for NAT gateway interfaces (the NAT gateway is
+/// the model object).
+fn interface(
+    n: &Fields<'_>,
+    endpoint_of: &HashMap<String, String>,
+) -> Result<Option<Eni>, LoadError> {
+    let kind = n
+        .str("InterfaceType")?
+        .unwrap_or_else(|| "interface".into());
+    if kind == "nat_gateway" {
+        return Ok(None);
+    }
+    let meta = meta(n, "NetworkInterfaceId", "TagSet")?;
+    let mut private_ips = Vec::new();
+    let mut public_ip = None;
+    for a in n.objects("PrivateIpAddresses", "a private address")? {
+        let address = ip(a.req("PrivateIpAddress")?)?;
+        let primary = a.bool("Primary")?.unwrap_or(false);
+        if primary {
+            private_ips.insert(0, address);
+            if let Some(assoc) = a.object("Association", "an address association")? {
+                public_ip = assoc.opt("PublicIp").map(ip).transpose()?;
+            }
+        } else {
+            private_ips.push(address);
+        }
+    }
+    if private_ips.is_empty()
+        && let Some(p) = n.opt("PrivateIpAddress")
+    {
+        private_ips.push(ip(p)?);
+    }
+    if public_ip.is_none()
+        && let Some(assoc) = n.object("Association", "an address association")?
+    {
+        public_ip = assoc.opt("PublicIp").map(ip).transpose()?;
+    }
+    let mut security_groups = Vec::new();
+    for g in n.objects("Groups", "a security group")? {
+        security_groups.push(g.req_str("GroupId")?);
+    }
+    let description = n.str("Description")?.unwrap_or_default();
+    let instance = match n.object("Attachment", "an attachment")? {
+        Some(a) => a.str("InstanceId")?,
+        None => None,
+    };
+    let mut sg_enforced = true;
+    let owner = if let Some(lb) = description.strip_prefix("ELB ") {
+        sg_enforced = !(lb.starts_with("net/") && security_groups.is_empty());
+        EniOwner::LoadBalancer(lb.to_string())
+    } else if kind == "vpc_endpoint" {
+        match endpoint_of.get(&meta.id) {
+            Some(e) => EniOwner::VpcEndpoint(e.clone()),
+            None => EniOwner::None,
+        }
+    } else if let Some(i) = instance {
+        EniOwner::Instance(i)
+    } else {
+        EniOwner::None
+    };
+    Ok(Some(Eni {
+        meta,
+        subnet: n.req_str("SubnetId")?,
+        private_ips,
+        public_ip,
+        auto_public_ip: false,
+        security_groups,
+        sg_enforced,
+        owner,
+        addresses_allocated: false,
+    }))
 }
 
 /// `IpProtocol`, `FromPort`, `ToPort` of a permission or security-group rule.

@@ -120,7 +120,7 @@ impl Dump<'_> {
     /// writes it): one such object, or a list of them.
     fn target_health(&mut self) -> Result<HashMap<String, Vec<Target>>, LoadError> {
         let mut out: HashMap<String, Vec<Target>> = HashMap::new();
-        let Some(doc) = self.files.get("elbv2-describe-target-health.json") else {
+        let Some(doc) = self.files.trees.get("elbv2-describe-target-health.json") else {
             if self.has("elbv2-describe-target-groups.json") {
                 self.warn(
                     "np::aws::no-target-health",

@@ -11,8 +11,8 @@
 mod ec2;
 mod elbv2;
 
-use super::document::{self, Node};
-use super::read::Fields;
+use super::document::{self, JsonOutline, KeySet, Node, OutlineValue, Value};
+use super::read::{Fields, type_error};
 use super::{LoadError, LoadFailure, reconcile};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model, ModelParts};
@@ -260,11 +260,30 @@ fn missing(dir: &Path, f: &DumpFile) -> LoadError {
     }
 }
 
+/// The listings that make up most of a dump (`describe-instances` alone is
+/// about four fifths of it, most of that fields netpolicy does not use): their
+/// items are located, then parsed and read in parallel, each item's tree
+/// dropped once read, so memory stays near the size of the model.
+const LONG_LISTINGS: &[&str] = &[
+    "ec2-describe-network-interfaces.json",
+    "ec2-describe-instances.json",
+];
+
+/// The parsed files of one folder: long listings apart.
+struct Files<'a> {
+    trees: HashMap<&'static str, Node>,
+    long: HashMap<&'static str, Listing<'a>>,
+}
+
+/// A long listing: outlined, or parsed whole where the outline does not apply
+/// (the full parser also words a syntax error more precisely).
+enum Listing<'a> {
+    Outline(JsonOutline<'a>),
+    Tree(Node),
+}
+
 /// Reads the dump files of one folder and parses them in parallel.
-fn read_files(
-    dir: &Path,
-    sources: &mut SourceMap,
-) -> Result<HashMap<&'static str, Node>, LoadError> {
+fn read_files<'s>(dir: &Path, sources: &'s mut SourceMap) -> Result<Files<'s>, LoadError> {
     let mut texts = Vec::new();
     for f in FILES {
         let path = dir.join(f.file);
@@ -278,14 +297,36 @@ fn read_files(
         let id = sources.add(path.display().to_string(), text);
         texts.push((f.file, id));
     }
-    let sources: &SourceMap = sources;
-    texts
+    let sources: &'s SourceMap = sources;
+    let parsed: Vec<(&'static str, Listing<'s>)> = texts
         .into_par_iter()
         .map(|(file, id)| {
             let text = sources.get(id).map(|s| s.text.as_str()).unwrap_or_default();
-            document::parse_json(text, id).map(|node| (file, node))
+            let outline = LONG_LISTINGS
+                .contains(&file)
+                .then(|| document::outline_json(text, id).ok())
+                .flatten();
+            match outline {
+                Some(outline) => Ok((file, Listing::Outline(outline))),
+                None => document::parse_json(text, id).map(|node| (file, Listing::Tree(node))),
+            }
         })
-        .collect()
+        .collect::<Result<_, LoadError>>()?;
+    let mut files = Files {
+        trees: HashMap::new(),
+        long: HashMap::new(),
+    };
+    for (file, listing) in parsed {
+        match listing {
+            Listing::Tree(node) if !LONG_LISTINGS.contains(&file) => {
+                files.trees.insert(file, node);
+            }
+            listing => {
+                files.long.insert(file, listing);
+            }
+        }
+    }
+    Ok(files)
 }
 
 fn append(parts: &mut ModelParts, more: ModelParts) {
@@ -330,20 +371,24 @@ fn append(parts: &mut ModelParts, more: ModelParts) {
 
 /// One folder's files being turned into model objects.
 struct Dump<'a> {
-    files: &'a HashMap<&'static str, Node>,
+    files: &'a Files<'a>,
     parts: ModelParts,
     warnings: Vec<Warning>,
     /// IPv6 rules, routes and entries skipped, and the first one's span.
     ipv6_skipped: (usize, Option<Span>),
+    /// Whether long listings build every field (tests compare this with the
+    /// fields the readers declare).
+    build_all: bool,
 }
 
 impl<'a> Dump<'a> {
-    fn new(files: &'a HashMap<&'static str, Node>) -> Self {
+    fn new(files: &'a Files<'a>) -> Self {
         Dump {
             files,
             parts: ModelParts::default(),
             warnings: Vec::new(),
             ipv6_skipped: (0, None),
+            build_all: false,
         }
     }
 
@@ -372,14 +417,58 @@ impl<'a> Dump<'a> {
         key: &str,
         what: &'static str,
     ) -> Result<Vec<Fields<'a>>, LoadError> {
-        match self.files.get(file) {
+        match self.files.trees.get(file) {
             None => Ok(Vec::new()),
             Some(doc) => Fields::new(doc, "the CLI output")?.objects(key, what),
         }
     }
 
+    /// Every item of the top-level list `key` of the long listing `file`, read
+    /// as `what` by `read`, in parallel; results keep document order and the
+    /// first error in it is returned. Empty when the file is absent. Only the
+    /// fields in `keep` (at any depth) are built: `read` must read no other.
+    fn par_items<T: Send>(
+        &self,
+        (file, key, what): (&str, &str, &'static str),
+        keep: &[&str],
+        read: impl Fn(&Fields<'_>) -> Result<T, LoadError> + Sync,
+    ) -> Result<Vec<T>, LoadError> {
+        let one = |node: &Node| read(&Fields::new(node, what)?);
+        let keep = KeySet::new(keep);
+        let results: Vec<Result<T, LoadError>> = match self.files.long.get(file) {
+            None => Vec::new(),
+            Some(Listing::Tree(doc)) => Fields::new(doc, "the CLI output")?
+                .list(key)?
+                .par_iter()
+                .map(one)
+                .collect(),
+            Some(Listing::Outline(outline)) => {
+                match outline
+                    .entries
+                    .iter()
+                    .find(|(k, _)| k.as_str() == Some(key))
+                {
+                    None => Vec::new(),
+                    Some((_, OutlineValue::Items(_, ranges))) => ranges
+                        .par_iter()
+                        .map(|range| {
+                            let node = match self.build_all {
+                                true => outline.item(*range),
+                                false => outline.item_keeping(*range, &keep),
+                            };
+                            one(&node?)
+                        })
+                        .collect(),
+                    Some((_, OutlineValue::Node(n))) if n.value == Value::Null => Vec::new(),
+                    Some((_, OutlineValue::Node(n))) => return Err(type_error("a list", n)),
+                }
+            }
+        };
+        results.into_iter().collect()
+    }
+
     fn has(&self, file: &str) -> bool {
-        self.files.contains_key(file)
+        self.files.trees.contains_key(file) || self.files.long.contains_key(file)
     }
 
     fn warn(&mut self, code: &'static str, message: String, span: Option<Span>) {

@@ -132,3 +132,87 @@ fn interfaces_belong_to_their_load_balancer_and_nat_interfaces_to_no_one() {
         Some(vec!["eni-i".to_string()])
     );
 }
+
+#[test]
+fn long_listings_read_the_same_with_every_field_built() {
+    let spec = crate::synth::Spec {
+        vpcs: 4,
+        subnets_per_vpc: 2,
+        enis: 60,
+        security_groups: 12,
+        rules_per_group: 4,
+        sg_sets_per_subnet: 2,
+        hub_size: 2,
+        internet_percent: 100,
+        load_balancers: 2,
+        seed: 3,
+    };
+    let org = crate::synth::generate(&spec).expect("a valid spec");
+    let dir = std::env::temp_dir().join(format!("netpolicy-aws-cli-{}-keep", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    crate::synth::aws_cli::write(&org, &dir).expect("dump written");
+    let read = |build_all: bool| {
+        let mut sources = SourceMap::default();
+        let files = read_files(&dir, &mut sources).expect("parses");
+        assert_eq!(files.long.len(), 2, "both long listings are outlined");
+        let mut dump = Dump::new(&files);
+        dump.build_all = build_all;
+        let (parts, warnings) = dump.read().expect("reads");
+        format!("{parts:?}\n{warnings:?}")
+    };
+    let (kept, all) = (read(false), read(true));
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+    for needed in [
+        "Instance(",
+        "LoadBalancer(",
+        "public_ip: Some",
+        "name: Some",
+    ] {
+        assert!(kept.contains(needed), "the listings have {needed}");
+    }
+    assert_eq!(kept, all);
+}
+
+#[test]
+fn terminated_instances_are_left_out_and_secondary_addresses_kept() {
+    let nic = |id: &str, ip: &str| {
+        format!(
+            r#"{{"NetworkInterfaceId": "{id}", "SubnetId": "subnet-1", "InterfaceType": "interface",
+                "Attachment": {{"DeviceIndex": 0, "Status": "attached"}},
+                "Groups": [{{"GroupId": "sg-1", "GroupName": "web"}}],
+                "PrivateIpAddresses": [
+                    {{"PrivateIpAddress": "10.0.1.99", "Primary": false}},
+                    {{"PrivateIpAddress": "{ip}", "Primary": true,
+                      "Association": {{"PublicIp": "3.0.0.9", "IpOwnerId": "amazon"}}}}]}}"#
+        )
+    };
+    let instances = format!(
+        r#"{{"Reservations": [{{"Groups": [], "Instances": [
+            {{"InstanceId": "i-live", "State": {{"Code": 16, "Name": "running"}},
+              "Placement": {{"AvailabilityZone": "us-east-1a", "GroupName": ""}},
+              "Tags": [{{"Key": "Name", "Value": "web"}}],
+              "NetworkInterfaces": [{}]}},
+            {{"InstanceId": "i-gone", "State": {{"Code": 48, "Name": "terminated"}},
+              "NetworkInterfaces": [{}]}}]}}]}}"#,
+        nic("eni-live", "10.0.1.10"),
+        nic("eni-gone", "10.0.1.11")
+    );
+    let dir = dump(
+        "terminated",
+        &[("ec2-describe-instances.json", instances.as_str())],
+    );
+    let model = load_aws_cli_dir(&dir).expect("loads");
+    let ids: Vec<&str> = model.enis().iter().map(|e| e.meta.id.as_str()).collect();
+    assert_eq!(ids, ["eni-live"]);
+    let eni = &model.enis()[0];
+    assert_eq!(eni.meta.name.as_deref(), Some("web"));
+    assert_eq!(
+        eni.private_ips,
+        [
+            "10.0.1.10".parse::<std::net::Ipv4Addr>().expect("address"),
+            "10.0.1.99".parse().expect("address")
+        ]
+    );
+    assert_eq!(eni.public_ip, Some("3.0.0.9".parse().expect("address")));
+    assert_eq!(eni.security_groups, ["sg-1"]);
+}
