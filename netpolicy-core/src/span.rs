@@ -1,6 +1,7 @@
 //! Source locations: every model object and rule remembers where it came from.
 
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// Identifies one input file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -45,6 +46,25 @@ pub struct SourceFile {
     pub name: String,
     /// The full text.
     pub text: String,
+    /// Where each line starts, found on the first lookup: a report cites
+    /// rules all over a model of tens of megabytes.
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    /// The 1-based line and column of byte `offset`, if it is in the text.
+    pub fn line_col(&self, offset: usize) -> Option<(usize, usize)> {
+        let before = self.text.get(..offset)?;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|at| at + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&start| start <= offset);
+        let line_start = starts.get(line.checked_sub(1)?).copied().unwrap_or(0);
+        let col = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+        Some((line, col))
+    }
 }
 
 /// The input files of a model, so a diagnostic can show the lines it points at.
@@ -60,8 +80,14 @@ impl SourceMap {
         self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
+            line_starts: OnceLock::new(),
         });
         id
+    }
+
+    /// The files, in the order they were added.
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
     }
 
     /// The file behind `id`.
@@ -78,11 +104,7 @@ impl SourceMap {
 
     /// The 1-based line and column of a span's start.
     pub fn line_col(&self, span: Span) -> Option<(usize, usize)> {
-        let text = &self.get(span.source)?.text;
-        let before = text.get(..span.start as usize)?;
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Some((line, col))
+        self.get(span.source)?.line_col(span.start as usize)
     }
 
     /// A miette source for one file, built only when a diagnostic is rendered.
@@ -92,5 +114,24 @@ impl SourceMap {
             file.name.clone(),
             file.text.clone(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_count_from_one() {
+        let mut sources = SourceMap::default();
+        let id = sources.add("f", "a\nbé\n\nd");
+        let at = |offset: usize| sources.line_col(Span::new(id, offset, offset));
+        assert_eq!(at(0), Some((1, 1)));
+        assert_eq!(at(2), Some((2, 1)));
+        assert_eq!(at(5), Some((2, 3)), "columns count characters");
+        assert_eq!(at(6), Some((3, 1)));
+        assert_eq!(at(8), Some((4, 2)), "the end of the text");
+        assert_eq!(at(9), None, "past the end");
+        assert_eq!(at(4), None, "inside a character");
     }
 }

@@ -3,6 +3,7 @@
 use super::load_quietly;
 use crate::Outcome;
 use crate::args::{CheckArgs, OutputFormat};
+use crate::render::diagnostic::Sources;
 use miette::{IntoDiagnostic, Report};
 use netpolicy_core::engine::Engine;
 use netpolicy_core::span::SourceMap;
@@ -50,8 +51,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
     let mut outcome = Outcome::Ok;
     let mut reports = Vec::new();
     let mut timings = Timings::default();
+    let sources = Sources::default();
     for path in &args.policies {
-        match check_one(args, path, &mut timings) {
+        match check_one(args, path, &mut timings, &sources) {
             Ok(checked) => {
                 for report in checked {
                     if report.has_violations() && outcome == Outcome::Ok {
@@ -67,7 +69,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
         }
     }
     let started = Instant::now();
-    print_reports(&reports, args.format)?;
+    print_reports(&reports, args.format, &sources)?;
     super::flush()?;
     if args.timings {
         timings.print(started.elapsed());
@@ -77,7 +79,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
 
 /// `netpolicy query`: one assertion from the command line.
 pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
-    let model = super::load(&args.model)?;
+    let mut model = super::load(&args.model)?;
     let mut sources = SourceMap::default();
     let id = sources.add("query", args.assertion.as_str());
     let with_source =
@@ -86,7 +88,9 @@ pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
     let model_name = args.model.model.display().to_string();
     let report = check_policy(&model, &policy, &sources, "query", &model_name)
         .map_err(|e| with_source(Report::new(e)))?;
-    print_reports(std::slice::from_ref(&report), args.format)?;
+    let cited = Sources::default();
+    cited.add_all(model.take_sources());
+    print_reports(std::slice::from_ref(&report), args.format, &cited)?;
     super::flush()?;
     Ok(if report.has_violations() {
         Outcome::Violation
@@ -95,15 +99,18 @@ pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
     })
 }
 
+/// Prints the reports on stdout and, for people, each violation as a
+/// diagnostic on stderr citing `sources`.
 fn print_reports(
     reports: &[netpolicy_lang::report::Report],
     format: OutputFormat,
+    sources: &Sources,
 ) -> Result<(), Report> {
     match format {
         OutputFormat::Human => {
             for r in reports {
                 print!("{}", r.render_text());
-                print_violations(r);
+                print_violations(r, sources);
             }
         }
         OutputFormat::Json => {
@@ -125,10 +132,13 @@ fn print_reports(
     Ok(())
 }
 
+/// Checks one policy against each of its models; the models' files are handed
+/// to `sources` for the reports to cite.
 fn check_one(
     args: &CheckArgs,
     path: &Path,
     timings: &mut Timings,
+    sources_cited: &Sources,
 ) -> Result<Vec<netpolicy_lang::report::Report>, Report> {
     let started = Instant::now();
     let text = std::fs::read_to_string(path)
@@ -157,7 +167,7 @@ fn check_one(
         let model_name = model_path.display().to_string();
         let started = Instant::now();
         let progress = Progress::start(format!("loading {model_name}"));
-        let model = load_quietly(&model_path, args.model_format, &args.params)?;
+        let mut model = load_quietly(&model_path, args.model_format, &args.params)?;
         timings.load += started.elapsed();
         let started = Instant::now();
         progress.phase(format!("compiling {} interfaces", model.enis().len()));
@@ -178,6 +188,7 @@ fn check_one(
         // allocations) takes longer than checking a few assertions; the process
         // ends soon, and the operating system takes the memory back at once.
         std::mem::forget(engine);
+        sources_cited.add_all(model.take_sources());
         std::mem::forget(model);
     }
     Ok(reports)
@@ -185,9 +196,8 @@ fn check_one(
 
 /// Each violation as a diagnostic on stderr: the assertion in the policy and the
 /// deciding rules in the model's input, underlined.
-fn print_violations(report: &netpolicy_lang::report::Report) {
-    use crate::render::diagnostic::{Sources, Violation};
-    let sources = Sources::default();
+fn print_violations(report: &netpolicy_lang::report::Report, sources: &Sources) {
+    use crate::render::diagnostic::Violation;
     let Some(policy) = sources.get(&report.policy) else {
         return;
     };
@@ -196,7 +206,7 @@ fn print_violations(report: &netpolicy_lang::report::Report) {
         .iter()
         .filter(|v| v.status == netpolicy_lang::report::Status::Violated)
     {
-        let diagnostic = Violation::new(v, &policy, &sources);
+        let diagnostic = Violation::new(v, &policy, sources);
         crate::render::diagnostic::eprint(&Report::new(diagnostic));
     }
 }

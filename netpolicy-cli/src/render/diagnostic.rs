@@ -43,7 +43,7 @@ impl Source {
 /// model of tens of megabytes costs more than the check itself.
 #[derive(Clone)]
 pub struct IndexedText {
-    text: Arc<str>,
+    text: Arc<String>,
     line_starts: Arc<Vec<usize>>,
 }
 
@@ -52,14 +52,13 @@ impl IndexedText {
         let bytes = text.as_bytes();
         // Line breaks as miette counts them: `\n`, `\r\n`, or a lone `\r`.
         let mut line_starts = vec![0];
-        for (i, b) in bytes.iter().enumerate() {
-            let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-            if ends_line {
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n') {
                 line_starts.push(i + 1);
             }
         }
         IndexedText {
-            text: text.into(),
+            text: Arc::new(text),
             line_starts: Arc::new(line_starts),
         }
     }
@@ -108,6 +107,18 @@ impl SourceCode for IndexedText {
 pub struct Sources(RefCell<HashMap<String, Option<Source>>>);
 
 impl Sources {
+    /// Files already in memory (a model's inputs), under their names.
+    pub fn add_all(&self, files: netpolicy_core::span::SourceMap) {
+        let mut known = self.0.borrow_mut();
+        for f in files.into_files() {
+            let source = Source {
+                name: f.name.clone(),
+                text: IndexedText::new(f.text),
+            };
+            known.insert(f.name, Some(source));
+        }
+    }
+
     /// The file at `path`, read on first use.
     pub fn get(&self, path: &str) -> Option<Source> {
         self.0

@@ -211,6 +211,13 @@ impl Model {
         &self.sources
     }
 
+    /// Moves the input files out of the model, whose diagnostics show no
+    /// snippets afterwards: for a caller done with the model that still renders
+    /// reports citing those files, without copying or reading them again.
+    pub fn take_sources(&mut self) -> SourceMap {
+        std::mem::take(&mut self.sources)
+    }
+
     /// What the model could not represent fully.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
