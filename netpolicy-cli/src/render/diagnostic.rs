@@ -10,7 +10,7 @@ use netpolicy_lang::report::{Counterexample, Verdict};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Prints a diagnostic to stderr in one write: stderr is unbuffered and miette
 /// writes a character at a time, which costs a system call each.
@@ -40,32 +40,40 @@ impl Source {
 
 /// A file's text with the start of every line, so a snippet is cut from around
 /// its span: miette's own lookup scans from the start of the text, which on a
-/// model of tens of megabytes costs more than the check itself.
+/// model of tens of megabytes costs more than the check itself. The index is
+/// built when a diagnostic first cites the file: most inputs of a large model
+/// (an AWS CLI dump is hundreds of megabytes) are never cited.
 #[derive(Clone)]
 pub struct IndexedText {
     text: Arc<String>,
-    line_starts: Arc<Vec<usize>>,
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl IndexedText {
     fn new(text: String) -> Self {
-        let bytes = text.as_bytes();
-        // Line breaks as miette counts them: `\n`, `\r\n`, or a lone `\r`.
-        let mut line_starts = vec![0];
-        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-            if bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n') {
-                line_starts.push(i + 1);
-            }
-        }
         IndexedText {
             text: Arc::new(text),
-            line_starts: Arc::new(line_starts),
+            line_starts: Arc::default(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            // Line breaks as miette counts them: `\n`, `\r\n`, or a lone `\r`.
+            let mut starts = vec![0];
+            for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+                if bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n') {
+                    starts.push(i + 1);
+                }
+            }
+            starts
+        })
     }
 
     /// The line (0-based) that holds byte `offset`.
     fn line_of(&self, offset: usize) -> usize {
-        self.line_starts
+        self.line_starts()
             .partition_point(|&start| start <= offset)
             .saturating_sub(1)
     }
@@ -83,12 +91,9 @@ impl SourceCode for IndexedText {
             .line_of(span.offset())
             .saturating_sub(context_lines_before);
         let last = self.line_of(span.offset() + span.len()) + context_lines_after + 1;
-        let start = self.line_starts.get(first).copied().unwrap_or(0);
-        let end = self
-            .line_starts
-            .get(last + 1)
-            .copied()
-            .unwrap_or(bytes.len());
+        let line_starts = self.line_starts();
+        let start = line_starts.get(first).copied().unwrap_or(0);
+        let end = line_starts.get(last + 1).copied().unwrap_or(bytes.len());
         let window = bytes.get(start..end).ok_or(MietteError::OutOfBounds)?;
         let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
         let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
