@@ -1,5 +1,6 @@
 //! Scale benchmarks on organizations from `netpolicy gen` (docs/scale.md):
-//! load (parse + build), engine compile, the 20-assertion policy
+//! load (parse + build) from the native format and from an AWS CLI dump, engine
+//! compile, the 20-assertion policy
 //! `policies/synthetic-org.np`, `only` and `same reachability`, the internet
 //! exposure of every interface, and the all-pairs class matrix for six
 //! services (reachability bits, `Engine::service_matrix`).
@@ -9,6 +10,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use netpolicy_core::engine::Engine;
+use netpolicy_core::load::aws_cli::load_aws_cli_dir;
 use netpolicy_core::load::load_native_file;
 use netpolicy_core::packet::{IntervalSet, PacketSet};
 use netpolicy_core::span::SourceMap;
@@ -31,6 +33,14 @@ fn native_file(preset: Preset) -> Option<PathBuf> {
     synth::native::write(&model, &mut out).ok()?;
     drop(out);
     Some(path)
+}
+
+/// Writes the preset's organization to a temporary AWS CLI dump folder.
+fn dump_dir(preset: Preset) -> Option<PathBuf> {
+    let model = synth::generate(&preset.spec()).ok()?;
+    let dir = std::env::temp_dir().join(format!("netpolicy-bench-{}-dump", preset.name()));
+    synth::aws_cli::write(&model, &dir).ok()?;
+    Some(dir)
 }
 
 fn policy(text: &str) -> Option<(netpolicy_lang::ast::Policy, SourceMap)> {
@@ -64,6 +74,12 @@ fn scale(c: &mut Criterion) {
         group.bench_function("load", |b| {
             b.iter(|| load_native_file(black_box(&path)).map(|m| m.enis().len()))
         });
+        if let Some(dir) = dump_dir(preset) {
+            group.bench_function("load-aws-cli", |b| {
+                b.iter(|| load_aws_cli_dir(black_box(&dir)).map(|m| m.enis().len()))
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         group.bench_function("compile", |b| {
             b.iter(|| Engine::new(black_box(&model)).classes().len())
         });
