@@ -7,6 +7,7 @@
 
 use super::LoadError;
 use crate::span::{SourceId, Span};
+use rayon::prelude::*;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -205,6 +206,35 @@ impl JsonOutline<'_> {
         keep: &KeySet<'_>,
     ) -> Result<Node, LoadError> {
         self.parse_item(range, Some(keep))
+    }
+
+    /// `read` applied to every item of the top-level list `key`, in parallel,
+    /// results in document order; each item is parsed keeping `keep` (every
+    /// key when `None`) and dropped once read. An absent or null value has no
+    /// items; any other value that is not a list is an error.
+    pub fn read_list<R: Send>(
+        &self,
+        key: &str,
+        keep: Option<&KeySet<'_>>,
+        read: impl Fn(&Node) -> Result<R, LoadError> + Sync,
+    ) -> Result<Vec<Result<R, LoadError>>, LoadError> {
+        let value = self
+            .entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v);
+        Ok(match value {
+            None => Vec::new(),
+            Some(OutlineValue::Items(_, ranges)) => ranges
+                .par_iter()
+                .map(|range| read(&self.parse_item(*range, keep)?))
+                .collect(),
+            Some(OutlineValue::Node(n)) => match &n.value {
+                Value::Null => Vec::new(),
+                Value::Seq(items) => items.par_iter().map(&read).collect(),
+                _ => return Err(super::read::type_error("a list", n)),
+            },
+        })
     }
 
     fn parse_item(

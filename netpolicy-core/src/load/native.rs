@@ -4,7 +4,7 @@
 //! Unknown fields are errors (they are almost always typos), and every value is
 //! checked where it is read, so errors point at the exact value.
 
-use super::document::{self, Node, OutlineValue, Value};
+use super::document::{self, Node, Value};
 use super::read::{cidr, invalid, ip, string, type_error};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
@@ -58,22 +58,7 @@ impl Lists<'_> {
         };
         let results: Vec<Result<(T, Vec<Warning>), LoadError>> = match self {
             Lists::Tree(top) => top.list(key)?.into_par_iter().map(one).collect(),
-            Lists::Outline(outline) => match outline
-                .entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
-            {
-                None => Vec::new(),
-                Some((_, OutlineValue::Items(_, items))) => items
-                    .par_iter()
-                    .map(|range| outline.item(*range).and_then(|n| one(&n)))
-                    .collect(),
-                Some((_, OutlineValue::Node(n))) => match &n.value {
-                    Value::Null => Vec::new(),
-                    Value::Seq(items) => items.par_iter().map(one).collect(),
-                    _ => return Err(type_error("a list", n)),
-                },
-            },
+            Lists::Outline(outline) => outline.read_list(key, None, one)?,
         };
         let mut out = Vec::with_capacity(results.len());
         let mut warnings = Vec::new();

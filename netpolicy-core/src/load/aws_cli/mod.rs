@@ -11,8 +11,8 @@
 mod ec2;
 mod elbv2;
 
-use super::document::{self, JsonOutline, KeySet, Node, OutlineValue, Value};
-use super::read::{Fields, type_error};
+use super::document::{self, JsonOutline, KeySet, Node};
+use super::read::Fields;
 use super::{LoadError, LoadFailure, reconcile};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model, ModelParts};
@@ -443,25 +443,8 @@ impl<'a> Dump<'a> {
                 .map(one)
                 .collect(),
             Some(Listing::Outline(outline)) => {
-                match outline
-                    .entries
-                    .iter()
-                    .find(|(k, _)| k.as_str() == Some(key))
-                {
-                    None => Vec::new(),
-                    Some((_, OutlineValue::Items(_, ranges))) => ranges
-                        .par_iter()
-                        .map(|range| {
-                            let node = match self.build_all {
-                                true => outline.item(*range),
-                                false => outline.item_keeping(*range, &keep),
-                            };
-                            one(&node?)
-                        })
-                        .collect(),
-                    Some((_, OutlineValue::Node(n))) if n.value == Value::Null => Vec::new(),
-                    Some((_, OutlineValue::Node(n))) => return Err(type_error("a list", n)),
-                }
+                let keep = (!self.build_all).then_some(&keep);
+                outline.read_list(key, keep, one)?
             }
         };
         results.into_iter().collect()
