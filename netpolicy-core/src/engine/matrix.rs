@@ -20,7 +20,7 @@ use super::{ClassId, Engine};
 use crate::model::{EniOwner, RouteTarget};
 use crate::packet::{Dim, IntervalSet, PacketSet};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Which class pairs exchange which services.
 #[derive(Clone, Debug, Default)]
@@ -163,19 +163,30 @@ impl<'m> Engine<'m> {
             .par_iter()
             .map(|s| s.as_ref().map(|s| self.ends(s, &query)).unwrap_or_default())
             .collect();
-        let mut subnet_pairs: Vec<(&str, &str)> = sides
+        // Route pairs by subnet, not by class pair: a subnet holds many classes.
+        let mut subnets_by_vpc: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for side in sides.iter().flatten() {
+            subnets_by_vpc
+                .entry(side.subnet.vpc.as_str())
+                .or_default()
+                .insert(side.subnet.meta.id.as_str());
+        }
+        let sending: BTreeSet<(&str, &str)> = sides
             .iter()
             .flatten()
             .filter(|s| plain(s))
-            .flat_map(|s| {
+            .map(|s| (s.subnet.vpc.as_str(), s.subnet.meta.id.as_str()))
+            .collect();
+        let mut subnet_pairs: Vec<(&str, &str)> = sending
+            .iter()
+            .flat_map(|&(vpc, a)| {
                 self.topology
-                    .connected_vpcs(&s.subnet.vpc)
-                    .filter_map(|v| by_vpc.get(v))
+                    .connected_vpcs(vpc)
+                    .filter_map(|v| subnets_by_vpc.get(v))
                     .flatten()
-                    .filter_map(|&b| sides.get(b)?.as_ref())
-                    .map(move |d| (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str()))
+                    .filter(move |&&b| b != a)
+                    .map(move |&b| (a, b))
             })
-            .filter(|(a, b)| a != b)
             .collect();
         subnet_pairs.sort_unstable();
         subnet_pairs.dedup();
