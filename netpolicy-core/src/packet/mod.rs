@@ -188,13 +188,11 @@ impl Cube {
     }
 
     fn intersect(&self, other: &Cube) -> Option<Cube> {
-        let mut dims = self.dims.clone();
-        for (mine, theirs) in dims.iter_mut().zip(other.dims.iter()) {
-            *mine = mine.intersect(theirs);
-            if mine.is_empty() {
-                return None;
-            }
+        // Most cube pairs of two sets are disjoint: find out without allocating.
+        if !self.intersects(other) {
+            return None;
         }
+        let dims = std::array::from_fn(|d| self.dims[d].intersect(&other.dims[d]));
         Some(Cube { dims })
     }
 
