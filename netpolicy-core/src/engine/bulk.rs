@@ -10,9 +10,11 @@
 //! and only where something arrives. What depends on one member (its public
 //! address, the load balancers it sits behind) is computed once per member on
 //! top of the class work: what a source class sends onto the internet, and what a
-//! public address lets in, meet by intersection. Endpoints that are not plain
-//! interfaces (the internet, on-premises, load-balancer nodes as sources) take the
-//! pair-by-pair path of [`Engine::reach`].
+//! public address lets in, meet by intersection. The internet and on-premises as
+//! sources take the same way in reverse: the path in is walked once per
+//! destination class and split by member. Load-balancer nodes and interface
+//! endpoints as sources, which open few connections, take the pair-by-pair path
+//! of [`Engine::reach`].
 
 use super::flows::{Origin, Side, node_to_target, service_set};
 use super::{ClassId, Endpoint, Engine, Flow, PathKind, Reach};
@@ -58,6 +60,9 @@ impl<'m> Engine<'m> {
     ) -> Vec<PairReach> {
         let (plain_srcs, other_srcs): (Vec<usize>, Vec<usize>) =
             (0..srcs.len()).partition(|&i| self.plain_source(&srcs[i]));
+        let (outside_srcs, other_srcs): (Vec<usize>, Vec<usize>) = other_srcs
+            .into_iter()
+            .partition(|&i| matches!(srcs[i], Endpoint::Internet | Endpoint::OnPrem));
         let src_groups = self.groups(srcs, &plain_srcs);
         let eni_dsts: Vec<usize> = (0..dsts.len())
             .filter(|&j| matches!(dsts[j], Endpoint::Eni(_)))
@@ -67,9 +72,20 @@ impl<'m> Engine<'m> {
         if !src_groups.is_empty() {
             let dst_groups = self.groups(dsts, &eni_dsts);
             found.extend(self.private_flows(srcs, dsts, &src_groups, &dst_groups, query));
-            found.extend(self.public_flows(srcs, dsts, &src_groups, &eni_dsts, query));
+            found.extend(self.public_flows(srcs, dsts, &src_groups, &dst_groups, query));
             found.extend(self.balanced_flows(srcs, dsts, &src_groups, &eni_dsts, query));
             found.extend(self.outside_flows(dsts, &src_groups, query));
+        }
+        for &i in &outside_srcs {
+            // Only the interfaces the topology lets this source reach are grouped:
+            // classes are compiled on first use.
+            let near: Vec<usize> = eni_dsts
+                .iter()
+                .copied()
+                .filter(|&j| self.could_connect(&srcs[i], &dsts[j]))
+                .collect();
+            let dst_groups = self.groups(dsts, &near);
+            found.extend(self.inbound_flows(i, &srcs[i], dsts, &dst_groups, query));
         }
         let mut pairs: BTreeMap<(usize, usize), Vec<Flow>> = BTreeMap::new();
         // Stable sort keeps each pair's flows in the order `reach` gives them.
@@ -209,31 +225,22 @@ impl<'m> Engine<'m> {
 
     /// Paths to destinations' public addresses over the internet: what each
     /// source class sends out (once), met with what each public address lets in
-    /// (once).
+    /// (once per destination class).
     fn public_flows(
         &self,
         srcs: &[Endpoint],
         dsts: &[Endpoint],
         src_groups: &[Group<'_>],
-        eni_dsts: &[usize],
+        dst_groups: &[Group<'_>],
         query: &PacketSet,
     ) -> Found {
-        let public: Vec<(usize, Ipv4Addr, PacketSet)> = eni_dsts
+        let all = PacketSet::all();
+        let public: Vec<(usize, Ipv4Addr, PacketSet)> = dst_groups
             .par_iter()
-            .filter_map(|&j| {
-                let Endpoint::Eni(id) = &dsts[j] else {
-                    return None;
-                };
-                let eni = self.eni(id)?;
-                let ip = eni.public_ip?;
-                let vpc = &self.model.subnet(&eni.subnet)?.vpc;
-                if !self.topology.has_internet(vpc) {
-                    return None;
-                }
-                let side = self.side(vec![eni])?;
-                let mut w = Self::walk(false);
-                let open = self.ingress_internet(&mut w, &side, eni, ip, PacketSet::all());
-                Some((j, ip, open))
+            .flat_map_iter(|d| {
+                self.internet_openings(&d.side, &all)
+                    .into_iter()
+                    .map(|(k, ip, open)| (d.positions[k], ip, open))
             })
             .collect();
         if public.is_empty() {
@@ -371,7 +378,7 @@ impl<'m> Engine<'m> {
                 let direct = self
                     .private_flows(srcs, &node, src_groups, &node_groups, &client)
                     .into_iter()
-                    .chain(self.public_flows(srcs, &node, src_groups, &[0], &client));
+                    .chain(self.public_flows(srcs, &node, src_groups, &node_groups, &client));
                 let mut direct: Found = direct.collect();
                 direct.sort_by_key(|(i, _, _)| *i);
                 for (i, _, flow) in direct {
@@ -419,6 +426,66 @@ impl<'m> Engine<'m> {
             }
         }
         out
+    }
+
+    /// From the internet or on-premises (source position `i`) to interfaces:
+    /// the direct path walked once per destination class and split by member,
+    /// then, member by member, the paths through load balancers in front.
+    fn inbound_flows(
+        &self,
+        i: usize,
+        src: &Endpoint,
+        dsts: &[Endpoint],
+        dst_groups: &[Group<'_>],
+        query: &PacketSet,
+    ) -> Found {
+        dst_groups
+            .par_iter()
+            .flat_map_iter(|d| {
+                let mut direct: Vec<Option<Flow>> = vec![None; d.positions.len()];
+                if *src == Endpoint::Internet {
+                    let from_internet = query.restrict(Dim::SrcAddr, &self.internet);
+                    for (k, public_ip, packets) in self.internet_openings(&d.side, &from_internet) {
+                        direct[k] = Some(Flow {
+                            kind: PathKind::FromInternet { public_ip },
+                            packets,
+                            hops: Vec::new(),
+                        });
+                    }
+                } else {
+                    let flow = self.onprem_to_eni(&d.side, query, false);
+                    for (k, member) in d.side.members.iter().enumerate() {
+                        let packets = flow.packets.restrict(Dim::DstAddr, &addresses(member));
+                        direct[k] = (!packets.is_empty()).then(|| Flow {
+                            kind: flow.kind.clone(),
+                            packets,
+                            hops: Vec::new(),
+                        });
+                    }
+                }
+                let mut out = Vec::new();
+                for ((&j, member), direct) in d.positions.iter().zip(&d.side.members).zip(direct) {
+                    if dsts[j] == *src {
+                        continue;
+                    }
+                    out.extend(direct.map(|f| (i, j, f)));
+                    if !self.lb_targets.contains_key(&member.meta.id) {
+                        continue;
+                    }
+                    let Some(one) = self.side(vec![*member]) else {
+                        continue;
+                    };
+                    let balanced = self.load_balanced(src, &one, query, false);
+                    out.extend(
+                        balanced
+                            .into_iter()
+                            .filter(|f| !f.packets.is_empty())
+                            .map(|f| (i, j, f)),
+                    );
+                }
+                out
+            })
+            .collect()
     }
 
     /// Interfaces to the internet and to on-premises, by class.
@@ -655,5 +722,42 @@ mod tests {
         // Every kind of path was compared: private, over public addresses, through
         // load balancers, to and from the internet and on-premises.
         assert_eq!(kinds.len(), 7, "{kinds:?}");
+    }
+
+    #[test]
+    fn bulk_reach_agrees_when_the_query_cuts_destination_addresses() {
+        let spec = Spec {
+            vpcs: 3,
+            subnets_per_vpc: 2,
+            enis: 60,
+            security_groups: 8,
+            rules_per_group: 8,
+            sg_sets_per_subnet: 2,
+            hub_size: 2,
+            internet_percent: 100,
+            load_balancers: 1,
+            seed: 7,
+        };
+        let model = generate(&spec).unwrap();
+        // Every other public address, and the private ranges: the internet's
+        // per-class path cannot be split by member for such a query, and must not be.
+        let publics: Vec<u32> = model
+            .enis()
+            .iter()
+            .filter_map(|e| e.public_ip.map(u32::from))
+            .step_by(2)
+            .collect();
+        assert!(publics.len() > 2);
+        let cut = IntervalSet::from_ranges(
+            publics
+                .iter()
+                .map(|&a| (a, a))
+                .chain([(0x0a00_0000, 0x0aff_ffff)]),
+        );
+        let query = PacketSet::all().restrict(Dim::DstAddr, &cut);
+        assert!(!query.is_free(Dim::DstAddr));
+        let mut kinds = std::collections::HashSet::new();
+        assert!(agrees_with_reach(&model, &query, &mut kinds) > 0);
+        assert!(kinds.contains("FromInternet"), "{kinds:?}");
     }
 }

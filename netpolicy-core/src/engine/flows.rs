@@ -54,6 +54,16 @@ fn single(ip: Ipv4Addr) -> IntervalSet {
     IntervalSet::single(u32::from(ip))
 }
 
+/// The private address an internet gateway translates `member`'s public
+/// address to (its primary), if the gateway delivers to it at all: a NAT
+/// gateway's public address leads to the NAT itself, never into the VPC.
+fn translated_address(member: &Eni) -> Option<Ipv4Addr> {
+    if matches!(member.owner, EniOwner::NatGateway(_)) {
+        return None;
+    }
+    member.private_ips.first().copied()
+}
+
 impl<'m> Engine<'m> {
     /// The side made of `members`, which must share subnet and security groups.
     pub(crate) fn side<'e>(&'e self, members: Vec<&'e Eni>) -> Option<Side<'e>> {
@@ -484,26 +494,12 @@ impl<'m> Engine<'m> {
         public_ip: Ipv4Addr,
         set: PacketSet,
     ) -> PacketSet {
-        let vpc = self.vpc_of(d.subnet);
-        let igw = self
-            .model
-            .internet_gateways()
-            .iter()
-            .find(|g| g.vpc.as_deref() == Some(&vpc));
-        let Some(igw) = igw else {
-            w.note(HopKind::Gateway, &set, false, || RuleRef {
-                object: format!("vpc {vpc}"),
-                rule: "no internet gateway attached: public addresses are unreachable".into(),
-                span: self.model.vpc(&vpc).and_then(|v| v.meta.span),
-            });
+        let Some(igw) = self.igw_of(w, d, &set) else {
             return PacketSet::empty();
         };
-        let Some(private) = member.private_ips.first().copied() else {
+        let Some(private) = translated_address(member) else {
             return PacketSet::empty();
         };
-        if matches!(member.owner, EniOwner::NatGateway(_)) {
-            return PacketSet::empty();
-        }
         let set = set.restrict(Dim::DstAddr, &single(public_ip));
         w.note(HopKind::Gateway, &set, !set.is_empty(), || RuleRef {
             object: format!("internet gateway {}", igw.meta.label()),
@@ -511,18 +507,99 @@ impl<'m> Engine<'m> {
             span: igw.meta.span,
         });
         let set = set.with_value(Dim::DstAddr, u32::from(private));
+        let gateway = RouteTarget::InternetGateway(igw.meta.id.clone());
+        let arrived = self.arriving_from(w, d, &gateway, set);
+        arrived.with_value(Dim::DstAddr, u32::from(public_ip))
+    }
+
+    /// [`Engine::ingress_internet`] for every member of `d` with a public
+    /// address: (member position in `d`, public address, what arrives), leaving
+    /// out members nothing reaches. The hops after the gateway filter by the
+    /// class's rules and by source address, so when `set` leaves destination
+    /// addresses free they are walked once for the class and split by member.
+    pub(super) fn internet_openings(
+        &self,
+        d: &Side<'_>,
+        set: &PacketSet,
+    ) -> Vec<(usize, Ipv4Addr, PacketSet)> {
+        let public: Vec<(usize, &Eni, Ipv4Addr)> = d
+            .members
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| Some((k, *m, m.public_ip?)))
+            .collect();
+        let mut w = Self::walk(false);
+        if public.is_empty() {
+            return Vec::new();
+        }
+        if !set.is_free(Dim::DstAddr) {
+            return public
+                .into_iter()
+                .map(|(k, m, ip)| (k, ip, self.ingress_internet(&mut w, d, m, ip, set.clone())))
+                .filter(|(_, _, arrived)| !arrived.is_empty())
+                .collect();
+        }
+        let Some(igw) = self.igw_of(&mut w, d, set) else {
+            return Vec::new();
+        };
+        let gateway = RouteTarget::InternetGateway(igw.meta.id.clone());
+        let mut arrived = None;
+        public
+            .into_iter()
+            .filter_map(|(k, m, ip)| {
+                let private = translated_address(m)?;
+                let all = arrived
+                    .get_or_insert_with(|| self.arriving_from(&mut w, d, &gateway, set.clone()));
+                let mine = all
+                    .restrict(Dim::DstAddr, &single(private))
+                    .with_value(Dim::DstAddr, u32::from(ip));
+                (!mine.is_empty()).then_some((k, ip, mine))
+            })
+            .collect()
+    }
+
+    /// The internet gateway of `d`'s VPC; its absence is noted on `w`.
+    fn igw_of(
+        &self,
+        w: &mut Walk,
+        d: &Side<'_>,
+        set: &PacketSet,
+    ) -> Option<&'m crate::model::InternetGateway> {
+        let vpc = self.vpc_of(d.subnet);
+        let igw = self
+            .model
+            .internet_gateways()
+            .iter()
+            .find(|g| g.vpc.as_deref() == Some(&vpc));
+        if igw.is_none() {
+            w.note(HopKind::Gateway, set, false, || RuleRef {
+                object: format!("vpc {vpc}"),
+                rule: "no internet gateway attached: public addresses are unreachable".into(),
+                span: self.model.vpc(&vpc).and_then(|v| v.meta.span),
+            });
+        }
+        igw
+    }
+
+    /// From a gateway into `d`, addressed to its private addresses: the subnet's
+    /// NACL and the security groups let the packets in, and each reply leaves
+    /// through the NACL and is routed back to that same gateway.
+    fn arriving_from(
+        &self,
+        w: &mut Walk,
+        d: &Side<'_>,
+        gateway: &RouteTarget,
+        set: PacketSet,
+    ) -> PacketSet {
         let sid = d.subnet.meta.id.as_str();
         let set = self.nacl(w, HopKind::NaclIngress, sid, set);
         let set = self.sg_ingress(w, d, set);
         let set = self.nacl(w, HopKind::ReturnNaclEgress, sid, set);
-        let igw_id = igw.meta.id.clone();
         let back = self.routed(w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| {
-            *t == RouteTarget::InternetGateway(igw_id.clone())
+            t == gateway
         });
-        let arrived = back
-            .into_iter()
-            .fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
-        arrived.with_value(Dim::DstAddr, u32::from(public_ip))
+        back.into_iter()
+            .fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p))
     }
 
     fn public_internet(
@@ -602,7 +679,7 @@ impl<'m> Engine<'m> {
             .find(|g| g.vpc.as_deref() == Some(vpc))
     }
 
-    fn onprem_to_eni(&self, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
+    pub(super) fn onprem_to_eni(&self, d: &Side<'_>, query: &PacketSet, tracing: bool) -> Flow {
         let mut w = Self::walk(tracing);
         let vpc = self.vpc_of(d.subnet);
         let set = query
@@ -625,17 +702,8 @@ impl<'m> Engine<'m> {
             rule: "arrives from on-premises".into(),
             span: vgw.meta.span,
         });
-        let sid = d.subnet.meta.id.as_str();
-        let set = self.nacl(&mut w, HopKind::NaclIngress, sid, set);
-        let set = self.sg_ingress(&mut w, d, set);
-        let set = self.nacl(&mut w, HopKind::ReturnNaclEgress, sid, set);
-        let target = RouteTarget::VpnGateway(vgw.meta.id.clone());
-        let back = self.routed(&mut w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| {
-            *t == target
-        });
-        let arrived = back
-            .into_iter()
-            .fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p));
+        let gateway = RouteTarget::VpnGateway(vgw.meta.id.clone());
+        let arrived = self.arriving_from(&mut w, d, &gateway, set);
         let kind = PathKind::FromOnPrem {
             vpn_gateway: Some(vgw.meta.id.clone()),
         };
@@ -667,7 +735,7 @@ impl<'m> Engine<'m> {
     /// Through every load balancer that has `d` as a target: client to listener
     /// (any path to a node), then node to target (a private path). The flow's
     /// packets are the client's, addressed to the node.
-    fn load_balanced(
+    pub(super) fn load_balanced(
         &self,
         src: &Endpoint,
         d: &Side<'_>,

@@ -391,6 +391,14 @@ impl PacketSet {
         self.is_subset(other) && other.is_subset(self)
     }
 
+    /// Whether every cube leaves `dim` free, so that with any packet the set
+    /// holds every packet that differs from it only in `dim`. A set cut along
+    /// `dim` into pieces that happen to cover it answers false.
+    pub fn is_free(&self, dim: Dim) -> bool {
+        let full = dim.full();
+        self.cubes.iter().all(|c| *c.get(dim) == full)
+    }
+
     /// The packets whose `dim` lies in `values`.
     pub fn restrict(&self, dim: Dim, values: &IntervalSet) -> PacketSet {
         let cubes = self
