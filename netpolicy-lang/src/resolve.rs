@@ -1,11 +1,12 @@
 //! Names and selectors to engine endpoints, against one model.
 
 use crate::ast::{Let, Selector};
+use foldhash::{HashMap, HashSet};
 use netpolicy_core::engine::Endpoint;
 use netpolicy_core::model::{Eni, EniOwner, Meta, Model};
 use netpolicy_core::span::Span;
 use netpolicy_core::suggest::suggest;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 /// A name that denotes nothing in the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]

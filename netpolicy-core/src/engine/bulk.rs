@@ -20,8 +20,9 @@ use super::flows::{Origin, Side, node_to_target, service_set};
 use super::{ClassId, Endpoint, Engine, Flow, PathKind, Reach};
 use crate::model::{Eni, EniOwner};
 use crate::packet::{Dim, IntervalSet, PacketSet};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// One pair of a bulk query, by position in the source and destination lists,

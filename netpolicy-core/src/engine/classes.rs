@@ -6,9 +6,10 @@ use super::flows::Side;
 use super::{Endpoint, Engine};
 use crate::model::{Eni, EniOwner, Model};
 use crate::packet::{Dim, IntervalSet, PacketSet};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// Index of a class in [`Engine::classes`].

@@ -6,7 +6,7 @@
 //! and restored on the packets that arrive.
 
 use super::path::{HopKind, RuleRef, Walk};
-use super::security_group::{self, CompiledGroup};
+use super::security_group::CompiledGroup;
 use super::{Endpoint, Engine, Flow, PathKind};
 use crate::model::{Eni, EniOwner, Protocol, RouteTarget, Subnet, TargetRef};
 use crate::packet::{Dim, EPHEMERAL_PORTS, IntervalSet, PacketSet};
@@ -187,7 +187,7 @@ impl<'m> Engine<'m> {
         let enforced = side.enforced;
         w.filter(HopKind::SecurityGroupEgress, set, side.egress, |p| {
             if enforced {
-                security_group::decide(groups, ids, p, true)
+                self.groups.decide(self.model, groups, ids, p, true)
             } else {
                 unfiltered()
             }
@@ -200,7 +200,7 @@ impl<'m> Engine<'m> {
         let enforced = side.enforced;
         w.filter(HopKind::SecurityGroupIngress, set, side.ingress, |p| {
             if enforced {
-                security_group::decide(groups, ids, p, false)
+                self.groups.decide(self.model, groups, ids, p, false)
             } else {
                 unfiltered()
             }

@@ -19,8 +19,9 @@ use super::path::HopKind;
 use super::{ClassId, Engine};
 use crate::model::{EniOwner, RouteTarget};
 use crate::packet::{Dim, IntervalSet, PacketSet};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Which class pairs exchange which services.
 #[derive(Clone, Debug, Default)]

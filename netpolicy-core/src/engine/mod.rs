@@ -26,8 +26,8 @@ pub use rules::{public_space, traffic_packets};
 
 use crate::model::{Eni, Model, RouteTarget};
 use crate::packet::{IntervalSet, Packet, PacketSet};
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// A place packets start from or arrive at.
@@ -127,7 +127,7 @@ impl Reach {
 /// A model compiled for queries: rules as packet sets, tables sorted for lookup.
 pub struct Engine<'m> {
     model: &'m Model,
-    groups: HashMap<String, security_group::CompiledGroup>,
+    groups: security_group::SecurityGroups,
     sg_sets: security_group::GroupSets,
     nacls: nacl::Nacls,
     routes: route::Routes,
@@ -153,7 +153,7 @@ impl<'m> Engine<'m> {
                 .chain(model.nat_gateways().iter().filter_map(|n| n.public_ip))
                 .map(|ip| (u32::from(ip), u32::from(ip))),
         );
-        let groups = security_group::compile(model);
+        let groups = security_group::SecurityGroups::compile(model);
         let lb_targets = lb_targets(model);
         Engine {
             model,

@@ -6,7 +6,7 @@ use super::path::RuleRef;
 use super::rules::{cidr_set, traffic_packets};
 use crate::model::{Model, NaclAction, NetworkAcl, Subnet};
 use crate::packet::{Dim, Packet, PacketSet};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// One entry, compiled.
 struct CompiledEntry {

@@ -7,8 +7,8 @@ use super::path::RuleRef;
 use super::rules::cidr_set;
 use crate::model::{Model, RouteDestination, RouteTarget, Subnet, Vpc};
 use crate::packet::{Dim, IntervalSet, PacketSet};
+use foldhash::{HashMap, HashMapExt};
 use ipnet::Ipv4Net;
-use std::collections::HashMap;
 
 /// One route, compiled.
 pub(crate) struct RouteEntry {

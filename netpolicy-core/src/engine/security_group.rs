@@ -8,37 +8,91 @@ use super::path::RuleRef;
 use super::rules::{cidr_set, traffic_packets};
 use crate::model::{Model, RulePeer, SecurityGroup, SecurityGroupRule};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::sync::OnceLock;
-
-/// One rule, compiled.
-struct CompiledRule {
-    packets: PacketSet,
-    rule: RuleRef,
-}
 
 /// One security group, compiled: forward packets it allows, per direction.
 pub(crate) struct CompiledGroup {
-    ingress_rules: Vec<CompiledRule>,
-    egress_rules: Vec<CompiledRule>,
+    /// The group's position in the model, where [`SecurityGroups::decide`]
+    /// finds its rules again.
+    index: usize,
     pub(crate) ingress: PacketSet,
     pub(crate) egress: PacketSet,
     span: Option<crate::span::Span>,
 }
 
-/// Compiles every group of the model.
-pub(crate) fn compile(model: &Model) -> HashMap<String, CompiledGroup> {
-    let members = member_addresses(model);
-    model
-        .security_groups()
-        .par_iter()
-        .map(|sg| (sg.meta.id.clone(), compile_group(model, sg, &members)))
-        .collect()
+/// Every group of the model, compiled. Only each direction's union is kept: the
+/// rule that decides a packet is looked for again, rule by rule, when a trace
+/// asks (a few packets per report), which on large models saves most of the
+/// memory and time that compiling takes.
+pub(crate) struct SecurityGroups {
+    by_id: HashMap<String, CompiledGroup>,
+    /// Private addresses of each group's member interfaces.
+    members: HashMap<String, IntervalSet>,
+}
+
+impl SecurityGroups {
+    /// Compiles every group of the model.
+    pub(crate) fn compile(model: &Model) -> SecurityGroups {
+        let members = member_addresses(model);
+        let by_id = model
+            .security_groups()
+            .par_iter()
+            .enumerate()
+            .map(|(index, sg)| {
+                let compiled = CompiledGroup {
+                    index,
+                    span: sg.meta.span,
+                    ingress: union(model, &sg.ingress, Dim::SrcAddr, &members),
+                    egress: union(model, &sg.egress, Dim::DstAddr, &members),
+                };
+                (sg.meta.id.clone(), compiled)
+            })
+            .collect();
+        SecurityGroups { by_id, members }
+    }
+
+    /// The compiled group with this id.
+    pub(crate) fn get(&self, id: &str) -> Option<&CompiledGroup> {
+        self.by_id.get(id)
+    }
+
+    /// The rule of `groups` that allows `packet`, or a "no rule allows" reference.
+    pub(crate) fn decide(
+        &self,
+        model: &Model,
+        groups: &[&CompiledGroup],
+        names: &[String],
+        packet: &Packet,
+        egress: bool,
+    ) -> RuleRef {
+        let found = groups.iter().find_map(|g| {
+            let sg = model.security_groups().get(g.index)?;
+            let (rules, dim) = if egress {
+                (&sg.egress, Dim::DstAddr)
+            } else {
+                (&sg.ingress, Dim::SrcAddr)
+            };
+            rules
+                .iter()
+                .find(|r| rule_packets(model, r, dim, &self.members).contains(packet))
+                .map(|r| rule_ref(sg, r, egress))
+        });
+        found.unwrap_or_else(|| RuleRef {
+            object: format!("security groups {}", names.join(", ")),
+            rule: format!(
+                "no {} rule allows it (security groups deny by default)",
+                if egress { "egress" } else { "ingress" }
+            ),
+            // The group itself is where a missing rule would go.
+            span: groups.first().and_then(|g| g.span),
+        })
+    }
 }
 
 /// Private addresses of each group's member interfaces.
-fn member_addresses(model: &Model) -> HashMap<&str, IntervalSet> {
+fn member_addresses(model: &Model) -> HashMap<String, IntervalSet> {
     let mut ranges: HashMap<&str, Vec<(u32, u32)>> = HashMap::new();
     for eni in model.enis() {
         for sg in &eni.security_groups {
@@ -52,14 +106,14 @@ fn member_addresses(model: &Model) -> HashMap<&str, IntervalSet> {
     }
     ranges
         .into_iter()
-        .map(|(k, v)| (k, IntervalSet::from_ranges(v)))
+        .map(|(k, v)| (k.to_string(), IntervalSet::from_ranges(v)))
         .collect()
 }
 
 fn peer_addresses(
     model: &Model,
     peer: &RulePeer,
-    members: &HashMap<&str, IntervalSet>,
+    members: &HashMap<String, IntervalSet>,
 ) -> IntervalSet {
     match peer {
         RulePeer::Cidr(net) => cidr_set(net),
@@ -72,88 +126,57 @@ fn peer_addresses(
     }
 }
 
+/// The packets one rule allows; `dim` is the peer's address (the source for
+/// ingress rules, the destination for egress rules).
+fn rule_packets(
+    model: &Model,
+    rule: &SecurityGroupRule,
+    dim: Dim,
+    members: &HashMap<String, IntervalSet>,
+) -> PacketSet {
+    traffic_packets(&rule.traffic).restrict(dim, &peer_addresses(model, &rule.peer, members))
+}
+
+/// What one direction's rules allow together.
+fn union(
+    model: &Model,
+    rules: &[SecurityGroupRule],
+    dim: Dim,
+    members: &HashMap<String, IntervalSet>,
+) -> PacketSet {
+    rules.iter().fold(PacketSet::empty(), |acc, r| {
+        acc.union(&rule_packets(model, r, dim, members))
+    })
+}
+
+fn rule_ref(sg: &SecurityGroup, r: &SecurityGroupRule, egress: bool) -> RuleRef {
+    let (dir, word) = if egress {
+        ("egress", "to")
+    } else {
+        ("ingress", "from")
+    };
+    let implicit = if r.implicit {
+        " (implicit default rule)"
+    } else {
+        ""
+    };
+    RuleRef {
+        object: format!("security group {}", sg.meta.label()),
+        rule: format!(
+            "{dir} {} {word} {}{implicit}",
+            r.traffic,
+            describe_peer(&r.peer)
+        ),
+        span: r.span.or(sg.meta.span),
+    }
+}
+
 fn describe_peer(peer: &RulePeer) -> String {
     match peer {
         RulePeer::Cidr(net) => net.to_string(),
         RulePeer::SecurityGroup(id) => format!("sg {id}"),
         RulePeer::PrefixList(id) => format!("prefix list {id}"),
     }
-}
-
-fn compile_group(
-    model: &Model,
-    sg: &SecurityGroup,
-    members: &HashMap<&str, IntervalSet>,
-) -> CompiledGroup {
-    let object = format!("security group {}", sg.meta.label());
-    let compile_rules = |rules: &[SecurityGroupRule], dim: Dim, dir: &str, word: &str| {
-        rules
-            .iter()
-            .map(|r| {
-                let addrs = peer_addresses(model, &r.peer, members);
-                let implicit = if r.implicit {
-                    " (implicit default rule)"
-                } else {
-                    ""
-                };
-                CompiledRule {
-                    packets: traffic_packets(&r.traffic).restrict(dim, &addrs),
-                    rule: RuleRef {
-                        object: object.clone(),
-                        rule: format!(
-                            "{dir} {} {word} {}{implicit}",
-                            r.traffic,
-                            describe_peer(&r.peer)
-                        ),
-                        span: r.span.or(sg.meta.span),
-                    },
-                }
-            })
-            .collect::<Vec<_>>()
-    };
-    let ingress_rules = compile_rules(&sg.ingress, Dim::SrcAddr, "ingress", "from");
-    let egress_rules = compile_rules(&sg.egress, Dim::DstAddr, "egress", "to");
-    let union = |rules: &[CompiledRule]| {
-        rules
-            .iter()
-            .fold(PacketSet::empty(), |acc, r| acc.union(&r.packets))
-    };
-    CompiledGroup {
-        span: sg.meta.span,
-        ingress: union(&ingress_rules),
-        egress: union(&egress_rules),
-        ingress_rules,
-        egress_rules,
-    }
-}
-
-/// The rule of `groups` that allows `packet`, or a "no rule allows" reference.
-pub(crate) fn decide(
-    groups: &[&CompiledGroup],
-    names: &[String],
-    packet: &Packet,
-    egress: bool,
-) -> RuleRef {
-    let found = groups.iter().find_map(|g| {
-        let rules = if egress {
-            &g.egress_rules
-        } else {
-            &g.ingress_rules
-        };
-        rules
-            .iter()
-            .find(|r| r.packets.contains(packet))
-            .map(|r| r.rule.clone())
-    });
-    found.unwrap_or_else(|| RuleRef {
-        object: format!("security groups {}", names.join(", ")),
-        rule: format!(
-            "no {} rule allows it (security groups deny by default)",
-            if egress { "egress" } else { "ingress" }
-        ),
-        // The group itself is where a missing rule would go.
-        span: groups.first().and_then(|g| g.span),
-    })
 }
 
 /// What a set of security groups (an interface's) allows together: the union of
@@ -193,11 +216,7 @@ impl GroupSets {
     }
 
     /// The compiled union of `groups` (any order), from the compiled `compiled`.
-    pub(crate) fn of(
-        &self,
-        groups: &[String],
-        compiled: &HashMap<String, CompiledGroup>,
-    ) -> Option<&GroupSet> {
+    pub(crate) fn of(&self, groups: &[String], compiled: &SecurityGroups) -> Option<&GroupSet> {
         let k = key(groups);
         let cell = self.sets.get(*self.index.get(&k)?)?;
         Some(cell.get_or_init(|| {

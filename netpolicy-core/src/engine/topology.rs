@@ -8,7 +8,7 @@
 
 use super::{Endpoint, Engine};
 use crate::model::{Model, RouteTarget};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 /// The topology facts the filter needs, indexed once.
 pub(crate) struct Topology {

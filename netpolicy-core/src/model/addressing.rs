@@ -103,6 +103,8 @@ fn add_load_balancer_nodes(parts: &mut ModelParts) {
             });
         }
     }
+    // Exactly: doubling a list of a million interfaces would waste hundreds of MB.
+    parts.enis.reserve_exact(new.len());
     parts.enis.extend(new);
 }
 
@@ -138,6 +140,8 @@ fn add_endpoint_interfaces(parts: &mut ModelParts) {
             });
         }
     }
+    // Exactly: doubling a list of a million interfaces would waste hundreds of MB.
+    parts.enis.reserve_exact(new.len());
     parts.enis.extend(new);
 }
 

@@ -34,8 +34,8 @@ pub use vpc::{Subnet, Vpc};
 
 use crate::diagnostic::Warning;
 use crate::span::SourceMap;
+use foldhash::HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// The raw objects of a network, as a loader assembles them.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -189,8 +189,13 @@ impl Model {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let known = parts.enis.len();
         addressing::complete(&mut parts, &self.index)?;
-        self.index = Index::of(&parts);
+        // Completion only appends interfaces (load-balancer nodes, endpoint
+        // interfaces): index those rather than everything again.
+        for (i, eni) in parts.enis.iter().enumerate().skip(known) {
+            self.index.enis.insert(eni.meta.id.clone(), i);
+        }
         self.warnings = validate::warnings(&parts);
         self.parts = parts;
         Ok(())

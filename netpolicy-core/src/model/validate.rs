@@ -5,7 +5,7 @@
 use super::*;
 use crate::span::Span;
 use crate::suggest::suggest;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 pub(super) fn duplicates(parts: &ModelParts) -> Vec<ModelError> {
     let mut errors = Vec::new();
