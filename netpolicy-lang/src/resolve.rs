@@ -191,11 +191,14 @@ impl<'m> Resolver<'m> {
                 if vpcs.is_empty() {
                     return Err(self.unknown("vpc", pattern, span, c));
                 }
+                let subnets: HashSet<&str> = m
+                    .subnets()
+                    .iter()
+                    .filter(|s| vpcs.contains(s.vpc.as_str()))
+                    .map(|s| s.meta.id.as_str())
+                    .collect();
                 (
-                    self.enis_where(|e| {
-                        m.subnet(&e.subnet)
-                            .is_some_and(|s| vpcs.contains(s.vpc.as_str()))
-                    }),
+                    self.enis_where(|e| subnets.contains(e.subnet.as_str())),
                     c,
                     "vpc",
                 )

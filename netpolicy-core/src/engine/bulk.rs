@@ -173,7 +173,7 @@ impl<'m> Engine<'m> {
             let Endpoint::Eni(id) = &endpoints[p] else {
                 continue;
             };
-            if let (Some(eni), Some(class)) = (self.eni(id), self.class_of(id)) {
+            if let Some((eni, class)) = self.eni_and_class(id) {
                 by_class.entry(class).or_default().push((p, eni));
             }
         }

@@ -90,6 +90,12 @@ impl<'m> Engine<'m> {
         self.classes.of_eni.get(self.model.eni_index(id)?).copied()
     }
 
+    /// The interface with this id and its class, found with one lookup.
+    pub(super) fn eni_and_class(&self, id: &str) -> Option<(&'m Eni, ClassId)> {
+        let i = self.model.eni_index(id)?;
+        Some((self.model.enis().get(i)?, *self.classes.of_eni.get(i)?))
+    }
+
     pub(super) fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
         let members = class
             .enis

@@ -155,6 +155,7 @@ impl<'m> Engine<'m> {
         );
         let groups = security_group::SecurityGroups::compile(model);
         let lb_targets = lb_targets(model);
+        let topology = topology::Topology::of(model, &lb_targets);
         Engine {
             model,
             sg_sets: security_group::GroupSets::compile(model),
@@ -166,7 +167,7 @@ impl<'m> Engine<'m> {
             classes: classes::Classes::of(model),
             lb_members: lb_members(model, &lb_targets),
             lb_targets,
-            topology: topology::Topology::of(model),
+            topology,
         }
     }
 

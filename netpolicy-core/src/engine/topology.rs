@@ -17,25 +17,53 @@ pub(crate) struct Topology {
     vpn_vpcs: HashSet<String>,
     /// Subnets whose route table sends something to an internet or NAT gateway.
     exits: HashSet<String>,
+    /// Per interface, by position in the model: whether the internet and
+    /// on-premises could reach it at all. Checked for every destination of
+    /// every `internet -> ...` query, so answered without hashing ids.
+    inbound: Vec<Inbound>,
+}
+
+/// Which outside sources could reach one interface.
+#[derive(Clone, Copy, Default)]
+struct Inbound {
+    /// A public address in a VPC with an internet gateway, or behind a load balancer.
+    internet: bool,
+    /// In a VPC with a virtual private gateway, or behind a load balancer.
+    onprem: bool,
 }
 
 impl Topology {
-    pub(crate) fn of(model: &Model) -> Topology {
+    /// `lb_targets`: the interfaces some load balancer has as a target.
+    pub(crate) fn of<V>(model: &Model, lb_targets: &HashMap<String, V>) -> Topology {
         let mut peered: HashMap<String, HashSet<String>> = HashMap::new();
         for p in model.peerings().iter().filter(|p| p.active) {
             let (a, b) = (&p.requester_vpc, &p.accepter_vpc);
             peered.entry(a.clone()).or_default().insert(b.clone());
             peered.entry(b.clone()).or_default().insert(a.clone());
         }
-        let internet_vpcs = model
+        let internet_vpcs: HashSet<String> = model
             .internet_gateways()
             .iter()
             .filter_map(|g| g.vpc.clone())
             .collect();
-        let vpn_vpcs = model
+        let vpn_vpcs: HashSet<String> = model
             .vpn_gateways()
             .iter()
             .filter_map(|g| g.vpc.clone())
+            .collect();
+        let inbound = model
+            .enis()
+            .iter()
+            .map(|e| {
+                let behind_lb = lb_targets.contains_key(&e.meta.id);
+                let vpc = model.subnet(&e.subnet).map(|s| s.vpc.as_str());
+                Inbound {
+                    internet: behind_lb
+                        || (e.public_ip.is_some()
+                            && vpc.is_some_and(|v| internet_vpcs.contains(v))),
+                    onprem: behind_lb || vpc.is_some_and(|v| vpn_vpcs.contains(v)),
+                }
+            })
             .collect();
         let exit_tables: HashSet<&str> = model
             .route_tables()
@@ -65,6 +93,7 @@ impl Topology {
             internet_vpcs,
             vpn_vpcs,
             exits,
+            inbound,
         }
     }
 }
@@ -119,12 +148,12 @@ impl Engine<'_> {
                         && t.exits.contains(&se.subnet))
                     || behind_lb(d)
             }
-            (Endpoint::Internet, Endpoint::Eni(d)) => {
-                eni(d).is_some_and(|(e, v)| e.public_ip.is_some() && t.internet_vpcs.contains(v))
-                    || behind_lb(d)
-            }
-            (Endpoint::OnPrem, Endpoint::Eni(d)) => {
-                eni(d).is_some_and(|(_, v)| t.vpn_vpcs.contains(v)) || behind_lb(d)
+            (Endpoint::Internet | Endpoint::OnPrem, Endpoint::Eni(d)) => {
+                let inbound = self.model.eni_index(d).and_then(|i| t.inbound.get(i));
+                inbound.is_some_and(|i| match src {
+                    Endpoint::Internet => i.internet,
+                    _ => i.onprem,
+                })
             }
             (Endpoint::Eni(s), Endpoint::Internet) => {
                 eni(s).is_some_and(|(e, _)| t.exits.contains(&e.subnet))
