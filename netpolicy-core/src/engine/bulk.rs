@@ -440,12 +440,12 @@ impl<'m> Engine<'m> {
         dst_groups: &[Group<'_>],
         query: &PacketSet,
     ) -> Found {
+        let from_internet = query.restrict(Dim::SrcAddr, &self.internet);
         dst_groups
             .par_iter()
             .flat_map_iter(|d| {
                 let mut direct: Vec<Option<Flow>> = vec![None; d.positions.len()];
                 if *src == Endpoint::Internet {
-                    let from_internet = query.restrict(Dim::SrcAddr, &self.internet);
                     for (k, public_ip, packets) in self.internet_openings(&d.side, &from_internet) {
                         direct[k] = Some(Flow {
                             kind: PathKind::FromInternet { public_ip },

@@ -236,23 +236,15 @@ impl<'m> Engine<'m> {
         &self,
         sides: &[Option<Side<'_>>],
     ) -> Vec<(usize, Ipv4Addr, PacketSet)> {
+        let all = PacketSet::all();
         sides
             .par_iter()
             .enumerate()
             .flat_map_iter(|(b, side)| {
-                side.iter().flat_map(move |d| {
-                    d.members
-                        .iter()
-                        .filter_map(move |m| Some((b, d, *m, m.public_ip?)))
-                })
+                let open = side.iter().flat_map(|d| self.internet_openings(d, &all));
+                open.map(move |(_, ip, open)| (b, ip, open))
+                    .collect::<Vec<_>>()
             })
-            .filter(|(_, d, _, _)| self.topology.has_internet(&d.subnet.vpc))
-            .map(|(b, d, member, ip)| {
-                let mut w = Self::walk(false);
-                let open = self.ingress_internet(&mut w, d, member, ip, PacketSet::all());
-                (b, ip, open)
-            })
-            .filter(|(_, _, open)| !open.is_empty())
             .collect()
     }
 

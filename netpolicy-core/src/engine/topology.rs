@@ -120,11 +120,6 @@ impl Topology {
     pub(crate) fn has_exit(&self, subnet: &str) -> bool {
         self.exits.contains(subnet)
     }
-
-    /// Whether `vpc` has an internet gateway attached.
-    pub(crate) fn has_internet(&self, vpc: &str) -> bool {
-        self.internet_vpcs.contains(vpc)
-    }
 }
 
 impl Engine<'_> {
