@@ -173,4 +173,7 @@ pub enum Qualifier {
     Through(Selector),
     /// `not through X`.
     NotThrough(Selector),
+    /// `with any source port`: TCP and UDP clients may pick any source port,
+    /// not only an ephemeral one (an attacker's `nmap -g 80`).
+    AnySourcePort(Span),
 }

@@ -145,7 +145,7 @@ fn endpoint_name(e: &Endpoint) -> String {
 impl Checker<'_, '_> {
     fn service(&self, expr: Option<&ServiceExpr>) -> Result<PacketSet, CheckError> {
         match expr {
-            None => Ok(PacketSet::all()),
+            None => Ok(PacketSet::client_traffic()),
             Some(e) => parse_service(&e.text).map_err(|err| {
                 let start = e.span.start as usize + err.span.0;
                 let span = Span::new(e.span.source, start, start + err.span.1);
@@ -207,7 +207,7 @@ impl Checker<'_, '_> {
                 service,
             } => {
                 let (from, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
-                let query = self.service(service.as_ref())?;
+                let query = filter.widen(self.service(service.as_ref())?);
                 let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
                     (from.into_iter().collect(), to.into_iter().collect());
                 let reaching: BTreeSet<(&Endpoint, &Endpoint)> = self
@@ -246,7 +246,7 @@ impl Checker<'_, '_> {
                 service,
             } => {
                 let (from, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
-                let query = self.service(service.as_ref())?;
+                let query = filter.widen(self.service(service.as_ref())?);
                 let mut findings = self.flows_between(&from, &to, &query, &filter);
                 if *both {
                     findings.extend(self.flows_between(&to, &from, &query, &filter));
@@ -261,7 +261,7 @@ impl Checker<'_, '_> {
             }
             AssertionKind::Only { from, to, service } => {
                 let (allowed, to) = (self.resolver.selector(from)?, self.resolver.selector(to)?);
-                let query = self.service(service.as_ref())?;
+                let query = filter.widen(self.service(service.as_ref())?);
                 let others: Endpoints = &self.everyone() - &allowed;
                 let findings = self.flows_between(&others, &to, &query, &filter);
                 let violated = !findings.is_empty();
@@ -274,7 +274,7 @@ impl Checker<'_, '_> {
             }
             AssertionKind::Isolated { a, b } => {
                 let (a, b) = (self.resolver.selector(a)?, self.resolver.selector(b)?);
-                let all = PacketSet::all();
+                let all = filter.widen(PacketSet::client_traffic());
                 let mut findings = self.flows_between(&a, &b, &all, &filter);
                 findings.extend(self.flows_between(&b, &a, &all, &filter));
                 let violated = !findings.is_empty();
@@ -326,9 +326,7 @@ impl Checker<'_, '_> {
                 let targets = self.resolver.selector(targets)?;
                 let allowed = match allowed {
                     // Services name destination ports; any client port is allowed.
-                    Some(expr) => self
-                        .service(Some(expr))?
-                        .preimage_of_rewrite(Dim::SrcPort, 1024),
+                    Some(expr) => self.service(Some(expr))?.with_any_source_port(),
                     None => PacketSet::empty(),
                 };
                 let mut findings = Vec::new();
@@ -337,7 +335,8 @@ impl Checker<'_, '_> {
                     .filter(|t| matches!(t, Endpoint::Eni(_)))
                     .collect();
                 let internet = [Endpoint::Internet];
-                let exposed = self.reaching_pairs(&internet, &targets, &PacketSet::all(), &filter);
+                let everything = filter.widen(PacketSet::client_traffic());
+                let exposed = self.reaching_pairs(&internet, &targets, &everything, &filter);
                 for (_, t, exposed, kind) in exposed {
                     let extra = exposed.difference(&allowed);
                     if !extra.is_empty() {
@@ -464,7 +463,7 @@ impl Checker<'_, '_> {
     /// Parity both ways: every other endpoint reaches `a` and `b` on the same
     /// services, and `a` and `b` reach every other endpoint on the same services.
     fn parity(&self, a: &Endpoints, b: &Endpoints, filter: &PathFilter) -> Vec<Finding> {
-        let all = PacketSet::all();
+        let all = filter.widen(PacketSet::client_traffic());
         let sides: Endpoints = a | b;
         let others: Vec<Endpoint> = (&self.everyone() - &sides).into_iter().collect();
         let (a, b): (Vec<Endpoint>, Vec<Endpoint>) =
@@ -624,8 +623,16 @@ impl Checker<'_, '_> {
 /// What a path kind looks like in a report.
 pub fn describe_path(kind: &PathKind) -> String {
     match kind {
-        PathKind::Private { peering: None } => "private addresses".into(),
-        PathKind::Private { peering: Some(p) } => format!("private addresses, over peering {p}"),
+        PathKind::Private { peering, nat } => {
+            let mut text = String::from("private addresses");
+            if let Some(n) = nat {
+                text.push_str(&format!(", through NAT gateway {n}"));
+            }
+            if let Some(p) = peering {
+                text.push_str(&format!(", over peering {p}"));
+            }
+            text
+        }
         PathKind::PublicInternet { egress, public_ip } => format!(
             "over the internet to public {public_ip}, leaving through {}",
             egress.as_deref().unwrap_or("(no exit)")
@@ -639,8 +646,11 @@ pub fn describe_path(kind: &PathKind) -> String {
             "from on-premises through {}",
             vpn_gateway.as_deref().unwrap_or("(no gateway)")
         ),
-        PathKind::ToOnPrem { vpn_gateway } => format!(
-            "to on-premises through {}",
+        PathKind::ToOnPrem { vpn_gateway, nat } => format!(
+            "to on-premises through {}{}",
+            nat.as_deref()
+                .map(|n| format!("NAT gateway {n}, then "))
+                .unwrap_or_default(),
             vpn_gateway.as_deref().unwrap_or("(no gateway)")
         ),
         PathKind::LoadBalancer {
@@ -666,6 +676,8 @@ type Combined = (
 /// The path qualifiers of one assertion, resolved to places.
 struct PathFilter {
     privately: bool,
+    /// `with any source port`: queries cover every TCP/UDP source port.
+    any_source_port: bool,
     through: Vec<Places>,
     not_through: Vec<Places>,
 }
@@ -674,17 +686,29 @@ impl PathFilter {
     fn new(c: &Checker<'_, '_>, qualifiers: &[Qualifier]) -> Result<Self, CheckError> {
         let mut f = PathFilter {
             privately: false,
+            any_source_port: false,
             through: Vec::new(),
             not_through: Vec::new(),
         };
         for q in qualifiers {
             match q {
                 Qualifier::Privately(_) => f.privately = true,
+                Qualifier::AnySourcePort(_) => f.any_source_port = true,
                 Qualifier::Through(t) => f.through.push(places_of(c, t)?),
                 Qualifier::NotThrough(t) => f.not_through.push(places_of(c, t)?),
             }
         }
         Ok(f)
+    }
+
+    /// The assertion's packets: clients' ephemeral source ports, or any source
+    /// port under `with any source port`.
+    fn widen(&self, query: PacketSet) -> PacketSet {
+        if self.any_source_port {
+            query.with_any_source_port()
+        } else {
+            query
+        }
     }
 
     fn accepts(&self, c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> bool {
@@ -793,44 +817,74 @@ fn eni_places(c: &Checker<'_, '_>, e: &Endpoint, out: &mut Places) {
     }
 }
 
+/// A NAT gateway a flow passes and its subnet.
+fn nat_places(c: &Checker<'_, '_>, nat: Option<&str>, out: &mut Places) {
+    let Some(nat) = nat.and_then(|n| c.model.nat_gateway(n)) else {
+        return;
+    };
+    out.insert(nat.meta.id.clone());
+    out.insert(nat.subnet.clone());
+}
+
+/// The internet gateways of `vpc`.
+fn igw_places(c: &Checker<'_, '_>, vpc: &str, out: &mut Places) {
+    out.extend(
+        c.model
+            .internet_gateways()
+            .iter()
+            .filter(|g| g.vpc.as_deref() == Some(vpc))
+            .map(|g| g.meta.id.clone()),
+    );
+}
+
+/// The VPC of an interface endpoint.
+fn eni_vpc(c: &Checker<'_, '_>, e: &Endpoint) -> Option<String> {
+    let Endpoint::Eni(id) = e else { return None };
+    c.model
+        .eni(id)
+        .and_then(|x| c.model.subnet(&x.subnet))
+        .map(|s| s.vpc.clone())
+}
+
 /// Every place a flow passes through.
 fn flow_places(c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> Places {
     let mut out = Places::new();
     eni_places(c, s, &mut out);
     eni_places(c, d, &mut out);
     match &flow.kind {
-        PathKind::Private { peering } => out.extend(peering.clone()),
+        PathKind::Private { peering, nat } => {
+            out.extend(peering.clone());
+            nat_places(c, nat.as_deref(), &mut out);
+        }
         PathKind::PublicInternet { egress, .. } | PathKind::ToInternet { egress } => {
             out.insert("internet".into());
             out.extend(egress.clone());
-            if let Some(subnet) = egress
+            nat_places(c, egress.as_deref(), &mut out);
+            // A NAT gateway leaves through its own VPC's internet gateway.
+            if let Some(vpc) = egress
                 .as_deref()
                 .and_then(|e| c.model.nat_gateway(e))
                 .and_then(|nat| c.model.subnet(&nat.subnet))
+                .map(|s| s.vpc.as_str())
             {
-                out.insert(subnet.meta.id.clone());
+                igw_places(c, vpc, &mut out);
             }
             // The destination's internet gateway.
-            if let Endpoint::Eni(id) = d {
-                let vpc = c
-                    .model
-                    .eni(id)
-                    .and_then(|x| c.model.subnet(&x.subnet))
-                    .map(|s| s.vpc.clone());
-                out.extend(
-                    c.model
-                        .internet_gateways()
-                        .iter()
-                        .filter(|g| g.vpc == vpc)
-                        .map(|g| g.meta.id.clone()),
-                );
+            if let Some(vpc) = eni_vpc(c, d) {
+                igw_places(c, &vpc, &mut out);
             }
         }
         PathKind::FromInternet { .. } => {
             out.insert("internet".into());
+            // It enters by the destination VPC's internet gateway.
+            if let Some(vpc) = eni_vpc(c, d) {
+                igw_places(c, &vpc, &mut out);
+            }
         }
-        PathKind::FromOnPrem { vpn_gateway } | PathKind::ToOnPrem { vpn_gateway } => {
-            out.extend(vpn_gateway.clone())
+        PathKind::FromOnPrem { vpn_gateway } => out.extend(vpn_gateway.clone()),
+        PathKind::ToOnPrem { vpn_gateway, nat } => {
+            out.extend(vpn_gateway.clone());
+            nat_places(c, nat.as_deref(), &mut out);
         }
         PathKind::LoadBalancer {
             load_balancer,

@@ -198,6 +198,7 @@ fn assertion(a: &Assertion) -> String {
         .iter()
         .map(|q| match q {
             Qualifier::Privately(_) => " privately".to_string(),
+            Qualifier::AnySourcePort(_) => " with any source port".to_string(),
             Qualifier::Through(t) => format!(" through {}", selector(t, true)),
             Qualifier::NotThrough(t) => format!(" not through {}", selector(t, true)),
         })

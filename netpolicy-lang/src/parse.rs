@@ -138,7 +138,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::service | Rule::service_item | Rule::service_clause => "a service",
         Rule::string => "a quoted string",
         Rule::ident => "a name",
-        Rule::qualifier | Rule::through | Rule::not_through | Rule::privately => "a qualifier",
+        Rule::qualifier
+        | Rule::through
+        | Rule::not_through
+        | Rule::privately
+        | Rule::any_source_port
+        | Rule::with_kw => "a qualifier",
         Rule::set_op => "`+` or `-`",
         Rule::EOI => "the end of the file",
         Rule::pattern => "a name or glob",
@@ -325,6 +330,7 @@ impl Ctx<'_> {
         match (rule, target) {
             (Rule::through, Some(t)) => Qualifier::Through(t),
             (Rule::not_through, Some(t)) => Qualifier::NotThrough(t),
+            (Rule::any_source_port, _) => Qualifier::AnySourcePort(span),
             _ => Qualifier::Privately(span),
         }
     }

@@ -82,7 +82,7 @@ fn parse_item(item: &str, span: (usize, usize)) -> Result<PacketSet, ServiceErro
         ));
     }
     if lower == "all" {
-        return Ok(PacketSet::all());
+        return Ok(PacketSet::client_traffic());
     }
     // A bare port (`db-sg:3306`) means TCP.
     if !lower.is_empty() && lower.chars().all(|c| c.is_ascii_digit() || c == '-') {
@@ -199,7 +199,11 @@ mod tests {
             parse_service("proto/47").unwrap().service_summary(),
             "proto 47"
         );
-        assert!(parse_service("all").unwrap().same_as(&PacketSet::all()));
+        assert!(
+            parse_service("all")
+                .unwrap()
+                .same_as(&PacketSet::client_traffic())
+        );
     }
 
     #[test]

@@ -44,6 +44,11 @@ impl<'a> Oracle<'a> {
     /// Whether `p`, sent by `src`, arrives at `dst` (directly, without a load
     /// balancer) and its reply gets back.
     pub fn delivered(&self, src: End<'_>, dst: End<'_>, p: Pkt) -> bool {
+        if let End::Eni(d) = dst
+            && !self.accepts(d, &p)
+        {
+            return false;
+        }
         match (src, dst) {
             (End::Eni(s), End::Eni(d)) => {
                 if !s.private_ips.contains(&p.src) {
@@ -74,6 +79,26 @@ impl<'a> Oracle<'a> {
             }
             _ => false,
         }
+    }
+
+    /// A load-balancer node accepts only its listeners' protocol and port.
+    fn accepts(&self, d: &Eni, p: &Pkt) -> bool {
+        let EniOwner::LoadBalancer(lb) = &d.owner else {
+            return true;
+        };
+        self.m
+            .load_balancers()
+            .iter()
+            .filter(|x| &x.meta.id == lb)
+            .flat_map(|x| &x.listeners)
+            .any(|l| {
+                let proto_ok = match l.protocol {
+                    Protocol::Udp => p.proto == 17,
+                    Protocol::All => p.proto == 6 || p.proto == 17,
+                    _ => p.proto == 6,
+                };
+                proto_ok && l.port == p.dport
+            })
     }
 
     fn subnet(&self, id: &str) -> Option<&'a Subnet> {
@@ -257,8 +282,23 @@ impl<'a> Oracle<'a> {
         }
     }
 
+    /// ICMP messages other than the four requests expect no reply: they are
+    /// reached when delivered, whatever the return hops would say.
+    fn one_way(p: &Pkt) -> bool {
+        p.proto == 1 && ![8, 13, 15, 17].contains(&p.dport)
+    }
+
     fn vpc_of(&self, e: &Eni) -> Option<String> {
         self.subnet(&e.subnet).map(|s| s.vpc.clone())
+    }
+
+    fn peered(&self, id: &str, a: &str, b: &str) -> bool {
+        self.m.peerings().iter().any(|x| {
+            x.meta.id == id
+                && x.active
+                && ((x.requester_vpc == a && x.accepter_vpc == b)
+                    || (x.requester_vpc == b && x.accepter_vpc == a))
+        })
     }
 
     fn private(&self, s: &Eni, d: &Eni, p: Pkt) -> bool {
@@ -274,24 +314,69 @@ impl<'a> Oracle<'a> {
         let Some(there) = self.route(&s.subnet, p.dst) else {
             return false;
         };
+        if let RouteTarget::NatGateway(n) = &there {
+            return self.private_via_nat(s, d, n, &dv, p);
+        }
         let ok_target = match &there {
             RouteTarget::Local => sv == dv,
-            RouteTarget::Peering(id) => self.m.peerings().iter().any(|x| {
-                &x.meta.id == id
-                    && x.active
-                    && ((x.requester_vpc == sv && x.accepter_vpc == dv)
-                        || (x.requester_vpc == dv && x.accepter_vpc == sv))
-            }),
+            RouteTarget::Peering(id) => self.peered(id, &sv, &dv),
             _ => false,
         };
+        ok_target && self.hop_in(&s.subnet, d, there, p)
+    }
+
+    /// From `from_subnet` into `d`'s subnet (NACLs both ways when they differ),
+    /// `d`'s groups, and the reply routed back by `via`.
+    fn hop_in(&self, from_subnet: &str, d: &Eni, via: RouteTarget, p: Pkt) -> bool {
         let r = Self::reply(&p);
-        ok_target
-            && self.nacl(&s.subnet, &p, true)
-            && self.nacl(&d.subnet, &p, false)
+        let same = from_subnet == d.subnet;
+        (same || (self.nacl(from_subnet, &p, true) && self.nacl(&d.subnet, &p, false)))
             && self.sg(d, &p, false)
-            && self.nacl(&d.subnet, &r, true)
-            && self.route(&d.subnet, p.src) == Some(there)
-            && self.nacl(&s.subnet, &r, false)
+            && (Self::one_way(&p)
+                || ((same || self.nacl(&d.subnet, &r, true))
+                    && self.route(&d.subnet, p.src) == Some(via)
+                    && (same || self.nacl(from_subnet, &r, false))))
+    }
+
+    /// Into NAT gateway `n` from `s` (NACLs both ways), translated to the NAT's
+    /// private address.
+    fn enter_nat(&self, s: &Eni, n: &str, p: Pkt) -> Option<(&'a NatGateway, Pkt)> {
+        let nat = self.m.nat_gateways().iter().find(|x| x.meta.id == n)?;
+        if nat.subnet != s.subnet {
+            let r = Self::reply(&p);
+            let ok = self.nacl(&s.subnet, &p, true)
+                && self.nacl(&nat.subnet, &p, false)
+                && (Self::one_way(&p)
+                    || (self.nacl(&nat.subnet, &r, true) && self.nacl(&s.subnet, &r, false)));
+            if !ok {
+                return None;
+            }
+        }
+        Some((
+            nat,
+            Pkt {
+                src: nat.private_ip?,
+                ..p
+            },
+        ))
+    }
+
+    fn private_via_nat(&self, s: &Eni, d: &Eni, n: &str, dv: &str, p: Pkt) -> bool {
+        let Some((nat, p2)) = self.enter_nat(s, n, p) else {
+            return false;
+        };
+        let Some(nv) = self.subnet(&nat.subnet).map(|x| x.vpc.clone()) else {
+            return false;
+        };
+        let Some(onward) = self.route(&nat.subnet, p2.dst) else {
+            return false;
+        };
+        let ok = match &onward {
+            RouteTarget::Local => nv == dv,
+            RouteTarget::Peering(id) => self.peered(id, &nv, dv),
+            _ => false,
+        };
+        ok && self.hop_in(&nat.subnet, d, onward, p2)
     }
 
     fn igw_of(&self, vpc: &str) -> Option<&'a InternetGateway> {
@@ -313,25 +398,11 @@ impl<'a> Oracle<'a> {
                 let public = s.public_ip?;
                 (attached
                     && self.nacl(&s.subnet, &p, true)
-                    && self.nacl(&s.subnet, &Self::reply(&p), false))
+                    && (Self::one_way(&p) || self.nacl(&s.subnet, &Self::reply(&p), false)))
                 .then_some(Pkt { src: public, ..p })
             }
             RouteTarget::NatGateway(n) => {
-                let nat = self.m.nat_gateways().iter().find(|x| x.meta.id == n)?;
-                if nat.subnet != s.subnet {
-                    let r = Self::reply(&p);
-                    if !(self.nacl(&s.subnet, &p, true)
-                        && self.nacl(&nat.subnet, &p, false)
-                        && self.nacl(&nat.subnet, &r, true)
-                        && self.nacl(&s.subnet, &r, false))
-                    {
-                        return None;
-                    }
-                }
-                let p2 = Pkt {
-                    src: nat.private_ip?,
-                    ..p
-                };
+                let (nat, p2) = self.enter_nat(s, &n, p)?;
                 let nat_vpc = self.subnet(&nat.subnet)?.vpc.clone();
                 let RouteTarget::InternetGateway(g) = self.route(&nat.subnet, p.dst)? else {
                     return None;
@@ -340,7 +411,7 @@ impl<'a> Oracle<'a> {
                 let public = nat.public_ip?;
                 (attached
                     && self.nacl(&nat.subnet, &p2, true)
-                    && self.nacl(&nat.subnet, &Self::reply(&p2), false))
+                    && (Self::one_way(&p2) || self.nacl(&nat.subnet, &Self::reply(&p2), false)))
                 .then_some(Pkt { src: public, ..p })
             }
             _ => None,
@@ -363,9 +434,10 @@ impl<'a> Oracle<'a> {
         let q = Pkt { dst: private, ..q };
         self.nacl(&d.subnet, &q, false)
             && self.sg(d, &q, false)
-            && self.nacl(&d.subnet, &Self::reply(&q), true)
-            && self.route(&d.subnet, q.src)
-                == Some(RouteTarget::InternetGateway(igw.meta.id.clone()))
+            && (Self::one_way(&q)
+                || (self.nacl(&d.subnet, &Self::reply(&q), true)
+                    && self.route(&d.subnet, q.src)
+                        == Some(RouteTarget::InternetGateway(igw.meta.id.clone()))))
     }
 
     fn vgw_of(&self, vpc: &str) -> Option<&'a VpnGateway> {
@@ -384,8 +456,10 @@ impl<'a> Oracle<'a> {
         };
         self.nacl(&d.subnet, &p, false)
             && self.sg(d, &p, false)
-            && self.nacl(&d.subnet, &Self::reply(&p), true)
-            && self.route(&d.subnet, p.src) == Some(RouteTarget::VpnGateway(vgw.meta.id.clone()))
+            && (Self::one_way(&p)
+                || (self.nacl(&d.subnet, &Self::reply(&p), true)
+                    && self.route(&d.subnet, p.src)
+                        == Some(RouteTarget::VpnGateway(vgw.meta.id.clone()))))
     }
 
     fn to_onprem(&self, s: &Eni, p: Pkt) -> bool {
@@ -395,9 +469,24 @@ impl<'a> Oracle<'a> {
         let Some(vgw) = self.vgw_of(&vpc) else {
             return false;
         };
-        self.sg(s, &p, true)
-            && self.route(&s.subnet, p.dst) == Some(RouteTarget::VpnGateway(vgw.meta.id.clone()))
-            && self.nacl(&s.subnet, &p, true)
-            && self.nacl(&s.subnet, &Self::reply(&p), false)
+        let to_vgw = Some(RouteTarget::VpnGateway(vgw.meta.id.clone()));
+        if !self.sg(s, &p, true) {
+            return false;
+        }
+        match self.route(&s.subnet, p.dst) {
+            Some(RouteTarget::NatGateway(n)) => {
+                let Some((nat, p2)) = self.enter_nat(s, &n, p) else {
+                    return false;
+                };
+                self.route(&nat.subnet, p2.dst) == to_vgw
+                    && self.nacl(&nat.subnet, &p2, true)
+                    && (Self::one_way(&p2) || self.nacl(&nat.subnet, &Self::reply(&p2), false))
+            }
+            t => {
+                t == to_vgw
+                    && self.nacl(&s.subnet, &p, true)
+                    && (Self::one_way(&p) || self.nacl(&s.subnet, &Self::reply(&p), false))
+            }
+        }
     }
 }

@@ -199,7 +199,8 @@ fn bastions_reach_web_and_db_on_admin_ports_and_nothing_in_poc() {
                 );
                 assert!(r.flows.iter().all(|f| f.kind
                     == PathKind::Private {
-                        peering: Some("WebApp2BastionPeer".into())
+                        peering: Some("WebApp2BastionPeer".into()),
+                        nat: None,
                     }));
             }
             for t in ["PoCServerAZ1", "PoCServerAZ2"] {

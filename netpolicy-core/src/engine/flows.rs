@@ -10,6 +10,7 @@ use super::security_group::CompiledGroup;
 use super::{Endpoint, Engine, Flow, PathKind};
 use crate::model::{Eni, EniOwner, Protocol, RouteTarget, Subnet, TargetRef};
 use crate::packet::{Dim, EPHEMERAL_PORTS, IntervalSet, PacketSet};
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 /// Interfaces that share a subnet and a security-group set, seen as one end.
@@ -21,7 +22,9 @@ pub(crate) struct Side<'a> {
     group_ids: Vec<String>,
     enforced: bool,
     pub(crate) egress: &'a PacketSet,
-    pub(crate) ingress: &'a PacketSet,
+    /// What the side admits: its security groups' ingress, and for a
+    /// load-balancer node only its listeners' ports besides.
+    pub(crate) ingress: Cow<'a, PacketSet>,
 }
 
 /// How packets seen on the internet map back to the packets the source sent.
@@ -79,6 +82,10 @@ impl<'m> Engine<'m> {
             (&set.ingress, &set.egress)
         } else {
             (&self.sg_sets.unfiltered, &self.sg_sets.unfiltered)
+        };
+        let ingress = match &first.owner {
+            EniOwner::LoadBalancer(lb) => Cow::Owned(ingress.intersect(&self.listener_packets(lb))),
+            _ => Cow::Borrowed(ingress),
         };
         let addrs = IntervalSet::from_ranges(members.iter().flat_map(|e| {
             e.private_ips
@@ -198,8 +205,20 @@ impl<'m> Engine<'m> {
         let groups = &side.groups;
         let ids = &side.group_ids;
         let enforced = side.enforced;
-        w.filter(HopKind::SecurityGroupIngress, set, side.ingress, |p| {
-            if enforced {
+        let node_of = side.members.first().and_then(|m| match &m.owner {
+            EniOwner::LoadBalancer(lb) => Some(lb.as_str()),
+            _ => None,
+        });
+        w.filter(HopKind::SecurityGroupIngress, set, &side.ingress, |p| {
+            if let Some(lb) = node_of.filter(|lb| !self.listener_packets(lb).contains(p)) {
+                RuleRef {
+                    object: format!("load balancer {lb}"),
+                    rule:
+                        "no listener on this protocol and port: a node accepts only its listeners"
+                            .into(),
+                    span: self.model.load_balancer(lb).and_then(|l| l.meta.span),
+                }
+            } else if enforced {
                 self.groups.decide(self.model, groups, ids, p, false)
             } else {
                 unfiltered()
@@ -219,7 +238,11 @@ impl<'m> Engine<'m> {
         };
         if kind.is_return() {
             w.filter(kind, set, &direction.allowed_replies, |p| {
-                direction.decide(&p.reply())
+                if p.expects_reply() {
+                    direction.decide(&p.reply())
+                } else {
+                    no_reply_expected(p)
+                }
             })
         } else {
             w.filter(kind, set, &direction.allowed, |p| direction.decide(p))
@@ -274,6 +297,40 @@ impl<'m> Engine<'m> {
         out
     }
 
+    /// The return route: keeps the packets whose reply `subnet`'s table sends
+    /// to a target `back` accepts (the way the packet came). Messages that
+    /// expect no reply need no return route.
+    pub(super) fn returned(
+        &self,
+        w: &mut Walk,
+        subnet: &str,
+        set: &PacketSet,
+        back: impl Fn(&RouteTarget) -> bool,
+    ) -> PacketSet {
+        let one_way = set.intersect(&PacketSet::without_reply());
+        let two_way = if one_way.is_empty() {
+            set.clone()
+        } else {
+            w.note(HopKind::ReturnRoute, &one_way, true, || {
+                one_way
+                    .witness()
+                    .map(|p| no_reply_expected(&p))
+                    .unwrap_or_else(unfiltered)
+            });
+            set.difference(&one_way)
+        };
+        self.routed(
+            w,
+            HopKind::ReturnRoute,
+            subnet,
+            &two_way,
+            Dim::SrcAddr,
+            back,
+        )
+        .into_iter()
+        .fold(one_way, |acc, (_, p)| acc.union(&p))
+    }
+
     fn vpc_of(&self, subnet: &Subnet) -> String {
         subnet.vpc.clone()
     }
@@ -289,7 +346,8 @@ impl<'m> Engine<'m> {
     }
 
     /// Private addresses, same VPC or across one active peering; a peering never
-    /// forwards further (no edge-to-edge routing).
+    /// forwards further (no edge-to-edge routing). A route to a NAT gateway is
+    /// followed onward by the NAT subnet's table ([`Engine::via_nat`]).
     pub(crate) fn private(
         &self,
         s: &Side<'_>,
@@ -303,11 +361,14 @@ impl<'m> Engine<'m> {
             .restrict(Dim::DstAddr, &d.addrs);
         let set = self.sg_egress(&mut w, s, set);
         let (sv, dv) = (self.vpc_of(s.subnet), self.vpc_of(d.subnet));
+        let mut kind = PathKind::Private {
+            peering: None,
+            nat: None,
+        };
         if s.subnet.meta.id == d.subnet.meta.id {
             let set = self.sg_ingress(&mut w, d, set);
-            return Self::flow(PathKind::Private { peering: None }, set, w);
+            return Self::flow(kind, set, w);
         }
-        let mut kind = PathKind::Private { peering: None };
         let mut total = PacketSet::empty();
         let forward = self.routed(
             &mut w,
@@ -315,32 +376,118 @@ impl<'m> Engine<'m> {
             &s.subnet.meta.id,
             &set,
             Dim::DstAddr,
-            |t| (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, &sv, &dv),
+            |t| {
+                (*t == RouteTarget::Local && sv == dv)
+                    || self.active_peering_between(t, &sv, &dv)
+                    || matches!(t, RouteTarget::NatGateway(_))
+            },
         );
         for (target, part) in forward {
+            if let RouteTarget::NatGateway(nat) = &target {
+                let (arrived, peering) = self.via_nat(&mut w, s, d, nat, part);
+                if !arrived.is_empty() || tracing {
+                    kind = PathKind::Private {
+                        peering,
+                        nat: Some(nat.clone()),
+                    };
+                }
+                total = total.union(&arrived);
+                continue;
+            }
             if let RouteTarget::Peering(id) = &target {
                 kind = PathKind::Private {
                     peering: Some(id.clone()),
+                    nat: None,
                 };
             }
             let part = self.crossing(&mut w, &s.subnet.meta.id, &d.subnet.meta.id, part);
             let part = self.sg_ingress(&mut w, d, part);
             let part = self.nacl(&mut w, HopKind::ReturnNaclEgress, &d.subnet.meta.id, part);
             // The reply must come back the way the packet went: local, or the same peering.
-            let back = self.routed(
-                &mut w,
-                HopKind::ReturnRoute,
-                &d.subnet.meta.id,
-                &part,
-                Dim::SrcAddr,
-                |t| *t == target,
-            );
-            for (_, part) in back {
-                let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, &s.subnet.meta.id, part);
-                total = total.union(&part);
-            }
+            let part = self.returned(&mut w, &d.subnet.meta.id, &part, |t| *t == target);
+            let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, &s.subnet.meta.id, part);
+            total = total.union(&part);
         }
         Self::flow(kind, total, w)
+    }
+
+    /// Source subnet -> NAT gateway (both subnets' NACLs, both ways), where the
+    /// source becomes the NAT's private address, then the NAT subnet's route
+    /// onward to `d`: locally or over an active peering with `d`'s VPC. Returns
+    /// the packets, as the source sent them, that arrive and whose replies come
+    /// back, and the peering crossed.
+    fn via_nat(
+        &self,
+        w: &mut Walk,
+        s: &Side<'_>,
+        d: &Side<'_>,
+        nat_id: &str,
+        set: PacketSet,
+    ) -> (PacketSet, Option<String>) {
+        let Some((entered, translated, nat)) = self.enter_nat(w, s.subnet, nat_id, set) else {
+            return (PacketSet::empty(), None);
+        };
+        let (nv, dv) = (nat_vpc(self, nat), self.vpc_of(d.subnet));
+        let onward = self.routed(
+            w,
+            HopKind::Route,
+            &nat.subnet,
+            &translated,
+            Dim::DstAddr,
+            |t| (*t == RouteTarget::Local && nv == dv) || self.active_peering_between(t, &nv, &dv),
+        );
+        let (ns, ds) = (nat.subnet.as_str(), d.subnet.meta.id.as_str());
+        let mut arrived = PacketSet::empty();
+        let mut peering = None;
+        for (target, part) in onward {
+            if let RouteTarget::Peering(id) = &target {
+                peering = Some(id.clone());
+            }
+            let part = self.crossing(w, ns, ds, part);
+            let part = self.sg_ingress(w, d, part);
+            let part = if ns == ds {
+                part
+            } else {
+                self.nacl(w, HopKind::ReturnNaclEgress, ds, part)
+            };
+            let part = self.returned(w, ds, &part, |t| *t == target);
+            let part = if ns == ds {
+                part
+            } else {
+                self.nacl(w, HopKind::ReturnNaclIngress, ns, part)
+            };
+            arrived = arrived.union(&part);
+        }
+        let private = nat.private_ip.map_or(0, u32::from);
+        let origin = Origin::Translated {
+            entered,
+            public: Ipv4Addr::from(private),
+        };
+        (origin.restore(&arrived), peering)
+    }
+
+    /// From `from` into the NAT gateway `nat_id`: both subnets' NACLs, both
+    /// ways, then the source address becomes the NAT's private one. Returns the
+    /// packets that entered (as sent), the same packets translated, and the NAT.
+    fn enter_nat(
+        &self,
+        w: &mut Walk,
+        from: &Subnet,
+        nat_id: &str,
+        set: PacketSet,
+    ) -> Option<(PacketSet, PacketSet, &'m crate::model::NatGateway)> {
+        let nat = self.model.nat_gateway(nat_id)?;
+        let private = nat.private_ip?;
+        let from = from.meta.id.as_str();
+        let set = self.crossing(w, from, &nat.subnet, set);
+        let set = self.crossing_back(w, from, &nat.subnet, set);
+        w.note(HopKind::Gateway, &set, true, || RuleRef {
+            object: format!("NAT gateway {}", nat.meta.label()),
+            rule: format!("source translated to {private}"),
+            span: nat.meta.span,
+        });
+        let translated = set.with_value(Dim::SrcAddr, u32::from(private));
+        Some((set, translated, nat))
     }
 
     /// Leaves the VPC towards the internet: through the source's own public address
@@ -409,7 +556,7 @@ impl<'m> Engine<'m> {
                     }
                 }
                 RouteTarget::NatGateway(n) => {
-                    if let Some((exit, public)) = self.through_nat(w, sid, &n, part.clone()) {
+                    if let Some((exit, public)) = self.through_nat(w, s.subnet, &n, part.clone()) {
                         out.push((
                             n,
                             exit,
@@ -433,26 +580,18 @@ impl<'m> Engine<'m> {
     }
 
     /// Source subnet -> NAT gateway -> its subnet's internet gateway. NAT gateways
-    /// only translate outbound connections; replies return through them.
+    /// only translate outbound connections; replies return through them. A
+    /// private NAT gateway never reaches the internet.
     fn through_nat(
         &self,
         w: &mut Walk,
-        from_subnet: &str,
+        from_subnet: &Subnet,
         nat_id: &str,
         set: PacketSet,
     ) -> Option<(PacketSet, Ipv4Addr)> {
-        let nat = self.model.nat_gateway(nat_id)?;
-        let nat_subnet = self.model.subnet(&nat.subnet)?;
-        let (private, public) = (nat.private_ip?, nat.public_ip);
-        let set = self.crossing(w, from_subnet, &nat.subnet, set);
-        let set = self.crossing_back(w, from_subnet, &nat.subnet, set);
-        w.note(HopKind::Gateway, &set, true, || RuleRef {
-            object: format!("NAT gateway {}", nat.meta.label()),
-            rule: format!("source translated to {private}"),
-            span: nat.meta.span,
-        });
-        let set = set.with_value(Dim::SrcAddr, u32::from(private));
-        let vpc = nat_subnet.vpc.clone();
+        let (_, set, nat) = self.enter_nat(w, from_subnet, nat_id, set)?;
+        let public = nat.public_ip;
+        let vpc = nat_vpc(self, nat);
         let exits = self.routed(
             w,
             HopKind::Route,
@@ -595,11 +734,7 @@ impl<'m> Engine<'m> {
         let set = self.nacl(w, HopKind::NaclIngress, sid, set);
         let set = self.sg_ingress(w, d, set);
         let set = self.nacl(w, HopKind::ReturnNaclEgress, sid, set);
-        let back = self.routed(w, HopKind::ReturnRoute, sid, &set, Dim::SrcAddr, |t| {
-            t == gateway
-        });
-        back.into_iter()
-            .fold(PacketSet::empty(), |acc, (_, p)| acc.union(&p))
+        self.returned(w, sid, &set, |t| t == gateway)
     }
 
     fn public_internet(
@@ -718,18 +853,59 @@ impl<'m> Engine<'m> {
             .restrict(Dim::DstAddr, &self.onprem);
         let set = self.sg_egress(&mut w, s, set);
         let sid = s.subnet.meta.id.as_str();
-        let exits = self.routed(&mut w, HopKind::Route, sid, &set, Dim::DstAddr, |t| {
-            matches!(t, RouteTarget::VpnGateway(g) if self.vgw_of(&vpc).is_some_and(|v| &v.meta.id == g))
-        });
+        let vgw_of_vpc = |g: &str, vpc: &str| self.vgw_of(vpc).is_some_and(|v| v.meta.id == g);
+        let exits = self.routed(
+            &mut w,
+            HopKind::Route,
+            sid,
+            &set,
+            Dim::DstAddr,
+            |t| match t {
+                RouteTarget::VpnGateway(g) => vgw_of_vpc(g, &vpc),
+                RouteTarget::NatGateway(_) => true,
+                _ => false,
+            },
+        );
         let mut arrived = PacketSet::empty();
-        let mut vpn_gateway = None;
+        let (mut vpn_gateway, mut nat) = (None, None);
         for (target, part) in exits {
+            if let RouteTarget::NatGateway(n) = &target {
+                // A NAT gateway whose subnet routes to the VPN gateway: the
+                // packets leave from its private address.
+                let Some((entered, translated, gw)) = self.enter_nat(&mut w, s.subnet, n, part)
+                else {
+                    continue;
+                };
+                let nv = nat_vpc(self, gw);
+                let onward = self.routed(
+                    &mut w,
+                    HopKind::Route,
+                    &gw.subnet,
+                    &translated,
+                    Dim::DstAddr,
+                    |t| matches!(t, RouteTarget::VpnGateway(g) if vgw_of_vpc(g, &nv)),
+                );
+                for (target, part) in onward {
+                    let part = self.nacl(&mut w, HopKind::NaclEgress, &gw.subnet, part);
+                    let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, &gw.subnet, part);
+                    let origin = Origin::Translated {
+                        entered: entered.clone(),
+                        public: gw.private_ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                    };
+                    if !part.is_empty() || tracing {
+                        vpn_gateway = target.id().map(str::to_string);
+                        nat = Some(n.clone());
+                    }
+                    arrived = arrived.union(&origin.restore(&part));
+                }
+                continue;
+            }
             vpn_gateway = target.id().map(str::to_string);
             let part = self.nacl(&mut w, HopKind::NaclEgress, sid, part);
             let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, sid, part);
             arrived = arrived.union(&part);
         }
-        Self::flow(PathKind::ToOnPrem { vpn_gateway }, arrived, w)
+        Self::flow(PathKind::ToOnPrem { vpn_gateway, nat }, arrived, w)
     }
 
     /// Through every load balancer that has `d` as a target: client to listener
@@ -893,6 +1069,24 @@ impl<'m> Engine<'m> {
         }
     }
 
+    /// What a node of load balancer `lb` accepts from clients: its listeners'
+    /// ports, over TCP (HTTP, HTTPS, TLS, TCP listeners), UDP, or both
+    /// (TCP_UDP); nothing for an unknown load balancer or one without listeners.
+    pub(crate) fn listener_packets(&self, lb: &str) -> PacketSet {
+        let Some(lb) = self.model.load_balancer(lb) else {
+            return PacketSet::empty();
+        };
+        lb.listeners
+            .iter()
+            .map(|l| match l.protocol {
+                Protocol::All => {
+                    service_set(Protocol::Tcp, l.port).union(&service_set(Protocol::Udp, l.port))
+                }
+                p => service_set(p, l.port),
+            })
+            .fold(PacketSet::empty(), |acc, p| acc.union(&p))
+    }
+
     /// (protocol, port) of every target registration of `eni` in `groups`.
     pub(super) fn target_ports(&self, groups: &[String], eni: &Eni) -> Vec<(Protocol, u16)> {
         let mut out = Vec::new();
@@ -917,6 +1111,15 @@ impl<'m> Engine<'m> {
     }
 }
 
+/// The VPC of a NAT gateway's subnet.
+fn nat_vpc(engine: &Engine<'_>, nat: &crate::model::NatGateway) -> String {
+    engine
+        .model
+        .subnet(&nat.subnet)
+        .map(|s| s.vpc.clone())
+        .unwrap_or_default()
+}
+
 /// What a load-balancer node sends a target: the target group's protocol and
 /// port, from an ephemeral port.
 pub(super) fn node_to_target(protocol: Protocol, port: u16) -> PacketSet {
@@ -937,6 +1140,15 @@ pub(super) fn service_set(protocol: Protocol, port: u16) -> PacketSet {
         &Dim::SrcPort.full(),
         &IntervalSet::single(u32::from(port)),
     )
+}
+
+/// The hop note for an ICMP message that expects no reply, on a return hop.
+pub(super) fn no_reply_expected(p: &crate::packet::Packet) -> RuleRef {
+    RuleRef {
+        object: format!("icmp type {}", p.dst_port),
+        rule: "expects no reply: no return hop applies".into(),
+        span: None,
+    }
 }
 
 fn unfiltered() -> RuleRef {

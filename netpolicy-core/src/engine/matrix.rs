@@ -399,12 +399,7 @@ impl Engine<'_> {
         });
         let mut out = PacketSet::empty();
         for (target, part) in forward {
-            let back = self.routed(&mut w, HopKind::ReturnRoute, b, &part, Dim::SrcAddr, |t| {
-                *t == target
-            });
-            for (_, part) in back {
-                out = out.union(&part);
-            }
+            out = out.union(&self.returned(&mut w, b, &part, |t| *t == target));
         }
         out
     }

@@ -46,10 +46,14 @@ pub enum Endpoint {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PathKind {
-    /// Private addresses within a VPC, or across one peering.
+    /// Private addresses within a VPC, or across one peering; possibly through
+    /// a NAT gateway whose subnet routes onward.
     Private {
         /// The peering crossed, if any.
         peering: Option<String>,
+        /// The NAT gateway the packets were translated by, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nat: Option<String>,
     },
     /// From an interface to another interface's public address, out through an
     /// internet gateway (directly or through a NAT gateway) and back in.
@@ -78,6 +82,9 @@ pub enum PathKind {
     ToOnPrem {
         /// The gateway.
         vpn_gateway: Option<String>,
+        /// The NAT gateway whose subnet routes to the gateway, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nat: Option<String>,
     },
     /// Client to listener, then load-balancer node to target: two segments.
     LoadBalancer {
@@ -233,12 +240,26 @@ impl<'m> Engine<'m> {
     }
 
     /// Everything the internet can open to `eni`, directly or through a load
-    /// balancer.
+    /// balancer, from clients' ephemeral source ports
+    /// ([`PacketSet::client_traffic`]).
     pub fn internet_exposure(&self, eni: &str) -> Reach {
         self.reach(
             &Endpoint::Internet,
             &Endpoint::Eni(eni.to_string()),
-            &PacketSet::all(),
+            &PacketSet::client_traffic(),
+        )
+    }
+
+    /// What the internet opens to `eni` only from source ports a client must
+    /// choose on purpose (below 1024, e.g. `nmap -g 80`): the packets that pass
+    /// when any source port is allowed and do not with ephemeral ones. Reported
+    /// apart from [`Engine::internet_exposure`], never mixed with it.
+    pub fn chosen_port_exposure(&self, eni: &str) -> Reach {
+        let chosen = PacketSet::all().difference(&PacketSet::client_traffic());
+        self.reach(
+            &Endpoint::Internet,
+            &Endpoint::Eni(eni.to_string()),
+            &chosen,
         )
     }
 

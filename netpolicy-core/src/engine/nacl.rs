@@ -135,7 +135,8 @@ fn compile_direction(acl: &NetworkAcl, egress: bool) -> Direction {
     }
     Direction {
         entries,
-        allowed_replies: allowed.return_preimage(),
+        // ICMP messages that are not requests expect no reply: no return hop stops them.
+        allowed_replies: allowed.return_preimage().union(&PacketSet::without_reply()),
         allowed,
         object,
         implicit_allow_all: false,

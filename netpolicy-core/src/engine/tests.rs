@@ -92,12 +92,11 @@ fn sg_reference_matches_private_ips_only() {
     let e = Engine::new(&m);
     // app is a member of app-sg: its private address is admitted.
     let private = e.reach(&eni("app/eni0"), &eni("web/eni0"), &tcp(80));
-    assert!(
-        private
-            .flows
-            .iter()
-            .any(|f| f.kind == PathKind::Private { peering: None })
-    );
+    assert!(private.flows.iter().any(|f| f.kind
+        == PathKind::Private {
+            peering: None,
+            nat: None
+        }));
     // Over the internet it arrives from its public address, which the reference
     // does not cover; so neither the internet nor app-over-public-IP gets in.
     assert!(
@@ -318,7 +317,8 @@ fn peering_is_not_transitive() {
     assert_eq!(
         ab.flows.first().map(|f| &f.kind),
         Some(&PathKind::Private {
-            peering: Some("pcx-ab".into())
+            peering: Some("pcx-ab".into()),
+            nat: None,
         })
     );
     assert!(reaches(&e, &eni("b/eni0"), &eni("c/eni0"), 22));

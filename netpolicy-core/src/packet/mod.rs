@@ -95,7 +95,20 @@ impl Packet {
     }
 }
 
+/// ICMP request types and the reply type that answers each: echo, timestamp,
+/// information, address mask. Every other ICMP type expects no reply.
+pub const ICMP_REQUESTS: [(u32, u32); 4] = [(8, 0), (13, 14), (15, 16), (17, 18)];
+
 impl Packet {
+    /// Whether a reply must come back for the packet to count as reached:
+    /// everything but ICMP messages that are not requests.
+    pub fn expects_reply(&self) -> bool {
+        self.protocol != ICMP
+            || ICMP_REQUESTS
+                .iter()
+                .any(|(q, _)| *q == u32::from(self.dst_port))
+    }
+
     /// The reply a stateless hop sees: addresses swapped, TCP/UDP ports swapped,
     /// ICMP requests answered by their reply type (see [`PacketSet::return_preimage`]).
     pub fn reply(&self) -> Packet {
@@ -111,13 +124,11 @@ impl Packet {
                 ..swapped
             },
             ICMP => Packet {
-                dst_port: match self.dst_port {
-                    8 => 0,
-                    13 => 14,
-                    15 => 16,
-                    17 => 18,
-                    t => t,
-                },
+                dst_port: ICMP_REQUESTS
+                    .iter()
+                    .find(|(q, _)| u32::from(self.dst_port) == *q)
+                    .and_then(|(_, r)| u16::try_from(*r).ok())
+                    .unwrap_or(self.dst_port),
                 ..swapped
             },
             _ => swapped,
@@ -269,6 +280,59 @@ impl PacketSet {
             &Dim::SrcPort.full(),
             &Dim::DstPort.full(),
         )
+    }
+
+    /// Every packet a client sends to open a connection, as docs/semantics.md
+    /// defines "reached": TCP and UDP from an ephemeral source port
+    /// ([`EPHEMERAL_PORTS`]), ICMP and other protocols as in [`PacketSet::all`].
+    /// A client that binds a privileged source port (`nmap -g 80`) is outside
+    /// this set on purpose: [`PacketSet::with_any_source_port`] asks for it.
+    pub fn client_traffic() -> Self {
+        let (first, last) = EPHEMERAL_PORTS;
+        Self::for_protocols(
+            &Dim::Protocol.full(),
+            &IntervalSet::range(u32::from(first), u32::from(last)),
+            &Dim::DstPort.full(),
+        )
+    }
+
+    /// ICMP messages that expect no reply: every type but the four requests that
+    /// have one (echo 8, timestamp 13, information 15, address mask 17). Such a
+    /// message is reached when it is delivered; no return hop applies to it.
+    pub fn without_reply() -> Self {
+        let requests = IntervalSet::from_ranges(ICMP_REQUESTS.iter().map(|(q, _)| (*q, *q)));
+        Self::from_cube(
+            Cube::full()
+                .with(Dim::Protocol, IntervalSet::single(u32::from(ICMP)))
+                .with(Dim::SrcPort, IntervalSet::range(0, 255))
+                .with(
+                    Dim::DstPort,
+                    IntervalSet::range(0, 255).difference(&requests),
+                ),
+        )
+    }
+
+    /// The set with the TCP and UDP source port left free: what a client that
+    /// may choose any source port sends.
+    pub fn with_any_source_port(&self) -> PacketSet {
+        let ported = IntervalSet::from_ranges([
+            (u32::from(TCP), u32::from(TCP)),
+            (u32::from(UDP), u32::from(UDP)),
+        ]);
+        let widened = self
+            .cubes
+            .iter()
+            .map(|c| {
+                let p = c.get(Dim::Protocol).intersect(&ported);
+                c.clone()
+                    .with(Dim::Protocol, p)
+                    .with(Dim::SrcPort, Dim::SrcPort.full())
+            })
+            .filter(|c| !c.is_empty())
+            .fold(PacketSet::empty(), |acc, c| {
+                acc.union(&PacketSet::from_cube(c))
+            });
+        self.union(&widened)
     }
 
     /// Packets of `protocols`; TCP/UDP packets take `src_ports`/`dst_ports`, ICMP any
@@ -653,7 +717,7 @@ impl std::hash::Hasher for PassThrough {
 /// ICMP request types whose reply type lies in `replies` (see
 /// [`PacketSet::return_preimage`]).
 fn icmp_request_types(replies: &IntervalSet) -> IntervalSet {
-    let pairs = [(8u32, 0u32), (13, 14), (15, 16), (17, 18)];
+    let pairs = ICMP_REQUESTS;
     let requests = IntervalSet::from_ranges(pairs.iter().map(|(q, _)| (*q, *q)));
     let mut out = replies.difference(&requests);
     for (request, reply) in pairs {
