@@ -50,7 +50,7 @@ fn net(text: &str) -> Ipv4Net {
 }
 
 fn random_traffic(rng: &mut Rng) -> TrafficMatch {
-    match rng.below(8) {
+    match rng.below(9) {
         0 => TrafficMatch::ALL,
         1 => TrafficMatch::tcp(22, 22),
         2 => TrafficMatch::tcp(80, 80),
@@ -61,6 +61,13 @@ fn random_traffic(rng: &mut Rng) -> TrafficMatch {
             protocol: Protocol::Icmp,
             ports: PortMatch::Icmp {
                 icmp_type: Some(8),
+                icmp_code: None,
+            },
+        },
+        7 => TrafficMatch {
+            protocol: Protocol::Icmp,
+            ports: PortMatch::Icmp {
+                icmp_type: Some(3),
                 icmp_code: None,
             },
         },
@@ -381,7 +388,24 @@ fn nacls(rng: &mut Rng, p: &mut ModelParts, nv: usize, cidrs: &[String]) {
         }
         let id = format!("acl{v}");
         let mut entries = Vec::new();
-        for egress in [false, true] {
+        let web_only = rng.chance(30);
+        if web_only {
+            // A web-only NACL: tcp/80 and tcp/443 both ways and nothing for the
+            // ephemeral ports, so the return leg decides (issue 15's shape).
+            for egress in [false, true] {
+                for (n, port) in [(100, 80), (110, 443)] {
+                    entries.push(NaclEntry {
+                        rule_number: n,
+                        egress,
+                        action: NaclAction::Allow,
+                        traffic: TrafficMatch::tcp(port, port),
+                        cidr: net("0.0.0.0/0"),
+                        span: None,
+                    });
+                }
+            }
+        }
+        for egress in [false, true].into_iter().filter(|_| !web_only) {
             let mut numbers: Vec<u16> = (0..rng.below(5))
                 .map(|_| 1 + rng.below(300) as u16)
                 .collect();

@@ -19,7 +19,7 @@ fn sample_header(rng: &mut Rng) -> (u8, u16, u16) {
             *rng.pick(&PORTS).unwrap_or(&80),
             *rng.pick(&PORTS).unwrap_or(&80),
         ),
-        1 => (proto, 0, *rng.pick(&[0u16, 3, 8]).unwrap_or(&8)),
+        1 => (proto, 0, *rng.pick(&[0u16, 3, 8, 13, 14]).unwrap_or(&8)),
         _ => (proto, 0, 0),
     }
 }

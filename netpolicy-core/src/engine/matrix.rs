@@ -195,6 +195,13 @@ impl<'m> Engine<'m> {
             .par_iter()
             .map(|&(a, b)| ((a, b), self.routes_between(a, b)))
             .collect();
+        // Pairs a NAT gateway joins: the destination sees the NAT's address, so
+        // the ends above do not meet; the path itself decides them.
+        let via_nat: BTreeSet<(&str, &str)> = subnet_pairs
+            .par_iter()
+            .filter(|&&(a, b)| self.nat_onward(a, b))
+            .copied()
+            .collect();
         let per_class: Vec<Vec<Vec<u32>>> = (0..sides.len())
             .into_par_iter()
             .map(|a| {
@@ -216,6 +223,11 @@ impl<'m> Engine<'m> {
                             continue;
                         };
                         let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
+                        if via_nat.contains(&(sa, sb)) {
+                            let packets = self.private(s, d, &query, false).packets;
+                            push_services(&packets, services, b, &mut rows);
+                            continue;
+                        }
                         // Most pairs do not meet: ask that first, without building sets.
                         let (out, into) = if sa == sb {
                             (&from.send_local, &to.admit_local)
@@ -402,6 +414,54 @@ impl Engine<'_> {
             out = out.union(&self.returned(&mut w, b, &part, |t| *t == target));
         }
         out
+    }
+}
+
+impl Engine<'_> {
+    /// Whether subnet `a`'s table sends some address of subnet `b` to a NAT
+    /// gateway whose subnet routes it onward towards `b` privately (locally or
+    /// over a peering with `b`'s VPC).
+    fn nat_onward(&self, a: &str, b: &str) -> bool {
+        let (Some(sa), Some(sb)) = (self.model.subnet(a), self.model.subnet(b)) else {
+            return false;
+        };
+        let span = |s: &crate::model::Subnet| {
+            IntervalSet::range(u32::from(s.cidr.network()), u32::from(s.cidr.broadcast()))
+        };
+        let set = PacketSet::all()
+            .restrict(Dim::SrcAddr, &span(sa))
+            .restrict(Dim::DstAddr, &span(sb));
+        let mut w = Self::walk(false);
+        let to_nat = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
+            matches!(t, RouteTarget::NatGateway(_))
+        });
+        to_nat.into_iter().any(|(target, part)| {
+            let RouteTarget::NatGateway(n) = target else {
+                return false;
+            };
+            let Some(nat) = self.model.nat_gateway(&n) else {
+                return false;
+            };
+            let nv = self
+                .model
+                .subnet(&nat.subnet)
+                .map(|s| s.vpc.as_str())
+                .unwrap_or_default();
+            let dv = sb.vpc.as_str();
+            !self
+                .routed(
+                    &mut w,
+                    HopKind::Route,
+                    &nat.subnet,
+                    &part,
+                    Dim::DstAddr,
+                    |t| {
+                        (*t == RouteTarget::Local && nv == dv)
+                            || self.active_peering_between(t, nv, dv)
+                    },
+                )
+                .is_empty()
+        })
     }
 }
 

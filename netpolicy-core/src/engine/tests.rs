@@ -698,3 +698,201 @@ fn interface_endpoints_never_open_connections() {
     assert!(reaches(&e, &eni("app/eni0"), &endpoint, 22));
     assert!(!reaches(&e, &endpoint, &eni("app/eni0"), 22));
 }
+
+/// A private subnet whose default route goes to a NAT gateway, while the NAT's
+/// subnet routes a peered VPC and on-premises: the NAT forwards onward, and
+/// the destination sees the NAT's private address.
+const NAT_ONWARD: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.1.0.0/16]}
+  - {id: vpc-b, cidr_blocks: [10.2.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+vpn_gateways:
+  - {id: vgw-a, vpc: vpc-a}
+peerings:
+  - {id: pcx-ab, requester_vpc: vpc-a, accepter_vpc: vpc-b}
+subnets:
+  - {id: public, vpc: vpc-a, cidr: 10.1.1.0/24, route_table: rt-public}
+  - {id: private, vpc: vpc-a, cidr: 10.1.2.0/24, route_table: rt-private}
+  - {id: far, vpc: vpc-b, cidr: 10.2.1.0/24, route_table: rt-b}
+route_tables:
+  - id: rt-public
+    vpc: vpc-a
+    routes:
+      - {destination: 0.0.0.0/0, internet_gateway: igw-a}
+      - {destination: 10.2.0.0/16, peering: pcx-ab}
+      - {destination: 192.168.0.0/16, vpn_gateway: vgw-a}
+  - id: rt-private
+    vpc: vpc-a
+    routes:
+      - {destination: 0.0.0.0/0, nat_gateway: NATGW}
+  - id: rt-b
+    vpc: vpc-b
+    routes:
+      - {destination: 10.1.1.0/24, peering: pcx-ab}
+nat_gateways:
+  - {id: NATGW, subnet: public, CONNECTIVITY}
+security_groups:
+  - {id: sg-a, vpc: vpc-a}
+  - id: sg-b
+    vpc: vpc-b
+    ingress:
+      - {protocol: tcp, ports: 22, from: 10.1.1.0/24}
+instances:
+  - {id: worker, subnet: private, security_groups: [sg-a]}
+  - {id: far, subnet: far, security_groups: [sg-b]}
+"#;
+
+fn nat_onward(connectivity: &str) -> Model {
+    model(
+        &NAT_ONWARD
+            .replace("NATGW", "nat-a")
+            .replace("CONNECTIVITY", connectivity),
+    )
+}
+
+#[test]
+fn nat_gateway_routes_onward_over_a_peering() {
+    let m = nat_onward("public: true");
+    let e = Engine::new(&m);
+    let r = e.reach(&eni("worker/eni0"), &eni("far/eni0"), &tcp(22));
+    assert!(!r.is_empty(), "the NAT's subnet peers with vpc-b");
+    assert!(r.flows.iter().any(|f| f.kind
+        == PathKind::Private {
+            peering: Some("pcx-ab".into()),
+            nat: Some("nat-a".into())
+        }));
+    // The hop list names the NAT and the onward route.
+    let p = packet(addr(&m, "worker/eni0"), addr(&m, "far/eni0"), 22);
+    let flows = e.explain(&eni("worker/eni0"), &eni("far/eni0"), &p);
+    let hops: Vec<&Hop> = flows.iter().flat_map(|f| &f.hops).collect();
+    assert!(hops.iter().all(|h| h.allowed), "{hops:#?}");
+    assert!(hops.iter().any(|h| h.rule.object.contains("NAT gateway")));
+    assert!(
+        hops.iter()
+            .any(|h| h.kind == HopKind::Route && h.rule.rule.contains("pcx-ab"))
+    );
+    // The far side admits the NAT's subnet only: without the NAT it would not.
+    assert!(!reaches(&e, &eni("far/eni0"), &eni("worker/eni0"), 22));
+}
+
+#[test]
+fn nat_gateway_routes_onward_to_a_vpn_gateway() {
+    let m = nat_onward("public: true");
+    let e = Engine::new(&m);
+    let r = e.reach(&eni("worker/eni0"), &Endpoint::OnPrem, &tcp(443));
+    assert!(r.flows.iter().any(|f| !f.packets.is_empty()
+        && f.kind
+            == PathKind::ToOnPrem {
+                vpn_gateway: Some("vgw-a".into()),
+                nat: Some("nat-a".into())
+            }));
+}
+
+#[test]
+fn private_nat_gateway_never_reaches_the_internet() {
+    let public = nat_onward("public: true");
+    let private = nat_onward("public: false");
+    assert!(
+        !Engine::new(&public)
+            .reach(&eni("worker/eni0"), &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
+    let e = Engine::new(&private);
+    assert!(
+        e.reach(&eni("worker/eni0"), &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
+    // It still forwards privately.
+    assert!(reaches(&e, &eni("worker/eni0"), &eni("far/eni0"), 22));
+}
+
+#[test]
+fn icmp_without_a_reply_type_needs_no_return_path() {
+    let yaml = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+subnets:
+  - {id: public, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt, network_acl: acl}
+route_tables:
+  - {id: rt, vpc: vpc-a, routes: [{destination: 0.0.0.0/0, internet_gateway: igw-a}]}
+network_acls:
+  - id: acl
+    vpc: vpc-a
+    entries:
+      - {rule: 100, direction: ingress, action: allow, protocol: icmp, cidr: 0.0.0.0/0}
+      - {rule: 100, direction: egress, action: allow, protocol: tcp, ports: 80, cidr: 0.0.0.0/0}
+security_groups:
+  - id: open
+    vpc: vpc-a
+    ingress:
+      - {protocol: icmp, from: 0.0.0.0/0}
+instances:
+  - {id: web, subnet: public, public_ip: 203.0.113.10, security_groups: [open]}
+"#;
+    let m = model(yaml);
+    let e = Engine::new(&m);
+    let icmp = |t: u32| {
+        PacketSet::from_cube(
+            crate::packet::Cube::full()
+                .with(Dim::Protocol, IntervalSet::single(1))
+                .with(Dim::DstPort, IntervalSet::single(t))
+                .with(Dim::SrcPort, IntervalSet::single(0)),
+        )
+    };
+    let reached = |t| {
+        !e.reach(&Endpoint::Internet, &eni("web/eni0"), &icmp(t))
+            .is_empty()
+    };
+    // Destination unreachable (3) expects no reply: the NACL's egress does not matter.
+    assert!(reached(3));
+    // An echo request (8) needs its echo reply (0) to leave, which the NACL denies.
+    assert!(!reached(8));
+}
+
+#[test]
+fn load_balancer_nodes_accept_only_their_listeners() {
+    let yaml = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+subnets:
+  - {id: public, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt}
+route_tables:
+  - {id: rt, vpc: vpc-a, routes: [{destination: 0.0.0.0/0, internet_gateway: igw-a}]}
+security_groups:
+  - id: open
+    vpc: vpc-a
+    ingress:
+      - {protocol: all, from: 0.0.0.0/0}
+instances:
+  - {id: app, subnet: public, security_groups: [open]}
+target_groups:
+  - {id: tg, protocol: tcp, port: 80, targets: [{instance: app}]}
+load_balancers:
+  - id: lb
+    scheme: internet-facing
+    subnets: [public]
+    security_groups: [open]
+    listeners:
+      - {protocol: http, port: 80, target_group: tg}
+"#;
+    let m = model(yaml);
+    let e = Engine::new(&m);
+    let node = m
+        .load_balancer("lb")
+        .and_then(|lb| lb.nodes.first().cloned())
+        .expect("a node");
+    let exposure = e.internet_exposure(&node).packets();
+    assert_eq!(exposure.service_summary(), "tcp/80");
+    let udp53 = PacketSet::for_protocols(
+        &IntervalSet::single(17),
+        &IntervalSet::range(1024, 65535),
+        &IntervalSet::single(53),
+    );
+    assert!(e.reach(&Endpoint::Internet, &eni(&node), &udp53).is_empty());
+}

@@ -1,0 +1,189 @@
+//! One question, one answer: pair by pair (`reach`), by class
+//! (`reach_between`, `class_matrix`, `service_matrix`), `exposure`, and the
+//! language's assertions must agree on networks where NACL return legs, NAT
+//! gateways and ICMP types decide (issue 15).
+
+use netpolicy_core::engine::{Endpoint, Engine, PathKind};
+use netpolicy_core::model::Model;
+use netpolicy_core::packet::{Dim, IntervalSet, PacketSet};
+use netpolicy_core::span::SourceMap;
+use netpolicy_lang::check::check_policy;
+use netpolicy_lang::parse_policy;
+use netpolicy_lang::report::Status;
+use netpolicy_tests::generate::{self, Rng};
+
+fn networks(count: u64) -> impl Iterator<Item = (u64, Model)> {
+    (0..count).map(|seed| {
+        let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9) ^ 15);
+        match generate::network(&mut rng) {
+            Ok(m) => (seed, m),
+            Err(e) => panic!("seed {seed}: invalid model: {e}"),
+        }
+    })
+}
+
+fn eni(id: &str) -> Endpoint {
+    Endpoint::Eni(id.to_string())
+}
+
+/// `exposure` (per interface and by class) equals the pair-by-pair answer for
+/// the internet, from clients' ephemeral ports; attacker-chosen source ports
+/// are reported apart and never overlap it.
+#[test]
+fn exposure_equals_pair_by_pair_reach_from_the_internet() {
+    let mut exposed = 0;
+    for (seed, model) in networks(150) {
+        let engine = Engine::new(&model);
+        let ids: Vec<Endpoint> = model.enis().iter().map(|e| eni(&e.meta.id)).collect();
+        let by_class =
+            engine.reach_between(&[Endpoint::Internet], &ids, &PacketSet::client_traffic());
+        for (j, e) in model.enis().iter().enumerate() {
+            let exposure = engine.internet_exposure(&e.meta.id).packets();
+            let pair = engine
+                .reach(
+                    &Endpoint::Internet,
+                    &eni(&e.meta.id),
+                    &PacketSet::client_traffic(),
+                )
+                .packets();
+            let class = by_class
+                .iter()
+                .find(|p| p.dst == j)
+                .map(|p| p.reach.packets())
+                .unwrap_or_default();
+            assert!(
+                exposure.same_as(&pair),
+                "seed {seed}: {} exposure vs reach",
+                e.meta.id
+            );
+            assert!(
+                exposure.same_as(&class),
+                "seed {seed}: {} exposure vs class",
+                e.meta.id
+            );
+            let chosen = engine.chosen_port_exposure(&e.meta.id).packets();
+            assert!(
+                !chosen.intersects(&exposure),
+                "seed {seed}: chosen ports mixed in"
+            );
+            let low = IntervalSet::range(0, 1023);
+            for c in chosen.cubes() {
+                assert!(
+                    c.get(Dim::SrcPort).is_subset(&low),
+                    "seed {seed}: chosen port set"
+                );
+            }
+            exposed += usize::from(!exposure.is_empty());
+        }
+    }
+    assert!(
+        exposed > 20,
+        "only {exposed} exposed interfaces: the test says little"
+    );
+}
+
+/// The language's assertion kinds give the verdicts the engine's pair-by-pair
+/// answers give, on the same networks.
+#[test]
+fn assertions_agree_with_pair_by_pair_answers() {
+    for (seed, model) in networks(60) {
+        let engine = Engine::new(&model);
+        let enis: Vec<&str> = model.enis().iter().map(|e| e.meta.id.as_str()).collect();
+        let mut text = String::new();
+        let mut expected = Vec::new();
+        for id in enis.iter().take(4) {
+            let exposed = !engine.internet_exposure(id).is_empty();
+            text.push_str(&format!("exposure eni:{id} <= none from internet\n"));
+            expected.push(exposed);
+            text.push_str(&format!("no internet -> eni:{id} : all\n"));
+            expected.push(exposed);
+            let https = engine
+                .reach(
+                    &Endpoint::Internet,
+                    &eni(id),
+                    &netpolicy_lang::service::parse_service("https").unwrap_or_default(),
+                )
+                .is_empty();
+            text.push_str(&format!("no internet -> eni:{id} : https\n"));
+            expected.push(!https);
+            let any_port = !engine
+                .reach(&Endpoint::Internet, &eni(id), &PacketSet::all())
+                .is_empty();
+            text.push_str(&format!(
+                "no internet -> eni:{id} : all with any source port\n"
+            ));
+            expected.push(any_port);
+        }
+        for (a, b) in enis.iter().zip(enis.iter().skip(1)).take(3) {
+            let open = !engine
+                .reach(&eni(a), &eni(b), &PacketSet::client_traffic())
+                .is_empty();
+            text.push_str(&format!("no eni:{a} -> eni:{b}\n"));
+            expected.push(open);
+        }
+        let mut sources = SourceMap::default();
+        let id = sources.add("agree.np", text.clone());
+        let policy = parse_policy(&text, id).unwrap_or_else(|e| panic!("{e:?}"));
+        let report = check_policy(&model, &policy, &sources, "agree.np", "generated")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        for (v, violated) in report.verdicts.iter().zip(&expected) {
+            assert_eq!(
+                v.status == Status::Violated,
+                *violated,
+                "seed {seed}: {}",
+                v.assertion
+            );
+        }
+    }
+}
+
+/// The service matrix (ends met per class pair, NAT pairs walked) agrees with
+/// pair-by-pair reach for every interface pair and service.
+#[test]
+fn service_matrix_agrees_with_pair_by_pair_reach() {
+    let services: Vec<PacketSet> = ["ssh", "https", "all", "icmp"]
+        .iter()
+        .map(|s| netpolicy_lang::service::parse_service(s).unwrap_or_default())
+        .collect();
+    for (seed, model) in networks(80) {
+        let engine = Engine::new(&model);
+        let bits = engine.service_matrix(&services);
+        for s in model.enis() {
+            for d in model.enis() {
+                if s.meta.id == d.meta.id {
+                    continue;
+                }
+                let (Some(cs), Some(cd)) = (
+                    engine
+                        .classes()
+                        .iter()
+                        .find(|c| c.enis.contains(&s.meta.id)),
+                    engine
+                        .classes()
+                        .iter()
+                        .find(|c| c.enis.contains(&d.meta.id)),
+                ) else {
+                    continue;
+                };
+                for (k, q) in services.iter().enumerate() {
+                    // The matrix is per class: some member pair of the classes.
+                    let any_member = cs.enis.iter().any(|a| {
+                        cd.enis.iter().filter(|b| *b != a).any(|b| {
+                            engine.reach(&eni(a), &eni(b), q).flows.iter().any(|f| {
+                                !matches!(f.kind, PathKind::LoadBalancer { .. })
+                                    && !f.packets.is_empty()
+                            })
+                        })
+                    });
+                    assert_eq!(
+                        bits.reaches(k, cs.id, cd.id),
+                        any_member,
+                        "seed {seed}: C{} -> C{} service {k}",
+                        cs.id.0,
+                        cd.id.0
+                    );
+                }
+            }
+        }
+    }
+}
