@@ -240,6 +240,19 @@ fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
                     });
                 }
             };
+            // A private table: everything to the NAT gateway, whose own
+            // subnet may route onward (peering, VPN gateway).
+            if t == 1 && nat.is_some() && rng.chance(50) {
+                if let Some(n) = &nat {
+                    add("0.0.0.0/0", RouteTarget::NatGateway(n.clone()), &mut routes);
+                }
+                p.route_tables.push(RouteTable {
+                    meta: Meta::new(&id),
+                    vpc: vpc.clone(),
+                    routes,
+                });
+                continue;
+            }
             let default_target = match rng.below(4) {
                 0 => igw.clone().map(RouteTarget::InternetGateway),
                 1 => nat.clone().map(RouteTarget::NatGateway),
