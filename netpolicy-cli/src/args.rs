@@ -21,8 +21,10 @@ pub enum Command {
     Query(QueryArgs),
     /// Format policies canonically (in place, or `--check` to only report).
     Fmt(FmtArgs),
-    /// Everything the internet can open, per network interface, and the path it takes.
-    Exposure(ModelArgs),
+    /// Everything the internet can open, per network interface: services, source
+    /// prefixes, path and admitting rule; apart, what opens only to a chosen
+    /// (privileged) source port.
+    Exposure(ExposureArgs),
     /// Trace one service from a source to a destination, hop by hop.
     Explain(ExplainArgs),
     /// Which interface classes (same subnet, same security groups) reach which, on a service.
@@ -182,6 +184,30 @@ pub struct ModelArgs {
     /// A template parameter value (repeatable); also `AWS::Region`, `AWS::AccountId`.
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+    /// Print every model warning (by default each kind shows a few examples
+    /// and a count).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// Arguments of `exposure`.
+#[derive(Debug, Args)]
+pub struct ExposureArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output format: `human`, or `json` (one object per exposed interface).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
+}
+
+/// `--format` values of the listing commands (`exposure`, `matrix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    /// Text for people.
+    Human,
+    /// JSON.
+    Json,
 }
 
 /// `--model-format` values.

@@ -211,3 +211,73 @@ fn collect_dry_run_lists_the_read_only_calls() {
             .all(|l| l.starts_with("aws ") || l.starts_with('#'))
     );
 }
+
+#[test]
+fn exposure_lists_chosen_source_ports_apart_in_both_formats() {
+    let (code, stdout, _) = netpolicy(&["exposure", "--model", "examples/web-only-nacl.yaml"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("0 of 1 interfaces are reachable from the internet"),
+        "{stdout}"
+    );
+    let (before, after) = stdout
+        .split_once("reachable only from chosen source ports")
+        .unwrap_or_else(|| panic!("no heading: {stdout}"));
+    assert!(!before.contains("tcp/80"), "{stdout}");
+    assert!(
+        after.contains("tcp/80 from 0.0.0.0/0 from source ports 80, 443"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = netpolicy(&[
+        "exposure",
+        "--format",
+        "json",
+        "--model",
+        "examples/web-only-nacl.yaml",
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let web = &doc["exposed"][0];
+    assert_eq!(web["interface"], "web/eni0");
+    assert_eq!(web["public_ip"], "203.0.113.10");
+    assert_eq!(web["open"].as_array().map(Vec::len), Some(0));
+    let chosen = web["chosen_source_ports"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let services: Vec<&str> = chosen
+        .iter()
+        .filter_map(|o| o["service"].as_str())
+        .collect();
+    assert_eq!(services, ["tcp/80", "tcp/443"]);
+    assert_eq!(chosen[0]["sources"][0], "0.0.0.0/0");
+    assert_eq!(chosen[0]["source_ports"], "80, 443");
+}
+
+#[test]
+fn exposure_names_the_sources_and_the_admitting_rule() {
+    let (code, stdout, _) = netpolicy(&[
+        "exposure",
+        "--format",
+        "json",
+        "--model",
+        "tests/fixtures/cloudformation/inspector-reachability-workshop.json",
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let db = doc["exposed"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["interface"] == "DbServerAZ1/eni0"))
+        .cloned()
+        .unwrap_or_else(|| panic!("DbServerAZ1 not exposed: {stdout}"));
+    assert_eq!(db["open"][0]["service"], "tcp/3306");
+    assert_eq!(db["open"][0]["sources"][0], "0.0.0.0/0");
+    assert!(
+        db["open"][0]["rule"]
+            .as_str()
+            .is_some_and(|r| r.contains("WebAppDbServerSecurityGroup") && r.contains("tcp/3306")),
+        "{db}"
+    );
+}

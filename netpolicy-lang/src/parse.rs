@@ -142,8 +142,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::through
         | Rule::not_through
         | Rule::privately
-        | Rule::any_source_port
-        | Rule::with_kw => "a qualifier",
+        | Rule::any_source_port => "a qualifier",
         Rule::set_op => "`+` or `-`",
         Rule::EOI => "the end of the file",
         Rule::pattern => "a name or glob",

@@ -74,6 +74,28 @@ fn exposure_equals_pair_by_pair_reach_from_the_internet() {
             }
             exposed += usize::from(!exposure.is_empty());
         }
+        // The exposure report (what `exposure` prints, in text or JSON) lists
+        // exactly the interfaces pair-by-pair reach finds open, with the
+        // services that reach finds.
+        let report = engine.exposure();
+        for e in model.enis() {
+            let pair = engine
+                .reach(
+                    &Endpoint::Internet,
+                    &eni(&e.meta.id),
+                    &PacketSet::client_traffic(),
+                )
+                .packets();
+            let listed = report.iter().find(|x| x.interface == e.meta.id);
+            let services: Vec<String> = listed
+                .map(|x| x.open.iter().map(|o| o.service.clone()).collect())
+                .unwrap_or_default();
+            let expected: Vec<String> = netpolicy_core::engine::service_parts(&pair)
+                .iter()
+                .map(PacketSet::service_summary)
+                .collect();
+            assert_eq!(services, expected, "seed {seed}: {}", e.meta.id);
+        }
     }
     assert!(
         exposed > 20,

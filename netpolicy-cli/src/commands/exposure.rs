@@ -2,49 +2,113 @@
 
 use super::{describe_path, flush, load};
 use crate::Outcome;
-use crate::args::ModelArgs;
-use miette::Report;
-use netpolicy_core::engine::Engine;
-use rayon::prelude::*;
+use crate::args::{ExposureArgs, TableFormat};
+use miette::{IntoDiagnostic, Report};
+use netpolicy_core::engine::{Engine, InterfaceExposure, Opening};
+use serde::Serialize;
+
+/// Source prefixes listed per service in text; JSON lists them all.
+const PREFIXES_SHOWN: usize = 5;
+
+/// The JSON document: the model, the exposed interfaces, the warnings.
+#[derive(Serialize)]
+struct Document<'a> {
+    model: String,
+    interfaces: usize,
+    exposed: &'a [InterfaceExposure],
+    warnings: Vec<String>,
+}
 
 /// Runs the command.
-pub fn run(args: &ModelArgs) -> Result<Outcome, Report> {
-    let model = load(args)?;
+pub fn run(args: &ExposureArgs) -> Result<Outcome, Report> {
+    let model = load(&args.model)?;
     let engine = Engine::new(&model);
-    println!(
-        "internet exposure of {} ({} interfaces)",
-        args.model.display(),
-        model.enis().len()
-    );
-    // Interfaces are independent: compute in parallel, print in model order.
-    let reaches: Vec<_> = model
-        .enis()
-        .par_iter()
-        .map(|eni| engine.internet_exposure(&eni.meta.id))
-        .collect();
-    let mut exposed = 0;
-    for (eni, reach) in model.enis().iter().zip(reaches) {
-        if reach.is_empty() {
-            continue;
+    let exposed = engine.exposure();
+    match args.format {
+        TableFormat::Json => {
+            let doc = Document {
+                model: args.model.model.display().to_string(),
+                interfaces: model.enis().len(),
+                exposed: &exposed,
+                warnings: model
+                    .warnings()
+                    .iter()
+                    .map(|w| format!("{}: {}", w.code, w.message))
+                    .collect(),
+            };
+            let text = serde_json::to_string_pretty(&doc).into_diagnostic()?;
+            println!("{text}");
         }
-        exposed += 1;
-        println!(
-            "\n{}  [{}]",
-            eni.meta.label(),
-            reach.packets().service_summary()
-        );
-        for flow in &reach.flows {
-            println!(
-                "  {}: {}",
-                describe_path(&flow.kind),
-                flow.packets.service_summary()
-            );
-        }
+        TableFormat::Human => print_human(args, model.enis().len(), &exposed),
     }
-    println!(
-        "\n{exposed} of {} interfaces are reachable from the internet",
-        model.enis().len()
-    );
     flush()?;
     Ok(Outcome::Ok)
+}
+
+fn print_human(args: &ExposureArgs, interfaces: usize, exposed: &[InterfaceExposure]) {
+    println!(
+        "internet exposure of {} ({interfaces} interfaces)",
+        args.model.model.display()
+    );
+    let open = exposed.iter().filter(|x| !x.open.is_empty()).count();
+    for x in exposed.iter().filter(|x| !x.open.is_empty()) {
+        let public = x
+            .public_ip
+            .map(|ip| format!(" public {ip}"))
+            .unwrap_or_default();
+        println!("\n{}{public}", x.label);
+        for o in &x.open {
+            print_opening(o);
+        }
+    }
+    let chosen: Vec<&InterfaceExposure> = exposed
+        .iter()
+        .filter(|x| !x.chosen_source_ports.is_empty())
+        .collect();
+    if !chosen.is_empty() {
+        println!(
+            "\nreachable only from chosen source ports (a client binding a port below 1024, e.g. `nmap -g 80`):"
+        );
+        for x in &chosen {
+            println!("\n{}", x.label);
+            for o in &x.chosen_source_ports {
+                print_opening(o);
+            }
+        }
+    }
+    println!("\n{open} of {interfaces} interfaces are reachable from the internet");
+    if !chosen.is_empty() {
+        println!(
+            "{} more open only to chosen source ports (`with any source port` in a policy asks for them)",
+            chosen.iter().filter(|x| x.open.is_empty()).count()
+        );
+    }
+}
+
+fn print_opening(o: &Opening) {
+    let mut sources = o
+        .sources
+        .iter()
+        .take(PREFIXES_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if o.sources.len() > PREFIXES_SHOWN {
+        sources.push_str(&format!(
+            " and {} more prefixes",
+            o.sources.len() - PREFIXES_SHOWN
+        ));
+    } else if o.sources.first().is_some_and(|s| s != "0.0.0.0/0") {
+        sources.push_str(" only");
+    }
+    let ports = o
+        .source_ports
+        .as_deref()
+        .map(|p| format!(" from source ports {p}"))
+        .unwrap_or_default();
+    println!("  {} from {sources}{ports}", o.service);
+    println!("    path: {}", describe_path(&o.path));
+    if let Some(rule) = &o.rule {
+        println!("    admitted by {rule}");
+    }
 }

@@ -16,18 +16,77 @@ use netpolicy_core::load::{ModelFormat, load_model_file};
 use netpolicy_core::model::Model;
 use netpolicy_core::packet::PacketSet;
 
-/// Loads the model and prints its warnings to stderr.
+/// Loads the model and prints its warnings to stderr (grouped; all of them
+/// with `--verbose`).
 pub fn load(args: &ModelArgs) -> Result<Model, Report> {
     let model = load_quietly(&args.model, args.model_format, &args.params)?;
+    print_warnings(&model, args.verbose);
+    Ok(model)
+}
+
+/// Warnings of one kind printed in full before the rest are only counted.
+const WARNING_EXAMPLES: usize = 3;
+
+/// A file larger than this is cited by line, never copied into a snippet: a
+/// dump's files run to hundreds of megabytes.
+const SNIPPET_LIMIT: usize = 4 << 20;
+
+/// Prints the model's warnings grouped by code, in order of first appearance:
+/// a few of each kind with their source, then how many more there are.
+pub fn print_warnings(model: &Model, verbose: bool) {
+    let mut groups: Vec<(&str, Vec<&netpolicy_core::diagnostic::Warning>)> = Vec::new();
     for w in model.warnings() {
-        let report = Report::new(w.clone());
-        let report = match w.span.and_then(|s| model.sources().named_source(s.source)) {
+        match groups.iter_mut().find(|(code, _)| *code == w.code) {
+            Some((_, list)) => list.push(w),
+            None => groups.push((w.code, vec![w])),
+        }
+    }
+    for (code, list) in &groups {
+        let shown = if verbose {
+            list.len()
+        } else {
+            list.len().min(WARNING_EXAMPLES)
+        };
+        for w in list.iter().take(shown) {
+            print_warning(model, w);
+        }
+        if list.len() > shown {
+            eprintln!(
+                "warning: {} more `{code}` warnings ({} in all; --verbose lists them)",
+                list.len() - shown,
+                list.len()
+            );
+        }
+    }
+}
+
+fn print_warning(model: &Model, w: &netpolicy_core::diagnostic::Warning) {
+    let small = w
+        .span
+        .and_then(|s| model.sources().get(s.source))
+        .is_some_and(|f| f.text.len() <= SNIPPET_LIMIT);
+    let report = Report::new(w.clone());
+    let report = match w.span.filter(|_| small) {
+        Some(s) => match model.sources().named_source(s.source) {
             Some(src) => report.with_source_code(src),
             None => report,
-        };
-        crate::render::diagnostic::eprint(&report);
-    }
-    Ok(model)
+        },
+        None => {
+            let at = w.span.and_then(|s| {
+                let (line, col) = model.sources().line_col(s)?;
+                Some(format!(
+                    " ({}:{line}:{col})",
+                    model.sources().get(s.source)?.name
+                ))
+            });
+            if let Some(at) = at {
+                eprintln!("warning: {}{at}", w.message);
+                return;
+            }
+            report
+        }
+    };
+    crate::render::diagnostic::eprint(&report);
 }
 
 /// Loads a model without printing anything.

@@ -9,6 +9,7 @@
 
 mod bulk;
 mod classes;
+mod exposure;
 mod flows;
 mod matrix;
 mod nacl;
@@ -20,6 +21,7 @@ mod topology;
 
 pub use bulk::PairReach;
 pub use classes::{ClassId, ClassPair, EniClass};
+pub use exposure::{InterfaceExposure, Opening, cidr_cover, service_parts};
 pub use matrix::ServiceMatrix;
 pub use path::{Hop, HopKind, RuleRef};
 pub use rules::{public_space, traffic_packets};
@@ -251,16 +253,28 @@ impl<'m> Engine<'m> {
     }
 
     /// What the internet opens to `eni` only from source ports a client must
-    /// choose on purpose (below 1024, e.g. `nmap -g 80`): the packets that pass
-    /// when any source port is allowed and do not with ephemeral ones. Reported
-    /// apart from [`Engine::internet_exposure`], never mixed with it.
+    /// choose on purpose (below 1024, e.g. `nmap -g 80`): packets from such
+    /// ports whose source, protocol and destination port no ephemeral port
+    /// opens. Reported apart from [`Engine::internet_exposure`], never mixed
+    /// with it.
     pub fn chosen_port_exposure(&self, eni: &str) -> Reach {
+        let dst = Endpoint::Eni(eni.to_string());
         let chosen = PacketSet::all().difference(&PacketSet::client_traffic());
-        self.reach(
-            &Endpoint::Internet,
-            &Endpoint::Eni(eni.to_string()),
-            &chosen,
-        )
+        let mut reach = self.reach(&Endpoint::Internet, &dst, &chosen);
+        if reach.is_empty() {
+            return reach;
+        }
+        // A service that ephemeral ports open already is ordinary exposure,
+        // whatever other source ports do.
+        let ordinary = self
+            .reach(&Endpoint::Internet, &dst, &PacketSet::client_traffic())
+            .packets()
+            .with_any_source_port();
+        for f in &mut reach.flows {
+            f.packets = f.packets.difference(&ordinary);
+        }
+        reach.flows.retain(|f| !f.packets.is_empty());
+        reach
     }
 
     fn eni(&self, id: &str) -> Option<&'m Eni> {

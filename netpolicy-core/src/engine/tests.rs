@@ -896,3 +896,28 @@ load_balancers:
     );
     assert!(e.reach(&Endpoint::Internet, &eni(&node), &udp53).is_empty());
 }
+
+#[test]
+fn chosen_source_ports_are_empty_without_nacls() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/small.yaml"
+    ))
+    .expect("example");
+    let m = model(&text);
+    let e = Engine::new(&m);
+    for x in m.enis() {
+        let c = e.chosen_port_exposure(&x.meta.id);
+        let o = e
+            .internet_exposure(&x.meta.id)
+            .packets()
+            .with_any_source_port();
+        assert!(
+            c.is_empty(),
+            "{}: {:?}\nordinary {:?}",
+            x.meta.id,
+            c.packets(),
+            o
+        );
+    }
+}

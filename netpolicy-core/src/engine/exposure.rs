@@ -1,0 +1,277 @@
+//! Internet exposure, interface by interface: which services the internet can
+//! open, from which source prefixes, by which path and security-group rule;
+//! and, apart, what opens only to a client that picks a privileged source port.
+
+use super::path::HopKind;
+use super::{Endpoint, Engine, PathKind, Reach};
+use crate::packet::{Dim, ICMP, IntervalSet, PacketSet, TCP, UDP};
+use ipnet::Ipv4Net;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::net::Ipv4Addr;
+
+/// One service an interface is open on, and from where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Opening {
+    /// The service as reports spell it (`tcp/22`, `udp/53`, `icmp type 8`).
+    pub service: String,
+    /// The internet sources that open it, as CIDR prefixes: `0.0.0.0/0` when
+    /// every internet address does.
+    pub sources: Vec<String>,
+    /// The client source ports it needs, when only chosen (privileged) ports
+    /// open it; absent for ordinary exposure, which uses ephemeral ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ports: Option<String>,
+    /// The path the first example packet takes.
+    pub path: PathKind,
+    /// The security-group rule that admits the example packet, as
+    /// `object: rule`; absent when no group filters the interface.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// What the internet can open on one interface.
+#[derive(Clone, Debug, Serialize)]
+pub struct InterfaceExposure {
+    /// The interface id.
+    pub interface: String,
+    /// The interface as reports name it (`name (id)`).
+    pub label: String,
+    /// Its public address, if it has one (load-balanced targets may not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<Ipv4Addr>,
+    /// Services opened by clients from ephemeral source ports (1024-65535).
+    pub open: Vec<Opening>,
+    /// Services opened only from source ports a client must choose on purpose
+    /// (below 1024, e.g. `nmap -g 80`): a NACL that allows replies to a
+    /// service port lets such packets through. Never mixed with `open`.
+    pub chosen_source_ports: Vec<Opening>,
+}
+
+impl InterfaceExposure {
+    /// Whether nothing opens, from any source port.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty() && self.chosen_source_ports.is_empty()
+    }
+}
+
+impl Engine<'_> {
+    /// The exposure of every interface that the internet opens something on,
+    /// in model order; computed in parallel.
+    pub fn exposure(&self) -> Vec<InterfaceExposure> {
+        self.model
+            .enis()
+            .par_iter()
+            .filter_map(|e| self.interface_exposure(&e.meta.id))
+            .filter(|x| !x.is_empty())
+            .collect()
+    }
+
+    /// The exposure of one interface; `None` for an unknown id.
+    pub fn interface_exposure(&self, eni: &str) -> Option<InterfaceExposure> {
+        let e = self.eni(eni)?;
+        let open = self.openings(eni, &self.internet_exposure(eni), false);
+        let chosen = self.openings(eni, &self.chosen_port_exposure(eni), true);
+        Some(InterfaceExposure {
+            interface: eni.to_string(),
+            label: e.meta.label(),
+            public_ip: e.public_ip,
+            open,
+            chosen_source_ports: chosen,
+        })
+    }
+
+    /// `reach`'s packets split into services, each with its sources, the path
+    /// and the admitting rule of an example packet.
+    fn openings(&self, eni: &str, reach: &Reach, chosen: bool) -> Vec<Opening> {
+        let packets = reach.packets();
+        service_parts(&packets)
+            .into_iter()
+            .map(|part| {
+                let example = part.witness();
+                let flow = reach
+                    .flows
+                    .iter()
+                    .find(|f| example.is_some_and(|p| f.packets.contains(&p)));
+                let rule = example.and_then(|p| {
+                    self.explain(&Endpoint::Internet, &Endpoint::Eni(eni.to_string()), &p)
+                        .iter()
+                        .filter(|f| !f.packets.is_empty())
+                        .flat_map(|f| &f.hops)
+                        .find(|h| h.kind == HopKind::SecurityGroupIngress)
+                        .map(|h| format!("{}: {}", h.rule.object, h.rule.rule))
+                });
+                Opening {
+                    service: part.service_summary(),
+                    sources: self.source_prefixes(&part.project(Dim::SrcAddr)),
+                    source_ports: chosen.then(|| ports_text(&part.project(Dim::SrcPort))),
+                    path: flow.map_or(
+                        PathKind::FromInternet {
+                            public_ip: Ipv4Addr::UNSPECIFIED,
+                        },
+                        |f| f.kind.clone(),
+                    ),
+                    rule,
+                }
+            })
+            .collect()
+    }
+
+    /// Source addresses as CIDR prefixes; the whole internet as `0.0.0.0/0`.
+    fn source_prefixes(&self, sources: &IntervalSet) -> Vec<String> {
+        if self.internet.is_subset(sources) {
+            return vec!["0.0.0.0/0".into()];
+        }
+        cidr_cover(sources).iter().map(Ipv4Net::to_string).collect()
+    }
+}
+
+/// The set split into services that each have one set of sources: per
+/// protocol (other protocols together), destination ports (ICMP types; other
+/// protocols: protocol numbers) cut where the sources change, neighbours with
+/// the same sources merged.
+pub fn service_parts(packets: &PacketSet) -> Vec<PacketSet> {
+    let named = [TCP, UDP, ICMP].map(|p| IntervalSet::single(u32::from(p)));
+    let others = named
+        .iter()
+        .fold(Dim::Protocol.full(), |acc, p| acc.difference(p));
+    let mut out = Vec::new();
+    for (protocols, dim) in named
+        .iter()
+        .map(|p| (p, Dim::DstPort))
+        .chain([(&others, Dim::Protocol)])
+    {
+        let part = packets.restrict(Dim::Protocol, protocols);
+        if part.is_empty() {
+            continue;
+        }
+        out.extend(split_by_sources(&part, dim));
+    }
+    out
+}
+
+/// `part` cut along `dim` into runs over which the source addresses are the same.
+fn split_by_sources(part: &PacketSet, dim: Dim) -> Vec<PacketSet> {
+    let mut cuts: Vec<u32> = part
+        .cubes()
+        .iter()
+        .flat_map(|c| {
+            c.get(dim)
+                .ranges()
+                .iter()
+                .flat_map(|&(a, b)| [a, b.saturating_add(1)])
+        })
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut runs: Vec<(IntervalSet, IntervalSet)> = Vec::new();
+    for pair in cuts.windows(2) {
+        let (a, b) = (pair[0], pair[1] - 1);
+        let atom = IntervalSet::range(a, b);
+        let sources = part.restrict(dim, &atom).project(Dim::SrcAddr);
+        if sources.is_empty() {
+            continue;
+        }
+        // Ports merge with their neighbour only; other protocols merge with
+        // any run that has the same sources (ICMP and TCP lie between them).
+        let adjacent = |values: &IntervalSet| {
+            dim == Dim::Protocol
+                || values
+                    .ranges()
+                    .last()
+                    .is_some_and(|r| r.1.saturating_add(1) == a)
+        };
+        let same = runs
+            .iter_mut()
+            .rev()
+            .take(if dim == Dim::Protocol { usize::MAX } else { 1 })
+            .find(|(values, s)| *s == sources && adjacent(values));
+        match same {
+            Some((values, _)) => *values = values.union(&atom),
+            None => runs.push((atom, sources)),
+        }
+    }
+    runs.into_iter()
+        .map(|(values, _)| part.restrict(dim, &values))
+        .collect()
+}
+
+/// Ports as text: `0-1023`, `80`, `80, 443`.
+fn ports_text(ports: &IntervalSet) -> String {
+    ports
+        .ranges()
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The fewest CIDR prefixes that cover exactly `set`.
+pub fn cidr_cover(set: &IntervalSet) -> Vec<Ipv4Net> {
+    let mut out = Vec::new();
+    for &(first, last) in set.ranges() {
+        let (mut at, last) = (u64::from(first), u64::from(last));
+        while at <= last {
+            // The largest aligned block that starts at `at` and ends by `last`.
+            let mut size: u64 = if at == 0 {
+                1 << 32
+            } else {
+                1 << at.trailing_zeros().min(32)
+            };
+            while at + size - 1 > last {
+                size >>= 1;
+            }
+            let prefix = 32 - size.trailing_zeros();
+            let start = Ipv4Addr::from(u32::try_from(at).unwrap_or(u32::MAX));
+            if let Ok(net) = Ipv4Net::new(start, u8::try_from(prefix).unwrap_or(32)) {
+                out.push(net);
+            }
+            at += size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_cover_is_exact_and_minimal() {
+        let nets = |s: &IntervalSet| {
+            cidr_cover(s)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(nets(&Dim::SrcAddr.full()), ["0.0.0.0/0"]);
+        let a = u32::from(Ipv4Addr::new(192, 0, 2, 0));
+        assert_eq!(nets(&IntervalSet::range(a, a + 255)), ["192.0.2.0/24"]);
+        assert_eq!(
+            nets(&IntervalSet::range(a + 1, a + 4)),
+            ["192.0.2.1/32", "192.0.2.2/31", "192.0.2.4/32"]
+        );
+    }
+
+    #[test]
+    fn services_are_split_where_their_sources_differ() {
+        let tcp = |ports: (u32, u32), src: (u32, u32)| {
+            PacketSet::for_protocols(
+                &IntervalSet::single(6),
+                &IntervalSet::range(1024, 65535),
+                &IntervalSet::range(ports.0, ports.1),
+            )
+            .restrict(Dim::SrcAddr, &IntervalSet::range(src.0, src.1))
+        };
+        let set = tcp((22, 22), (0, 9)).union(&tcp((80, 443), (0, 99)));
+        let parts = service_parts(&set);
+        let labels: Vec<String> = parts.iter().map(PacketSet::service_summary).collect();
+        assert_eq!(labels, ["tcp/22", "tcp/80-443"]);
+    }
+}
