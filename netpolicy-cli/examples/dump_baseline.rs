@@ -4,7 +4,10 @@
 //! the same folder and check a policy against it, in one process with the
 //! allocator the `netpolicy` binary uses.
 //!
-//! `cargo run --release -p netpolicy-cli --example dump_baseline -- DIR [POLICY]`
+//! `cargo run --release -p netpolicy-cli --example dump_baseline -- DIR [POLICY | --exposure]`
+//!
+//! `--exposure` measures what `netpolicy exposure` computes (every interface's
+//! exposure, sources and admitting rules) in place of a policy check.
 
 use netpolicy_core::engine::Engine;
 use netpolicy_core::span::SourceMap;
@@ -47,12 +50,18 @@ fn main() {
             }
         };
         let load = started.elapsed();
-        let checked = policy.as_ref().map(|p| check(&model, Path::new(p)));
+        let checked = policy.as_ref().map(|p| match p.as_str() {
+            "--exposure" => exposure(&model),
+            _ => check(&model, Path::new(p)),
+        });
         let check_time = checked.map(|(d, _)| d).unwrap_or_default();
         summary = format!(
             "{} interfaces{}",
             model.enis().len(),
             match checked {
+                Some((_, n)) if policy.as_deref() == Some("--exposure") => {
+                    format!(", exposure: {n} exposed")
+                }
                 Some((_, n)) => format!(", {n} assertions"),
                 None => String::new(),
             }
@@ -132,6 +141,14 @@ fn check(model: &netpolicy_core::model::Model, path: &Path) -> (Duration, usize)
         }
     };
     (elapsed, verdicts)
+}
+
+/// Compiles the model and computes every interface's exposure: (time, exposed).
+fn exposure(model: &netpolicy_core::model::Model) -> (Duration, usize) {
+    let started = Instant::now();
+    let engine = Engine::new(model);
+    let exposed = engine.exposure().len();
+    (started.elapsed(), exposed)
 }
 
 fn ms(d: Duration) -> String {
