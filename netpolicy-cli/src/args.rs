@@ -257,4 +257,8 @@ pub struct MatrixArgs {
     /// 1,000 classes only the counts are printed otherwise).
     #[arg(long)]
     pub all: bool,
+    /// Output format: `human`, or `json` (classes, and per service the count
+    /// and the class pairs that exchange it).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TableFormat,
 }

@@ -281,3 +281,32 @@ fn exposure_names_the_sources_and_the_admitting_rule() {
         "{db}"
     );
 }
+
+#[test]
+fn matrix_json_lists_classes_and_pairs_per_service() {
+    let (code, stdout, _) = netpolicy(&[
+        "matrix",
+        "--format",
+        "json",
+        "--model",
+        "examples/small.yaml",
+        "-s",
+        "https",
+        "-s",
+        "ssh",
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(doc["classes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(doc["services"][0]["service"], "https");
+    assert_eq!(doc["services"][1]["service"], "ssh");
+    assert_eq!(doc["services"][1]["class_pairs"], 0);
+    let pairs = doc["services"][0]["pairs"].as_array().map(Vec::len);
+    assert_eq!(
+        pairs,
+        doc["services"][0]["class_pairs"]
+            .as_u64()
+            .map(|n| n as usize)
+    );
+}

@@ -136,12 +136,28 @@ fn assertions_agree_with_pair_by_pair_answers() {
             ));
             expected.push(any_port);
         }
+        let client = PacketSet::client_traffic();
+        let opens = |a: &str, b: &str| !engine.reach(&eni(a), &eni(b), &client).is_empty();
         for (a, b) in enis.iter().zip(enis.iter().skip(1)).take(3) {
-            let open = !engine
-                .reach(&eni(a), &eni(b), &PacketSet::client_traffic())
-                .is_empty();
             text.push_str(&format!("no eni:{a} -> eni:{b}\n"));
-            expected.push(open);
+            expected.push(opens(a, b));
+            text.push_str(&format!("eni:{a} -> eni:{b} : all\n"));
+            expected.push(!opens(a, b));
+            text.push_str(&format!("any eni:{a} -> eni:{b}\n"));
+            expected.push(!opens(a, b));
+            text.push_str(&format!("isolated eni:{a}, eni:{b}\n"));
+            expected.push(opens(a, b) || opens(b, a));
+            // Only `a` may reach `b`: violated when any other interface or an
+            // outside source does.
+            let others = model
+                .enis()
+                .iter()
+                .map(|e| eni(&e.meta.id))
+                .chain([Endpoint::Internet, Endpoint::OnPrem])
+                .filter(|s| *s != eni(a) && *s != eni(b))
+                .any(|s| !engine.reach(&s, &eni(b), &client).is_empty());
+            text.push_str(&format!("only eni:{a} -> eni:{b}\n"));
+            expected.push(others);
         }
         let mut sources = SourceMap::default();
         let id = sources.add("agree.np", text.clone());

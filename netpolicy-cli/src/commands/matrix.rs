@@ -2,11 +2,12 @@
 
 use super::{flush, load, service};
 use crate::Outcome;
-use crate::args::MatrixArgs;
+use crate::args::{MatrixArgs, TableFormat};
 use miette::Report;
-use netpolicy_core::engine::Engine;
+use netpolicy_core::engine::{Engine, EniClass};
 use netpolicy_core::packet::PacketSet;
 use rayon::prelude::*;
+use serde::Serialize;
 
 /// Beyond this many classes the listing is left out unless `--all` asks for it.
 const LIST_LIMIT: usize = 1_000;
@@ -22,6 +23,9 @@ pub fn run(args: &MatrixArgs) -> Result<Outcome, Report> {
     let engine = Engine::new(&model);
     let classes = engine.classes();
     let list = args.all || classes.len() <= LIST_LIMIT;
+    if args.format == TableFormat::Json {
+        return print_json(&engine, &services, list);
+    }
     println!(
         "{} interface classes (same subnet and security groups):",
         classes.len()
@@ -85,6 +89,61 @@ pub fn run(args: &MatrixArgs) -> Result<Outcome, Report> {
             );
         }
     }
+    flush()?;
+    Ok(Outcome::Ok)
+}
+
+/// The JSON document of `matrix --format json`.
+#[derive(Serialize)]
+struct Document<'a> {
+    classes: &'a [EniClass],
+    services: Vec<ServiceRow<'a>>,
+}
+
+/// One service: how many class pairs exchange it and, when listed, which.
+#[derive(Serialize)]
+struct ServiceRow<'a> {
+    service: &'a str,
+    class_pairs: usize,
+    /// `[source class, destination class]` by class id; absent beyond
+    /// 1,000 classes unless `--all`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pairs: Option<Vec<[usize; 2]>>,
+}
+
+fn print_json(
+    engine: &Engine<'_>,
+    services: &[(&str, PacketSet)],
+    list: bool,
+) -> Result<Outcome, Report> {
+    use miette::IntoDiagnostic;
+    let queries: Vec<PacketSet> = services.iter().map(|(_, q)| q.clone()).collect();
+    let bits = engine.service_matrix(&queries);
+    let classes = engine.classes();
+    let rows = services
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| ServiceRow {
+            service: name,
+            class_pairs: bits.count(k),
+            pairs: list.then(|| {
+                classes
+                    .iter()
+                    .flat_map(|c| {
+                        bits.row(k, c.id)
+                            .iter()
+                            .map(move |&d| [c.id.0, d as usize])
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            }),
+        })
+        .collect();
+    let doc = Document {
+        classes: if list { classes } else { &[] },
+        services: rows,
+    };
+    println!("{}", serde_json::to_string_pretty(&doc).into_diagnostic()?);
     flush()?;
     Ok(Outcome::Ok)
 }
