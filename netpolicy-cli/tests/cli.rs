@@ -310,3 +310,48 @@ fn matrix_json_lists_classes_and_pairs_per_service() {
             .map(|n| n as usize)
     );
 }
+
+#[test]
+fn an_empty_policy_or_query_is_an_error() {
+    for query in ["", "# only a comment", "let a = app-1"] {
+        let (code, _, stderr) = netpolicy(&["query", "--model", "examples/small.yaml", query]);
+        assert_eq!(code, 2, "{query:?}: {stderr}");
+        assert!(stderr.contains("no assertion"), "{stderr}");
+    }
+}
+
+/// A minified template whose deciding rules sit beyond column 65,535 once
+/// made miette's renderer panic; long lines are shown as a window.
+#[test]
+fn violations_in_a_minified_template_render_without_panicking() {
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/cloudformation/inspector-reachability-workshop.json"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_str(&template).unwrap_or_else(|e| panic!("{e}"));
+    let mut padded = serde_json::Map::new();
+    padded.insert(
+        "Metadata".into(),
+        serde_json::json!({ "Pad": "x".repeat(70_000) }),
+    );
+    if let serde_json::Value::Object(rest) = doc {
+        padded.extend(rest);
+    }
+    let dir = std::env::temp_dir().join(format!("netpolicy-minified-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("minified.json");
+    let text = serde_json::to_string(&serde_json::Value::Object(padded)).unwrap_or_default();
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let path = path.display().to_string();
+    let (code, stdout, stderr) =
+        netpolicy(&["check", "--model", &path, "policies/inspector-workshop.np"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let longest = stdout.lines().chain(stderr.lines()).map(str::len).max();
+    assert!(
+        longest.is_some_and(|l| l < 1_000),
+        "lines up to {longest:?} bytes"
+    );
+    assert!(stdout.contains(&format!("{path}:1")), "{stdout}");
+}

@@ -108,13 +108,89 @@ impl SourceMap {
     }
 
     /// A miette source for one file, built only when a diagnostic is rendered.
-    pub fn named_source(&self, id: SourceId) -> Option<miette::NamedSource<String>> {
+    pub fn named_source(&self, id: SourceId) -> Option<miette::NamedSource<WindowedText>> {
         let file = self.get(id)?;
         Some(miette::NamedSource::new(
             file.name.clone(),
-            file.text.clone(),
+            WindowedText(file.text.clone()),
         ))
     }
+}
+
+/// Longest line a diagnostic shows whole; a longer one (a minified template, a
+/// one-line AWS CLI file) is shown as a window around the span.
+pub const LONG_LINE: usize = 512;
+
+/// Bytes of a long line shown on each side of the span.
+const WINDOW: usize = 120;
+
+/// Text for miette that never hands it a line longer than [`LONG_LINE`]:
+/// miette pads labels to their column with a format width, which panics past
+/// 65,535, and a megabyte of one line helps nobody.
+#[derive(Clone, Debug)]
+pub struct WindowedText(pub String);
+
+impl miette::SourceCode for WindowedText {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        read_span_windowed(&self.0, span, context_lines_before, context_lines_after)
+    }
+}
+
+/// [`miette::SourceCode::read_span`] over `text`, cutting a window around the
+/// span when the span's line is longer than [`LONG_LINE`] (then without
+/// context lines). Labels keep their offsets: the window says where it starts.
+pub fn read_span_windowed<'a>(
+    text: &'a str,
+    span: &miette::SourceSpan,
+    context_lines_before: usize,
+    context_lines_after: usize,
+) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+    let offset = span.offset().min(text.len());
+    let before = text.get(..offset).unwrap_or_default();
+    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line_end = text
+        .get(offset..)
+        .and_then(|rest| rest.find(['\n', '\r']))
+        .map_or(text.len(), |i| offset + i);
+    if line_end - line_start <= LONG_LINE {
+        return miette::SourceCode::read_span(
+            text,
+            span,
+            context_lines_before,
+            context_lines_after,
+        );
+    }
+    let shown = span.len().min(2 * WINDOW);
+    let start = floor_boundary(text, offset.saturating_sub(WINDOW).max(line_start));
+    let end = floor_boundary(text, (offset + shown + WINDOW).min(line_end));
+    let data = text.get(start..end).unwrap_or_default();
+    let line = before.matches('\n').count();
+    // miette reads the column of the span's start (for the `file:line:col`
+    // header), as its own implementation for `str` reports it.
+    let column = text
+        .get(line_start..offset)
+        .map_or(0, |t| t.chars().count());
+    Ok(Box::new(miette::MietteSpanContents::new(
+        data.as_bytes(),
+        miette::SourceSpan::new(start.into(), end - start),
+        line,
+        column,
+        1,
+    )))
+}
+
+/// The largest char boundary of `text` at or before `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]

@@ -21,6 +21,20 @@ pub enum CheckError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Resolve(#[from] ResolveError),
+    /// A `let` binding that cannot stand.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Let(#[from] crate::resolve::LetError),
+    /// The policy holds no assertion: a CI variable left empty must not pass.
+    #[error("{name} has no assertion: there is nothing to check")]
+    #[diagnostic(
+        code(np::check::empty),
+        help("write an assertion, e.g. `no internet -> vpc:* : ssh`")
+    )]
+    NoAssertion {
+        /// The policy, as the report names it.
+        name: String,
+    },
     /// A service expression is malformed.
     #[error("{error}")]
     #[diagnostic(code(np::check::service))]
@@ -42,6 +56,8 @@ impl CheckError {
         match self {
             CheckError::Resolve(e) => e.span,
             CheckError::Service { span, .. } => Some(*span),
+            CheckError::NoAssertion { .. } => None,
+            CheckError::Let(e) => Some(e.span),
         }
     }
 }
@@ -83,6 +99,12 @@ pub fn check_policy_with(
 ) -> Result<Report, CheckError> {
     let model = engine.model();
     let (policy_name, model_name) = (names.policy, names.model);
+    crate::resolve::check_lets(&policy.lets)?;
+    if policy.assertions.is_empty() {
+        return Err(CheckError::NoAssertion {
+            name: policy_name.to_string(),
+        });
+    }
     let checker = Checker {
         model,
         engine,

@@ -29,6 +29,7 @@ pub struct ParseError {
 
 /// Parses a policy file held in `source`.
 pub fn parse_policy(text: &str, source: SourceId) -> Result<Policy, ParseError> {
+    check_nesting(text, source)?;
     let mut pairs =
         NpParser::parse(Rule::file, text).map_err(|e| syntax_error(&e, text, source))?;
     let mut policy = Policy {
@@ -36,7 +37,11 @@ pub fn parse_policy(text: &str, source: SourceId) -> Result<Policy, ParseError> 
         lets: Vec::new(),
         assertions: Vec::new(),
     };
-    let ctx = Ctx { source, text };
+    let ctx = Ctx {
+        source,
+        text,
+        too_long: std::cell::Cell::new(None),
+    };
     let Some(file) = pairs.next() else {
         return Ok(policy);
     };
@@ -60,9 +65,58 @@ pub fn parse_policy(text: &str, source: SourceId) -> Result<Policy, ParseError> 
                 Rule::assertion => policy.assertions.push(ctx.assertion(inner)?),
                 _ => {}
             }
+            if let Some(span) = ctx.too_long.get() {
+                return Err(ParseError {
+                    message: format!(
+                        "this selector has more than {MAX_TERMS} terms: too long to check"
+                    ),
+                    span,
+                    help: Some("name parts of it with `let`, or select by tag or glob".into()),
+                });
+            }
         }
     }
     Ok(policy)
+}
+
+/// Most terms one selector may join with `+` and `-`.
+pub const MAX_TERMS: usize = 500;
+
+/// Deepest nesting of parentheses a policy may use.
+pub const MAX_NESTING: usize = 64;
+
+/// Rejects parentheses nested deeper than [`MAX_NESTING`] before the parser,
+/// which descends once per level, sees them.
+fn check_nesting(text: &str, source: SourceId) -> Result<(), ParseError> {
+    let (mut depth, mut in_string, mut in_comment) = (0usize, false, false);
+    let mut prev = '\0';
+    for (at, c) in text.char_indices() {
+        match c {
+            '\n' | '\r' => {
+                in_comment = false;
+                in_string = false;
+            }
+            _ if in_comment => {}
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '#' => in_comment = true,
+            '/' if prev == '/' => in_comment = true,
+            '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(ParseError {
+                        message: format!("parentheses nested more than {MAX_NESTING} deep"),
+                        span: Span::new(source, at, at + 1),
+                        help: Some("name the inner selectors with `let`".into()),
+                    });
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    Ok(())
 }
 
 fn string_value(pair: &Pair<'_, Rule>) -> String {
@@ -154,6 +208,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
 struct Ctx<'t> {
     source: SourceId,
     text: &'t str,
+    /// The first selector found with more than [`MAX_TERMS`] terms.
+    too_long: std::cell::Cell<Option<Span>>,
 }
 
 impl Ctx<'_> {
@@ -345,7 +401,15 @@ impl Ctx<'_> {
                 };
             }
         };
+        let mut terms = 1;
         while let (Some(op), Some(t)) = (inner.next(), inner.next()) {
+            terms += 1;
+            if terms > MAX_TERMS {
+                if self.too_long.get().is_none() {
+                    self.too_long.set(Some(self.span(&t)));
+                }
+                break;
+            }
             let rhs = self.term(t);
             acc = if op.as_str() == "+" {
                 Selector::Union(Box::new(acc), Box::new(rhs))

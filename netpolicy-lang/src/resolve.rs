@@ -80,6 +80,9 @@ fn meta_matches(meta: &Meta, pattern: &str) -> bool {
 pub struct Resolver<'m> {
     model: &'m Model,
     lets: HashMap<String, &'m Selector>,
+    /// Each binding resolved once: `let b = a + a` over a chain of such
+    /// bindings would otherwise double the work per link.
+    resolved: std::sync::Mutex<HashMap<String, Endpoints>>,
 }
 
 impl<'m> Resolver<'m> {
@@ -88,6 +91,7 @@ impl<'m> Resolver<'m> {
         Resolver {
             model,
             lets: lets.iter().map(|l| (l.name.clone(), &l.selector)).collect(),
+            resolved: std::sync::Mutex::new(HashMap::default()),
         }
     }
 
@@ -269,7 +273,15 @@ impl<'m> Resolver<'m> {
     /// matches).
     fn name(&self, name: &str, span: Span) -> Result<Endpoints, ResolveError> {
         if let Some(bound) = self.lets.get(name) {
-            return self.selector(bound);
+            let known = self.resolved.lock().ok().and_then(|m| m.get(name).cloned());
+            if let Some(found) = known {
+                return Ok(found);
+            }
+            let found = self.selector(bound)?;
+            if let Ok(mut m) = self.resolved.lock() {
+                m.insert(name.to_string(), found.clone());
+            }
+            return Ok(found);
         }
         match name {
             "internet" => return Ok([Endpoint::Internet].into()),
@@ -343,4 +355,138 @@ mod tests {
         assert!(glob_match("*", ""));
         assert!(glob_match("a*b*c", "axxbyyc"));
     }
+}
+
+/// A `let` binding that cannot stand: defined twice, redefining a built-in
+/// endpoint, referring to itself, or nested too deep.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(np::resolve::let_binding))]
+pub struct LetError {
+    /// What is wrong.
+    pub message: String,
+    /// The binding.
+    #[label("this binding")]
+    pub span: Span,
+    /// How to fix it.
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Longest chain of `let`s that refer to one another.
+pub const MAX_LET_DEPTH: usize = 64;
+
+/// Checks a policy's `let` bindings before anything resolves them: each name
+/// defined once, none redefining `internet` or `onprem`, no binding that
+/// refers to itself (directly or through others, used or not), and no chain of
+/// references deeper than [`MAX_LET_DEPTH`].
+pub fn check_lets(lets: &[Let]) -> Result<(), LetError> {
+    let error = |message: String, l: &Let, help: Option<String>| LetError {
+        message,
+        span: l.span,
+        help,
+    };
+    let mut index: HashMap<&str, usize> = HashMap::default();
+    for (i, l) in lets.iter().enumerate() {
+        if matches!(l.name.as_str(), "internet" | "onprem") {
+            return Err(error(
+                format!(
+                    "`{}` is a built-in endpoint: a `let` cannot redefine it",
+                    l.name
+                ),
+                l,
+                Some("choose another name".into()),
+            ));
+        }
+        if index.insert(l.name.as_str(), i).is_some() {
+            return Err(error(
+                format!("`let {}` is defined twice", l.name),
+                l,
+                Some("rename one of them, or join them with `+`".into()),
+            ));
+        }
+    }
+    let refs: Vec<Vec<usize>> = lets
+        .iter()
+        .map(|l| {
+            names_in(&l.selector)
+                .into_iter()
+                .filter_map(|n| index.get(n).copied())
+                .collect()
+        })
+        .collect();
+    // Depth-first, with an explicit stack: 0 unvisited, 1 on the path, 2 done.
+    let mut state = vec![0u8; lets.len()];
+    let mut depth = vec![0usize; lets.len()];
+    for root in 0..lets.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            match refs[node].get(*next).copied() {
+                Some(child) => {
+                    *next += 1;
+                    match state[child] {
+                        0 => {
+                            state[child] = 1;
+                            path.push((child, 0));
+                        }
+                        1 => {
+                            let start = path.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                            let cycle: Vec<&str> = path[start..]
+                                .iter()
+                                .map(|(n, _)| lets[*n].name.as_str())
+                                .chain([lets[child].name.as_str()])
+                                .collect();
+                            return Err(error(
+                                format!(
+                                    "`let {}` refers to itself: {}",
+                                    lets[child].name,
+                                    cycle.join(" -> ")
+                                ),
+                                &lets[child],
+                                Some("a binding must stand for interfaces, not for itself".into()),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    depth[node] = 1 + refs[node].iter().map(|&c| depth[c]).max().unwrap_or(0);
+                    if depth[node] > MAX_LET_DEPTH {
+                        return Err(error(
+                            format!(
+                                "`let {}` expands through more than {MAX_LET_DEPTH} other bindings: too deep",
+                                lets[node].name
+                            ),
+                            &lets[node],
+                            None,
+                        ));
+                    }
+                    state[node] = 2;
+                    path.pop();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The bare names a selector mentions.
+fn names_in(selector: &Selector) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut stack = vec![selector];
+    while let Some(s) = stack.pop() {
+        match s {
+            Selector::Name { name, .. } => out.push(name.as_str()),
+            Selector::Union(a, b) | Selector::Difference(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            _ => {}
+        }
+    }
+    out
 }

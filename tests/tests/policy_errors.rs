@@ -4,7 +4,7 @@
 
 use miette::{NamedSource, Report};
 use netpolicy_core::load::cloudformation::{TemplateOptions, load_cloudformation_file};
-use netpolicy_core::span::SourceMap;
+use netpolicy_core::span::{SourceMap, WindowedText};
 use netpolicy_lang::check::check_policy;
 use netpolicy_lang::parse_policy;
 use netpolicy_tests::render_diagnostic;
@@ -32,7 +32,7 @@ fn policy_errors_are_spanned() {
                 .to_string();
             let mut sources = SourceMap::default();
             let id = sources.add(&name, text.as_str());
-            let source = || NamedSource::new(name.clone(), text.clone());
+            let source = || NamedSource::new(name.clone(), WindowedText(text.clone()));
             let rendered = match parse_policy(&text, id) {
                 Err(e) => render_diagnostic(Report::new(e).with_source_code(source()).as_ref()),
                 Ok(policy) => match check_policy(&model, &policy, &sources, &name, "template") {

@@ -82,8 +82,12 @@ pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
     let mut model = super::load(&args.model)?;
     let mut sources = SourceMap::default();
     let id = sources.add("query", args.assertion.as_str());
-    let with_source =
-        |r: Report| r.with_source_code(miette::NamedSource::new("query", args.assertion.clone()));
+    let with_source = |r: Report| {
+        r.with_source_code(miette::NamedSource::new(
+            "query",
+            netpolicy_core::span::WindowedText(args.assertion.clone()),
+        ))
+    };
     let policy = parse_policy(&args.assertion, id).map_err(|e| with_source(Report::new(e)))?;
     let model_name = args.model.model.display().to_string();
     let report = check_policy(&model, &policy, &sources, "query", &model_name)
@@ -147,8 +151,12 @@ fn check_one(
     let mut sources = SourceMap::default();
     let name = path.display().to_string();
     let id = sources.add(&name, &text);
-    let with_source =
-        |r: Report| r.with_source_code(miette::NamedSource::new(name.clone(), text.clone()));
+    let with_source = |r: Report| {
+        r.with_source_code(miette::NamedSource::new(
+            name.clone(),
+            netpolicy_core::span::WindowedText(text.clone()),
+        ))
+    };
     let policy = parse_policy(&text, id).map_err(|e| with_source(Report::new(e)))?;
     timings.parse += started.elapsed();
     let models: Vec<PathBuf> = match (&args.model[..], &policy.model) {

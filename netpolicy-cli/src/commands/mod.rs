@@ -109,8 +109,12 @@ pub fn load_quietly(
 
 /// Parses a service given on the command line, rendering errors against it.
 pub fn service(text: &str) -> Result<PacketSet, Report> {
-    netpolicy_lang::parse_service(text)
-        .map_err(|e| Report::new(e).with_source_code(NamedSource::new("service", text.to_string())))
+    netpolicy_lang::parse_service(text).map_err(|e| {
+        Report::new(e).with_source_code(NamedSource::new(
+            "service",
+            netpolicy_core::span::WindowedText(text.to_string()),
+        ))
+    })
 }
 
 pub use netpolicy_lang::check::describe_path;

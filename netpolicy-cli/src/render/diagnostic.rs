@@ -87,6 +87,18 @@ impl SourceCode for IndexedText {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let bytes = self.text.as_bytes();
+        let line = self.line_of(span.offset());
+        let starts = self.line_starts();
+        let line_len = starts.get(line + 1).copied().unwrap_or(bytes.len())
+            - starts.get(line).copied().unwrap_or(0);
+        if line_len > netpolicy_core::span::LONG_LINE {
+            return netpolicy_core::span::read_span_windowed(
+                &self.text,
+                span,
+                context_lines_before,
+                context_lines_after,
+            );
+        }
         let first = self
             .line_of(span.offset())
             .saturating_sub(context_lines_before);

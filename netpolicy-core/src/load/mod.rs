@@ -147,7 +147,7 @@ pub struct LoadFailure(Box<FailureParts>);
 struct FailureParts {
     error: LoadError,
     sources: SourceMap,
-    named: Option<miette::NamedSource<String>>,
+    named: Option<miette::NamedSource<crate::span::WindowedText>>,
 }
 
 impl LoadFailure {
