@@ -745,6 +745,7 @@ pub fn parse_yaml(text: &str, source: SourceId) -> Result<Node, LoadError> {
     let mut builder = YamlBuilder {
         stack: Vec::new(),
         anchors: HashMap::new(),
+        expanded: 0,
         root: None,
         source,
         offsets: &offsets,
@@ -769,6 +770,26 @@ pub fn parse_yaml(text: &str, source: SourceId) -> Result<Node, LoadError> {
         span: Span::new(source, 0, 0),
         tag: None,
     }))
+}
+
+/// Most values YAML aliases may copy into one document: hardened YAML readers
+/// cap alias expansion so that a few hundred bytes of nested aliases cannot
+/// demand gigabytes. Real templates seldom use aliases at all.
+pub const MAX_ALIAS_VALUES: usize = 100_000;
+
+/// How many values a node holds, itself included.
+fn value_count(node: &Node) -> usize {
+    let mut count = 0usize;
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        count += 1;
+        match &n.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().flat_map(|(k, v)| [k, v])),
+            _ => {}
+        }
+    }
+    count
 }
 
 /// Character index to byte offset (saphyr counts characters).
@@ -807,7 +828,10 @@ enum Open {
 
 struct YamlBuilder<'a> {
     stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and how many values each holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Values copied by aliases so far (see [`MAX_ALIAS_VALUES`]).
+    expanded: usize,
     root: Option<Node>,
     source: SourceId,
     offsets: &'a CharOffsets,
@@ -854,6 +878,7 @@ impl YamlBuilder<'_> {
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
+                self.enter(start, end)?;
                 self.stack.push(Open::Seq(
                     Vec::new(),
                     start,
@@ -863,6 +888,7 @@ impl YamlBuilder<'_> {
                 Ok(())
             }
             Event::MappingStart(anchor, tag) => {
+                self.enter(start, end)?;
                 self.stack.push(Open::Map(
                     Vec::new(),
                     None,
@@ -895,23 +921,44 @@ impl YamlBuilder<'_> {
                 self.finish(node.0, node.1)
             }
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| LoadError::Syntax {
-                        message: "alias to an unknown anchor".into(),
+                let (node, size) =
+                    self.anchors
+                        .get(&id)
+                        .cloned()
+                        .ok_or_else(|| LoadError::Syntax {
+                            message: "alias to an unknown anchor".into(),
+                            span: Span::new(self.source, start, end),
+                        })?;
+                self.expanded = self.expanded.saturating_add(size);
+                if self.expanded > MAX_ALIAS_VALUES {
+                    return Err(LoadError::Syntax {
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_VALUES} values: refusing a document that grows this much (a \"billion laughs\" document?)"
+                        ),
                         span: Span::new(self.source, start, end),
-                    })?;
+                    });
+                }
                 self.finish(node, 0)
             }
             _ => Ok(()),
         }
     }
 
+    /// Opens a collection, refusing nesting deeper than [`MAX_DEPTH`].
+    fn enter(&self, start: usize, end: usize) -> Result<(), LoadError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(LoadError::Syntax {
+                message: format!("nested more than {MAX_DEPTH} levels deep"),
+                span: Span::new(self.source, start, end),
+            });
+        }
+        Ok(())
+    }
+
     fn finish(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = value_count(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),

@@ -35,6 +35,10 @@ pub(crate) struct Resolver<'d> {
     pub(crate) warnings: RefCell<Vec<Warning>>,
     /// `Resource.Attribute` pairs being evaluated, to report cycles.
     stack: RefCell<Vec<String>>,
+    /// Conditions, parameters and attributes already evaluated: a chain of
+    /// `Fn::Or` over conditions (or of `Fn::GetAtt`) that names each link
+    /// twice would otherwise double the work per link.
+    done: RefCell<std::collections::HashMap<String, Node>>,
 }
 
 fn invalid(message: impl Into<String>, span: Span, help: Option<String>) -> LoadError {
@@ -94,6 +98,7 @@ impl<'d> Resolver<'d> {
             options,
             warnings: RefCell::new(Vec::new()),
             stack: RefCell::new(Vec::new()),
+            done: RefCell::new(std::collections::HashMap::new()),
         }
     }
 
@@ -308,7 +313,29 @@ impl<'d> Resolver<'d> {
             ));
         };
         let key = format!("Condition:{name}");
-        self.guard(&key, span, || self.truth(node))
+        let value = self.once(&key, span, || {
+            self.truth(node).map(|b| Node {
+                value: Value::Bool(b),
+                span,
+                tag: None,
+            })
+        })?;
+        Ok(value.value == Value::Bool(true))
+    }
+
+    /// [`Resolver::guard`], evaluating each key once.
+    fn once(
+        &self,
+        key: &str,
+        span: Span,
+        f: impl FnOnce() -> Result<Node, LoadError>,
+    ) -> Result<Node, LoadError> {
+        if let Some(v) = self.done.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        let v = self.guard(key, span, f)?;
+        self.done.borrow_mut().insert(key.to_string(), v.clone());
+        Ok(v)
     }
 
     /// Runs `f` with `key` on the evaluation stack, failing on a cycle.
@@ -407,7 +434,9 @@ impl<'d> Resolver<'d> {
         let text = match (self.options.parameters.get(name), param.get("Default")) {
             (Some(v), _) => v.clone(),
             (None, Some(default)) => {
-                let d = self.eval(default)?;
+                // A default may refer to the parameter itself (directly or
+                // through Fn::Sub): a cycle, reported, never followed.
+                let d = self.once(&format!("Parameter:{name}"), span, || self.eval(default))?;
                 if let Value::Seq(_) = d.value {
                     return Ok(Node { span, ..d });
                 }
@@ -573,7 +602,7 @@ impl<'d> Resolver<'d> {
         }
         let key = format!("{resource}.{attribute}");
         if let Some(p) = r.properties.and_then(|p| p.get(attribute)) {
-            let v = self.guard(&key, span, || self.eval(p))?;
+            let v = self.once(&key, span, || self.eval(p))?;
             return Ok(Node { span, ..v });
         }
         Err(invalid(
@@ -597,6 +626,21 @@ impl<'d> Resolver<'d> {
         let bits: u8 = bits
             .parse()
             .map_err(|_| invalid("Fn::Cidr cidrBits must be a number", tspan, None))?;
+        // CloudFormation's own limits: 1 to 256 blocks, host bits within the address.
+        if !(1..=256).contains(&count) {
+            return Err(invalid(
+                format!("Fn::Cidr count is {count}: CloudFormation allows 1 to 256"),
+                cspan,
+                None,
+            ));
+        }
+        if bits > 32 {
+            return Err(invalid(
+                format!("Fn::Cidr cidrBits is {bits}: an IPv4 block has at most 32"),
+                tspan,
+                None,
+            ));
+        }
         let prefix = 32u8.checked_sub(bits).filter(|p| *p >= block.prefix_len());
         let subnets: Vec<Node> = prefix
             .and_then(|p| block.subnets(p).ok())

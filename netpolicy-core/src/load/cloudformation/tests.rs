@@ -236,3 +236,84 @@ Resources:
         Some("netpolicy-stack-${Literal}-Vpc")
     );
 }
+
+/// The error message a template fails with.
+fn load_error(text: &str) -> String {
+    match load_cloudformation("t.yaml", text, &TemplateOptions::default()) {
+        Ok(_) => String::from("(loaded)"),
+        Err(e) => e.error().to_string(),
+    }
+}
+
+const ONE_VPC: &str = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: CIDR
+"#;
+
+#[test]
+fn a_parameter_default_that_refers_to_itself_is_a_cycle() {
+    for default in ["!Ref Net", "!Sub '${Net}'"] {
+        let text = format!(
+            "Parameters:\n  Net:\n    Type: String\n    Default: {default}\n{}",
+            ONE_VPC.replace("CIDR", "!Ref Net")
+        );
+        let message = load_error(&text);
+        assert!(message.contains("cyclic reference"), "{default}: {message}");
+    }
+}
+
+#[test]
+fn conditions_are_evaluated_once_each() {
+    // Each condition names the previous one twice: 2^40 evaluations unmemoised.
+    let mut text = String::from("Conditions:\n  C0: !Equals [a, a]\n");
+    for i in 1..40 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "  C{i}: !Or [!Condition C{p}, !And [!Condition C{p}, !Equals [a, b]]]\n"
+        ));
+    }
+    text.push_str(&ONE_VPC.replace("CIDR", "!If [C39, 10.0.0.0/16, 10.1.0.0/16]"));
+    let m = load(&text, &TemplateOptions::default());
+    assert_eq!(
+        m.vpc("Vpc").map(|v| v.cidr_blocks[0].to_string()),
+        Some("10.0.0.0/16".into())
+    );
+}
+
+#[test]
+fn fn_cidr_keeps_to_cloudformation_limits() {
+    let count =
+        load_error(&ONE_VPC.replace("CIDR", "!Select [0, !Cidr [10.0.0.0/8, 30000000, 8]]"));
+    assert!(count.contains("1 to 256"), "{count}");
+    let bits = load_error(&ONE_VPC.replace("CIDR", "!Select [0, !Cidr [10.0.0.0/8, 4, 40]]"));
+    assert!(bits.contains("at most 32"), "{bits}");
+}
+
+#[test]
+fn yaml_aliases_cannot_expand_without_bound() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    text.push_str(&ONE_VPC);
+    let message = load_error(&text);
+    assert!(message.contains("aliases expand"), "{message}");
+}
+
+#[test]
+fn deeply_nested_yaml_is_an_error() {
+    for depth in [300, 5000] {
+        let text = format!("x: {}1{}\n{ONE_VPC}", "[".repeat(depth), "]".repeat(depth));
+        let message = load_error(&text);
+        assert!(
+            message.contains("levels deep") || message.contains("recursion limit"),
+            "{depth}: {message}"
+        );
+    }
+}
