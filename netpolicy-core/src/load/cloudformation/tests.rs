@@ -301,7 +301,7 @@ fn yaml_aliases_cannot_expand_without_bound() {
             "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
         ));
     }
-    text.push_str(&ONE_VPC);
+    text.push_str(ONE_VPC);
     let message = load_error(&text);
     assert!(message.contains("aliases expand"), "{message}");
 }
