@@ -355,3 +355,64 @@ fn violations_in_a_minified_template_render_without_panicking() {
     );
     assert!(stdout.contains(&format!("{path}:1")), "{stdout}");
 }
+
+/// An error is in every machine format: a CI consumer reading only the report
+/// must never see a clean run.
+#[test]
+fn errors_reach_every_machine_format() {
+    let run = |format: &str| {
+        netpolicy(&[
+            "query",
+            "--format",
+            format,
+            "--model",
+            "examples/small.yaml",
+            "no nosuch -> internet",
+        ])
+    };
+    let (code, stdout, _) = run("json");
+    assert_eq!(code, 2);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(doc["reports"].as_array().map(Vec::len), Some(0));
+    assert_eq!(doc["errors"][0]["code"], "np::resolve::unknown_name");
+    assert_eq!(doc["errors"][0]["line"], 1);
+    let (code, stdout, _) = run("sarif");
+    assert_eq!(code, 2);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(note["level"], "error");
+    assert!(
+        note["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("nosuch"))
+    );
+    assert!(
+        sarif["runs"][0]["tool"]["driver"]
+            .get("informationUri")
+            .is_none()
+    );
+    let (code, stdout, _) = run("junit");
+    assert_eq!(code, 2);
+    assert!(stdout.contains("errors=\"1\""), "{stdout}");
+    assert!(
+        stdout.contains("<error message=\"no endpoint matches `nosuch`\""),
+        "{stdout}"
+    );
+    // `check` with several policies, one unreadable: same shape, both present.
+    let (code, stdout, _) = netpolicy(&[
+        "check",
+        "--format",
+        "json",
+        "policies/inspector-workshop.np",
+        "does-not-exist.np",
+    ]);
+    assert_eq!(code, 2);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(doc["reports"].as_array().map(Vec::len), Some(1));
+    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(1));
+}

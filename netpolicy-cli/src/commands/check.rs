@@ -3,6 +3,7 @@
 use super::load_quietly;
 use crate::Outcome;
 use crate::args::{CheckArgs, OutputFormat};
+use crate::render::RunError;
 use crate::render::diagnostic::Sources;
 use miette::{IntoDiagnostic, Report};
 use netpolicy_core::engine::Engine;
@@ -50,6 +51,7 @@ fn peak_memory_kib() -> Option<u64> {
 pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
     let mut outcome = Outcome::Ok;
     let mut reports = Vec::new();
+    let mut errors = Vec::new();
     let mut timings = Timings::default();
     let sources = Sources::default();
     for path in &args.policies {
@@ -64,12 +66,13 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
             }
             Err(e) => {
                 crate::render::diagnostic::eprint(&e);
+                errors.push(RunError::of(&e));
                 outcome = Outcome::Error;
             }
         }
     }
     let started = Instant::now();
-    print_reports(&reports, args.format, &sources)?;
+    print_reports(&reports, &errors, args.format, &sources)?;
     super::flush()?;
     if args.timings {
         timings.print(started.elapsed());
@@ -79,6 +82,30 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
 
 /// `netpolicy query`: one assertion from the command line.
 pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
+    let (report, cited) = match query_report(args) {
+        Ok(done) => done,
+        Err(e) => {
+            // A machine format still gets its document, with the error in it.
+            if args.format != OutputFormat::Human {
+                print_reports(&[], &[RunError::of(&e)], args.format, &Sources::default())?;
+                super::flush()?;
+            }
+            return Err(e);
+        }
+    };
+    print_reports(std::slice::from_ref(&report), &[], args.format, &cited)?;
+    super::flush()?;
+    Ok(if report.has_violations() {
+        Outcome::Violation
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// Loads the model and checks the query's assertion.
+fn query_report(
+    args: &crate::args::QueryArgs,
+) -> Result<(netpolicy_lang::report::Report, Sources), Report> {
     let mut model = super::load(&args.model)?;
     let mut sources = SourceMap::default();
     let id = sources.add("query", args.assertion.as_str());
@@ -94,19 +121,14 @@ pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
         .map_err(|e| with_source(Report::new(e)))?;
     let cited = Sources::default();
     cited.add_all(model.take_sources());
-    print_reports(std::slice::from_ref(&report), args.format, &cited)?;
-    super::flush()?;
-    Ok(if report.has_violations() {
-        Outcome::Violation
-    } else {
-        Outcome::Ok
-    })
+    Ok((report, cited))
 }
 
 /// Prints the reports on stdout and, for people, each violation as a
 /// diagnostic on stderr citing `sources`.
 fn print_reports(
     reports: &[netpolicy_lang::report::Report],
+    errors: &[RunError],
     format: OutputFormat,
     sources: &Sources,
 ) -> Result<(), Report> {
@@ -118,20 +140,18 @@ fn print_reports(
             }
         }
         OutputFormat::Json => {
-            let json = match reports {
-                [one] => serde_json::to_string_pretty(one),
-                many => serde_json::to_string_pretty(many),
-            };
-            println!("{}", json.into_diagnostic()?);
+            // One shape whatever the number of policies, models and errors.
+            let json = serde_json::json!({ "reports": reports, "errors": errors });
+            println!("{}", serde_json::to_string_pretty(&json).into_diagnostic()?);
         }
         OutputFormat::Sarif => {
-            let sarif = crate::render::sarif::render(reports);
+            let sarif = crate::render::sarif::render(reports, errors);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&sarif).into_diagnostic()?
             );
         }
-        OutputFormat::Junit => print!("{}", crate::render::junit::render(reports)),
+        OutputFormat::Junit => print!("{}", crate::render::junit::render(reports, errors)),
     }
     Ok(())
 }

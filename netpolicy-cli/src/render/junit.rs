@@ -1,5 +1,6 @@
 //! JUnit XML: one test case per assertion, a failure per violated one.
 
+use super::RunError;
 use netpolicy_lang::report::{Report, Status};
 use std::fmt::Write;
 
@@ -20,8 +21,33 @@ fn escape(text: &str) -> String {
 }
 
 /// The JUnit document for a set of reports (one test suite per policy).
-pub fn render(reports: &[Report]) -> String {
+pub fn render(reports: &[Report], errors: &[RunError]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    if !errors.is_empty() {
+        // Errors are a suite of their own, so a run that could not check
+        // anything never reads as an empty, passing one.
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"netpolicy\" tests=\"{n}\" failures=\"0\" errors=\"{n}\">",
+            n = errors.len()
+        );
+        for e in errors {
+            let place = match (&e.file, e.line, e.column) {
+                (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}"),
+                (Some(f), _, _) => f.clone(),
+                _ => "netpolicy".into(),
+            };
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"netpolicy\" name=\"{}\">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>",
+                escape(&place),
+                escape(&e.message),
+                escape(e.code.as_deref().unwrap_or("error")),
+                escape(e.help.as_deref().unwrap_or_default())
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
     for r in reports {
         let failures = r
             .verdicts

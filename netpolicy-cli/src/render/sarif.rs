@@ -2,6 +2,7 @@
 //! result per counterexample, located at the assertion in the policy, with the
 //! deciding rules in the model's input as related locations.
 
+use super::RunError;
 use netpolicy_lang::report::{Location, Report, Status};
 use serde_json::{Value, json};
 
@@ -21,9 +22,24 @@ fn normalize(path: &str) -> String {
     parts.join("/")
 }
 
+/// A relative path as a URI reference: characters outside RFC 3986's
+/// unreserved set and `/` are percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in normalize(path).bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn physical(l: &Location) -> Value {
     json!({
-        "artifactLocation": { "uri": normalize(&l.file) },
+        "artifactLocation": { "uri": uri(&l.file) },
         "region": { "startLine": l.line.max(1), "startColumn": l.column.max(1) }
     })
 }
@@ -44,7 +60,7 @@ fn rule_id(index: usize, name: Option<&str>) -> String {
 }
 
 /// The SARIF log for a set of reports.
-pub fn render(reports: &[Report]) -> Value {
+pub fn render(reports: &[Report], errors: &[RunError]) -> Value {
     let mut rules = Vec::new();
     let mut results = Vec::new();
     let mut index = 0;
@@ -107,23 +123,48 @@ pub fn render(reports: &[Report]) -> Value {
             "tool": { "driver": {
                 "name": "netpolicy",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://example.invalid/netpolicy",
                 "rules": rules
             } },
+            "invocations": [ {
+                "executionSuccessful": errors.is_empty(),
+                "toolExecutionNotifications": errors.iter().map(notification).collect::<Vec<_>>()
+            } ],
             "results": results
         } ]
     })
 }
 
+/// An error as a SARIF tool-execution notification.
+fn notification(e: &RunError) -> Value {
+    let mut n = json!({
+        "level": "error",
+        "message": { "text": match &e.help {
+            Some(h) => format!("{} ({h})", e.message),
+            None => e.message.clone(),
+        } },
+    });
+    if let Some(code) = &e.code {
+        n["descriptor"] = json!({ "id": code });
+    }
+    if let Some(file) = &e.file {
+        n["locations"] = json!([ { "physicalLocation": {
+            "artifactLocation": { "uri": uri(file) },
+            "region": { "startLine": e.line.unwrap_or(1), "startColumn": e.column.unwrap_or(1) }
+        } } ]);
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{normalize, uri};
 
     #[test]
     fn paths_are_normalized() {
         assert_eq!(normalize("policies/../tests/x.json"), "tests/x.json");
         assert_eq!(normalize("./a/./b"), "a/b");
         assert_eq!(normalize("../a"), "../a");
+        assert_eq!(uri("my policies/a#1.np"), "my%20policies/a%231.np");
         assert_eq!(normalize("/abs/x/../y"), "/abs/y");
     }
 }
