@@ -9,6 +9,9 @@ use netpolicy_core::span::SourceId;
 
 /// Formats a policy's text.
 pub fn format_policy(text: &str) -> Result<String, ParseError> {
+    // Output lines end in `\n`; `\r\n` and a lone `\r` end lines too.
+    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = normalized.as_str();
     let policy = parse_policy(text, SourceId(0))?;
     let mut statements: Vec<(usize, usize, String)> = Vec::new();
     if let Some((path, span)) = &policy.model {
@@ -84,20 +87,28 @@ fn push_gap(out: &mut String, gap: &str) {
     }
 }
 
-/// Comments inside a statement's text (outside strings).
+/// Comments inside a statement's text (outside strings). `//` inside a token
+/// (`tcp//443`, a malformed service) is part of the token, as the grammar
+/// reads it: only `//` after a space or punctuation starts a comment.
 fn comments(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         let mut in_string = false;
         let chars: Vec<(usize, char)> = line.char_indices().collect();
         for (k, &(i, c)) in chars.iter().enumerate() {
+            let in_token = k
+                .checked_sub(1)
+                .and_then(|p| chars.get(p))
+                .is_some_and(|(_, p)| {
+                    p.is_ascii_alphanumeric() || matches!(p, '/' | '-' | '.' | '_' | '*' | '?')
+                });
             match c {
                 '"' => in_string = !in_string,
                 '#' if !in_string => {
                     out.push(line[i..].trim().to_string());
                     break;
                 }
-                '/' if !in_string && chars.get(k + 1).is_some_and(|n| n.1 == '/') => {
+                '/' if !in_string && !in_token && chars.get(k + 1).is_some_and(|n| n.1 == '/') => {
                     out.push(line[i..].trim().to_string());
                     break;
                 }
@@ -107,6 +118,29 @@ fn comments(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// Words the grammar reads as keywords where a selector could start: a `let`
+/// with such a name is written in parentheses.
+const KEYWORDS: &[&str] = &[
+    "any",
+    "no",
+    "only",
+    "isolated",
+    "same",
+    "exposure",
+    "least",
+    "privately",
+    "not",
+    "through",
+    "with",
+    "none",
+    "from",
+    "model",
+    "let",
+    "assert",
+    "internet",
+    "onprem",
+];
 
 fn service(s: &ServiceExpr) -> String {
     s.text
@@ -128,6 +162,7 @@ fn selector(s: &Selector, nested: bool) -> String {
         Selector::OnPrem(_) => "onprem".into(),
         Selector::Typed { kind, pattern, .. } => format!("{kind}:{pattern}"),
         Selector::Cidr { text, .. } => format!("cidr:{text}"),
+        Selector::Name { name, .. } if KEYWORDS.contains(&name.as_str()) => format!("({name})"),
         Selector::Name { name, .. } => name.clone(),
         Selector::Union(a, b) | Selector::Difference(a, b) => {
             let op = if matches!(s, Selector::Union(..)) {

@@ -79,6 +79,25 @@ pub fn parse_policy(text: &str, source: SourceId) -> Result<Policy, ParseError> 
     Ok(policy)
 }
 
+/// Replaces the comments in `text[from..to]` (text between tokens) with
+/// spaces, byte for byte, keeping line breaks.
+fn blank_comments(text: &mut [u8], from: usize, to: usize) {
+    let mut in_comment = false;
+    for i in from..to.min(text.len()) {
+        let next = text.get(i + 1).copied();
+        match text[i] {
+            b'\n' | b'\r' => in_comment = false,
+            b'#' => in_comment = true,
+            b'/' if next == Some(b'/') => in_comment = true,
+            _ => {}
+        }
+        // Every byte of a comment but tabs, multi-byte characters included.
+        if in_comment && text[i] >= 0x20 {
+            text[i] = b' ';
+        }
+    }
+}
+
 /// Most terms one selector may join with `+` and `-`.
 pub const MAX_TERMS: usize = 500;
 
@@ -222,14 +241,29 @@ impl Ctx<'_> {
     /// include the whitespace and comments it skipped.
     fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
         let start = pair.as_span().start();
-        let end = pair
+        let outer = pair.as_span().end();
+        let mut end = pair
             .clone()
             .into_inner()
             .flatten()
             .filter(|p| p.clone().into_inner().next().is_none())
             .map(|p| p.as_span().end())
             .max()
-            .unwrap_or_else(|| pair.as_span().end());
+            .unwrap_or(outer);
+        // Closing parentheses are literals, not pairs: take those that follow
+        // the last leaf (across whitespace) into the statement.
+        let bytes = self.text.as_bytes();
+        let mut at = end;
+        while at < outer {
+            match bytes.get(at) {
+                Some(b')') => {
+                    at += 1;
+                    end = at;
+                }
+                Some(b' ' | b'\t' | b'\n' | b'\r') => at += 1,
+                _ => break,
+            }
+        }
         Span::new(self.source, start, end)
     }
 
@@ -315,8 +349,22 @@ impl Ctx<'_> {
             .map(|p| p.as_span().end())
             .max()
             .unwrap_or(start);
+        // Comments between items are blanked, not removed: offsets into the
+        // text stay offsets into the policy, for error spans.
+        let mut text: Vec<u8> = self
+            .text
+            .get(start..end)
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+        let mut at = start;
+        for item in pair.into_inner() {
+            let (a, b) = (item.as_span().start(), item.as_span().end());
+            blank_comments(&mut text, at - start, a - start);
+            at = b;
+        }
         ServiceExpr {
-            text: self.text.get(start..end).unwrap_or_default().to_string(),
+            text: String::from_utf8(text).unwrap_or_default(),
             span: Span::new(self.source, start, end),
         }
     }
