@@ -416,3 +416,38 @@ fn errors_reach_every_machine_format() {
     assert_eq!(doc["reports"].as_array().map(Vec::len), Some(1));
     assert_eq!(doc["errors"].as_array().map(Vec::len), Some(1));
 }
+
+/// Formats are told by the document's structure; when none fits, the error
+/// says what was tried and how to force one.
+#[test]
+fn model_formats_are_detected_by_structure() {
+    let dir = std::env::temp_dir().join(format!("netpolicy-detect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let vpc = "V:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n";
+    let cases = [
+        ("bom.yaml", format!("\u{feff}Resources:\n  {vpc}"), 0),
+        ("spaced.yaml", format!("Resources :\n  {vpc}"), 0),
+        (
+            "flow.yaml",
+            "{AWSTemplateFormatVersion: '2010-09-09', Resources: {V: {Type: 'AWS::EC2::VPC', Properties: {CidrBlock: 10.0.0.0/16}}}}".to_string(),
+            0,
+        ),
+        (
+            "native.json",
+            r#"{"vpcs": [{"id": "Resources", "cidr_blocks": ["10.0.0.0/16"]}]}"#.to_string(),
+            0,
+        ),
+        ("dump.json", r#"{"Reservations": []}"#.to_string(), 2),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let path = path.display().to_string();
+        let (code, _, stderr) = netpolicy(&["exposure", "--model", &path]);
+        assert_eq!(code, expected, "{name}: {stderr}");
+        if expected == 2 {
+            assert!(stderr.contains("cannot tell the format"), "{stderr}");
+            assert!(stderr.contains("--model-format"), "{stderr}");
+        }
+    }
+}

@@ -84,10 +84,14 @@ impl Node {
 }
 
 /// Parses JSON or YAML, choosing by the first non-blank character (`{` or `[`
-/// means JSON, which is also how YAML would read it).
+/// means JSON, which is also how YAML would read it). A document that starts
+/// like JSON but is not (flow-style YAML: unquoted keys, single quotes) is read
+/// as YAML; when that fails too, the JSON error is the one reported.
 pub fn parse(text: &str, source: SourceId) -> Result<Node, LoadError> {
     match text.trim_start().chars().next() {
-        Some('{') | Some('[') => parse_json(text, source),
+        Some('{') | Some('[') => {
+            parse_json(text, source).or_else(|json| parse_yaml(text, source).map_err(|_| json))
+        }
         _ => parse_yaml(text, source),
     }
 }

@@ -105,6 +105,20 @@ pub enum LoadError {
         #[help]
         help: Option<String>,
     },
+    /// The file's format cannot be told from its structure.
+    #[error("cannot tell the format of `{path}`: {reason}")]
+    #[diagnostic(
+        code(np::load::unknown_format),
+        help(
+            "tried a CloudFormation template (a top-level `Resources`), a Terraform plan or state (`format_version`, `planned_values` or `values`) and a native model (top-level `vpcs`, `subnets`, ...); force one with `--model-format cloudformation|terraform|native`"
+        )
+    )]
+    UnknownFormat {
+        /// The file.
+        path: String,
+        /// What the top level holds.
+        reason: String,
+    },
     /// A file the input needs is not there.
     #[error("`{dir}` has no `{file}`")]
     #[diagnostic(code(np::load::missing_file))]
@@ -127,7 +141,9 @@ impl LoadError {
     /// The primary span, when the error has one.
     pub fn span(&self) -> Option<Span> {
         match self {
-            LoadError::Io { .. } | LoadError::MissingFile { .. } => None,
+            LoadError::Io { .. }
+            | LoadError::MissingFile { .. }
+            | LoadError::UnknownFormat { .. } => None,
             LoadError::Syntax { span, .. }
             | LoadError::DuplicateKey { span, .. }
             | LoadError::Type { span, .. }
@@ -251,25 +267,164 @@ pub enum ModelFormat {
 }
 
 impl ModelFormat {
-    /// Guesses the format of a file from its text: Terraform's JSON starts with
-    /// `format_version` and holds `planned_values` or `values`; a CloudFormation
-    /// template has a top-level `Resources` section (and usually
-    /// `AWSTemplateFormatVersion`); anything else is native.
+    /// Guesses the format of a file from its text (see
+    /// [`ModelFormat::from_structure`]); a document whose top level fits no
+    /// format is taken as native, whose loader then names what it does not know.
     pub fn detect(text: &str) -> ModelFormat {
-        let head = text.get(..4096).unwrap_or(text);
-        let terraform = head.contains("\"format_version\"")
-            && (text.contains("\"planned_values\"") || text.contains("\"terraform_version\""));
-        let template = text.contains("AWSTemplateFormatVersion")
-            || text.contains("\"Resources\"")
-            || text.lines().any(|l| l.starts_with("Resources:"));
-        if terraform {
-            ModelFormat::Terraform
-        } else if template {
-            ModelFormat::CloudFormation
+        Self::from_structure(text).unwrap_or(ModelFormat::Native)
+    }
+
+    /// The format a document's top-level keys show, read without parsing the
+    /// whole document (JSON, block or flow YAML, a byte-order mark allowed): a
+    /// CloudFormation template has `Resources` (and only template sections
+    /// beside it), a Terraform plan or state has `format_version`,
+    /// `terraform_version`, `planned_values` or `values`, a native model only
+    /// native sections. `None` when the top level fits none of them.
+    pub fn from_structure(text: &str) -> Option<ModelFormat> {
+        const TEMPLATE: &[&str] = &[
+            "AWSTemplateFormatVersion",
+            "Description",
+            "Metadata",
+            "Parameters",
+            "Rules",
+            "Mappings",
+            "Conditions",
+            "Transform",
+            "Resources",
+            "Outputs",
+            "Hooks",
+        ];
+        const TERRAFORM: &[&str] = &[
+            "format_version",
+            "terraform_version",
+            "planned_values",
+            "values",
+            "resource_changes",
+            "prior_state",
+            "configuration",
+            "variables",
+            "output_changes",
+            "resource_drift",
+            "relevant_attributes",
+            "checks",
+            "applyable",
+            "complete",
+            "errored",
+            "timestamp",
+        ];
+        let keys = top_level_keys(text);
+        let has = |k: &str| keys.iter().any(|x| x == k);
+        let all_in = |set: &[&str]| keys.iter().all(|k| set.contains(&k.as_str()));
+        if [
+            "format_version",
+            "terraform_version",
+            "planned_values",
+            "values",
+        ]
+        .iter()
+        .any(|k| has(k))
+            && all_in(TERRAFORM)
+        {
+            Some(ModelFormat::Terraform)
+        } else if has("Resources") && all_in(TEMPLATE) {
+            Some(ModelFormat::CloudFormation)
+        } else if all_in(native::TOP_FIELDS) {
+            Some(ModelFormat::Native)
         } else {
-            ModelFormat::Native
+            None
         }
     }
+}
+
+/// The keys of a document's top-level mapping, from a scan that tracks only
+/// nesting and quoting. JSON and flow YAML (`{...}`) are read by brackets;
+/// block YAML by lines that start in column 0.
+pub fn top_level_keys(text: &str) -> Vec<String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return flow_keys(trimmed);
+    }
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        let Some(first) = line.chars().next() else {
+            continue;
+        };
+        if first.is_whitespace() || matches!(first, '#' | '-' | '%' | '.' | '}' | ']') {
+            continue;
+        }
+        if let Some((key, _)) = split_key(line) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// `key: value` (the key possibly quoted, spaces allowed before the colon).
+fn split_key(line: &str) -> Option<(String, &str)> {
+    let (key, rest) = match line.chars().next()? {
+        q @ ('"' | '\'') => {
+            let end = line.get(1..)?.find(q)? + 1;
+            (line.get(1..end)?.to_string(), line.get(end + 1..)?)
+        }
+        _ => {
+            let colon = line.find(':')?;
+            (line.get(..colon)?.trim().to_string(), line.get(colon..)?)
+        }
+    };
+    let rest = rest.trim_start();
+    let after = rest.strip_prefix(':')?;
+    (after.is_empty() || after.starts_with([' ', '\t'])).then_some((key, after))
+}
+
+/// Keys at depth one of a `{...}` document (JSON or flow YAML).
+fn flow_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut expect_key = false;
+    let mut chars = text.char_indices().peekable();
+    let mut current = String::new();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                let mut s = String::new();
+                while let Some((_, d)) = chars.next() {
+                    if d == '\\' && c == '"' {
+                        if let Some((_, e)) = chars.next() {
+                            s.push(e);
+                        }
+                        continue;
+                    }
+                    if d == c {
+                        break;
+                    }
+                    s.push(d);
+                }
+                if depth == 1 && expect_key {
+                    current = s;
+                }
+            }
+            '{' | '[' => {
+                depth += 1;
+                expect_key = depth == 1;
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 1 => {
+                expect_key = true;
+                current.clear();
+            }
+            ':' if depth == 1 && expect_key => {
+                keys.push(std::mem::take(&mut current).trim().to_string());
+                expect_key = false;
+            }
+            c if depth == 1 && expect_key && !c.is_whitespace() => current.push(c),
+            _ => {}
+        }
+        if depth == 0 && !keys.is_empty() {
+            break;
+        }
+    }
+    keys
 }
 
 /// Loads a model from a file in `format`, or in the detected format when
@@ -290,8 +445,34 @@ pub fn load_model_file(
         };
     }
     let text = read_file(path).map_err(fail)?;
+    // A byte-order mark says nothing the parsers need.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     let name = path.display().to_string();
-    match format.unwrap_or_else(|| ModelFormat::detect(&text)) {
+    let format = match format {
+        Some(f) => f,
+        None => ModelFormat::from_structure(&text).ok_or_else(|| {
+            let keys = top_level_keys(&text);
+            fail(LoadError::UnknownFormat {
+                path: name.clone(),
+                reason: if keys.is_empty() {
+                    "it has no top-level mapping".into()
+                } else {
+                    format!(
+                        "its top-level keys are {}",
+                        keys.iter()
+                            .take(8)
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+            })
+        })?,
+    };
+    match format {
         ModelFormat::Native => load_native(&name, &text),
         ModelFormat::CloudFormation => cloudformation::load_cloudformation(&name, &text, options),
         ModelFormat::Terraform => terraform::load_terraform(&name, &text),
@@ -299,5 +480,60 @@ pub fn load_model_file(
             path: name,
             message: "an AWS CLI dump is a folder of describe-* outputs, not a file".into(),
         })),
+    }
+}
+
+#[cfg(test)]
+mod detection_tests {
+    use super::ModelFormat::{self, *};
+
+    fn detect(text: &str) -> Option<ModelFormat> {
+        ModelFormat::from_structure(text)
+    }
+
+    #[test]
+    fn formats_are_told_by_their_top_level_keys() {
+        let yaml =
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: {Type: AWS::EC2::VPC}\n";
+        assert_eq!(detect(yaml), Some(CloudFormation));
+        assert_eq!(detect(&format!("\u{feff}{yaml}")), Some(CloudFormation));
+        assert_eq!(
+            detect("Resources :\n  X: {Type: AWS::EC2::VPC}\n"),
+            Some(CloudFormation)
+        );
+        assert_eq!(
+            detect(
+                "{AWSTemplateFormatVersion: '2010-09-09', Resources: {X: {Type: 'AWS::EC2::VPC'}}}"
+            ),
+            Some(CloudFormation)
+        );
+        assert_eq!(
+            detect(r#"{"Resources": {"X": {"Type": "AWS::EC2::VPC"}}}"#),
+            Some(CloudFormation)
+        );
+        // A native model that names something "Resources" is still native.
+        assert_eq!(
+            detect(
+                r#"{"vpcs": [{"id": "Resources", "cidr_blocks": ["10.0.0.0/16"]}], "subnets": []}"#
+            ),
+            Some(Native)
+        );
+        assert_eq!(
+            detect("vpcs:\n  - {id: Resources, cidr_blocks: [10.0.0.0/16]}\n"),
+            Some(Native)
+        );
+        // A plan without `format_version`.
+        assert_eq!(
+            detect(r#"{"terraform_version": "1.9.0", "planned_values": {}}"#),
+            Some(Terraform)
+        );
+        assert_eq!(
+            detect(r#"{"format_version": "1.2", "values": {}}"#),
+            Some(Terraform)
+        );
+        // Nothing fits.
+        assert_eq!(detect(r#"{"Reservations": []}"#), None);
+        assert_eq!(detect("hello: world\n"), None);
+        assert_eq!(detect(""), Some(Native));
     }
 }

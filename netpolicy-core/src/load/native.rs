@@ -152,7 +152,7 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
     Ok((parts, warnings))
 }
 
-const TOP_FIELDS: &[&str] = &[
+pub(crate) const TOP_FIELDS: &[&str] = &[
     "vpcs",
     "subnets",
     "route_tables",
