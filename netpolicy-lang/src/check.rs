@@ -12,7 +12,7 @@ use netpolicy_core::model::Model;
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use netpolicy_core::span::{SourceMap, Span};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Why a policy could not be checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -140,6 +140,48 @@ struct Checker<'m, 'e> {
     policy_sources: &'m SourceMap,
 }
 
+/// Source-destination pairs computed at once by [`Checker::each_reaching_pair`].
+const PAIRS_PER_BLOCK: usize = 65_536;
+
+/// The findings of one assertion: how many, and the first few in full (the
+/// report shows [`MAX_COUNTEREXAMPLES`]; the rest are only counted).
+#[derive(Default)]
+struct Found {
+    total: usize,
+    first: Vec<Finding>,
+}
+
+impl Found {
+    /// Counts a finding, building it only when it is among the first few.
+    fn push(&mut self, finding: impl FnOnce() -> Finding) {
+        if self.first.len() < MAX_COUNTEREXAMPLES {
+            self.first.push(finding());
+        }
+        self.total += 1;
+    }
+
+    /// Adds `other`'s findings after these.
+    fn append(&mut self, other: Found) {
+        let room = MAX_COUNTEREXAMPLES.saturating_sub(self.first.len());
+        self.first.extend(other.first.into_iter().take(room));
+        self.total += other.total;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl From<Vec<Finding>> for Found {
+    fn from(all: Vec<Finding>) -> Self {
+        let total = all.len();
+        Found {
+            total,
+            first: all.into_iter().take(MAX_COUNTEREXAMPLES).collect(),
+        }
+    }
+}
+
 /// A finding before it becomes a counterexample.
 struct Finding {
     text: String,
@@ -232,28 +274,30 @@ impl Checker<'_, '_> {
                 let query = filter.widen(self.service(service.as_ref())?);
                 let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
                     (from.into_iter().collect(), to.into_iter().collect());
-                let reaching: BTreeSet<(&Endpoint, &Endpoint)> = self
-                    .reaching_pairs(&from, &to, &query, &filter)
-                    .into_iter()
-                    .map(|(s, d, _, _)| (s, d))
-                    .collect();
+                // Only which pairs reach is kept, never their packets.
+                let mut reaching: HashSet<(usize, usize)> = HashSet::new();
+                self.each_reaching_pair(&from, &to, &query, &filter, &mut |i, j, _, _| {
+                    reaching.insert((i, j));
+                });
                 let reached = reaching.len();
                 let reaching = &reaching;
-                let missing = from.iter().flat_map(|s| {
-                    to.iter()
-                        .filter(move |d| *d != s && !reaching.contains(&(s, *d)))
-                        .map(move |d| (s, d))
+                let (from, to) = (&from, &to);
+                let missing = (0..from.len()).flat_map(|i| {
+                    (0..to.len())
+                        .filter(move |&j| from[i] != to[j] && !reaching.contains(&(i, j)))
+                        .map(move |j| (&from[i], &to[j]))
                 });
                 let violated = if *any {
                     reached == 0
                 } else {
                     missing.clone().next().is_some()
                 };
-                let findings = if violated {
-                    missing.map(|(s, d)| self.blocked(s, d, &query)).collect()
-                } else {
-                    Vec::new()
-                };
+                let mut findings = Found::default();
+                if violated {
+                    for (s, d) in missing {
+                        findings.push(|| self.blocked(s, d, &query));
+                    }
+                }
                 (
                     findings,
                     format!("{reached} source-destination pairs reach"),
@@ -271,7 +315,7 @@ impl Checker<'_, '_> {
                 let query = filter.widen(self.service(service.as_ref())?);
                 let mut findings = self.flows_between(&from, &to, &query, &filter);
                 if *both {
-                    findings.extend(self.flows_between(&to, &from, &query, &filter));
+                    findings.append(self.flows_between(&to, &from, &query, &filter));
                 }
                 let violated = !findings.is_empty();
                 (
@@ -298,7 +342,7 @@ impl Checker<'_, '_> {
                 let (a, b) = (self.resolver.selector(a)?, self.resolver.selector(b)?);
                 let all = filter.widen(PacketSet::client_traffic());
                 let mut findings = self.flows_between(&a, &b, &all, &filter);
-                findings.extend(self.flows_between(&b, &a, &all, &filter));
+                findings.append(self.flows_between(&b, &a, &all, &filter));
                 let violated = !findings.is_empty();
                 (
                     findings,
@@ -309,7 +353,7 @@ impl Checker<'_, '_> {
             }
             AssertionKind::Same { a, b } => {
                 let (a, b) = (self.resolver.selector(a)?, self.resolver.selector(b)?);
-                let findings = self.parity(&a, &b, &filter);
+                let findings = Found::from(self.parity(&a, &b, &filter));
                 let violated = !findings.is_empty();
                 (
                     findings,
@@ -336,6 +380,7 @@ impl Checker<'_, '_> {
                             }),
                         })
                         .collect::<Vec<_>>();
+                let findings = Found::from(findings);
                 let violated = !findings.is_empty();
                 (
                     findings,
@@ -351,18 +396,18 @@ impl Checker<'_, '_> {
                     Some(expr) => self.service(Some(expr))?.with_any_source_port(),
                     None => PacketSet::empty(),
                 };
-                let mut findings = Vec::new();
+                let mut findings = Found::default();
                 let targets: Vec<Endpoint> = targets
                     .into_iter()
                     .filter(|t| matches!(t, Endpoint::Eni(_)))
                     .collect();
                 let internet = [Endpoint::Internet];
                 let everything = filter.widen(PacketSet::client_traffic());
-                let exposed = self.reaching_pairs(&internet, &targets, &everything, &filter);
-                for (_, t, exposed, kind) in exposed {
+                let mut visit = |_: usize, j: usize, exposed: PacketSet, kind: Option<PathKind>| {
+                    let Some(t) = targets.get(j) else { return };
                     let extra = exposed.difference(&allowed);
                     if !extra.is_empty() {
-                        findings.push(Finding {
+                        findings.push(|| Finding {
                             text: format!(
                                 "internet -> {} : {}",
                                 endpoint_name(t),
@@ -375,7 +420,8 @@ impl Checker<'_, '_> {
                             decisive: None,
                         });
                     }
-                }
+                };
+                self.each_reaching_pair(&internet, &targets, &everything, &filter, &mut visit);
                 let violated = !findings.is_empty();
                 (
                     findings,
@@ -385,10 +431,10 @@ impl Checker<'_, '_> {
                 )
             }
         };
-        let findings_count = findings.len();
+        let findings_count = findings.total;
         let counterexamples = findings
+            .first
             .into_iter()
-            .take(MAX_COUNTEREXAMPLES)
             .map(|f| self.counterexample(f))
             .collect();
         Ok(Verdict {
@@ -432,41 +478,55 @@ impl Checker<'_, '_> {
         (out, kind)
     }
 
-    /// For every pair of `from` and `to` (an endpoint not with itself) that
-    /// something reaches over accepted paths: the pair, its packets and the kind
-    /// of its first path, in (source, destination) order. Decided by class, in
-    /// parallel (see [`Engine::reach_between`]).
-    fn reaching_pairs<'x>(
+    /// Calls `visit` for every pair of `from` and `to` (an endpoint not with
+    /// itself) that something reaches over accepted paths: the pair's
+    /// positions, its packets and the kind of its first path, in (source,
+    /// destination) order. Decided by class, in parallel (see
+    /// [`Engine::reach_between`]), a block of sources at a time, so that
+    /// memory follows the block, not every pair of a large selection.
+    fn each_reaching_pair(
         &self,
-        from: &'x [Endpoint],
-        to: &'x [Endpoint],
+        from: &[Endpoint],
+        to: &[Endpoint],
         query: &PacketSet,
         filter: &PathFilter,
-    ) -> Vec<(&'x Endpoint, &'x Endpoint, PacketSet, Option<PathKind>)> {
-        self.engine
-            .reach_between(from, to, query)
-            .into_par_iter()
-            .filter_map(|p| {
-                let (s, d) = (from.get(p.src)?, to.get(p.dst)?);
-                let (packets, kind) = self.accepted(s, d, &p.reach, filter);
-                (!packets.is_empty()).then_some((s, d, packets, kind))
-            })
-            .collect()
+        visit: &mut dyn FnMut(usize, usize, PacketSet, Option<PathKind>),
+    ) {
+        let block = (PAIRS_PER_BLOCK / to.len().max(1)).max(1);
+        for (b, sources) in from.chunks(block).enumerate() {
+            let found: Vec<(usize, usize, PacketSet, Option<PathKind>)> = self
+                .engine
+                .reach_between(sources, to, query)
+                .into_par_iter()
+                .filter_map(|p| {
+                    let (s, d) = (sources.get(p.src)?, to.get(p.dst)?);
+                    let (packets, kind) = self.accepted(s, d, &p.reach, filter);
+                    (!packets.is_empty()).then_some((b * block + p.src, p.dst, packets, kind))
+                })
+                .collect();
+            for (i, j, packets, kind) in found {
+                visit(i, j, packets, kind);
+            }
+        }
     }
 
-    /// Every flow from `from` to `to`, pair by pair in parallel, in a stable order.
+    /// Every flow from `from` to `to`, in a stable order: how many, and the
+    /// first few in full.
     fn flows_between(
         &self,
         from: &Endpoints,
         to: &Endpoints,
         query: &PacketSet,
         filter: &PathFilter,
-    ) -> Vec<Finding> {
+    ) -> Found {
         let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
             (from.iter().cloned().collect(), to.iter().cloned().collect());
-        self.reaching_pairs(&from, &to, query, filter)
-            .into_iter()
-            .map(|(s, d, packets, kind)| Finding {
+        let mut found = Found::default();
+        self.each_reaching_pair(&from, &to, query, filter, &mut |i, j, packets, kind| {
+            let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
+                return;
+            };
+            found.push(|| Finding {
                 text: format!(
                     "{} -> {} : {}",
                     endpoint_name(s),
@@ -478,8 +538,9 @@ impl Checker<'_, '_> {
                 packets,
                 flow: kind,
                 decisive: None,
-            })
-            .collect()
+            });
+        });
+        found
     }
 
     /// Parity both ways: every other endpoint reaches `a` and `b` on the same
@@ -494,14 +555,17 @@ impl Checker<'_, '_> {
         // the first pair that carries some, for the trace.
         let combined = |from: &[Endpoint], to: &[Endpoint], other_is_source: bool| {
             let mut per_other: HashMap<Endpoint, Combined> = HashMap::new();
-            for (s, d, packets, kind) in self.reaching_pairs(from, to, &all, filter) {
+            self.each_reaching_pair(from, to, &all, filter, &mut |i, j, packets, kind| {
+                let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
+                    return;
+                };
                 let other = if other_is_source { s } else { d };
                 let entry = per_other.entry(other.clone()).or_default();
                 if entry.1.is_none() {
                     entry.1 = Some((s.clone(), d.clone(), packets.clone(), kind));
                 }
                 entry.0 = entry.0.union(&packets);
-            }
+            });
             per_other
         };
         let (in_a, in_b) = (combined(&others, &a, true), combined(&others, &b, true));
