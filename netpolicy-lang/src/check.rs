@@ -863,13 +863,17 @@ fn places_of(c: &Checker<'_, '_>, target: &Selector) -> Result<Places, CheckErro
                 Selector::Typed { kind, pattern, .. } => format!("{kind}:{pattern}"),
                 Selector::OnPrem(_) => "onprem".into(),
                 Selector::Cidr { text, .. } => format!("cidr:{text}"),
-                _ => "this selector".into(),
+                // A compound selector, named as written.
+                _ => c.policy_sources.snippet(other.span()).map_or_else(
+                    || "this selector".into(),
+                    |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
+                ),
             };
             return Err(CheckError::Resolve(ResolveError {
                 message: format!("a path cannot go through `{text}`"),
                 name: text,
                 span: Some(other.span()),
-                help: Some("`through` takes a vpc:, subnet: or lb: selector, a gateway or peering id, or internet".into()),
+                help: Some("`through` takes one vpc:, subnet: or lb: selector, a gateway or peering id, or internet; write one `through` per place".into()),
             }));
         }
     };

@@ -64,7 +64,8 @@ impl Aws<'_> {
     fn call(&self, service: &str, operation: &str, extra: &[&str]) -> Result<Value, Report> {
         let line = self.command_line(service, operation, extra);
         if self.dry_run {
-            println!("aws {}", line.join(" "));
+            let quoted: Vec<String> = line.iter().map(|a| shell_quote(a)).collect();
+            println!("aws {}", quoted.join(" "));
             return Ok(json!({}));
         }
         let output = Command::new("aws").args(&line).output().map_err(|e| {
@@ -231,5 +232,35 @@ mod tests {
             aws.command_line("ec2", "describe-vpcs", &[]).join(" "),
             "ec2 describe-vpcs --output json --region eu-west-1 --profile audit"
         );
+    }
+}
+
+/// An argument as a POSIX shell reads it back: bare when it is made of safe
+/// characters, else in single quotes.
+fn shell_quote(arg: &str) -> String {
+    let safe = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if safe {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod quoting_tests {
+    use super::shell_quote;
+
+    #[test]
+    fn arguments_are_quoted_for_the_shell() {
+        assert_eq!(shell_quote("describe-vpcs"), "describe-vpcs");
+        assert_eq!(
+            shell_quote("Name=vpc-id,Values=a b"),
+            "'Name=vpc-id,Values=a b'"
+        );
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

@@ -27,9 +27,34 @@ pub fn load_cloudformation(
     let built = document::parse(text, id).and_then(|doc| {
         let template = template::Template::new(&doc)?;
         let resolver = intrinsics::Resolver::new(&template, options);
-        resources::Builder::new(&template, &resolver).build()
+        let (parts, mut warnings) = resources::Builder::new(&template, &resolver).build()?;
+        warnings.extend(unknown_parameters(&template, options));
+        Ok((parts, warnings))
     });
     super::build_model(built, sources)
+}
+
+/// A warning for each `--param` the template does not declare (a typo would
+/// otherwise leave the default in force without a word).
+fn unknown_parameters(
+    template: &template::Template<'_>,
+    options: &TemplateOptions,
+) -> Vec<crate::diagnostic::Warning> {
+    options
+        .parameters
+        .keys()
+        .filter(|k| !k.starts_with("AWS::") && !template.parameters.contains_key(k.as_str()))
+        .map(|k| {
+            let hint = crate::suggest::suggest(k, template.parameters.keys().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            crate::diagnostic::Warning::new(
+                "np::cfn::unknown-param",
+                format!("--param `{k}` is not a parameter of this template: ignored{hint}"),
+                None,
+            )
+        })
+        .collect()
 }
 
 /// Loads a template file.

@@ -157,22 +157,47 @@ fn integer(n: &Node, what: &str) -> Result<i64, LoadError> {
 }
 
 /// A CIDR property: IPv4, or `None` for IPv6 (the caller warns).
+/// An IPv4 CIDR property. An imported value, an IPv6 block (which belongs in
+/// the property's `Ipv6` sibling) and anything else that is not IPv4 are
+/// errors that say which.
 fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
     let t = text(n)?;
-    if t.contains(':') {
-        return Ok(None);
-    }
     if n.tag.as_deref() == Some(OPAQUE) {
         return Err(invalid(
-            format!("`{t}` is imported from another stack; its CIDR is unknown"),
+            "this CIDR comes from Fn::ImportValue, which is only known in the exporting stack"
+                .to_string(),
             n.span,
-            None,
+            Some(
+                "pass the value with --param, or load the exporting template beside this one"
+                    .into(),
+            ),
+        ));
+    }
+    if t.contains(':') {
+        return Err(invalid(
+            format!("`{}` is an IPv6 block in an IPv4 field", shown(&t)),
+            n.span,
+            Some("CloudFormation takes IPv6 blocks in the Ipv6 variant of the property (CidrIpv6, Ipv6CidrBlock, DestinationIpv6CidrBlock)".into()),
         ));
     }
     let net: Ipv4Net = t
         .parse()
-        .map_err(|_| invalid(format!("`{t}` is not an IPv4 CIDR"), n.span, None))?;
+        .map_err(|_| invalid(format!("`{}` is not an IPv4 CIDR", shown(&t)), n.span, None))?;
     Ok(Some(net.trunc()))
+}
+
+/// A value as messages quote it: long ones are cut, so a megabyte string is
+/// not echoed into every error.
+pub(crate) fn shown(text: &str) -> String {
+    const LIMIT: usize = 80;
+    if text.len() <= LIMIT {
+        return text.to_string();
+    }
+    let mut cut = 60;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}... ({} bytes)", &text[..cut], text.len())
 }
 
 fn meta(res: &Resource<'_>, r: &Resolver<'_>) -> Meta {
@@ -658,6 +683,20 @@ impl<'d> Builder<'d> {
                 "SourcePrefixListId",
             )
         };
+        let named: Vec<&str> = [peer_keys[0], peer_keys[1], id_key, pl_key]
+            .into_iter()
+            .filter(|k| field(k).is_some())
+            .collect();
+        if named.len() > 1 {
+            return Err(invalid(
+                format!(
+                    "a rule of security group `{group}` names several peers ({}); EC2 takes one",
+                    named.join(", ")
+                ),
+                span,
+                Some("write one rule per peer".into()),
+            ));
+        }
         let peer = if let Some(c) = field(peer_keys[0]) {
             match cidr(c)? {
                 Some(net) => RulePeer::Cidr(net),
@@ -741,10 +780,31 @@ impl<'d> Builder<'d> {
         } else if let Some(x) = p.string("VpcEndpointId")? {
             RouteTarget::GatewayEndpoint(x)
         } else {
+            const OTHER_TARGETS: [&str; 5] = [
+                "EgressOnlyInternetGatewayId",
+                "CarrierGatewayId",
+                "LocalGatewayId",
+                "CoreNetworkArn",
+                "VpcEndpointId",
+            ];
+            let mut unmodelled = None;
+            for key in OTHER_TARGETS {
+                if p.get(key)?.is_some() {
+                    unmodelled = Some(key);
+                    break;
+                }
+            }
+            let Some(key) = unmodelled else {
+                return Err(invalid(
+                    format!("route `{}` names no target", res.id),
+                    res.node.span,
+                    Some("give GatewayId, NatGatewayId, VpcPeeringConnectionId, TransitGatewayId, NetworkInterfaceId, InstanceId or VpcEndpointId".into()),
+                ));
+            };
             self.warn(
                 "np::cfn::not-modelled",
                 format!(
-                    "route `{}` targets something netpolicy does not model; it is ignored",
+                    "route `{}` targets a {key}, which netpolicy does not model; it is ignored",
                     res.id
                 ),
                 res.node.span,
@@ -770,6 +830,13 @@ impl<'d> Builder<'d> {
     fn nacl_entry(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
         let acl = p.req_string("NetworkAclId")?;
         let Some(c) = p.get("CidrBlock")? else {
+            if p.get("Ipv6CidrBlock")?.is_none() {
+                return Err(LoadError::MissingField {
+                    field: "CidrBlock".into(),
+                    object: format!("NACL entry `{}` (or Ipv6CidrBlock)", res.id),
+                    span: res.node.span,
+                });
+            }
             self.warn(
                 "np::cfn::ipv6-ignored",
                 format!("NACL entry `{}`: IPv6 entries are not modelled yet", res.id),

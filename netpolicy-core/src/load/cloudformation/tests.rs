@@ -317,3 +317,54 @@ fn deeply_nested_yaml_is_an_error() {
         );
     }
 }
+
+const VPC_AND: &str = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Table:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  Acl:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: !Ref Vpc}
+"#;
+
+#[test]
+fn malformed_rules_routes_and_entries_are_rejected_as_cloudformation_would() {
+    let cases = [
+        (
+            "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      VpcId: !Ref Vpc\n      GroupDescription: x\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0, SourceSecurityGroupId: !Ref Sg}\n",
+            "several peers",
+        ),
+        (
+            "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      VpcId: !Ref Vpc\n      GroupDescription: x\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: '::/0'}\n",
+            "IPv6 block in an IPv4 field",
+        ),
+        (
+            "  Entry:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: -1, RuleAction: allow}\n",
+            "has no `CidrBlock`",
+        ),
+        (
+            "  Route:\n    Type: AWS::EC2::Route\n    Properties: {RouteTableId: !Ref Table, DestinationCidrBlock: 0.0.0.0/0}\n",
+            "names no target",
+        ),
+        (
+            "  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties: {VpcId: !Ref Vpc, CidrBlock: !ImportValue shared-cidr}\n",
+            "Fn::ImportValue",
+        ),
+    ];
+    for (resource, expected) in cases {
+        let message = load_error(&format!("{VPC_AND}{resource}"));
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+}
+
+#[test]
+fn long_values_are_cut_in_messages() {
+    let long = "9".repeat(1_000_000);
+    let message = load_error(&ONE_VPC.replace("CIDR", &long));
+    assert!(message.len() < 300, "{} bytes", message.len());
+    assert!(message.contains("(1000000 bytes)"), "{message}");
+}
