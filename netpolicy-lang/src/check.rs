@@ -276,8 +276,11 @@ impl Checker<'_, '_> {
                     (from.into_iter().collect(), to.into_iter().collect());
                 // Only which pairs reach is kept, never their packets.
                 let mut reaching: HashSet<(usize, usize)> = HashSet::new();
+                // `any` is decided by its first witness.
+                let enough = |found: usize| *any && found > 0;
                 self.each_reaching_pair(&from, &to, &query, &filter, &mut |i, j, _, _| {
                     reaching.insert((i, j));
+                    !enough(reaching.len())
                 });
                 let reached = reaching.len();
                 let reaching = &reaching;
@@ -300,7 +303,11 @@ impl Checker<'_, '_> {
                 }
                 (
                     findings,
-                    format!("{reached} source-destination pairs reach"),
+                    if *any {
+                        "a source-destination pair reaches (the first one found decides)".into()
+                    } else {
+                        format!("{reached} source-destination pairs reach")
+                    },
                     "these pairs do not reach".to_string(),
                     violated,
                 )
@@ -404,7 +411,7 @@ impl Checker<'_, '_> {
                 let internet = [Endpoint::Internet];
                 let everything = filter.widen(PacketSet::client_traffic());
                 let mut visit = |_: usize, j: usize, exposed: PacketSet, kind: Option<PathKind>| {
-                    let Some(t) = targets.get(j) else { return };
+                    let Some(t) = targets.get(j) else { return true };
                     let extra = exposed.difference(&allowed);
                     if !extra.is_empty() {
                         findings.push(|| Finding {
@@ -420,6 +427,7 @@ impl Checker<'_, '_> {
                             decisive: None,
                         });
                     }
+                    true
                 };
                 self.each_reaching_pair(&internet, &targets, &everything, &filter, &mut visit);
                 let violated = !findings.is_empty();
@@ -481,7 +489,7 @@ impl Checker<'_, '_> {
     /// Calls `visit` for every pair of `from` and `to` (an endpoint not with
     /// itself) that something reaches over accepted paths: the pair's
     /// positions, its packets and the kind of its first path, in (source,
-    /// destination) order. Decided by class, in parallel (see
+    /// destination) order, until `visit` answers false. Decided by class, in parallel (see
     /// [`Engine::reach_between`]), a block of sources at a time, so that
     /// memory follows the block, not every pair of a large selection.
     fn each_reaching_pair(
@@ -490,7 +498,7 @@ impl Checker<'_, '_> {
         to: &[Endpoint],
         query: &PacketSet,
         filter: &PathFilter,
-        visit: &mut dyn FnMut(usize, usize, PacketSet, Option<PathKind>),
+        visit: &mut dyn FnMut(usize, usize, PacketSet, Option<PathKind>) -> bool,
     ) {
         let block = (PAIRS_PER_BLOCK / to.len().max(1)).max(1);
         for (b, sources) in from.chunks(block).enumerate() {
@@ -505,7 +513,9 @@ impl Checker<'_, '_> {
                 })
                 .collect();
             for (i, j, packets, kind) in found {
-                visit(i, j, packets, kind);
+                if !visit(i, j, packets, kind) {
+                    return;
+                }
             }
         }
     }
@@ -524,7 +534,7 @@ impl Checker<'_, '_> {
         let mut found = Found::default();
         self.each_reaching_pair(&from, &to, query, filter, &mut |i, j, packets, kind| {
             let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
-                return;
+                return true;
             };
             found.push(|| Finding {
                 text: format!(
@@ -539,6 +549,7 @@ impl Checker<'_, '_> {
                 flow: kind,
                 decisive: None,
             });
+            true
         });
         found
     }
@@ -557,7 +568,7 @@ impl Checker<'_, '_> {
             let mut per_other: HashMap<Endpoint, Combined> = HashMap::new();
             self.each_reaching_pair(from, to, &all, filter, &mut |i, j, packets, kind| {
                 let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
-                    return;
+                    return true;
                 };
                 let other = if other_is_source { s } else { d };
                 let entry = per_other.entry(other.clone()).or_default();
@@ -565,6 +576,7 @@ impl Checker<'_, '_> {
                     entry.1 = Some((s.clone(), d.clone(), packets.clone(), kind));
                 }
                 entry.0 = entry.0.union(&packets);
+                true
             });
             per_other
         };
