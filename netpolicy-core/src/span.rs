@@ -157,7 +157,31 @@ pub fn read_span_windowed<'a>(
         .get(offset..)
         .and_then(|rest| rest.find(['\n', '\r']))
         .map_or(text.len(), |i| offset + i);
-    if line_end - line_start <= LONG_LINE {
+    // Every line miette would show: the span's, and the context around it.
+    let span_end = (offset + span.len()).min(text.len());
+    let mut region_start = line_start;
+    for _ in 0..context_lines_before {
+        let Some(i) = text
+            .get(..region_start.saturating_sub(1))
+            .and_then(|t| t.rfind('\n'))
+        else {
+            region_start = 0;
+            break;
+        };
+        region_start = i + 1;
+    }
+    let mut region_end = text
+        .get(span_end..)
+        .and_then(|rest| rest.find('\n'))
+        .map_or(text.len(), |i| span_end + i);
+    for _ in 0..context_lines_after {
+        region_end = text
+            .get(region_end + 1..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |i| region_end + 1 + i);
+    }
+    let region = text.get(region_start..region_end).unwrap_or_default();
+    if region.split(['\n', '\r']).all(|l| l.len() <= LONG_LINE) {
         return miette::SourceCode::read_span(
             text,
             span,

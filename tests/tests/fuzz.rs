@@ -37,6 +37,20 @@ const PLAN: &str = include_str!("../fixtures/exports/terraform/inspector-worksho
 const POLICY: &str = include_str!("../../policies/inspector-workshop.np");
 const DUMP: &str = "fixtures/exports/aws-cli/inspector-workshop";
 
+/// Names the target and seed of a case that panics, so that it can be replayed.
+struct Case(&'static str, u64);
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "fuzz target {} failed at seed {}: replay with NETPOLICY_FUZZ_SEED={}",
+                self.0, self.1, self.1
+            );
+        }
+    }
+}
+
 /// Cases per target: a short campaign unless the environment asks for more.
 fn cases() -> u64 {
     std::env::var("NETPOLICY_FUZZ_CASES")
@@ -229,6 +243,7 @@ fn run(loaded: Result<Model, netpolicy_core::load::LoadFailure>) {
 #[test]
 fn fuzz_templates() {
     for seed in seeds() {
+        let _case = Case("fuzz_templates", seed);
         let mut rng = Rng::new(seed);
         let base = if rng.chance(50) { TEMPLATE } else { TEMPLATE_2 };
         let text = mutate(base, &mut rng);
@@ -245,6 +260,7 @@ fn fuzz_yaml_templates() {
     // The native example is YAML: its structure exercises the YAML reader
     // under both the template and the native loaders.
     for seed in seeds() {
+        let _case = Case("fuzz_yaml_templates", seed);
         let mut rng = Rng::new(seed ^ 0x5EED);
         let text = mutate(NATIVE, &mut rng);
         run(load_native("m.yaml", &text));
@@ -263,6 +279,7 @@ fn fuzz_yaml_templates() {
 #[test]
 fn fuzz_terraform_plans() {
     for seed in seeds() {
+        let _case = Case("fuzz_terraform_plans", seed);
         let mut rng = Rng::new(seed ^ 0x7E44);
         let text = mutate(PLAN, &mut rng);
         run(load_terraform("p.json", &text));
@@ -281,6 +298,7 @@ fn fuzz_dumps() {
     ];
     let dir = std::env::temp_dir().join(format!("netpolicy-fuzz-{}", std::process::id()));
     for seed in seeds() {
+        let _case = Case("fuzz_dumps", seed);
         let mut rng = Rng::new(seed ^ 0xD0);
         let _ = std::fs::create_dir_all(&dir);
         if let Ok(entries) = std::fs::read_dir(DUMP) {
@@ -330,6 +348,7 @@ fn fuzz_policies() {
         "least privilege sg:*\n",
     ];
     for seed in seeds() {
+        let _case = Case("fuzz_policies", seed);
         let mut rng = Rng::new(seed ^ 0xB0);
         let mut text = mutate(POLICY, &mut rng);
         for _ in 0..rng.below(4) {

@@ -87,18 +87,6 @@ impl SourceCode for IndexedText {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let bytes = self.text.as_bytes();
-        let line = self.line_of(span.offset());
-        let starts = self.line_starts();
-        let line_len = starts.get(line + 1).copied().unwrap_or(bytes.len())
-            - starts.get(line).copied().unwrap_or(0);
-        if line_len > netpolicy_core::span::LONG_LINE {
-            return netpolicy_core::span::read_span_windowed(
-                &self.text,
-                span,
-                context_lines_before,
-                context_lines_after,
-            );
-        }
         let first = self
             .line_of(span.offset())
             .saturating_sub(context_lines_before);
@@ -107,6 +95,18 @@ impl SourceCode for IndexedText {
         let start = line_starts.get(first).copied().unwrap_or(0);
         let end = line_starts.get(last + 1).copied().unwrap_or(bytes.len());
         let window = bytes.get(start..end).ok_or(MietteError::OutOfBounds)?;
+        // A long line among those shown: cut a window around the span instead.
+        let long = window
+            .split(|b| *b == b'\n' || *b == b'\r')
+            .any(|l| l.len() > netpolicy_core::span::LONG_LINE);
+        if long {
+            return netpolicy_core::span::read_span_windowed(
+                &self.text,
+                span,
+                context_lines_before,
+                context_lines_after,
+            );
+        }
         let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
         let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new(
