@@ -994,7 +994,14 @@ fn flow_places(c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> 
             ..
         } => {
             out.insert(load_balancer.clone());
-            eni_places(c, &Endpoint::Eni(node.clone()), &mut out);
+            let node = Endpoint::Eni(node.clone());
+            eni_places(c, &node, &mut out);
+            // A client on the internet enters by the node's internet gateway.
+            if *s == Endpoint::Internet
+                && let Some(vpc) = eni_vpc(c, &node)
+            {
+                igw_places(c, &vpc, &mut out);
+            }
         }
     }
     out

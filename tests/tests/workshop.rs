@@ -247,3 +247,48 @@ fn poc_servers_do_not_have_the_same_reachability() {
         assert_ne!(a, b);
     }
 }
+
+/// `through` and `not through` an internet gateway, in both directions: a path
+/// from the internet enters by its destination VPC's gateway (directly or to a
+/// load-balancer node), a path out leaves by its own VPC's (directly or from a
+/// NAT gateway).
+#[test]
+fn internet_gateway_qualifiers_hold_in_both_directions() {
+    use netpolicy_core::span::SourceMap;
+    use netpolicy_lang::check::check_policy;
+    use netpolicy_lang::report::Status;
+    let cases = [
+        (
+            "no internet -> vpc:* : all through WebAppInternetGateway",
+            Status::Violated,
+        ),
+        (
+            "no internet -> vpc:WebAppVPC : all not through WebAppInternetGateway",
+            Status::Holds,
+        ),
+        (
+            "no internet -> vpc:PoCVPC : all through WebAppInternetGateway",
+            Status::Holds,
+        ),
+        (
+            "no vpc:WebAppVPC -> internet : all through WebAppInternetGateway",
+            Status::Violated,
+        ),
+        (
+            "no vpc:WebAppVPC -> internet : all not through WebAppInternetGateway",
+            Status::Holds,
+        ),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let template = root.join("tests/fixtures/cloudformation/inspector-reachability-workshop.json");
+    let model = load_cloudformation_file(&template, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (text, expected) in cases {
+        let mut sources = SourceMap::default();
+        let id = sources.add("q.np", text);
+        let policy = netpolicy_lang::parse_policy(text, id).unwrap_or_else(|e| panic!("{e}"));
+        let report =
+            check_policy(&model, &policy, &sources, "q", "m").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.verdicts[0].status, expected, "{text}");
+    }
+}
