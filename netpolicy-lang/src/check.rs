@@ -141,34 +141,51 @@ struct Checker<'m, 'e> {
 }
 
 /// Source-destination pairs computed at once by [`Checker::each_reaching_pair`].
-const PAIRS_PER_BLOCK: usize = 65_536;
+const PAIRS_PER_BLOCK: usize = 262_144;
 
 /// The findings of one assertion: how many, and the first few in full (the
-/// report shows [`MAX_COUNTEREXAMPLES`]; the rest are only counted).
+/// report shows [`MAX_COUNTEREXAMPLES`]; the rest are only counted). Findings
+/// arrive in any order; the kept ones are those with the smallest keys (pair
+/// positions), so a report does not depend on how the work was cut.
 #[derive(Default)]
 struct Found {
     total: usize,
-    first: Vec<Finding>,
+    first: Vec<((usize, usize), Finding)>,
 }
 
 impl Found {
     /// Counts a finding, building it only when it is among the first few.
-    fn push(&mut self, finding: impl FnOnce() -> Finding) {
-        if self.first.len() < MAX_COUNTEREXAMPLES {
-            self.first.push(finding());
-        }
+    fn push(&mut self, key: (usize, usize), finding: impl FnOnce() -> Finding) {
         self.total += 1;
+        let full = self.first.len() >= MAX_COUNTEREXAMPLES;
+        if full && self.first.last().is_some_and(|(k, _)| *k <= key) {
+            return;
+        }
+        let at = self.first.partition_point(|(k, _)| *k < key);
+        self.first.insert(at, (key, finding()));
+        self.first.truncate(MAX_COUNTEREXAMPLES);
     }
 
     /// Adds `other`'s findings after these.
     fn append(&mut self, other: Found) {
         let room = MAX_COUNTEREXAMPLES.saturating_sub(self.first.len());
-        self.first.extend(other.first.into_iter().take(room));
+        let offset = self.first.last().map_or(0, |(k, _)| k.0 + 1);
+        self.first.extend(
+            other
+                .first
+                .into_iter()
+                .take(room)
+                .map(|((i, j), f)| ((offset + i, j), f)),
+        );
         self.total += other.total;
     }
 
     fn is_empty(&self) -> bool {
         self.total == 0
+    }
+
+    fn into_findings(self) -> impl Iterator<Item = Finding> {
+        self.first.into_iter().map(|(_, f)| f)
     }
 }
 
@@ -177,7 +194,12 @@ impl From<Vec<Finding>> for Found {
         let total = all.len();
         Found {
             total,
-            first: all.into_iter().take(MAX_COUNTEREXAMPLES).collect(),
+            first: all
+                .into_iter()
+                .take(MAX_COUNTEREXAMPLES)
+                .enumerate()
+                .map(|(k, f)| ((k, 0), f))
+                .collect(),
         }
     }
 }
@@ -297,8 +319,8 @@ impl Checker<'_, '_> {
                 };
                 let mut findings = Found::default();
                 if violated {
-                    for (s, d) in missing {
-                        findings.push(|| self.blocked(s, d, &query));
+                    for (k, (s, d)) in missing.enumerate() {
+                        findings.push((k, 0), || self.blocked(s, d, &query));
                     }
                 }
                 (
@@ -414,7 +436,7 @@ impl Checker<'_, '_> {
                     let Some(t) = targets.get(j) else { return true };
                     let extra = exposed.difference(&allowed);
                     if !extra.is_empty() {
-                        findings.push(|| Finding {
+                        findings.push((0, j), || Finding {
                             text: format!(
                                 "internet -> {} : {}",
                                 endpoint_name(t),
@@ -441,8 +463,7 @@ impl Checker<'_, '_> {
         };
         let findings_count = findings.total;
         let counterexamples = findings
-            .first
-            .into_iter()
+            .into_findings()
             .map(|f| self.counterexample(f))
             .collect();
         Ok(Verdict {
@@ -488,10 +509,11 @@ impl Checker<'_, '_> {
 
     /// Calls `visit` for every pair of `from` and `to` (an endpoint not with
     /// itself) that something reaches over accepted paths: the pair's
-    /// positions, its packets and the kind of its first path, in (source,
-    /// destination) order, until `visit` answers false. Decided by class, in parallel (see
-    /// [`Engine::reach_between`]), a block of sources at a time, so that
-    /// memory follows the block, not every pair of a large selection.
+    /// positions, its packets and the kind of its first path, until `visit`
+    /// answers false. Decided by class, in parallel (see
+    /// [`Engine::reach_between`]), a block of whole source classes at a time,
+    /// so that memory follows the block, not every pair of a large selection,
+    /// and no class pair is computed twice. Pairs come in no promised order.
     fn each_reaching_pair(
         &self,
         from: &[Endpoint],
@@ -500,24 +522,57 @@ impl Checker<'_, '_> {
         filter: &PathFilter,
         visit: &mut dyn FnMut(usize, usize, PacketSet, Option<PathKind>) -> bool,
     ) {
-        let block = (PAIRS_PER_BLOCK / to.len().max(1)).max(1);
-        for (b, sources) in from.chunks(block).enumerate() {
+        let classes = self.source_classes(from);
+        // Blocks aim at PAIRS_PER_BLOCK *reaching* pairs: the first is sized as
+        // if every pair reached, the next by the share that did. On a large
+        // estate few pairs reach and one or two blocks take everything.
+        let mut target = (PAIRS_PER_BLOCK / to.len().max(1)).max(1);
+        let mut next = classes.into_iter().peekable();
+        while next.peek().is_some() {
+            let mut block: Vec<usize> = Vec::new();
+            while let Some(members) = next.peek() {
+                if !block.is_empty() && block.len() + members.len() > target {
+                    break;
+                }
+                block.extend(members);
+                next.next();
+            }
+            let sources: Vec<Endpoint> =
+                block.iter().filter_map(|&i| from.get(i).cloned()).collect();
             let found: Vec<(usize, usize, PacketSet, Option<PathKind>)> = self
                 .engine
-                .reach_between(sources, to, query)
+                .reach_between(&sources, to, query)
                 .into_par_iter()
                 .filter_map(|p| {
                     let (s, d) = (sources.get(p.src)?, to.get(p.dst)?);
                     let (packets, kind) = self.accepted(s, d, &p.reach, filter);
-                    (!packets.is_empty()).then_some((b * block + p.src, p.dst, packets, kind))
+                    let i = *block.get(p.src)?;
+                    (!packets.is_empty()).then_some((i, p.dst, packets, kind))
                 })
                 .collect();
+            let reached = found.len().max(1);
+            target = (PAIRS_PER_BLOCK.saturating_mul(block.len()) / reached).max(target);
             for (i, j, packets, kind) in found {
                 if !visit(i, j, packets, kind) {
                     return;
                 }
             }
         }
+    }
+
+    /// Positions of `from` by interface class (outside endpoints on their
+    /// own), a class never split: its pairs are computed once, by class.
+    fn source_classes(&self, from: &[Endpoint]) -> Vec<Vec<usize>> {
+        let mut by_class: std::collections::BTreeMap<Option<usize>, Vec<usize>> =
+            Default::default();
+        for (i, e) in from.iter().enumerate() {
+            let class = match e {
+                Endpoint::Eni(id) => self.engine.class_of(id).map(|c| c.0),
+                _ => None,
+            };
+            by_class.entry(class).or_default().push(i);
+        }
+        by_class.into_values().collect()
     }
 
     /// Every flow from `from` to `to`, in a stable order: how many, and the
@@ -536,7 +591,7 @@ impl Checker<'_, '_> {
             let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
                 return true;
             };
-            found.push(|| Finding {
+            found.push((i, j), || Finding {
                 text: format!(
                     "{} -> {} : {}",
                     endpoint_name(s),
@@ -572,8 +627,11 @@ impl Checker<'_, '_> {
                 };
                 let other = if other_is_source { s } else { d };
                 let entry = per_other.entry(other.clone()).or_default();
-                if entry.1.is_none() {
+                // The example is the pair that comes first, however the
+                // pairs arrive.
+                if entry.2.is_none_or(|k| (i, j) < k) {
                     entry.1 = Some((s.clone(), d.clone(), packets.clone(), kind));
+                    entry.2 = Some((i, j));
                 }
                 entry.0 = entry.0.union(&packets);
                 true
@@ -586,7 +644,7 @@ impl Checker<'_, '_> {
         let mut out = Vec::new();
         for other in &others {
             let get = |m: &HashMap<Endpoint, Combined>| m.get(other).unwrap_or(&none).clone();
-            for (direction, (on_a, ex_a), (on_b, ex_b)) in [
+            for (direction, (on_a, ex_a, _), (on_b, ex_b, _)) in [
                 ("from", get(&in_a), get(&in_b)),
                 ("to", get(&out_a), get(&out_b)),
             ] {
@@ -769,6 +827,7 @@ pub fn describe_path(kind: &PathKind) -> String {
 type Combined = (
     PacketSet,
     Option<(Endpoint, Endpoint, PacketSet, Option<PathKind>)>,
+    Option<(usize, usize)>,
 );
 
 /// The path qualifiers of one assertion, resolved to places.
