@@ -24,10 +24,47 @@ impl Warning {
     pub fn new(code: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
         Warning {
             code,
-            message: message.into(),
+            message: shorten_quoted(message.into()),
             span,
         }
     }
+}
+
+/// Longest value a message quotes whole.
+const QUOTED_LIMIT: usize = 80;
+
+/// A message with every `quoted` value longer than 80 bytes cut to its start
+/// and its length: an input's megabyte string must not be echoed into every
+/// error and warning that names it.
+pub fn shorten_quoted(message: String) -> String {
+    if message.len() <= QUOTED_LIMIT {
+        return message;
+    }
+    let parts: Vec<&str> = message.split('`').collect();
+    if parts
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .all(|p| p.len() <= QUOTED_LIMIT)
+    {
+        return message;
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            if k % 2 == 1 && p.len() > QUOTED_LIMIT {
+                let mut cut = 60;
+                while !p.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                format!("{}... ({} bytes)", &p[..cut], p.len())
+            } else {
+                (*p).to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 impl fmt::Display for Warning {
@@ -52,5 +89,19 @@ impl miette::Diagnostic for Warning {
         Some(Box::new(std::iter::once(
             miette::LabeledSpan::new_with_span(None, span),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_quoted;
+
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "a".repeat(1_000);
+        let m = shorten_quoted(format!("no vpc `{long}` in the template"));
+        assert!(m.len() < 120, "{m}");
+        assert!(m.ends_with("(1000 bytes)` in the template"), "{m}");
+        assert_eq!(shorten_quoted("short `x`".into()), "short `x`");
     }
 }

@@ -23,7 +23,7 @@ pub(crate) fn type_error(expected: &str, node: &Node) -> LoadError {
 /// A malformed value.
 pub(crate) fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
     LoadError::Invalid {
-        message,
+        message: crate::diagnostic::shorten_quoted(message),
         span,
         help,
     }

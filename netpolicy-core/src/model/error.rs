@@ -110,6 +110,86 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    /// The error with every id and message cut to a readable length: an
+    /// input's megabyte id must not be echoed whole (see
+    /// [`crate::diagnostic::shorten_quoted`]).
+    pub fn shortened(self) -> ModelError {
+        let short = |id: String| {
+            crate::diagnostic::shorten_quoted(format!("`{id}`"))
+                .trim_matches('`')
+                .to_string()
+        };
+        match self {
+            ModelError::DuplicateId { kind, id, span } => ModelError::DuplicateId {
+                kind,
+                id: short(id),
+                span,
+            },
+            ModelError::DanglingReference {
+                from_kind,
+                from_id,
+                field,
+                to_kind,
+                to_id,
+                span,
+                help,
+            } => ModelError::DanglingReference {
+                from_kind,
+                from_id: short(from_id),
+                field,
+                to_kind,
+                to_id: short(to_id),
+                span,
+                help: help.map(crate::diagnostic::shorten_quoted),
+            },
+            ModelError::CrossVpc {
+                from_kind,
+                from_id,
+                from_vpc,
+                to_kind,
+                to_id,
+                to_vpc,
+                span,
+            } => ModelError::CrossVpc {
+                from_kind,
+                from_id: short(from_id),
+                from_vpc: short(from_vpc),
+                to_kind,
+                to_id: short(to_id),
+                to_vpc: short(to_vpc),
+                span,
+            },
+            ModelError::InvalidValue {
+                kind,
+                id,
+                message,
+                span,
+            } => ModelError::InvalidValue {
+                kind,
+                id: short(id),
+                message: crate::diagnostic::shorten_quoted(message),
+                span,
+            },
+            ModelError::OverlappingSubnets {
+                first,
+                first_cidr,
+                second,
+                second_cidr,
+                span,
+            } => ModelError::OverlappingSubnets {
+                first: short(first),
+                first_cidr,
+                second: short(second),
+                second_cidr,
+                span,
+            },
+            ModelError::Addressing { message, span } => ModelError::Addressing {
+                message: crate::diagnostic::shorten_quoted(message),
+                span,
+            },
+        }
+    }
+
     /// Where in the input the error points.
     pub fn span(&self) -> Option<Span> {
         match self {

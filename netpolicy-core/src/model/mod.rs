@@ -171,7 +171,10 @@ impl Model {
         };
         match model.complete(parts) {
             Ok(()) => Ok(model),
-            Err(errors) => Err((ModelErrors(errors), model.sources)),
+            Err(errors) => Err((
+                ModelErrors(errors.into_iter().map(ModelError::shortened).collect()),
+                model.sources,
+            )),
         }
     }
 

@@ -43,7 +43,7 @@ pub(crate) struct Resolver<'d> {
 
 fn invalid(message: impl Into<String>, span: Span, help: Option<String>) -> LoadError {
     LoadError::Invalid {
-        message: message.into(),
+        message: crate::diagnostic::shorten_quoted(message.into()),
         span,
         help,
     }

@@ -143,7 +143,7 @@ fn boolean(n: &Node) -> Result<bool, LoadError> {
 
 fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
     LoadError::Invalid {
-        message,
+        message: crate::diagnostic::shorten_quoted(message),
         span,
         help,
     }

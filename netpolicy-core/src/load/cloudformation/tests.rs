@@ -368,3 +368,18 @@ fn long_values_are_cut_in_messages() {
     assert!(message.len() < 300, "{} bytes", message.len());
     assert!(message.contains("(1000000 bytes)"), "{message}");
 }
+
+#[test]
+fn long_names_are_cut_in_messages() {
+    let long = "A".repeat(1_000_000);
+    for text in [
+        ONE_VPC.replace("CIDR", &format!("!Ref {long}")),
+        format!(
+            "{}  S:\n    Type: AWS::EC2::Subnet\n    Properties: {{VpcId: {long}, CidrBlock: 10.0.0.0/24}}\n",
+            ONE_VPC.replace("CIDR", "10.0.0.0/16")
+        ),
+    ] {
+        let message = load_error(&text);
+        assert!(message.len() < 400, "{} bytes", message.len());
+    }
+}
