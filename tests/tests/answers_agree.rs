@@ -226,3 +226,51 @@ fn service_matrix_agrees_with_pair_by_pair_reach() {
         }
     }
 }
+
+/// On the generated S organization (1,002 interfaces, NAT gateways, NACLs
+/// with denies, load balancers): the exposure report (what `netpolicy
+/// exposure` prints, as text or JSON) lists exactly the interfaces and services
+/// that pair-by-pair queries from the internet find open, and what opens only
+/// to chosen source ports is reported apart.
+#[test]
+fn exposure_equals_pair_by_pair_queries_on_the_s_organization() {
+    use netpolicy_core::synth::{Preset, generate};
+    let model = generate(
+        &Preset::parse("S")
+            .map(|p| p.spec())
+            .unwrap_or_else(|| panic!("S")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::new(&model);
+    let report = engine.exposure();
+    let mut open = 0;
+    for e in model.enis() {
+        let pair = engine
+            .reach(
+                &Endpoint::Internet,
+                &eni(&e.meta.id),
+                &PacketSet::client_traffic(),
+            )
+            .packets();
+        let listed = report.iter().find(|x| x.interface == e.meta.id);
+        let services: Vec<String> = listed
+            .map(|x| x.open.iter().map(|o| o.service.clone()).collect())
+            .unwrap_or_default();
+        let expected: Vec<String> = netpolicy_core::engine::service_parts(&pair)
+            .iter()
+            .map(PacketSet::service_summary)
+            .collect();
+        assert_eq!(services, expected, "{}", e.meta.id);
+        open += usize::from(!pair.is_empty());
+        if let Some(x) = listed {
+            let any_port = engine
+                .reach(&Endpoint::Internet, &eni(&e.meta.id), &PacketSet::all())
+                .packets();
+            assert!(
+                x.chosen_source_ports.is_empty()
+                    || !any_port.difference(&pair.with_any_source_port()).is_empty()
+            );
+        }
+    }
+    assert!(open > 5, "only {open} interfaces open on S");
+}
