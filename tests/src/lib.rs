@@ -8,6 +8,17 @@
 pub mod generate;
 pub mod oracle;
 
+/// The files of the workshop's AWS CLI dump that damage tests and the fuzzer
+/// mutate, one at a time.
+pub const DUMP_FILES: &[&str] = &[
+    "ec2-describe-instances.json",
+    "ec2-describe-network-interfaces.json",
+    "ec2-describe-route-tables.json",
+    "ec2-describe-security-groups.json",
+    "elbv2-describe-listeners.json",
+    "elbv2-describe-target-health.json",
+];
+
 /// Renders a diagnostic as a user sees it without colour, at a fixed width, for
 /// snapshot tests.
 pub fn render_diagnostic(diagnostic: &dyn miette::Diagnostic) -> String {

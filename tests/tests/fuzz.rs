@@ -288,14 +288,7 @@ fn fuzz_terraform_plans() {
 
 #[test]
 fn fuzz_dumps() {
-    let files = [
-        "ec2-describe-instances.json",
-        "ec2-describe-network-interfaces.json",
-        "ec2-describe-route-tables.json",
-        "ec2-describe-security-groups.json",
-        "elbv2-describe-listeners.json",
-        "elbv2-describe-target-health.json",
-    ];
+    let files = netpolicy_tests::DUMP_FILES;
     let dir = std::env::temp_dir().join(format!("netpolicy-fuzz-{}", std::process::id()));
     for seed in seeds() {
         let _case = Case("fuzz_dumps", seed);
@@ -306,7 +299,10 @@ fn fuzz_dumps() {
                 let _ = std::fs::copy(e.path(), dir.join(e.file_name()));
             }
         }
-        let file = rng.pick(&files).copied().unwrap_or(files[0]);
+        let file = rng
+            .pick(files)
+            .copied()
+            .unwrap_or("ec2-describe-instances.json");
         let original =
             std::fs::read_to_string(std::path::Path::new(DUMP).join(file)).unwrap_or_default();
         let _ = std::fs::write(dir.join(file), mutate(&original, &mut rng));

@@ -6,6 +6,7 @@ use netpolicy_core::load::aws_cli::load_aws_cli_dir;
 use netpolicy_core::load::cloudformation::{TemplateOptions, load_cloudformation};
 use netpolicy_core::load::load_native;
 use netpolicy_core::load::terraform::load_terraform;
+use netpolicy_tests::DUMP_FILES;
 use proptest::prelude::*;
 
 const TEMPLATE: &str =
@@ -27,15 +28,6 @@ fn damaged_dump(file: &str, text: &str, case: usize) -> std::path::PathBuf {
     let _ = std::fs::write(dir.join(file), text);
     dir
 }
-
-const DUMP_FILES: &[&str] = &[
-    "ec2-describe-instances.json",
-    "ec2-describe-network-interfaces.json",
-    "ec2-describe-route-tables.json",
-    "ec2-describe-security-groups.json",
-    "elbv2-describe-listeners.json",
-    "elbv2-describe-target-health.json",
-];
 
 /// Applies one edit: cut the text, delete a range, or overwrite a byte with a
 /// character that matters to JSON or YAML.
