@@ -33,6 +33,19 @@ impl Warning {
 /// Longest value a message quotes whole.
 const QUOTED_LIMIT: usize = 80;
 
+/// A value as a message quotes it: whole up to 80 bytes, else its start and
+/// its length.
+pub fn shorten_value(value: &str) -> String {
+    if value.len() <= QUOTED_LIMIT {
+        return value.to_string();
+    }
+    let mut cut = 60;
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}... ({} bytes)", &value[..cut], value.len())
+}
+
 /// A message with every `quoted` value longer than 80 bytes cut to its start
 /// and its length: an input's megabyte string must not be echoed into every
 /// error and warning that names it.
@@ -53,12 +66,8 @@ pub fn shorten_quoted(message: String) -> String {
         .iter()
         .enumerate()
         .map(|(k, p)| {
-            if k % 2 == 1 && p.len() > QUOTED_LIMIT {
-                let mut cut = 60;
-                while !p.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                format!("{}... ({} bytes)", &p[..cut], p.len())
+            if k % 2 == 1 {
+                shorten_value(p)
             } else {
                 (*p).to_string()
             }

@@ -70,8 +70,10 @@ impl Engine<'_> {
     /// The exposure of one interface; `None` for an unknown id.
     pub fn interface_exposure(&self, eni: &str) -> Option<InterfaceExposure> {
         let e = self.eni(eni)?;
-        let open = self.openings(eni, &self.internet_exposure(eni), false);
-        let chosen = self.openings(eni, &self.chosen_port_exposure(eni), true);
+        let ordinary = self.internet_exposure(eni);
+        let chosen = self.chosen_beyond(eni, || ordinary.clone());
+        let open = self.openings(eni, &ordinary, false);
+        let chosen = self.openings(eni, &chosen, true);
         Some(InterfaceExposure {
             interface: eni.to_string(),
             label: e.meta.label(),

@@ -391,19 +391,26 @@ impl Engine<'_> {
         }
     }
 
+    /// Subnets `a` and `b`, and every packet from an address of `a` to one of `b`.
+    fn subnet_pair(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Option<(&crate::model::Subnet, &crate::model::Subnet, PacketSet)> {
+        let (sa, sb) = (self.model.subnet(a)?, self.model.subnet(b)?);
+        let set = PacketSet::all()
+            .restrict(Dim::SrcAddr, &super::rules::cidr_set(&sa.cidr))
+            .restrict(Dim::DstAddr, &super::rules::cidr_set(&sb.cidr));
+        Some((sa, sb, set))
+    }
+
     /// The (source, destination) addresses of subnet `a` and subnet `b` that
     /// `a`'s table routes towards `b` (locally or over a peering with `b`'s VPC)
     /// and `b`'s table routes back the same way.
     fn routes_between(&self, a: &str, b: &str) -> PacketSet {
-        let (Some(sa), Some(sb)) = (self.model.subnet(a), self.model.subnet(b)) else {
+        let Some((sa, sb, set)) = self.subnet_pair(a, b) else {
             return PacketSet::empty();
         };
-        let span = |s: &crate::model::Subnet| {
-            IntervalSet::range(u32::from(s.cidr.network()), u32::from(s.cidr.broadcast()))
-        };
-        let set = PacketSet::all()
-            .restrict(Dim::SrcAddr, &span(sa))
-            .restrict(Dim::DstAddr, &span(sb));
         let (sv, dv) = (sa.vpc.as_str(), sb.vpc.as_str());
         let mut w = Self::walk(false);
         let forward = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
@@ -422,15 +429,9 @@ impl Engine<'_> {
     /// gateway whose subnet routes it onward towards `b` privately (locally or
     /// over a peering with `b`'s VPC).
     fn nat_onward(&self, a: &str, b: &str) -> bool {
-        let (Some(sa), Some(sb)) = (self.model.subnet(a), self.model.subnet(b)) else {
+        let Some((_, sb, set)) = self.subnet_pair(a, b) else {
             return false;
         };
-        let span = |s: &crate::model::Subnet| {
-            IntervalSet::range(u32::from(s.cidr.network()), u32::from(s.cidr.broadcast()))
-        };
-        let set = PacketSet::all()
-            .restrict(Dim::SrcAddr, &span(sa))
-            .restrict(Dim::DstAddr, &span(sb));
         let mut w = Self::walk(false);
         let to_nat = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
             matches!(t, RouteTarget::NatGateway(_))

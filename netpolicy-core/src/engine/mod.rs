@@ -258,6 +258,12 @@ impl<'m> Engine<'m> {
     /// opens. Reported apart from [`Engine::internet_exposure`], never mixed
     /// with it.
     pub fn chosen_port_exposure(&self, eni: &str) -> Reach {
+        self.chosen_beyond(eni, || self.internet_exposure(eni))
+    }
+
+    /// [`Engine::chosen_port_exposure`], given the ordinary exposure lazily:
+    /// a caller that has it already does not compute it again.
+    pub(crate) fn chosen_beyond(&self, eni: &str, ordinary: impl FnOnce() -> Reach) -> Reach {
         let dst = Endpoint::Eni(eni.to_string());
         let chosen = PacketSet::all().difference(&PacketSet::client_traffic());
         let mut reach = self.reach(&Endpoint::Internet, &dst, &chosen);
@@ -266,10 +272,7 @@ impl<'m> Engine<'m> {
         }
         // A service that ephemeral ports open already is ordinary exposure,
         // whatever other source ports do.
-        let ordinary = self
-            .reach(&Endpoint::Internet, &dst, &PacketSet::client_traffic())
-            .packets()
-            .with_any_source_port();
+        let ordinary = ordinary().packets().with_any_source_port();
         for f in &mut reach.flows {
             f.packets = f.packets.difference(&ordinary);
         }

@@ -114,11 +114,7 @@ impl ModelError {
     /// input's megabyte id must not be echoed whole (see
     /// [`crate::diagnostic::shorten_quoted`]).
     pub fn shortened(self) -> ModelError {
-        let short = |id: String| {
-            crate::diagnostic::shorten_quoted(format!("`{id}`"))
-                .trim_matches('`')
-                .to_string()
-        };
+        let short = |id: String| crate::diagnostic::shorten_value(&id);
         match self {
             ModelError::DuplicateId { kind, id, span } => ModelError::DuplicateId {
                 kind,

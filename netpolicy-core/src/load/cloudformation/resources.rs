@@ -175,29 +175,15 @@ fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
     }
     if t.contains(':') {
         return Err(invalid(
-            format!("`{}` is an IPv6 block in an IPv4 field", shown(&t)),
+            format!("`{t}` is an IPv6 block in an IPv4 field"),
             n.span,
             Some("CloudFormation takes IPv6 blocks in the Ipv6 variant of the property (CidrIpv6, Ipv6CidrBlock, DestinationIpv6CidrBlock)".into()),
         ));
     }
     let net: Ipv4Net = t
         .parse()
-        .map_err(|_| invalid(format!("`{}` is not an IPv4 CIDR", shown(&t)), n.span, None))?;
+        .map_err(|_| invalid(format!("`{t}` is not an IPv4 CIDR"), n.span, None))?;
     Ok(Some(net.trunc()))
-}
-
-/// A value as messages quote it: long ones are cut, so a megabyte string is
-/// not echoed into every error.
-pub(crate) fn shown(text: &str) -> String {
-    const LIMIT: usize = 80;
-    if text.len() <= LIMIT {
-        return text.to_string();
-    }
-    let mut cut = 60;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}... ({} bytes)", &text[..cut], text.len())
 }
 
 fn meta(res: &Resource<'_>, r: &Resolver<'_>) -> Meta {
