@@ -9,6 +9,7 @@ pub mod document;
 mod native;
 mod read;
 mod reconcile;
+mod records;
 pub mod terraform;
 
 pub use native::{load_native, parse_native};

@@ -88,25 +88,6 @@ pub(crate) fn boolean(node: &Node) -> Result<bool, LoadError> {
     }
 }
 
-/// An AWS protocol: `-1`/`all`, `tcp`, `udp`, `icmp`, `icmpv6` or a number
-/// 0-255, as security-group rules and NACL entries write it everywhere.
-pub(crate) fn aws_protocol(node: &Node) -> Result<crate::model::Protocol, LoadError> {
-    use crate::model::Protocol;
-    let text = node
-        .scalar_text()
-        .ok_or_else(|| type_error("a protocol", node))?;
-    if text.eq_ignore_ascii_case("icmpv6") {
-        return Ok(Protocol::Number(58));
-    }
-    Protocol::parse(&text).ok_or_else(|| {
-        invalid(
-            format!("unknown protocol `{text}`"),
-            node.span,
-            Some("AWS writes -1 (all), tcp, udp, icmp, icmpv6 or a protocol number 0-255".into()),
-        )
-    })
-}
-
 /// The transport of a load-balancer listener or target-group protocol (`HTTP`,
 /// `TLS`, `UDP`...); `None` for those netpolicy does not follow (`GENEVE`).
 pub(crate) fn listener_transport(protocol: &str) -> Option<crate::model::Protocol> {

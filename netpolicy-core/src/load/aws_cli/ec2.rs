@@ -2,7 +2,8 @@
 
 use super::{Dump, meta};
 use crate::load::LoadError;
-use crate::load::read::{Fields, aws_protocol, cidr, integer, invalid, ip, string};
+use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
+use crate::load::records::{nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
@@ -166,39 +167,35 @@ impl Dump<'_> {
                 None,
             ));
         };
-        let gateway = r.str("GatewayId")?;
-        if gateway.as_deref() == Some("local") {
-            return Ok(None);
-        }
         let target = if r.str("State")?.as_deref() == Some("blackhole") {
             RouteTarget::Blackhole
-        } else if let Some(g) = gateway {
-            match g.split('-').next() {
-                Some("igw") => RouteTarget::InternetGateway(g),
-                Some("vgw") => RouteTarget::VpnGateway(g),
-                Some("vpce") => RouteTarget::GatewayEndpoint(g),
-                _ => return Ok(self.not_modelled(r.span(), &format!("gateway `{g}`"))),
-            }
-        } else if let Some(n) = r.str("NatGatewayId")? {
-            RouteTarget::NatGateway(n)
-        } else if let Some(p) = r.str("VpcPeeringConnectionId")? {
-            RouteTarget::Peering(p)
-        } else if let Some(t) = r.str("TransitGatewayId")? {
-            RouteTarget::TransitGateway(t)
-        } else if let Some(e) = r.str("NetworkInterfaceId")? {
-            RouteTarget::NetworkInterface(e)
         } else {
-            let what = [
-                "LocalGatewayId",
-                "CarrierGatewayId",
-                "CoreNetworkArn",
-                "EgressOnlyInternetGatewayId",
-                "InstanceId",
-            ]
-            .into_iter()
-            .find(|k| r.opt(k).is_some())
-            .unwrap_or("an unknown target");
-            return Ok(self.not_modelled(r.span(), what));
+            let mut given = None;
+            for f in route::TARGET_FIELDS {
+                if let Some(id) = r.str(f.api)? {
+                    given = Some((f, id));
+                    break;
+                }
+            }
+            let Some((field, id)) = given else {
+                return Ok(self.not_modelled(r.span(), "an unknown target"));
+            };
+            let what = format!("{} `{id}`", field.api);
+            let gateway = route::gateway_kind_by_prefix(&id);
+            let target = match (field.kind, gateway) {
+                (route::TargetKind::Gateway, None) => None,
+                (kind, gateway) => route::route_target(
+                    kind,
+                    gateway.unwrap_or(route::GatewayKind::Internet),
+                    id,
+                ),
+            };
+            match target {
+                // The implicit local routes: the engine knows them.
+                Some(RouteTarget::Local) => return Ok(None),
+                Some(t) => t,
+                None => return Ok(self.not_modelled(r.span(), &what)),
+            }
         };
         Ok(Some(Route {
             destination,
@@ -255,18 +252,11 @@ impl Dump<'_> {
 
     fn nacl_entry(&mut self, e: &Fields<'_>) -> Result<Option<NaclEntry>, LoadError> {
         let number_node = e.req("RuleNumber")?;
-        let number = integer(number_node)?;
         // 32767 is the `*` entry AWS lists last: the implicit deny every NACL has.
-        if number == 32767 {
+        if integer(number_node)? == nacl::LAST_RULE_NUMBER + 1 {
             return Ok(None);
         }
-        let rule_number = u16::try_from(number).map_err(|_| {
-            invalid(
-                format!("rule number {number} is out of range (1-32766)"),
-                number_node.span,
-                None,
-            )
-        })?;
+        let rule_number = nacl::rule_number(number_node)?;
         let Some(c) = e.opt("CidrBlock") else {
             self.skip_ipv6(e.span());
             return Ok(None);
@@ -275,29 +265,15 @@ impl Dump<'_> {
             self.skip_ipv6(e.span());
             return Ok(None);
         };
-        let action_node = e.req("RuleAction")?;
-        let action = match string(action_node)?.as_str() {
-            "allow" => NaclAction::Allow,
-            "deny" => NaclAction::Deny,
-            other => {
-                return Err(invalid(
-                    format!("unknown RuleAction `{other}`"),
-                    action_node.span,
-                    Some("AWS writes `allow` or `deny`".into()),
-                ));
-            }
+        let action = nacl::rule_action(e.req("RuleAction")?)?;
+        let protocol = traffic::protocol(e.req("Protocol")?)?;
+        let (fields, from, to) = match protocol {
+            Protocol::Icmp => (e.object("IcmpTypeCode", "an ICMP type and code")?, "Type", "Code"),
+            _ => (e.object("PortRange", "a port range")?, "From", "To"),
         };
-        let protocol = aws_protocol(e.req("Protocol")?)?;
-        let ports = match protocol {
-            Protocol::Tcp | Protocol::Udp => match e.object("PortRange", "a port range")? {
-                Some(p) => port_range(p.opt("From"), p.opt("To"), p.span())?,
-                None => PortMatch::Any,
-            },
-            Protocol::Icmp => match e.object("IcmpTypeCode", "an ICMP type and code")? {
-                Some(t) => icmp(t.opt("Type"), t.opt("Code"))?,
-                None => PortMatch::Any,
-            },
-            _ => PortMatch::Any,
+        let ports = match fields {
+            Some(f) => traffic::ports(protocol, f.opt(from), f.opt(to), f.span())?,
+            None => PortMatch::Any,
         };
         Ok(Some(NaclEntry {
             rule_number,
@@ -740,20 +716,24 @@ impl Dump<'_> {
             .map(|i| i.meta.id.as_str())
             .collect();
         let mut orphans: Vec<Instance> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::new();
         for e in &self.parts.enis {
             if let EniOwner::Instance(id) = &e.owner {
                 if known.contains(id.as_str()) {
                     continue;
                 }
-                match orphans.iter_mut().find(|i| &i.meta.id == id) {
+                match position.get(id.as_str()).and_then(|&i| orphans.get_mut(i)) {
                     Some(i) => i.enis.push(e.meta.id.clone()),
-                    None => orphans.push(Instance {
+                    None => {
+                        position.insert(id, orphans.len());
+                        orphans.push(Instance {
                         meta: Meta {
                             span: e.meta.span,
                             ..Meta::new(id.clone())
                         },
                         enis: vec![e.meta.id.clone()],
-                    }),
+                    });
+                    }
                 }
             }
         }
@@ -880,72 +860,5 @@ fn interface(
 
 /// `IpProtocol`, `FromPort`, `ToPort` of a permission or security-group rule.
 fn traffic(f: &Fields<'_>) -> Result<TrafficMatch, LoadError> {
-    let protocol = aws_protocol(f.req("IpProtocol")?)?;
-    let (from, to) = (f.opt("FromPort"), f.opt("ToPort"));
-    let ports = match protocol {
-        Protocol::Tcp | Protocol::Udp => port_range(from, to, f.span())?,
-        Protocol::Icmp => icmp(from, to)?,
-        _ => PortMatch::Any,
-    };
-    Ok(TrafficMatch { protocol, ports })
-}
-
-/// A TCP/UDP port range; absent or `-1` bounds mean every port.
-fn port_range(
-    from: Option<&crate::load::document::Node>,
-    to: Option<&crate::load::document::Node>,
-    span: Span,
-) -> Result<PortMatch, LoadError> {
-    let (Some(from), Some(to)) = (from, to) else {
-        return Ok(PortMatch::Any);
-    };
-    let (a, b) = (integer(from)?, integer(to)?);
-    if a == -1 || b == -1 {
-        return Ok(PortMatch::Any);
-    }
-    let port = |v: i64, n: &crate::load::document::Node| {
-        u16::try_from(v).map_err(|_| {
-            invalid(
-                format!("port {v} is out of range (0-65535, or -1 for all)"),
-                n.span,
-                None,
-            )
-        })
-    };
-    let (first, last) = (port(a, from)?, port(b, to)?);
-    if first > last {
-        return Err(invalid(
-            format!("port range {first}-{last} is reversed"),
-            span,
-            Some(format!("did you mean {last}-{first}?")),
-        ));
-    }
-    Ok(PortMatch::Range { first, last })
-}
-
-/// ICMP type and code, `-1` meaning any.
-fn icmp(
-    ty: Option<&crate::load::document::Node>,
-    code: Option<&crate::load::document::Node>,
-) -> Result<PortMatch, LoadError> {
-    let byte = |n: Option<&crate::load::document::Node>| -> Result<Option<u8>, LoadError> {
-        let Some(n) = n else { return Ok(None) };
-        match integer(n)? {
-            -1 => Ok(None),
-            v => u8::try_from(v).map(Some).map_err(|_| {
-                invalid(
-                    format!("ICMP type or code {v} is out of range (0-255, or -1 for any)"),
-                    n.span,
-                    None,
-                )
-            }),
-        }
-    };
-    Ok(match (byte(ty)?, byte(code)?) {
-        (None, None) => PortMatch::Any,
-        (icmp_type, icmp_code) => PortMatch::Icmp {
-            icmp_type,
-            icmp_code,
-        },
-    })
+    traffic::traffic(f.req("IpProtocol")?, f.opt("FromPort"), f.opt("ToPort"), f.span())
 }

@@ -186,12 +186,7 @@ impl Dump<'_> {
                 Some(p) => listener_transport(p).into_iter().collect(),
                 None => vec![Protocol::Tcp],
             };
-            let Some(lb) = self
-                .parts
-                .load_balancers
-                .iter_mut()
-                .find(|b| b.meta.id == lb_id)
-            else {
+            let Some(lb) = self.parts.load_balancer_mut(&lb_id) else {
                 continue;
             };
             for protocol in protocols {
@@ -230,30 +225,25 @@ impl Dump<'_> {
     /// the dump does not describe become standalone, with a warning.
     pub(super) fn link_load_balancer_nodes(&mut self) {
         let mut unknown = Vec::new();
-        for e in &mut self.parts.enis {
-            match &e.owner {
-                EniOwner::LoadBalancer(id) => {
-                    match self
-                        .parts
-                        .load_balancers
-                        .iter_mut()
-                        .find(|l| &l.meta.id == id)
-                    {
-                        Some(lb) => lb.nodes.push(e.meta.id.clone()),
-                        None => {
-                            unknown.push((e.meta.id.clone(), id.clone(), e.meta.span));
+        let owners: Vec<(usize, String, EniOwner)> = (self.parts.enis.iter().enumerate())
+            .filter(|(_, e)| matches!(e.owner, EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)))
+            .map(|(i, e)| (i, e.meta.id.clone(), e.owner.clone()))
+            .collect();
+        for (i, eni, owner) in owners {
+            match owner {
+                EniOwner::LoadBalancer(id) => match self.parts.load_balancer_mut(&id) {
+                    Some(lb) => lb.nodes.push(eni),
+                    None => {
+                        let span = self.parts.enis.get_mut(i).and_then(|e| {
                             e.owner = EniOwner::None;
-                        }
+                            e.meta.span
+                        });
+                        unknown.push((eni, id, span));
                     }
-                }
+                },
                 EniOwner::VpcEndpoint(id) => {
-                    if let Some(ep) = self
-                        .parts
-                        .vpc_endpoints
-                        .iter_mut()
-                        .find(|p| &p.meta.id == id)
-                    {
-                        ep.enis.push(e.meta.id.clone());
+                    if let Some(ep) = self.parts.vpc_endpoint_mut(&id) {
+                        ep.enis.push(eni);
                     }
                 }
                 _ => {}

@@ -13,6 +13,7 @@ mod elbv2;
 
 use super::document::{self, JsonOutline, KeySet, Node};
 use super::read::Fields;
+use super::records::Records;
 use super::{LoadError, LoadFailure, reconcile};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model, ModelParts};
@@ -362,8 +363,10 @@ fn append(parts: &mut ModelParts, more: ModelParts) {
     parts.target_groups.extend(target_groups);
     parts.vpc_endpoints.extend(vpc_endpoints);
     // The same AWS-managed list appears in every region's dump.
+    let mut known: std::collections::HashSet<String> =
+        parts.prefix_lists.iter().map(|p| p.meta.id.clone()).collect();
     for p in prefix_lists {
-        if !parts.prefix_lists.iter().any(|q| q.meta.id == p.meta.id) {
+        if known.insert(p.meta.id.clone()) {
             parts.prefix_lists.push(p);
         }
     }
@@ -372,7 +375,7 @@ fn append(parts: &mut ModelParts, more: ModelParts) {
 /// One folder's files being turned into model objects.
 struct Dump<'a> {
     files: &'a Files<'a>,
-    parts: ModelParts,
+    parts: Records,
     warnings: Vec<Warning>,
     /// IPv6 rules, routes and entries skipped, and the first one's span.
     ipv6_skipped: (usize, Option<Span>),
@@ -385,7 +388,7 @@ impl<'a> Dump<'a> {
     fn new(files: &'a Files<'a>) -> Self {
         Dump {
             files,
-            parts: ModelParts::default(),
+            parts: Records::default(),
             warnings: Vec::new(),
             ipv6_skipped: (0, None),
             build_all: false,
@@ -406,7 +409,7 @@ impl<'a> Dump<'a> {
                 span,
             );
         }
-        Ok((self.parts, self.warnings))
+        Ok((self.parts.into_parts(), self.warnings))
     }
 
     /// The top-level list `key` of `file`, each item read as `what`; empty when

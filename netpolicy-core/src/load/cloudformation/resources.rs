@@ -6,6 +6,8 @@
 
 use super::super::LoadError;
 use super::super::document::{Node, Value};
+use super::super::read::{boolean, integer, invalid, type_error};
+use super::super::records::{self, Records, nacl, route, traffic};
 use super::intrinsics::{OPAQUE, Resolver, is_no_value};
 use super::template::{Resource, Template};
 use crate::diagnostic::Warning;
@@ -51,7 +53,7 @@ const NOT_MODELLED: &[&str] = &[
 pub(crate) struct Builder<'d> {
     template: &'d Template<'d>,
     r: &'d Resolver<'d>,
-    pub(crate) parts: ModelParts,
+    pub(crate) parts: Records,
     pub(crate) warnings: Vec<Warning>,
     /// Security groups that have an inline `SecurityGroupEgress` or a standalone
     /// egress resource: they lose the implicit allow-all rule.
@@ -120,43 +122,12 @@ impl Props<'_, '_> {
     }
 }
 
-fn type_error(expected: &str, n: &Node) -> LoadError {
-    LoadError::Type {
-        expected: expected.into(),
-        found: n.kind(),
-        span: n.span,
-    }
-}
-
+/// A scalar as text: templates write numbers and booleans where strings are
+/// meant, and CloudFormation converts them.
 fn text(n: &Node) -> Result<String, LoadError> {
     n.scalar_text().ok_or_else(|| type_error("a string", n))
 }
 
-fn boolean(n: &Node) -> Result<bool, LoadError> {
-    match &n.value {
-        Value::Bool(b) => Ok(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(type_error("true or false", n)),
-    }
-}
-
-fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {
-    LoadError::Invalid {
-        message: crate::diagnostic::shorten_quoted(message),
-        span,
-        help,
-    }
-}
-
-fn integer(n: &Node, what: &str) -> Result<i64, LoadError> {
-    let t = text(n)?;
-    t.trim()
-        .parse()
-        .map_err(|_| invalid(format!("`{t}` is not {what}"), n.span, None))
-}
-
-/// A CIDR property: IPv4, or `None` for IPv6 (the caller warns).
 /// An IPv4 CIDR property. An imported value, an IPv6 block (which belongs in
 /// the property's `Ipv6` sibling) and anything else that is not IPv4 are
 /// errors that say which.
@@ -221,7 +192,7 @@ impl<'d> Builder<'d> {
         Builder {
             template,
             r,
-            parts: ModelParts::default(),
+            parts: Records::default(),
             warnings: Vec::new(),
             explicit_egress: HashSet::new(),
             public_subnets: HashSet::new(),
@@ -260,7 +231,7 @@ impl<'d> Builder<'d> {
         }
         self.finish();
         self.warnings.extend(self.r.warnings.borrow_mut().drain(..));
-        Ok((self.parts, self.warnings))
+        Ok((self.parts.into_parts(), self.warnings))
     }
 
     fn create(&mut self, res: &Resource<'d>) -> Result<(), LoadError> {
@@ -429,9 +400,7 @@ impl<'d> Builder<'d> {
                 let vpc = p.req_string("VpcId")?;
                 if let Some(c) = p.get("CidrBlock")? {
                     let block = cidr(&c)?;
-                    if let (Some(v), Some(b)) =
-                        (self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc), block)
-                    {
+                    if let (Some(v), Some(b)) = (self.parts.vpc_mut(&vpc), block) {
                         v.cidr_blocks.push(b);
                     }
                 }
@@ -439,15 +408,15 @@ impl<'d> Builder<'d> {
             "AWS::EC2::VPCGatewayAttachment" => {
                 let vpc = p.req_string("VpcId")?;
                 if let Some(g) = p.string("InternetGatewayId")? {
-                    self.find_igw(&g, res.node.span)?.vpc = Some(vpc.clone());
+                    self.find_igw(&g, res)?.vpc = Some(vpc.clone());
                 }
                 if let Some(g) = p.string("VpnGatewayId")? {
-                    self.find_vgw(&g, res.node.span)?.vpc = Some(vpc);
+                    self.find_vgw(&g, res)?.vpc = Some(vpc);
                 }
             }
             "AWS::EC2::VPNConnection" => {
                 if let Some(g) = p.string("VpnGatewayId")? {
-                    self.find_vgw(&g, res.node.span)?.has_vpn_connection = true;
+                    self.find_vgw(&g, res)?.has_vpn_connection = true;
                 }
                 if p.string("TransitGatewayId")?.is_some() {
                     self.warn(
@@ -463,11 +432,11 @@ impl<'d> Builder<'d> {
             "AWS::EC2::Route" => self.route(res, &p)?,
             "AWS::EC2::SubnetRouteTableAssociation" => {
                 let (subnet, table) = (p.req_string("SubnetId")?, p.req_string("RouteTableId")?);
-                self.find_subnet(&subnet, res.node.span)?.route_table = Some(table);
+                self.find_subnet(&subnet, res)?.route_table = Some(table);
             }
             "AWS::EC2::SubnetNetworkAclAssociation" => {
                 let (subnet, acl) = (p.req_string("SubnetId")?, p.req_string("NetworkAclId")?);
-                self.find_subnet(&subnet, res.node.span)?.network_acl = Some(acl);
+                self.find_subnet(&subnet, res)?.network_acl = Some(acl);
             }
             "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
                 let egress = res.kind.ends_with("Egress");
@@ -477,13 +446,8 @@ impl<'d> Builder<'d> {
                 if egress {
                     self.explicit_egress.insert(group.clone());
                 }
-                let Some(sg) = self
-                    .parts
-                    .security_groups
-                    .iter_mut()
-                    .find(|g| g.meta.id == group)
-                else {
-                    return Err(dangling("security group", &group, res.node.span));
+                let Some(sg) = self.parts.security_group_mut(&group) else {
+                    return Err(dangling(res, "security group", &group));
                 };
                 if let Some(rule) = rule {
                     if egress {
@@ -496,15 +460,15 @@ impl<'d> Builder<'d> {
             "AWS::EC2::NetworkAclEntry" => self.nacl_entry(res, &p)?,
             "AWS::EC2::EIP" => {
                 if let Some(i) = p.string("InstanceId")? {
-                    self.give_public_ip_to_instance(&i, res.node.span)?;
+                    self.give_public_ip_to_instance(&i, res)?;
                 }
             }
             "AWS::EC2::EIPAssociation" => {
                 if let Some(i) = p.string("InstanceId")? {
-                    self.give_public_ip_to_instance(&i, res.node.span)?;
+                    self.give_public_ip_to_instance(&i, res)?;
                 } else if let Some(e) = p.string("NetworkInterfaceId")? {
-                    let Some(eni) = self.parts.enis.iter_mut().find(|x| x.meta.id == e) else {
-                        return Err(dangling("network interface", &e, res.node.span));
+                    let Some(eni) = self.parts.eni_mut(&e) else {
+                        return Err(dangling(res, "network interface", &e));
                     };
                     eni.auto_public_ip = true;
                 }
@@ -516,23 +480,18 @@ impl<'d> Builder<'d> {
                 );
                 let index = p
                     .get("DeviceIndex")?
-                    .map(|n| integer(&n, "a device index"))
+                    .map(|n| integer(&n))
                     .transpose()?
                     .unwrap_or(1);
-                let Some(inst) = self
-                    .parts
-                    .instances
-                    .iter_mut()
-                    .find(|i| i.meta.id == instance)
-                else {
-                    return Err(dangling("instance", &instance, res.node.span));
+                let Some(inst) = self.parts.instance_mut(&instance) else {
+                    return Err(dangling(res, "instance", &instance));
                 };
                 if index == 0 {
                     inst.enis.insert(0, eni.clone())
                 } else {
                     inst.enis.push(eni.clone())
                 }
-                if let Some(e) = self.parts.enis.iter_mut().find(|x| x.meta.id == eni) {
+                if let Some(e) = self.parts.eni_mut(&eni) {
                     e.owner = EniOwner::Instance(instance);
                 }
             }
@@ -556,7 +515,7 @@ impl<'d> Builder<'d> {
                     });
                 match found {
                     Some(l) => l.target_groups.extend(groups),
-                    None => return Err(dangling("listener", &listener, res.node.span)),
+                    None => return Err(dangling(res, "listener", &listener)),
                 }
             }
             _ => {}
@@ -564,39 +523,31 @@ impl<'d> Builder<'d> {
         Ok(())
     }
 
-    fn find_subnet(&mut self, id: &str, span: Span) -> Result<&mut Subnet, LoadError> {
+    fn find_subnet(&mut self, id: &str, res: &Resource<'_>) -> Result<&mut Subnet, LoadError> {
         self.parts
-            .subnets
-            .iter_mut()
-            .find(|s| s.meta.id == id)
-            .ok_or_else(|| dangling("subnet", id, span))
+            .subnet_mut(id)
+            .ok_or_else(|| dangling(res, "subnet", id))
     }
 
-    fn find_igw(&mut self, id: &str, span: Span) -> Result<&mut InternetGateway, LoadError> {
+    fn find_igw(&mut self, id: &str, res: &Resource<'_>) -> Result<&mut InternetGateway, LoadError> {
         self.parts
-            .internet_gateways
-            .iter_mut()
-            .find(|s| s.meta.id == id)
-            .ok_or_else(|| dangling("internet gateway", id, span))
+            .internet_gateway_mut(id)
+            .ok_or_else(|| dangling(res, "internet gateway", id))
     }
 
-    fn find_vgw(&mut self, id: &str, span: Span) -> Result<&mut VpnGateway, LoadError> {
+    fn find_vgw(&mut self, id: &str, res: &Resource<'_>) -> Result<&mut VpnGateway, LoadError> {
         self.parts
-            .vpn_gateways
-            .iter_mut()
-            .find(|s| s.meta.id == id)
-            .ok_or_else(|| dangling("VPN gateway", id, span))
+            .vpn_gateway_mut(id)
+            .ok_or_else(|| dangling(res, "VPN gateway", id))
     }
 
-    fn give_public_ip_to_instance(&mut self, instance: &str, span: Span) -> Result<(), LoadError> {
+    fn give_public_ip_to_instance(&mut self, instance: &str, res: &Resource<'_>) -> Result<(), LoadError> {
         let primary = self
             .parts
-            .instances
-            .iter()
-            .find(|i| i.meta.id == instance)
+            .instance(instance)
             .and_then(|i| i.enis.first().cloned())
-            .ok_or_else(|| dangling("instance", instance, span))?;
-        if let Some(e) = self.parts.enis.iter_mut().find(|e| e.meta.id == primary) {
+            .ok_or_else(|| dangling(res, "instance", instance))?;
+        if let Some(e) = self.parts.eni_mut(&primary) {
             e.auto_public_ip = true;
         }
         Ok(())
@@ -652,10 +603,7 @@ impl<'d> Builder<'d> {
             object: format!("a rule of security group `{group}`"),
             span,
         })?;
-        let protocol = protocol(protocol_node)?;
-        let port = |k: &str| field(k).map(|v| integer(v, "a port")).transpose();
-        let (from, to) = (port("FromPort")?, port("ToPort")?);
-        let ports = ports(protocol, from, to, span)?;
+        let traffic = traffic::traffic(protocol_node, field("FromPort"), field("ToPort"), span)?;
         let (peer_keys, id_key, pl_key) = if egress {
             (
                 ["CidrIp", "CidrIpv6"],
@@ -710,7 +658,7 @@ impl<'d> Builder<'d> {
             ));
         };
         Ok(Some(SecurityGroupRule {
-            traffic: TrafficMatch { protocol, ports },
+            traffic,
             peer,
             description: field("Description").and_then(|d| d.scalar_text()),
             implicit: false,
@@ -739,71 +687,11 @@ impl<'d> Builder<'d> {
                 None,
             ));
         };
-        let target = if let Some(g) = p.string("GatewayId")? {
-            match self.kind_of(&g) {
-                Some("AWS::EC2::VPNGateway") => RouteTarget::VpnGateway(g),
-                Some("AWS::EC2::InternetGateway") => RouteTarget::InternetGateway(g),
-                Some(other) => {
-                    return Err(invalid(
-                        format!("route `{}`: GatewayId names `{g}`, a {other}", res.id),
-                        res.node.span,
-                        None,
-                    ));
-                }
-                None if g == "local" => RouteTarget::Local,
-                None => return Err(dangling("gateway", &g, res.node.span)),
-            }
-        } else if let Some(n) = p.string("NatGatewayId")? {
-            RouteTarget::NatGateway(n)
-        } else if let Some(x) = p.string("VpcPeeringConnectionId")? {
-            RouteTarget::Peering(x)
-        } else if let Some(x) = p.string("TransitGatewayId")? {
-            RouteTarget::TransitGateway(x)
-        } else if let Some(x) = p.string("NetworkInterfaceId")? {
-            RouteTarget::NetworkInterface(x)
-        } else if let Some(i) = p.string("InstanceId")? {
-            RouteTarget::NetworkInterface(format!("{i}/eni0"))
-        } else if let Some(x) = p.string("VpcEndpointId")? {
-            RouteTarget::GatewayEndpoint(x)
-        } else {
-            const OTHER_TARGETS: [&str; 5] = [
-                "EgressOnlyInternetGatewayId",
-                "CarrierGatewayId",
-                "LocalGatewayId",
-                "CoreNetworkArn",
-                "VpcEndpointId",
-            ];
-            let mut unmodelled = None;
-            for key in OTHER_TARGETS {
-                if p.get(key)?.is_some() {
-                    unmodelled = Some(key);
-                    break;
-                }
-            }
-            let Some(key) = unmodelled else {
-                return Err(invalid(
-                    format!("route `{}` names no target", res.id),
-                    res.node.span,
-                    Some("give GatewayId, NatGatewayId, VpcPeeringConnectionId, TransitGatewayId, NetworkInterfaceId, InstanceId or VpcEndpointId".into()),
-                ));
-            };
-            self.warn(
-                "np::cfn::not-modelled",
-                format!(
-                    "route `{}` targets a {key}, which netpolicy does not model; it is ignored",
-                    res.id
-                ),
-                res.node.span,
-            );
+        let Some(target) = self.route_target(res, p)? else {
             return Ok(());
         };
-        let Some(t) = self
-            .parts
-            .route_tables
-            .iter_mut()
-            .find(|t| t.meta.id == table)
-        else {
-            return Err(dangling("route table", &table, res.node.span));
+        let Some(t) = self.parts.route_table_mut(&table) else {
+            return Err(dangling(res, "route table", &table));
         };
         t.routes.push(Route {
             destination,
@@ -811,6 +699,63 @@ impl<'d> Builder<'d> {
             span: Some(res.node.span),
         });
         Ok(())
+    }
+
+    /// The target of a route; `None` (with a warning) for one netpolicy does
+    /// not model.
+    fn route_target(
+        &mut self,
+        res: &Resource<'d>,
+        p: &Props<'_, 'd>,
+    ) -> Result<Option<RouteTarget>, LoadError> {
+        let mut given = None;
+        for f in route::TARGET_FIELDS {
+            if let Some(id) = p.string(f.api)? {
+                given = Some((f, id));
+                break;
+            }
+        }
+        let Some((field, id)) = given else {
+            return Err(invalid(
+                format!("route `{}` names no target", res.id),
+                res.node.span,
+                Some(format!("give one of {}", route::modelled_fields())),
+            ));
+        };
+        let gateway = match self.kind_of(&id) {
+            Some("AWS::EC2::VPNGateway") => route::GatewayKind::Vpn,
+            Some("AWS::EC2::InternetGateway") => route::GatewayKind::Internet,
+            Some("AWS::EC2::VPCEndpoint") => route::GatewayKind::Endpoint,
+            Some(other) if field.kind == route::TargetKind::Gateway => {
+                return Err(invalid(
+                    format!("route `{}`: GatewayId names `{id}`, a {other}", res.id),
+                    res.node.span,
+                    None,
+                ));
+            }
+            _ => match route::gateway_kind_by_prefix(&id) {
+                Some(kind) => kind,
+                None if field.kind == route::TargetKind::Gateway => {
+                    return Err(dangling(res, "gateway", &id));
+                }
+                None => route::GatewayKind::Internet,
+            },
+        };
+        if field.kind == route::TargetKind::Instance {
+            return Ok(Some(RouteTarget::NetworkInterface(format!("{id}/eni0"))));
+        }
+        let target = route::route_target(field.kind, gateway, id);
+        if target.is_none() {
+            self.warn(
+                "np::cfn::not-modelled",
+                format!(
+                    "route `{}` targets a {}, which netpolicy does not model; it is ignored",
+                    res.id, field.api
+                ),
+                res.node.span,
+            );
+        }
+        Ok(target)
     }
 
     fn nacl_entry(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
@@ -833,48 +778,17 @@ impl<'d> Builder<'d> {
         let Some(block) = cidr(&c)? else {
             return Ok(());
         };
-        let number_node = p.req("RuleNumber")?;
-        let rule_number = u16::try_from(integer(&number_node, "a rule number")?).map_err(|_| {
-            invalid(
-                "rule number out of range 1-32766".into(),
-                number_node.span,
-                None,
-            )
-        })?;
-        let protocol = protocol(&p.req("Protocol")?)?;
-        let ports = match protocol {
-            Protocol::Tcp | Protocol::Udp => match p.get("PortRange")? {
-                Some(range) => {
-                    let get = |k: &str| range.get(k).map(|v| integer(v, "a port")).transpose();
-                    ports(protocol, get("From")?, get("To")?, range.span)?
-                }
-                None => PortMatch::Any,
-            },
-            Protocol::Icmp => match p.get("Icmp")? {
-                Some(icmp) => {
-                    let get = |k: &str| {
-                        icmp.get(k)
-                            .map(|v| integer(v, "an ICMP type or code"))
-                            .transpose()
-                    };
-                    ports(protocol, get("Type")?, get("Code")?, icmp.span)?
-                }
-                None => PortMatch::Any,
-            },
-            _ => PortMatch::Any,
+        let rule_number = nacl::rule_number(&p.req("RuleNumber")?)?;
+        let protocol = traffic::protocol(&p.req("Protocol")?)?;
+        let (fields, from, to) = match protocol {
+            Protocol::Icmp => (p.get("Icmp")?, "Type", "Code"),
+            _ => (p.get("PortRange")?, "From", "To"),
         };
-        let action_node = p.req("RuleAction")?;
-        let action = match text(&action_node)?.to_ascii_lowercase().as_str() {
-            "allow" => NaclAction::Allow,
-            "deny" => NaclAction::Deny,
-            other => {
-                return Err(invalid(
-                    format!("unknown RuleAction `{other}`"),
-                    action_node.span,
-                    Some("use allow or deny".into()),
-                ));
-            }
+        let ports = match &fields {
+            Some(f) => traffic::ports(protocol, f.get(from), f.get(to), f.span)?,
+            None => PortMatch::Any,
         };
+        let action = nacl::rule_action(&p.req("RuleAction")?)?;
         let entry = NaclEntry {
             rule_number,
             egress: p.flag("Egress")?.unwrap_or(false),
@@ -883,13 +797,8 @@ impl<'d> Builder<'d> {
             cidr: block,
             span: Some(res.node.span),
         };
-        let Some(a) = self
-            .parts
-            .network_acls
-            .iter_mut()
-            .find(|a| a.meta.id == acl)
-        else {
-            return Err(dangling("network ACL", &acl, res.node.span));
+        let Some(a) = self.parts.network_acl_mut(&acl) else {
+            return Err(dangling(res, "network ACL", &acl));
         };
         a.entries.push(entry);
         Ok(())
@@ -924,7 +833,7 @@ impl<'d> Builder<'d> {
             for ni in &interfaces {
                 let field = |k: &str| ni.get(k).filter(|v| v.value != Value::Null);
                 let index = field("DeviceIndex")
-                    .map(|v| integer(v, "a device index"))
+                    .map(|v| integer(v))
                     .transpose()?
                     .unwrap_or(0);
                 if let Some(existing) = field("NetworkInterfaceId") {
@@ -985,7 +894,7 @@ impl<'d> Builder<'d> {
         }
         enis.sort_by_key(|(i, _)| *i);
         for (_, id) in &enis {
-            if let Some(e) = self.parts.enis.iter_mut().find(|e| &e.meta.id == id) {
+            if let Some(e) = self.parts.eni_mut(id) {
                 e.owner = EniOwner::Instance(res.id.to_string());
             }
         }
@@ -1043,7 +952,7 @@ impl<'d> Builder<'d> {
             })?)?;
             let port = t
                 .get("Port")
-                .map(|v| integer(v, "a port"))
+                .map(|v| integer(v))
                 .transpose()?
                 .and_then(|v| u16::try_from(v).ok());
             let target = match target_type.as_str() {
@@ -1070,7 +979,7 @@ impl<'d> Builder<'d> {
             m.name = Some(name);
         }
         let port = match p.get("Port")? {
-            Some(n) => u16::try_from(integer(&n, "a port")?)
+            Some(n) => u16::try_from(integer(&n)?)
                 .map_err(|_| invalid("port out of range".into(), n.span, None))?,
             None => 0,
         };
@@ -1086,7 +995,7 @@ impl<'d> Builder<'d> {
     fn listener(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
         let lb = p.req_string("LoadBalancerArn")?;
         let port_node = p.req("Port")?;
-        let port = u16::try_from(integer(&port_node, "a port")?)
+        let port = u16::try_from(integer(&port_node)?)
             .map_err(|_| invalid("port out of range".into(), port_node.span, None))?;
         let listener = Listener {
             protocol: transport(p.string("Protocol")?.as_deref()),
@@ -1094,13 +1003,8 @@ impl<'d> Builder<'d> {
             target_groups: forward_targets(&p.list("DefaultActions")?, self.r)?,
             span: Some(res.node.span),
         };
-        let Some(l) = self
-            .parts
-            .load_balancers
-            .iter_mut()
-            .find(|l| l.meta.id == lb)
-        else {
-            return Err(dangling("load balancer", &lb, res.node.span));
+        let Some(l) = self.parts.load_balancer_mut(&lb) else {
+            return Err(dangling(res, "load balancer", &lb));
         };
         l.listeners.push(listener);
         Ok(())
@@ -1170,12 +1074,7 @@ impl<'d> Builder<'d> {
                 implicit: true,
                 span: None,
             };
-            let span = self
-                .parts
-                .vpcs
-                .iter()
-                .find(|v| v.meta.id == vpc)
-                .and_then(|v| v.meta.span);
+            let span = self.parts.vpc(&vpc).and_then(|v| v.meta.span);
             self.parts.security_groups.push(SecurityGroup {
                 meta: Meta {
                     id: id.clone(),
@@ -1192,71 +1091,14 @@ impl<'d> Builder<'d> {
     }
 }
 
-fn dangling(kind: &str, id: &str, span: Span) -> LoadError {
-    invalid(format!("no {kind} `{id}` in the template"), span, None)
+fn dangling(res: &Resource<'_>, kind: &str, id: &str) -> LoadError {
+    records::dangling(res.id, kind, id, res.node.span, "the template")
 }
 
 fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
     let t = text(n)?;
     t.parse()
         .map_err(|_| invalid(format!("`{t}` is not an IPv4 address"), n.span, None))
-}
-
-fn protocol(n: &Node) -> Result<Protocol, LoadError> {
-    let t = text(n)?;
-    Protocol::parse(&t).ok_or_else(|| {
-        invalid(
-            format!("unknown protocol `{t}`"),
-            n.span,
-            Some("use tcp, udp, icmp, -1 or a protocol number".into()),
-        )
-    })
-}
-
-/// From/To ports (ICMP: type/code), `-1` meaning all.
-fn ports(
-    protocol: Protocol,
-    from: Option<i64>,
-    to: Option<i64>,
-    span: Span,
-) -> Result<PortMatch, LoadError> {
-    match protocol {
-        Protocol::Tcp | Protocol::Udp => match (from, to) {
-            (None, None) | (Some(-1), _) | (_, Some(-1)) => Ok(PortMatch::Any),
-            (Some(f), t) => {
-                let t = t.unwrap_or(f);
-                match (u16::try_from(f), u16::try_from(t)) {
-                    (Ok(first), Ok(last)) if first <= last => Ok(PortMatch::Range { first, last }),
-                    _ => Err(invalid(
-                        format!("port range {f}-{t} is not within 0-65535 with from <= to"),
-                        span,
-                        None,
-                    )),
-                }
-            }
-            (None, Some(t)) => Err(invalid(format!("ToPort {t} without FromPort"), span, None)),
-        },
-        Protocol::Icmp => {
-            let byte = |v: Option<i64>| -> Result<Option<u8>, LoadError> {
-                match v {
-                    None | Some(-1) => Ok(None),
-                    Some(x) => u8::try_from(x).map(Some).map_err(|_| {
-                        invalid(format!("ICMP type/code {x} is outside 0-255"), span, None)
-                    }),
-                }
-            };
-            let (icmp_type, icmp_code) = (byte(from)?, byte(to)?);
-            Ok(if icmp_type.is_none() && icmp_code.is_none() {
-                PortMatch::Any
-            } else {
-                PortMatch::Icmp {
-                    icmp_type,
-                    icmp_code,
-                }
-            })
-        }
-        _ => Ok(PortMatch::Any),
-    }
 }
 
 fn transport(protocol: Option<&str>) -> Protocol {

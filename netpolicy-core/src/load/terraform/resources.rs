@@ -3,13 +3,12 @@
 use super::{Plan, Reference, Refs, Resource};
 use crate::diagnostic::Warning;
 use crate::load::LoadError;
-use crate::load::read::{
-    Fields, aws_protocol, cidr, integer, invalid, ip, listener_transport, string,
-};
+use crate::load::read::{Fields, cidr, invalid, ip, listener_transport};
+use crate::load::records::{self, Records, nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
 use ipnet::Ipv4Net;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 /// Builds model objects from the resources of a plan or state: objects first,
@@ -17,7 +16,13 @@ use std::net::Ipv4Addr;
 pub(crate) struct Builder<'p, 'a> {
     plan: &'p Plan<'a>,
     refs: Refs<'p, 'a>,
-    parts: ModelParts,
+    parts: Records,
+    /// Peering connections an `aws_vpc_peering_connection_accepter` accepts.
+    accepted_peerings: HashSet<String>,
+    /// Virtual private gateways an `aws_vpn_connection` uses.
+    vpn_connected: HashSet<String>,
+    /// A VPC's default route table and NACL ids (in a state), to their VPC.
+    vpc_defaults: HashMap<(&'static str, String), String>,
     /// Elastic IPs by id: their address and what they are associated with.
     eips: HashMap<String, Eip>,
     /// Listener id to (load balancer id, listener position).
@@ -66,7 +71,10 @@ impl<'p, 'a> Builder<'p, 'a> {
                 plan,
                 warnings: Vec::new(),
             },
-            parts: ModelParts::default(),
+            parts: Records::default(),
+            accepted_peerings: HashSet::new(),
+            vpn_connected: HashSet::new(),
+            vpc_defaults: HashMap::new(),
             eips: HashMap::new(),
             listeners: HashMap::new(),
             ipv6_skipped: (0, None),
@@ -75,6 +83,7 @@ impl<'p, 'a> Builder<'p, 'a> {
 
     pub(crate) fn build(&mut self) -> Result<(), LoadError> {
         let plan = self.plan;
+        self.index_relations();
         for kind in CREATE {
             for r in plan.resources.iter().filter(|r| r.kind == *kind) {
                 self.create(r)?;
@@ -102,7 +111,37 @@ impl<'p, 'a> Builder<'p, 'a> {
                 span,
             ));
         }
-        (self.parts, self.refs.warnings)
+        (self.parts.into_parts(), self.refs.warnings)
+    }
+
+    /// What other resources say about a resource, gathered once: looking it
+    /// up per resource would scan the plan each time.
+    fn index_relations(&mut self) {
+        let plan = self.plan;
+        for r in &plan.resources {
+            match r.kind.as_str() {
+                "aws_vpc_peering_connection_accepter" => {
+                    if let Some(id) = self.refs_of(r, "vpc_peering_connection_id") {
+                        self.accepted_peerings.insert(id);
+                    }
+                }
+                "aws_vpn_connection" => {
+                    if let Some(id) = self.refs_of(r, "vpn_gateway_id") {
+                        self.vpn_connected.insert(id);
+                    }
+                }
+                "aws_vpc" => {
+                    for attribute in ["main_route_table_id", "default_network_acl_id"] {
+                        if let Some(id) = r.values.opt(attribute).and_then(|n| n.as_str()) {
+                            self.vpc_defaults
+                                .entry((attribute, id.to_string()))
+                                .or_insert_with(|| plan.id(r));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     fn warn(&mut self, code: &'static str, message: String, span: Span) {
@@ -199,7 +238,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                if let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc) {
+                if let Some(v) = self.parts.vpc_mut(&vpc) {
                     v.cidr_blocks.push(net);
                 }
             }
@@ -247,7 +286,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     }
                 }
                 if r.kind == "aws_default_route_table"
-                    && let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc)
+                    && let Some(v) = self.parts.vpc_mut(&vpc)
                 {
                     v.main_route_table = Some(meta.id.clone());
                 }
@@ -300,10 +339,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                let accepted = self.plan.resources.iter().any(|a| {
-                    a.kind == "aws_vpc_peering_connection_accepter"
-                        && matches!(self.refs_of(a, "vpc_peering_connection_id"), Some(id) if id == meta.id)
-                });
+                let accepted = self.accepted_peerings.contains(&meta.id);
                 let active = r.values.str("accept_status")?.as_deref() == Some("active")
                     || r.values.bool("auto_accept")?.unwrap_or(false)
                     || accepted;
@@ -316,10 +352,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
             "aws_vpn_gateway" => {
                 let vpc = self.one(r, "vpc_id")?;
-                let has_vpn_connection = self.plan.resources.iter().any(|c| {
-                    c.kind == "aws_vpn_connection"
-                        && matches!(self.refs_of(c, "vpn_gateway_id"), Some(id) if id == meta.id)
-                });
+                let has_vpn_connection = self.vpn_connected.contains(&meta.id);
                 self.parts.vpn_gateways.push(VpnGateway {
                     meta,
                     vpc,
@@ -372,12 +405,12 @@ impl<'p, 'a> Builder<'p, 'a> {
                     }
                 }
                 for s in self.many(r, "subnet_ids")? {
-                    if let Some(sub) = self.parts.subnets.iter_mut().find(|x| x.meta.id == s) {
+                    if let Some(sub) = self.parts.subnet_mut(&s) {
                         sub.network_acl = Some(meta.id.clone());
                     }
                 }
                 if r.kind == "aws_default_network_acl"
-                    && let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc)
+                    && let Some(v) = self.parts.vpc_mut(&vpc)
                 {
                     v.default_network_acl = Some(meta.id.clone());
                 }
@@ -548,17 +581,13 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// The VPC behind `aws_vpc.x.default_route_table_id`-style references: the
     /// reference resolves to the VPC itself in a plan; in a state the value is
     /// the table's id, found in the VPC's `attribute`.
-    fn vpc_of_default(&self, id: &str, attribute: &str) -> String {
-        if self.parts.vpcs.iter().any(|v| v.meta.id == id) {
+    fn vpc_of_default(&mut self, id: &str, attribute: &'static str) -> String {
+        if self.parts.vpc(id).is_some() {
             return id.to_string();
         }
-        self.plan
-            .resources
-            .iter()
-            .find(|v| {
-                v.kind == "aws_vpc" && v.values.opt(attribute).and_then(|n| n.as_str()) == Some(id)
-            })
-            .map(|v| self.plan.id(v))
+        self.vpc_defaults
+            .get(&(attribute, id.to_string()))
+            .cloned()
             .unwrap_or_else(|| id.to_string())
     }
 
@@ -596,9 +625,8 @@ impl<'p, 'a> Builder<'p, 'a> {
             };
             let maps_public = self
                 .parts
-                .subnets
-                .iter()
-                .any(|s| s.meta.id == subnet && s.map_public_ip_on_launch);
+                .subnet(&subnet)
+                .is_some_and(|s| s.map_public_ip_on_launch);
             let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
             // An unknown `associate_public_ip_address` follows the subnet (DESIGN §3).
             let associate = r.values.bool("associate_public_ip_address")?;
@@ -631,7 +659,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
         enis.sort();
         for (_, id) in &enis {
-            if let Some(e) = self.parts.enis.iter_mut().find(|e| &e.meta.id == id) {
+            if let Some(e) = self.parts.eni_mut(&id) {
                 e.owner = EniOwner::Instance(meta.id.clone());
             }
         }
@@ -653,7 +681,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         {
             if let Reference::Ids(ids) = self.refs.nested(r, "attachment", i, &a, "instance")?
                 && let Some(instance) = ids.into_iter().next()
-                && let Some(e) = self.parts.enis.iter_mut().find(|e| e.meta.id == id)
+                && let Some(e) = self.parts.eni_mut(&id)
             {
                 e.owner = EniOwner::Instance(instance);
             }
@@ -671,11 +699,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let Some(route) = self.route(r, None, &r.values)? else {
                     return Ok(());
                 };
-                match self
-                    .parts
-                    .route_tables
-                    .iter_mut()
-                    .find(|t| t.meta.id == table)
+                match self.parts.route_table_mut(&table)
                 {
                     Some(t) => t.routes.push(route),
                     None => return Err(dangling(r, "route table", &table)),
@@ -687,7 +711,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                match self.parts.subnets.iter_mut().find(|s| s.meta.id == subnet) {
+                match self.parts.subnet_mut(&subnet) {
                     Some(s) => s.route_table = Some(table),
                     None => return Err(dangling(r, "subnet", &subnet)),
                 }
@@ -698,7 +722,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                if let Some(v) = self.parts.vpcs.iter_mut().find(|v| v.meta.id == vpc) {
+                if let Some(v) = self.parts.vpc_mut(&vpc) {
                     v.main_route_table = Some(table);
                 }
             }
@@ -711,21 +735,17 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let (Some(gw), Some(vpc)) = (self.req(r, key)?, self.req(r, "vpc_id")?) else {
                     return Ok(());
                 };
-                if let Some(g) = self
-                    .parts
-                    .internet_gateways
-                    .iter_mut()
-                    .find(|g| g.meta.id == gw)
+                if let Some(g) = self.parts.internet_gateway_mut(&gw)
                 {
                     g.vpc = Some(vpc);
-                } else if let Some(g) = self.parts.vpn_gateways.iter_mut().find(|g| g.meta.id == gw)
+                } else if let Some(g) = self.parts.vpn_gateway_mut(&gw)
                 {
                     g.vpc = Some(vpc);
                 }
             }
             "aws_vpn_connection" => {
                 if let Some(gw) = self.one(r, "vpn_gateway_id")?
-                    && let Some(g) = self.parts.vpn_gateways.iter_mut().find(|g| g.meta.id == gw)
+                    && let Some(g) = self.parts.vpn_gateway_mut(&gw)
                 {
                     g.has_vpn_connection = true;
                 }
@@ -744,11 +764,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                match self
-                    .parts
-                    .network_acls
-                    .iter_mut()
-                    .find(|a| a.meta.id == acl)
+                match self.parts.network_acl_mut(&acl)
                 {
                     Some(a) => a.entries.push(entry),
                     None => return Err(dangling(r, "network ACL", &acl)),
@@ -760,7 +776,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                if let Some(s) = self.parts.subnets.iter_mut().find(|s| s.meta.id == subnet) {
+                if let Some(s) = self.parts.subnet_mut(&subnet) {
                     s.network_acl = Some(acl);
                 }
             }
@@ -781,7 +797,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                let target = if self.parts.instances.iter().any(|i| i.meta.id == target) {
+                let target = if self.parts.instance(&target).is_some() {
                     TargetRef::Instance(target)
                 } else if let Ok(addr) = target.parse() {
                     TargetRef::Ip(addr)
@@ -793,11 +809,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     .int("port")?
                     .map(|p| port16(p, r.span()))
                     .transpose()?;
-                if let Some(g) = self
-                    .parts
-                    .target_groups
-                    .iter_mut()
-                    .find(|g| g.meta.id == tg)
+                if let Some(g) = self.parts.target_group_mut(&tg)
                 {
                     g.targets.push(Target { target, port });
                 }
@@ -810,11 +822,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 ) else {
                     return Ok(());
                 };
-                if let Some(e) = self
-                    .parts
-                    .vpc_endpoints
-                    .iter_mut()
-                    .find(|e| e.meta.id == ep)
+                if let Some(e) = self.parts.vpc_endpoint_mut(&ep)
                 {
                     e.route_tables.push(table);
                 }
@@ -850,11 +858,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             None => vec![Protocol::Tcp],
         };
         let id = self.plan.id(r);
-        let Some(l) = self
-            .parts
-            .load_balancers
-            .iter_mut()
-            .find(|l| l.meta.id == lb)
+        let Some(l) = self.parts.load_balancer_mut(&lb)
         else {
             return Err(dangling(r, "load balancer", &lb));
         };
@@ -878,11 +882,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         let Some((lb, at)) = self.listeners.get(&listener).cloned() else {
             return Err(dangling(r, "listener", &listener));
         };
-        if let Some(l) = self
-            .parts
-            .load_balancers
-            .iter_mut()
-            .find(|l| l.meta.id == lb)
+        if let Some(l) = self.parts.load_balancer_mut(&lb)
             .and_then(|l| l.listeners.get_mut(at))
         {
             for tg in more {
@@ -959,20 +959,9 @@ impl<'p, 'a> Builder<'p, 'a> {
             self.refs.unknown(r, "a route's destination");
             return Ok(None);
         };
-        const TARGETS: &[&str] = &[
-            "gateway_id",
-            "nat_gateway_id",
-            "vpc_peering_connection_id",
-            "transit_gateway_id",
-            "network_interface_id",
-            "vpc_endpoint_id",
-            "egress_only_gateway_id",
-            "local_gateway_id",
-            "carrier_gateway_id",
-            "core_network_arn",
-        ];
         let mut target = None;
-        for key in TARGETS {
+        for field in route::TARGET_FIELDS {
+            let key = field.terraform;
             let found = match block {
                 Some((b, i)) => self.refs.nested(r, b, i, values, key)?,
                 None => self.refs.attr(r, key)?,
@@ -980,7 +969,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             match found {
                 Reference::Ids(ids) => match ids.into_iter().find(|s| !s.is_empty()) {
                     Some(id) => {
-                        target = Some((*key, id));
+                        target = Some((field, id));
                         break;
                     }
                     None => continue,
@@ -992,24 +981,31 @@ impl<'p, 'a> Builder<'p, 'a> {
                 Reference::None => {}
             }
         }
-        let Some((key, id)) = target else {
+        let Some((field, id)) = target else {
             self.refs.unknown(r, "a route's target");
             return Ok(None);
         };
-        let target = match key {
-            "gateway_id" if id == "local" => return Ok(None),
-            "gateway_id" => self.gateway_target(id),
-            "nat_gateway_id" => RouteTarget::NatGateway(id),
-            "vpc_peering_connection_id" => RouteTarget::Peering(id),
-            "transit_gateway_id" => RouteTarget::TransitGateway(id),
-            "network_interface_id" => RouteTarget::NetworkInterface(id),
-            "vpc_endpoint_id" => RouteTarget::GatewayEndpoint(id),
-            other => {
+        let target = match field.kind {
+            route::TargetKind::Instance => self
+                .parts
+                .instance(&id)
+                .and_then(|i| i.enis.first())
+                .map(|eni| RouteTarget::NetworkInterface(eni.clone())),
+            kind => {
+                let gateway = self.gateway_kind(&id);
+                route::route_target(kind, gateway, id)
+            }
+        };
+        let target = match target {
+            // The implicit local route: the engine knows it.
+            Some(RouteTarget::Local) => return Ok(None),
+            Some(t) => t,
+            None => {
                 self.warn(
                     "np::terraform::not-modelled",
                     format!(
-                        "`{}`: a route to {other} is not modelled: it is ignored",
-                        r.address
+                        "`{}`: a route to {} is not modelled: it is ignored",
+                        r.address, field.terraform
                     ),
                     span,
                 );
@@ -1023,17 +1019,17 @@ impl<'p, 'a> Builder<'p, 'a> {
         }))
     }
 
-    /// `gateway_id` holds internet gateways, virtual private gateways and
-    /// gateway endpoints alike.
-    fn gateway_target(&self, id: String) -> RouteTarget {
-        if self.parts.vpn_gateways.iter().any(|g| g.meta.id == id) || id.starts_with("vgw-") {
-            RouteTarget::VpnGateway(id)
-        } else if self.parts.vpc_endpoints.iter().any(|e| e.meta.id == id)
-            || id.starts_with("vpce-")
-        {
-            RouteTarget::GatewayEndpoint(id)
+    /// What a `gateway_id` holds: an object of the plan, else by its prefix;
+    /// an internet gateway when neither tells (a plan's address).
+    fn gateway_kind(&mut self, id: &str) -> route::GatewayKind {
+        if self.parts.vpn_gateway(id).is_some() {
+            route::GatewayKind::Vpn
+        } else if self.parts.vpc_endpoint(id).is_some() {
+            route::GatewayKind::Endpoint
+        } else if self.parts.internet_gateway(id).is_some() {
+            route::GatewayKind::Internet
         } else {
-            RouteTarget::InternetGateway(id)
+            route::gateway_kind_by_prefix(id).unwrap_or(route::GatewayKind::Internet)
         }
     }
 
@@ -1170,11 +1166,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         egress: bool,
         rules: Vec<SecurityGroupRule>,
     ) -> Result<(), LoadError> {
-        let Some(g) = self
-            .parts
-            .security_groups
-            .iter_mut()
-            .find(|g| g.meta.id == group)
+        let Some(g) = self.parts.security_group_mut(&group)
         else {
             return Err(dangling(r, "security group", group));
         };
@@ -1203,48 +1195,17 @@ impl<'p, 'a> Builder<'p, 'a> {
             self.skip_ipv6(e.span());
             return Ok(None);
         };
-        let number_node = e.req(number_key)?;
-        let number = integer(number_node)?;
-        let rule_number = u16::try_from(number)
-            .ok()
-            .filter(|n| (1..=32766).contains(n))
-            .ok_or_else(|| {
-                invalid(
-                    format!("rule number {number} is out of range (1-32766)"),
-                    number_node.span,
-                    None,
-                )
-            })?;
-        let action_node = e.req(action_key)?;
-        let action = match string(action_node)?.as_str() {
-            "allow" => NaclAction::Allow,
-            "deny" => NaclAction::Deny,
-            other => {
-                return Err(invalid(
-                    format!("unknown action `{other}`"),
-                    action_node.span,
-                    Some("use `allow` or `deny`".into()),
-                ));
-            }
+        let rule_number = nacl::rule_number(e.req(number_key)?)?;
+        let action = nacl::rule_action(e.req(action_key)?)?;
+        let protocol = traffic::protocol(e.req("protocol")?)?;
+        let (from, to) = match protocol {
+            Protocol::Icmp => ("icmp_type", "icmp_code"),
+            _ => ("from_port", "to_port"),
         };
-        let mut traffic = traffic(e, "protocol")?;
-        if traffic.protocol == Protocol::Icmp {
-            let byte = |key: &str| -> Result<Option<u8>, LoadError> {
-                match e.int(key)? {
-                    None | Some(-1) => Ok(None),
-                    Some(v) => u8::try_from(v).map(Some).map_err(|_| {
-                        invalid(format!("ICMP {key} {v} is out of range"), e.span(), None)
-                    }),
-                }
-            };
-            traffic.ports = match (byte("icmp_type")?, byte("icmp_code")?) {
-                (None, None) => PortMatch::Any,
-                (icmp_type, icmp_code) => PortMatch::Icmp {
-                    icmp_type,
-                    icmp_code,
-                },
-            };
-        }
+        let traffic = TrafficMatch {
+            protocol,
+            ports: traffic::ports(protocol, e.opt(from), e.opt(to), e.span())?,
+        };
         Ok(Some(NaclEntry {
             rule_number,
             egress,
@@ -1262,13 +1223,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                 (Some(e), _) => Some(e.clone()),
                 (None, Some(i)) => self
                     .parts
-                    .instances
-                    .iter()
-                    .find(|x| &x.meta.id == i)
+                    .instance(i)
                     .and_then(|x| x.enis.first().cloned()),
                 (None, None) => None,
             };
-            if let Some(e) = eni.and_then(|id| self.parts.enis.iter_mut().find(|e| e.meta.id == id))
+            if let Some(e) = eni.and_then(|id| self.parts.eni_mut(&id))
             {
                 e.public_ip = eip.public_ip.or(e.public_ip);
                 e.auto_public_ip = e.public_ip.is_none();
@@ -1277,32 +1236,10 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 }
 
-/// Protocol and ports of a rule whose protocol is in `key`, AWS-style: `-1` or
-/// `all` for everything, `from_port`/`to_port` a port range (or ICMP type and
-/// code).
+/// Protocol and ports of a rule whose protocol is in `key`; `from_port` and
+/// `to_port` are its port range, or ICMP type and code.
 fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
-    let protocol = aws_protocol(f.req(key)?)?;
-    let (from, to) = (f.int("from_port")?, f.int("to_port")?);
-    let ports = match (protocol, from, to) {
-        (Protocol::Tcp | Protocol::Udp, Some(a), Some(b)) if a >= 0 && b >= 0 => {
-            match (u16::try_from(a), u16::try_from(b)) {
-                (Ok(first), Ok(last)) if first <= last => PortMatch::Range { first, last },
-                _ => {
-                    return Err(invalid(
-                        format!("`{a}-{b}` is not a port range (0-65535, first <= last)"),
-                        f.span(),
-                        None,
-                    ));
-                }
-            }
-        }
-        (Protocol::Icmp, Some(t), c) if t >= 0 => PortMatch::Icmp {
-            icmp_type: u8::try_from(t).ok(),
-            icmp_code: c.and_then(|c| u8::try_from(c).ok()),
-        },
-        _ => PortMatch::Any,
-    };
-    Ok(TrafficMatch { protocol, ports })
+    traffic::traffic(f.req(key)?, f.opt("from_port"), f.opt("to_port"), f.span())
 }
 
 fn port16(port: i64, span: Span) -> Result<u16, LoadError> {
@@ -1311,12 +1248,5 @@ fn port16(port: i64, span: Span) -> Result<u16, LoadError> {
 }
 
 fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
-    invalid(
-        format!(
-            "`{}` names {kind} `{id}`, which is not in the plan",
-            r.address
-        ),
-        r.span(),
-        None,
-    )
+    records::dangling(&r.address, kind, id, r.span(), "the plan")
 }

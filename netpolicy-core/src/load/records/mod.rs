@@ -1,0 +1,33 @@
+//! The shared AWS vocabulary: what every reader turns its document into.
+//!
+//! The pipeline of a load is *read -> records -> model*. A format's reader
+//! (`native`, `aws_cli`, `cloudformation`, `terraform`) knows only its syntax:
+//! where a value sits, how references are written, what the format leaves
+//! unknown. What a value means in AWS is decided here, once for every format:
+//! protocols, port ranges and ICMP types ([`traffic`]), NACL entry numbers and
+//! actions ([`nacl`]), route target fields ([`route`]), and the records being
+//! assembled, found by id in constant time ([`Records`]). [`Model::build`]
+//! then checks the references between records and freezes the model.
+//!
+//! [`Model::build`]: crate::model::Model::build
+
+mod index;
+pub(crate) mod nacl;
+pub(crate) mod route;
+pub(crate) mod traffic;
+
+pub(crate) use index::Records;
+
+use super::LoadError;
+use super::read::invalid;
+use crate::span::Span;
+
+/// `owner` (at `span`) names a `kind` with `id` that `document` (`the
+/// template`, `the plan`) does not define.
+pub(crate) fn dangling(owner: &str, kind: &str, id: &str, span: Span, document: &str) -> LoadError {
+    invalid(
+        format!("`{owner}` names {kind} `{id}`, which is not in {document}"),
+        span,
+        None,
+    )
+}

@@ -1,0 +1,169 @@
+//! What a route may point at, by the field that names it.
+//!
+//! EC2 names a route's target by the field that holds it (`NatGatewayId`,
+//! `VpcPeeringConnectionId`...); CloudFormation and the AWS CLI use those
+//! names, Terraform their snake-case spelling. `GatewayId` alone holds several
+//! kinds (internet gateways, virtual private gateways, gateway endpoints,
+//! `local`), told apart by what the reader knows of the id, else its prefix.
+
+use crate::model::RouteTarget;
+
+/// The kind of object a route target field holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TargetKind {
+    /// `GatewayId`: an internet gateway, virtual private gateway, gateway
+    /// endpoint or `local`.
+    Gateway,
+    /// A NAT gateway.
+    NatGateway,
+    /// A VPC peering connection.
+    Peering,
+    /// A transit gateway.
+    TransitGateway,
+    /// A network interface.
+    NetworkInterface,
+    /// An instance: its primary interface.
+    Instance,
+    /// A gateway VPC endpoint.
+    GatewayEndpoint,
+    /// A target netpolicy does not model (egress-only, carrier and local
+    /// gateways, Cloud WAN): the route is left out with a warning.
+    NotModelled,
+}
+
+/// One route target field.
+pub(crate) struct TargetField {
+    /// The EC2 API name (also CloudFormation's and the AWS CLI's).
+    pub api: &'static str,
+    /// The Terraform attribute.
+    pub terraform: &'static str,
+    /// What it holds.
+    pub kind: TargetKind,
+}
+
+const fn field(api: &'static str, terraform: &'static str, kind: TargetKind) -> TargetField {
+    TargetField {
+        api,
+        terraform,
+        kind,
+    }
+}
+
+/// Every route target field, in the order readers look for them.
+pub(crate) const TARGET_FIELDS: &[TargetField] = &[
+    field("GatewayId", "gateway_id", TargetKind::Gateway),
+    field("NatGatewayId", "nat_gateway_id", TargetKind::NatGateway),
+    field(
+        "VpcPeeringConnectionId",
+        "vpc_peering_connection_id",
+        TargetKind::Peering,
+    ),
+    field(
+        "TransitGatewayId",
+        "transit_gateway_id",
+        TargetKind::TransitGateway,
+    ),
+    field(
+        "NetworkInterfaceId",
+        "network_interface_id",
+        TargetKind::NetworkInterface,
+    ),
+    field("InstanceId", "instance_id", TargetKind::Instance),
+    field(
+        "VpcEndpointId",
+        "vpc_endpoint_id",
+        TargetKind::GatewayEndpoint,
+    ),
+    field(
+        "EgressOnlyInternetGatewayId",
+        "egress_only_gateway_id",
+        TargetKind::NotModelled,
+    ),
+    field(
+        "CarrierGatewayId",
+        "carrier_gateway_id",
+        TargetKind::NotModelled,
+    ),
+    field("LocalGatewayId", "local_gateway_id", TargetKind::NotModelled),
+    field("CoreNetworkArn", "core_network_arn", TargetKind::NotModelled),
+];
+
+/// The API names of the modelled target fields, for help texts.
+pub(crate) fn modelled_fields() -> String {
+    let names: Vec<&str> = TARGET_FIELDS
+        .iter()
+        .filter(|f| f.kind != TargetKind::NotModelled)
+        .map(|f| f.api)
+        .collect();
+    names.join(", ")
+}
+
+/// What a `GatewayId` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GatewayKind {
+    /// `local`: the VPC itself.
+    Local,
+    /// An internet gateway.
+    Internet,
+    /// A virtual private gateway.
+    Vpn,
+    /// A gateway VPC endpoint.
+    Endpoint,
+}
+
+/// The kind of a gateway id by its AWS prefix, for ids a reader does not
+/// know otherwise.
+pub(crate) fn gateway_kind_by_prefix(id: &str) -> Option<GatewayKind> {
+    if id == "local" {
+        return Some(GatewayKind::Local);
+    }
+    match id.split('-').next() {
+        Some("igw") => Some(GatewayKind::Internet),
+        Some("vgw") => Some(GatewayKind::Vpn),
+        Some("vpce") => Some(GatewayKind::Endpoint),
+        _ => None,
+    }
+}
+
+/// The route target for `id` held in a field of `kind`; `gateway` is what a
+/// `GatewayId` holds. `None` for targets netpolicy does not model, and for an
+/// instance, which the reader resolves to its primary interface.
+pub(crate) fn route_target(kind: TargetKind, gateway: GatewayKind, id: String) -> Option<RouteTarget> {
+    Some(match kind {
+        TargetKind::Gateway => match gateway {
+            GatewayKind::Local => RouteTarget::Local,
+            GatewayKind::Internet => RouteTarget::InternetGateway(id),
+            GatewayKind::Vpn => RouteTarget::VpnGateway(id),
+            GatewayKind::Endpoint => RouteTarget::GatewayEndpoint(id),
+        },
+        TargetKind::NatGateway => RouteTarget::NatGateway(id),
+        TargetKind::Peering => RouteTarget::Peering(id),
+        TargetKind::TransitGateway => RouteTarget::TransitGateway(id),
+        TargetKind::NetworkInterface => RouteTarget::NetworkInterface(id),
+        TargetKind::GatewayEndpoint => RouteTarget::GatewayEndpoint(id),
+        TargetKind::Instance | TargetKind::NotModelled => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_ids_by_prefix() {
+        assert_eq!(gateway_kind_by_prefix("igw-0a"), Some(GatewayKind::Internet));
+        assert_eq!(gateway_kind_by_prefix("vgw-1"), Some(GatewayKind::Vpn));
+        assert_eq!(gateway_kind_by_prefix("vpce-1"), Some(GatewayKind::Endpoint));
+        assert_eq!(gateway_kind_by_prefix("local"), Some(GatewayKind::Local));
+        assert_eq!(gateway_kind_by_prefix("eigw-1"), None);
+    }
+
+    #[test]
+    fn instances_and_unmodelled_targets_are_left_to_the_reader() {
+        let t = |kind| route_target(kind, GatewayKind::Internet, "x".into());
+        assert_eq!(t(TargetKind::Gateway), Some(RouteTarget::InternetGateway("x".into())));
+        assert_eq!(t(TargetKind::Peering), Some(RouteTarget::Peering("x".into())));
+        assert_eq!(t(TargetKind::Instance), None);
+        assert_eq!(t(TargetKind::NotModelled), None);
+    }
+}
