@@ -88,17 +88,6 @@ pub(crate) fn boolean(node: &Node) -> Result<bool, LoadError> {
     }
 }
 
-/// The transport of a load-balancer listener or target-group protocol (`HTTP`,
-/// `TLS`, `UDP`...); `None` for those netpolicy does not follow (`GENEVE`).
-pub(crate) fn listener_transport(protocol: &str) -> Option<crate::model::Protocol> {
-    use crate::model::Protocol;
-    match protocol.to_ascii_uppercase().as_str() {
-        "HTTP" | "HTTPS" | "TCP" | "TLS" | "TCP_UDP" => Some(Protocol::Tcp),
-        "UDP" => Some(Protocol::Udp),
-        _ => None,
-    }
-}
-
 /// A mapping read leniently: unknown fields are ignored, `null` counts as absent.
 #[derive(Clone, Copy)]
 pub(crate) struct Fields<'a> {

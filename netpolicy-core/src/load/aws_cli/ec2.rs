@@ -184,11 +184,9 @@ impl Dump<'_> {
             let gateway = route::gateway_kind_by_prefix(&id);
             let target = match (field.kind, gateway) {
                 (route::TargetKind::Gateway, None) => None,
-                (kind, gateway) => route::route_target(
-                    kind,
-                    gateway.unwrap_or(route::GatewayKind::Internet),
-                    id,
-                ),
+                (kind, gateway) => {
+                    route::route_target(kind, gateway.unwrap_or(route::GatewayKind::Internet), id)
+                }
             };
             match target {
                 // The implicit local routes: the engine knows them.
@@ -268,7 +266,11 @@ impl Dump<'_> {
         let action = nacl::rule_action(e.req("RuleAction")?)?;
         let protocol = traffic::protocol(e.req("Protocol")?)?;
         let (fields, from, to) = match protocol {
-            Protocol::Icmp => (e.object("IcmpTypeCode", "an ICMP type and code")?, "Type", "Code"),
+            Protocol::Icmp => (
+                e.object("IcmpTypeCode", "an ICMP type and code")?,
+                "Type",
+                "Code",
+            ),
             _ => (e.object("PortRange", "a port range")?, "From", "To"),
         };
         let ports = match fields {
@@ -727,12 +729,12 @@ impl Dump<'_> {
                     None => {
                         position.insert(id, orphans.len());
                         orphans.push(Instance {
-                        meta: Meta {
-                            span: e.meta.span,
-                            ..Meta::new(id.clone())
-                        },
-                        enis: vec![e.meta.id.clone()],
-                    });
+                            meta: Meta {
+                                span: e.meta.span,
+                                ..Meta::new(id.clone())
+                            },
+                            enis: vec![e.meta.id.clone()],
+                        });
                     }
                 }
             }
@@ -860,5 +862,10 @@ fn interface(
 
 /// `IpProtocol`, `FromPort`, `ToPort` of a permission or security-group rule.
 fn traffic(f: &Fields<'_>) -> Result<TrafficMatch, LoadError> {
-    traffic::traffic(f.req("IpProtocol")?, f.opt("FromPort"), f.opt("ToPort"), f.span())
+    traffic::traffic(
+        f.req("IpProtocol")?,
+        f.opt("FromPort"),
+        f.opt("ToPort"),
+        f.span(),
+    )
 }

@@ -6,7 +6,8 @@
 
 use super::{Dump, tags};
 use crate::load::LoadError;
-use crate::load::read::{Fields, invalid, ip, listener_transport};
+use crate::load::read::{Fields, invalid, ip};
+use crate::load::records::load_balancer::{listener_protocols, port, transport};
 use crate::model::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,7 +92,7 @@ impl Dump<'_> {
             let meta = elb_meta(&t, arn_node, "targetgroup/", "TargetGroupName", tags)?;
             let arn = t.req_str("TargetGroupArn")?;
             let target_type = t.str("TargetType")?.unwrap_or_else(|| "instance".into());
-            let protocol = t.str("Protocol")?.as_deref().and_then(listener_transport);
+            let protocol = t.str("Protocol")?.as_deref().and_then(transport);
             let (Some(protocol), Some(port), "instance" | "ip") =
                 (protocol, t.int("Port")?, target_type.as_str())
             else {
@@ -179,13 +180,8 @@ impl Dump<'_> {
                 }
             }
             let port_node = l.req("Port")?;
-            let port = u16::try_from(crate::load::read::integer(port_node)?)
-                .map_err(|_| invalid("port out of range".into(), port_node.span, None))?;
-            let protocols = match l.str("Protocol")?.as_deref() {
-                Some("TCP_UDP") => vec![Protocol::Tcp, Protocol::Udp],
-                Some(p) => listener_transport(p).into_iter().collect(),
-                None => vec![Protocol::Tcp],
-            };
+            let port = port(port_node)?;
+            let protocols = listener_protocols(l.str("Protocol")?.as_deref());
             let Some(lb) = self.parts.load_balancer_mut(&lb_id) else {
                 continue;
             };
@@ -226,7 +222,12 @@ impl Dump<'_> {
     pub(super) fn link_load_balancer_nodes(&mut self) {
         let mut unknown = Vec::new();
         let owners: Vec<(usize, String, EniOwner)> = (self.parts.enis.iter().enumerate())
-            .filter(|(_, e)| matches!(e.owner, EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)))
+            .filter(|(_, e)| {
+                matches!(
+                    e.owner,
+                    EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)
+                )
+            })
             .map(|(i, e)| (i, e.meta.id.clone(), e.owner.clone()))
             .collect();
         for (i, eni, owner) in owners {

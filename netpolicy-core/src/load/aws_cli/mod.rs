@@ -363,8 +363,11 @@ fn append(parts: &mut ModelParts, more: ModelParts) {
     parts.target_groups.extend(target_groups);
     parts.vpc_endpoints.extend(vpc_endpoints);
     // The same AWS-managed list appears in every region's dump.
-    let mut known: std::collections::HashSet<String> =
-        parts.prefix_lists.iter().map(|p| p.meta.id.clone()).collect();
+    let mut known: std::collections::HashSet<String> = parts
+        .prefix_lists
+        .iter()
+        .map(|p| p.meta.id.clone())
+        .collect();
     for p in prefix_lists {
         if known.insert(p.meta.id.clone()) {
             parts.prefix_lists.push(p);

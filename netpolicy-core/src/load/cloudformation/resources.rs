@@ -7,7 +7,7 @@
 use super::super::LoadError;
 use super::super::document::{Node, Value};
 use super::super::read::{boolean, integer, invalid, type_error};
-use super::super::records::{self, Records, nacl, route, traffic};
+use super::super::records::{self, Records, load_balancer, nacl, route, traffic};
 use super::intrinsics::{OPAQUE, Resolver, is_no_value};
 use super::template::{Resource, Template};
 use crate::diagnostic::Warning;
@@ -529,7 +529,11 @@ impl<'d> Builder<'d> {
             .ok_or_else(|| dangling(res, "subnet", id))
     }
 
-    fn find_igw(&mut self, id: &str, res: &Resource<'_>) -> Result<&mut InternetGateway, LoadError> {
+    fn find_igw(
+        &mut self,
+        id: &str,
+        res: &Resource<'_>,
+    ) -> Result<&mut InternetGateway, LoadError> {
         self.parts
             .internet_gateway_mut(id)
             .ok_or_else(|| dangling(res, "internet gateway", id))
@@ -541,7 +545,11 @@ impl<'d> Builder<'d> {
             .ok_or_else(|| dangling(res, "VPN gateway", id))
     }
 
-    fn give_public_ip_to_instance(&mut self, instance: &str, res: &Resource<'_>) -> Result<(), LoadError> {
+    fn give_public_ip_to_instance(
+        &mut self,
+        instance: &str,
+        res: &Resource<'_>,
+    ) -> Result<(), LoadError> {
         let primary = self
             .parts
             .instance(instance)
@@ -985,7 +993,9 @@ impl<'d> Builder<'d> {
         };
         self.parts.target_groups.push(TargetGroup {
             meta: m,
-            protocol: transport(p.string("Protocol")?.as_deref()),
+            protocol: (p.string("Protocol")?.as_deref())
+                .and_then(load_balancer::transport)
+                .unwrap_or(Protocol::Tcp),
             port,
             targets,
         });
@@ -994,19 +1004,20 @@ impl<'d> Builder<'d> {
 
     fn listener(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
         let lb = p.req_string("LoadBalancerArn")?;
-        let port_node = p.req("Port")?;
-        let port = u16::try_from(integer(&port_node)?)
-            .map_err(|_| invalid("port out of range".into(), port_node.span, None))?;
-        let listener = Listener {
-            protocol: transport(p.string("Protocol")?.as_deref()),
-            port,
-            target_groups: forward_targets(&p.list("DefaultActions")?, self.r)?,
-            span: Some(res.node.span),
-        };
+        let port = load_balancer::port(&p.req("Port")?)?;
+        let target_groups = forward_targets(&p.list("DefaultActions")?, self.r)?;
+        let listeners = load_balancer::listener_protocols(p.string("Protocol")?.as_deref())
+            .into_iter()
+            .map(|protocol| Listener {
+                protocol,
+                port,
+                target_groups: target_groups.clone(),
+                span: Some(res.node.span),
+            });
         let Some(l) = self.parts.load_balancer_mut(&lb) else {
             return Err(dangling(res, "load balancer", &lb));
         };
-        l.listeners.push(listener);
+        l.listeners.extend(listeners);
         Ok(())
     }
 
@@ -1099,13 +1110,6 @@ fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
     let t = text(n)?;
     t.parse()
         .map_err(|_| invalid(format!("`{t}` is not an IPv4 address"), n.span, None))
-}
-
-fn transport(protocol: Option<&str>) -> Protocol {
-    match protocol.map(str::to_ascii_uppercase).as_deref() {
-        Some("UDP") => Protocol::Udp,
-        _ => Protocol::Tcp,
-    }
 }
 
 /// Target groups a list of listener actions forwards to.

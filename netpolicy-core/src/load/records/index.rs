@@ -196,7 +196,10 @@ mod tests {
         assert!(r.security_group_mut("a").is_some());
         assert!(r.security_group_mut("b").is_none());
         r.security_groups.push(group("b"));
-        assert_eq!(r.security_group_mut("b").map(|g| g.meta.id.as_str()), Some("b"));
+        assert_eq!(
+            r.security_group_mut("b").map(|g| g.meta.id.as_str()),
+            Some("b")
+        );
     }
 
     #[test]
@@ -205,7 +208,10 @@ mod tests {
         r.security_groups.push(group("a"));
         r.security_groups.push(group("a"));
         r.security_groups[1].vpc = "vpc-2".into();
-        assert_eq!(r.security_group_mut("a").map(|g| g.vpc.as_str()), Some("vpc-1"));
+        assert_eq!(
+            r.security_group_mut("a").map(|g| g.vpc.as_str()),
+            Some("vpc-1")
+        );
     }
 
     #[test]
@@ -215,7 +221,10 @@ mod tests {
         r.security_groups.push(group("b"));
         assert!(r.security_group_mut("b").is_some());
         r.security_groups.reverse();
-        assert_eq!(r.security_group_mut("a").map(|g| g.meta.id.as_str()), Some("a"));
+        assert_eq!(
+            r.security_group_mut("a").map(|g| g.meta.id.as_str()),
+            Some("a")
+        );
         r.security_groups.retain(|g| g.meta.id != "a");
         assert!(r.security_group_mut("a").is_none());
         assert!(r.security_group_mut("b").is_some());

@@ -5,13 +5,15 @@
 //! where a value sits, how references are written, what the format leaves
 //! unknown. What a value means in AWS is decided here, once for every format:
 //! protocols, port ranges and ICMP types ([`traffic`]), NACL entry numbers and
-//! actions ([`nacl`]), route target fields ([`route`]), and the records being
+//! actions ([`nacl`]), route target fields ([`route`]), listener and target
+//! group protocols and ports ([`load_balancer`]), and the records being
 //! assembled, found by id in constant time ([`Records`]). [`Model::build`]
 //! then checks the references between records and freezes the model.
 //!
 //! [`Model::build`]: crate::model::Model::build
 
 mod index;
+pub(crate) mod load_balancer;
 pub(crate) mod nacl;
 pub(crate) mod route;
 pub(crate) mod traffic;

@@ -25,7 +25,9 @@ pub(crate) fn rule_number(node: &Node) -> Result<u16, LoadError> {
 
 /// `allow` or `deny`, in any case.
 pub(crate) fn rule_action(node: &Node) -> Result<NaclAction, LoadError> {
-    let text = node.as_str().ok_or_else(|| type_error("allow or deny", node))?;
+    let text = node
+        .as_str()
+        .ok_or_else(|| type_error("allow or deny", node))?;
     match text.to_ascii_lowercase().as_str() {
         "allow" => Ok(NaclAction::Allow),
         "deny" => Ok(NaclAction::Deny),

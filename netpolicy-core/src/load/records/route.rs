@@ -84,8 +84,16 @@ pub(crate) const TARGET_FIELDS: &[TargetField] = &[
         "carrier_gateway_id",
         TargetKind::NotModelled,
     ),
-    field("LocalGatewayId", "local_gateway_id", TargetKind::NotModelled),
-    field("CoreNetworkArn", "core_network_arn", TargetKind::NotModelled),
+    field(
+        "LocalGatewayId",
+        "local_gateway_id",
+        TargetKind::NotModelled,
+    ),
+    field(
+        "CoreNetworkArn",
+        "core_network_arn",
+        TargetKind::NotModelled,
+    ),
 ];
 
 /// The API names of the modelled target fields, for help texts.
@@ -128,7 +136,11 @@ pub(crate) fn gateway_kind_by_prefix(id: &str) -> Option<GatewayKind> {
 /// The route target for `id` held in a field of `kind`; `gateway` is what a
 /// `GatewayId` holds. `None` for targets netpolicy does not model, and for an
 /// instance, which the reader resolves to its primary interface.
-pub(crate) fn route_target(kind: TargetKind, gateway: GatewayKind, id: String) -> Option<RouteTarget> {
+pub(crate) fn route_target(
+    kind: TargetKind,
+    gateway: GatewayKind,
+    id: String,
+) -> Option<RouteTarget> {
     Some(match kind {
         TargetKind::Gateway => match gateway {
             GatewayKind::Local => RouteTarget::Local,
@@ -151,9 +163,15 @@ mod tests {
 
     #[test]
     fn gateway_ids_by_prefix() {
-        assert_eq!(gateway_kind_by_prefix("igw-0a"), Some(GatewayKind::Internet));
+        assert_eq!(
+            gateway_kind_by_prefix("igw-0a"),
+            Some(GatewayKind::Internet)
+        );
         assert_eq!(gateway_kind_by_prefix("vgw-1"), Some(GatewayKind::Vpn));
-        assert_eq!(gateway_kind_by_prefix("vpce-1"), Some(GatewayKind::Endpoint));
+        assert_eq!(
+            gateway_kind_by_prefix("vpce-1"),
+            Some(GatewayKind::Endpoint)
+        );
         assert_eq!(gateway_kind_by_prefix("local"), Some(GatewayKind::Local));
         assert_eq!(gateway_kind_by_prefix("eigw-1"), None);
     }
@@ -161,8 +179,14 @@ mod tests {
     #[test]
     fn instances_and_unmodelled_targets_are_left_to_the_reader() {
         let t = |kind| route_target(kind, GatewayKind::Internet, "x".into());
-        assert_eq!(t(TargetKind::Gateway), Some(RouteTarget::InternetGateway("x".into())));
-        assert_eq!(t(TargetKind::Peering), Some(RouteTarget::Peering("x".into())));
+        assert_eq!(
+            t(TargetKind::Gateway),
+            Some(RouteTarget::InternetGateway("x".into()))
+        );
+        assert_eq!(
+            t(TargetKind::Peering),
+            Some(RouteTarget::Peering("x".into()))
+        );
         assert_eq!(t(TargetKind::Instance), None);
         assert_eq!(t(TargetKind::NotModelled), None);
     }

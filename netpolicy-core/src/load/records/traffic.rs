@@ -135,12 +135,22 @@ mod tests {
 
     fn tcp(from: Option<i64>, to: Option<i64>) -> Result<PortMatch, LoadError> {
         let (from, to) = (from.map(n), to.map(n));
-        ports(Protocol::Tcp, from.as_ref(), to.as_ref(), Span::new(crate::span::SourceId(0), 0, 0))
+        ports(
+            Protocol::Tcp,
+            from.as_ref(),
+            to.as_ref(),
+            Span::new(crate::span::SourceId(0), 0, 0),
+        )
     }
 
     fn icmp(ty: Option<i64>, code: Option<i64>) -> Result<PortMatch, LoadError> {
         let (ty, code) = (ty.map(n), code.map(n));
-        ports(Protocol::Icmp, ty.as_ref(), code.as_ref(), Span::new(crate::span::SourceId(0), 0, 0))
+        ports(
+            Protocol::Icmp,
+            ty.as_ref(),
+            code.as_ref(),
+            Span::new(crate::span::SourceId(0), 0, 0),
+        )
     }
 
     #[test]
@@ -181,7 +191,7 @@ mod tests {
             protocol(&Node {
                 value: Value::String(t.into()),
                 span: Span::new(crate::span::SourceId(0), 0, 0),
-            tag: None,
+                tag: None,
             })
         };
         assert_eq!(p("-1"), Ok(Protocol::All));

@@ -3,7 +3,8 @@
 use super::{Plan, Reference, Refs, Resource};
 use crate::diagnostic::Warning;
 use crate::load::LoadError;
-use crate::load::read::{Fields, cidr, invalid, ip, listener_transport};
+use crate::load::read::{Fields, cidr, invalid, ip};
+use crate::load::records::load_balancer::{listener_protocols, port as port_of, transport};
 use crate::load::records::{self, Records, nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
@@ -499,12 +500,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                     .values
                     .str("target_type")?
                     .unwrap_or_else(|| "instance".into());
-                let protocol = r
-                    .values
-                    .str("protocol")?
-                    .as_deref()
-                    .and_then(listener_transport);
-                let port = r.values.int("port")?;
+                let protocol = r.values.str("protocol")?.as_deref().and_then(transport);
+                let port = r.values.opt("port");
                 let (Some(protocol), Some(port), "instance" | "ip") =
                     (protocol, port, target_type.as_str())
                 else {
@@ -522,7 +519,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 self.parts.target_groups.push(TargetGroup {
                     meta,
                     protocol,
-                    port: port16(port, r.span())?,
+                    port: port_of(port)?,
                     targets: Vec::new(),
                 });
             }
@@ -699,8 +696,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let Some(route) = self.route(r, None, &r.values)? else {
                     return Ok(());
                 };
-                match self.parts.route_table_mut(&table)
-                {
+                match self.parts.route_table_mut(&table) {
                     Some(t) => t.routes.push(route),
                     None => return Err(dangling(r, "route table", &table)),
                 }
@@ -735,11 +731,9 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let (Some(gw), Some(vpc)) = (self.req(r, key)?, self.req(r, "vpc_id")?) else {
                     return Ok(());
                 };
-                if let Some(g) = self.parts.internet_gateway_mut(&gw)
-                {
+                if let Some(g) = self.parts.internet_gateway_mut(&gw) {
                     g.vpc = Some(vpc);
-                } else if let Some(g) = self.parts.vpn_gateway_mut(&gw)
-                {
+                } else if let Some(g) = self.parts.vpn_gateway_mut(&gw) {
                     g.vpc = Some(vpc);
                 }
             }
@@ -764,8 +758,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                match self.parts.network_acl_mut(&acl)
-                {
+                match self.parts.network_acl_mut(&acl) {
                     Some(a) => a.entries.push(entry),
                     None => return Err(dangling(r, "network ACL", &acl)),
                 }
@@ -804,13 +797,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                 } else {
                     TargetRef::Instance(target)
                 };
-                let port = r
-                    .values
-                    .int("port")?
-                    .map(|p| port16(p, r.span()))
-                    .transpose()?;
-                if let Some(g) = self.parts.target_group_mut(&tg)
-                {
+                let port = r.values.opt("port").map(port_of).transpose()?;
+                if let Some(g) = self.parts.target_group_mut(&tg) {
                     g.targets.push(Target { target, port });
                 }
             }
@@ -822,8 +810,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 ) else {
                     return Ok(());
                 };
-                if let Some(e) = self.parts.vpc_endpoint_mut(&ep)
-                {
+                if let Some(e) = self.parts.vpc_endpoint_mut(&ep) {
                     e.route_tables.push(table);
                 }
             }
@@ -848,18 +835,10 @@ impl<'p, 'a> Builder<'p, 'a> {
             return Ok(());
         };
         let target_groups = self.actions(r, "default_action")?;
-        let port = match r.values.int("port")? {
-            Some(p) => port16(p, r.span())?,
-            None => return Err(dangling(r, "port", "(none)")),
-        };
-        let protocols = match r.values.str("protocol")?.as_deref() {
-            Some("TCP_UDP") => vec![Protocol::Tcp, Protocol::Udp],
-            Some(p) => listener_transport(p).into_iter().collect(),
-            None => vec![Protocol::Tcp],
-        };
+        let port = port_of(r.values.req("port")?)?;
+        let protocols = listener_protocols(r.values.str("protocol")?.as_deref());
         let id = self.plan.id(r);
-        let Some(l) = self.parts.load_balancer_mut(&lb)
-        else {
+        let Some(l) = self.parts.load_balancer_mut(&lb) else {
             return Err(dangling(r, "load balancer", &lb));
         };
         self.listeners.insert(id, (lb.clone(), l.listeners.len()));
@@ -882,7 +861,9 @@ impl<'p, 'a> Builder<'p, 'a> {
         let Some((lb, at)) = self.listeners.get(&listener).cloned() else {
             return Err(dangling(r, "listener", &listener));
         };
-        if let Some(l) = self.parts.load_balancer_mut(&lb)
+        if let Some(l) = self
+            .parts
+            .load_balancer_mut(&lb)
             .and_then(|l| l.listeners.get_mut(at))
         {
             for tg in more {
@@ -1166,8 +1147,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         egress: bool,
         rules: Vec<SecurityGroupRule>,
     ) -> Result<(), LoadError> {
-        let Some(g) = self.parts.security_group_mut(&group)
-        else {
+        let Some(g) = self.parts.security_group_mut(&group) else {
             return Err(dangling(r, "security group", group));
         };
         if egress {
@@ -1221,14 +1201,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         for eip in self.eips.values() {
             let eni = match (&eip.eni, &eip.instance) {
                 (Some(e), _) => Some(e.clone()),
-                (None, Some(i)) => self
-                    .parts
-                    .instance(i)
-                    .and_then(|x| x.enis.first().cloned()),
+                (None, Some(i)) => self.parts.instance(i).and_then(|x| x.enis.first().cloned()),
                 (None, None) => None,
             };
-            if let Some(e) = eni.and_then(|id| self.parts.eni_mut(&id))
-            {
+            if let Some(e) = eni.and_then(|id| self.parts.eni_mut(&id)) {
                 e.public_ip = eip.public_ip.or(e.public_ip);
                 e.auto_public_ip = e.public_ip.is_none();
             }
@@ -1240,11 +1216,6 @@ impl<'p, 'a> Builder<'p, 'a> {
 /// `to_port` are its port range, or ICMP type and code.
 fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
     traffic::traffic(f.req(key)?, f.opt("from_port"), f.opt("to_port"), f.span())
-}
-
-fn port16(port: i64, span: Span) -> Result<u16, LoadError> {
-    u16::try_from(port)
-        .map_err(|_| invalid(format!("port {port} is out of range (0-65535)"), span, None))
 }
 
 fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
