@@ -582,11 +582,14 @@ impl<'d> Builder<'d> {
             ingress.extend(self.sg_rule(&rule, false, rule.span, res.id)?);
         }
         let mut egress = Vec::new();
-        if p.get("SecurityGroupEgress")?.is_some() {
+        let written = p.list("SecurityGroupEgress")?;
+        // EC2 adds the allow-all rule to a group created without egress rules,
+        // and an empty list adds none.
+        if !written.is_empty() {
             self.explicit_egress.insert(res.id.to_string());
-            for rule in p.list("SecurityGroupEgress")? {
-                egress.extend(self.sg_rule(&rule, true, rule.span, res.id)?);
-            }
+        }
+        for rule in written {
+            egress.extend(self.sg_rule(&rule, true, rule.span, res.id)?);
         }
         self.parts.security_groups.push(SecurityGroup {
             meta: m,

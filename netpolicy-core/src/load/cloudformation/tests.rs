@@ -383,3 +383,29 @@ fn long_names_are_cut_in_messages() {
         assert!(message.len() < 400, "{} bytes", message.len());
     }
 }
+
+#[test]
+fn an_empty_egress_list_keeps_the_allow_all_rule_as_ec2_does() {
+    let text = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Open:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: d, VpcId: !Ref Vpc, SecurityGroupEgress: []}
+  Closed:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: d
+      VpcId: !Ref Vpc
+      SecurityGroupEgress: [{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}]
+"#;
+    let m = load(text, &TemplateOptions::default());
+    let open = &m.security_group("Open").unwrap().egress;
+    assert_eq!(open.len(), 1);
+    assert!(open[0].implicit);
+    let closed = &m.security_group("Closed").unwrap().egress;
+    assert_eq!(closed.len(), 1);
+    assert!(!closed[0].implicit);
+}
