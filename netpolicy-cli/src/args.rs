@@ -40,13 +40,13 @@ pub enum Command {
 /// Arguments of `gen`.
 #[derive(Debug, Args)]
 pub struct GenArgs {
-    /// Where to write: a file for `native`, a folder for `aws-cli`.
+    /// Where to write: a folder for `aws-cli`, a file for the others.
     pub out: PathBuf,
     /// A named size: S (1k interfaces), M (10k), L (100k), XL (1M).
     #[arg(long, default_value = "S", value_parser = parse_preset)]
     pub preset: netpolicy_core::synth::Preset,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "native")]
+    /// What to write the organization as (`--format` is kept as an alias).
+    #[arg(long = "as", value_enum, default_value = "native", alias = "format")]
     pub format: GenFormat,
     /// The seed: the same seed gives the same organization.
     #[arg(long, default_value_t = 1)]
@@ -87,6 +87,10 @@ pub enum GenFormat {
     Native,
     /// A folder of `aws ... describe-*` outputs.
     AwsCli,
+    /// A CloudFormation template (JSON).
+    Cloudformation,
+    /// `terraform show -json` output of a plan that creates it.
+    Terraform,
 }
 
 fn parse_preset(text: &str) -> Result<netpolicy_core::synth::Preset, String> {

@@ -12,21 +12,32 @@ pub fn run(args: &GenArgs) -> Result<Outcome, Report> {
     let spec = spec(args);
     let start = Instant::now();
     let model = synth::generate(&spec)?;
-    match args.format {
-        GenFormat::Native => {
-            let file = std::fs::File::create(&args.out)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            synth::native::write(&model, &mut out)
-                .and_then(|()| out.flush())
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot write {}", args.out.display()))?;
-        }
-        GenFormat::AwsCli => synth::aws_cli::write(&model, &args.out)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot write the dump into {}", args.out.display()))?,
-    }
+    let writer: fn(&netpolicy_core::model::Model, &mut dyn Write) -> std::io::Result<()> =
+        match args.format {
+            GenFormat::AwsCli => {
+                synth::aws_cli::write(&model, &args.out)
+                    .into_diagnostic()
+                    .wrap_err_with(|| {
+                        format!("cannot write the dump into {}", args.out.display())
+                    })?;
+                return Ok(summary(args, &model, start));
+            }
+            GenFormat::Native => |m, mut out| synth::native::write(m, &mut out),
+            GenFormat::Cloudformation => |m, mut out| synth::cloudformation::write(m, &mut out),
+            GenFormat::Terraform => |m, mut out| synth::terraform::write(m, &mut out),
+        };
+    let file = std::fs::File::create(&args.out)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    writer(&model, &mut out)
+        .and_then(|()| out.flush())
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", args.out.display()))?;
+    Ok(summary(args, &model, start))
+}
+
+fn summary(args: &GenArgs, model: &netpolicy_core::model::Model, start: Instant) -> Outcome {
     let rules: usize = model
         .security_groups()
         .iter()
@@ -44,7 +55,7 @@ pub fn run(args: &GenArgs) -> Result<Outcome, Report> {
         model.load_balancers().len(),
         start.elapsed().as_secs_f64()
     );
-    Ok(Outcome::Ok)
+    Outcome::Ok
 }
 
 fn spec(args: &GenArgs) -> Spec {

@@ -209,7 +209,7 @@ fn aws_id(prefix: &str, key: &str) -> String {
     format!("{prefix}-0{:016x}", super::mix(hash))
 }
 
-fn protocol_name(p: Protocol) -> String {
+pub(super) fn protocol_name(p: Protocol) -> String {
     match p {
         Protocol::All => "-1".into(),
         Protocol::Tcp => "tcp".into(),
@@ -219,7 +219,7 @@ fn protocol_name(p: Protocol) -> String {
     }
 }
 
-fn protocol_number(p: Protocol) -> String {
+pub(super) fn protocol_number(p: Protocol) -> String {
     match p {
         Protocol::All => "-1".into(),
         Protocol::Tcp => "6".into(),

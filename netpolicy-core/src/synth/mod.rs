@@ -14,7 +14,9 @@
 //! write it in the native format and as an AWS CLI dump.
 
 pub mod aws_cli;
+pub mod cloudformation;
 pub mod native;
+pub mod terraform;
 
 use crate::model::*;
 use crate::span::SourceMap;

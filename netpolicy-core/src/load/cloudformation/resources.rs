@@ -844,7 +844,7 @@ impl<'d> Builder<'d> {
             for ni in &interfaces {
                 let field = |k: &str| ni.get(k).filter(|v| v.value != Value::Null);
                 let index = field("DeviceIndex")
-                    .map(|v| integer(v))
+                    .map(integer)
                     .transpose()?
                     .unwrap_or(0);
                 if let Some(existing) = field("NetworkInterfaceId") {
@@ -963,7 +963,7 @@ impl<'d> Builder<'d> {
             })?)?;
             let port = t
                 .get("Port")
-                .map(|v| integer(v))
+                .map(integer)
                 .transpose()?
                 .and_then(|v| u16::try_from(v).ok());
             let target = match target_type.as_str() {

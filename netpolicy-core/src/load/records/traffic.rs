@@ -68,8 +68,8 @@ pub(crate) fn traffic(
 }
 
 fn port_range(from: Option<&Node>, to: Option<&Node>, span: Span) -> Result<PortMatch, LoadError> {
-    let first = from.map(|n| port(n)).transpose()?;
-    let last = to.map(|n| port(n)).transpose()?;
+    let first = from.map(port).transpose()?;
+    let last = to.map(port).transpose()?;
     match (first, last) {
         (None, None) | (Some(None), _) | (_, Some(None)) => Ok(PortMatch::Any),
         (None, Some(Some(last))) => Err(invalid(

@@ -656,7 +656,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
         enis.sort();
         for (_, id) in &enis {
-            if let Some(e) = self.parts.eni_mut(&id) {
+            if let Some(e) = self.parts.eni_mut(id) {
                 e.owner = EniOwner::Instance(meta.id.clone());
             }
         }
@@ -1147,7 +1147,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         egress: bool,
         rules: Vec<SecurityGroupRule>,
     ) -> Result<(), LoadError> {
-        let Some(g) = self.parts.security_group_mut(&group) else {
+        let Some(g) = self.parts.security_group_mut(group) else {
             return Err(dangling(r, "security group", group));
         };
         if egress {

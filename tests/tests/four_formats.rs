@@ -1,0 +1,361 @@
+#![expect(
+    clippy::panic,
+    reason = "an organization that does not write, load or check fails the test"
+)]
+
+//! One organization, four formats, one answer: a generated organization is
+//! written natively, as an AWS CLI dump, as a CloudFormation template and as a
+//! Terraform plan; each loads to the same network (compared by what decides
+//! reachability, with every id replaced by what identifies the object in any
+//! format: addresses, CIDRs, names) and gets the same verdicts and finding
+//! counts on `policies/synthetic-org.np`.
+
+use netpolicy_core::load::cloudformation::TemplateOptions;
+use netpolicy_core::load::load_model_file;
+use netpolicy_core::model::*;
+use netpolicy_core::span::SourceMap;
+use netpolicy_core::synth::{self, Preset};
+use netpolicy_lang::check::check_policy;
+use netpolicy_lang::parse_policy;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+const POLICY: &str = "policies/synthetic-org.np";
+
+/// Writes `model` in every format under `dir`; the paths to load.
+fn write_all(model: &Model, dir: &Path) -> Vec<PathBuf> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = |name: &str, write: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>| {
+        let path = dir.join(name);
+        let mut out = BufWriter::new(File::create(&path).unwrap_or_else(|e| panic!("{e}")));
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        path
+    };
+    let dump = dir.join("dump");
+    synth::aws_cli::write(model, &dump).unwrap_or_else(|e| panic!("{e}"));
+    vec![
+        file("org.json", &|out| synth::native::write(model, out)),
+        dump,
+        file("org.template.json", &|out| {
+            synth::cloudformation::write(model, out)
+        }),
+        file("org.plan.json", &|out| synth::terraform::write(model, out)),
+    ]
+}
+
+fn load(path: &Path) -> Model {
+    load_model_file(path, None, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}: {:?}", path.display(), e.error()))
+}
+
+/// The verdicts of the policy: (assertion, status, findings).
+fn verdicts(model: &Model) -> Vec<String> {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let text = std::fs::read_to_string(root.join(POLICY)).unwrap_or_default();
+    let mut sources = SourceMap::default();
+    let id = sources.add(POLICY, text.as_str());
+    let policy = parse_policy(&text, id).unwrap_or_else(|e| panic!("{e}"));
+    let report = check_policy(model, &policy, &sources, POLICY, "the model")
+        .unwrap_or_else(|e| panic!("{e}"));
+    report
+        .verdicts
+        .iter()
+        .map(|v| format!("{}: {:?} ({} findings)", v.assertion, v.status, v.findings))
+        .collect()
+}
+
+/// What identifies each object in every format.
+struct Keys<'m>(&'m Model);
+
+impl Keys<'_> {
+    fn vpc(&self, id: &str) -> String {
+        self.0
+            .vpc(id)
+            .and_then(|v| v.cidr_blocks.first())
+            .map_or_else(|| format!("?{id}"), ToString::to_string)
+    }
+
+    fn subnet(&self, id: &str) -> String {
+        self.0
+            .subnet(id)
+            .map_or_else(|| format!("?{id}"), |s| s.cidr.to_string())
+    }
+
+    fn group(&self, id: &str) -> String {
+        match self.0.security_group(id) {
+            Some(g) => format!(
+                "{}@{}",
+                g.meta.name.as_deref().unwrap_or("?"),
+                self.vpc(&g.vpc)
+            ),
+            None => format!("?{id}"),
+        }
+    }
+
+    fn eni(&self, id: &str) -> String {
+        self.0
+            .eni(id)
+            .and_then(|e| e.private_ips.first())
+            .map_or_else(|| format!("?{id}"), ToString::to_string)
+    }
+
+    fn instance(&self, id: &str) -> String {
+        match self.0.instance(id).and_then(|i| i.enis.first()) {
+            Some(e) => self.eni(e),
+            None => format!("?{id}"),
+        }
+    }
+
+    fn peering(&self, id: &str) -> String {
+        match self.0.peering(id) {
+            Some(p) => format!(
+                "{}<->{}",
+                self.vpc(&p.requester_vpc),
+                self.vpc(&p.accepter_vpc)
+            ),
+            None => format!("?{id}"),
+        }
+    }
+
+    fn target(&self, t: &RouteTarget) -> String {
+        match t {
+            RouteTarget::Local => "local".into(),
+            RouteTarget::Blackhole => "blackhole".into(),
+            RouteTarget::InternetGateway(g) => match self.0.internet_gateway(g) {
+                Some(g) => format!(
+                    "igw@{}",
+                    g.vpc.as_deref().map_or("-".into(), |v| self.vpc(v))
+                ),
+                None => format!("?{g}"),
+            },
+            RouteTarget::VpnGateway(g) => match self.0.vpn_gateway(g) {
+                Some(g) => format!(
+                    "vgw@{}",
+                    g.vpc.as_deref().map_or("-".into(), |v| self.vpc(v))
+                ),
+                None => format!("?{g}"),
+            },
+            RouteTarget::NatGateway(n) => match self.0.nat_gateway(n) {
+                Some(n) => format!("nat@{}", self.subnet(&n.subnet)),
+                None => format!("?{n}"),
+            },
+            RouteTarget::Peering(p) => format!("pcx {}", self.peering(p)),
+            RouteTarget::TransitGateway(t) => format!("tgw {t}"),
+            RouteTarget::NetworkInterface(e) => format!("eni {}", self.eni(e)),
+            RouteTarget::GatewayEndpoint(e) => format!("vpce {e}"),
+        }
+    }
+
+    fn traffic(t: &TrafficMatch) -> String {
+        let ports = match (t.protocol, t.ports) {
+            (
+                Protocol::Tcp | Protocol::Udp,
+                PortMatch::Range {
+                    first: 0,
+                    last: 65535,
+                },
+            ) => PortMatch::Any,
+            (_, p) => p,
+        };
+        format!("{} {ports:?}", t.protocol)
+    }
+
+    fn rule(&self, r: &SecurityGroupRule) -> String {
+        let peer = match &r.peer {
+            RulePeer::Cidr(c) => c.to_string(),
+            RulePeer::SecurityGroup(g) => format!("sg {}", self.group(g)),
+            RulePeer::PrefixList(p) => format!("pl {p}"),
+        };
+        format!("{} {peer}", Keys::traffic(&r.traffic))
+    }
+
+    fn routes(&self, table: Option<&str>) -> Vec<String> {
+        let mut routes: Vec<String> = table
+            .and_then(|t| self.0.route_table(t))
+            .map(|t| {
+                (t.routes.iter())
+                    .filter(|r| r.target != RouteTarget::Local)
+                    .map(|r| format!("{:?} -> {}", r.destination, self.target(&r.target)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        routes.sort();
+        routes
+    }
+
+    fn entries(&self, acl: Option<&str>) -> Vec<String> {
+        let mut entries: Vec<_> = acl
+            .and_then(|a| self.0.network_acl(a))
+            .map(|a| a.entries.iter().collect())
+            .unwrap_or_default();
+        entries.sort_by_key(|e| (e.egress, e.rule_number));
+        entries
+            .iter()
+            .map(|e| {
+                let dir = if e.egress { "out" } else { "in" };
+                format!(
+                    "{dir} {} {:?} {} {}",
+                    e.rule_number,
+                    e.action,
+                    Keys::traffic(&e.traffic),
+                    e.cidr
+                )
+            })
+            .collect()
+    }
+}
+
+/// The network as the engine sees it, every id replaced by its key.
+fn fingerprint(model: &Model) -> BTreeSet<String> {
+    let k = Keys(model);
+    let mut out = BTreeSet::new();
+    for v in model.vpcs() {
+        out.insert(format!("vpc {:?}", v.cidr_blocks));
+    }
+    for s in model.subnets() {
+        let vpc = model.vpc(&s.vpc);
+        let table = s
+            .route_table
+            .as_deref()
+            .or(vpc.and_then(|v| v.main_route_table.as_deref()));
+        let acl = s
+            .network_acl
+            .as_deref()
+            .or(vpc.and_then(|v| v.default_network_acl.as_deref()));
+        out.insert(format!(
+            "subnet {} in {} public={} routes={:?} nacl={:?}",
+            s.cidr,
+            k.vpc(&s.vpc),
+            s.map_public_ip_on_launch,
+            k.routes(table),
+            k.entries(acl)
+        ));
+    }
+    for g in model.security_groups() {
+        let mut ingress: Vec<String> = g.ingress.iter().map(|r| k.rule(r)).collect();
+        let mut egress: Vec<String> = g.egress.iter().map(|r| k.rule(r)).collect();
+        ingress.sort();
+        egress.sort();
+        out.insert(format!(
+            "sg {} in={ingress:?} out={egress:?}",
+            k.group(&g.meta.id)
+        ));
+    }
+    for e in model.enis() {
+        if let EniOwner::LoadBalancer(_) | EniOwner::NatGateway(_) = e.owner {
+            continue;
+        }
+        let mut groups: Vec<String> = e.security_groups.iter().map(|g| k.group(g)).collect();
+        groups.sort();
+        let owner = match &e.owner {
+            EniOwner::Instance(_) => "instance",
+            EniOwner::VpcEndpoint(_) => "endpoint",
+            _ => "none",
+        };
+        out.insert(format!(
+            "eni {:?} in {} public={} groups={groups:?} owner={owner}",
+            e.private_ips,
+            k.subnet(&e.subnet),
+            e.public_ip.is_some() || e.auto_public_ip,
+        ));
+    }
+    for i in model.instances() {
+        let enis: Vec<String> = i.enis.iter().map(|e| k.eni(e)).collect();
+        out.insert(format!("instance {enis:?}"));
+    }
+    for g in model.internet_gateways() {
+        out.insert(k.target(&RouteTarget::InternetGateway(g.meta.id.clone())));
+    }
+    for g in model.vpn_gateways() {
+        let key = k.target(&RouteTarget::VpnGateway(g.meta.id.clone()));
+        out.insert(format!("{key} connected={}", g.has_vpn_connection));
+    }
+    for n in model.nat_gateways() {
+        let key = k.target(&RouteTarget::NatGateway(n.meta.id.clone()));
+        out.insert(format!("{key} {:?} public={}", n.private_ip, n.public));
+    }
+    for p in model.peerings() {
+        out.insert(format!(
+            "peering {} active={}",
+            k.peering(&p.meta.id),
+            p.active
+        ));
+    }
+    for lb in model.load_balancers() {
+        let mut subnets: Vec<String> = lb.subnets.iter().map(|s| k.subnet(s)).collect();
+        subnets.sort();
+        let groups: Vec<String> = lb.security_groups.iter().map(|g| k.group(g)).collect();
+        let listeners: Vec<String> = (lb.listeners.iter())
+            .map(|l| {
+                let groups: Vec<String> = (l.target_groups.iter())
+                    .map(|t| {
+                        model
+                            .target_group(t)
+                            .and_then(|t| t.meta.name.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                format!("{} {} -> {groups:?}", l.protocol, l.port)
+            })
+            .collect();
+        out.insert(format!(
+            "lb {:?} {:?} facing={} subnets={subnets:?} groups={groups:?} listeners={listeners:?} nodes={}",
+            lb.meta.name, lb.kind, lb.internet_facing, lb.nodes.len()
+        ));
+    }
+    for t in model.target_groups() {
+        let mut targets: Vec<String> = (t.targets.iter())
+            .map(|x| match &x.target {
+                // A target without a port uses the group's.
+                TargetRef::Instance(i) => format!("{} {}", k.instance(i), x.port.unwrap_or(t.port)),
+                TargetRef::Ip(a) => format!("{a} {}", x.port.unwrap_or(t.port)),
+            })
+            .collect();
+        targets.sort();
+        out.insert(format!(
+            "tg {:?} {} {} {targets:?}",
+            t.meta.name, t.protocol, t.port
+        ));
+    }
+    out
+}
+
+fn four_formats_agree(preset: Preset) {
+    let model = synth::generate(&preset.spec()).unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!(
+        "netpolicy-four-formats-{}-{}",
+        preset.name(),
+        std::process::id()
+    ));
+    let paths = write_all(&model, &dir);
+    let expected_fingerprint = fingerprint(&model);
+    let expected_verdicts = verdicts(&model);
+    for path in &paths {
+        let loaded = load(path);
+        let got = fingerprint(&loaded);
+        let missing: Vec<_> = expected_fingerprint.difference(&got).take(5).collect();
+        let extra: Vec<_> = got.difference(&expected_fingerprint).take(5).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{}: the loaded network differs\nmissing: {missing:#?}\nextra: {extra:#?}",
+            path.display()
+        );
+        assert_eq!(verdicts(&loaded), expected_verdicts, "{}", path.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_s_organization_is_the_same_network_in_four_formats() {
+    four_formats_agree(Preset::S);
+}
+
+#[test]
+fn the_m_organization_is_the_same_network_in_four_formats() {
+    four_formats_agree(Preset::M);
+}
