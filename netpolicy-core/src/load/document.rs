@@ -96,15 +96,38 @@ pub fn parse(text: &str, source: SourceId) -> Result<Node, LoadError> {
     }
 }
 
+/// Drops a large tree on another thread: freeing millions of nodes is a
+/// noticeable share of a load, and nothing needs to wait for it.
+pub(crate) fn drop_later(node: Node) {
+    const LARGE: u32 = 16 << 20;
+    if node.span.end.saturating_sub(node.span.start) >= LARGE {
+        // If no thread can be started, the tree is dropped here.
+        let _ = std::thread::Builder::new()
+            .name("netpolicy-drop".into())
+            .spawn(move || drop(node));
+    }
+}
+
 /// Parses a JSON document.
 pub fn parse_json(text: &str, source: SourceId) -> Result<Node, LoadError> {
+    parse_json_keeping(text, source, None)
+}
+
+/// Parses a JSON document, building only the mapping entries `keep` builds
+/// (every one when `None`); the others are checked as JSON and skipped.
+pub fn parse_json_keeping(
+    text: &str,
+    source: SourceId,
+    keep: Option<&KeySet<'_>>,
+) -> Result<Node, LoadError> {
     let mut p = JsonParser {
         bytes: text.as_bytes(),
         text,
         pos: 0,
         source,
         depth: 0,
-        keep: None,
+        keep,
+        split: text.len() >= 4 * SPLIT_BYTES,
     };
     p.skip_ws();
     let node = p.value()?;
@@ -149,6 +172,7 @@ pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, Loa
         source,
         depth: 1,
         keep: None,
+        split: false,
     };
     p.skip_ws();
     if p.bytes.get(p.pos) != Some(&b'{') {
@@ -254,6 +278,7 @@ impl JsonOutline<'_> {
             source: self.source,
             depth: 1,
             keep,
+            split: false,
         };
         let node = p.value()?;
         p.skip_ws();
@@ -265,7 +290,11 @@ impl JsonOutline<'_> {
 }
 
 /// The mapping keys [`JsonOutline::item_keeping`] builds.
-pub struct KeySet<'k>(Vec<&'k str>);
+pub struct KeySet<'k> {
+    keys: Vec<&'k str>,
+    /// Whether the set names the keys *not* to build.
+    except: bool,
+}
 
 impl<'k> KeySet<'k> {
     /// The set of `keys`.
@@ -273,13 +302,31 @@ impl<'k> KeySet<'k> {
         let mut keys = keys.to_vec();
         keys.sort_by(|a, b| KeySet::order(a, b));
         keys.dedup();
-        KeySet(keys)
+        KeySet {
+            keys,
+            except: false,
+        }
+    }
+
+    /// Every key but `keys`.
+    pub fn except(keys: &[&'k str]) -> Self {
+        KeySet {
+            except: true,
+            ..KeySet::new(keys)
+        }
+    }
+
+    /// Whether a mapping entry under `key` is built.
+    pub fn builds(&self, key: &str) -> bool {
+        self.contains(key) != self.except
     }
 
     /// Whether `key` is in the set. Every key of a large listing is looked up,
     /// so the order compares lengths first and bytes only among equals.
     pub fn contains(&self, key: &str) -> bool {
-        self.0.binary_search_by(|k| KeySet::order(k, key)).is_ok()
+        self.keys
+            .binary_search_by(|k| KeySet::order(k, key))
+            .is_ok()
     }
 
     fn order(a: &str, b: &str) -> std::cmp::Ordering {
@@ -309,7 +356,15 @@ struct JsonParser<'a> {
     depth: usize,
     /// The mapping keys to build; `None` builds every one.
     keep: Option<&'a KeySet<'a>>,
+    /// Whether large lists and mappings are parsed a child at a time in
+    /// parallel (see [`JsonParser::split`]).
+    split: bool,
 }
+
+/// A list or mapping at least this long (in bytes) is parsed in parallel.
+const SPLIT_BYTES: usize = 1 << 20;
+/// Only lists and mappings this close to the top are split.
+const SPLIT_DEPTH: usize = 4;
 
 impl<'a> JsonParser<'a> {
     fn error(&self, message: &str) -> LoadError {
@@ -436,6 +491,138 @@ impl<'a> JsonParser<'a> {
                     return Err(self.error("unterminated string"));
                 }
             }
+        }
+    }
+
+    /// Parses the list or mapping at `start` a child at a time, in parallel,
+    /// when it is large: a template's `Resources` or a plan's resource lists
+    /// are most of the file. `None` (position unchanged) when it is small or
+    /// anything is wrong with it, so that the sequential parse reports the
+    /// error exactly.
+    fn split(&mut self, start: usize) -> Option<Node> {
+        // Deeper containers are small in every format: scanning each first
+        // would only cost a pass per level.
+        if !self.split || self.depth > SPLIT_DEPTH {
+            return None;
+        }
+        let mut probe = self.at(start);
+        probe.skip_nested().ok()?;
+        let end = probe.pos;
+        if end - start < SPLIT_BYTES {
+            return None;
+        }
+        let mut delimit = self.at(start);
+        let children = delimit.children(end).ok()?;
+        let parsed: Vec<Option<(Option<Node>, Node)>> = children
+            .par_iter()
+            .map(|(key, range)| {
+                let mut p = self.at(range.0);
+                // Only a large child can hold a large list or mapping.
+                p.split = range.1 - range.0 >= SPLIT_BYTES;
+                let value = p.value().ok()?;
+                (p.pos == range.1).then_some((key.clone(), value))
+            })
+            .collect();
+        let parsed: Vec<(Option<Node>, Node)> = parsed.into_iter().collect::<Option<_>>()?;
+        let value = if self.bytes.get(start) == Some(&b'[') {
+            Value::Seq(parsed.into_iter().map(|(_, v)| v).collect())
+        } else {
+            let mut entries = Vec::with_capacity(parsed.len());
+            let mut seen = SeenKeys::default();
+            for (key, v) in parsed {
+                let key = key?;
+                if seen
+                    .find(&entries, key.as_str().unwrap_or_default())
+                    .is_some()
+                {
+                    return None;
+                }
+                entries.push((key, v));
+            }
+            Value::Map(entries)
+        };
+        self.pos = end;
+        Some(self.node(value, start))
+    }
+
+    /// A parser like this one, at `pos`.
+    fn at(&self, pos: usize) -> JsonParser<'a> {
+        JsonParser {
+            bytes: self.bytes,
+            text: self.text,
+            pos,
+            source: self.source,
+            depth: self.depth,
+            keep: self.keep,
+            split: self.split,
+        }
+    }
+
+    /// The children of the list or mapping at the current position, which
+    /// ends at `end`: each value's byte range, with its key in a mapping
+    /// (values under keys `keep` leaves out are skipped).
+    #[expect(clippy::type_complexity, reason = "a key and a range, listed once")]
+    fn children(&mut self, end: usize) -> Result<Vec<(Option<Node>, (usize, usize))>, LoadError> {
+        let map = self.bytes.get(self.pos) == Some(&b'{');
+        let close = if map { b'}' } else { b']' };
+        self.pos += 1;
+        let mut out = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&close) {
+            return Ok(out);
+        }
+        loop {
+            self.skip_ws();
+            let mut key = None;
+            if map {
+                if self.bytes.get(self.pos) != Some(&b'"') {
+                    return Err(self.error("expected a string key"));
+                }
+                let key_start = self.pos;
+                let text = self.string_text()?;
+                let span = Span::new(self.source, key_start, self.pos);
+                self.skip_ws();
+                if self.bytes.get(self.pos) != Some(&b':') {
+                    return Err(self.error("expected `:`"));
+                }
+                self.pos += 1;
+                self.skip_ws();
+                if self.keep.is_some_and(|k| !k.builds(&text)) {
+                    self.skip_value()?;
+                    self.skip_ws();
+                    if !self.next_child(close)? {
+                        return Ok(out);
+                    }
+                    continue;
+                }
+                key = Some(Node {
+                    value: Value::String(text.into_owned()),
+                    span,
+                    tag: None,
+                });
+            }
+            let value_start = self.pos;
+            self.skip_value()?;
+            out.push((key, (value_start, self.pos)));
+            self.skip_ws();
+            if !self.next_child(close)? || self.pos > end {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Past a `,` (true) or the closing bracket (false).
+    fn next_child(&mut self, close: u8) -> Result<bool, LoadError> {
+        match self.bytes.get(self.pos) {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b) if *b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(self.error("expected `,` or a closing bracket")),
         }
     }
 
@@ -608,6 +795,9 @@ impl<'a> JsonParser<'a> {
     }
 
     fn array(&mut self, start: usize) -> Result<Node, LoadError> {
+        if let Some(node) = self.split(start) {
+            return Ok(node);
+        }
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
@@ -631,8 +821,12 @@ impl<'a> JsonParser<'a> {
     }
 
     fn object(&mut self, start: usize) -> Result<Node, LoadError> {
+        if let Some(node) = self.split(start) {
+            return Ok(node);
+        }
         self.pos += 1;
         let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut seen = SeenKeys::default();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -646,9 +840,8 @@ impl<'a> JsonParser<'a> {
             let key_start = self.pos;
             let key = self.string_text()?;
             let key_span = Span::new(self.source, key_start, self.pos);
-            let kept = self.keep.is_none_or(|k| k.contains(&key));
-            if kept && let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(&key))
-            {
+            let kept = self.keep.is_none_or(|k| k.builds(&key));
+            if kept && let Some(first) = seen.find(&entries, &key) {
                 return Err(LoadError::DuplicateKey {
                     key: key.into_owned(),
                     span: key_span,
@@ -827,7 +1020,39 @@ enum Open {
         usize,
         Option<String>,
         usize,
+        SeenKeys,
     ),
+}
+
+/// Finds a repeated mapping key: a scan while the mapping is small, an index
+/// beyond (a template's `Resources` holds thousands of keys, and a scan per
+/// key made reading it quadratic).
+#[derive(Default)]
+struct SeenKeys {
+    index: HashMap<String, usize>,
+    indexed: usize,
+}
+
+impl SeenKeys {
+    const SCAN: usize = 16;
+
+    /// The earlier entry of `entries` with `key`.
+    fn find<'e, V>(&mut self, entries: &'e [(Node, V)], key: &str) -> Option<&'e Node> {
+        if entries.len() <= Self::SCAN {
+            return entries
+                .iter()
+                .map(|(k, _)| k)
+                .find(|k| k.as_str() == Some(key));
+        }
+        for (i, (k, _)) in entries.iter().enumerate().skip(self.indexed) {
+            if let Some(text) = k.as_str() {
+                self.index.entry(text.to_string()).or_insert(i);
+            }
+        }
+        self.indexed = entries.len();
+        let i = *self.index.get(key)?;
+        entries.get(i).map(|(k, _)| k)
+    }
 }
 
 struct YamlBuilder<'a> {
@@ -899,6 +1124,7 @@ impl YamlBuilder<'_> {
                     start,
                     tag_text(tag.as_deref()),
                     anchor,
+                    SeenKeys::default(),
                 ));
                 Ok(())
             }
@@ -912,7 +1138,7 @@ impl YamlBuilder<'_> {
                         },
                         anchor,
                     ),
-                    Some(Open::Map(entries, _, s, tag, anchor)) => (
+                    Some(Open::Map(entries, _, s, tag, anchor, _)) => (
                         Node {
                             value: Value::Map(entries),
                             span: Span::new(self.source, s, end),
@@ -967,7 +1193,7 @@ impl YamlBuilder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Open::Seq(items, ..)) => items.push(node),
-            Some(Open::Map(entries, pending, ..)) => match pending.take() {
+            Some(Open::Map(entries, pending, _, _, _, seen)) => match pending.take() {
                 None => {
                     let key = match &node.value {
                         Value::String(_) => node,
@@ -987,9 +1213,7 @@ impl YamlBuilder<'_> {
                             });
                         }
                     };
-                    if let Some((first, _)) =
-                        entries.iter().find(|(k, _)| k.as_str() == key.as_str())
-                    {
+                    if let Some(first) = seen.find(entries, key.as_str().unwrap_or_default()) {
                         return Err(LoadError::DuplicateKey {
                             key: key.as_str().unwrap_or_default().to_string(),
                             span: key.span,
@@ -1167,5 +1391,69 @@ mod tests {
         assert!(err.span().is_some());
         let err = parse_yaml("a: 1\na: 2\n", SRC).unwrap_err();
         assert!(matches!(err, LoadError::DuplicateKey { .. }));
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    /// A document over the split threshold: a large mapping of small objects
+    /// and a large list, nested as templates and plans nest them.
+    fn large() -> String {
+        let mut resources = Vec::new();
+        for i in 0..40_000 {
+            resources.push(format!(
+                r#""R{i}": {{"Type": "AWS::EC2::Subnet", "Properties": {{"CidrBlock": "10.{}.{}.0/24", "Tags": [{{"Key": "Name", "Value": "s\u00e9{i}"}}]}}}}"#,
+                i / 256 % 256,
+                i % 256
+            ));
+        }
+        let items: Vec<String> = (0..40_000)
+            .map(|i| format!(r#"{{"address": "a.b{i}", "values": [1, -2.5e3, true, null]}}"#))
+            .collect();
+        format!(
+            "{{\"Resources\": {{{}}},\n \"planned\": {{\"root\": {{\"resources\": [{}]}}}}}}",
+            resources.join(",\n"),
+            items.join(",")
+        )
+    }
+
+    fn sequential(text: &str) -> Result<Node, LoadError> {
+        let mut p = JsonParser {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            source: SourceId(0),
+            depth: 0,
+            keep: None,
+            split: false,
+        };
+        p.value()
+    }
+
+    #[test]
+    fn a_large_document_parses_the_same_in_parallel() {
+        let text = large();
+        assert!(text.len() > 4 * SPLIT_BYTES);
+        let parallel = parse_json(&text, SourceId(0));
+        assert!(parallel.is_ok(), "{parallel:?}");
+        assert_eq!(parallel, sequential(&text));
+    }
+
+    #[test]
+    fn errors_in_a_large_document_are_those_of_the_sequential_parse() {
+        let text = large();
+        let broken = text.replacen("\"R39000\": {", "\"R39000\": {,", 1);
+        assert_eq!(
+            parse_json(&broken, SourceId(0)).err(),
+            sequential(&broken).err()
+        );
+        let repeated = text.replacen("\"R39000\"", "\"R12\"", 1);
+        let err = parse_json(&repeated, SourceId(0));
+        assert!(
+            matches!(err, Err(LoadError::DuplicateKey { .. })),
+            "{err:?}"
+        );
     }
 }

@@ -380,52 +380,104 @@ fn split_key(line: &str) -> Option<(String, &str)> {
 
 /// Keys at depth one of a `{...}` document (JSON or flow YAML).
 fn flow_keys(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
     let mut keys = Vec::new();
     let mut depth = 0usize;
     let mut expect_key = false;
-    let mut chars = text.char_indices().peekable();
     let mut current = String::new();
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '"' | '\'' => {
-                let mut s = String::new();
-                while let Some((_, d)) = chars.next() {
-                    if d == '\\' && c == '"' {
-                        if let Some((_, e)) = chars.next() {
-                            s.push(e);
-                        }
-                        continue;
-                    }
-                    if d == c {
-                        break;
-                    }
-                    s.push(d);
-                }
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // Inside a top-level value only brackets and quotes matter: jump to
+        // the next one (a plan is hundreds of megabytes).
+        if depth > 1 && !NESTING[usize::from(b)] {
+            i += bytes
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|c| NESTING[usize::from(*c)]))
+                .unwrap_or(bytes.len() - i);
+            continue;
+        }
+        match b {
+            b'"' | b'\'' => {
+                let end = string_end(bytes, i + 1, b);
                 if depth == 1 && expect_key {
-                    current = s;
+                    current = unescape(text.get(i + 1..end).unwrap_or_default(), b);
                 }
+                i = end + 1;
+                continue;
             }
-            '{' | '[' => {
+            b'{' | b'[' => {
                 depth += 1;
                 expect_key = depth == 1;
             }
-            '}' | ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 1 => {
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => {
                 expect_key = true;
                 current.clear();
             }
-            ':' if depth == 1 && expect_key => {
+            b':' if depth == 1 && expect_key => {
                 keys.push(std::mem::take(&mut current).trim().to_string());
                 expect_key = false;
             }
-            c if depth == 1 && expect_key && !c.is_whitespace() => current.push(c),
+            _ if depth == 1 && expect_key && !b.is_ascii_whitespace() => {
+                // An unquoted flow-YAML key: whole characters, not bytes.
+                let width = text
+                    .get(i..)
+                    .and_then(|r| r.chars().next())
+                    .map_or(1, char::len_utf8);
+                current.push_str(text.get(i..i + width).unwrap_or_default());
+                i += width;
+                continue;
+            }
             _ => {}
         }
+        i += 1;
         if depth == 0 && !keys.is_empty() {
             break;
         }
     }
     keys
+}
+
+/// The bytes that open or close a value: brackets and quotes.
+const NESTING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut k = 0;
+    let marks = *b"\"'{}[]";
+    while k < marks.len() {
+        table[marks[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
+/// Where the string opened by `quote` before `start` ends (its closing quote).
+fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let mut at = start;
+    loop {
+        let rest = bytes.get(at..).unwrap_or_default();
+        match memchr::memchr2(quote, b'\\', rest) {
+            Some(k) if quote == b'"' && rest.get(k) == Some(&b'\\') => at += k + 2,
+            Some(k) if rest.get(k) == Some(&b'\\') => at += k + 1,
+            Some(k) => return at + k,
+            None => return bytes.len(),
+        }
+    }
+}
+
+/// A quoted key's text: in double quotes a backslash keeps the next character.
+fn unescape(raw: &str, quote: u8) -> String {
+    if quote != b'"' || !raw.contains('\\') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Loads a model from a file in `format`, or in the detected format when

@@ -27,7 +27,11 @@ pub fn load_native(name: &str, text: &str) -> Result<Model, LoadFailure> {
     let parsed = match outline {
         Some(outline) => read_parts(&Lists::Outline(&outline)),
         // YAML, or JSON the outline rejects: the full parser says precisely why.
-        None => document::parse(text, id).and_then(|doc| parse_native(&doc)),
+        None => document::parse(text, id).and_then(|doc| {
+            let read = parse_native(&doc);
+            document::drop_later(doc);
+            read
+        }),
     };
     super::build_model(parsed, sources)
 }

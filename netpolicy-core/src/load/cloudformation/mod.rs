@@ -11,7 +11,7 @@ mod template;
 pub use intrinsics::TemplateOptions;
 
 use super::document;
-use super::{LoadFailure, read_file};
+use super::{LoadError, LoadFailure, read_file};
 use crate::model::Model;
 use crate::span::SourceMap;
 use std::path::Path;
@@ -25,13 +25,22 @@ pub fn load_cloudformation(
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
     let built = document::parse(text, id).and_then(|doc| {
-        let template = template::Template::new(&doc)?;
-        let resolver = intrinsics::Resolver::new(&template, options);
-        let (parts, mut warnings) = resources::Builder::new(&template, &resolver).build()?;
-        warnings.extend(unknown_parameters(&template, options));
-        Ok((parts, warnings))
+        let read = read(&doc, options);
+        document::drop_later(doc);
+        read
     });
     super::build_model(built, sources)
+}
+
+fn read(
+    doc: &document::Node,
+    options: &TemplateOptions,
+) -> Result<(crate::model::ModelParts, Vec<crate::diagnostic::Warning>), LoadError> {
+    let template = template::Template::new(doc)?;
+    let resolver = intrinsics::Resolver::new(&template, options);
+    let (parts, mut warnings) = resources::Builder::new(&template, &resolver).build()?;
+    warnings.extend(unknown_parameters(&template, options));
+    Ok((parts, warnings))
 }
 
 /// A warning for each `--param` the template does not declare (a typo would

@@ -843,10 +843,7 @@ impl<'d> Builder<'d> {
         } else {
             for ni in &interfaces {
                 let field = |k: &str| ni.get(k).filter(|v| v.value != Value::Null);
-                let index = field("DeviceIndex")
-                    .map(integer)
-                    .transpose()?
-                    .unwrap_or(0);
+                let index = field("DeviceIndex").map(integer).transpose()?.unwrap_or(0);
                 if let Some(existing) = field("NetworkInterfaceId") {
                     enis.push((index, text(existing)?));
                     continue;

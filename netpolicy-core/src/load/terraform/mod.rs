@@ -22,20 +22,43 @@ use std::collections::{BTreeMap, HashMap};
 pub fn load_terraform(name: &str, text: &str) -> Result<Model, LoadFailure> {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
-    let parsed = document::parse_json(text, id).and_then(|doc| {
-        let plan = Plan::new(&doc)?;
-        let mut b = resources::Builder::new(&plan);
-        b.build()?;
-        let (mut parts, mut warnings) = b.finish();
-        warnings.extend(reconcile::prune_unknown_references(
-            &mut parts,
-            "np::terraform::not-in-plan",
-            "the plan",
-        ));
-        Ok((parts, warnings))
+    let unread = document::KeySet::except(UNREAD);
+    let parsed = document::parse_json_keeping(text, id, Some(&unread)).and_then(|doc| {
+        let read = read(&doc);
+        document::drop_later(doc);
+        read
     });
     super::build_model(parsed, sources)
 }
+
+fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
+    let plan = Plan::new(doc)?;
+    let mut b = resources::Builder::new(&plan);
+    b.build()?;
+    let (mut parts, mut warnings) = b.finish();
+    warnings.extend(reconcile::prune_unknown_references(
+        &mut parts,
+        "np::terraform::not-in-plan",
+        "the plan",
+    ));
+    Ok((parts, warnings))
+}
+
+/// Keys whose values the reader never uses, wherever they are: a resource
+/// change's values before and after (the planned values hold the latter, the
+/// plan's unknowns are in `after_unknown`) and which values are sensitive.
+/// They are a third of a plan; skipping them, checked as JSON but not built,
+/// keeps the load under an untyped parse of the file. No attribute the
+/// reader reads has one of these names.
+const UNREAD: &[&str] = &[
+    "before",
+    "after",
+    "before_sensitive",
+    "after_sensitive",
+    "sensitive_values",
+    "before_identity",
+    "after_identity",
+];
 
 /// One resource instance of the plan or state.
 pub(crate) struct Resource<'a> {
