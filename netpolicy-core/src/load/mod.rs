@@ -1,14 +1,24 @@
-//! Loaders: each turns one input format into a [`Model`].
+//! Loaders: each turns one input format into a [`Model`], in three steps.
 //!
-//! Every loader reads through [`document`], so a value it rejects is reported
-//! with the span of that value in the user's file.
+//! ```text
+//!  read (syntax, per format)          records (AWS meaning, once)      model
+//!  native/  aws_cli/                  records/: traffic, nacl, route,  Model::build:
+//!  cloudformation/  terraform/   ->   load_balancer, Records (by id),  references,
+//!  over document + read (spans)       reconcile (unknown references)   addresses
+//! ```
+//!
+//! A reader knows where its format keeps a value and how it writes
+//! references (CloudFormation intrinsics, Terraform's unknown values); what a
+//! protocol, a port range, a NACL entry or a route target means is decided in
+//! `records`, the same way for every format. Every reader reads through
+//! [`document`], so a value it rejects is reported with the span of that value
+//! in the user's file.
 
 pub mod aws_cli;
 pub mod cloudformation;
 pub mod document;
 mod native;
 mod read;
-mod reconcile;
 mod records;
 pub mod terraform;
 

@@ -1034,7 +1034,7 @@ impl<'d> Builder<'d> {
                 span,
             );
         }
-        let missing = super::super::reconcile::declare_unknown_prefix_lists(
+        let missing = super::super::records::reconcile::declare_unknown_prefix_lists(
             &mut self.parts,
             "np::cfn::managed-prefix-list",
             "the template",

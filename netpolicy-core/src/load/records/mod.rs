@@ -13,6 +13,7 @@
 //! [`Model::build`]: crate::model::Model::build
 
 mod index;
+pub(crate) mod reconcile;
 pub(crate) mod load_balancer;
 pub(crate) mod nacl;
 pub(crate) mod route;

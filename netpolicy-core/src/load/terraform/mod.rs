@@ -12,7 +12,8 @@ mod resources;
 
 use super::document::{self, Node, Value};
 use super::read::Fields;
-use super::{LoadError, LoadFailure, reconcile};
+use super::records::reconcile;
+use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model};
 use crate::span::{SourceMap, Span};
