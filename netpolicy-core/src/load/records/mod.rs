@@ -13,9 +13,9 @@
 //! [`Model::build`]: crate::model::Model::build
 
 mod index;
-pub(crate) mod reconcile;
 pub(crate) mod load_balancer;
 pub(crate) mod nacl;
+pub(crate) mod reconcile;
 pub(crate) mod route;
 pub(crate) mod traffic;
 
