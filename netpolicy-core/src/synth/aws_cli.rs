@@ -122,12 +122,24 @@ pub fn write(model: &Model, dir: &Path) -> io::Result<()> {
     list(
         file("ec2-describe-vpc-endpoints.json")?,
         "VpcEndpoints",
-        std::iter::empty(),
+        p.vpc_endpoints.iter().map(|e| w.endpoint(e)),
     )?;
     list(
         file("ec2-describe-managed-prefix-lists.json")?,
         "PrefixLists",
-        std::iter::empty(),
+        p.prefix_lists.iter().map(|l| {
+            json!({
+                "PrefixListId": l.meta.id,
+                "AddressFamily": "IPv4",
+                "State": "create-complete",
+                "PrefixListName": l.meta.name.as_deref().unwrap_or(&l.meta.id),
+                "MaxEntries": l.cidrs.len().max(1),
+                "OwnerId": ACCOUNT,
+                // `netpolicy collect` adds each list's entries.
+                "Entries": l.cidrs.iter().map(|c| json!({"Cidr": c})).collect::<Vec<_>>(),
+                "Tags": tags(&l.meta),
+            })
+        }),
     )?;
     list(
         file("elbv2-describe-load-balancers.json")?,
@@ -180,11 +192,15 @@ fn pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
     value.serialize(&mut ser).map_err(io::Error::other)
 }
 
+/// The object's tags, with its name as the `Name` tag AWS reads names from.
 fn tags(meta: &Meta) -> Vec<Value> {
-    meta.tags
-        .iter()
+    let mut tags: Vec<Value> = (meta.tags.iter())
         .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect()
+        .collect();
+    if let (Some(name), false) = (&meta.name, meta.tags.contains_key("Name")) {
+        tags.push(json!({"Key": "Name", "Value": name}));
+    }
+    tags
 }
 
 /// The hex part of an AWS id (`sg-0abc...` -> `0abc...`).
@@ -387,10 +403,23 @@ impl<'m> Writer<'m> {
                 target: RouteTarget::Local,
                 span: None,
             });
+        // Interfaces are written under their AWS-style ids, and routes follow.
+        let renamed = t.routes.iter().map(|r| match &r.target {
+            RouteTarget::NetworkInterface(e) => Route {
+                target: RouteTarget::NetworkInterface(
+                    self.eni_id
+                        .get(e.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| e.clone()),
+                ),
+                ..r.clone()
+            },
+            _ => r.clone(),
+        });
         let routes: Vec<Value> = local
+            .chain(renamed)
             .collect::<Vec<_>>()
             .iter()
-            .chain(&t.routes)
             .filter_map(route)
             .collect();
         json!({
@@ -562,7 +591,7 @@ impl<'m> Writer<'m> {
                 "GroupName": self.group_name.get(g.as_str()),
                 "GroupId": g,
             })).collect::<Vec<_>>(),
-            "InterfaceType": "interface",
+            "InterfaceType": if matches!(e.owner, EniOwner::VpcEndpoint(_)) { "vpc_endpoint" } else { "interface" },
             "Ipv6Addresses": [],
             "MacAddress": format!("0e{mac}"),
             "NetworkInterfaceId": id,
@@ -816,6 +845,33 @@ impl<'m> Writer<'m> {
             "HealthCheckEnabled": true,
             "TargetType": "instance",
             "IpAddressType": "ipv4",
+        })
+    }
+
+    fn endpoint(&self, e: &VpcEndpoint) -> Value {
+        let kind = match e.kind {
+            EndpointKind::Interface => "Interface",
+            EndpointKind::Gateway => "Gateway",
+        };
+        let groups: Vec<Value> = (e.security_groups.iter())
+            .map(|g| json!({"GroupId": g, "GroupName": self.group_name.get(g.as_str()).cloned().unwrap_or_default()}))
+            .collect();
+        let interfaces: Vec<String> = (e.enis.iter())
+            .filter_map(|n| self.eni_id.get(n.as_str()).cloned())
+            .collect();
+        json!({
+            "VpcEndpointId": e.meta.id,
+            "VpcEndpointType": kind,
+            "VpcId": e.vpc,
+            "ServiceName": e.service_name,
+            "State": "available",
+            "RouteTableIds": e.route_tables,
+            "SubnetIds": e.subnets,
+            "Groups": groups,
+            "NetworkInterfaceIds": interfaces,
+            "PrivateDnsEnabled": kind == "Interface",
+            "OwnerId": ACCOUNT,
+            "Tags": tags(&e.meta),
         })
     }
 

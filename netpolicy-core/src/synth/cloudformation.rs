@@ -387,6 +387,16 @@ impl<'m> Template<'m> {
             "SecurityGroupIngress": ingress,
             "Tags": tags(&g.meta),
         });
+        // A group with no egress rule at all cannot be written as such (EC2
+        // adds allow-all to a group created without egress rules): the
+        // CDK's idiom is one rule no packet matches.
+        let egress = if g.egress.is_empty() {
+            vec![
+                json!({"IpProtocol": "icmp", "FromPort": 252, "ToPort": 86, "CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic"}),
+            ]
+        } else {
+            egress
+        };
         if !egress.is_empty()
             && let Some(map) = properties.as_object_mut()
         {
@@ -439,7 +449,7 @@ impl<'m> Template<'m> {
         fields.insert("SubnetId".into(), reference(&e.subnet));
         let groups: Vec<Value> = e.security_groups.iter().map(|g| reference(g)).collect();
         fields.insert("GroupSet".into(), Value::Array(groups));
-        if let Some(ip) = e.private_ips.first().filter(|_| !e.addresses_allocated) {
+        if let Some(ip) = e.private_ips.first() {
             fields.insert("PrivateIpAddress".into(), json!(ip.to_string()));
         }
         fields

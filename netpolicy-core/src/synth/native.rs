@@ -95,6 +95,18 @@ pub fn write(model: &Model, out: &mut impl Write) -> io::Result<()> {
             "target_groups",
             parts.target_groups.iter().map(target_group).collect(),
         ),
+        (
+            "vpc_endpoints",
+            parts.vpc_endpoints.iter().map(endpoint).collect(),
+        ),
+        (
+            "prefix_lists",
+            parts
+                .prefix_lists
+                .iter()
+                .map(|l| object(&l.meta, [("cidrs", json!(l.cidrs))]))
+                .collect(),
+        ),
     ];
     out.write_all(b"{\n")?;
     let mut first_section = true;
@@ -380,6 +392,24 @@ fn target_group(t: &TargetGroup) -> Value {
             ("protocol", json!(protocol)),
             ("port", json!(t.port)),
             ("targets", json!(targets)),
+        ],
+    )
+}
+
+fn endpoint(e: &VpcEndpoint) -> Value {
+    let kind = match e.kind {
+        EndpointKind::Interface => "interface",
+        EndpointKind::Gateway => "gateway",
+    };
+    object(
+        &e.meta,
+        [
+            ("vpc", json!(e.vpc)),
+            ("service_name", json!(e.service_name)),
+            ("type", json!(kind)),
+            ("subnets", json!(e.subnets)),
+            ("security_groups", json!(e.security_groups)),
+            ("route_tables", json!(e.route_tables)),
         ],
     )
 }

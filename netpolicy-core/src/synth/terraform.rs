@@ -314,6 +314,7 @@ impl<'m> Plan<'m> {
             )
             .chain(p.network_acls.iter().map(|a| self.network_acl(a)))
             .chain(p.instances.iter().filter_map(|i| self.instance(i)))
+            .chain(p.enis.iter().filter_map(|e| self.interface(e)))
             .chain(
                 p.load_balancers
                     .iter()
@@ -409,10 +410,13 @@ impl<'m> Plan<'m> {
         for (i, route) in t.routes.iter().enumerate() {
             let destination = match &route.destination {
                 RouteDestination::Cidr(c) => json!({"destination_cidr_block": c.to_string()}),
-                RouteDestination::PrefixList(l) => json!({"destination_prefix_list_id": l}),
+                RouteDestination::PrefixList(_) => json!({}),
             };
-            let r = Resource::new("aws_route", format!("{name}_{i}"), destination)
+            let mut r = Resource::new("aws_route", format!("{name}_{i}"), destination)
                 .refer("route_table_id", self.table(&t.meta.id));
+            if let RouteDestination::PrefixList(l) = &route.destination {
+                r = self.prefix_list_ref(r, "destination_prefix_list_id", l);
+            }
             let r = match &route.target {
                 RouteTarget::Local | RouteTarget::Blackhole => continue,
                 RouteTarget::InternetGateway(g) => {
@@ -440,6 +444,10 @@ impl<'m> Plan<'m> {
                     Some(instance) => {
                         r.refer("instance_id", Plan::target("aws_instance", instance))
                     }
+                    None if self.model.eni(e).is_some() => r.refer(
+                        "network_interface_id",
+                        Plan::target("aws_network_interface", e),
+                    ),
                     None => {
                         let mut r = r;
                         r.values.insert("network_interface_id".into(), json!(e));
@@ -573,15 +581,15 @@ impl<'m> Plan<'m> {
             RulePeer::Cidr(c) => {
                 values.insert("cidr_ipv4".into(), json!(c.to_string()));
             }
-            RulePeer::PrefixList(l) => {
-                values.insert("prefix_list_id".into(), json!(l));
-            }
-            RulePeer::SecurityGroup(_) => {}
+            RulePeer::PrefixList(_) | RulePeer::SecurityGroup(_) => {}
         }
         let mut r = Resource::new(kind, name, Value::Object(values)).refer(
             "security_group_id",
             Plan::target("aws_security_group", &g.meta.id),
         );
+        if let RulePeer::PrefixList(l) = &rule.peer {
+            r = self.prefix_list_ref(r, "prefix_list_id", l);
+        }
         if let RulePeer::SecurityGroup(peer) = &rule.peer {
             r = r.refer(
                 "referenced_security_group_id",
@@ -642,11 +650,7 @@ impl<'m> Plan<'m> {
             "associate_public_ip_address": e.public_ip.is_some() || e.auto_public_ip,
             "tags": tags(&i.meta),
         });
-        if let (Some(ip), false, Some(map)) = (
-            e.private_ips.first(),
-            e.addresses_allocated,
-            values.as_object_mut(),
-        ) {
+        if let (Some(ip), Some(map)) = (e.private_ips.first(), values.as_object_mut()) {
             map.insert("private_ip".into(), json!(ip.to_string()));
         }
         let mut r = Resource::new("aws_instance", resource_name(&i.meta.id), values)
@@ -654,6 +658,31 @@ impl<'m> Plan<'m> {
             .refer_all("vpc_security_group_ids", Plan::groups(&e.security_groups));
         r.computed = &["id", "arn", "public_ip", "primary_network_interface_id"];
         Some(r)
+    }
+
+    /// `attribute` names prefix list `id`: a reference when the plan creates
+    /// the list, else the (AWS-managed) id itself.
+    fn prefix_list_ref(&self, mut r: Resource, attribute: &'static str, id: &str) -> Resource {
+        if self.model.prefix_list(id).is_some() {
+            return r.refer(attribute, Plan::target("aws_ec2_managed_prefix_list", id));
+        }
+        r.values.insert(attribute.into(), json!(id));
+        r
+    }
+
+    /// A standalone interface; those of instances, load balancers, NAT
+    /// gateways and endpoints come with their owner.
+    fn interface(&self, e: &Eni) -> Option<Resource> {
+        if e.owner != EniOwner::None {
+            return None;
+        }
+        let ips: Vec<String> = e.private_ips.iter().map(ToString::to_string).collect();
+        let values = json!({"private_ips": ips, "tags": tags(&e.meta)});
+        Some(
+            Resource::new("aws_network_interface", resource_name(&e.meta.id), values)
+                .refer("subnet_id", Plan::target("aws_subnet", &e.subnet))
+                .refer_all("security_groups", Plan::groups(&e.security_groups)),
+        )
     }
 
     fn load_balancer(&self, lb: &LoadBalancer) -> Vec<Resource> {

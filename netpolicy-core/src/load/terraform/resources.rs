@@ -924,10 +924,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     return Ok(None);
                 }
             }
-        } else if let Some(pl) = values
-            .str("destination_prefix_list_id")?
-            .filter(|s| !s.is_empty())
-        {
+        } else if let Some(pl) = self.route_prefix_list(r, block, values)? {
             RouteDestination::PrefixList(pl)
         } else if values.str("destination_ipv6_cidr_block")?.is_some()
             || values
@@ -998,6 +995,25 @@ impl<'p, 'a> Builder<'p, 'a> {
             target,
             span: Some(span),
         }))
+    }
+
+    /// A route's `destination_prefix_list_id`, which may name a list the
+    /// plan creates (unknown until apply, read from the configuration).
+    fn route_prefix_list(
+        &mut self,
+        r: &Resource<'a>,
+        block: Option<(&str, usize)>,
+        values: &Fields<'a>,
+    ) -> Result<Option<String>, LoadError> {
+        const KEY: &str = "destination_prefix_list_id";
+        let found = match block {
+            Some((b, i)) => self.refs.nested(r, b, i, values, KEY)?,
+            None => self.refs.attr(r, KEY)?,
+        };
+        Ok(match found {
+            Reference::Ids(ids) => ids.into_iter().find(|s| !s.is_empty()),
+            Reference::None | Reference::Unknown => None,
+        })
     }
 
     /// What a `gateway_id` holds: an object of the plan, else by its prefix;
