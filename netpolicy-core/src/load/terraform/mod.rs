@@ -47,10 +47,12 @@ fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadErro
 
 /// Keys whose values the reader never uses, wherever they are: a resource
 /// change's values before and after (the planned values hold the latter, the
-/// plan's unknowns are in `after_unknown`) and which values are sensitive.
-/// They are a third of a plan; skipping them, checked as JSON but not built,
-/// keeps the load under an untyped parse of the file. No attribute the
-/// reader reads has one of these names.
+/// plan's unknowns are in `after_unknown`), which values are sensitive, the
+/// prior state and drift, an expression's constant (only its references are
+/// read) and provider bookkeeping. They are a third of a plan or more;
+/// skipping them (checked as JSON, not built) saves building and freeing
+/// that share of the tree. No attribute the reader reads has one of these
+/// names.
 const UNREAD: &[&str] = &[
     "before",
     "after",
@@ -59,6 +61,13 @@ const UNREAD: &[&str] = &[
     "sensitive_values",
     "before_identity",
     "after_identity",
+    "prior_state",
+    "resource_drift",
+    "relevant_attributes",
+    "constant_value",
+    "provider_name",
+    "provider_config_key",
+    "schema_version",
 ];
 
 /// One resource instance of the plan or state.
