@@ -67,24 +67,10 @@ fn tags(meta: &Meta) -> Value {
 
 /// `FromPort`/`ToPort` (or ICMP type and code) of a rule, `-1` for any.
 fn port_fields(ports: PortMatch, protocol: Protocol, fields: &mut Map<String, Value>) {
-    let (from, to) = match (ports, protocol) {
-        (_, Protocol::All | Protocol::Number(_)) => return,
-        (PortMatch::Range { first, last }, _) => (i64::from(first), i64::from(last)),
-        (
-            PortMatch::Icmp {
-                icmp_type,
-                icmp_code,
-            },
-            _,
-        ) => (
-            icmp_type.map_or(-1, i64::from),
-            icmp_code.map_or(-1, i64::from),
-        ),
-        (PortMatch::Any, Protocol::Icmp) => (-1, -1),
-        (PortMatch::Any, _) => (0, 65535),
-    };
-    fields.insert("FromPort".into(), json!(from));
-    fields.insert("ToPort".into(), json!(to));
+    if let Some((from, to)) = super::from_to(TrafficMatch { protocol, ports }) {
+        fields.insert("FromPort".into(), json!(from));
+        fields.insert("ToPort".into(), json!(to));
+    }
 }
 
 impl<'m> Template<'m> {
@@ -496,9 +482,9 @@ impl<'m> Template<'m> {
 
     fn load_balancer(&self, lb: &LoadBalancer) -> Vec<(String, Value)> {
         let id = logical_id(&lb.meta.id);
-        let (kind, web) = match lb.kind {
-            LoadBalancerKind::Application => ("application", true),
-            LoadBalancerKind::Network => ("network", false),
+        let kind = match lb.kind {
+            LoadBalancerKind::Application => "application",
+            LoadBalancerKind::Network => "network",
         };
         let properties = json!({
             "Name": lb.meta.name.as_deref().unwrap_or(&id),
@@ -513,12 +499,7 @@ impl<'m> Template<'m> {
             resource("AWS::ElasticLoadBalancingV2::LoadBalancer", properties),
         )];
         for (i, l) in lb.listeners.iter().enumerate() {
-            let protocol = match (web, l.protocol, l.port) {
-                (true, _, 443) => "HTTPS",
-                (true, _, _) => "HTTP",
-                (false, Protocol::Udp, _) => "UDP",
-                (false, _, _) => "TCP",
-            };
+            let protocol = super::listener_protocol(lb.kind, l.protocol, l.port);
             let actions: Vec<Value> = l
                 .target_groups
                 .iter()

@@ -299,6 +299,38 @@ struct VpcIds {
     private_enis: Vec<(String, String)>,
 }
 
+/// A rule's ports as EC2 writes them in `FromPort`/`ToPort` (ICMP: type and
+/// code), `-1` for any; `None` for protocols without ports.
+fn from_to(traffic: TrafficMatch) -> Option<(i64, i64)> {
+    match (traffic.ports, traffic.protocol) {
+        (_, Protocol::All | Protocol::Number(_)) => None,
+        (PortMatch::Range { first, last }, _) => Some((i64::from(first), i64::from(last))),
+        (
+            PortMatch::Icmp {
+                icmp_type,
+                icmp_code,
+            },
+            _,
+        ) => Some((
+            icmp_type.map_or(-1, i64::from),
+            icmp_code.map_or(-1, i64::from),
+        )),
+        (PortMatch::Any, Protocol::Icmp) => Some((-1, -1)),
+        (PortMatch::Any, _) => Some((0, 65535)),
+    }
+}
+
+/// The protocol a listener is written with: web protocols on application
+/// load balancers (HTTPS on 443), the transport on network ones.
+fn listener_protocol(kind: LoadBalancerKind, protocol: Protocol, port: u16) -> &'static str {
+    match (kind, protocol, port) {
+        (LoadBalancerKind::Application, _, 443) => "HTTPS",
+        (LoadBalancerKind::Application, _, _) => "HTTP",
+        (LoadBalancerKind::Network, Protocol::Udp, _) => "UDP",
+        (LoadBalancerKind::Network, _, _) => "TCP",
+    }
+}
+
 /// Builds the organization `spec` describes.
 pub fn generate(spec: &Spec) -> Result<Model, SynthError> {
     check(spec)?;

@@ -207,25 +207,7 @@ fn tags(meta: &Meta) -> Value {
     Value::Object(tags)
 }
 
-/// `from_port`/`to_port` of a rule (ICMP type and code), `-1` for any.
-fn ports(traffic: TrafficMatch) -> Option<(i64, i64)> {
-    match (traffic.ports, traffic.protocol) {
-        (_, Protocol::All | Protocol::Number(_)) => None,
-        (PortMatch::Range { first, last }, _) => Some((i64::from(first), i64::from(last))),
-        (
-            PortMatch::Icmp {
-                icmp_type,
-                icmp_code,
-            },
-            _,
-        ) => Some((
-            icmp_type.map_or(-1, i64::from),
-            icmp_code.map_or(-1, i64::from),
-        )),
-        (PortMatch::Any, Protocol::Icmp) => Some((-1, -1)),
-        (PortMatch::Any, _) => Some((0, 65535)),
-    }
-}
+use super::from_to as ports;
 
 /// The model's lookups the plan needs.
 struct Plan<'m> {
@@ -687,9 +669,9 @@ impl<'m> Plan<'m> {
 
     fn load_balancer(&self, lb: &LoadBalancer) -> Vec<Resource> {
         let name = resource_name(&lb.meta.id);
-        let (kind, web) = match lb.kind {
-            LoadBalancerKind::Application => ("application", true),
-            LoadBalancerKind::Network => ("network", false),
+        let kind = match lb.kind {
+            LoadBalancerKind::Application => "application",
+            LoadBalancerKind::Network => "network",
         };
         let values = json!({
             "name": lb.meta.name.as_deref().unwrap_or(&name),
@@ -709,12 +691,7 @@ impl<'m> Plan<'m> {
                 .refer_all("security_groups", Plan::groups(&lb.security_groups)),
         ];
         for (i, l) in lb.listeners.iter().enumerate() {
-            let protocol = match (web, l.protocol, l.port) {
-                (true, _, 443) => "HTTPS",
-                (true, _, _) => "HTTP",
-                (false, Protocol::Udp, _) => "UDP",
-                (false, _, _) => "TCP",
-            };
+            let protocol = super::listener_protocol(lb.kind, l.protocol, l.port);
             let mut values = json!({"port": l.port, "protocol": protocol, "default_action": [{"type": "forward"}]});
             if let (true, Some(map)) = (protocol == "HTTPS", values.as_object_mut()) {
                 map.insert("certificate_arn".into(), json!("arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"));

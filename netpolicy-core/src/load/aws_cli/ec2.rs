@@ -170,14 +170,7 @@ impl Dump<'_> {
         let target = if r.str("State")?.as_deref() == Some("blackhole") {
             RouteTarget::Blackhole
         } else {
-            let mut given = None;
-            for f in route::TARGET_FIELDS {
-                if let Some(id) = r.str(f.api)? {
-                    given = Some((f, id));
-                    break;
-                }
-            }
-            let Some((field, id)) = given else {
+            let Some((field, id)) = route::given_target(|key| r.str(key))? else {
                 return Ok(self.not_modelled(r.span(), "an unknown target"));
             };
             let what = format!("{} `{id}`", field.api);

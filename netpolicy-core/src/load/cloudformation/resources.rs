@@ -719,14 +719,7 @@ impl<'d> Builder<'d> {
         res: &Resource<'d>,
         p: &Props<'_, 'd>,
     ) -> Result<Option<RouteTarget>, LoadError> {
-        let mut given = None;
-        for f in route::TARGET_FIELDS {
-            if let Some(id) = p.string(f.api)? {
-                given = Some((f, id));
-                break;
-            }
-        }
-        let Some((field, id)) = given else {
+        let Some((field, id)) = route::given_target(|key| p.string(key))? else {
             return Err(invalid(
                 format!("route `{}` names no target", res.id),
                 res.node.span,

@@ -96,6 +96,19 @@ pub(crate) const TARGET_FIELDS: &[TargetField] = &[
     ),
 ];
 
+/// The first target field a route gives, with its id; `get` reads a field by
+/// its API name.
+pub(crate) fn given_target<E>(
+    mut get: impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<Option<(&'static TargetField, String)>, E> {
+    for f in TARGET_FIELDS {
+        if let Some(id) = get(f.api)? {
+            return Ok(Some((f, id)));
+        }
+    }
+    Ok(None)
+}
+
 /// The API names of the modelled target fields, for help texts.
 pub(crate) fn modelled_fields() -> String {
     let names: Vec<&str> = TARGET_FIELDS
