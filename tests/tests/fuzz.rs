@@ -36,6 +36,7 @@ const NATIVE: &str = include_str!("../../examples/inspector-workshop.yaml");
 const PLAN: &str = include_str!("../fixtures/exports/terraform/inspector-workshop.plan.json");
 const POLICY: &str = include_str!("../../policies/inspector-workshop.np");
 const DUMP: &str = "fixtures/exports/aws-cli/inspector-workshop";
+const VOCABULARY: &str = include_str!("../cases/four-formats/vocabulary.yaml");
 
 /// Names the target and seed of a case that panics, so that it can be replayed.
 struct Case(&'static str, u64);
@@ -273,6 +274,37 @@ fn fuzz_yaml_templates() {
             &template,
             &TemplateOptions::default(),
         ));
+    }
+}
+
+/// The model of every object kind, written as a template and as a plan by
+/// `netpolicy gen`'s writers: endpoints, prefix lists, NLBs, references the
+/// workshop fixtures do not have.
+#[test]
+fn fuzz_the_whole_vocabulary() {
+    let Ok(model) = load_native("v.yaml", VOCABULARY) else {
+        panic!("the vocabulary model does not load");
+    };
+    let written = |write: fn(&Model, &mut Vec<u8>) -> std::io::Result<()>| {
+        let mut out = Vec::new();
+        write(&model, &mut out).map(|()| String::from_utf8_lossy(&out).into_owned())
+    };
+    let (Ok(template), Ok(plan)) = (
+        written(netpolicy_core::synth::cloudformation::write),
+        written(netpolicy_core::synth::terraform::write),
+    ) else {
+        panic!("the vocabulary model cannot be written");
+    };
+    for seed in seeds() {
+        let _case = Case("fuzz_the_whole_vocabulary", seed);
+        let mut rng = Rng::new(seed ^ 0x70CA);
+        run(load_native("v.yaml", &mutate(VOCABULARY, &mut rng)));
+        run(load_cloudformation(
+            "t.json",
+            &mutate(&template, &mut rng),
+            &TemplateOptions::default(),
+        ));
+        run(load_terraform("p.json", &mutate(&plan, &mut rng)));
     }
 }
 
