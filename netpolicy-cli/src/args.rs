@@ -32,8 +32,9 @@ pub enum Command {
     /// Export the deployed network with the AWS CLI (read-only calls) into a
     /// folder that `--model` reads.
     Collect(CollectArgs),
-    /// Generate a synthetic organization (seeded), in the native format or as an
-    /// AWS CLI dump, for benchmarks and trials at scale.
+    /// Generate a synthetic organization (seeded) as a native model, an AWS CLI
+    /// dump, a CloudFormation template or a Terraform plan, for benchmarks and
+    /// trials at scale.
     Gen(GenArgs),
 }
 
