@@ -174,13 +174,7 @@ impl Dump<'_> {
                 return Ok(self.not_modelled(r.span(), "an unknown target"));
             };
             let what = format!("{} `{id}`", field.api);
-            let gateway = route::gateway_kind_by_prefix(&id);
-            let target = match (field.kind, gateway) {
-                (route::TargetKind::Gateway, None) => None,
-                (kind, gateway) => {
-                    route::route_target(kind, gateway.unwrap_or(route::GatewayKind::Internet), id)
-                }
-            };
+            let target = route::route_target(field.kind, id, route::gateway_kind_by_prefix);
             match target {
                 // The implicit local routes: the engine knows them.
                 Some(RouteTarget::Local) => return Ok(None),

@@ -726,29 +726,14 @@ impl<'d> Builder<'d> {
                 Some(format!("give one of {}", route::modelled_fields())),
             ));
         };
-        let gateway = match self.kind_of(&id) {
-            Some("AWS::EC2::VPNGateway") => route::GatewayKind::Vpn,
-            Some("AWS::EC2::InternetGateway") => route::GatewayKind::Internet,
-            Some("AWS::EC2::VPCEndpoint") => route::GatewayKind::Endpoint,
-            Some(other) if field.kind == route::TargetKind::Gateway => {
-                return Err(invalid(
-                    format!("route `{}`: GatewayId names `{id}`, a {other}", res.id),
-                    res.node.span,
-                    None,
-                ));
+        let gateway = match field.kind {
+            route::TargetKind::Gateway => Some(self.gateway_kind(res, &id)?),
+            route::TargetKind::Instance => {
+                return Ok(Some(RouteTarget::NetworkInterface(format!("{id}/eni0"))));
             }
-            _ => match route::gateway_kind_by_prefix(&id) {
-                Some(kind) => kind,
-                None if field.kind == route::TargetKind::Gateway => {
-                    return Err(dangling(res, "gateway", &id));
-                }
-                None => route::GatewayKind::Internet,
-            },
+            _ => None,
         };
-        if field.kind == route::TargetKind::Instance {
-            return Ok(Some(RouteTarget::NetworkInterface(format!("{id}/eni0"))));
-        }
-        let target = route::route_target(field.kind, gateway, id);
+        let target = route::route_target(field.kind, id, |_| gateway);
         if target.is_none() {
             self.warn(
                 "np::cfn::not-modelled",
@@ -760,6 +745,22 @@ impl<'d> Builder<'d> {
             );
         }
         Ok(target)
+    }
+
+    /// What a `GatewayId` names: by the template's resource type, else (an
+    /// id from outside the template) by its prefix.
+    fn gateway_kind(&self, res: &Resource<'_>, id: &str) -> Result<route::GatewayKind, LoadError> {
+        match self.kind_of(id) {
+            Some("AWS::EC2::VPNGateway") => Ok(route::GatewayKind::Vpn),
+            Some("AWS::EC2::InternetGateway") => Ok(route::GatewayKind::Internet),
+            Some("AWS::EC2::VPCEndpoint") => Ok(route::GatewayKind::Endpoint),
+            Some(other) => Err(invalid(
+                format!("route `{}`: GatewayId names `{id}`, a {other}", res.id),
+                res.node.span,
+                None,
+            )),
+            None => route::gateway_kind_by_prefix(id).ok_or_else(|| dangling(res, "gateway", id)),
+        }
     }
 
     fn nacl_entry(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {

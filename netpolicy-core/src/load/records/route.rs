@@ -146,16 +146,17 @@ pub(crate) fn gateway_kind_by_prefix(id: &str) -> Option<GatewayKind> {
     }
 }
 
-/// The route target for `id` held in a field of `kind`; `gateway` is what a
-/// `GatewayId` holds. `None` for targets netpolicy does not model, and for an
+/// The route target for `id` held in a field of `kind`; `gateway` tells what
+/// a `GatewayId` holds (asked only for that field; `None`: a kind netpolicy
+/// does not model). `None` for targets netpolicy does not model, and for an
 /// instance, which the reader resolves to its primary interface.
 pub(crate) fn route_target(
     kind: TargetKind,
-    gateway: GatewayKind,
     id: String,
+    gateway: impl FnOnce(&str) -> Option<GatewayKind>,
 ) -> Option<RouteTarget> {
     Some(match kind {
-        TargetKind::Gateway => match gateway {
+        TargetKind::Gateway => match gateway(&id)? {
             GatewayKind::Local => RouteTarget::Local,
             GatewayKind::Internet => RouteTarget::InternetGateway(id),
             GatewayKind::Vpn => RouteTarget::VpnGateway(id),
@@ -191,7 +192,7 @@ mod tests {
 
     #[test]
     fn instances_and_unmodelled_targets_are_left_to_the_reader() {
-        let t = |kind| route_target(kind, GatewayKind::Internet, "x".into());
+        let t = |kind| route_target(kind, "x".into(), |_| Some(GatewayKind::Internet));
         assert_eq!(
             t(TargetKind::Gateway),
             Some(RouteTarget::InternetGateway("x".into()))

@@ -969,10 +969,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 .instance(&id)
                 .and_then(|i| i.enis.first())
                 .map(|eni| RouteTarget::NetworkInterface(eni.clone())),
-            kind => {
-                let gateway = self.gateway_kind(&id);
-                route::route_target(kind, gateway, id)
-            }
+            kind => route::route_target(kind, id, |id| Some(self.gateway_kind(id))),
         };
         let target = match target {
             // The implicit local route: the engine knows it.
