@@ -588,7 +588,8 @@ impl<'a> JsonParser<'a> {
                 self.pos += 1;
                 self.skip_ws();
                 if self.keep.is_some_and(|k| !k.builds(&text)) {
-                    self.skip_value()?;
+                    // Checked as the sequential parse checks what it skips.
+                    self.check_value()?;
                     self.skip_ws();
                     if !self.next_child(close)? {
                         return Ok(out);
@@ -1439,6 +1440,31 @@ mod split_tests {
         let parallel = parse_json(&text, SourceId(0));
         assert!(parallel.is_ok(), "{parallel:?}");
         assert_eq!(parallel, sequential(&text));
+    }
+
+    #[test]
+    fn a_skipped_value_is_checked_in_parallel_as_in_sequence() {
+        let text = large().replacen(
+            "{\"Resources\"",
+            "{\"skip\": {\"a\": tru}, \"Resources\"",
+            1,
+        );
+        let keep = KeySet::except(&["skip"]);
+        let mut p = JsonParser {
+            bytes: text.as_bytes(),
+            text: &text,
+            pos: 0,
+            source: SourceId(0),
+            depth: 0,
+            keep: Some(&keep),
+            split: false,
+        };
+        let expected = p.value().err();
+        assert!(expected.is_some());
+        assert_eq!(
+            parse_json_keeping(&text, SourceId(0), Some(&keep)).err(),
+            expected
+        );
     }
 
     #[test]
