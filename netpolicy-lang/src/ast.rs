@@ -176,4 +176,16 @@ pub enum Qualifier {
     /// `with any source port`: TCP and UDP clients may pick any source port,
     /// not only an ephemeral one (an attacker's `nmap -g 80`).
     AnySourcePort(Span),
+    /// `ignoring sg` / `ignoring nacl`: judge the network with that filtering
+    /// layer opened up (defense in depth: the other layers alone must hold).
+    Ignoring(Layer, Span),
+}
+
+/// A filtering layer an assertion may leave out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layer {
+    /// Security groups (`sg`).
+    SecurityGroups,
+    /// Network ACLs (`nacl`).
+    NetworkAcls,
 }

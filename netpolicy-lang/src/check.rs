@@ -1,14 +1,14 @@
 //! Assertions to engine queries to verdicts. docs/language.md states what each
 //! assertion kind means; this is that text, executed.
 
-use crate::ast::{Assertion, AssertionKind, Policy, Qualifier, Selector, ServiceExpr};
+use crate::ast::{Assertion, AssertionKind, Layer, Policy, Qualifier, Selector, ServiceExpr};
 use crate::report::{
     Counterexample, HopReport, Location, MAX_COUNTEREXAMPLES, Report, Status, Verdict,
 };
 use crate::resolve::{Endpoints, ResolveError, Resolver, glob_match};
 use crate::service::{ServiceError, parse_service};
 use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind, Reach};
-use netpolicy_core::model::Model;
+use netpolicy_core::model::{Ignored, Model};
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use netpolicy_core::span::{SourceMap, Span};
 use rayon::prelude::*;
@@ -105,17 +105,37 @@ pub fn check_policy_with(
             name: policy_name.to_string(),
         });
     }
-    let checker = Checker {
+    // `ignoring` assertions are judged on the model with that layer opened up,
+    // one model and engine per combination asked for; names still resolve
+    // against the user's model.
+    let mut layered: Vec<Ignored> = policy.assertions.iter().map(ignored).collect();
+    layered.retain(|i| !i.is_nothing());
+    layered.sort_unstable();
+    layered.dedup();
+    let opened: Vec<Model> = layered.iter().map(|&i| model.ignoring(i)).collect();
+    let engines: Vec<Engine<'_>> = opened.iter().map(Engine::new).collect();
+    let checker = |engine| Checker {
         model,
         engine,
         resolver: Resolver::new(model, &policy.lets),
         policy_sources,
     };
+    let plain = checker(engine);
+    let checkers: Vec<(Ignored, Checker<'_, '_>)> = layered
+        .iter()
+        .zip(&engines)
+        .map(|(&i, e)| (i, checker(e)))
+        .collect();
     // Assertions are independent: check them in parallel, report them in order.
     let verdicts = policy
         .assertions
         .par_iter()
         .map(|a| {
+            let wanted = ignored(a);
+            let checker = checkers
+                .iter()
+                .find(|(i, _)| *i == wanted)
+                .map_or(&plain, |(_, c)| c);
             let verdict = checker.assertion(a);
             done();
             verdict
@@ -131,6 +151,19 @@ pub fn check_policy_with(
             .map(|w| format!("{}: {}", w.code, w.message))
             .collect(),
     })
+}
+
+/// The layers an assertion's `ignoring` qualifiers leave out.
+fn ignored(a: &Assertion) -> Ignored {
+    let mut out = Ignored::default();
+    for q in &a.qualifiers {
+        match q {
+            Qualifier::Ignoring(Layer::SecurityGroups, _) => out.security_groups = true,
+            Qualifier::Ignoring(Layer::NetworkAcls, _) => out.network_acls = true,
+            _ => {}
+        }
+    }
+    out
 }
 
 struct Checker<'m, 'e> {
@@ -853,6 +886,8 @@ impl PathFilter {
                 Qualifier::AnySourcePort(_) => f.any_source_port = true,
                 Qualifier::Through(t) => f.through.push(places_of(c, t)?),
                 Qualifier::NotThrough(t) => f.not_through.push(places_of(c, t)?),
+                // Decided by the model the assertion is checked on.
+                Qualifier::Ignoring(..) => {}
             }
         }
         Ok(f)

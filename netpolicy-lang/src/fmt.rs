@@ -3,7 +3,7 @@
 //! comments kept in place, at most one blank line between statements. Formatting
 //! is idempotent.
 
-use crate::ast::{Assertion, AssertionKind, Qualifier, Selector, ServiceExpr};
+use crate::ast::{Assertion, AssertionKind, Layer, Qualifier, Selector, ServiceExpr};
 use crate::parse::{ParseError, parse_policy};
 use netpolicy_core::span::SourceId;
 
@@ -234,6 +234,8 @@ fn assertion(a: &Assertion) -> String {
         .map(|q| match q {
             Qualifier::Privately(_) => " privately".to_string(),
             Qualifier::AnySourcePort(_) => " with any source port".to_string(),
+            Qualifier::Ignoring(Layer::SecurityGroups, _) => " ignoring sg".to_string(),
+            Qualifier::Ignoring(Layer::NetworkAcls, _) => " ignoring nacl".to_string(),
             Qualifier::Through(t) => format!(" through {}", selector(t, true)),
             Qualifier::NotThrough(t) => format!(" not through {}", selector(t, true)),
         })

@@ -138,6 +138,15 @@ fn check_nesting(text: &str, source: SourceId) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// The layer an `ignoring` qualifier names (the grammar admits only two).
+fn layer_of(text: &str) -> Layer {
+    if text.trim_end().ends_with("nacl") {
+        Layer::NetworkAcls
+    } else {
+        Layer::SecurityGroups
+    }
+}
+
 fn string_value(pair: &Pair<'_, Rule>) -> String {
     pair.clone()
         .into_inner()
@@ -215,7 +224,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::through
         | Rule::not_through
         | Rule::privately
-        | Rule::any_source_port => "a qualifier",
+        | Rule::any_source_port
+        | Rule::ignoring => "a qualifier",
+        Rule::layer => "`sg` or `nacl`",
         Rule::set_op => "`+` or `-`",
         Rule::EOI => "the end of the file",
         Rule::pattern => "a name or glob",
@@ -429,11 +440,17 @@ impl Ctx<'_> {
     fn qualifier(&self, pair: Pair<'_, Rule>) -> Qualifier {
         let span = self.span(&pair);
         let rule = pair.as_rule();
-        let target = pair.into_inner().next().map(|t| self.term(t));
+        let pair_text = pair.as_str().to_string();
+        let target = pair
+            .into_inner()
+            .next()
+            .filter(|t| t.as_rule() == Rule::term)
+            .map(|t| self.term(t));
         match (rule, target) {
             (Rule::through, Some(t)) => Qualifier::Through(t),
             (Rule::not_through, Some(t)) => Qualifier::NotThrough(t),
             (Rule::any_source_port, _) => Qualifier::AnySourcePort(span),
+            (Rule::ignoring, _) => Qualifier::Ignoring(layer_of(&pair_text), span),
             _ => Qualifier::Privately(span),
         }
     }

@@ -8,7 +8,7 @@
 use super::path::{HopKind, RuleRef, Walk};
 use super::security_group::CompiledGroup;
 use super::{Endpoint, Engine, Flow, PathKind};
-use crate::model::{Eni, EniOwner, Protocol, RouteTarget, Subnet, TargetRef};
+use crate::model::{Eni, EniOwner, Model, Protocol, RouteTarget, Subnet, TargetRef};
 use crate::packet::{Dim, EPHEMERAL_PORTS, IntervalSet, PacketSet};
 use std::borrow::Cow;
 use std::net::Ipv4Addr;
@@ -196,7 +196,7 @@ impl<'m> Engine<'m> {
             if enforced {
                 self.groups.decide(self.model, groups, ids, p, true)
             } else {
-                unfiltered()
+                unfiltered(self.model)
             }
         })
     }
@@ -221,7 +221,7 @@ impl<'m> Engine<'m> {
             } else if enforced {
                 self.groups.decide(self.model, groups, ids, p, false)
             } else {
-                unfiltered()
+                unfiltered(self.model)
             }
         })
     }
@@ -315,7 +315,7 @@ impl<'m> Engine<'m> {
                 one_way
                     .witness()
                     .map(|p| no_reply_expected(&p))
-                    .unwrap_or_else(unfiltered)
+                    .unwrap_or_else(|| unfiltered(self.model))
             });
             set.difference(&one_way)
         };
@@ -1151,7 +1151,14 @@ pub(super) fn no_reply_expected(p: &crate::packet::Packet) -> RuleRef {
     }
 }
 
-fn unfiltered() -> RuleRef {
+fn unfiltered(model: &Model) -> RuleRef {
+    if model.ignored().security_groups {
+        return RuleRef {
+            object: "security groups".into(),
+            rule: "ignored (`ignoring sg`): allows all".into(),
+            span: None,
+        };
+    }
     RuleRef {
         object: "no security group".into(),
         rule: "this interface is not filtered by security groups".into(),

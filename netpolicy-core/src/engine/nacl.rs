@@ -4,7 +4,7 @@
 
 use super::path::RuleRef;
 use super::rules::{cidr_set, traffic_packets};
-use crate::model::{Model, NaclAction, NetworkAcl, Subnet};
+use crate::model::{Model, NaclAction, NetworkAcl};
 use crate::packet::{Dim, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
 
@@ -24,7 +24,8 @@ pub(crate) struct Direction {
     /// hops), computed once.
     pub(crate) allowed_replies: PacketSet,
     object: String,
-    implicit_allow_all: bool,
+    /// `Some(why)` when the direction lets everything through without entries.
+    open_rule: Option<&'static str>,
     span: Option<crate::span::Span>,
 }
 
@@ -53,6 +54,17 @@ pub(crate) fn compile(model: &Model) -> Nacls {
     let mut by_key = HashMap::new();
     let mut subnet_key = HashMap::new();
     for subnet in model.subnets() {
+        if model.ignored().network_acls {
+            let key = "network ACLs ignored".to_string();
+            by_key.entry(key.clone()).or_insert_with(|| {
+                open(
+                    "network ACLs".into(),
+                    "ignored (`ignoring nacl`): allows all",
+                )
+            });
+            subnet_key.insert(subnet.meta.id.clone(), key);
+            continue;
+        }
         let key = match model.subnet_network_acl(subnet) {
             Some(acl) => {
                 by_key
@@ -65,9 +77,12 @@ pub(crate) fn compile(model: &Model) -> Nacls {
             }
             None => {
                 let key = format!("implicit default NACL of {}", subnet.vpc);
-                by_key
-                    .entry(key.clone())
-                    .or_insert_with(|| implicit_default(subnet));
+                by_key.entry(key.clone()).or_insert_with(|| {
+                    open(
+                        format!("default network ACL of vpc {}", subnet.vpc),
+                        "allows all (no NACL declared)",
+                    )
+                });
                 key
             }
         };
@@ -76,19 +91,20 @@ pub(crate) fn compile(model: &Model) -> Nacls {
     Nacls { by_key, subnet_key }
 }
 
-fn implicit_default(subnet: &Subnet) -> CompiledNacl {
-    let object = format!("default network ACL of vpc {}", subnet.vpc);
-    let open = || Direction {
+/// A NACL that lets everything through both ways: the implicit default of a
+/// VPC without one, or any NACL an assertion ignores. `rule` says which.
+fn open(object: String, rule: &'static str) -> CompiledNacl {
+    let direction = || Direction {
         entries: Vec::new(),
         allowed: PacketSet::all(),
         allowed_replies: PacketSet::all(),
         object: object.clone(),
-        implicit_allow_all: true,
+        open_rule: Some(rule),
         span: None,
     };
     CompiledNacl {
-        ingress: open(),
-        egress: open(),
+        ingress: direction(),
+        egress: direction(),
     }
 }
 
@@ -139,7 +155,7 @@ fn compile_direction(acl: &NetworkAcl, egress: bool) -> Direction {
         allowed_replies: allowed.return_preimage().union(&PacketSet::without_reply()),
         allowed,
         object,
-        implicit_allow_all: false,
+        open_rule: None,
         span: acl.meta.span,
     }
 }
@@ -147,10 +163,10 @@ fn compile_direction(acl: &NetworkAcl, egress: bool) -> Direction {
 impl Direction {
     /// The entry that decides `packet` (the packet as this direction sees it).
     pub(crate) fn decide(&self, packet: &Packet) -> RuleRef {
-        if self.implicit_allow_all {
+        if let Some(rule) = self.open_rule {
             return RuleRef {
                 object: self.object.clone(),
-                rule: "allows all (no NACL declared)".into(),
+                rule: rule.into(),
                 span: None,
             };
         }

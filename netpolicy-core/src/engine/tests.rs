@@ -921,3 +921,64 @@ fn chosen_source_ports_are_empty_without_nacls() {
         );
     }
 }
+
+#[test]
+fn ignoring_security_groups_leaves_nacls_and_routes_to_decide() {
+    let m = with_entries(
+        "      - {rule: 100, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
+      - {rule: 200, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+      - {rule: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+",
+    );
+    let open = m.ignoring(crate::model::Ignored {
+        security_groups: true,
+        ..Default::default()
+    });
+    let e = Engine::new(&open);
+    // The NACL still denies ssh; every other port is open whatever the groups say.
+    assert!(!reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 22));
+    assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 5432));
+    assert!(reaches(&e, &eni("s/eni0"), &eni("c/eni0"), 5432));
+}
+
+#[test]
+fn ignoring_nacls_leaves_security_groups_to_decide() {
+    let m = with_entries(
+        "      - {rule: 100, direction: ingress, action: deny, protocol: all, cidr: 0.0.0.0/0}
+",
+    );
+    let before = Engine::new(&m);
+    assert!(!reaches(&before, &eni("c/eni0"), &eni("s/eni0"), 80));
+    let open = m.ignoring(crate::model::Ignored {
+        network_acls: true,
+        ..Default::default()
+    });
+    let e = Engine::new(&open);
+    assert!(reaches(&e, &eni("c/eni0"), &eni("s/eni0"), 80));
+}
+
+#[test]
+fn ignoring_security_groups_lets_load_balancer_nodes_open_connections() {
+    let m = model(LOAD_BALANCED);
+    let node = eni("alb/node/public");
+    assert!(
+        Engine::new(&m)
+            .reach(&node, &Endpoint::Internet, &tcp(443))
+            .is_empty()
+    );
+    let open = m.ignoring(crate::model::Ignored {
+        security_groups: true,
+        ..Default::default()
+    });
+    let e = Engine::new(&open);
+    assert!(!e.reach(&node, &Endpoint::Internet, &tcp(443)).is_empty());
+    // By class, the same answer as pair by pair.
+    let by_class = e.class_matrix(&PacketSet::client_traffic());
+    let mut pairwise = e.class_matrix_pairwise(&PacketSet::client_traffic());
+    pairwise.sort_by_key(|p| (p.src, p.dst));
+    assert_eq!(by_class.len(), pairwise.len());
+    for (a, b) in by_class.iter().zip(&pairwise) {
+        assert_eq!((a.src, a.dst), (b.src, b.dst));
+        assert!(a.packets.same_as(&b.packets));
+    }
+}

@@ -10,6 +10,7 @@ mod endpoint;
 mod eni;
 mod error;
 mod gateway;
+mod ignoring;
 mod load_balancer;
 mod meta;
 mod nacl;
@@ -24,6 +25,7 @@ pub use endpoint::{EndpointKind, PrefixList, VpcEndpoint};
 pub use eni::{Eni, EniOwner, Instance};
 pub use error::{ModelError, ModelErrors};
 pub use gateway::{InternetGateway, NatGateway, Peering, VpnGateway};
+pub use ignoring::Ignored;
 pub use load_balancer::{Listener, LoadBalancer, LoadBalancerKind, Target, TargetGroup, TargetRef};
 pub use meta::Meta;
 pub use nacl::{NaclAction, NaclEntry, NetworkAcl};
@@ -99,6 +101,7 @@ pub struct Model {
     index: Index,
     sources: SourceMap,
     warnings: Vec<Warning>,
+    ignored: Ignored,
 }
 
 macro_rules! accessors {
@@ -168,6 +171,7 @@ impl Model {
             index: Index::of(&parts),
             sources,
             warnings: Vec::new(),
+            ignored: Ignored::default(),
         };
         match model.complete(parts) {
             Ok(()) => Ok(model),
