@@ -29,6 +29,13 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Which interface classes (same subnet, same security groups) reach which, on a service.
     Matrix(MatrixArgs),
+    /// What a change opens and closes: every flow between BEFORE and AFTER
+    /// (any two inputs: templates, a template against a dump, two plans), and
+    /// with policies each assertion's verdict before and after. Exit 0 when
+    /// nothing changed, 1 when something did (see --fail-on), 2 on an error.
+    ///
+    /// Example: netpolicy diff main.template.json branch.template.json policies/web.np
+    Diff(DiffArgs),
     /// Export the deployed network with the AWS CLI (read-only calls) into a
     /// folder that `--model` reads.
     Collect(CollectArgs),
@@ -137,6 +144,60 @@ pub struct CheckArgs {
     /// Policy files.
     #[arg(required = true)]
     pub policies: Vec<PathBuf>,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The network before the change (any input `--model` reads).
+    pub before: PathBuf,
+    /// The network after the change.
+    pub after: PathBuf,
+    /// Policies to check on both sides (their `model` line is not used).
+    pub policies: Vec<PathBuf>,
+    /// The inputs' format, when detection guesses wrong.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub model_format: Option<FormatArg>,
+    /// A template parameter value (repeatable), for both sides.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: DiffFormat,
+    /// Which changes make the exit status 1.
+    #[arg(long, value_enum, default_value = "any")]
+    pub fail_on: FailOn,
+    /// List every changed flow in the human output (by default the first 200
+    /// of each kind, then a count).
+    #[arg(long)]
+    pub all: bool,
+    /// Print every model warning.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// `--format` values of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Text for people.
+    Human,
+    /// JSON: `opened`, `closed`, `added`, `removed`, `policies`.
+    Json,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+    /// SARIF 2.1.0: one result per changed flow.
+    Sarif,
+}
+
+/// What `--fail-on` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Flows opened (or interfaces added), or verdicts that became violated.
+    Opened,
+    /// Flows closed (or interfaces removed), or verdicts that came to hold.
+    Closed,
+    /// Any change.
+    Any,
 }
 
 /// Arguments of `query`.

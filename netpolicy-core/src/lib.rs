@@ -2,6 +2,7 @@
 //! netpolicy-core: the network model, the packet-set algebra and the reachability
 //! engine.
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod load;
 pub mod model;

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod collect;
+pub mod diff;
 pub mod explain;
 pub mod exposure;
 pub mod fmt;

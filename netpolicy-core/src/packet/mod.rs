@@ -385,6 +385,15 @@ impl PacketSet {
         })
     }
 
+    /// The set with `dim` left open: every packet that differs from one of the
+    /// set's only in that dimension (comparing what two networks let through
+    /// when their addresses differ).
+    pub fn forget(&self, dim: Dim) -> PacketSet {
+        self.cubes.iter().fold(PacketSet::empty(), |acc, c| {
+            acc.union(&PacketSet::from_cube(c.clone().with(dim, dim.full())))
+        })
+    }
+
     /// The cubes, pairwise disjoint.
     pub fn cubes(&self) -> &[Cube] {
         &self.cubes

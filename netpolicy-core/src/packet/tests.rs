@@ -127,6 +127,19 @@ proptest! {
     }
 
     #[test]
+    fn forget_matches_naive(a in arb_set(), v in 0..ADDRS) {
+        let open = a.forget(Dim::SrcAddr);
+        for p in universe() {
+            let moved = Packet { src: Ipv4Addr::from(v), ..p };
+            // A packet is in the forgotten set exactly when some source address
+            // puts it in the set; `moved` differs from `p` only there.
+            let some = (0..ADDRS).any(|x| a.contains(&Packet { src: Ipv4Addr::from(x), ..p }));
+            prop_assert_eq!(open.contains(&p), some, "{}", p);
+            prop_assert_eq!(open.contains(&moved), some);
+        }
+    }
+
+    #[test]
     fn rewrite_preimage_matches_naive(a in arb_set(), value in 0..ADDRS) {
         let pre = a.preimage_of_rewrite(Dim::SrcAddr, value);
         for p in universe() {
