@@ -81,6 +81,12 @@ fn random_traffic(rng: &mut Rng) -> TrafficMatch {
 /// A random valid network; `None` only if the generator produced an invalid one
 /// (which the caller treats as a test failure).
 pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
+    Model::build(network_parts(rng), SourceMap::default())
+}
+
+/// The parts of a random network, before validation (to change some and build
+/// both, as a change to a network does).
+pub fn network_parts(rng: &mut Rng) -> ModelParts {
     let mut p = ModelParts::default();
     let nv = 2 + rng.below(3);
     let mut cidrs = vec![
@@ -195,7 +201,99 @@ pub fn network(rng: &mut Rng) -> Result<Model, ModelErrors> {
             });
         }
     }
-    Model::build(p, SourceMap::default())
+    p
+}
+
+/// One random change of the kind a pull request makes: a security-group rule
+/// dropped or widened, a NACL entry flipped, a route removed, an interface
+/// moved to other groups, a public address given or taken.
+pub fn change(p: &mut ModelParts, rng: &mut Rng) {
+    match rng.below(6) {
+        0 => {
+            let n = p.security_groups.len();
+            if let Some(g) = p.security_groups.get_mut(rng.below(n.max(1))) {
+                let rules = if rng.chance(50) {
+                    &mut g.ingress
+                } else {
+                    &mut g.egress
+                };
+                if !rules.is_empty() {
+                    let k = rng.below(rules.len());
+                    rules.remove(k);
+                }
+            }
+        }
+        1 => {
+            let n = p.security_groups.len();
+            if let Some(g) = p.security_groups.get_mut(rng.below(n.max(1))) {
+                let traffic = random_traffic(rng);
+                g.ingress.push(SecurityGroupRule {
+                    traffic,
+                    peer: RulePeer::Cidr(net("0.0.0.0/0")),
+                    description: None,
+                    implicit: false,
+                    span: None,
+                });
+            }
+        }
+        2 => {
+            let n = p.network_acls.len();
+            if let Some(acl) = p.network_acls.get_mut(rng.below(n.max(1))) {
+                let k = rng.below(acl.entries.len().max(1));
+                if let Some(e) = acl.entries.get_mut(k) {
+                    e.action = match e.action {
+                        NaclAction::Allow => NaclAction::Deny,
+                        NaclAction::Deny => NaclAction::Allow,
+                    };
+                }
+            }
+        }
+        3 => {
+            let n = p.route_tables.len();
+            if let Some(t) = p.route_tables.get_mut(rng.below(n.max(1)))
+                && !t.routes.is_empty()
+            {
+                let k = rng.below(t.routes.len());
+                t.routes.remove(k);
+            }
+        }
+        4 => {
+            let groups: Vec<(String, String)> = p
+                .security_groups
+                .iter()
+                .map(|g| (g.meta.id.clone(), g.vpc.clone()))
+                .collect();
+            let subnets: Vec<(String, String)> = p
+                .subnets
+                .iter()
+                .map(|s| (s.meta.id.clone(), s.vpc.clone()))
+                .collect();
+            let n = p.enis.len();
+            if let Some(e) = p.enis.get_mut(rng.below(n.max(1))) {
+                let vpc = subnets
+                    .iter()
+                    .find(|(s, _)| *s == e.subnet)
+                    .map(|(_, v)| v.clone());
+                let same: Vec<&String> = groups
+                    .iter()
+                    .filter(|(_, v)| Some(v) == vpc.as_ref())
+                    .map(|(g, _)| g)
+                    .collect();
+                if let Some(g) = rng.pick(&same) {
+                    e.security_groups = vec![(*g).clone()];
+                }
+            }
+        }
+        _ => {
+            let n = p.enis.len();
+            if let Some(e) = p.enis.get_mut(rng.below(n.max(1))) {
+                e.auto_public_ip = !e.auto_public_ip && e.public_ip.is_none();
+                if !e.auto_public_ip {
+                    e.public_ip = None;
+                }
+            }
+        }
+    }
 }
 
 fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
