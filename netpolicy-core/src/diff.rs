@@ -13,9 +13,9 @@
 //! over pairs with a changed end only, through [`Engine::reach_between`], by
 //! class, exactly as `check` computes them.
 
-use crate::engine::{Endpoint, Engine, Flow, Hop, HopKind, PairReach, PathKind};
-use crate::model::{Eni, EniOwner, Meta, Model};
-use crate::packet::{Dim, Packet, PacketSet};
+use crate::engine::{ClassId, ClassPath, Endpoint, Engine, Flow, Hop, HopKind, PathKind};
+use crate::model::{Eni, EniOwner, Meta, Model, RouteTarget, TargetRef};
+use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -84,14 +84,22 @@ pub struct FlowChange {
     pub source: String,
     /// The destination endpoint.
     pub destination: String,
+    /// Every source interface the change concerns (`source` names the first
+    /// and counts the rest); empty for the internet and on-premises.
+    pub sources: Vec<String>,
+    /// Every destination interface the change concerns.
+    pub destinations: Vec<String>,
     /// The services concerned, spelled as in reports (`tcp/3306`, `icmp`, ...).
     pub services: Vec<String>,
     /// How the packets travel.
     pub path: PathClass,
     /// A concrete packet of the change, as the side where it flows sends it.
     pub packet: Option<String>,
+    /// Whether the deciding rules were traced (the first changes of each kind
+    /// are; see [`NetworkDiff::warnings`]).
+    pub traced: bool,
     /// The rule that decides the packet before the change (`None`: the
-    /// endpoint did not exist).
+    /// endpoint did not exist, or the change was not traced).
     pub before: Option<Decision>,
     /// The rule that decides it after the change.
     pub after: Option<Decision>,
@@ -171,26 +179,19 @@ pub fn diff(before: &Engine<'_>, after: &Engine<'_>) -> NetworkDiff {
 /// [`diff`] with options.
 pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) -> NetworkDiff {
     let (b, a) = (before.model(), after.model());
-    let mut ids = match_interfaces(b, a);
-    let out_b = footprints(b);
-    let out_a = footprints(a);
-    let matched = ids
-        .iter()
-        .filter(|i| i.before.is_some() && i.after.is_some())
-        .count();
-    let touched: Vec<bool> = ids
+    let ids = match_interfaces(b, a);
+    let (print_b, print_a) = (footprints(b), footprints(a));
+    let changed: Vec<bool> = ids
         .iter()
         .map(|i| match (i.before, i.after) {
-            (Some(x), Some(y)) => options.every_pair || out_b.get(x) != out_a.get(y),
+            (Some(x), Some(y)) => options.every_pair || print_b.get(x) != print_a.get(y),
             _ => true,
         })
         .collect();
     let mut out = NetworkDiff {
-        matched,
-        touched: ids
+        matched: ids
             .iter()
-            .zip(&touched)
-            .filter(|(i, t)| **t && i.before.is_some() && i.after.is_some())
+            .filter(|i| i.before.is_some() && i.after.is_some())
             .count(),
         ..NetworkDiff::default()
     };
@@ -201,7 +202,7 @@ pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) 
             _ => {}
         }
     }
-    if matched == 0 && !b.enis().is_empty() && !a.enis().is_empty() {
+    if out.matched == 0 && !b.enis().is_empty() && !a.enis().is_empty() {
         out.warnings.push(format!(
             "the two networks share no interface identity ({} interfaces before, {} after): \
              every interface shows as removed and added; are they the same network?",
@@ -209,53 +210,21 @@ pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) 
             a.enis().len()
         ));
     }
-    // The internet and on-premises end the list of identities.
-    let internet = ids.len();
-    ids.push(Identity {
-        before: None,
-        after: None,
-    });
-    let onprem = ids.len();
-    ids.push(Identity {
-        before: None,
-        after: None,
-    });
-    let sides = Sides {
-        ids: &ids,
-        internet,
-        onprem,
-    };
-    let flows_b = sides.flows(before, &touched, |i| i.before);
-    let flows_a = sides.flows(after, &touched, |i| i.after);
-    let keys: std::collections::BTreeSet<&(usize, usize, PathClass)> =
-        flows_b.keys().chain(flows_a.keys()).collect();
-    for key in keys {
-        let (src, dst, path) = *key;
-        let old = flows_b.get(key);
-        let new = flows_a.get(key);
-        let (open_src, open_dst) = (!sides.comparable(b, a, src), !sides.comparable(b, a, dst));
-        let norm = |set: Option<&PacketSet>| {
-            let mut set = set.cloned().unwrap_or_else(PacketSet::empty);
-            if open_src {
-                set = set.forget(Dim::SrcAddr);
-            }
-            if open_dst {
-                set = set.forget(Dim::DstAddr);
-            }
-            set
-        };
-        let (nb, na) = (norm(old), norm(new));
-        let opened = na.difference(&nb);
-        if !opened.is_empty() {
-            let raw = new.map(|s| s.intersect(&opened)).unwrap_or_default();
-            out.opened
-                .push(sides.change((before, after), (src, dst, path), opened, &raw, true));
-        }
-        let closed = nb.difference(&na);
-        if !closed.is_empty() {
-            let raw = old.map(|s| s.intersect(&closed)).unwrap_or_default();
-            out.closed
-                .push(sides.change((before, after), (src, dst, path), closed, &raw, false));
+    let sides = Sides::new(&ids, (before, after), &changed);
+    out.touched = ids
+        .iter()
+        .enumerate()
+        .filter(|(k, i)| i.before.is_some() && i.after.is_some() && sides.touched_identity(*k))
+        .count();
+    sides.interface_flows(&mut out);
+    sides.outside_flows(&mut out);
+    for (kind, list) in [("opened", &out.opened), ("closed", &out.closed)] {
+        if list.len() > MAX_TRACED {
+            out.warnings.push(format!(
+                "{} {kind} flows: the deciding rules are traced for the first {MAX_TRACED} only \
+                 (a policy or a narrower change names the rest)",
+                list.len()
+            ));
         }
     }
     out
@@ -279,100 +248,327 @@ fn owner_label(owner: &EniOwner) -> String {
     }
 }
 
-/// Flows of one model keyed by (source identity, destination identity, path).
-type Flows = BTreeMap<(usize, usize, PathClass), PacketSet>;
+/// Changed flows of each kind whose deciding rules are traced.
+const MAX_TRACED: usize = 1_000;
 
-struct Sides<'a> {
-    ids: &'a [Identity],
-    internet: usize,
-    onprem: usize,
+/// Where an endpoint of a change is: an interface (by identity), or outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum End {
+    /// The members of a refined class.
+    Refined(usize),
+    /// One interface, by identity.
+    Member(usize),
+    Internet,
+    OnPrem,
 }
 
-impl Sides<'_> {
-    /// Every flow of `engine` with a touched end, by identity.
-    fn flows(
-        &self,
-        engine: &Engine<'_>,
-        touched: &[bool],
-        side: impl Fn(&Identity) -> Option<usize>,
-    ) -> Flows {
-        let model = engine.model();
-        let endpoint = |k: usize| -> Option<Endpoint> {
-            if k == self.internet {
-                return Some(Endpoint::Internet);
-            }
-            if k == self.onprem {
-                return Some(Endpoint::OnPrem);
-            }
-            let x = side(self.ids.get(k)?)?;
-            Some(Endpoint::Eni(model.enis().get(x)?.meta.id.clone()))
+/// Interfaces that the engines of both sides treat alike: the same class
+/// before and the same class after. Flows are compared per pair of refined
+/// classes, with the members' addresses as sets.
+struct Refined {
+    members: Vec<usize>,
+    class_before: Option<ClassId>,
+    class_after: Option<ClassId>,
+    /// Every member has the same addresses on both sides (or one side only).
+    comparable: bool,
+}
+
+/// The two sides of a change, their classes and what changed.
+struct Sides<'a, 'e> {
+    ids: &'a [Identity],
+    engines: (&'e Engine<'e>, &'e Engine<'e>),
+    refined: Vec<Refined>,
+    /// The refined class of each identity.
+    refined_of: Vec<usize>,
+    /// Per class of each side, whether its flows are recomputed.
+    touched_before: Vec<bool>,
+    touched_after: Vec<bool>,
+}
+
+impl<'a, 'e> Sides<'a, 'e> {
+    fn new(
+        ids: &'a [Identity],
+        engines: (&'e Engine<'e>, &'e Engine<'e>),
+        changed: &[bool],
+    ) -> Self {
+        let (before, after) = engines;
+        let class = |engine: &Engine<'_>, x: Option<usize>| {
+            x.and_then(|x| engine.model().enis().get(x))
+                .and_then(|e| engine.class_of(&e.meta.id))
         };
-        let changed: Vec<usize> = (0..self.ids.len())
-            .filter(|&k| touched.get(k).copied().unwrap_or(false))
-            .filter(|&k| endpoint(k).is_some())
+        let mut index: BTreeMap<(Option<ClassId>, Option<ClassId>), usize> = BTreeMap::new();
+        let mut refined: Vec<Refined> = Vec::new();
+        let mut refined_of = Vec::with_capacity(ids.len());
+        for (k, i) in ids.iter().enumerate() {
+            let key = (class(before, i.before), class(after, i.after));
+            let r = *index.entry(key).or_insert_with(|| {
+                refined.push(Refined {
+                    members: Vec::new(),
+                    class_before: key.0,
+                    class_after: key.1,
+                    comparable: true,
+                });
+                refined.len() - 1
+            });
+            if let Some(group) = refined.get_mut(r) {
+                group.members.push(k);
+                group.comparable &= same_addresses(before.model(), after.model(), i);
+            }
+            refined_of.push(r);
+        }
+        // A class is recomputed on a side when any interface of it changed;
+        // and a refined class whose class is recomputed on one side must be
+        // on the other too, or a pair computed on one side only would look
+        // opened or closed. Spread until nothing moves.
+        let mut touched_before = vec![false; before.classes().len()];
+        let mut touched_after = vec![false; after.classes().len()];
+        let mut hot: Vec<bool> = refined
+            .iter()
+            .map(|r| {
+                r.members
+                    .iter()
+                    .any(|&k| changed.get(k).copied().unwrap_or(true))
+            })
             .collect();
-        let steady: Vec<usize> = (0..self.ids.len())
-            .filter(|&k| !touched.get(k).copied().unwrap_or(false))
-            .filter(|&k| endpoint(k).is_some())
-            .collect();
-        let everyone: Vec<usize> = changed.iter().chain(&steady).copied().collect();
-        let as_endpoints =
-            |ks: &[usize]| -> Vec<Endpoint> { ks.iter().filter_map(|&k| endpoint(k)).collect() };
-        let mut out = Flows::new();
-        let mut add = |srcs: &[usize], dsts: &[usize], found: Vec<PairReach>| {
-            for pair in found {
-                let (Some(&s), Some(&d)) = (srcs.get(pair.src), dsts.get(pair.dst)) else {
-                    continue;
+        loop {
+            let mut moved = false;
+            for (r, group) in refined.iter().enumerate() {
+                let mark = |t: &mut Vec<bool>, c: Option<ClassId>| {
+                    c.and_then(|c| t.get_mut(c.0))
+                        .is_some_and(|slot| !std::mem::replace(slot, true))
                 };
-                for flow in pair.reach.flows {
-                    let slot = out
-                        .entry((s, d, PathClass::of(&flow.kind)))
-                        .or_insert_with(PacketSet::empty);
-                    *slot = slot.union(&flow.packets);
+                if hot[r] {
+                    moved |= mark(&mut touched_before, group.class_before);
+                    moved |= mark(&mut touched_after, group.class_after);
                 }
             }
-        };
-        // What a policy without a service asks: every client packet.
-        let query = PacketSet::client_traffic();
-        let changed_endpoints = as_endpoints(&changed);
-        let found = engine.reach_between(&changed_endpoints, &as_endpoints(&everyone), &query);
-        add(&changed, &everyone, found);
-        let found = engine.reach_between(&as_endpoints(&steady), &changed_endpoints, &query);
-        add(&steady, &changed, found);
-        out
+            for (r, group) in refined.iter().enumerate() {
+                let on =
+                    |t: &[bool], c: Option<ClassId>| c.is_some_and(|c| t.get(c.0) == Some(&true));
+                if !hot[r]
+                    && (on(&touched_before, group.class_before)
+                        || on(&touched_after, group.class_after))
+                {
+                    hot[r] = true;
+                    moved = true;
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        Sides {
+            ids,
+            engines,
+            refined,
+            refined_of,
+            touched_before,
+            touched_after,
+        }
     }
 
-    /// Whether the packets of endpoint `k` can be compared address for address
-    /// (an interface with the same addresses on both sides).
-    fn comparable(&self, b: &Model, a: &Model, k: usize) -> bool {
-        let Some(i) = self.ids.get(k) else {
+    fn touched_identity(&self, k: usize) -> bool {
+        let Some(r) = self.refined_of.get(k).and_then(|&r| self.refined.get(r)) else {
             return false;
         };
-        match (i.before, i.after) {
-            (Some(x), Some(y)) => match (b.enis().get(x), a.enis().get(y)) {
-                (Some(p), Some(q)) => addresses(p) == addresses(q),
-                _ => false,
-            },
-            // One side only: nothing to compare against, keep its addresses.
-            (Some(_), None) | (None, Some(_)) => true,
-            (None, None) => false,
+        let on = |t: &[bool], c: Option<ClassId>| c.is_some_and(|c| t.get(c.0) == Some(&true));
+        on(&self.touched_before, r.class_before) || on(&self.touched_after, r.class_after)
+    }
+
+    /// The members' addresses of refined class `r` on one side.
+    fn addresses(&self, r: usize, after: bool) -> IntervalSet {
+        let Some(group) = self.refined.get(r) else {
+            return IntervalSet::default();
+        };
+        let enis = group.members.iter().filter_map(|&k| self.eni(k, after));
+        IntervalSet::from_ranges(enis.flat_map(|e| {
+            e.private_ips
+                .iter()
+                .chain(e.public_ip.iter())
+                .map(|ip| (u32::from(*ip), u32::from(*ip)))
+                .collect::<Vec<_>>()
+        }))
+    }
+
+    fn eni(&self, k: usize, after: bool) -> Option<&'e Eni> {
+        let i = self.ids.get(k)?;
+        let (engine, x) = if after {
+            (self.engines.1, i.after)
+        } else {
+            (self.engines.0, i.before)
+        };
+        engine.model().enis().get(x?)
+    }
+
+    /// Interface-to-interface flows, per pair of refined classes, on the
+    /// pairs of recomputed classes.
+    fn interface_flows(&self, out: &mut NetworkDiff) {
+        let query = PacketSet::client_traffic();
+        let (before, after) = self.engines;
+        let mut by_class: [Vec<Vec<usize>>; 2] = [
+            vec![Vec::new(); before.classes().len()],
+            vec![Vec::new(); after.classes().len()],
+        ];
+        for (r, group) in self.refined.iter().enumerate() {
+            for (side, class) in [(0, group.class_before), (1, group.class_after)] {
+                if let Some(slot) = class.and_then(|c| by_class[side].get_mut(c.0)) {
+                    slot.push(r);
+                }
+            }
+        }
+        let mut flows: BTreeMap<(usize, usize, PathClass), [Option<PacketSet>; 2]> =
+            BTreeMap::new();
+        for (side, engine, touched) in [
+            (0, before, &self.touched_before),
+            (1, after, &self.touched_after),
+        ] {
+            for flow in engine.class_flows(&query, touched) {
+                let path = match flow.kind {
+                    ClassPath::Private => PathClass::Private,
+                    ClassPath::PublicAddress => PathClass::Internet,
+                    ClassPath::LoadBalancerNode => PathClass::LoadBalancer,
+                };
+                let srcs = by_class[side]
+                    .get(flow.src.0)
+                    .map_or(&[][..], Vec::as_slice);
+                let dsts = by_class[side]
+                    .get(flow.dst.0)
+                    .map_or(&[][..], Vec::as_slice);
+                for &r1 in srcs {
+                    let from = self.addresses(r1, side == 1);
+                    let part = flow.packets.restrict(Dim::SrcAddr, &from);
+                    for &r2 in dsts {
+                        let to = self.addresses(r2, side == 1);
+                        let packets = part.restrict(Dim::DstAddr, &to);
+                        if packets.is_empty() {
+                            continue;
+                        }
+                        let slot = &mut flows.entry((r1, r2, path)).or_default()[side];
+                        *slot = Some(match slot.take() {
+                            Some(p) => p.union(&packets),
+                            None => packets,
+                        });
+                    }
+                }
+            }
+        }
+        for ((r1, r2, path), [old, new]) in flows {
+            let comparable = |r: usize| self.refined.get(r).is_some_and(|g| g.comparable);
+            self.compare(
+                (End::Refined(r1), End::Refined(r2), path),
+                (old, new),
+                (!comparable(r1), !comparable(r2)),
+                out,
+            );
         }
     }
 
-    fn name(&self, before: &Model, after: &Model, k: usize) -> String {
-        if k == self.internet {
-            return "internet".into();
-        }
-        if k == self.onprem {
-            return "onprem".into();
-        }
-        let Some(i) = self.ids.get(k) else {
-            return String::new();
+    /// Flows between the internet or on-premises and the interfaces of
+    /// recomputed classes, pair by pair (few: two outside endpoints).
+    fn outside_flows(&self, out: &mut NetworkDiff) {
+        let hot: Vec<usize> = (0..self.ids.len())
+            .filter(|&k| self.touched_identity(k))
+            .collect();
+        let query = PacketSet::client_traffic();
+        let mut flows: BTreeMap<(End, End, PathClass), [Option<PacketSet>; 2]> = BTreeMap::new();
+        let outside = [Endpoint::Internet, Endpoint::OnPrem];
+        let end_of = |e: &Endpoint| match e {
+            Endpoint::Internet => End::Internet,
+            _ => End::OnPrem,
         };
-        let id = |m: &Model, x: Option<usize>| {
-            x.and_then(|x| m.enis().get(x)).map(|e| e.meta.id.clone())
+        for (side, engine) in [(0, self.engines.0), (1, self.engines.1)] {
+            let (ks, enis): (Vec<usize>, Vec<Endpoint>) = hot
+                .iter()
+                .filter_map(|&k| Some((k, Endpoint::Eni(self.eni(k, side == 1)?.meta.id.clone()))))
+                .unzip();
+            let mut add = |src: End, dst: End, found: Vec<Flow>| {
+                for flow in found {
+                    let slot = &mut flows
+                        .entry((src, dst, PathClass::of(&flow.kind)))
+                        .or_default()[side];
+                    *slot = Some(match slot.take() {
+                        Some(p) => p.union(&flow.packets),
+                        None => flow.packets,
+                    });
+                }
+            };
+            for pair in engine.reach_between(&enis, &outside, &query) {
+                if let (Some(&k), Some(o)) = (ks.get(pair.src), outside.get(pair.dst)) {
+                    add(End::Member(k), end_of(o), pair.reach.flows);
+                }
+            }
+            for pair in engine.reach_between(&outside, &enis, &query) {
+                if let (Some(o), Some(&k)) = (outside.get(pair.src), ks.get(pair.dst)) {
+                    add(end_of(o), End::Member(k), pair.reach.flows);
+                }
+            }
+        }
+        for ((src, dst, path), [old, new]) in flows {
+            let open = |e: End| match e {
+                End::Member(k) => !self.ids.get(k).is_some_and(|i| {
+                    same_addresses(self.engines.0.model(), self.engines.1.model(), i)
+                }),
+                _ => true,
+            };
+            self.compare((src, dst, path), (old, new), (open(src), open(dst)), out);
+        }
+    }
+
+    /// The interfaces an end stands for.
+    fn members(&self, end: End) -> Vec<usize> {
+        match end {
+            End::Member(k) => vec![k],
+            End::Refined(r) => self
+                .refined
+                .get(r)
+                .map(|g| g.members.clone())
+                .unwrap_or_default(),
+            End::Internet | End::OnPrem => Vec::new(),
+        }
+    }
+
+    /// Compares one (source, destination, path) across the two sides and
+    /// records what opened and closed. `open` leaves an end's addresses out
+    /// of the comparison (the outside, or addresses that differ).
+    fn compare(
+        &self,
+        (src, dst, path): (End, End, PathClass),
+        (old, new): (Option<PacketSet>, Option<PacketSet>),
+        (open_src, open_dst): (bool, bool),
+        out: &mut NetworkDiff,
+    ) {
+        let norm = |set: &Option<PacketSet>| {
+            let mut set = set.clone().unwrap_or_else(PacketSet::empty);
+            if open_src {
+                set = set.forget(Dim::SrcAddr);
+            }
+            if open_dst {
+                set = set.forget(Dim::DstAddr);
+            }
+            set
         };
-        match (id(before, i.before), id(after, i.after)) {
+        let (nb, na) = (norm(&old), norm(&new));
+        let opened = na.difference(&nb);
+        if !opened.is_empty() {
+            let raw = new.map(|s| s.intersect(&opened)).unwrap_or_default();
+            let trace = out.opened.len() < MAX_TRACED;
+            out.opened
+                .push(self.change((src, dst, path), opened, &raw, true, trace));
+        }
+        let closed = nb.difference(&na);
+        if !closed.is_empty() {
+            let raw = old.map(|s| s.intersect(&closed)).unwrap_or_default();
+            let trace = out.closed.len() < MAX_TRACED;
+            out.closed
+                .push(self.change((src, dst, path), closed, &raw, false, trace));
+        }
+    }
+
+    /// The name of identity `k`: its id after the change (and before, when
+    /// it differs).
+    fn name(&self, k: usize) -> String {
+        let id = |after: bool| self.eni(k, after).map(|e| e.meta.id.clone());
+        match (id(false), id(true)) {
             (Some(p), Some(q)) if p != q => format!("{q} (was {p})"),
             (_, Some(q)) => q,
             (Some(p), None) => p,
@@ -380,97 +576,144 @@ impl Sides<'_> {
         }
     }
 
-    fn endpoint(&self, model: &Model, k: usize, after: bool) -> Option<Endpoint> {
-        if k == self.internet {
-            return Some(Endpoint::Internet);
+    /// The members of `end` whose addresses on the side `after` meet `addrs`.
+    fn concerned(&self, end: End, addrs: &IntervalSet, after: bool) -> Vec<usize> {
+        self.members(end)
+            .into_iter()
+            .filter(|&k| {
+                self.eni(k, after).is_some_and(|e| {
+                    e.private_ips
+                        .iter()
+                        .chain(e.public_ip.iter())
+                        .any(|ip| addrs.contains(u32::from(*ip)))
+                })
+            })
+            .collect()
+    }
+
+    fn label(&self, end: End, members: &[usize]) -> String {
+        match end {
+            End::Internet => "internet".into(),
+            End::OnPrem => "onprem".into(),
+            End::Refined(_) | End::Member(_) => match members {
+                [] => String::new(),
+                [one] => self.name(*one),
+                [first, rest @ ..] => format!("{} (+{} more)", self.name(*first), rest.len()),
+            },
         }
-        if k == self.onprem {
-            return Some(Endpoint::OnPrem);
-        }
-        let i = self.ids.get(k)?;
-        let x = if after { i.after } else { i.before }?;
-        Some(Endpoint::Eni(model.enis().get(x)?.meta.id.clone()))
+    }
+
+    /// The endpoint of identity `k` on one side.
+    fn endpoint(&self, k: usize, after: bool) -> Option<Endpoint> {
+        Some(Endpoint::Eni(self.eni(k, after)?.meta.id.clone()))
     }
 
     /// One opened (`opened`) or closed flow, with the rule deciding a concrete
     /// packet of it on each side.
     fn change(
         &self,
-        (before, after): (&Engine<'_>, &Engine<'_>),
-        (src, dst, path): (usize, usize, PathClass),
+        (src, dst, path): (End, End, PathClass),
         packets: PacketSet,
         raw: &PacketSet,
         opened: bool,
+        trace: bool,
     ) -> FlowChange {
-        let (b, a) = (before.model(), after.model());
-        let (flowing, other) = if opened {
-            (after, before)
-        } else {
-            (before, after)
-        };
+        // The side where the packets flow, and which interfaces they concern.
+        let here = opened;
+        let src_members = self.concerned(src, &raw.project(Dim::SrcAddr), here);
+        let dst_members = self.concerned(dst, &raw.project(Dim::DstAddr), here);
         let witness = raw.witness();
-        let decide = |engine: &Engine<'_>, is_after: bool, packet: Option<Packet>| {
-            let model = engine.model();
-            let s = self.endpoint(model, src, is_after)?;
-            let d = self.endpoint(model, dst, is_after)?;
-            let packet = packet?;
-            let trace = engine.explain(&s, &d, &packet);
-            Some(decision(model, &trace, path))
+        let pick =
+            |end: End, members: &[usize], addr: Option<std::net::Ipv4Addr>| -> Option<usize> {
+                let addr = addr?;
+                members
+                    .iter()
+                    .copied()
+                    .find(|&k| {
+                        self.eni(k, here).is_some_and(|e| {
+                            e.private_ips.contains(&addr) || e.public_ip == Some(addr)
+                        })
+                    })
+                    .or_else(|| matches!(end, End::Internet | End::OnPrem).then_some(usize::MAX))
+            };
+        let s = pick(src, &src_members, witness.map(|w| w.src));
+        let d = pick(dst, &dst_members, witness.map(|w| w.dst));
+        let end_point = |end: End, k: Option<usize>, after: bool| match end {
+            End::Internet => Some(Endpoint::Internet),
+            End::OnPrem => Some(Endpoint::OnPrem),
+            End::Refined(_) | End::Member(_) => self.endpoint(k?, after),
         };
-        let here = decide(flowing, opened, witness);
-        let moved = witness
-            .and_then(|w| self.translate(flowing.model(), other.model(), src, dst, w, opened));
-        let there = decide(other, !opened, moved).flatten();
-        let (old, new) = if opened {
-            (there, here.flatten())
-        } else {
-            (here.flatten(), there)
+        let decide = |after: bool, packet: Option<Packet>| -> Option<Decision> {
+            let engine = if after {
+                self.engines.1
+            } else {
+                self.engines.0
+            };
+            let (se, de) = (end_point(src, s, after)?, end_point(dst, d, after)?);
+            let flows = engine.explain(&se, &de, &packet?);
+            decision(engine.model(), &flows, path)
         };
+        let (mut before, mut after) = (None, None);
+        if trace && let Some(w) = witness {
+            let moved = self.translate(src, s, dst, d, w, here);
+            let (now, then) = (decide(here, Some(w)), decide(!here, moved));
+            (before, after) = if opened { (then, now) } else { (now, then) };
+        }
         FlowChange {
-            source: self.name(b, a, src),
-            destination: self.name(b, a, dst),
+            source: self.label(src, &src_members),
+            destination: self.label(dst, &dst_members),
+            sources: src_members.iter().map(|&k| self.name(k)).collect(),
+            destinations: dst_members.iter().map(|&k| self.name(k)).collect(),
             services: services(&packets),
             path,
             packet: witness.map(|w| w.to_string()),
-            before: old,
-            after: new,
+            traced: trace,
+            before,
+            after,
             packets,
         }
     }
 
-    /// The packet `w` of model `from` as the other model addresses the same
+    /// The packet `w` of one side as the other side addresses the same
     /// endpoints (the same packet when their addresses agree).
     fn translate(
         &self,
-        from: &Model,
-        to: &Model,
-        src: usize,
-        dst: usize,
+        src: End,
+        s: Option<usize>,
+        dst: End,
+        d: Option<usize>,
         w: Packet,
         from_after: bool,
     ) -> Option<Packet> {
-        let map = |k: usize, addr: std::net::Ipv4Addr| -> Option<std::net::Ipv4Addr> {
-            let i = self.ids.get(k)?;
-            let (x, y) = if from_after {
-                (i.after, i.before)
-            } else {
-                (i.before, i.after)
-            };
-            let (Some(x), Some(y)) = (x, y) else {
-                // The internet and on-premises keep their addresses.
-                return (k == self.internet || k == self.onprem).then_some(addr);
-            };
-            let (p, q) = (from.enis().get(x)?, to.enis().get(y)?);
+        let map = |end: End, k: Option<usize>, addr: std::net::Ipv4Addr| {
+            if matches!(end, End::Internet | End::OnPrem) {
+                return Some(addr);
+            }
+            let k = k?;
+            let (p, q) = (self.eni(k, from_after)?, self.eni(k, !from_after)?);
             if p.public_ip == Some(addr) {
                 return q.public_ip;
             }
-            q.private_ips.first().copied()
+            let at = p.private_ips.iter().position(|ip| *ip == addr).unwrap_or(0);
+            q.private_ips.get(at).or(q.private_ips.first()).copied()
         };
         Some(Packet {
-            src: map(src, w.src)?,
-            dst: map(dst, w.dst)?,
+            src: map(src, s, w.src)?,
+            dst: map(dst, d, w.dst)?,
             ..w
         })
+    }
+}
+
+/// Whether an identity's interface has the same addresses on both sides (or
+/// exists on one side only: nothing to compare against).
+fn same_addresses(b: &Model, a: &Model, i: &Identity) -> bool {
+    match (i.before, i.after) {
+        (Some(x), Some(y)) => match (b.enis().get(x), a.enis().get(y)) {
+            (Some(p), Some(q)) => addresses(p) == addresses(q),
+            _ => false,
+        },
+        _ => true,
     }
 }
 
@@ -658,25 +901,97 @@ fn footprints(model: &Model) -> Vec<u64> {
         .iter()
         .map(|g| (g.meta.id.as_str(), hash_of(g)))
         .collect();
-    let subnets: HashMap<&str, u64> = model
+    let own: HashMap<&str, u64> = model
         .subnets()
         .iter()
         .map(|s| (s.meta.id.as_str(), subnet_footprint(model, s)))
         .collect();
+    // A subnet as its members' flows see it: its own tables, and the tables of
+    // the subnets its NAT gateways sit in (the way out and back).
+    let reach: HashMap<&str, u64> = model
+        .subnets()
+        .iter()
+        .map(|s| {
+            let mut h = DefaultHasher::new();
+            own.get(s.meta.id.as_str()).hash(&mut h);
+            let routes = model
+                .subnet_route_table(s)
+                .into_iter()
+                .flat_map(|t| &t.routes);
+            for route in routes {
+                if let RouteTarget::NatGateway(n) = &route.target
+                    && let Some(nat) = model.nat_gateway(n)
+                {
+                    own.get(nat.subnet.as_str()).hash(&mut h);
+                }
+            }
+            (s.meta.id.as_str(), h.finish())
+        })
+        .collect();
+    let side = |e: &Eni, h: &mut DefaultHasher| {
+        hash_of(e).hash(h);
+        for g in &e.security_groups {
+            groups.get(g.as_str()).hash(h);
+        }
+        reach.get(e.subnet.as_str()).hash(h);
+    };
+    let behind = load_balancers_in_front(model);
+    let lb_sides: Vec<u64> = model
+        .load_balancers()
+        .iter()
+        .map(|lb| {
+            let mut h = DefaultHasher::new();
+            for node in lb.nodes.iter().filter_map(|n| model.eni(n)) {
+                side(node, &mut h);
+            }
+            h.finish()
+        })
+        .collect();
     model
         .enis()
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let mut h = DefaultHasher::new();
             shared.hash(&mut h);
-            hash_of(e).hash(&mut h);
-            for g in &e.security_groups {
-                groups.get(g.as_str()).hash(&mut h);
+            side(e, &mut h);
+            for lb in behind.get(&i).into_iter().flatten() {
+                lb_sides.get(*lb).hash(&mut h);
             }
-            subnets.get(e.subnet.as_str()).hash(&mut h);
             h.finish()
         })
         .collect()
+}
+
+/// The load balancers in front of each interface (by position): a flow
+/// through one to the interface depends on its nodes' groups and subnets.
+fn load_balancers_in_front(model: &Model) -> HashMap<usize, Vec<usize>> {
+    let mut by_address: HashMap<std::net::Ipv4Addr, usize> = HashMap::new();
+    for (i, e) in model.enis().iter().enumerate() {
+        for ip in &e.private_ips {
+            by_address.insert(*ip, i);
+        }
+    }
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (l, lb) in model.load_balancers().iter().enumerate() {
+        let groups = lb.listeners.iter().flat_map(|x| &x.target_groups);
+        let targets = groups
+            .filter_map(|g| model.target_group(g))
+            .flat_map(|g| &g.targets);
+        for t in targets {
+            let eni = match &t.target {
+                TargetRef::Instance(id) => model
+                    .instance(id)
+                    .and_then(|inst| inst.enis.first())
+                    .and_then(|e| model.eni_index(e)),
+                TargetRef::Ip(ip) => by_address.get(ip).copied(),
+            };
+            if let Some(eni) = eni {
+                out.entry(eni).or_default().push(l);
+            }
+        }
+    }
+    out
 }
 
 /// A subnet with its route table and NACL (a route to an interface is not
@@ -689,8 +1004,9 @@ fn subnet_footprint(model: &Model, subnet: &crate::model::Subnet) -> u64 {
     h.finish()
 }
 
-/// What every flow may depend on: VPCs, gateways, peerings, load balancers,
-/// endpoints, prefix lists, and the subnets NAT gateways sit in.
+/// What any flow may depend on: VPCs, gateways, peerings, load balancers and
+/// their target groups, endpoints, prefix lists, and which interfaces belong
+/// to gateways, load balancers and endpoints.
 fn shared_footprint(model: &Model) -> u64 {
     let mut h = DefaultHasher::new();
     hash_of(&model.vpcs()).hash(&mut h);
@@ -702,10 +1018,18 @@ fn shared_footprint(model: &Model) -> u64 {
     hash_of(&model.target_groups()).hash(&mut h);
     hash_of(&model.vpc_endpoints()).hash(&mut h);
     hash_of(&model.prefix_lists()).hash(&mut h);
-    for nat in model.nat_gateways() {
-        if let Some(subnet) = model.subnet(&nat.subnet) {
-            subnet_footprint(model, subnet).hash(&mut h);
+    // What `onprem` and `internet` stand for: every prefix routed to a virtual
+    // private gateway, and public space less the network's own addresses.
+    for table in model.route_tables() {
+        for route in &table.routes {
+            if matches!(route.target, RouteTarget::VpnGateway(_)) {
+                hash_of(&route.destination).hash(&mut h);
+            }
         }
+    }
+    let own_public = model.enis().iter().filter_map(|e| e.public_ip);
+    for ip in own_public.chain(model.nat_gateways().iter().filter_map(|n| n.public_ip)) {
+        ip.hash(&mut h);
     }
     // Who is a load balancer's node, NAT gateway or endpoint, and where.
     for eni in model.enis() {

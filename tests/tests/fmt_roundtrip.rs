@@ -131,11 +131,13 @@ fn statement(rng: &mut Rng, eol: &str) -> String {
         5 => format!("any {} -> {} : {}", s(rng), s(rng), services(rng, eol)),
         _ => format!("no {} <-> {}", s(rng), s(rng)),
     };
-    let qualifier = match rng.below(5) {
+    let qualifier = match rng.below(7) {
         0 => " privately",
         1 => " through vpc:WebAppVPC",
         2 => " with any source port",
         3 => " not through internet",
+        4 => " ignoring sg",
+        5 => " ignoring nacl privately",
         _ => "",
     };
     if rng.chance(40) {
@@ -205,6 +207,7 @@ fn fmt_keeps_the_bundled_policies() {
     for name in [
         "policies/inspector-workshop.np",
         "policies/native-infrasec.np",
+        "policies/native-infrasec-changes.np",
     ] {
         let text = std::fs::read_to_string(root.join(name)).unwrap_or_default();
         assert_round_trip(&model, name, &text);
@@ -220,6 +223,7 @@ fn fmt_regressions() {
         "no internet -> vpc:* : tcp//443",
         "let any = vpc:*\nno (any) -> internet",
         "let privately = vpc:PoCVPC\nno (privately) -> internet privately",
+        "no subnet:WebAppPublicSubnet* -> subnet:WebAppDbSubnet* : all ignoring sg ignoring nacl",
         "# x\rno internet -> vpc:*\r# y\r",
     ] {
         assert_round_trip(&model, text, text);

@@ -176,7 +176,10 @@ fn status(s: Status) -> &'static str {
     }
 }
 
-fn decision_line(d: Option<&Decision>) -> String {
+fn decision_line(c: &FlowChange, d: Option<&Decision>) -> String {
+    if !c.traced {
+        return "(not traced)".into();
+    }
     match d {
         None => "(endpoint absent)".into(),
         Some(d) => {
@@ -236,11 +239,18 @@ fn human(
         };
         for c in list.iter().take(shown) {
             let _ = writeln!(out, "  {mark} {}", flow_line(c));
+            for (label, list) in [("sources", &c.sources), ("to", &c.destinations)] {
+                if list.len() > 1 {
+                    let _ = writeln!(out, "      {label:<7} {}", list.join(", "));
+                }
+            }
             if let Some(p) = &c.packet {
                 let _ = writeln!(out, "      packet  {p}");
             }
-            let _ = writeln!(out, "      before  {}", decision_line(c.before.as_ref()));
-            let _ = writeln!(out, "      after   {}", decision_line(c.after.as_ref()));
+            if c.traced {
+                let _ = writeln!(out, "      before  {}", decision_line(c, c.before.as_ref()));
+                let _ = writeln!(out, "      after   {}", decision_line(c, c.after.as_ref()));
+            }
         }
         if list.len() > shown {
             let _ = writeln!(
@@ -317,8 +327,8 @@ fn markdown(
                 cell(&c.destination),
                 cell(&c.services.join(", ")),
                 c.path,
-                cell(&decision_line(c.before.as_ref())),
-                cell(&decision_line(c.after.as_ref()))
+                cell(&decision_line(c, c.before.as_ref())),
+                cell(&decision_line(c, c.after.as_ref()))
             );
         }
         if list.len() > shown {

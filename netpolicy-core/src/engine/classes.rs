@@ -29,6 +29,32 @@ pub struct EniClass {
     pub enis: Vec<String>,
 }
 
+/// How a [`ClassFlow`] travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassPath {
+    /// Private addresses (within a VPC, across a peering, through a NAT
+    /// gateway onward).
+    Private,
+    /// To the destination's public address, over the internet.
+    PublicAddress,
+    /// From a load-balancer node to one of its targets.
+    LoadBalancerNode,
+}
+
+/// What one class opens to another along one kind of path.
+#[derive(Clone, Debug)]
+pub struct ClassFlow {
+    /// Source class.
+    pub src: ClassId,
+    /// Destination class.
+    pub dst: ClassId,
+    /// The kind of path.
+    pub kind: ClassPath,
+    /// The packets that arrive, as the source members send them.
+    pub packets: PacketSet,
+}
+
 /// What one class can open to another.
 #[derive(Clone, Debug)]
 pub struct ClassPair {
@@ -157,6 +183,65 @@ impl<'m> Engine<'m> {
         out
     }
 
+    /// [`Engine::class_matrix`] for the pairs with a class in `touched` at
+    /// either end, each path kind apart: what a change review compares (the
+    /// other pairs are known not to change). In parallel.
+    pub fn class_flows(&self, query: &PacketSet, touched: &[bool]) -> Vec<ClassFlow> {
+        let is = |c: usize| touched.get(c).copied().unwrap_or(false);
+        let sides: Vec<Option<Side<'_>>> = self
+            .classes
+            .list
+            .par_iter()
+            .map(|c| self.class_side(c))
+            .collect();
+        let owner = |i: usize| {
+            sides
+                .get(i)
+                .and_then(Option::as_ref)
+                .and_then(|s| s.members.first())
+                .map(|m| &m.owner)
+        };
+        let plain: Vec<usize> = (0..sides.len())
+            .filter(|&i| {
+                owner(i).is_some_and(|o| {
+                    !matches!(o, EniOwner::VpcEndpoint(_) | EniOwner::LoadBalancer(_))
+                })
+            })
+            .collect();
+        let nodes: Vec<usize> = (0..sides.len())
+            .filter(|&i| matches!(owner(i), Some(EniOwner::LoadBalancer(_))))
+            .collect();
+        let keep = |(a, b, _): &(usize, usize, PacketSet)| is(*a) || is(*b);
+        let tag = |kind: ClassPath| {
+            move |(a, b, packets): (usize, usize, PacketSet)| ClassFlow {
+                src: ClassId(a),
+                dst: ClassId(b),
+                kind,
+                packets,
+            }
+        };
+        let mut out: Vec<ClassFlow> = Vec::new();
+        out.extend(
+            self.private_matrix_where(&sides, &plain, query, &is)
+                .into_iter()
+                .map(tag(ClassPath::Private)),
+        );
+        out.extend(
+            self.public_matrix_where(&sides, &plain, query, &is)
+                .into_iter()
+                .filter(keep)
+                .map(tag(ClassPath::PublicAddress)),
+        );
+        out.extend(
+            self.node_matrix(&sides, &nodes, query)
+                .into_iter()
+                .filter(keep)
+                .map(tag(ClassPath::LoadBalancerNode)),
+        );
+        out.sort_by_key(|f| (f.src, f.dst, f.kind));
+        out
+    }
+
     /// Private paths between classes of connected VPCs.
     fn private_matrix(
         &self,
@@ -164,17 +249,39 @@ impl<'m> Engine<'m> {
         sources: &[usize],
         query: &PacketSet,
     ) -> Vec<(usize, usize, PacketSet)> {
+        self.private_matrix_where(sides, sources, query, &|_| true)
+    }
+
+    /// [`Self::private_matrix`] over the pairs with an end `touched` accepts
+    /// (every pair when it accepts every class).
+    fn private_matrix_where(
+        &self,
+        sides: &[Option<Side<'_>>],
+        sources: &[usize],
+        query: &PacketSet,
+        touched: &(dyn Fn(usize) -> bool + Sync),
+    ) -> Vec<(usize, usize, PacketSet)> {
+        // Destinations by VPC: all of them for a touched source, the touched
+        // ones for the others.
         let mut by_vpc: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut touched_by_vpc: HashMap<&str, Vec<usize>> = HashMap::new();
         for (b, side) in sides.iter().enumerate() {
             if let Some(side) = side {
                 by_vpc.entry(side.subnet.vpc.as_str()).or_default().push(b);
+                if touched(b) {
+                    touched_by_vpc
+                        .entry(side.subnet.vpc.as_str())
+                        .or_default()
+                        .push(b);
+                }
             }
         }
         let jobs: Vec<(usize, usize)> = sources
             .iter()
             .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?.subnet.vpc.as_str())))
             .flat_map(|(a, sv)| {
-                by_vpc
+                let targets = if touched(a) { &by_vpc } else { &touched_by_vpc };
+                targets
                     .iter()
                     .filter(move |(dv, _)| self.topology.vpcs_connected(sv, dv))
                     .flat_map(move |(_, bs)| bs.iter().map(move |&b| (a, b)))
@@ -199,6 +306,18 @@ impl<'m> Engine<'m> {
         sources: &[usize],
         query: &PacketSet,
     ) -> Vec<(usize, usize, PacketSet)> {
+        self.public_matrix_where(sides, sources, query, &|_| true)
+    }
+
+    /// [`Self::public_matrix`] over the pairs with an end `touched` accepts
+    /// (every pair when it accepts every class).
+    fn public_matrix_where(
+        &self,
+        sides: &[Option<Side<'_>>],
+        sources: &[usize],
+        query: &PacketSet,
+        touched: &(dyn Fn(usize) -> bool + Sync),
+    ) -> Vec<(usize, usize, PacketSet)> {
         let public = self.public_ingress(sides);
         if public.is_empty() {
             return Vec::new();
@@ -208,8 +327,11 @@ impl<'m> Engine<'m> {
                 .iter()
                 .map(|(_, ip, _)| (u32::from(*ip), u32::from(*ip))),
         );
+        // An untouched source matters only towards touched public addresses.
+        let any_touched_target = public.iter().any(|(b, _, _)| touched(*b));
         sources
             .par_iter()
+            .filter(|&&a| any_touched_target || touched(a))
             .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?)))
             .filter(|(_, s)| self.topology.has_exit(&s.subnet.meta.id))
             .flat_map_iter(|(a, s)| {
@@ -219,7 +341,8 @@ impl<'m> Engine<'m> {
                 let mut w = Self::walk(false);
                 let exits = self.egress_internet(&mut w, s, &set);
                 let mut out = Vec::new();
-                for (b, ip, open) in &public {
+                let all_targets = touched(a);
+                for (b, ip, open) in public.iter().filter(|(b, _, _)| all_targets || touched(*b)) {
                     let total = meet_public(&exits, *ip, open);
                     if !total.is_empty() {
                         out.push((a, *b, total));

@@ -20,7 +20,7 @@ mod security_group;
 mod topology;
 
 pub use bulk::PairReach;
-pub use classes::{ClassId, ClassPair, EniClass};
+pub use classes::{ClassFlow, ClassId, ClassPair, ClassPath, EniClass};
 pub use exposure::{InterfaceExposure, Opening, cidr_cover, service_parts};
 pub use matrix::ServiceMatrix;
 pub use path::{Hop, HopKind, RuleRef};
