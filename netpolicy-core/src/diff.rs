@@ -400,6 +400,44 @@ impl<'a, 'e> Sides<'a, 'e> {
         engine.model().enis().get(x?)
     }
 
+    /// Per class of each side, whether a member's public address lets in
+    /// something else than on the other side (or the member is on one side
+    /// only, or its addresses differ).
+    fn public_changed(&self) -> [Vec<bool>; 2] {
+        let (before, after) = self.engines;
+        let mut out = [
+            vec![false; before.classes().len()],
+            vec![false; after.classes().len()],
+        ];
+        for (k, i) in self.ids.iter().enumerate() {
+            if !self.touched_identity(k) {
+                continue;
+            }
+            let opening = |engine: &Engine<'_>, x: Option<usize>| {
+                let eni = engine.model().enis().get(x?)?;
+                engine.public_opening(&eni.meta.id)
+            };
+            let (old, new) = (opening(before, i.before), opening(after, i.after));
+            let same = match (&old, &new) {
+                (None, None) => true,
+                (Some((a, p)), Some((b, q))) => a == b && p.same_as(q),
+                _ => false,
+            };
+            if same {
+                continue;
+            }
+            let Some(r) = self.refined_of.get(k).and_then(|&r| self.refined.get(r)) else {
+                continue;
+            };
+            for (side, class) in [(0, r.class_before), (1, r.class_after)] {
+                if let Some(slot) = class.and_then(|c| out[side].get_mut(c.0)) {
+                    *slot = true;
+                }
+            }
+        }
+        out
+    }
+
     /// Interface-to-interface flows, per pair of refined classes, on the
     /// pairs of recomputed classes.
     fn interface_flows(&self, out: &mut NetworkDiff) {
@@ -418,11 +456,12 @@ impl<'a, 'e> Sides<'a, 'e> {
         }
         let mut flows: BTreeMap<(usize, usize, PathClass), [Option<PacketSet>; 2]> =
             BTreeMap::new();
+        let public = self.public_changed();
         for (side, engine, touched) in [
             (0, before, &self.touched_before),
             (1, after, &self.touched_after),
         ] {
-            for flow in engine.class_flows(&query, touched) {
+            for flow in engine.class_flows(&query, touched, &public[side]) {
                 let path = match flow.kind {
                     ClassPath::Private => PathClass::Private,
                     ClassPath::PublicAddress => PathClass::Internet,

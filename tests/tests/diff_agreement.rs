@@ -136,7 +136,7 @@ fn addresses_of(m: &Model, id: &str) -> IntervalSet {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Interface pairs the diff reports, expanded member by member, are
     /// exactly the pairs whose packets `reach` gives differently.

@@ -185,9 +185,18 @@ impl<'m> Engine<'m> {
 
     /// [`Engine::class_matrix`] for the pairs with a class in `touched` at
     /// either end, each path kind apart: what a change review compares (the
-    /// other pairs are known not to change). In parallel.
-    pub fn class_flows(&self, query: &PacketSet, touched: &[bool]) -> Vec<ClassFlow> {
+    /// other pairs are known not to change). Over public addresses, an
+    /// untouched source is met only with the classes in `public_changed`
+    /// (whose public addresses let in something else than before: towards the
+    /// others an unchanged source sends and arrives as before). In parallel.
+    pub fn class_flows(
+        &self,
+        query: &PacketSet,
+        touched: &[bool],
+        public_changed: &[bool],
+    ) -> Vec<ClassFlow> {
         let is = |c: usize| touched.get(c).copied().unwrap_or(false);
+        let public_is = |c: usize| public_changed.get(c).copied().unwrap_or(false);
         let sides: Vec<Option<Side<'_>>> = self
             .classes
             .list
@@ -227,7 +236,7 @@ impl<'m> Engine<'m> {
                 .map(tag(ClassPath::Private)),
         );
         out.extend(
-            self.public_matrix_where(&sides, &plain, query, &is)
+            self.public_matrix_where(&sides, &plain, query, &is, &public_is)
                 .into_iter()
                 .filter(keep)
                 .map(tag(ClassPath::PublicAddress)),
@@ -306,17 +315,18 @@ impl<'m> Engine<'m> {
         sources: &[usize],
         query: &PacketSet,
     ) -> Vec<(usize, usize, PacketSet)> {
-        self.public_matrix_where(sides, sources, query, &|_| true)
+        self.public_matrix_where(sides, sources, query, &|_| true, &|_| true)
     }
 
-    /// [`Self::public_matrix`] over the pairs with an end `touched` accepts
-    /// (every pair when it accepts every class).
+    /// [`Self::public_matrix`] from `touched` sources to every class, and
+    /// from the other sources to the classes `changed` accepts.
     fn public_matrix_where(
         &self,
         sides: &[Option<Side<'_>>],
         sources: &[usize],
         query: &PacketSet,
         touched: &(dyn Fn(usize) -> bool + Sync),
+        changed: &(dyn Fn(usize) -> bool + Sync),
     ) -> Vec<(usize, usize, PacketSet)> {
         let public = self.public_ingress(sides);
         if public.is_empty() {
@@ -328,7 +338,7 @@ impl<'m> Engine<'m> {
                 .map(|(_, ip, _)| (u32::from(*ip), u32::from(*ip))),
         );
         // An untouched source matters only towards touched public addresses.
-        let any_touched_target = public.iter().any(|(b, _, _)| touched(*b));
+        let any_touched_target = public.iter().any(|(b, _, _)| changed(*b));
         sources
             .par_iter()
             .filter(|&&a| any_touched_target || touched(a))
@@ -342,7 +352,7 @@ impl<'m> Engine<'m> {
                 let exits = self.egress_internet(&mut w, s, &set);
                 let mut out = Vec::new();
                 let all_targets = touched(a);
-                for (b, ip, open) in public.iter().filter(|(b, _, _)| all_targets || touched(*b)) {
+                for (b, ip, open) in public.iter().filter(|(b, _, _)| all_targets || changed(*b)) {
                     let total = meet_public(&exits, *ip, open);
                     if !total.is_empty() {
                         out.push((a, *b, total));

@@ -27,7 +27,7 @@ pub use path::{Hop, HopKind, RuleRef};
 pub use rules::{public_space, traffic_packets};
 
 use crate::model::{Eni, Model, RouteTarget};
-use crate::packet::{IntervalSet, Packet, PacketSet};
+use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -142,6 +142,9 @@ pub struct Engine<'m> {
     routes: route::Routes,
     internet: IntervalSet,
     onprem: IntervalSet,
+    /// Every address a packet arriving at a public address can come from: the
+    /// internet and the network's own public addresses.
+    public_sources: IntervalSet,
     classes: classes::Classes,
     /// For each interface, the load balancers (by index) that have it as a
     /// target: checks look a destination's load balancers up, never scan them.
@@ -172,6 +175,7 @@ impl<'m> Engine<'m> {
             nacls: nacl::compile(model),
             routes: route::compile(model),
             internet: public_space().difference(&own_public),
+            public_sources: public_space().union(&own_public),
             onprem: onprem_space(model),
             classes: classes::Classes::of(model),
             lb_members: lb_members(model, &lb_targets),
@@ -250,6 +254,19 @@ impl<'m> Engine<'m> {
             &Endpoint::Eni(eni.to_string()),
             &PacketSet::client_traffic(),
         )
+    }
+
+    /// What the public address of `eni` lets in from the internet and from
+    /// the network's own public addresses (all a public address can receive),
+    /// as the public paths of [`Engine::class_flows`] meet it; `None` without
+    /// a public address reachable from the internet.
+    pub fn public_opening(&self, eni: &str) -> Option<(Ipv4Addr, PacketSet)> {
+        let side = self.side(vec![self.model.eni(eni)?])?;
+        let (_, ip, open) = self
+            .internet_openings(&side, &PacketSet::all())
+            .into_iter()
+            .next()?;
+        Some((ip, open.restrict(Dim::SrcAddr, &self.public_sources)))
     }
 
     /// What the internet opens to `eni` only from source ports a client must
