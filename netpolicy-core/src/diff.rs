@@ -269,7 +269,8 @@ struct Refined {
     members: Vec<usize>,
     class_before: Option<ClassId>,
     class_after: Option<ClassId>,
-    /// Every member has the same addresses on both sides (or one side only).
+    /// Its members have the same addresses on both sides (or exist on one
+    /// side only); else it is one interface, compared on services alone.
     comparable: bool,
 }
 
@@ -296,23 +297,27 @@ impl<'a, 'e> Sides<'a, 'e> {
             x.and_then(|x| engine.model().enis().get(x))
                 .and_then(|e| engine.class_of(&e.meta.id))
         };
-        let mut index: BTreeMap<(Option<ClassId>, Option<ClassId>), usize> = BTreeMap::new();
+        // An interface whose addresses differ between the sides is compared
+        // on services alone, so it is a refined class of its own: its
+        // neighbours keep their address-for-address comparison.
+        let mut index: BTreeMap<(Option<ClassId>, Option<ClassId>, Option<usize>), usize> =
+            BTreeMap::new();
         let mut refined: Vec<Refined> = Vec::new();
         let mut refined_of = Vec::with_capacity(ids.len());
         for (k, i) in ids.iter().enumerate() {
-            let key = (class(before, i.before), class(after, i.after));
+            let alone = (!same_addresses(before.model(), after.model(), i)).then_some(k);
+            let key = (class(before, i.before), class(after, i.after), alone);
             let r = *index.entry(key).or_insert_with(|| {
                 refined.push(Refined {
                     members: Vec::new(),
                     class_before: key.0,
                     class_after: key.1,
-                    comparable: true,
+                    comparable: alone.is_none(),
                 });
                 refined.len() - 1
             });
             if let Some(group) = refined.get_mut(r) {
                 group.members.push(k);
-                group.comparable &= same_addresses(before.model(), after.model(), i);
             }
             refined_of.push(r);
         }
