@@ -274,6 +274,10 @@ struct Refined {
     comparable: bool,
 }
 
+/// What makes a refined class: the class before, the class after, and the
+/// identity of an interface that stands alone.
+type RefinedKey = (Option<ClassId>, Option<ClassId>, Option<usize>);
+
 /// The two sides of a change, their classes and what changed.
 struct Sides<'a, 'e> {
     ids: &'a [Identity],
@@ -300,8 +304,7 @@ impl<'a, 'e> Sides<'a, 'e> {
         // An interface whose addresses differ between the sides is compared
         // on services alone, so it is a refined class of its own: its
         // neighbours keep their address-for-address comparison.
-        let mut index: BTreeMap<(Option<ClassId>, Option<ClassId>, Option<usize>), usize> =
-            BTreeMap::new();
+        let mut index: BTreeMap<RefinedKey, usize> = BTreeMap::new();
         let mut refined: Vec<Refined> = Vec::new();
         let mut refined_of = Vec::with_capacity(ids.len());
         for (k, i) in ids.iter().enumerate() {
