@@ -210,6 +210,18 @@ pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) 
             a.enis().len()
         ));
     }
+    let (rb, ra) = (regions(b), regions(a));
+    if !rb.is_empty() && !ra.is_empty() && rb.is_disjoint(&ra) {
+        let list = |r: &std::collections::BTreeSet<String>| {
+            r.iter().cloned().collect::<Vec<_>>().join(", ")
+        };
+        out.warnings.push(format!(
+            "the two networks are in different regions ({} before, {} after): \
+             a diff between regions compares different networks",
+            list(&rb),
+            list(&ra)
+        ));
+    }
     let sides = Sides::new(&ids, (before, after), &changed);
     out.touched = ids
         .iter()
@@ -228,6 +240,21 @@ pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) 
         }
     }
     out
+}
+
+/// The regions a network's subnets are in, from their availability zones
+/// (`us-east-1a` is in `us-east-1`); empty when no zone is known.
+fn regions(model: &Model) -> std::collections::BTreeSet<String> {
+    model
+        .subnets()
+        .iter()
+        .filter_map(|s| s.availability_zone.as_deref())
+        .map(|z| {
+            z.trim_end_matches(|c: char| c.is_ascii_lowercase())
+                .to_string()
+        })
+        .filter(|r| !r.is_empty())
+        .collect()
 }
 
 fn endpoint_change(model: &Model, i: usize) -> EndpointChange {
@@ -1085,4 +1112,106 @@ fn shared_footprint(model: &Model) -> u64 {
         }
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::load_native;
+
+    fn model(yaml: &str) -> Model {
+        match load_native("test.yaml", yaml) {
+            Ok(m) => m,
+            Err(e) => panic!("test model does not load: {e}"),
+        }
+    }
+
+    fn network(az: &str, instance: &str, extra: &str) -> String {
+        format!(
+            r#"
+vpcs:
+  - {{id: vpc-a, cidr_blocks: [10.0.0.0/16]}}
+subnets:
+  - {{id: app, vpc: vpc-a, cidr: 10.0.1.0/24, availability_zone: {az}}}
+security_groups:
+  - id: open
+    vpc: vpc-a
+    ingress: [{{protocol: tcp, ports: 22, from: 10.0.0.0/16}}{extra}]
+instances:
+  - {{id: {instance}, subnet: app, security_groups: [open], private_ips: [10.0.1.10]}}
+  - {{id: other, subnet: app, security_groups: [open], private_ips: [10.0.1.11]}}
+"#
+        )
+    }
+
+    fn run(before: &str, after: &str) -> NetworkDiff {
+        let (b, a) = (model(before), model(after));
+        diff(&Engine::new(&b), &Engine::new(&a))
+    }
+
+    #[test]
+    fn an_added_rule_opens_its_port_both_ways_between_class_mates() {
+        let d = run(
+            &network("us-east-1a", "web", ""),
+            &network(
+                "us-east-1a",
+                "web",
+                ", {protocol: tcp, ports: 443, from: 10.0.0.0/16}",
+            ),
+        );
+        assert!(d.closed.is_empty(), "{:?}", d.closed);
+        let opened: Vec<_> = d
+            .opened
+            .iter()
+            .map(|c| (c.services.clone(), c.path))
+            .collect();
+        assert_eq!(
+            opened,
+            vec![(vec!["tcp/443".to_string()], PathClass::Private)]
+        );
+        let c = &d.opened[0];
+        assert_eq!(c.sources, vec!["web/eni0", "other/eni0"]);
+        let after = c.after.as_ref().map(|d| (d.allowed, d.hop.clone()));
+        assert_eq!(after, Some((true, "sg ingress".to_string())));
+        let before = c.before.as_ref().map(|d| d.allowed);
+        assert_eq!(before, Some(false));
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    }
+
+    #[test]
+    fn nothing_matched_and_other_regions_warn() {
+        let d = run(
+            &network("us-east-1a", "web", ""),
+            &network("eu-west-1b", "db", ""),
+        );
+        assert_eq!(d.matched, 1, "`other` is on both sides");
+        assert_eq!(d.added.len(), 1);
+        assert_eq!(d.removed.len(), 1);
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("different regions (us-east-1 before, eu-west-1 after)")),
+            "{:?}",
+            d.warnings
+        );
+    }
+
+    #[test]
+    fn interfaces_match_by_name_when_ids_differ() {
+        // A template's logical id against a deployed instance id: the Name
+        // tag they share matches them.
+        let named = |id: &str| {
+            network("us-east-1a", id, "").replace(
+                &format!("{{id: {id},"),
+                &format!("{{id: {id}, name: web-1,"),
+            )
+        };
+        let before = model(&named("Web"));
+        let after = model(&named("i-0abc"));
+        let ids = match_interfaces(&before, &after);
+        let pairs: Vec<_> = ids.iter().map(|i| (i.before, i.after)).collect();
+        assert_eq!(pairs, vec![(Some(0), Some(0)), (Some(1), Some(1))]);
+        let d = diff(&Engine::new(&before), &Engine::new(&after));
+        assert!(d.opened.is_empty() && d.closed.is_empty(), "{d:?}");
+    }
 }
