@@ -131,7 +131,8 @@ pub struct NetworkDiff {
     pub removed: Vec<EndpointChange>,
     /// Interfaces matched across the two models.
     pub matched: usize,
-    /// Matched interfaces whose footprint changed (the pairs computed).
+    /// Matched interfaces whose flows were recomputed: their footprint
+    /// changed, or that of an interface they share a class with.
     pub touched: usize,
     /// What makes the comparison less useful than it looks.
     pub warnings: Vec<String>,

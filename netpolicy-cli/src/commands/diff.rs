@@ -215,7 +215,7 @@ fn human(
     let _ = writeln!(out, "diff {before} -> {after}");
     let _ = writeln!(
         out,
-        "{} interfaces matched ({} changed), {} added, {} removed",
+        "{} interfaces matched ({} recomputed), {} added, {} removed",
         changes.matched,
         changes.touched,
         changes.added.len(),
@@ -295,7 +295,7 @@ fn markdown(
     let _ = writeln!(out, "### netpolicy diff: `{before}` → `{after}`\n");
     let _ = writeln!(
         out,
-        "**{} opened, {} closed** flows; {} interfaces matched ({} changed), {} added, {} removed.\n",
+        "**{} opened, {} closed** flows; {} interfaces matched ({} recomputed), {} added, {} removed.\n",
         changes.opened.len(),
         changes.closed.len(),
         changes.matched,
