@@ -17,6 +17,7 @@ use crate::engine::{ClassId, ClassPath, Endpoint, Engine, Flow, Hop, HopKind, Pa
 use crate::model::{Eni, EniOwner, Meta, Model, RouteTarget, TargetRef};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -181,7 +182,7 @@ pub fn diff(before: &Engine<'_>, after: &Engine<'_>) -> NetworkDiff {
 pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) -> NetworkDiff {
     let (b, a) = (before.model(), after.model());
     let ids = match_interfaces(b, a);
-    let (print_b, print_a) = (footprints(b), footprints(a));
+    let (print_b, print_a) = rayon::join(|| footprints(b), || footprints(a));
     let changed: Vec<bool> = ids
         .iter()
         .map(|i| match (i.before, i.after) {
@@ -926,21 +927,27 @@ fn eni_keys(model: &Model, eni: &Eni) -> Vec<String> {
 /// Pairs the interfaces of the two models: each interface of `before` takes
 /// the first of its keys that names exactly one unmatched interface of `after`.
 fn match_interfaces(before: &Model, after: &Model) -> Vec<Identity> {
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-    for (y, eni) in after.enis().iter().enumerate() {
-        for k in eni_keys(after, eni) {
-            by_key.entry(k).or_default().push(y);
+    let keys_of = |model: &Model| -> Vec<Vec<String>> {
+        model
+            .enis()
+            .par_iter()
+            .map(|e| eni_keys(model, e))
+            .collect()
+    };
+    let (keys_before, keys_after) = rayon::join(|| keys_of(before), || keys_of(after));
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (y, keys) in keys_after.iter().enumerate() {
+        for k in keys {
+            by_key.entry(k.as_str()).or_default().push(y);
         }
     }
     let mut taken = vec![false; after.enis().len()];
     let mut out = Vec::new();
-    for (x, eni) in before.enis().iter().enumerate() {
-        let found = eni_keys(before, eni)
-            .into_iter()
-            .find_map(|k| match by_key.get(&k) {
-                Some(ys) if ys.len() == 1 => ys.first().copied().filter(|&y| !taken[y]),
-                _ => None,
-            });
+    for (x, keys) in keys_before.iter().enumerate() {
+        let found = keys.iter().find_map(|k| match by_key.get(k.as_str()) {
+            Some(ys) if ys.len() == 1 => ys.first().copied().filter(|&y| !taken[y]),
+            _ => None,
+        });
         if let Some(y) = found {
             taken[y] = true;
         }
@@ -1024,7 +1031,7 @@ fn footprints(model: &Model) -> Vec<u64> {
         .collect();
     model
         .enis()
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, e)| {
             let mut h = DefaultHasher::new();

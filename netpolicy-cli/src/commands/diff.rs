@@ -41,11 +41,16 @@ struct AssertionChange {
 
 /// Runs the command.
 pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
-    let before = load_quietly(&args.before, args.model_format, &args.params)?;
-    let after = load_quietly(&args.after, args.model_format, &args.params)?;
+    // The two sides load side by side; the first error (before's, if both
+    // fail) is the one reported.
+    let (before, after) = rayon::join(
+        || load_quietly(&args.before, args.model_format, &args.params),
+        || load_quietly(&args.after, args.model_format, &args.params),
+    );
+    let (before, after) = (before?, after?);
     print_warnings(&before, args.verbose);
     print_warnings(&after, args.verbose);
-    let (eb, ea) = (Engine::new(&before), Engine::new(&after));
+    let (eb, ea) = rayon::join(|| Engine::new(&before), || Engine::new(&after));
     let changes = diff(&eb, &ea);
     let mut policies = Vec::new();
     for path in &args.policies {
