@@ -165,19 +165,8 @@ fn check_one(
     sources_cited: &Sources,
 ) -> Result<Vec<netpolicy_lang::report::Report>, Report> {
     let started = Instant::now();
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .map_err(|e| e.wrap_err(format!("cannot read policy `{}`", path.display())))?;
-    let mut sources = SourceMap::default();
-    let name = path.display().to_string();
-    let id = sources.add(&name, &text);
-    let with_source = |r: Report| {
-        r.with_source_code(miette::NamedSource::new(
-            name.clone(),
-            netpolicy_core::span::WindowedText(text.clone()),
-        ))
-    };
-    let policy = parse_policy(&text, id).map_err(|e| with_source(Report::new(e)))?;
+    let file = super::PolicyFile::read(path)?;
+    let (name, policy, sources) = (&file.name, &file.policy, &file.sources);
     timings.parse += started.elapsed();
     let models: Vec<PathBuf> = match (&args.model[..], &policy.model) {
         ([], Some((m, _))) => vec![path.parent().unwrap_or(Path::new(".")).join(m)],
@@ -204,11 +193,11 @@ fn check_one(
         let started = Instant::now();
         progress.count(format!("checking {name}"), policy.assertions.len() as u64);
         let names = Names {
-            policy: &name,
+            policy: name,
             model: &model_name,
         };
-        let report = check_policy_with(&engine, &policy, &sources, names, &|| progress.tick())
-            .map_err(|e| with_source(Report::new(e)))?;
+        let report = check_policy_with(&engine, policy, sources, names, &|| progress.tick())
+            .map_err(|e| file.cite(Report::new(e)))?;
         progress.finish();
         timings.check += started.elapsed();
         reports.push(report);

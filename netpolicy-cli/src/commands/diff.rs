@@ -6,9 +6,7 @@ use crate::args::{DiffArgs, DiffFormat, FailOn};
 use miette::{IntoDiagnostic, Report};
 use netpolicy_core::diff::{Decision, FlowChange, NetworkDiff, diff};
 use netpolicy_core::engine::Engine;
-use netpolicy_core::span::SourceMap;
 use netpolicy_lang::check::{Names, check_policy_with};
-use netpolicy_lang::parse_policy;
 use netpolicy_lang::report::{Counterexample, Status, Verdict};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -121,27 +119,15 @@ fn policy_changes(
     (before, after): (&Engine<'_>, &Engine<'_>),
     args: &DiffArgs,
 ) -> Result<Vec<AssertionChange>, Report> {
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .map_err(|e| e.wrap_err(format!("cannot read policy `{}`", path.display())))?;
-    let mut sources = SourceMap::default();
-    let name = path.display().to_string();
-    let id = sources.add(&name, &text);
-    let with_source = |r: Report| {
-        r.with_source_code(miette::NamedSource::new(
-            name.clone(),
-            netpolicy_core::span::WindowedText(text.clone()),
-        ))
-    };
-    let policy = parse_policy(&text, id).map_err(|e| with_source(Report::new(e)))?;
+    let file = super::PolicyFile::read(path)?;
     let check = |engine: &Engine<'_>, model: &Path| {
         let model = model.display().to_string();
         let names = Names {
-            policy: &name,
+            policy: &file.name,
             model: &model,
         };
-        check_policy_with(engine, &policy, &sources, names, &|| {})
-            .map_err(|e| with_source(Report::new(e)))
+        check_policy_with(engine, &file.policy, &file.sources, names, &|| {})
+            .map_err(|e| file.cite(Report::new(e)))
     };
     let old = check(before, &args.before)?;
     let new = check(after, &args.after)?;
@@ -149,7 +135,7 @@ fn policy_changes(
         .verdicts
         .iter()
         .zip(&new.verdicts)
-        .map(|(b, a)| assertion_change(&name, b, a))
+        .map(|(b, a)| assertion_change(&file.name, b, a))
         .collect())
 }
 

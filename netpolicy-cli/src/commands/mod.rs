@@ -108,6 +108,49 @@ pub fn load_quietly(
     load_model_file(path, format, &options).map_err(Report::new)
 }
 
+/// A policy file, read and parsed, its text kept to cite in diagnostics.
+pub struct PolicyFile {
+    /// The path as given, which reports name the policy by.
+    pub name: String,
+    /// The text, for locations in reports.
+    pub sources: netpolicy_core::span::SourceMap,
+    /// The parsed policy.
+    pub policy: netpolicy_lang::ast::Policy,
+    text: String,
+}
+
+impl PolicyFile {
+    /// Reads and parses `path`; errors come with the policy's text attached.
+    pub fn read(path: &std::path::Path) -> Result<PolicyFile, Report> {
+        let text = std::fs::read_to_string(path)
+            .into_diagnostic()
+            .map_err(|e| e.wrap_err(format!("cannot read policy `{}`", path.display())))?;
+        let mut sources = netpolicy_core::span::SourceMap::default();
+        let name = path.display().to_string();
+        let id = sources.add(&name, &text);
+        let policy = netpolicy_lang::parse_policy(&text, id)
+            .map_err(|e| cite(&name, &text, Report::new(e)))?;
+        Ok(PolicyFile {
+            name,
+            sources,
+            policy,
+            text,
+        })
+    }
+
+    /// `report` with the policy's text attached, so its spans show as snippets.
+    pub fn cite(&self, report: Report) -> Report {
+        cite(&self.name, &self.text, report)
+    }
+}
+
+fn cite(name: &str, text: &str, report: Report) -> Report {
+    report.with_source_code(NamedSource::new(
+        name,
+        netpolicy_core::span::WindowedText(text.to_string()),
+    ))
+}
+
 /// Parses a service given on the command line, rendering errors against it.
 pub fn service(text: &str) -> Result<PacketSet, Report> {
     netpolicy_lang::parse_service(text).map_err(|e| {
