@@ -1,22 +1,8 @@
-#![expect(clippy::panic, reason = "a binary that cannot start fails the test")]
-
 //! The binary as CI runs it: exit codes and formats.
 
-use std::process::Command;
+mod common;
 
-fn netpolicy(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netpolicy"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run netpolicy: {e}"));
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::netpolicy;
 
 #[test]
 fn check_exits_1_on_violations_and_prints_verdicts() {

@@ -1,24 +1,12 @@
-#![expect(clippy::panic, reason = "a binary that cannot start fails the test")]
+#![expect(clippy::panic, reason = "output that is not JSON fails the test")]
 
 //! `netpolicy diff` through the second workshop's four changes: what each
 //! opens and closes, the side effects the workshop does not mention, and the
 //! exit codes and formats CI relies on.
 
-use std::process::Command;
+mod common;
 
-fn netpolicy(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netpolicy"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run netpolicy: {e}"));
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::netpolicy;
 
 const STEPS: [&str; 5] = [
     "workshop",

@@ -412,19 +412,17 @@ impl<'a, 'e> Sides<'a, 'e> {
         on(&self.touched_before, r.class_before) || on(&self.touched_after, r.class_after)
     }
 
-    /// The members' addresses of refined class `r` on one side.
-    fn addresses(&self, r: usize, after: bool) -> IntervalSet {
-        let Some(group) = self.refined.get(r) else {
-            return IntervalSet::default();
-        };
-        let enis = group.members.iter().filter_map(|&k| self.eni(k, after));
-        IntervalSet::from_ranges(enis.flat_map(|e| {
-            e.private_ips
-                .iter()
-                .chain(e.public_ip.iter())
-                .map(|ip| (u32::from(*ip), u32::from(*ip)))
-                .collect::<Vec<_>>()
-        }))
+    /// The members' addresses of each refined class on one side.
+    fn addresses(&self, after: bool) -> Vec<IntervalSet> {
+        self.refined
+            .iter()
+            .map(|group| {
+                let enis = group.members.iter().filter_map(|&k| self.eni(k, after));
+                enis.fold(IntervalSet::default(), |acc, e| {
+                    acc.union(&eni_addresses(e))
+                })
+            })
+            .collect()
     }
 
     fn eni(&self, k: usize, after: bool) -> Option<&'e Eni> {
@@ -446,15 +444,14 @@ impl<'a, 'e> Sides<'a, 'e> {
             vec![false; before.classes().len()],
             vec![false; after.classes().len()],
         ];
-        for (k, i) in self.ids.iter().enumerate() {
+        for k in 0..self.ids.len() {
             if !self.touched_identity(k) {
                 continue;
             }
-            let opening = |engine: &Engine<'_>, x: Option<usize>| {
-                let eni = engine.model().enis().get(x?)?;
-                engine.public_opening(&eni.meta.id)
+            let opening = |engine: &Engine<'_>, after: bool| {
+                engine.public_opening(&self.eni(k, after)?.meta.id)
             };
-            let (old, new) = (opening(before, i.before), opening(after, i.after));
+            let (old, new) = (opening(before, false), opening(after, true));
             let same = match (&old, &new) {
                 (None, None) => true,
                 (Some((a, p)), Some((b, q))) => a == b && p.same_as(q),
@@ -494,6 +491,8 @@ impl<'a, 'e> Sides<'a, 'e> {
         let mut flows: BTreeMap<(usize, usize, PathClass), [Option<PacketSet>; 2]> =
             BTreeMap::new();
         let public = self.public_changed();
+        let addresses = [self.addresses(false), self.addresses(true)];
+        let none = IntervalSet::default();
         for (side, engine, touched) in [
             (0, before, &self.touched_before),
             (1, after, &self.touched_after),
@@ -510,12 +509,11 @@ impl<'a, 'e> Sides<'a, 'e> {
                 let dsts = by_class[side]
                     .get(flow.dst.0)
                     .map_or(&[][..], Vec::as_slice);
+                let of = |r: usize| addresses[side].get(r).unwrap_or(&none);
                 for &r1 in srcs {
-                    let from = self.addresses(r1, side == 1);
-                    let part = flow.packets.restrict(Dim::SrcAddr, &from);
+                    let part = flow.packets.restrict(Dim::SrcAddr, of(r1));
                     for &r2 in dsts {
-                        let to = self.addresses(r2, side == 1);
-                        let packets = part.restrict(Dim::DstAddr, &to);
+                        let packets = part.restrict(Dim::DstAddr, of(r2));
                         if packets.is_empty() {
                             continue;
                         }
@@ -657,12 +655,8 @@ impl<'a, 'e> Sides<'a, 'e> {
         self.members(end)
             .into_iter()
             .filter(|&k| {
-                self.eni(k, after).is_some_and(|e| {
-                    e.private_ips
-                        .iter()
-                        .chain(e.public_ip.iter())
-                        .any(|ip| addrs.contains(u32::from(*ip)))
-                })
+                self.eni(k, after)
+                    .is_some_and(|e| eni_addresses(e).intersects(addrs))
             })
             .collect()
     }
@@ -844,6 +838,16 @@ pub fn services(packets: &PacketSet) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// Every address of an interface, private and public, as a set.
+fn eni_addresses(e: &Eni) -> IntervalSet {
+    IntervalSet::from_ranges(
+        e.private_ips
+            .iter()
+            .chain(e.public_ip.iter())
+            .map(|ip| (u32::from(*ip), u32::from(*ip))),
+    )
 }
 
 fn addresses(e: &Eni) -> (&[std::net::Ipv4Addr], Option<std::net::Ipv4Addr>) {

@@ -10,6 +10,20 @@ use netpolicy_core::span::SourceMap;
 use netpolicy_tests::generate::{self, Rng};
 use proptest::prelude::*;
 
+/// A random network and the same network after `changes` random changes;
+/// `None` when a change made it invalid.
+fn changed_network(seed: u64, changes: usize) -> Option<(Model, Model)> {
+    let mut rng = Rng::new(seed);
+    let parts = generate::network_parts(&mut rng);
+    let mut changed = parts.clone();
+    for _ in 0..changes {
+        generate::change(&mut changed, &mut rng);
+    }
+    let before = Model::build(parts, SourceMap::default()).ok()?;
+    let after = Model::build(changed, SourceMap::default()).ok()?;
+    Some((before, after))
+}
+
 fn listing(d: &NetworkDiff) -> Vec<String> {
     let line = |kind: &str, c: &netpolicy_core::diff::FlowChange| {
         format!(
@@ -35,16 +49,7 @@ proptest! {
 
     #[test]
     fn footprints_skip_only_pairs_that_did_not_change(seed in any::<u64>(), changes in 1..4usize) {
-        let mut rng = Rng::new(seed);
-        let parts = generate::network_parts(&mut rng);
-        let mut changed = parts.clone();
-        for _ in 0..changes {
-            generate::change(&mut changed, &mut rng);
-        }
-        let (Ok(before), Ok(after)) = (
-            Model::build(parts, SourceMap::default()),
-            Model::build(changed, SourceMap::default()),
-        ) else {
+        let Some((before, after)) = changed_network(seed, changes) else {
             return Err(TestCaseError::reject("a change made the network invalid"));
         };
         let (eb, ea) = (Engine::new(&before), Engine::new(&after));
@@ -63,14 +68,7 @@ proptest! {
 fn random_changes_open_and_close_flows_and_leave_pairs_out() {
     let (mut built, mut changed, mut skipped) = (0, 0, 0);
     for seed in 0..200u64 {
-        let mut rng = Rng::new(seed);
-        let parts = generate::network_parts(&mut rng);
-        let mut next = parts.clone();
-        generate::change(&mut next, &mut rng);
-        let (Ok(before), Ok(after)) = (
-            Model::build(parts, SourceMap::default()),
-            Model::build(next, SourceMap::default()),
-        ) else {
+        let Some((before, after)) = changed_network(seed, 1) else {
             continue;
         };
         built += 1;
@@ -156,15 +154,7 @@ fn regression_public_address_taken_from_one_class_member() {
 
 fn agrees_with_reach(seed: u64) -> Result<(), TestCaseError> {
     {
-        let mut rng = Rng::new(seed);
-        let parts = generate::network_parts(&mut rng);
-        let mut changed = parts.clone();
-        generate::change(&mut changed, &mut rng);
-        generate::change(&mut changed, &mut rng);
-        let (Ok(before), Ok(after)) = (
-            Model::build(parts, SourceMap::default()),
-            Model::build(changed, SourceMap::default()),
-        ) else {
+        let Some((before, after)) = changed_network(seed, 2) else {
             return Err(TestCaseError::reject("a change made the network invalid"));
         };
         let (eb, ea) = (Engine::new(&before), Engine::new(&after));

@@ -122,6 +122,15 @@ impl<'m> Engine<'m> {
         Some((self.model.enis().get(i)?, *self.classes.of_eni.get(i)?))
     }
 
+    /// Every class's side, by class position, computed in parallel.
+    pub(super) fn class_sides(&self) -> Vec<Option<Side<'_>>> {
+        self.classes
+            .list
+            .par_iter()
+            .map(|c| self.class_side(c))
+            .collect()
+    }
+
     pub(super) fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
         let members = class
             .enis
@@ -142,12 +151,7 @@ impl<'m> Engine<'m> {
     /// sends onto the internet (once) met with what each public address lets in
     /// (once), and load-balancer nodes only towards their targets. In parallel.
     pub fn class_matrix(&self, query: &PacketSet) -> Vec<ClassPair> {
-        let sides: Vec<Option<Side<'_>>> = self
-            .classes
-            .list
-            .par_iter()
-            .map(|c| self.class_side(c))
-            .collect();
+        let sides = self.class_sides();
         let (plain, nodes): (Vec<usize>, Vec<usize>) = (0..sides.len())
             .filter(|&i| {
                 sides[i].as_ref().is_some_and(|s| {
@@ -197,12 +201,7 @@ impl<'m> Engine<'m> {
     ) -> Vec<ClassFlow> {
         let is = |c: usize| touched.get(c).copied().unwrap_or(false);
         let public_is = |c: usize| public_changed.get(c).copied().unwrap_or(false);
-        let sides: Vec<Option<Side<'_>>> = self
-            .classes
-            .list
-            .par_iter()
-            .map(|c| self.class_side(c))
-            .collect();
+        let sides = self.class_sides();
         let owner = |i: usize| {
             sides
                 .get(i)

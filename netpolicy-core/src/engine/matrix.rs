@@ -79,12 +79,7 @@ impl<'m> Engine<'m> {
     /// (privately or over public addresses; load balancers as in
     /// [`Engine::class_matrix`], with which it agrees pair for pair). In parallel.
     pub fn service_matrix(&self, services: &[PacketSet]) -> ServiceMatrix {
-        let sides: Vec<Option<Side<'_>>> = self
-            .classes
-            .list
-            .par_iter()
-            .map(|c| self.class_side(c))
-            .collect();
+        let sides = self.class_sides();
         let query = services
             .iter()
             .fold(PacketSet::empty(), |acc, q| acc.union(q));
