@@ -104,6 +104,7 @@ pub fn load_quietly(
     });
     let options = TemplateOptions {
         parameters: params.iter().cloned().collect(),
+        ..TemplateOptions::default()
     };
     load_model_file(path, format, &options).map_err(Report::new)
 }

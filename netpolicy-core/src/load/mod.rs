@@ -116,6 +116,19 @@ pub enum LoadError {
         #[help]
         help: Option<String>,
     },
+    /// A value known only outside this input: another stack's export, a
+    /// parameter without a value, an attribute known after deployment. A
+    /// template reader turns it into a warning and models what it can; it
+    /// reaches the user only where nothing can stand in for the value.
+    #[error("{message}")]
+    #[diagnostic(code(np::load::external_value))]
+    External {
+        /// What is unknown and why.
+        message: String,
+        /// The expression or resource.
+        #[label("known only outside this template")]
+        span: Span,
+    },
     /// The file's format cannot be told from its structure.
     #[error("cannot tell the format of `{path}`: {reason}")]
     #[diagnostic(
@@ -160,6 +173,7 @@ impl LoadError {
             | LoadError::Type { span, .. }
             | LoadError::MissingField { span, .. }
             | LoadError::UnknownField { span, .. }
+            | LoadError::External { span, .. }
             | LoadError::Invalid { span, .. } => Some(*span),
             LoadError::Model(e) => e.errors().first().and_then(|e| e.span()),
         }

@@ -26,6 +26,10 @@ pub struct TemplateOptions {
     /// Parameter values (`--param K=V`), overriding defaults. `AWS::Region` and
     /// `AWS::AccountId` may be given here too.
     pub parameters: BTreeMap<String, String>,
+    /// Values other stacks export (`Outputs` with `Export`), by export name:
+    /// what `Fn::ImportValue` resolves to when the exporting template is
+    /// loaded beside this one.
+    pub exports: BTreeMap<String, String>,
 }
 
 /// Evaluates expressions of one template.
@@ -39,6 +43,9 @@ pub(crate) struct Resolver<'d> {
     /// `Fn::Or` over conditions (or of `Fn::GetAtt`) that names each link
     /// twice would otherwise double the work per link.
     done: RefCell<std::collections::HashMap<String, Node>>,
+    /// Values known only outside the template, by the text that stands for
+    /// them, with why they are unknown.
+    opaque: RefCell<std::collections::HashMap<String, String>>,
 }
 
 fn invalid(message: impl Into<String>, span: Span, help: Option<String>) -> LoadError {
@@ -60,6 +67,11 @@ fn string_node(text: impl Into<String>, span: Span) -> Node {
 /// Whether a node is the absent value of `AWS::NoValue`.
 pub(crate) fn is_no_value(node: &Node) -> bool {
     node.tag.as_deref() == Some(NO_VALUE)
+}
+
+/// Whether a parameter type holds a list.
+fn is_list(ty: &str) -> bool {
+    ty.starts_with("List<") || ty == "CommaDelimitedList" || ty.contains("<List<")
 }
 
 /// The intrinsic function a node calls, in long (`{"Fn::Join": ...}`) or short
@@ -99,7 +111,65 @@ impl<'d> Resolver<'d> {
             warnings: RefCell::new(Vec::new()),
             stack: RefCell::new(Vec::new()),
             done: RefCell::new(std::collections::HashMap::new()),
+            opaque: RefCell::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// Why `text` is unknown, when it stands for a value known only outside
+    /// the template (a parameter without a value, an import, an attribute
+    /// known after deployment).
+    pub(crate) fn unknown(&self, text: &str) -> Option<String> {
+        self.opaque.borrow().get(text).cloned()
+    }
+
+    /// Records a resource left out for want of a value known only outside the
+    /// template: references to it are unknown too.
+    pub(crate) fn declare_unknown(&self, id: &str, why: &str) {
+        self.opaque
+            .borrow_mut()
+            .entry(id.to_string())
+            .or_insert_with(|| format!("left out ({why})"));
+    }
+
+    /// Records `text` as a value known only outside the template, once with a
+    /// warning, and returns the node that stands for it.
+    fn opaque(&self, text: String, why: String, code: &'static str, span: Span) -> Node {
+        let first = !self.opaque.borrow().contains_key(&text);
+        if first {
+            self.warnings.borrow_mut().push(Warning::new(
+                code,
+                format!("`{text}` is {why}: modelled as an unknown value"),
+                Some(span),
+            ));
+            self.opaque.borrow_mut().insert(text.clone(), why);
+        }
+        Node {
+            value: Value::String(text),
+            span,
+            tag: Some(OPAQUE.into()),
+        }
+    }
+
+    /// Element `index` of an unknown list: itself unknown, named after it.
+    fn opaque_element(&self, list: &Node, index: usize, span: Span) -> Node {
+        let base = match &list.value {
+            Value::Seq(items) => items
+                .first()
+                .and_then(Node::scalar_text)
+                .map(|t| t.trim_end_matches("[0]").to_string())
+                .unwrap_or_default(),
+            _ => list.scalar_text().unwrap_or_default(),
+        };
+        let why = self
+            .unknown(&base)
+            .or_else(|| self.unknown(&format!("{base}[0]")))
+            .unwrap_or_else(|| "known only outside this template".into());
+        self.opaque(
+            format!("{base}[{index}]"),
+            why,
+            "np::cfn::unknown-value",
+            span,
+        )
     }
 
     fn region(&self) -> String {
@@ -213,6 +283,10 @@ impl<'d> Resolver<'d> {
                 let index: usize = index
                     .parse()
                     .map_err(|_| invalid(format!("Fn::Select index `{index}` is not a number"), ispan, None))?;
+                let whole = self.eval(&a[1])?;
+                if whole.tag.as_deref() == Some(OPAQUE) {
+                    return Ok(self.opaque_element(&whole, index, span));
+                }
                 let list = self.eval_list(&a[1])?;
                 let len = list.len();
                 list.into_iter()
@@ -272,12 +346,15 @@ impl<'d> Resolver<'d> {
             }
             "Fn::ImportValue" => {
                 let (export, _) = self.eval_string(arg).unwrap_or_else(|_| ("?".into(), span));
-                self.warnings.borrow_mut().push(Warning::new(
+                if let Some(value) = self.options.exports.get(&export) {
+                    return Ok(string_node(value.clone(), span));
+                }
+                Ok(self.opaque(
+                    format!("ImportValue:{export}"),
+                    "exported by another stack that is not loaded".into(),
                     "np::cfn::import-value",
-                    format!("Fn::ImportValue `{export}` comes from another stack and is unknown here"),
-                    Some(span),
-                ));
-                Ok(Node { value: Value::String(format!("ImportValue:{export}")), span, tag: Some(OPAQUE.into()) })
+                    span,
+                ))
             }
             "Fn::Base64" => self.eval(arg),
             "Fn::Cidr" => self.cidr(arg, span),
@@ -443,14 +520,21 @@ impl<'d> Resolver<'d> {
                 d.scalar_text().unwrap_or_default()
             }
             (None, None) => {
-                return Err(invalid(
-                    format!("parameter `{name}` has no default and no value was given"),
-                    span,
-                    Some(format!("pass a value, e.g. `--param {name}=...`")),
-                ));
+                let why =
+                    format!("parameter `{name}` ({ty}) without a default or a `--param` value");
+                if is_list(ty) {
+                    let item =
+                        self.opaque(format!("{name}[0]"), why, "np::cfn::unknown-value", span);
+                    return Ok(Node {
+                        value: Value::Seq(vec![item]),
+                        span,
+                        tag: Some(OPAQUE.into()),
+                    });
+                }
+                return Ok(self.opaque(name.to_string(), why, "np::cfn::unknown-value", span));
             }
         };
-        if ty.starts_with("List<") || ty == "CommaDelimitedList" {
+        if is_list(ty) {
             let items = text
                 .split(',')
                 .map(|s| string_node(s.trim(), span))
@@ -605,10 +689,14 @@ impl<'d> Resolver<'d> {
             let v = self.once(&key, span, || self.eval(p))?;
             return Ok(Node { span, ..v });
         }
-        Err(invalid(
-            format!("Fn::GetAtt `{key}` is only known after deployment"),
+        Ok(self.opaque(
+            key,
+            format!(
+                "an attribute of `{resource}` ({}) known only after deployment",
+                r.kind
+            ),
+            "np::cfn::unknown-value",
             span,
-            Some("netpolicy resolves identifiers (GroupId, AllocationId, ...) and attributes that repeat a property".into()),
         ))
     }
 

@@ -58,11 +58,15 @@ pub(crate) struct Builder<'d> {
     /// Security groups that have an inline `SecurityGroupEgress` or a standalone
     /// egress resource: they lose the implicit allow-all rule.
     explicit_egress: HashSet<String>,
-    /// Subnets that map public IPs on launch.
-    public_subnets: HashSet<String>,
     skipped: HashSet<&'d str>,
     /// Subnets whose availability zone could not be resolved, by reason.
     unknown_zones: BTreeMap<String, (Vec<String>, Span)>,
+    /// Standalone rules added to security groups from outside the template,
+    /// applied once those stand as external groups.
+    external_rules: Vec<(String, bool, SecurityGroupRule)>,
+    /// Instance interfaces whose public address follows their subnet's
+    /// `MapPublicIpOnLaunch` (device 0, `AssociatePublicIpAddress` not given).
+    public_by_subnet: HashSet<String>,
 }
 
 /// Property access on one resource, evaluating as it reads.
@@ -133,16 +137,11 @@ fn text(n: &Node) -> Result<String, LoadError> {
 /// errors that say which.
 fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
     let t = text(n)?;
-    if n.tag.as_deref() == Some(OPAQUE) {
-        return Err(invalid(
-            "this CIDR comes from Fn::ImportValue, which is only known in the exporting stack"
-                .to_string(),
-            n.span,
-            Some(
-                "pass the value with --param, or load the exporting template beside this one"
-                    .into(),
-            ),
-        ));
+    if is_opaque(n) {
+        return Err(LoadError::External {
+            message: format!("the CIDR `{t}` is known only outside this template"),
+            span: n.span,
+        });
     }
     if t.contains(':') {
         return Err(invalid(
@@ -155,6 +154,11 @@ fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
         .parse()
         .map_err(|_| invalid(format!("`{t}` is not an IPv4 CIDR"), n.span, None))?;
     Ok(Some(net.trunc()))
+}
+
+/// Whether a value is known only outside the template.
+fn is_opaque(n: &Node) -> bool {
+    n.tag.as_deref() == Some(OPAQUE)
 }
 
 fn meta(res: &Resource<'_>, r: &Resolver<'_>) -> Meta {
@@ -195,9 +199,10 @@ impl<'d> Builder<'d> {
             parts: Records::default(),
             warnings: Vec::new(),
             explicit_egress: HashSet::new(),
-            public_subnets: HashSet::new(),
             skipped: HashSet::new(),
             unknown_zones: BTreeMap::new(),
+            external_rules: Vec::new(),
+            public_by_subnet: HashSet::new(),
         }
     }
 
@@ -224,14 +229,39 @@ impl<'d> Builder<'d> {
             live.push(res);
         }
         for res in &live {
-            self.create(res)?;
+            let created = self.create(res);
+            self.unless_external(res, created, "not modelled")?;
         }
         for res in &live {
-            self.modify(res)?;
+            let modified = self.modify(res);
+            self.unless_external(res, modified, "not applied")?;
         }
         self.finish();
         self.warnings.extend(self.r.warnings.borrow_mut().drain(..));
         Ok((self.parts.into_parts(), self.warnings))
+    }
+
+    /// Turns an error about a value known only outside the template into a
+    /// warning: the resource is left out (`what`) and, when something names
+    /// it, stands as an external object (see [`Builder::place_external`]).
+    fn unless_external(
+        &mut self,
+        res: &Resource<'d>,
+        outcome: Result<(), LoadError>,
+        what: &str,
+    ) -> Result<(), LoadError> {
+        match outcome {
+            Err(LoadError::External { message, span }) => {
+                self.warn(
+                    "np::cfn::external",
+                    format!("{message}: `{}` is {what}", res.id),
+                    span,
+                );
+                self.r.declare_unknown(res.id, &message);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     fn create(&mut self, res: &Resource<'d>) -> Result<(), LoadError> {
@@ -265,9 +295,6 @@ impl<'d> Builder<'d> {
                         None
                     }
                 };
-                if p.flag("MapPublicIpOnLaunch")?.unwrap_or(false) {
-                    self.public_subnets.insert(res.id.to_string());
-                }
                 self.parts.subnets.push(Subnet {
                     meta: meta(res, self.r),
                     vpc: p.req_string("VpcId")?,
@@ -432,10 +459,12 @@ impl<'d> Builder<'d> {
             "AWS::EC2::Route" => self.route(res, &p)?,
             "AWS::EC2::SubnetRouteTableAssociation" => {
                 let (subnet, table) = (p.req_string("SubnetId")?, p.req_string("RouteTableId")?);
+                self.known(res, "route table", &table)?;
                 self.find_subnet(&subnet, res)?.route_table = Some(table);
             }
             "AWS::EC2::SubnetNetworkAclAssociation" => {
                 let (subnet, acl) = (p.req_string("SubnetId")?, p.req_string("NetworkAclId")?);
+                self.known(res, "network ACL", &acl)?;
                 self.find_subnet(&subnet, res)?.network_acl = Some(acl);
             }
             "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
@@ -446,8 +475,12 @@ impl<'d> Builder<'d> {
                 if egress {
                     self.explicit_egress.insert(group.clone());
                 }
+                if self.r.unknown(&group).is_some() {
+                    self.external_rules.extend(rule.map(|r| (group, egress, r)));
+                    return Ok(());
+                }
                 let Some(sg) = self.parts.security_group_mut(&group) else {
-                    return Err(dangling(res, "security group", &group));
+                    return Err(dangling(self.r, res, "security group", &group));
                 };
                 if let Some(rule) = rule {
                     if egress {
@@ -468,7 +501,7 @@ impl<'d> Builder<'d> {
                     self.give_public_ip_to_instance(&i, res)?;
                 } else if let Some(e) = p.string("NetworkInterfaceId")? {
                     let Some(eni) = self.parts.eni_mut(&e) else {
-                        return Err(dangling(res, "network interface", &e));
+                        return Err(dangling(self.r, res, "network interface", &e));
                     };
                     eni.auto_public_ip = true;
                 }
@@ -484,7 +517,7 @@ impl<'d> Builder<'d> {
                     .transpose()?
                     .unwrap_or(1);
                 let Some(inst) = self.parts.instance_mut(&instance) else {
-                    return Err(dangling(res, "instance", &instance));
+                    return Err(dangling(self.r, res, "instance", &instance));
                 };
                 if index == 0 {
                     inst.enis.insert(0, eni.clone())
@@ -515,7 +548,7 @@ impl<'d> Builder<'d> {
                     });
                 match found {
                     Some(l) => l.target_groups.extend(groups),
-                    None => return Err(dangling(res, "listener", &listener)),
+                    None => return Err(dangling(self.r, res, "listener", &listener)),
                 }
             }
             _ => {}
@@ -523,10 +556,19 @@ impl<'d> Builder<'d> {
         Ok(())
     }
 
+    /// Fails with [`LoadError::External`] when `id` is known only outside
+    /// the template (a modifier that uses it is then not applied).
+    fn known(&self, res: &Resource<'_>, kind: &str, id: &str) -> Result<(), LoadError> {
+        match self.r.unknown(id) {
+            Some(_) => Err(dangling(self.r, res, kind, id)),
+            None => Ok(()),
+        }
+    }
+
     fn find_subnet(&mut self, id: &str, res: &Resource<'_>) -> Result<&mut Subnet, LoadError> {
         self.parts
             .subnet_mut(id)
-            .ok_or_else(|| dangling(res, "subnet", id))
+            .ok_or_else(|| dangling(self.r, res, "subnet", id))
     }
 
     fn find_igw(
@@ -536,13 +578,13 @@ impl<'d> Builder<'d> {
     ) -> Result<&mut InternetGateway, LoadError> {
         self.parts
             .internet_gateway_mut(id)
-            .ok_or_else(|| dangling(res, "internet gateway", id))
+            .ok_or_else(|| dangling(self.r, res, "internet gateway", id))
     }
 
     fn find_vgw(&mut self, id: &str, res: &Resource<'_>) -> Result<&mut VpnGateway, LoadError> {
         self.parts
             .vpn_gateway_mut(id)
-            .ok_or_else(|| dangling(res, "VPN gateway", id))
+            .ok_or_else(|| dangling(self.r, res, "VPN gateway", id))
     }
 
     fn give_public_ip_to_instance(
@@ -554,7 +596,7 @@ impl<'d> Builder<'d> {
             .parts
             .instance(instance)
             .and_then(|i| i.enis.first().cloned())
-            .ok_or_else(|| dangling(res, "instance", instance))?;
+            .ok_or_else(|| dangling(self.r, res, "instance", instance))?;
         if let Some(e) = self.parts.eni_mut(&primary) {
             e.auto_public_ip = true;
         }
@@ -642,7 +684,18 @@ impl<'d> Builder<'d> {
                 Some("write one rule per peer".into()),
             ));
         }
-        let peer = if let Some(c) = field(peer_keys[0]) {
+        let peer = if let Some(c) = field(peer_keys[0]).filter(|c| is_opaque(c)) {
+            // The widest block: a rule never admits less than it may.
+            self.warn(
+                "np::cfn::external",
+                format!(
+                    "a rule of security group `{group}` names the CIDR `{}`, known only outside this template: modelled as 0.0.0.0/0, the widest it may be",
+                    c.scalar_text().unwrap_or_default()
+                ),
+                c.span,
+            );
+            RulePeer::Cidr(Ipv4Net::default())
+        } else if let Some(c) = field(peer_keys[0]) {
             match cidr(c)? {
                 Some(net) => RulePeer::Cidr(net),
                 None => return Ok(None),
@@ -702,7 +755,7 @@ impl<'d> Builder<'d> {
             return Ok(());
         };
         let Some(t) = self.parts.route_table_mut(&table) else {
-            return Err(dangling(res, "route table", &table));
+            return Err(dangling(self.r, res, "route table", &table));
         };
         t.routes.push(Route {
             destination,
@@ -726,6 +779,9 @@ impl<'d> Builder<'d> {
                 Some(format!("give one of {}", route::modelled_fields())),
             ));
         };
+        if self.r.unknown(&id).is_some() {
+            return Err(dangling(self.r, res, field.api, &id));
+        }
         let gateway = match field.kind {
             route::TargetKind::Gateway => Some(self.gateway_kind(res, &id)?),
             route::TargetKind::Instance => {
@@ -759,7 +815,8 @@ impl<'d> Builder<'d> {
                 res.node.span,
                 None,
             )),
-            None => route::gateway_kind_by_prefix(id).ok_or_else(|| dangling(res, "gateway", id)),
+            None => route::gateway_kind_by_prefix(id)
+                .ok_or_else(|| dangling(self.r, res, "gateway", id)),
         }
     }
 
@@ -780,7 +837,28 @@ impl<'d> Builder<'d> {
             );
             return Ok(());
         };
-        let Some(block) = cidr(&c)? else {
+        let action = nacl::rule_action(&p.req("RuleAction")?)?;
+        let block = if is_opaque(&c) {
+            // An allow entry as wide as it may be, a deny entry as narrow:
+            // neither hides a packet the entry might let through.
+            let (block, what) = match action {
+                NaclAction::Allow => (Some(Ipv4Net::default()), "modelled as 0.0.0.0/0"),
+                NaclAction::Deny => (None, "left out (it may deny nothing)"),
+            };
+            self.warn(
+                "np::cfn::external",
+                format!(
+                    "NACL entry `{}` names the CIDR `{}`, known only outside this template: {what}",
+                    res.id,
+                    c.scalar_text().unwrap_or_default()
+                ),
+                c.span,
+            );
+            block
+        } else {
+            cidr(&c)?
+        };
+        let Some(block) = block else {
             return Ok(());
         };
         let rule_number = nacl::rule_number(&p.req("RuleNumber")?)?;
@@ -793,7 +871,6 @@ impl<'d> Builder<'d> {
             Some(f) => traffic::ports(protocol, f.get(from), f.get(to), f.span)?,
             None => PortMatch::Any,
         };
-        let action = nacl::rule_action(&p.req("RuleAction")?)?;
         let entry = NaclEntry {
             rule_number,
             egress: p.flag("Egress")?.unwrap_or(false),
@@ -803,7 +880,7 @@ impl<'d> Builder<'d> {
             span: Some(res.node.span),
         };
         let Some(a) = self.parts.network_acl_mut(&acl) else {
-            return Err(dangling(res, "network ACL", &acl));
+            return Err(dangling(self.r, res, "network ACL", &acl));
         };
         a.entries.push(entry);
         Ok(())
@@ -825,13 +902,12 @@ impl<'d> Builder<'d> {
             if !p.strings("SecurityGroups")?.is_empty() {
                 self.warn("np::cfn::group-names", format!("instance `{}` names security groups by name (default VPC only); they are ignored", res.id), res.node.span);
             }
-            let public = self.public_subnets.contains(&subnet);
             created.push((
                 0,
                 subnet,
                 p.strings("SecurityGroupIds")?,
                 p.get("PrivateIpAddress")?,
-                public,
+                None,
                 res.node.span,
             ));
         } else {
@@ -856,9 +932,13 @@ impl<'d> Builder<'d> {
                     None => Vec::new(),
                 };
                 let associate = field("AssociatePublicIpAddress").map(boolean).transpose()?;
-                // DESIGN §3: device 0 in a subnet that maps public IPs gets one unless told otherwise.
-                let public =
-                    associate.unwrap_or(index == 0 && self.public_subnets.contains(&subnet));
+                // DESIGN §3: device 0 in a subnet that maps public IPs gets one
+                // unless told otherwise; the subnet decides once all are read.
+                let public = match associate {
+                    Some(given) => Some(given),
+                    None if index == 0 => None,
+                    None => Some(false),
+                };
                 created.push((
                     index,
                     subnet,
@@ -886,12 +966,15 @@ impl<'d> Builder<'d> {
                     .into_iter()
                     .collect(),
                 public_ip: None,
-                auto_public_ip: public,
+                auto_public_ip: public.unwrap_or(false),
                 security_groups: groups,
                 sg_enforced: true,
                 owner: EniOwner::Instance(res.id.to_string()),
                 addresses_allocated: false,
             });
+            if public.is_none() {
+                self.public_by_subnet.insert(id.clone());
+            }
             enis.push((index, id));
         }
         enis.sort_by_key(|(i, _)| *i);
@@ -1009,10 +1092,51 @@ impl<'d> Builder<'d> {
                 span: Some(res.node.span),
             });
         let Some(l) = self.parts.load_balancer_mut(&lb) else {
-            return Err(dangling(res, "load balancer", &lb));
+            return Err(dangling(self.r, res, "load balancer", &lb));
         };
         l.listeners.extend(listeners);
         Ok(())
+    }
+
+    /// Stands an external object for every id known only outside the
+    /// template, then adds the standalone rules written for external groups.
+    fn place_external(&mut self) {
+        let r = self.r;
+        let placed = records::external::place_external(
+            &mut self.parts,
+            &|id| r.unknown(id),
+            "np::cfn::external",
+        );
+        self.warnings.extend(placed);
+        for (group, egress, rule) in std::mem::take(&mut self.external_rules) {
+            if egress {
+                self.explicit_egress.insert(group.clone());
+            }
+            if let Some(sg) = self.parts.security_group_mut(&group) {
+                if egress {
+                    sg.egress.push(rule);
+                } else {
+                    sg.ingress.push(rule);
+                }
+            }
+        }
+    }
+
+    /// Instance interfaces at device 0 without `AssociatePublicIpAddress`
+    /// get a public address where their subnet maps one on launch.
+    fn public_addresses(&mut self) {
+        let public: HashSet<String> = self
+            .parts
+            .subnets
+            .iter()
+            .filter(|s| s.map_public_ip_on_launch)
+            .map(|s| s.meta.id.clone())
+            .collect();
+        for id in std::mem::take(&mut self.public_by_subnet) {
+            if let Some(e) = self.parts.eni_mut(&id) {
+                e.auto_public_ip = public.contains(&e.subnet);
+            }
+        }
     }
 
     /// Applies what needs every resource: implicit egress rules, default
@@ -1028,6 +1152,8 @@ impl<'d> Builder<'d> {
                 span,
             );
         }
+        self.place_external();
+        self.public_addresses();
         let missing = super::super::records::reconcile::declare_unknown_prefix_lists(
             &mut self.parts,
             "np::cfn::managed-prefix-list",
@@ -1096,8 +1222,17 @@ impl<'d> Builder<'d> {
     }
 }
 
-fn dangling(res: &Resource<'_>, kind: &str, id: &str) -> LoadError {
-    records::dangling(res.id, kind, id, res.node.span, "the template")
+/// `res` names a `kind` the template does not define: an error, unless the
+/// id is a value known only outside the template, which the caller turns
+/// into a warning.
+fn dangling(r: &Resolver<'_>, res: &Resource<'_>, kind: &str, id: &str) -> LoadError {
+    match r.unknown(id) {
+        Some(why) => LoadError::External {
+            message: format!("`{}` names {kind} `{id}`, {why}", res.id),
+            span: res.node.span,
+        },
+        None => records::dangling(res.id, kind, id, res.node.span, "the template"),
+    }
 }
 
 fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {

@@ -350,10 +350,6 @@ fn malformed_rules_routes_and_entries_are_rejected_as_cloudformation_would() {
             "  Route:\n    Type: AWS::EC2::Route\n    Properties: {RouteTableId: !Ref Table, DestinationCidrBlock: 0.0.0.0/0}\n",
             "names no target",
         ),
-        (
-            "  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties: {VpcId: !Ref Vpc, CidrBlock: !ImportValue shared-cidr}\n",
-            "Fn::ImportValue",
-        ),
     ];
     for (resource, expected) in cases {
         let message = load_error(&format!("{VPC_AND}{resource}"));
@@ -408,4 +404,87 @@ Resources:
     let closed = &m.security_group("Closed").unwrap().egress;
     assert_eq!(closed.len(), 1);
     assert!(!closed[0].implicit);
+}
+
+/// Codes of a model's warnings, with their messages.
+fn warning_texts(m: &Model) -> Vec<String> {
+    m.warnings()
+        .iter()
+        .map(|w| format!("{}: {}", w.code, w.message))
+        .collect()
+}
+
+const EXISTING_NETWORK: &str = r#"
+Parameters:
+  Network: {Type: "AWS::EC2::VPC::Id"}
+  Subnets: {Type: "List<AWS::EC2::Subnet::Id>"}
+  Shared: {Type: "AWS::EC2::SecurityGroup::Id"}
+  Office: {Type: String}
+Resources:
+  WebSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      VpcId: !Ref Network
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Office}
+  SharedRule:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !Ref Shared, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8}
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      SubnetId: !Select [1, !Ref Subnets]
+      SecurityGroupIds: [!Ref WebSg, !Ref Shared]
+  Route:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !ImportValue shared-private-table
+      DestinationCidrBlock: 0.0.0.0/0
+      NatGatewayId: !GetAtt Web.SomethingAfterDeployment
+"#;
+
+#[test]
+fn a_template_over_an_existing_network_loads_with_external_objects() {
+    let m = load(EXISTING_NETWORK, &TemplateOptions::default());
+    let subnet = m.subnet("Subnets[1]").expect("external subnet");
+    assert!(subnet.map_public_ip_on_launch, "the most exposed placement");
+    assert_eq!(subnet.vpc, "Network", "the VPC of the interface's group");
+    let vpc = m.vpc("Network").expect("external VPC");
+    assert!(vpc.cidr_blocks.iter().any(|b| b.contains(&subnet.cidr)));
+    assert!(
+        m.enis()
+            .iter()
+            .any(|e| e.meta.id == "Web/eni0" && e.auto_public_ip)
+    );
+    let web = m.security_group("WebSg").expect("the template's group");
+    assert_eq!(
+        web.ingress[0].peer,
+        RulePeer::Cidr(ipnet::Ipv4Net::default()),
+        "an unknown CIDR is the widest block"
+    );
+    let shared = m.security_group("Shared").expect("external group");
+    assert_eq!(shared.ingress.len(), 1, "the standalone rule still applies");
+    let texts = warning_texts(&m).join("\n");
+    for expected in [
+        "subnet `Subnets[1]` is parameter `Subnets`",
+        "security group `Shared` is parameter `Shared`",
+        "VPC `Network` is parameter `Network`",
+        "`Route` is not applied",
+        "modelled as 0.0.0.0/0",
+    ] {
+        assert!(texts.contains(expected), "{expected}:\n{texts}");
+    }
+}
+
+#[test]
+fn an_imported_cidr_makes_an_external_subnet() {
+    let text = format!(
+        "{VPC_AND}  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties: {{VpcId: !Ref Vpc, CidrBlock: !ImportValue shared-cidr}}\n  Nic:\n    Type: AWS::EC2::NetworkInterface\n    Properties: {{SubnetId: !Ref Subnet}}\n"
+    );
+    let m = load(&text, &TemplateOptions::default());
+    assert!(m.subnet("Subnet").is_some_and(|s| s.vpc == "external-vpc"));
+    let texts = warning_texts(&m).join("\n");
+    assert!(texts.contains("np::cfn::import-value"), "{texts}");
+    assert!(texts.contains("`Subnet` is not modelled"), "{texts}");
 }

@@ -12,6 +12,7 @@
 //!
 //! [`Model::build`]: crate::model::Model::build
 
+pub(crate) mod external;
 mod index;
 pub(crate) mod load_balancer;
 pub(crate) mod nacl;
