@@ -172,7 +172,8 @@ impl<'d> Resolver<'d> {
         )
     }
 
-    fn region(&self) -> String {
+    /// The region the template is deployed to (`AWS::Region`, else us-east-1).
+    pub(crate) fn region(&self) -> String {
         self.options
             .parameters
             .get("AWS::Region")

@@ -7,14 +7,14 @@
 use super::super::LoadError;
 use super::super::document::{Node, Value};
 use super::super::read::{boolean, integer, invalid, type_error};
-use super::super::records::{self, Records, load_balancer, nacl, route, traffic};
+use super::super::records::{self, Records, default_vpc, load_balancer, nacl, route, traffic};
 use super::intrinsics::{OPAQUE, Resolver, is_no_value};
 use super::template::{Resource, Template};
 use crate::diagnostic::Warning;
 use crate::model::*;
 use crate::span::Span;
 use ipnet::Ipv4Net;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 /// Resource types that shape traffic but are not modelled yet: each one is a
@@ -64,6 +64,17 @@ pub(crate) struct Builder<'d> {
     /// Standalone rules added to security groups from outside the template,
     /// applied once those stand as external groups.
     external_rules: Vec<(String, bool, SecurityGroupRule)>,
+    /// Resources that name no VPC or subnet and land in the default VPC.
+    default_vpc_users: Vec<String>,
+    /// Zones whose default subnet a resource uses.
+    default_zones: BTreeSet<String>,
+    /// Security groups in the default VPC, whose rules may name peers by
+    /// group name.
+    default_vpc_groups: HashSet<String>,
+    /// The template's security groups by `GroupName`.
+    group_names: HashMap<String, String>,
+    /// VPCs whose default security group is named.
+    default_groups: BTreeSet<String>,
     /// Instance interfaces whose public address follows their subnet's
     /// `MapPublicIpOnLaunch` (device 0, `AssociatePublicIpAddress` not given).
     public_by_subnet: HashSet<String>,
@@ -203,6 +214,11 @@ impl<'d> Builder<'d> {
             unknown_zones: BTreeMap::new(),
             external_rules: Vec::new(),
             public_by_subnet: HashSet::new(),
+            default_vpc_users: Vec::new(),
+            default_zones: BTreeSet::new(),
+            default_vpc_groups: HashSet::new(),
+            group_names: HashMap::new(),
+            default_groups: BTreeSet::new(),
         }
     }
 
@@ -227,6 +243,12 @@ impl<'d> Builder<'d> {
                 }
             }
             live.push(res);
+        }
+        for res in live.iter().filter(|r| r.kind == "AWS::EC2::SecurityGroup") {
+            let p = Props { res, r: self.r };
+            if let Ok(Some(name)) = p.string("GroupName") {
+                self.group_names.insert(name, res.id.to_string());
+            }
         }
         for res in &live {
             let created = self.create(res);
@@ -603,17 +625,53 @@ impl<'d> Builder<'d> {
         Ok(())
     }
 
+    /// Notes that `id` names no VPC or subnet and lands in the default VPC.
+    fn in_default_vpc(&mut self, id: &str) {
+        self.default_vpc_users.push(id.to_string());
+    }
+
+    /// The default subnet of the zone an instance names (its region's first
+    /// zone when it names none).
+    fn default_subnet(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> String {
+        let zone = p
+            .get("AvailabilityZone")
+            .ok()
+            .flatten()
+            .filter(|z| !is_opaque(z))
+            .and_then(|z| z.scalar_text())
+            .unwrap_or_else(|| default_vpc::first_zone(&self.r.region()));
+        self.in_default_vpc(res.id);
+        self.default_zones.insert(zone.clone());
+        default_vpc::subnet(&zone)
+    }
+
+    /// The security group a default-VPC name stands for: a group of the
+    /// template (by logical id or `GroupName`), the default VPC's default
+    /// group, else a group from outside the template.
+    fn group_by_name(&mut self, name: &str) -> String {
+        if self.kind_of(name) == Some("AWS::EC2::SecurityGroup") {
+            return name.to_string();
+        }
+        if let Some(id) = self.group_names.get(name) {
+            return id.clone();
+        }
+        if name == "default" {
+            self.default_groups.insert(default_vpc::ID.to_string());
+            return default_group(default_vpc::ID);
+        }
+        self.r
+            .declare_unknown(name, "a security group named outside this template");
+        name.to_string()
+    }
+
     fn security_group(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
-        let Some(vpc) = p.string("VpcId")? else {
-            self.warn(
-                "np::cfn::default-vpc",
-                format!(
-                    "security group `{}` has no VpcId (default VPC): not modelled",
-                    res.id
-                ),
-                res.node.span,
-            );
-            return Ok(());
+        let vpc = match p.string("VpcId")? {
+            Some(vpc) => vpc,
+            None => {
+                self.in_default_vpc(res.id);
+                self.default_vpc_groups.insert(res.id.to_string());
+                default_vpc::ID.to_string()
+            }
         };
         let mut m = meta(res, self.r);
         if let Some(name) = p.string("GroupName")? {
@@ -711,6 +769,10 @@ impl<'d> Builder<'d> {
             RulePeer::SecurityGroup(text(g)?)
         } else if let Some(pl) = field(pl_key) {
             RulePeer::PrefixList(text(pl)?)
+        } else if let Some(name) =
+            field("SourceSecurityGroupName").filter(|_| self.default_vpc_groups.contains(group))
+        {
+            RulePeer::SecurityGroup(self.group_by_name(&text(name)?))
         } else if let Some(name) = field("SourceSecurityGroupName") {
             self.warn("np::cfn::group-name-peer", format!("security group `{group}`: a peer by group name (`{}`) applies to the default VPC only; rule skipped", text(name)?), span);
             return Ok(None);
@@ -892,20 +954,25 @@ impl<'d> Builder<'d> {
         let interfaces = p.list("NetworkInterfaces")?;
         let mut created = Vec::new();
         if interfaces.is_empty() {
-            let subnet = p
-                .string("SubnetId")?
-                .ok_or_else(|| LoadError::MissingField {
-                    field: "SubnetId".into(),
-                    object: format!("instance `{}` (without NetworkInterfaces)", res.id),
-                    span: res.node.span,
-                })?;
-            if !p.strings("SecurityGroups")?.is_empty() {
-                self.warn("np::cfn::group-names", format!("instance `{}` names security groups by name (default VPC only); they are ignored", res.id), res.node.span);
+            let subnet = match p.string("SubnetId")? {
+                Some(subnet) => subnet,
+                None => self.default_subnet(res, p),
+            };
+            let mut groups = p.strings("SecurityGroupIds")?;
+            let named = p.strings("SecurityGroups")?;
+            if self.kind_of(&subnet) == Some("AWS::EC2::Subnet") {
+                if !named.is_empty() {
+                    self.warn("np::cfn::group-names", format!("instance `{}` names security groups by name (default VPC only); they are ignored", res.id), res.node.span);
+                }
+            } else {
+                for name in named {
+                    groups.push(self.group_by_name(&name));
+                }
             }
             created.push((
                 0,
                 subnet,
-                p.strings("SecurityGroupIds")?,
+                groups,
                 p.get("PrivateIpAddress")?,
                 None,
                 res.node.span,
@@ -1152,6 +1219,16 @@ impl<'d> Builder<'d> {
                 span,
             );
         }
+        if !self.default_vpc_users.is_empty() || !self.default_groups.is_empty() {
+            let warning = default_vpc::add(
+                &mut self.parts,
+                &self.r.region(),
+                &self.default_zones,
+                &self.default_vpc_users,
+                "np::cfn::default-vpc",
+            );
+            self.warnings.push(warning);
+        }
         self.place_external();
         self.public_addresses();
         let missing = super::super::records::reconcile::declare_unknown_prefix_lists(
@@ -1161,7 +1238,9 @@ impl<'d> Builder<'d> {
         );
         self.warnings.extend(missing);
         for sg in &mut self.parts.security_groups {
-            if !self.explicit_egress.contains(&sg.meta.id) {
+            // A group from outside the template keeps no rule: its rules are unknown.
+            if !self.explicit_egress.contains(&sg.meta.id) && self.r.unknown(&sg.meta.id).is_none()
+            {
                 sg.egress.insert(
                     0,
                     SecurityGroupRule {
@@ -1190,10 +1269,16 @@ impl<'d> Builder<'d> {
             let Some(vpc) = vpc_of_subnet.get(&eni.subnet) else {
                 continue;
             };
-            let id = format!("{vpc}.DefaultSecurityGroup");
+            let id = default_group(vpc);
             eni.security_groups.push(id.clone());
             if !defaults.iter().any(|(d, _)| d == &id) {
                 defaults.push((id, vpc.clone()));
+            }
+        }
+        for vpc in std::mem::take(&mut self.default_groups) {
+            let id = default_group(&vpc);
+            if !defaults.iter().any(|(d, _)| d == &id) {
+                defaults.push((id, vpc));
             }
         }
         // AWS's default group: members talk to each other, everything goes out.
@@ -1239,6 +1324,11 @@ fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
     let t = text(n)?;
     t.parse()
         .map_err(|_| invalid(format!("`{t}` is not an IPv4 address"), n.span, None))
+}
+
+/// The id of a VPC's default security group.
+fn default_group(vpc: &str) -> String {
+    format!("{vpc}.DefaultSecurityGroup")
 }
 
 /// Target groups a list of listener actions forwards to.

@@ -488,3 +488,89 @@ fn an_imported_cidr_makes_an_external_subnet() {
     assert!(texts.contains("np::cfn::import-value"), "{texts}");
     assert!(texts.contains("`Subnet` is not modelled"), "{texts}");
 }
+
+#[test]
+fn instances_and_groups_without_a_network_land_in_the_default_vpc() {
+    let text = r#"
+Resources:
+  Server:
+    Type: AWS::EC2::Instance
+    Properties: {ImageId: ami-1, SecurityGroups: [!Ref ServerGroup]}
+  ServerGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}]
+  DbGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 3306, ToPort: 3306, SourceSecurityGroupName: !Ref ServerGroup}
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, SourceSecurityGroupName: default}
+  Db:
+    Type: AWS::EC2::Instance
+    Properties: {ImageId: ami-1, AvailabilityZone: us-east-1b, SecurityGroups: [!Ref DbGroup]}
+"#;
+    let m = load(text, &TemplateOptions::default());
+    let vpc = m.vpc("default-vpc").expect("the default VPC");
+    assert_eq!(vpc.cidr_blocks[0].to_string(), "172.31.0.0/16");
+    let server = m
+        .enis()
+        .iter()
+        .find(|e| e.meta.id == "Server/eni0")
+        .expect("server");
+    assert_eq!(server.subnet, "default-vpc/us-east-1a");
+    assert!(
+        server.auto_public_ip,
+        "default subnets map public addresses"
+    );
+    assert_eq!(server.security_groups, ["ServerGroup"]);
+    let db = m
+        .enis()
+        .iter()
+        .find(|e| e.meta.id == "Db/eni0")
+        .expect("db");
+    assert_eq!(db.subnet, "default-vpc/us-east-1b");
+    assert_eq!(
+        m.subnet("default-vpc/us-east-1b")
+            .map(|s| s.cidr.to_string())
+            .as_deref(),
+        Some("172.31.16.0/20")
+    );
+    let rules = &m.security_group("DbGroup").expect("db group").ingress;
+    assert_eq!(rules[0].peer, RulePeer::SecurityGroup("ServerGroup".into()));
+    assert_eq!(
+        rules[1].peer,
+        RulePeer::SecurityGroup("default-vpc.DefaultSecurityGroup".into())
+    );
+    assert!(
+        m.security_group("default-vpc.DefaultSecurityGroup")
+            .is_some()
+    );
+    let texts = warning_texts(&m).join("\n");
+    assert!(texts.contains("np::cfn::default-vpc"), "{texts}");
+}
+
+#[test]
+fn an_external_subnet_used_with_a_default_vpc_group_lies_in_the_default_vpc() {
+    let text = r#"
+Parameters:
+  Subnets: {Type: "List<AWS::EC2::Subnet::Id>"}
+Resources:
+  Server:
+    Type: AWS::EC2::Instance
+    Properties: {ImageId: ami-1, SubnetId: !Select [0, !Ref Subnets], SecurityGroupIds: [!GetAtt Group.GroupId]}
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: ssh}
+"#;
+    let m = load(text, &TemplateOptions::default());
+    let subnet = m.subnet("Subnets[0]").expect("external subnet");
+    assert_eq!(subnet.vpc, "default-vpc");
+    assert_eq!(
+        subnet.cidr.to_string(),
+        "172.31.48.0/24",
+        "a block no default subnet uses"
+    );
+}

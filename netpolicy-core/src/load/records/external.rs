@@ -215,14 +215,23 @@ impl Placing {
         let found = missing(wanted, &defined, unknown);
         let hints = vpc_hints(parts);
         for (id, why) in found {
-            let vpc = hints
+            let inside = hints
                 .get(&id)
-                .filter(|v| external_vpcs.contains_key(*v))
-                .cloned()
-                .or_else(|| external_vpcs.keys().next().cloned())
-                .unwrap_or_else(|| EXTERNAL_VPC.to_string());
-            self.ensure_vpc(parts, &vpc);
-            let cidr = self.block();
+                .filter(|v| !external_vpcs.contains_key(*v))
+                .and_then(|v| free_block(parts, v).map(|b| (v.clone(), b)));
+            let (vpc, cidr) = match inside {
+                Some(found) => found,
+                None => {
+                    let vpc = hints
+                        .get(&id)
+                        .filter(|v| external_vpcs.contains_key(*v))
+                        .cloned()
+                        .or_else(|| external_vpcs.keys().next().cloned())
+                        .unwrap_or_else(|| EXTERNAL_VPC.to_string());
+                    self.ensure_vpc(parts, &vpc);
+                    (vpc, self.block())
+                }
+            };
             self.warn(format!(
                 "subnet `{id}` is {why}: modelled as an external public subnet {cidr} of VPC `{vpc}` that routes to the internet (the most exposed placement); results that depend on it are incomplete"
             ));
@@ -376,6 +385,25 @@ impl Placing {
             });
         }
     }
+}
+
+/// A /24 of `vpc`'s blocks that none of its subnets uses, for an external
+/// subnet that its users place in a VPC the input holds (the default VPC,
+/// say). At most 4096 candidates are tried.
+fn free_block(parts: &ModelParts, vpc: &str) -> Option<Ipv4Net> {
+    let blocks = &parts.vpcs.iter().find(|v| v.meta.id == vpc)?.cidr_blocks;
+    let used: Vec<Ipv4Net> = parts
+        .subnets
+        .iter()
+        .filter(|s| s.vpc == vpc)
+        .map(|s| s.cidr)
+        .collect();
+    blocks
+        .iter()
+        .filter_map(|b| b.subnets(24.max(b.prefix_len())).ok())
+        .flatten()
+        .take(4096)
+        .find(|c| !used.iter().any(|u| u.contains(c) || c.contains(u)))
 }
 
 /// The VPC each subnet's users suggest: the VPC of the first security group

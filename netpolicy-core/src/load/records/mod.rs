@@ -12,6 +12,7 @@
 //!
 //! [`Model::build`]: crate::model::Model::build
 
+pub(crate) mod default_vpc;
 pub(crate) mod external;
 mod index;
 pub(crate) mod load_balancer;
