@@ -654,7 +654,7 @@ impl<'d> Resolver<'d> {
     /// exist before deployment); an attribute that is also a property of the
     /// resource (a VPC's `CidrBlock`) evaluates that property.
     fn get_att(&self, resource: &str, attribute: &str, span: Span) -> Result<Node, LoadError> {
-        let Some(r) = self.template.resources.iter().find(|r| r.id == resource) else {
+        let Some(r) = self.template.resource(resource) else {
             return Err(invalid(
                 format!("Fn::GetAtt on `{resource}`, which is not a resource"),
                 span,

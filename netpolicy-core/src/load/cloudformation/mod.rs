@@ -40,6 +40,20 @@ fn read(
     let resolver = intrinsics::Resolver::new(&template, options);
     let (parts, mut warnings) = resources::Builder::new(&template, &resolver).build()?;
     warnings.extend(unknown_parameters(&template, options));
+    if let Some(t) = template.transform {
+        let names = match &t.value {
+            document::Value::Seq(items) => items.iter().filter_map(|i| i.scalar_text()).collect(),
+            _ => t.scalar_text().into_iter().collect::<Vec<_>>(),
+        };
+        warnings.push(crate::diagnostic::Warning::new(
+            "np::cfn::transform",
+            format!(
+                "the template asks for the transform {}, which netpolicy does not run: resources are read as written (serverless functions with `VpcConfig` included)",
+                names.join(", ")
+            ),
+            Some(t.span),
+        ));
+    }
     Ok((parts, warnings))
 }
 

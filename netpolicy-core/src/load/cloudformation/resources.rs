@@ -14,6 +14,9 @@ use crate::diagnostic::Warning;
 use crate::model::*;
 use crate::span::Span;
 use ipnet::Ipv4Net;
+
+mod coverage;
+mod services;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
@@ -39,14 +42,7 @@ const NOT_MODELLED: &[&str] = &[
     "AWS::EC2::GatewayRouteTableAssociation",
     "AWS::EC2::SubnetCidrBlock",
     "AWS::EC2::VPCEndpointService",
-    "AWS::AutoScaling::AutoScalingGroup",
     "AWS::ElasticLoadBalancing::LoadBalancer",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster",
-    "AWS::Lambda::Function::VpcConfig",
-    "AWS::ECS::Service",
-    "AWS::EKS::Cluster",
-    "AWS::ElastiCache::CacheCluster",
     "AWS::Route53Resolver::ResolverEndpoint",
 ];
 
@@ -73,6 +69,8 @@ pub(crate) struct Builder<'d> {
     default_vpc_groups: HashSet<String>,
     /// The template's security groups by `GroupName`.
     group_names: HashMap<String, String>,
+    /// Security groups EKS creates for clusters, with the cluster and its span.
+    cluster_groups: BTreeMap<String, (String, Span)>,
     /// VPCs whose default security group is named.
     default_groups: BTreeSet<String>,
     /// Instance interfaces whose public address follows their subnet's
@@ -219,6 +217,7 @@ impl<'d> Builder<'d> {
             default_vpc_groups: HashSet::new(),
             group_names: HashMap::new(),
             default_groups: BTreeSet::new(),
+            cluster_groups: BTreeMap::new(),
         }
     }
 
@@ -259,6 +258,8 @@ impl<'d> Builder<'d> {
             self.unless_external(res, modified, "not applied")?;
         }
         self.finish();
+        let left_out = self.skipped.len();
+        self.coverage(&live, left_out);
         self.warnings.extend(self.r.warnings.borrow_mut().drain(..));
         Ok((self.parts.into_parts(), self.warnings))
     }
@@ -304,7 +305,14 @@ impl<'d> Builder<'d> {
                 let c = p.req("CidrBlock")?;
                 let block = cidr(&c)?
                     .ok_or_else(|| invalid("a subnet needs an IPv4 CIDR".into(), c.span, None))?;
-                let availability_zone = match p.string("AvailabilityZone") {
+                let zone = p.get("AvailabilityZone").and_then(|z| match z {
+                    Some(z) if is_opaque(&z) => Err(LoadError::External {
+                        message: format!("`{}` is known only outside this template", text(&z)?),
+                        span: z.span,
+                    }),
+                    z => z.map(|z| text(&z)).transpose(),
+                });
+                let availability_zone = match zone {
                     Ok(az) => az,
                     Err(e) => {
                         // Zones do not change reachability: one warning per cause, not an error.
@@ -433,10 +441,9 @@ impl<'d> Builder<'d> {
                     cidrs,
                 });
             }
-            kind if NOT_MODELLED.contains(&kind) || kind.starts_with("AWS::NetworkFirewall::") => {
-                self.warn("np::cfn::not-modelled", format!("`{}` ({kind}) affects the network but is not modelled: results may be incomplete", res.id), res.node.span);
+            kind if services::SERVICE_TYPES.contains(&kind) => {
+                self.service(res, &p)?;
             }
-            "AWS::ElasticLoadBalancingV2::LoadBalancer::Gateway" => {}
             _ => {}
         }
         Ok(())
@@ -551,23 +558,17 @@ impl<'d> Builder<'d> {
                 }
             }
             "AWS::ElasticLoadBalancingV2::Listener" => self.listener(res, &p)?,
+            "AWS::AutoScaling::AutoScalingGroup" => self.scaling_group(res, &p)?,
             "AWS::ElasticLoadBalancingV2::ListenerRule" => {
                 let listener = p.req_string("ListenerArn")?;
                 let groups = forward_targets(&p.list("Actions")?, self.r)?;
+                let span = self.template.resource(&listener).map(|r| r.node.span);
                 let found = self
                     .parts
                     .load_balancers
                     .iter_mut()
                     .flat_map(|lb| lb.listeners.iter_mut())
-                    .find(|l| {
-                        l.span
-                            == self
-                                .template
-                                .resources
-                                .iter()
-                                .find(|r| r.id == listener)
-                                .map(|r| r.node.span)
-                    });
+                    .find(|l| l.span == span);
                 match found {
                     Some(l) => l.target_groups.extend(groups),
                     None => return Err(dangling(self.r, res, "listener", &listener)),
@@ -1230,6 +1231,7 @@ impl<'d> Builder<'d> {
             self.warnings.push(warning);
         }
         self.place_external();
+        self.add_cluster_groups();
         self.public_addresses();
         let missing = super::super::records::reconcile::declare_unknown_prefix_lists(
             &mut self.parts,

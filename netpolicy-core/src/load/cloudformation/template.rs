@@ -22,9 +22,13 @@ pub(crate) struct Resource<'d> {
 pub(crate) struct Template<'d> {
     pub parameters: HashMap<&'d str, &'d Node>,
     pub mappings: Option<&'d Node>,
+    /// The template-level `Transform` (macros, SAM), when present.
+    pub transform: Option<&'d Node>,
     pub conditions: HashMap<&'d str, &'d Node>,
     pub resources: Vec<Resource<'d>>,
     pub resource_kinds: HashMap<&'d str, &'d str>,
+    /// Each resource's place in `resources`, by logical id.
+    by_id: HashMap<&'d str, usize>,
 }
 
 fn entries<'d>(node: &'d Node, what: &str) -> Result<&'d [(Node, Node)], LoadError> {
@@ -39,6 +43,11 @@ fn entries<'d>(node: &'d Node, what: &str) -> Result<&'d [(Node, Node)], LoadErr
 }
 
 impl<'d> Template<'d> {
+    /// The resource with this logical id.
+    pub(crate) fn resource(&self, id: &str) -> Option<&Resource<'d>> {
+        self.by_id.get(id).and_then(|&i| self.resources.get(i))
+    }
+
     pub(crate) fn new(root: &'d Node) -> Result<Self, LoadError> {
         let top = entries(root, "template sections")?;
         let section = |name: &str| {
@@ -94,12 +103,19 @@ impl<'d> Template<'d> {
             });
         }
         let resource_kinds = resources.iter().map(|r| (r.id, r.kind)).collect();
+        let by_id = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i))
+            .collect();
         Ok(Template {
             parameters: named("Parameters", "parameters")?,
             mappings: section("Mappings"),
+            transform: section("Transform"),
             conditions: named("Conditions", "conditions")?,
             resources,
             resource_kinds,
+            by_id,
         })
     }
 }

@@ -574,3 +574,106 @@ Resources:
         "a block no default subnet uses"
     );
 }
+
+const SERVICES: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  A:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, MapPublicIpOnLaunch: true}
+  B:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.2.0/24}
+  AppSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: app, VpcId: !Ref Vpc}
+  DbSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      VpcId: !Ref Vpc
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 3306, ToPort: 3306, SourceSecurityGroupId: !Ref AppSg}]
+  DbSubnets:
+    Type: AWS::RDS::DBSubnetGroup
+    Properties: {DBSubnetGroupDescription: db, SubnetIds: [!Ref A, !Ref B]}
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: mysql, DBSubnetGroupName: !Ref DbSubnets, VPCSecurityGroups: [!Ref DbSg]}
+  Files:
+    Type: AWS::EFS::MountTarget
+    Properties: {FileSystemId: fs-1, SubnetId: !Ref B, SecurityGroups: [!Ref DbSg]}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, VpcConfig: {SubnetIds: [!Ref B], SecurityGroupIds: [!Ref AppSg]}}
+  Launch:
+    Type: AWS::AutoScaling::LaunchConfiguration
+    Properties: {ImageId: ami-1, InstanceType: t3.micro, SecurityGroups: [!Ref AppSg]}
+  Tg:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, VpcId: !Ref Vpc}
+  Fleet:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      LaunchConfigurationName: !Ref Launch
+      VPCZoneIdentifier: [!Ref A, !Ref B]
+      TargetGroupARNs: [!Ref Tg]
+      MinSize: 1
+      MaxSize: 2
+  Tgw:
+    Type: AWS::EC2::TransitGateway
+  Tgw2:
+    Type: AWS::EC2::TransitGateway
+  Topic:
+    Type: AWS::SNS::Topic
+"#;
+
+#[test]
+fn services_place_interfaces_in_the_subnets_they_name() {
+    let m = load(SERVICES, &TemplateOptions::default());
+    let of = |id: &str| {
+        m.enis()
+            .iter()
+            .find(|e| e.meta.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    for (id, subnet) in [("Db@A", "A"), ("Db@B", "B")] {
+        let db = of(id);
+        assert_eq!(db.subnet, subnet);
+        assert_eq!(db.security_groups, ["DbSg"]);
+        assert_eq!(db.meta.aliases, ["Db"]);
+        assert!(
+            !db.auto_public_ip,
+            "RDS in a subnet group is private unless asked"
+        );
+    }
+    assert_eq!(of("Files").security_groups, ["DbSg"]);
+    assert_eq!(of("Fn").subnet, "B");
+    let fleet = of("Fleet@A/eni0");
+    assert_eq!(fleet.security_groups, ["AppSg"]);
+    assert!(
+        fleet.auto_public_ip,
+        "the launch configuration leaves it to the subnet"
+    );
+    assert!(!of("Fleet@B/eni0").auto_public_ip);
+    let tg = m
+        .target_groups()
+        .iter()
+        .find(|t| t.meta.id == "Tg")
+        .expect("tg");
+    assert_eq!(
+        tg.targets.len(),
+        2,
+        "each representative instance is registered"
+    );
+    let texts = warning_texts(&m).join("\n");
+    for expected in [
+        "AWS::EC2::TransitGateway x2 (Tgw, Tgw2) affects the network",
+        "np::cfn::coverage: modelled 12 resources, not modelled 2 of 1 types, ignored 1 non-network",
+        "np::cfn::transform",
+    ] {
+        assert!(texts.contains(expected), "{expected}:\n{texts}");
+    }
+}
