@@ -560,6 +560,65 @@ pub fn load_model_file(
     }
 }
 
+/// Loads inputs as one network: CloudFormation templates together (a stack
+/// set, whose imports find each other's exports), over at most one AWS CLI
+/// dump of the deployed network they go into (their parameters may name its
+/// subnet, VPC and security group ids). One input loads as
+/// [`load_model_file`] does.
+pub fn load_model_files(
+    paths: &[std::path::PathBuf],
+    format: Option<ModelFormat>,
+    options: &cloudformation::TemplateOptions,
+) -> Result<Model, LoadFailure> {
+    let fail = |error| LoadFailure::new(error, SourceMap::default());
+    match paths {
+        [] => Err(fail(LoadError::Io {
+            path: String::new(),
+            message: "no model to load".into(),
+        })),
+        [one] => load_model_file(one, format, options),
+        many => {
+            let (dumps, files): (Vec<_>, Vec<_>) = many.iter().partition(|p| p.is_dir());
+            let mut texts = Vec::new();
+            for path in &files {
+                let text = read_file(path).map_err(fail)?;
+                let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+                if ModelFormat::from_structure(&text) != Some(ModelFormat::CloudFormation) {
+                    return Err(fail(LoadError::Io {
+                        path: path.display().to_string(),
+                        message: "is not a CloudFormation template: only templates load together with other inputs (a stack set, or templates over an AWS CLI dump)".into(),
+                    }));
+                }
+                texts.push((path.display().to_string(), text));
+            }
+            let deployed = match dumps[..] {
+                [] => None,
+                [dir] => {
+                    let mut sources = SourceMap::default();
+                    let (parts, warnings) = aws_cli::read_all(dir, &mut sources)
+                        .map_err(|e| LoadFailure::new(e, SourceMap::default()))?;
+                    Some(cloudformation::Deployed {
+                        parts,
+                        sources,
+                        warnings,
+                    })
+                }
+                _ => {
+                    return Err(fail(LoadError::Io {
+                        path: dumps[1].display().to_string(),
+                        message: "is a second AWS CLI dump: templates load over one deployed network".into(),
+                    }));
+                }
+            };
+            let files: Vec<(&str, &str)> = texts
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect();
+            cloudformation::load_stacks(&files, options, deployed)
+        }
+    }
+}
+
 #[cfg(test)]
 mod detection_tests {
     use super::ModelFormat::{self, *};

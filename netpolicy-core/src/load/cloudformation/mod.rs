@@ -12,7 +12,8 @@ pub use intrinsics::TemplateOptions;
 
 use super::document;
 use super::{LoadError, LoadFailure, read_file};
-use crate::model::Model;
+use crate::diagnostic::Warning;
+use crate::model::{Model, ModelParts};
 use crate::span::SourceMap;
 use std::path::Path;
 
@@ -22,56 +23,172 @@ pub fn load_cloudformation(
     text: &str,
     options: &TemplateOptions,
 ) -> Result<Model, LoadFailure> {
-    let mut sources = SourceMap::default();
-    let id = sources.add(name, text);
-    let built = document::parse(text, id).and_then(|doc| {
-        let read = read(&doc, options);
-        document::drop_later(doc);
-        read
+    load_stacks(&[(name, text)], options, None)
+}
+
+/// A deployed network that templates are loaded over: the objects an AWS CLI
+/// dump holds (read, not yet built), its files and warnings.
+pub(crate) struct Deployed {
+    pub parts: ModelParts,
+    pub sources: SourceMap,
+    pub warnings: Vec<Warning>,
+}
+
+/// Loads several templates as one network (a stack set: `Fn::ImportValue`
+/// finds the other templates' exports), over a deployed network when given
+/// (the templates' parameters and references may name its ids).
+pub(crate) fn load_stacks(
+    files: &[(&str, &str)],
+    options: &TemplateOptions,
+    deployed: Option<Deployed>,
+) -> Result<Model, LoadFailure> {
+    let Deployed {
+        parts,
+        mut sources,
+        warnings: base_warnings,
+    } = deployed.unwrap_or(Deployed {
+        parts: ModelParts::default(),
+        sources: SourceMap::default(),
+        warnings: Vec::new(),
     });
+    let mut docs = Vec::new();
+    for &(name, text) in files {
+        let id = sources.add(name, text);
+        match document::parse(text, id) {
+            Ok(doc) => docs.push(doc),
+            Err(e) => return Err(LoadFailure::new(e, sources)),
+        }
+    }
+    let built = read(&docs, options, parts).map(|(parts, warnings)| {
+        let mut all = base_warnings;
+        all.extend(warnings);
+        (parts, all)
+    });
+    for doc in docs {
+        document::drop_later(doc);
+    }
     super::build_model(built, sources)
 }
 
 fn read(
-    doc: &document::Node,
+    docs: &[document::Node],
     options: &TemplateOptions,
-) -> Result<(crate::model::ModelParts, Vec<crate::diagnostic::Warning>), LoadError> {
-    let template = template::Template::new(doc)?;
-    let resolver = intrinsics::Resolver::new(&template, options);
-    let (parts, mut warnings) = resources::Builder::new(&template, &resolver).build()?;
-    warnings.extend(unknown_parameters(&template, options));
-    if let Some(t) = template.transform {
-        let names = match &t.value {
-            document::Value::Seq(items) => items.iter().filter_map(|i| i.scalar_text()).collect(),
-            _ => t.scalar_text().into_iter().collect::<Vec<_>>(),
-        };
-        warnings.push(crate::diagnostic::Warning::new(
-            "np::cfn::transform",
-            format!(
-                "the template asks for the transform {}, which netpolicy does not run: resources are read as written (serverless functions with `VpcConfig` included)",
-                names.join(", ")
-            ),
-            Some(t.span),
-        ));
-    }
+    base: ModelParts,
+) -> Result<(ModelParts, Vec<Warning>), LoadError> {
+    let templates = docs
+        .iter()
+        .map(template::Template::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    distinct_ids(&templates)?;
+    let options = TemplateOptions {
+        exports: exports(&templates, options),
+        ..options.clone()
+    };
+    let resolvers: Vec<_> = templates
+        .iter()
+        .map(|t| intrinsics::Resolver::new(t, &options))
+        .collect();
+    let Some(builder) = resources::Builder::new(&templates, &resolvers, base) else {
+        return Ok((ModelParts::default(), Vec::new()));
+    };
+    let (parts, mut warnings) = builder.build()?;
+    warnings.extend(unknown_parameters(&templates, &options));
+    warnings.extend(templates.iter().filter_map(transform_warning));
     Ok((parts, warnings))
 }
 
-/// A warning for each `--param` the template does not declare (a typo would
+/// Logical ids name the objects, so two stacks loaded together may not use
+/// the same one.
+fn distinct_ids(templates: &[template::Template<'_>]) -> Result<(), LoadError> {
+    let mut seen = std::collections::HashSet::new();
+    for t in templates {
+        for r in &t.resources {
+            if !seen.insert(r.id) {
+                return Err(LoadError::Invalid {
+                    message: format!(
+                        "logical id `{}` is defined by two of the templates loaded together",
+                        r.id
+                    ),
+                    span: r.node.span,
+                    help: Some(
+                        "netpolicy names objects by their logical ids: rename one, or load the templates separately".into(),
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the templates export (`Outputs` with `Export`), by export name. An
+/// export that cannot be evaluated is left out: an import of it stays an
+/// unknown value, with a warning.
+fn exports(
+    templates: &[template::Template<'_>],
+    options: &TemplateOptions,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = options.exports.clone();
+    if templates.len() < 2 {
+        return out;
+    }
+    for t in templates {
+        let r = intrinsics::Resolver::new(t, options);
+        let Some(document::Node {
+            value: document::Value::Map(outputs),
+            ..
+        }) = t.outputs
+        else {
+            continue;
+        };
+        for (_, output) in outputs {
+            let name = output.get("Export").and_then(|e| e.get("Name"));
+            let (Some(name), Some(value)) = (name, output.get("Value")) else {
+                continue;
+            };
+            if let (Ok((name, _)), Ok((value, _))) = (r.eval_string(name), r.eval_string(value)) {
+                out.insert(name, value);
+            }
+        }
+    }
+    out
+}
+
+/// A warning for a template-level `Transform`, which netpolicy does not run.
+fn transform_warning(t: &template::Template<'_>) -> Option<Warning> {
+    let node = t.transform?;
+    let names: Vec<String> = match &node.value {
+        document::Value::Seq(items) => items.iter().filter_map(|i| i.scalar_text()).collect(),
+        _ => node.scalar_text().into_iter().collect(),
+    };
+    Some(Warning::new(
+        "np::cfn::transform",
+        format!(
+            "the template asks for the transform {}, which netpolicy does not run: resources are read as written (serverless functions with `VpcConfig` included)",
+            names.join(", ")
+        ),
+        Some(node.span),
+    ))
+}
+
+/// A warning for each `--param` no template declares (a typo would
 /// otherwise leave the default in force without a word).
 fn unknown_parameters(
-    template: &template::Template<'_>,
+    templates: &[template::Template<'_>],
     options: &TemplateOptions,
-) -> Vec<crate::diagnostic::Warning> {
+) -> Vec<Warning> {
+    let declared = |k: &str| templates.iter().any(|t| t.parameters.contains_key(k));
     options
         .parameters
         .keys()
-        .filter(|k| !k.starts_with("AWS::") && !template.parameters.contains_key(k.as_str()))
+        .filter(|k| !k.starts_with("AWS::") && !declared(k))
         .map(|k| {
-            let hint = crate::suggest::suggest(k, template.parameters.keys().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            crate::diagnostic::Warning::new(
+            let hint = crate::suggest::suggest(
+                k,
+                templates.iter().flat_map(|t| t.parameters.keys().copied()),
+            )
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+            Warning::new(
                 "np::cfn::unknown-param",
                 format!("--param `{k}` is not a parameter of this template: ignored{hint}"),
                 None,

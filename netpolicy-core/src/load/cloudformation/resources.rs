@@ -47,6 +47,10 @@ const NOT_MODELLED: &[&str] = &[
 ];
 
 pub(crate) struct Builder<'d> {
+    /// Every stack loaded together, and their resolvers.
+    templates: &'d [Template<'d>],
+    resolvers: &'d [Resolver<'d>],
+    /// The stack being read.
     template: &'d Template<'d>,
     r: &'d Resolver<'d>,
     pub(crate) parts: Records,
@@ -201,11 +205,19 @@ fn meta(res: &Resource<'_>, r: &Resolver<'_>) -> Meta {
 }
 
 impl<'d> Builder<'d> {
-    pub(crate) fn new(template: &'d Template<'d>, r: &'d Resolver<'d>) -> Self {
-        Builder {
-            template,
-            r,
-            parts: Records::default(),
+    /// A builder of the stacks `templates` (each evaluated by the resolver at
+    /// the same place in `resolvers`), over the objects of `base`.
+    pub(crate) fn new(
+        templates: &'d [Template<'d>],
+        resolvers: &'d [Resolver<'d>],
+        base: ModelParts,
+    ) -> Option<Self> {
+        Some(Builder {
+            template: templates.first()?,
+            r: resolvers.first()?,
+            templates,
+            resolvers,
+            parts: Records::from(base),
             warnings: Vec::new(),
             explicit_egress: HashSet::new(),
             skipped: HashSet::new(),
@@ -218,49 +230,81 @@ impl<'d> Builder<'d> {
             group_names: HashMap::new(),
             default_groups: BTreeSet::new(),
             cluster_groups: BTreeMap::new(),
-        }
+        })
     }
 
+    /// The type of the resource with this logical id, in the stack being
+    /// read or another stack loaded with it.
     fn kind_of(&self, id: &str) -> Option<&'d str> {
-        self.template.resource_kinds.get(id).copied()
+        self.template
+            .resource_kinds
+            .get(id)
+            .or_else(|| self.templates.iter().find_map(|t| t.resource_kinds.get(id)))
+            .copied()
+    }
+
+    /// The resource with this logical id, in the stack being read or
+    /// another stack loaded with it.
+    fn resource(&self, id: &str) -> Option<&'d Resource<'d>> {
+        self.template
+            .resource(id)
+            .or_else(|| self.templates.iter().find_map(|t| t.resource(id)))
+    }
+
+    /// Makes stack `i` the one being read.
+    fn enter(&mut self, i: usize) {
+        if let (Some(t), Some(r)) = (self.templates.get(i), self.resolvers.get(i)) {
+            self.template = t;
+            self.r = r;
+        }
     }
 
     fn warn(&mut self, code: &'static str, message: String, span: Span) {
         self.warnings.push(Warning::new(code, message, Some(span)));
     }
 
-    /// Builds every network object of the template.
+    /// Builds every network object of the stacks: every stack's objects
+    /// first, then what modifies them, so that order (of resources and of
+    /// stacks) does not matter.
     pub(crate) fn build(mut self) -> Result<(ModelParts, Vec<Warning>), LoadError> {
-        let resources: Vec<&Resource<'d>> = self.template.resources.iter().collect();
-        let mut live = Vec::new();
-        for res in resources {
-            if let Some(c) = res.condition {
-                let (name, span) = self.r.eval_string(c)?;
-                if !self.r.condition(&name, span)? {
-                    self.skipped.insert(res.id);
-                    continue;
+        let mut live: Vec<(usize, &'d Resource<'d>)> = Vec::new();
+        for (i, template) in self.templates.iter().enumerate() {
+            self.enter(i);
+            for res in &template.resources {
+                if let Some(c) = res.condition {
+                    let (name, span) = self.r.eval_string(c)?;
+                    if !self.r.condition(&name, span)? {
+                        self.skipped.insert(res.id);
+                        continue;
+                    }
                 }
+                live.push((i, res));
             }
-            live.push(res);
         }
-        for res in live.iter().filter(|r| r.kind == "AWS::EC2::SecurityGroup") {
+        for &(i, res) in live.iter().filter(|(_, r)| r.kind == "AWS::EC2::SecurityGroup") {
+            self.enter(i);
             let p = Props { res, r: self.r };
             if let Ok(Some(name)) = p.string("GroupName") {
                 self.group_names.insert(name, res.id.to_string());
             }
         }
-        for res in &live {
+        for &(i, res) in &live {
+            self.enter(i);
             let created = self.create(res);
             self.unless_external(res, created, "not modelled")?;
         }
-        for res in &live {
+        for &(i, res) in &live {
+            self.enter(i);
             let modified = self.modify(res);
             self.unless_external(res, modified, "not applied")?;
         }
         self.finish();
         let left_out = self.skipped.len();
-        self.coverage(&live, left_out);
-        self.warnings.extend(self.r.warnings.borrow_mut().drain(..));
+        let resources: Vec<&Resource<'d>> = live.iter().map(|(_, r)| *r).collect();
+        self.coverage(&resources, left_out);
+        for r in self.resolvers {
+            self.warnings.extend(r.warnings.borrow_mut().drain(..));
+        }
         Ok((self.parts.into_parts(), self.warnings))
     }
 
@@ -562,7 +606,7 @@ impl<'d> Builder<'d> {
             "AWS::ElasticLoadBalancingV2::ListenerRule" => {
                 let listener = p.req_string("ListenerArn")?;
                 let groups = forward_targets(&p.list("Actions")?, self.r)?;
-                let span = self.template.resource(&listener).map(|r| r.node.span);
+                let span = self.resource(&listener).map(|r| r.node.span);
                 let found = self
                     .parts
                     .load_balancers
@@ -1169,10 +1213,10 @@ impl<'d> Builder<'d> {
     /// Stands an external object for every id known only outside the
     /// template, then adds the standalone rules written for external groups.
     fn place_external(&mut self) {
-        let r = self.r;
+        let resolvers = self.resolvers;
         let placed = records::external::place_external(
             &mut self.parts,
-            &|id| r.unknown(id),
+            &|id| resolvers.iter().find_map(|r| r.unknown(id)),
             "np::cfn::external",
         );
         self.warnings.extend(placed);
@@ -1239,9 +1283,10 @@ impl<'d> Builder<'d> {
             "the template",
         );
         self.warnings.extend(missing);
+        let resolvers = self.resolvers;
         for sg in &mut self.parts.security_groups {
             // A group from outside the template keeps no rule: its rules are unknown.
-            if !self.explicit_egress.contains(&sg.meta.id) && self.r.unknown(&sg.meta.id).is_none()
+            if !self.explicit_egress.contains(&sg.meta.id) && resolvers.iter().all(|r| r.unknown(&sg.meta.id).is_none())
             {
                 sg.egress.insert(
                     0,

@@ -24,6 +24,8 @@ pub(crate) struct Template<'d> {
     pub mappings: Option<&'d Node>,
     /// The template-level `Transform` (macros, SAM), when present.
     pub transform: Option<&'d Node>,
+    /// The `Outputs` section, when present.
+    pub outputs: Option<&'d Node>,
     pub conditions: HashMap<&'d str, &'d Node>,
     pub resources: Vec<Resource<'d>>,
     pub resource_kinds: HashMap<&'d str, &'d str>,
@@ -112,6 +114,7 @@ impl<'d> Template<'d> {
             parameters: named("Parameters", "parameters")?,
             mappings: section("Mappings"),
             transform: section("Transform"),
+            outputs: section("Outputs"),
             conditions: named("Conditions", "conditions")?,
             resources,
             resource_kinds,

@@ -155,6 +155,17 @@ shared_lookups! {
     vpc_endpoint, vpc_endpoint_mut, VpcEndpoint;
 }
 
+impl From<ModelParts> for Records {
+    /// Records that start from objects already read (a deployed network a
+    /// template is loaded over).
+    fn from(parts: ModelParts) -> Self {
+        Records {
+            parts,
+            index: Indexes::default(),
+        }
+    }
+}
+
 impl Records {
     /// The parts, for building the model.
     pub fn into_parts(self) -> ModelParts {

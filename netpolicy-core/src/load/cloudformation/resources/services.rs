@@ -70,7 +70,7 @@ impl<'d> Builder<'d> {
                 let mut place = self.database(p, "DBSubnetGroupName", "VPCSecurityGroups")?;
                 if place.subnets.is_empty()
                     && let Some(source) = p.string("SourceDBInstanceIdentifier")?
-                    && let Some(src) = self.template.resource(&source)
+                    && let Some(src) = self.resource(&source)
                 {
                     let sp = Props {
                         res: src,
@@ -403,7 +403,7 @@ impl<'d> Builder<'d> {
         p: &Props<'_, 'd>,
     ) -> Result<(Vec<String>, Option<bool>), LoadError> {
         if let Some(name) = p.string("LaunchConfigurationName")? {
-            let Some(config) = self.template.resource(&name) else {
+            let Some(config) = self.resource(&name) else {
                 return Ok((Vec::new(), None));
             };
             let cp = Props {
@@ -430,7 +430,7 @@ impl<'d> Builder<'d> {
         let id = ["LaunchTemplateId", "LaunchTemplateName"]
             .iter()
             .find_map(|k| spec.get(k).and_then(Node::scalar_text));
-        let Some(template) = id.and_then(|id| self.template.resource(&id)) else {
+        let Some(template) = id.and_then(|id| self.resource(&id)) else {
             return Ok((Vec::new(), None));
         };
         let tp = Props {
