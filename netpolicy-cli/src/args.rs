@@ -129,6 +129,12 @@ pub struct CheckArgs {
     /// overrides the policy's `model "..."` line.
     #[arg(long, short = 'm', value_name = "PATH")]
     pub model: Vec<PathBuf>,
+    /// Another input to load together with the model as one network
+    /// (repeatable): the other templates of a stack set (imports find their
+    /// exports), or the AWS CLI dump of the deployed network a template goes
+    /// into (pass its ids with --param).
+    #[arg(long = "with", value_name = "PATH")]
+    pub with: Vec<PathBuf>,
     /// The model's format, when detection guesses wrong.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub model_format: Option<FormatArg>,
@@ -244,6 +250,12 @@ pub struct ModelArgs {
     /// -json`), a folder of AWS CLI outputs, or a native model.
     #[arg(long, short = 'm', value_name = "PATH")]
     pub model: PathBuf,
+    /// Another input to load together with the model as one network
+    /// (repeatable): the other templates of a stack set (imports find their
+    /// exports), or the AWS CLI dump of the deployed network a template goes
+    /// into (pass its ids with --param).
+    #[arg(long = "with", value_name = "PATH")]
+    pub with: Vec<PathBuf>,
     /// The model's format, when detection guesses wrong.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub model_format: Option<FormatArg>,

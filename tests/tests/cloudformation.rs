@@ -59,3 +59,88 @@ fn broken_templates_render_spanned_errors() {
         }
     );
 }
+
+/// Whether the internet reaches interface `eni` of `model`.
+fn internet_reaches(model: &netpolicy_core::model::Model, eni: &str) -> bool {
+    let engine = netpolicy_core::engine::Engine::new(model);
+    !engine.internet_exposure(eni).packets().is_empty()
+}
+
+fn warning_codes(model: &netpolicy_core::model::Model) -> String {
+    model
+        .warnings()
+        .iter()
+        .map(|w| format!("{}: {}", w.code, w.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_stack_set_loads_as_one_network_and_imports_find_exports() {
+    let paths = [
+        fixture("stack-set/app.yaml"),
+        fixture("stack-set/network.yaml"),
+    ];
+    let model = netpolicy_core::load::load_model_files(&paths, None, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let web = model.eni("WebServer/eni0").expect("web server");
+    assert_eq!(
+        web.subnet, "PublicSubnet",
+        "placed by an import of the network stack"
+    );
+    assert_eq!(
+        model.eni("DbServer/eni0").map(|e| e.subnet.as_str()),
+        Some("PrivateSubnet")
+    );
+    assert!(internet_reaches(&model, "WebServer/eni0"));
+    assert!(!internet_reaches(&model, "DbServer/eni0"));
+    let warnings = warning_codes(&model);
+    assert!(
+        warnings.contains("security group `ImportValue:monitoring-AgentGroup` is exported by another stack that is not loaded"),
+        "an import nobody exports is an external object: {warnings}"
+    );
+}
+
+#[test]
+fn the_application_stack_alone_stands_on_external_objects() {
+    let model =
+        load_cloudformation_file(&fixture("stack-set/app.yaml"), &TemplateOptions::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    let subnet = model
+        .subnet("ImportValue:netpolicy-stack-PrivateSubnetId")
+        .expect("external subnet");
+    assert!(subnet.map_public_ip_on_launch, "the most exposed placement");
+    assert!(internet_reaches(&model, "WebServer/eni0"));
+}
+
+#[test]
+fn a_template_loads_over_the_dump_of_its_deployed_network() {
+    let dump =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/exports/aws-cli/inspector-workshop");
+    let paths = [fixture("existing-network/app.yaml"), dump];
+    let place = |vpc: &str, subnet: &str| {
+        let options = TemplateOptions {
+            parameters: [("AppVpc", vpc), ("AppSubnet", subnet)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..TemplateOptions::default()
+        };
+        netpolicy_core::load::load_model_files(&paths, None, &options)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    // The web app's public subnet maps public addresses and routes to the internet.
+    let public = place("vpc-0f1b29643fbdfee79", "subnet-0289bcc12d1c12384");
+    assert!(
+        public.eni("eni-05ac3b14c970d938d").is_some(),
+        "the dump's interfaces are there"
+    );
+    assert!(internet_reaches(&public, "AppServer/eni0"));
+    // The bastion subnet does not.
+    let private = place("vpc-07f4a4dee9fb91d2c", "subnet-030d85d162d301f06");
+    assert!(!internet_reaches(&private, "AppServer/eni0"));
+    assert!(
+        !warning_codes(&private).contains("np::cfn::external"),
+        "nothing is left unknown"
+    );
+}

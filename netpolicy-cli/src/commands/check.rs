@@ -184,7 +184,7 @@ fn check_one(
         let model_name = model_path.display().to_string();
         let started = Instant::now();
         let progress = Progress::start(format!("loading {model_name}"));
-        let mut model = load_quietly(&model_path, args.model_format, &args.params)?;
+        let mut model = load_quietly(&model_path, &args.with, args.model_format, &args.params)?;
         timings.load += started.elapsed();
         let started = Instant::now();
         progress.phase(format!("compiling {} interfaces", model.enis().len()));

@@ -13,14 +13,14 @@ use crate::args::{FormatArg, ModelArgs};
 use miette::{IntoDiagnostic, NamedSource, Report};
 use netpolicy_core::engine::Flow;
 use netpolicy_core::load::cloudformation::TemplateOptions;
-use netpolicy_core::load::{ModelFormat, load_model_file};
+use netpolicy_core::load::{ModelFormat, load_model_file, load_model_files};
 use netpolicy_core::model::Model;
 use netpolicy_core::packet::PacketSet;
 
 /// Loads the model and prints its warnings to stderr (grouped; all of them
 /// with `--verbose`).
 pub fn load(args: &ModelArgs) -> Result<Model, Report> {
-    let model = load_quietly(&args.model, args.model_format, &args.params)?;
+    let model = load_quietly(&args.model, &args.with, args.model_format, &args.params)?;
     print_warnings(&model, args.verbose);
     Ok(model)
 }
@@ -90,9 +90,11 @@ fn print_warning(model: &Model, w: &netpolicy_core::diagnostic::Warning) {
     crate::render::diagnostic::eprint(&report);
 }
 
-/// Loads a model without printing anything.
+/// Loads a model (with the inputs loaded together with it) without
+/// printing anything.
 pub fn load_quietly(
     path: &std::path::Path,
+    with: &[std::path::PathBuf],
     format: Option<FormatArg>,
     params: &[(String, String)],
 ) -> Result<Model, Report> {
@@ -106,7 +108,12 @@ pub fn load_quietly(
         parameters: params.iter().cloned().collect(),
         ..TemplateOptions::default()
     };
-    load_model_file(path, format, &options).map_err(Report::new)
+    if with.is_empty() {
+        return load_model_file(path, format, &options).map_err(Report::new);
+    }
+    let mut all = vec![path.to_path_buf()];
+    all.extend(with.iter().cloned());
+    load_model_files(&all, format, &options).map_err(Report::new)
 }
 
 /// A policy file, read and parsed, its text kept to cite in diagnostics.

@@ -582,7 +582,10 @@ pub fn load_model_files(
             let mut texts = Vec::new();
             for path in &files {
                 let text = read_file(path).map_err(fail)?;
-                let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+                let text = text
+                    .strip_prefix('\u{feff}')
+                    .map(str::to_string)
+                    .unwrap_or(text);
                 if ModelFormat::from_structure(&text) != Some(ModelFormat::CloudFormation) {
                     return Err(fail(LoadError::Io {
                         path: path.display().to_string(),
@@ -606,7 +609,9 @@ pub fn load_model_files(
                 _ => {
                     return Err(fail(LoadError::Io {
                         path: dumps[1].display().to_string(),
-                        message: "is a second AWS CLI dump: templates load over one deployed network".into(),
+                        message:
+                            "is a second AWS CLI dump: templates load over one deployed network"
+                                .into(),
                     }));
                 }
             };

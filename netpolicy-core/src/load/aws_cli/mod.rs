@@ -206,7 +206,10 @@ pub fn load_aws_cli_dir(dir: &Path) -> Result<Model, LoadFailure> {
     super::build_model(parsed, sources)
 }
 
-pub(crate) fn read_all(dir: &Path, sources: &mut SourceMap) -> Result<(ModelParts, Vec<Warning>), LoadError> {
+pub(crate) fn read_all(
+    dir: &Path,
+    sources: &mut SourceMap,
+) -> Result<(ModelParts, Vec<Warning>), LoadError> {
     let dirs = dump_dirs(dir);
     if dirs.is_empty() {
         return Err(missing(dir, &FILES[0]));

@@ -281,7 +281,10 @@ impl<'d> Builder<'d> {
                 live.push((i, res));
             }
         }
-        for &(i, res) in live.iter().filter(|(_, r)| r.kind == "AWS::EC2::SecurityGroup") {
+        for &(i, res) in live
+            .iter()
+            .filter(|(_, r)| r.kind == "AWS::EC2::SecurityGroup")
+        {
             self.enter(i);
             let p = Props { res, r: self.r };
             if let Ok(Some(name)) = p.string("GroupName") {
@@ -1286,7 +1289,8 @@ impl<'d> Builder<'d> {
         let resolvers = self.resolvers;
         for sg in &mut self.parts.security_groups {
             // A group from outside the template keeps no rule: its rules are unknown.
-            if !self.explicit_egress.contains(&sg.meta.id) && resolvers.iter().all(|r| r.unknown(&sg.meta.id).is_none())
+            if !self.explicit_egress.contains(&sg.meta.id)
+                && resolvers.iter().all(|r| r.unknown(&sg.meta.id).is_none())
             {
                 sg.egress.insert(
                     0,

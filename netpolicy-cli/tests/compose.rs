@@ -1,0 +1,55 @@
+//! Inputs loaded together (`--with`): a stack set, a template over the dump
+//! of its deployed network.
+
+mod common;
+use common::netpolicy;
+
+const APP: &str = "tests/fixtures/cloudformation/existing-network/app.yaml";
+const DUMP: &str = "tests/fixtures/exports/aws-cli/inspector-workshop";
+
+#[test]
+fn a_template_is_checked_over_the_deployed_network() {
+    let query = "assert \"the app is private\": no internet -> instance:AppServer : tcp/8443";
+    let run = |vpc: &str, subnet: &str| {
+        netpolicy(&[
+            "query",
+            "--model",
+            APP,
+            "--with",
+            DUMP,
+            "--param",
+            &format!("AppVpc={vpc}"),
+            "--param",
+            &format!("AppSubnet={subnet}"),
+            query,
+        ])
+    };
+    let (code, out, err) = run("vpc-0f1b29643fbdfee79", "subnet-0289bcc12d1c12384");
+    assert_eq!(code, 1, "a public subnet exposes it:\n{out}\n{err}");
+    let (code, out, err) = run("vpc-07f4a4dee9fb91d2c", "subnet-030d85d162d301f06");
+    assert_eq!(code, 0, "the bastion subnet does not:\n{out}\n{err}");
+}
+
+#[test]
+fn a_stack_set_is_one_network() {
+    let (code, out, err) = netpolicy(&[
+        "exposure",
+        "--model",
+        "tests/fixtures/cloudformation/stack-set/app.yaml",
+        "--with",
+        "tests/fixtures/cloudformation/stack-set/network.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1 of 2 interfaces are reachable from the internet"),
+        "{out}"
+    );
+    assert!(err.contains("np::cfn::coverage"), "{err}");
+}
+
+#[test]
+fn two_dumps_cannot_be_composed() {
+    let (code, _, err) = netpolicy(&["exposure", "--model", APP, "--with", DUMP, "--with", DUMP]);
+    assert_eq!(code, 2);
+    assert!(err.contains("second AWS CLI dump"), "{err}");
+}
