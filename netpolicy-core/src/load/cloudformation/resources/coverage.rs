@@ -75,7 +75,7 @@ impl Builder<'_> {
                 n => format!(", {n} more"),
             };
             let what = if *kind == "AWS::CloudFormation::Stack" {
-                "nested stacks are not followed (load the nested template as another --model to include it)"
+                "nested stacks are not followed (load the nested template beside this one with `--with` to include it)"
             } else {
                 "affects the network but is not modelled: results may be incomplete"
             };
