@@ -135,12 +135,16 @@ impl<'d> Resolver<'d> {
     /// warning, and returns the node that stands for it.
     fn opaque(&self, text: String, why: String, code: &'static str, span: Span) -> Node {
         let first = !self.opaque.borrow().contains_key(&text);
-        if first {
+        // A zone changes no reachability: the subnets that use one say so once.
+        let zone = why.contains("AvailabilityZone::Name");
+        if first && !zone {
             self.warnings.borrow_mut().push(Warning::new(
                 code,
                 format!("`{text}` is {why}: modelled as an unknown value"),
                 Some(span),
             ));
+        }
+        if first {
             self.opaque.borrow_mut().insert(text.clone(), why);
         }
         Node {

@@ -50,6 +50,8 @@ pub(crate) struct Builder<'d> {
     /// Every stack loaded together, and their resolvers.
     templates: &'d [Template<'d>],
     resolvers: &'d [Resolver<'d>],
+    /// The ids of the deployed network the stacks are loaded over.
+    base_ids: HashSet<String>,
     /// The stack being read.
     template: &'d Template<'d>,
     r: &'d Resolver<'d>,
@@ -217,6 +219,7 @@ impl<'d> Builder<'d> {
             r: resolvers.first()?,
             templates,
             resolvers,
+            base_ids: all_ids(&base),
             parts: Records::from(base),
             warnings: Vec::new(),
             explicit_egress: HashSet::new(),
@@ -249,6 +252,16 @@ impl<'d> Builder<'d> {
         self.template
             .resource(id)
             .or_else(|| self.templates.iter().find_map(|t| t.resource(id)))
+    }
+
+    /// Why `id` is known only outside the stacks and the deployed network
+    /// loaded with them, if it is.
+    fn outside(&self, id: &str) -> Option<String> {
+        self.r.unknown(id).or_else(|| {
+            (!self.base_ids.contains(id))
+                .then(|| records::external::deployed_id(id))
+                .flatten()
+        })
     }
 
     /// Makes stack `i` the one being read.
@@ -551,7 +564,7 @@ impl<'d> Builder<'d> {
                 if egress {
                     self.explicit_egress.insert(group.clone());
                 }
-                if self.r.unknown(&group).is_some() {
+                if self.outside(&group).is_some() {
                     self.external_rules.extend(rule.map(|r| (group, egress, r)));
                     return Ok(());
                 }
@@ -629,7 +642,7 @@ impl<'d> Builder<'d> {
     /// Fails with [`LoadError::External`] when `id` is known only outside
     /// the template (a modifier that uses it is then not applied).
     fn known(&self, res: &Resource<'_>, kind: &str, id: &str) -> Result<(), LoadError> {
-        match self.r.unknown(id) {
+        match self.outside(id) {
             Some(_) => Err(dangling(self.r, res, kind, id)),
             None => Ok(()),
         }
@@ -889,7 +902,7 @@ impl<'d> Builder<'d> {
                 Some(format!("give one of {}", route::modelled_fields())),
             ));
         };
-        if self.r.unknown(&id).is_some() {
+        if self.outside(&id).is_some() {
             return Err(dangling(self.r, res, field.api, &id));
         }
         let gateway = match field.kind {
@@ -1219,7 +1232,12 @@ impl<'d> Builder<'d> {
         let resolvers = self.resolvers;
         let placed = records::external::place_external(
             &mut self.parts,
-            &|id| resolvers.iter().find_map(|r| r.unknown(id)),
+            &|id| {
+                resolvers
+                    .iter()
+                    .find_map(|r| r.unknown(id))
+                    .or_else(|| records::external::deployed_id(id))
+            },
             "np::cfn::external",
         );
         self.warnings.extend(placed);
@@ -1287,10 +1305,12 @@ impl<'d> Builder<'d> {
         );
         self.warnings.extend(missing);
         let resolvers = self.resolvers;
+        let base = &self.base_ids;
         for sg in &mut self.parts.security_groups {
             // A group from outside the template keeps no rule: its rules are unknown.
             if !self.explicit_egress.contains(&sg.meta.id)
-                && resolvers.iter().all(|r| r.unknown(&sg.meta.id).is_none())
+                && !base.contains(&sg.meta.id)
+                && resolvers.iter().all(|r| outside(r, &sg.meta.id).is_none())
             {
                 sg.egress.insert(
                     0,
@@ -1362,7 +1382,7 @@ impl<'d> Builder<'d> {
 /// id is a value known only outside the template, which the caller turns
 /// into a warning.
 fn dangling(r: &Resolver<'_>, res: &Resource<'_>, kind: &str, id: &str) -> LoadError {
-    match r.unknown(id) {
+    match outside(r, id) {
         Some(why) => LoadError::External {
             message: format!("`{}` names {kind} `{id}`, {why}", res.id),
             span: res.node.span,
@@ -1380,6 +1400,35 @@ fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
 /// The id of a VPC's default security group.
 fn default_group(vpc: &str) -> String {
     format!("{vpc}.DefaultSecurityGroup")
+}
+
+/// Every id in `parts`.
+fn all_ids(parts: &ModelParts) -> HashSet<String> {
+    let metas = parts
+        .vpcs
+        .iter()
+        .map(|o| &o.meta)
+        .chain(parts.subnets.iter().map(|o| &o.meta))
+        .chain(parts.route_tables.iter().map(|o| &o.meta))
+        .chain(parts.internet_gateways.iter().map(|o| &o.meta))
+        .chain(parts.nat_gateways.iter().map(|o| &o.meta))
+        .chain(parts.vpn_gateways.iter().map(|o| &o.meta))
+        .chain(parts.peerings.iter().map(|o| &o.meta))
+        .chain(parts.security_groups.iter().map(|o| &o.meta))
+        .chain(parts.network_acls.iter().map(|o| &o.meta))
+        .chain(parts.enis.iter().map(|o| &o.meta))
+        .chain(parts.instances.iter().map(|o| &o.meta))
+        .chain(parts.load_balancers.iter().map(|o| &o.meta))
+        .chain(parts.target_groups.iter().map(|o| &o.meta))
+        .chain(parts.vpc_endpoints.iter().map(|o| &o.meta))
+        .chain(parts.prefix_lists.iter().map(|o| &o.meta));
+    metas.map(|m| m.id.clone()).collect()
+}
+
+/// Why `id` is known only outside the template: a value the resolver could
+/// not know, or the id of an object of the deployed account.
+fn outside(r: &Resolver<'_>, id: &str) -> Option<String> {
+    r.unknown(id).or_else(|| records::external::deployed_id(id))
 }
 
 /// Target groups a list of listener actions forwards to.

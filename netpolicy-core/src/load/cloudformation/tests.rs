@@ -677,3 +677,31 @@ fn services_place_interfaces_in_the_subnets_they_name() {
         assert!(texts.contains(expected), "{expected}:\n{texts}");
     }
 }
+
+#[test]
+fn literal_ids_of_the_deployed_account_are_external_objects() {
+    let text = r#"
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: x, VpcId: vpc-0abc1234}
+  Nic:
+    Type: AWS::EC2::NetworkInterface
+    Properties: {SubnetId: subnet-12345678, GroupSet: [!Ref Sg]}
+  Assoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {SubnetId: subnet-12345678, RouteTableId: rtb-0def}
+"#;
+    let m = load(text, &TemplateOptions::default());
+    assert_eq!(
+        m.subnet("subnet-12345678").map(|s| s.vpc.as_str()),
+        Some("vpc-0abc1234")
+    );
+    let texts = warning_texts(&m).join("\n");
+    assert!(
+        texts.contains("`Assoc` names route table `rtb-0def`"),
+        "{texts}"
+    );
+    // Not every name is an id: a typo still fails.
+    assert!(load_error(&text.replace("vpc-0abc1234", "Vpcc")).contains("Vpcc"));
+}

@@ -18,6 +18,20 @@ use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
+/// Why `id` is known only outside the input when it is written as an AWS
+/// resource id (`vpc-0abc...`, `subnet-...`, `sg-...`): an object of the
+/// deployed account that the input names but does not hold.
+pub(crate) fn deployed_id(id: &str) -> Option<String> {
+    const PREFIXES: &[&str] = &[
+        "vpc", "subnet", "sg", "rtb", "igw", "vgw", "nat", "eni", "i", "acl", "pcx", "vpce", "tgw",
+        "eigw", "lt",
+    ];
+    let (prefix, hex) = id.split_once('-')?;
+    let is_hex = !hex.is_empty() && hex.len() <= 17 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    (PREFIXES.contains(&prefix) && is_hex)
+        .then(|| "an id of the deployed account that this input does not hold".to_string())
+}
+
 /// The id of the external VPC that holds external subnets nothing else places.
 const EXTERNAL_VPC: &str = "external-vpc";
 
