@@ -69,6 +69,12 @@ pub(crate) fn is_no_value(node: &Node) -> bool {
     node.tag.as_deref() == Some(NO_VALUE)
 }
 
+/// Whether a resource type is a custom resource, whose values its provider
+/// computes at deployment.
+fn is_custom(kind: &str) -> bool {
+    kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource"
+}
+
 /// Whether a parameter type holds a list.
 fn is_list(ty: &str) -> bool {
     ty.starts_with("List<") || ty == "CommaDelimitedList" || ty.contains("<List<")
@@ -278,9 +284,11 @@ impl<'d> Resolver<'d> {
             "Fn::Join" => {
                 let a = self.args(arg, "Fn::Join", 2)?;
                 let (delimiter, _) = self.eval_string(&a[0])?;
+                let items = self.eval_list(&a[1])?;
+                let unknown = items.iter().any(|p| p.tag.as_deref() == Some(OPAQUE));
                 let parts: Result<Vec<String>, LoadError> =
-                    self.eval_list(&a[1])?.iter().map(|p| self.eval_string(p).map(|s| s.0)).collect();
-                Ok(string_node(parts?.join(&delimiter), span))
+                    items.iter().map(|p| self.eval_string(p).map(|s| s.0)).collect();
+                Ok(self.derived(parts?.join(&delimiter), unknown, span))
             }
             "Fn::Select" => {
                 let a = self.args(arg, "Fn::Select", 2)?;
@@ -304,6 +312,11 @@ impl<'d> Resolver<'d> {
                 let (delimiter, dspan) = self.eval_string(&a[0])?;
                 if delimiter.is_empty() {
                     return Err(invalid("Fn::Split needs a non-empty delimiter", dspan, None));
+                }
+                let whole = self.eval(&a[1])?;
+                if whole.tag.as_deref() == Some(OPAQUE) {
+                    let item = self.opaque_element(&whole, 0, span);
+                    return Ok(Node { value: Value::Seq(vec![item]), span, tag: Some(OPAQUE.into()) });
                 }
                 let (text, _) = self.eval_string(&a[1])?;
                 let items = text.split(delimiter.as_str()).map(|p| string_node(p, span)).collect();
@@ -459,7 +472,17 @@ impl<'d> Resolver<'d> {
         if let Some(v) = self.pseudo(name) {
             return Ok(Node { span, ..v });
         }
-        if self.template.resource_kinds.contains_key(name) {
+        if let Some(kind) = self.template.resource_kinds.get(name) {
+            if is_custom(kind) {
+                return Ok(self.opaque(
+                    name.to_string(),
+                    format!(
+                        "custom resource `{name}`, whose id comes from its provider at deployment"
+                    ),
+                    "np::cfn::unknown-value",
+                    span,
+                ));
+            }
             return Ok(string_node(name, span));
         }
         if let Some(param) = self.template.parameters.get(name) {
@@ -610,6 +633,7 @@ impl<'d> Resolver<'d> {
             }
         };
         let mut out = String::new();
+        let mut unknown = false;
         let mut rest = text.as_str();
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
@@ -623,35 +647,53 @@ impl<'d> Resolver<'d> {
                 out.push_str(literal);
                 out.push('}');
             } else {
-                out.push_str(&self.sub_variable(name, vars, span)?);
+                let (value, opaque) = self.sub_variable(name, vars, span)?;
+                unknown |= opaque;
+                out.push_str(&value);
             }
             rest = &after[end + 1..];
         }
         out.push_str(rest);
-        Ok(string_node(out, span))
+        Ok(self.derived(out, unknown, span))
     }
 
+    /// A variable of `Fn::Sub`, with whether it is known only outside the
+    /// template.
     fn sub_variable(
         &self,
         name: &str,
         vars: Option<&Node>,
         span: Span,
-    ) -> Result<String, LoadError> {
-        if let Some(v) = vars.and_then(|m| m.get(name)) {
-            return Ok(self.eval_string(v)?.0);
-        }
-        if let Some((resource, attribute)) = name.split_once('.')
+    ) -> Result<(String, bool), LoadError> {
+        let v = if let Some(v) = vars.and_then(|m| m.get(name)) {
+            self.eval(v)?
+        } else if let Some((resource, attribute)) = name.split_once('.')
             && self.template.resource_kinds.contains_key(resource)
         {
-            let v = self.get_att(resource, attribute, span)?;
-            return v
-                .scalar_text()
-                .ok_or_else(|| invalid(format!("`{name}` is not a string"), span, None));
-        }
-        let reference = string_node(name, span);
-        let v = self.reference(&reference, span)?;
+            self.get_att(resource, attribute, span)?
+        } else {
+            self.reference(&string_node(name, span), span)?
+        };
+        let opaque = v.tag.as_deref() == Some(OPAQUE);
         v.scalar_text()
+            .map(|t| (t, opaque))
             .ok_or_else(|| invalid(format!("`${{{name}}}` is not a string"), span, None))
+    }
+
+    /// A string computed from other values: unknown when one of them is.
+    fn derived(&self, text: String, unknown: bool, span: Span) -> Node {
+        if !unknown {
+            return string_node(text, span);
+        }
+        self.opaque
+            .borrow_mut()
+            .entry(text.clone())
+            .or_insert_with(|| "computed from a value known only outside this template".into());
+        Node {
+            value: Value::String(text),
+            span,
+            tag: Some(OPAQUE.into()),
+        }
     }
 
     /// `Fn::GetAtt`: identifiers resolve to the logical id (physical ids do not
@@ -684,6 +726,14 @@ impl<'d> Resolver<'d> {
             "NetworkAclId",
             "PrefixListId",
         ];
+        if is_custom(r.kind) {
+            return Ok(self.opaque(
+                format!("{resource}.{attribute}"),
+                format!("an attribute of custom resource `{resource}`, computed at deployment"),
+                "np::cfn::unknown-value",
+                span,
+            ));
+        }
         let own_id = attribute == "VpcId" && r.kind == "AWS::EC2::VPC"
             || attribute != "VpcId" && IDS.contains(&attribute);
         if own_id {

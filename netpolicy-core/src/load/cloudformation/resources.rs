@@ -874,7 +874,19 @@ impl<'d> Builder<'d> {
                 None,
             ));
         };
-        let Some(target) = self.route_target(res, p)? else {
+        let target = match self.route_target(res, p) {
+            // The route still wins its prefixes: its packets stop there.
+            Err(LoadError::External { message, span }) => {
+                self.warn(
+                    "np::cfn::external",
+                    format!("{message}: the packets it carries are not followed"),
+                    span,
+                );
+                Some(RouteTarget::Blackhole)
+            }
+            other => other?,
+        };
+        let Some(target) = target else {
             return Ok(());
         };
         let Some(t) = self.parts.route_table_mut(&table) else {
@@ -902,7 +914,12 @@ impl<'d> Builder<'d> {
                 Some(format!("give one of {}", route::modelled_fields())),
             ));
         };
-        if self.outside(&id).is_some() {
+        // Transit gateways and unmodelled targets stop packets whatever their id.
+        let followed = !matches!(
+            field.kind,
+            route::TargetKind::TransitGateway | route::TargetKind::NotModelled
+        );
+        if followed && self.outside(&id).is_some() {
             return Err(dangling(self.r, res, field.api, &id));
         }
         let gateway = match field.kind {

@@ -705,3 +705,42 @@ Resources:
     // Not every name is an id: a typo still fails.
     assert!(load_error(&text.replace("vpc-0abc1234", "Vpcc")).contains("Vpcc"));
 }
+
+#[test]
+fn values_computed_at_deployment_route_nowhere_and_place_externally() {
+    let text = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Firewall:
+    Type: AWS::NetworkFirewall::Firewall
+    Properties: {VpcId: !Ref Vpc}
+  Routes:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  ToFirewall:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref Routes
+      DestinationCidrBlock: 0.0.0.0/0
+      VpcEndpointId: !Select [1, !Split [":", !Select [0, !GetAtt Firewall.EndpointIds]]]
+  Lookup:
+    Type: Custom::SubnetLookup
+    Properties: {ServiceToken: arn}
+  Nic:
+    Type: AWS::EC2::NetworkInterface
+    Properties: {SubnetId: !GetAtt Lookup.SubnetId, Description: !Join ["-", [!Ref Lookup, x]]}
+"#;
+    let m = load(text, &TemplateOptions::default());
+    let routes = &m.route_table("Routes").expect("table").routes;
+    assert_eq!(
+        routes[0].target,
+        RouteTarget::Blackhole,
+        "the route still takes 0.0.0.0/0"
+    );
+    assert!(
+        m.subnet("Lookup.SubnetId").is_some(),
+        "a custom resource's subnet is external"
+    );
+}
