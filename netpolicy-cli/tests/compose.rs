@@ -53,3 +53,20 @@ fn two_dumps_cannot_be_composed() {
     assert_eq!(code, 2);
     assert!(err.contains("second AWS CLI dump"), "{err}");
 }
+
+#[test]
+fn assertions_about_service_interfaces_mean_something() {
+    let model = "tests/fixtures/cloudformation/services-and-default-vpc.yaml";
+    let query = |assertion: &str| netpolicy(&["query", "--model", model, assertion]);
+    let (code, out, err) = query("assert \"db private\": no internet -> sg:DbSg : mysql");
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) =
+        query("assert \"web tier reaches the db\": Fleet -> eni:Database : mysql");
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) =
+        query("assert \"bastion closed\": no internet -> instance:Bastion : ssh");
+    assert_eq!(
+        code, 1,
+        "the default VPC is public and the office CIDR is unknown: {out}\n{err}"
+    );
+}

@@ -407,3 +407,27 @@ fn fuzz_policies() {
         }
     }
 }
+
+/// Templates as people write them: parameters without values, imports,
+/// service resources, the default VPC.
+#[test]
+fn fuzz_templates_as_people_write_them() {
+    const INPUTS: &[&str] = &[
+        include_str!("../fixtures/cloudformation/stack-set/app.yaml"),
+        include_str!("../fixtures/cloudformation/stack-set/network.yaml"),
+        include_str!("../fixtures/cloudformation/existing-network/app.yaml"),
+        include_str!("../fixtures/cloudformation/services-and-default-vpc.yaml"),
+    ];
+    for seed in seeds() {
+        let _case = Case("fuzz_templates_as_people_write_them", seed);
+        let mut rng = Rng::new(seed ^ 0x18);
+        for input in INPUTS {
+            let text = mutate(input, &mut rng);
+            run(load_cloudformation(
+                "t.yaml",
+                &text,
+                &TemplateOptions::default(),
+            ));
+        }
+    }
+}

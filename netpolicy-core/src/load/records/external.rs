@@ -84,8 +84,8 @@ impl Placing {
     }
 
     fn block(&mut self) -> Ipv4Net {
-        let base = u32::from(EXTERNAL_SPACE) + (self.next_block << 8);
-        self.next_block += 1;
+        let base = u32::from(EXTERNAL_SPACE).wrapping_add(self.next_block.wrapping_shl(8));
+        self.next_block = self.next_block.wrapping_add(1);
         Ipv4Net::new(Ipv4Addr::from(base), 24).unwrap_or_default()
     }
 
