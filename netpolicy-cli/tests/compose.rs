@@ -70,3 +70,25 @@ fn assertions_about_service_interfaces_mean_something() {
         "the default VPC is public and the office CIDR is unknown: {out}\n{err}"
     );
 }
+
+#[test]
+fn verdicts_resting_on_external_objects_say_so() {
+    let assertion = "assert \"db private\": no internet -> instance:DbServer : postgres";
+    let app = "tests/fixtures/cloudformation/stack-set/app.yaml";
+    let (code, out, err) = netpolicy(&["query", "--model", app, "--format", "json", assertion]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("\"incomplete\"")
+            && out.contains("ImportValue:netpolicy-stack-PrivateSubnetId"),
+        "alone, the app stack's subnets are guesses: {out}"
+    );
+    let network = "tests/fixtures/cloudformation/stack-set/network.yaml";
+    let (code, out, err) = netpolicy(&[
+        "query", "--model", app, "--with", network, "--format", "json", assertion,
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        !out.contains("\"incomplete\""),
+        "with the network stack nothing is guessed: {out}"
+    );
+}

@@ -316,6 +316,36 @@ impl Checker<'_, '_> {
             .collect()
     }
 
+    /// The external objects the endpoints of `a` depend on (at most five).
+    fn external_dependencies(&self, a: &Assertion) -> Result<Vec<String>, CheckError> {
+        if self.model.parts().external.is_empty() {
+            return Ok(Vec::new());
+        }
+        let selectors: Vec<&crate::ast::Selector> = match &a.kind {
+            AssertionKind::Reach { from, to, .. }
+            | AssertionKind::No { from, to, .. }
+            | AssertionKind::Only { from, to, .. } => vec![from, to],
+            AssertionKind::Isolated { a, b } | AssertionKind::Same { a, b } => vec![a, b],
+            AssertionKind::LeastPrivilege { targets } | AssertionKind::Exposure { targets, .. } => {
+                vec![targets]
+            }
+        };
+        let mut found = std::collections::BTreeSet::new();
+        for s in selectors {
+            for e in self.resolver.selector(s)? {
+                let Endpoint::Eni(id) = e else { continue };
+                let dependency = self
+                    .model
+                    .eni(&id)
+                    .and_then(|eni| self.model.external_dependency(eni));
+                if let Some(d) = dependency {
+                    found.insert(d.to_string());
+                }
+            }
+        }
+        Ok(found.into_iter().take(5).collect())
+    }
+
     fn assertion(&self, a: &Assertion) -> Result<Verdict, CheckError> {
         let filter = PathFilter::new(self, &a.qualifiers)?;
         let (findings, holds_message, violated_message, violated) = match &a.kind {
@@ -494,6 +524,7 @@ impl Checker<'_, '_> {
                 )
             }
         };
+        let incomplete = self.external_dependencies(a)?;
         let findings_count = findings.total;
         let counterexamples = findings
             .into_findings()
@@ -519,6 +550,7 @@ impl Checker<'_, '_> {
             } else {
                 Vec::new()
             },
+            incomplete,
         })
     }
 

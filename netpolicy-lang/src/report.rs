@@ -84,6 +84,11 @@ pub struct Verdict {
     pub findings: usize,
     /// Concrete witnesses (at most [`MAX_COUNTEREXAMPLES`]; `findings` counts all).
     pub counterexamples: Vec<Counterexample>,
+    /// External objects the verdict depends on (stand-ins for subnets, VPCs
+    /// or security groups the input names but does not hold): when any, the
+    /// verdict rests on their guessed placement and is incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
 }
 
 /// How many counterexamples a verdict carries; the rest are counted.
@@ -129,6 +134,17 @@ impl Report {
                 v.location.file, v.location.line, v.location.column
             );
             let _ = writeln!(out, "  {}", v.message);
+            if !v.incomplete.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  incomplete: depends on external {} (placed by a guess, see the warnings)",
+                    v.incomplete
+                        .iter()
+                        .map(|x| format!("`{x}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             for c in &v.counterexamples {
                 let _ = writeln!(out, "  - {}", c.finding);
                 if let Some(p) = &c.packet {

@@ -72,6 +72,11 @@ pub struct ModelParts {
     pub vpc_endpoints: Vec<VpcEndpoint>,
     /// Managed prefix lists.
     pub prefix_lists: Vec<PrefixList>,
+    /// The ids of external objects: stand-ins for subnets, VPCs and security
+    /// groups the input names but does not hold (their placement is a guess;
+    /// see docs/semantics.md). Verdicts that depend on them are incomplete.
+    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub external: std::collections::BTreeSet<String>,
 }
 
 /// Position of each object by id, per kind.
@@ -206,6 +211,21 @@ impl Model {
         self.warnings = validate::warnings(&parts);
         self.parts = parts;
         Ok(())
+    }
+
+    /// The external object an interface depends on, if any: its subnet, the
+    /// subnet's VPC or one of its security groups stands in for an object
+    /// the input names but does not hold.
+    pub fn external_dependency<'a>(&'a self, eni: &'a Eni) -> Option<&'a str> {
+        let external = &self.parts.external;
+        if external.is_empty() {
+            return None;
+        }
+        let subnet = self.subnet(&eni.subnet);
+        std::iter::once(eni.subnet.as_str())
+            .chain(subnet.map(|s| s.vpc.as_str()))
+            .chain(eni.security_groups.iter().map(String::as_str))
+            .find(|id| external.contains(*id))
     }
 
     /// The raw objects.

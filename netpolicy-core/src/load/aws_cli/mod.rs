@@ -351,7 +351,9 @@ fn append(parts: &mut ModelParts, more: ModelParts) {
         target_groups,
         vpc_endpoints,
         prefix_lists,
+        external,
     } = more;
+    parts.external.extend(external);
     parts.vpcs.extend(vpcs);
     parts.subnets.extend(subnets);
     parts.route_tables.extend(route_tables);

@@ -197,6 +197,7 @@ impl Placing {
             .chain(parts.vpn_gateways.iter().filter_map(|g| g.vpc.as_ref()));
         let found = missing(wanted, &defined, unknown);
         for id in found.keys() {
+            parts.external.insert(id.clone());
             parts.vpcs.push(Vpc {
                 meta: Meta {
                     name: Some(format!("external VPC {id}")),
@@ -249,6 +250,7 @@ impl Placing {
             self.warn(format!(
                 "subnet `{id}` is {why}: modelled as an external public subnet {cidr} of VPC `{vpc}` that routes to the internet (the most exposed placement); results that depend on it are incomplete"
             ));
+            parts.external.insert(id.clone());
             parts.subnets.push(Subnet {
                 meta: Meta {
                     name: Some(format!("external subnet {id}")),
@@ -320,6 +322,7 @@ impl Placing {
             self.warn(format!(
                 "security group `{id}` is {why}: its rules are unknown, so it is modelled without rules; results that depend on it are incomplete"
             ));
+            parts.external.insert(id.clone());
             parts.security_groups.push(SecurityGroup {
                 meta: Meta {
                     name: Some(format!("external security group {id}")),
@@ -337,6 +340,7 @@ impl Placing {
         if parts.vpcs.iter().any(|v| v.meta.id == vpc) {
             return;
         }
+        parts.external.insert(vpc.to_string());
         parts.vpcs.push(Vpc {
             meta: Meta {
                 name: Some("external VPC (holds objects from outside the input)".into()),
