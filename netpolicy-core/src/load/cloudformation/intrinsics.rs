@@ -494,10 +494,16 @@ impl<'d> Resolver<'d> {
             .keys()
             .chain(self.template.parameters.keys())
             .copied();
+        let help = match suggest(name, candidates) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "a module or a fragment that another template includes names what that template defines: load the template that uses it (with `--with` for its other stacks)".into(),
+        };
         Err(invalid(
-            format!("`Ref` to `{name}`, which is neither a parameter nor a resource"),
+            format!(
+                "`Ref` to `{name}`, which is neither a parameter nor a resource of this template"
+            ),
             span,
-            suggest(name, candidates).map(|s| format!("did you mean `{s}`?")),
+            Some(help),
         ))
     }
 
