@@ -92,3 +92,23 @@ fn verdicts_resting_on_external_objects_say_so() {
         "with the network stack nothing is guessed: {out}"
     );
 }
+
+#[test]
+fn the_coverage_line_reaches_every_output_format() {
+    for format in ["human", "json", "sarif", "junit"] {
+        let (code, out, err) = netpolicy(&[
+            "check",
+            "--format",
+            format,
+            "policies/inspector-workshop.np",
+        ]);
+        assert_eq!(code, 1, "{format}: {err}");
+        let text = format!("{out}{err}");
+        assert!(
+            text.contains(
+                "modelled 70 resources, not modelled 0 of 0 types, ignored 7 non-network"
+            ),
+            "{format}: {text}"
+        );
+    }
+}

@@ -101,6 +101,14 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> String {
             }
             out.push_str("      </failure>\n    </testcase>\n");
         }
+        // The model's warnings say what may make the results incomplete.
+        if !r.warnings.is_empty() {
+            out.push_str("    <system-err>");
+            for w in &r.warnings {
+                let _ = writeln!(out, "{}", escape(w));
+            }
+            out.push_str("</system-err>\n");
+        }
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");

@@ -127,10 +127,30 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> Value {
             } },
             "invocations": [ {
                 "executionSuccessful": errors.is_empty(),
-                "toolExecutionNotifications": errors.iter().map(notification).collect::<Vec<_>>()
+                "toolExecutionNotifications": errors
+                    .iter()
+                    .map(notification)
+                    .chain(reports.iter().flat_map(model_warnings))
+                    .collect::<Vec<_>>()
             } ],
             "results": results
         } ]
+    })
+}
+
+/// A report's model warnings (what may make its results incomplete, the
+/// coverage line) as SARIF tool-execution notifications.
+fn model_warnings(r: &Report) -> impl Iterator<Item = Value> + '_ {
+    r.warnings.iter().map(move |w| {
+        let (code, text) = w.split_once(": ").unwrap_or(("", w.as_str()));
+        let mut n = json!({
+            "level": "warning",
+            "message": { "text": format!("{text} (model {})", r.model) },
+        });
+        if !code.is_empty() {
+            n["descriptor"] = json!({ "id": code });
+        }
+        n
     })
 }
 
