@@ -144,3 +144,39 @@ fn a_template_loads_over_the_dump_of_its_deployed_network() {
         "nothing is left unknown"
     );
 }
+
+#[test]
+fn local_nested_stacks_are_followed_with_their_parameters_and_outputs() {
+    let model =
+        load_cloudformation_file(&fixture("nested/parent.yaml"), &TemplateOptions::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    let server = model
+        .eni("NestedServer/eni0")
+        .expect("the server of the nested stack");
+    assert_eq!(
+        server.subnet, "NestedPublicSubnet",
+        "placed by the network stack's output"
+    );
+    assert_eq!(
+        model
+            .subnet("NestedPublicSubnet")
+            .map(|s| s.cidr.to_string())
+            .as_deref(),
+        Some("10.40.0.0/24"),
+        "the parent's parameter reached the network stack"
+    );
+    assert!(internet_reaches(&model, "NestedServer/eni0"));
+    let warnings = warning_codes(&model);
+    assert!(
+        warnings.contains("nested stack `Monitoring` is not followed"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("modelled 11 resources, not modelled 1 of 1 types"),
+        "{warnings}"
+    );
+    assert!(
+        !warnings.contains("np::cfn::external"),
+        "nothing is guessed: {warnings}"
+    );
+}

@@ -30,6 +30,11 @@ pub struct TemplateOptions {
     /// what `Fn::ImportValue` resolves to when the exporting template is
     /// loaded beside this one.
     pub exports: BTreeMap<String, String>,
+    /// Outputs of nested stacks loaded with this template, by
+    /// `Nested.Outputs.Name`: what `Fn::GetAtt` of them resolves to.
+    pub nested_outputs: BTreeMap<String, String>,
+    /// Logical ids of this template's nested stacks that are loaded with it.
+    pub followed: std::collections::BTreeSet<String>,
 }
 
 /// Evaluates expressions of one template.
@@ -119,6 +124,11 @@ impl<'d> Resolver<'d> {
             done: RefCell::new(std::collections::HashMap::new()),
             opaque: RefCell::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// Whether the nested stack `id` is loaded with this template.
+    pub(crate) fn follows(&self, id: &str) -> bool {
+        self.options.followed.contains(id)
     }
 
     /// Why `text` is unknown, when it stands for a value known only outside
@@ -732,6 +742,14 @@ impl<'d> Resolver<'d> {
             "NetworkAclId",
             "PrefixListId",
         ];
+        if r.kind == "AWS::CloudFormation::Stack"
+            && let Some(v) = self
+                .options
+                .nested_outputs
+                .get(&format!("{resource}.{attribute}"))
+        {
+            return Ok(string_node(v.clone(), span));
+        }
         if is_custom(r.kind) {
             return Ok(self.opaque(
                 format!("{resource}.{attribute}"),

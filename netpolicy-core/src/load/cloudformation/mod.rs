@@ -5,6 +5,7 @@
 //! every security-group rule and NACL entry the span of its own entry.
 
 mod intrinsics;
+mod nested;
 mod resources;
 mod template;
 
@@ -51,16 +52,27 @@ pub(crate) fn load_stacks(
         sources: SourceMap::default(),
         warnings: Vec::new(),
     });
+    let mut stacks: Vec<nested::Stack> = files
+        .iter()
+        .map(|&(name, text)| nested::Stack {
+            name: name.to_string(),
+            text: text.to_string(),
+            options: options.clone(),
+        })
+        .collect();
+    let nested_warnings = nested::follow(&mut stacks);
     let mut docs = Vec::new();
-    for &(name, text) in files {
-        let id = sources.add(name, text);
-        match document::parse(text, id) {
+    for stack in &stacks {
+        let id = sources.add(&stack.name, &stack.text);
+        match document::parse(&stack.text, id) {
             Ok(doc) => docs.push(doc),
             Err(e) => return Err(LoadFailure::new(e, sources)),
         }
     }
-    let built = read(&docs, options, parts).map(|(parts, warnings)| {
+    let options: Vec<TemplateOptions> = stacks.into_iter().map(|s| s.options).collect();
+    let built = read(&docs, &options, parts).map(|(parts, warnings)| {
         let mut all = base_warnings;
+        all.extend(nested_warnings);
         all.extend(warnings);
         (parts, all)
     });
@@ -72,7 +84,7 @@ pub(crate) fn load_stacks(
 
 fn read(
     docs: &[document::Node],
-    options: &TemplateOptions,
+    options: &[TemplateOptions],
     base: ModelParts,
 ) -> Result<(ModelParts, Vec<Warning>), LoadError> {
     let templates = docs
@@ -80,19 +92,26 @@ fn read(
         .map(template::Template::new)
         .collect::<Result<Vec<_>, _>>()?;
     distinct_ids(&templates)?;
-    let options = TemplateOptions {
-        exports: exports(&templates, options),
-        ..options.clone()
-    };
+    let exports = exports(&templates, options);
+    let options: Vec<TemplateOptions> = options
+        .iter()
+        .map(|o| TemplateOptions {
+            exports: exports.clone(),
+            ..o.clone()
+        })
+        .collect();
     let resolvers: Vec<_> = templates
         .iter()
-        .map(|t| intrinsics::Resolver::new(t, &options))
+        .zip(&options)
+        .map(|(t, o)| intrinsics::Resolver::new(t, o))
         .collect();
     let Some(builder) = resources::Builder::new(&templates, &resolvers, base) else {
         return Ok((ModelParts::default(), Vec::new()));
     };
     let (parts, mut warnings) = builder.build()?;
-    warnings.extend(unknown_parameters(&templates, &options));
+    if let Some(first) = options.first() {
+        warnings.extend(unknown_parameters(&templates, first));
+    }
     warnings.extend(templates.iter().filter_map(transform_warning));
     Ok((parts, warnings))
 }
@@ -125,14 +144,17 @@ fn distinct_ids(templates: &[template::Template<'_>]) -> Result<(), LoadError> {
 /// unknown value, with a warning.
 fn exports(
     templates: &[template::Template<'_>],
-    options: &TemplateOptions,
+    options: &[TemplateOptions],
 ) -> std::collections::BTreeMap<String, String> {
-    let mut out = options.exports.clone();
+    let mut out = options
+        .first()
+        .map(|o| o.exports.clone())
+        .unwrap_or_default();
     if templates.len() < 2 {
         return out;
     }
-    for t in templates {
-        let r = intrinsics::Resolver::new(t, options);
+    for (t, o) in templates.iter().zip(options) {
+        let r = intrinsics::Resolver::new(t, o);
         let Some(document::Node {
             value: document::Value::Map(outputs),
             ..

@@ -55,7 +55,10 @@ impl Builder<'_> {
         let mut ignored = 0;
         let mut missing: BTreeMap<&str, Vec<&Resource<'_>>> = BTreeMap::new();
         for res in live {
-            if MODELLED.contains(&res.kind)
+            let followed = res.kind == "AWS::CloudFormation::Stack"
+                && self.resolvers.iter().any(|r| r.follows(res.id));
+            if followed
+                || MODELLED.contains(&res.kind)
                 || services::SERVICE_TYPES.contains(&res.kind)
                 || services::PLACEMENT_TYPES.contains(&res.kind)
             {
