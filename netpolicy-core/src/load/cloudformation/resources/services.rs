@@ -137,9 +137,16 @@ impl<'d> Builder<'d> {
                     );
                     id
                 };
+                // A launch template's groups replace the cluster group, as EKS does.
+                let (from_template, _) = self.launch_settings(p)?;
+                let groups = if from_template.is_empty() {
+                    vec![group]
+                } else {
+                    from_template
+                };
                 Placement {
                     subnets: p.strings("Subnets")?,
-                    groups: vec![group],
+                    groups,
                     public: None,
                 }
             }
@@ -427,7 +434,7 @@ impl<'d> Builder<'d> {
         let Some(spec) = spec else {
             return Ok((Vec::new(), None));
         };
-        let id = ["LaunchTemplateId", "LaunchTemplateName"]
+        let id = ["LaunchTemplateId", "LaunchTemplateName", "Id", "Name"]
             .iter()
             .find_map(|k| spec.get(k).and_then(Node::scalar_text));
         let Some(template) = id.and_then(|id| self.resource(&id)) else {
