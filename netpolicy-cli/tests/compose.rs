@@ -64,6 +64,12 @@ fn assertions_about_service_interfaces_mean_something() {
         query("assert \"web tier reaches the db\": Fleet -> eni:Database : mysql");
     assert_eq!(code, 0, "{out}\n{err}");
     let (code, out, err) =
+        query("assert \"one representative\": instance:Fleet@Public -> eni:Database : mysql");
+    assert_eq!(
+        code, 0,
+        "interface ids with @ and / are selectable: {out}\n{err}"
+    );
+    let (code, out, err) =
         query("assert \"bastion closed\": no internet -> instance:Bastion : ssh");
     assert_eq!(
         code, 1,
