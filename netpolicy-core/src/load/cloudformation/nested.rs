@@ -39,10 +39,18 @@ struct Child {
 /// Adds the local nested stacks of `stacks` (and theirs) to `stacks`.
 pub(crate) fn follow(stacks: &mut Vec<Stack>) -> Vec<Warning> {
     let mut warnings = Vec::new();
+    // Most templates nest nothing: they are not parsed again.
+    if !stacks.iter().any(|s| nests(&s.text)) {
+        return warnings;
+    }
     let mut seen: HashSet<PathBuf> = stacks.iter().map(|s| PathBuf::from(&s.name)).collect();
     let mut ids: HashSet<String> = stacks.iter().flat_map(|s| logical_ids(&s.text)).collect();
     let mut i = 0;
     while i < stacks.len() {
+        if !nests(&stacks[i].text) {
+            i += 1;
+            continue;
+        }
         let children = discover(&stacks[i], &mut warnings);
         let mut placed = Vec::new();
         for child in children {
@@ -70,6 +78,11 @@ pub(crate) fn follow(stacks: &mut Vec<Stack>) -> Vec<Warning> {
         i += 1;
     }
     warnings
+}
+
+/// Whether a template may hold a nested stack.
+fn nests(text: &str) -> bool {
+    text.contains("AWS::CloudFormation::Stack")
 }
 
 fn not_followed(id: &str, why: &str) -> Warning {
