@@ -161,6 +161,10 @@ pub struct DiffArgs {
     pub after: PathBuf,
     /// Policies to check on both sides (their `model` line is not used).
     pub policies: Vec<PathBuf>,
+    /// An input loaded together with each side (repeatable): the deployed
+    /// network both templates go into, or the other stacks of their set.
+    #[arg(long = "with", value_name = "PATH")]
+    pub with: Vec<PathBuf>,
     /// The inputs' format, when detection guesses wrong.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub model_format: Option<FormatArg>,

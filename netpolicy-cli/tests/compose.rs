@@ -118,3 +118,53 @@ fn the_coverage_line_reaches_every_output_format() {
         );
     }
 }
+
+#[test]
+fn a_change_is_reviewed_over_the_deployed_network() {
+    let dir = std::env::temp_dir().join(format!("netpolicy-compose-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let after = dir.join("app-after.yaml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../",
+        "tests/fixtures/cloudformation/existing-network/app.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let opened = text.replace(
+        "        - {IpProtocol: tcp, FromPort: 8443, ToPort: 8443, CidrIp: 0.0.0.0/0}",
+        "        - {IpProtocol: tcp, FromPort: 8443, ToPort: 8443, CidrIp: 0.0.0.0/0}\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}",
+    );
+    assert_ne!(text, opened);
+    std::fs::write(&after, opened).unwrap_or_else(|e| panic!("{e}"));
+    let after = after.display().to_string();
+    let (code, out, err) = netpolicy(&[
+        "diff",
+        APP,
+        &after,
+        "--with",
+        DUMP,
+        "--param",
+        "AppVpc=vpc-0f1b29643fbdfee79",
+        "--param",
+        "AppSubnet=subnet-0289bcc12d1c12384",
+        "--format",
+        "json",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let opened = json["opened"].as_array().cloned().unwrap_or_default();
+    assert!(!opened.is_empty(), "ssh opened: {out}");
+    for flow in &opened {
+        assert_eq!(
+            flow["destination"], "AppServer/eni0",
+            "only the app server changed: {flow}"
+        );
+        assert_eq!(flow["services"], serde_json::json!(["tcp/22"]), "{flow}");
+    }
+    assert!(
+        opened.iter().any(|f| f["source"] == "internet"),
+        "ssh from the internet opened: {out}"
+    );
+}

@@ -42,8 +42,8 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
     // The two sides load side by side; the first error (before's, if both
     // fail) is the one reported.
     let (before, after) = rayon::join(
-        || load_quietly(&args.before, &[], args.model_format, &args.params),
-        || load_quietly(&args.after, &[], args.model_format, &args.params),
+        || load_quietly(&args.before, &args.with, args.model_format, &args.params),
+        || load_quietly(&args.after, &args.with, args.model_format, &args.params),
     );
     let (before, after) = (before?, after?);
     print_warnings(&before, args.verbose);
