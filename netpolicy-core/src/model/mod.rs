@@ -79,6 +79,29 @@ pub struct ModelParts {
     pub external: std::collections::BTreeSet<String>,
 }
 
+impl ModelParts {
+    /// The id, names and span of every object, kind after kind.
+    pub fn metas(&self) -> impl Iterator<Item = &Meta> {
+        self.vpcs
+            .iter()
+            .map(|o| &o.meta)
+            .chain(self.subnets.iter().map(|o| &o.meta))
+            .chain(self.route_tables.iter().map(|o| &o.meta))
+            .chain(self.internet_gateways.iter().map(|o| &o.meta))
+            .chain(self.nat_gateways.iter().map(|o| &o.meta))
+            .chain(self.vpn_gateways.iter().map(|o| &o.meta))
+            .chain(self.peerings.iter().map(|o| &o.meta))
+            .chain(self.security_groups.iter().map(|o| &o.meta))
+            .chain(self.network_acls.iter().map(|o| &o.meta))
+            .chain(self.enis.iter().map(|o| &o.meta))
+            .chain(self.instances.iter().map(|o| &o.meta))
+            .chain(self.load_balancers.iter().map(|o| &o.meta))
+            .chain(self.target_groups.iter().map(|o| &o.meta))
+            .chain(self.vpc_endpoints.iter().map(|o| &o.meta))
+            .chain(self.prefix_lists.iter().map(|o| &o.meta))
+    }
+}
+
 /// Position of each object by id, per kind.
 #[derive(Clone, Debug, Default)]
 struct Index {

@@ -219,7 +219,7 @@ impl<'d> Builder<'d> {
             r: resolvers.first()?,
             templates,
             resolvers,
-            base_ids: all_ids(&base),
+            base_ids: base.metas().map(|m| m.id.clone()).collect(),
             parts: Records::from(base),
             warnings: Vec::new(),
             explicit_egress: HashSet::new(),
@@ -1417,29 +1417,6 @@ fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
 /// The id of a VPC's default security group.
 fn default_group(vpc: &str) -> String {
     format!("{vpc}.DefaultSecurityGroup")
-}
-
-/// Every id in `parts`.
-fn all_ids(parts: &ModelParts) -> HashSet<String> {
-    let metas = parts
-        .vpcs
-        .iter()
-        .map(|o| &o.meta)
-        .chain(parts.subnets.iter().map(|o| &o.meta))
-        .chain(parts.route_tables.iter().map(|o| &o.meta))
-        .chain(parts.internet_gateways.iter().map(|o| &o.meta))
-        .chain(parts.nat_gateways.iter().map(|o| &o.meta))
-        .chain(parts.vpn_gateways.iter().map(|o| &o.meta))
-        .chain(parts.peerings.iter().map(|o| &o.meta))
-        .chain(parts.security_groups.iter().map(|o| &o.meta))
-        .chain(parts.network_acls.iter().map(|o| &o.meta))
-        .chain(parts.enis.iter().map(|o| &o.meta))
-        .chain(parts.instances.iter().map(|o| &o.meta))
-        .chain(parts.load_balancers.iter().map(|o| &o.meta))
-        .chain(parts.target_groups.iter().map(|o| &o.meta))
-        .chain(parts.vpc_endpoints.iter().map(|o| &o.meta))
-        .chain(parts.prefix_lists.iter().map(|o| &o.meta));
-    metas.map(|m| m.id.clone()).collect()
 }
 
 /// Why `id` is known only outside the template: a value the resolver could
