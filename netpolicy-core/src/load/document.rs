@@ -939,6 +939,55 @@ impl<'a> JsonParser<'a> {
 
 /// Parses a YAML document (the first one of the stream).
 pub fn parse_yaml(text: &str, source: SourceId) -> Result<Node, LoadError> {
+    // A quoted scalar whose continuation lines are indented less than its
+    // key is invalid YAML 1.2, yet CloudFormation and YAML 1.1 readers take
+    // it: such a scalar is read again as one line (its line breaks become
+    // spaces, so every byte offset, and every span, stays where it was).
+    const QUIRK: &str = "invalid indentation in quoted scalar";
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for _ in 0..MAX_REFOLDED_SCALARS {
+        match parse_yaml_once(&text, source) {
+            Err(LoadError::Syntax { message, span }) if message.contains(QUIRK) => {
+                match one_line_scalar(&text, span.start as usize) {
+                    Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                    None => return Err(LoadError::Syntax { message, span }),
+                }
+            }
+            other => return other,
+        }
+    }
+    parse_yaml_once(&text, source)
+}
+
+/// How many under-indented quoted scalars one document may have read again.
+const MAX_REFOLDED_SCALARS: usize = 64;
+
+/// `text` with the line breaks of the quoted scalar starting at byte `start`
+/// replaced by spaces; `None` when no quoted scalar starts there.
+fn one_line_scalar(text: &str, start: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start).filter(|b| **b == b'\'' || **b == b'"')?;
+    let mut i = start + 1;
+    let mut out = bytes.to_vec();
+    let mut changed = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 1,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            b if b == quote => break,
+            b'\n' | b'\r' => {
+                out[i] = b' ';
+                changed = true;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced by ASCII: the text is still UTF-8.
+    changed.then(|| String::from_utf8(out).ok()).flatten()
+}
+
+fn parse_yaml_once(text: &str, source: SourceId) -> Result<Node, LoadError> {
     let offsets = CharOffsets::new(text);
     let mut builder = YamlBuilder {
         stack: Vec::new(),
@@ -1239,6 +1288,22 @@ mod tests {
     fn snippet<'a>(text: &'a str, node: &Node) -> &'a str {
         text.get(node.span.start as usize..node.span.end as usize)
             .unwrap_or("?")
+    }
+
+    #[test]
+    fn under_indented_quoted_scalars_read_as_one_line() {
+        let text = "a:\n  b: 'it''s\nnot indented'\n  c: \"x\n y\\\"\n\"\n  d: 10.0.0.0/8\n";
+        let doc = parse_yaml(text, SRC).unwrap();
+        let b = doc.get("a").and_then(|a| a.get("b")).unwrap();
+        assert_eq!(b.as_str(), Some("it's not indented"));
+        let d = doc.get("a").and_then(|a| a.get("d")).unwrap();
+        assert_eq!(
+            snippet(text, d),
+            "10.0.0.0/8",
+            "spans stay on the original text"
+        );
+        // Anything else stays an error.
+        assert!(parse_yaml("a: 'never closed\n", SRC).is_err());
     }
 
     #[test]
