@@ -37,6 +37,14 @@ pub struct TemplateOptions {
     pub followed: std::collections::BTreeSet<String>,
 }
 
+/// Why a value is known only outside the template.
+struct Unknown {
+    why: String,
+    /// Whether it (and the items of it as a list) go without a warning of
+    /// their own: a zone, which the subnets using it report once.
+    quiet: bool,
+}
+
 /// Evaluates expressions of one template.
 pub(crate) struct Resolver<'d> {
     template: &'d Template<'d>,
@@ -50,7 +58,7 @@ pub(crate) struct Resolver<'d> {
     done: RefCell<std::collections::HashMap<String, Node>>,
     /// Values known only outside the template, by the text that stands for
     /// them, with why they are unknown.
-    opaque: RefCell<std::collections::HashMap<String, String>>,
+    opaque: RefCell<std::collections::HashMap<String, Unknown>>,
 }
 
 fn invalid(message: impl Into<String>, span: Span, help: Option<String>) -> LoadError {
@@ -135,33 +143,46 @@ impl<'d> Resolver<'d> {
     /// the template (a parameter without a value, an import, an attribute
     /// known after deployment).
     pub(crate) fn unknown(&self, text: &str) -> Option<String> {
-        self.opaque.borrow().get(text).cloned()
+        self.opaque.borrow().get(text).map(|u| u.why.clone())
+    }
+
+    /// Records `text` as unknown for `why`, unless it is already; whether it
+    /// was new.
+    fn record(&self, text: &str, why: String, quiet: bool) -> bool {
+        let mut known = self.opaque.borrow_mut();
+        if known.contains_key(text) {
+            return false;
+        }
+        known.insert(text.to_string(), Unknown { why, quiet });
+        true
     }
 
     /// Records a resource left out for want of a value known only outside the
     /// template: references to it are unknown too.
     pub(crate) fn declare_unknown(&self, id: &str, why: &str) {
-        self.opaque
-            .borrow_mut()
-            .entry(id.to_string())
-            .or_insert_with(|| format!("left out ({why})"));
+        self.record(id, format!("left out ({why})"), false);
     }
 
     /// Records `text` as a value known only outside the template, once with a
     /// warning, and returns the node that stands for it.
     fn opaque(&self, text: String, why: String, code: &'static str, span: Span) -> Node {
-        let first = !self.opaque.borrow().contains_key(&text);
-        // A zone changes no reachability: the subnets that use one say so once.
-        let zone = why.contains("AvailabilityZone::Name");
-        if first && !zone {
-            self.warnings.borrow_mut().push(Warning::new(
-                code,
-                format!("`{text}` is {why}: modelled as an unknown value"),
-                Some(span),
-            ));
-        }
-        if first {
-            self.opaque.borrow_mut().insert(text.clone(), why);
+        self.opaque_as(text, why, code, span, false)
+    }
+
+    /// [`Resolver::opaque`], saying whether it goes without a warning.
+    fn opaque_as(
+        &self,
+        text: String,
+        why: String,
+        code: &'static str,
+        span: Span,
+        quiet: bool,
+    ) -> Node {
+        let message = format!("`{text}` is {why}: modelled as an unknown value");
+        if self.record(&text, why, quiet) && !quiet {
+            self.warnings
+                .borrow_mut()
+                .push(Warning::new(code, message, Some(span)));
         }
         Node {
             value: Value::String(text),
@@ -180,15 +201,20 @@ impl<'d> Resolver<'d> {
                 .unwrap_or_default(),
             _ => list.scalar_text().unwrap_or_default(),
         };
-        let why = self
-            .unknown(&base)
-            .or_else(|| self.unknown(&format!("{base}[0]")))
-            .unwrap_or_else(|| "known only outside this template".into());
-        self.opaque(
+        let (why, quiet) = {
+            let known = self.opaque.borrow();
+            known
+                .get(&base)
+                .or_else(|| known.get(&format!("{base}[0]")))
+                .map(|u| (u.why.clone(), u.quiet))
+                .unwrap_or_else(|| ("known only outside this template".into(), false))
+        };
+        self.opaque_as(
             format!("{base}[{index}]"),
             why,
             "np::cfn::unknown-value",
             span,
+            quiet,
         )
     }
 
@@ -566,16 +592,18 @@ impl<'d> Resolver<'d> {
             (None, None) => {
                 let why =
                     format!("parameter `{name}` ({ty}) without a default or a `--param` value");
+                // A zone changes no reachability: the subnets that use one say so once.
+                let quiet = ty.contains("AvailabilityZone::Name");
+                let code = "np::cfn::unknown-value";
                 if is_list(ty) {
-                    let item =
-                        self.opaque(format!("{name}[0]"), why, "np::cfn::unknown-value", span);
+                    let item = self.opaque_as(format!("{name}[0]"), why, code, span, quiet);
                     return Ok(Node {
                         value: Value::Seq(vec![item]),
                         span,
                         tag: Some(OPAQUE.into()),
                     });
                 }
-                return Ok(self.opaque(name.to_string(), why, "np::cfn::unknown-value", span));
+                return Ok(self.opaque_as(name.to_string(), why, code, span, quiet));
             }
         };
         if is_list(ty) {
@@ -701,10 +729,11 @@ impl<'d> Resolver<'d> {
         if !unknown {
             return string_node(text, span);
         }
-        self.opaque
-            .borrow_mut()
-            .entry(text.clone())
-            .or_insert_with(|| "computed from a value known only outside this template".into());
+        self.record(
+            &text,
+            "computed from a value known only outside this template".into(),
+            false,
+        );
         Node {
             value: Value::String(text),
             span,
