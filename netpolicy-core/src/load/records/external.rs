@@ -97,20 +97,24 @@ impl Placing {
         parts: &mut ModelParts,
         unknown: &dyn Fn(&str) -> Option<String>,
     ) {
+        // Why `id`, absent from `held`, is unknown; `None` keeps the reference.
+        let outside = |held: &HashSet<String>, id: &str| {
+            if held.contains(id) { None } else { unknown(id) }
+        };
         let vpcs: HashSet<String> = parts.vpcs.iter().map(|v| v.meta.id.clone()).collect();
         let mut dropped = Vec::new();
         parts.peerings.retain(|p| {
-            let outside = [&p.requester_vpc, &p.accepter_vpc]
+            let found = [&p.requester_vpc, &p.accepter_vpc]
                 .into_iter()
-                .find(|v| !vpcs.contains(*v) && unknown(v).is_some());
-            if let Some(v) = outside {
-                dropped.push(format!(
-                    "peering `{}` connects to VPC `{v}`, {}: traffic over it is not followed",
-                    p.meta.id,
-                    unknown(v).unwrap_or_default()
-                ));
-            }
-            outside.is_none()
+                .find_map(|v| outside(&vpcs, v).map(|why| (v, why)));
+            let Some((v, why)) = found else {
+                return true;
+            };
+            dropped.push(format!(
+                "peering `{}` connects to VPC `{v}`, {why}: traffic over it is not followed",
+                p.meta.id
+            ));
+            false
         });
         let tables: HashSet<String> = parts
             .route_tables
@@ -119,15 +123,14 @@ impl Placing {
             .collect();
         for e in &mut parts.vpc_endpoints {
             e.route_tables.retain(|t| {
-                let outside = !tables.contains(t) && unknown(t).is_some();
-                if outside {
-                    dropped.push(format!(
-                        "endpoint `{}` adds routes to route table `{t}`, {}: not followed",
-                        e.meta.id,
-                        unknown(t).unwrap_or_default()
-                    ));
-                }
-                !outside
+                let Some(why) = outside(&tables, t) else {
+                    return true;
+                };
+                dropped.push(format!(
+                    "endpoint `{}` adds routes to route table `{t}`, {why}: not followed",
+                    e.meta.id
+                ));
+                false
             });
         }
         let instances: HashSet<String> =
@@ -137,15 +140,14 @@ impl Placing {
                 let TargetRef::Instance(i) = &t.target else {
                     return true;
                 };
-                let outside = !instances.contains(i) && unknown(i).is_some();
-                if outside {
-                    dropped.push(format!(
-                        "target group `{}` registers instance `{i}`, {}: not followed",
-                        g.meta.id,
-                        unknown(i).unwrap_or_default()
-                    ));
-                }
-                !outside
+                let Some(why) = outside(&instances, i) else {
+                    return true;
+                };
+                dropped.push(format!(
+                    "target group `{}` registers instance `{i}`, {why}: not followed",
+                    g.meta.id
+                ));
+                false
             });
         }
         let groups: HashSet<String> = parts
@@ -156,15 +158,14 @@ impl Placing {
         for lb in &mut parts.load_balancers {
             for l in &mut lb.listeners {
                 l.target_groups.retain(|t| {
-                    let outside = !groups.contains(t) && unknown(t).is_some();
-                    if outside {
-                        dropped.push(format!(
-                            "a listener of `{}` forwards to target group `{t}`, {}: not followed",
-                            lb.meta.id,
-                            unknown(t).unwrap_or_default()
-                        ));
-                    }
-                    !outside
+                    let Some(why) = outside(&groups, t) else {
+                        return true;
+                    };
+                    dropped.push(format!(
+                        "a listener of `{}` forwards to target group `{t}`, {why}: not followed",
+                        lb.meta.id
+                    ));
+                    false
                 });
             }
         }
