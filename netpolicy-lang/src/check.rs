@@ -88,6 +88,36 @@ pub struct Names<'a> {
     pub model: &'a str,
 }
 
+/// How a policy is checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckOptions {
+    /// Counterexamples kept per verdict (the rest are counted in
+    /// `Verdict::findings`); `usize::MAX` keeps every finding.
+    pub max_counterexamples: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            max_counterexamples: MAX_COUNTEREXAMPLES,
+        }
+    }
+}
+
+impl CheckOptions {
+    /// Keeps at most `limit` counterexamples per verdict.
+    pub fn max_counterexamples(mut self, limit: usize) -> Self {
+        self.max_counterexamples = limit;
+        self
+    }
+
+    /// Keeps every finding as a counterexample.
+    pub fn all_counterexamples(self) -> Self {
+        self.max_counterexamples(usize::MAX)
+    }
+}
+
 /// [`check_policy`] with an engine compiled by the caller (compile once, check
 /// several policies), calling `done` after each assertion (for progress).
 pub fn check_policy_with(
@@ -95,6 +125,19 @@ pub fn check_policy_with(
     policy: &Policy,
     policy_sources: &SourceMap,
     names: Names<'_>,
+    done: &(dyn Fn() + Sync),
+) -> Result<Report, CheckError> {
+    let options = CheckOptions::default();
+    check_policy_options(engine, policy, policy_sources, names, &options, done)
+}
+
+/// [`check_policy_with`] with options (how many counterexamples to keep).
+pub fn check_policy_options(
+    engine: &Engine<'_>,
+    policy: &Policy,
+    policy_sources: &SourceMap,
+    names: Names<'_>,
+    options: &CheckOptions,
     done: &(dyn Fn() + Sync),
 ) -> Result<Report, CheckError> {
     let model = engine.model();
@@ -116,6 +159,7 @@ pub fn check_policy_with(
     let engines: Vec<Engine<'_>> = opened.iter().map(Engine::new).collect();
     let checker = |engine| Checker {
         model,
+        limit: options.max_counterexamples,
         engine,
         resolver: Resolver::new(model, &policy.lets),
         policy_sources,
@@ -153,6 +197,84 @@ pub fn check_policy_with(
     })
 }
 
+/// Every error that would stop `policy` from being checked against the
+/// engine's model, not just the first: each unknown name, malformed service,
+/// bad `let` and unknown `through` place, in policy order. Empty when the
+/// policy can be checked.
+pub fn validate_policy(
+    engine: &Engine<'_>,
+    policy: &Policy,
+    policy_sources: &SourceMap,
+) -> Vec<CheckError> {
+    let mut errors = Vec::new();
+    if let Err(e) = crate::resolve::check_lets(&policy.lets) {
+        // Bindings that cannot stand make every use of them fail too.
+        errors.push(e.into());
+        return errors;
+    }
+    let checker = Checker {
+        model: engine.model(),
+        limit: 0,
+        engine,
+        resolver: Resolver::new(engine.model(), &policy.lets),
+        policy_sources,
+    };
+    // An unknown name inside a `let` is met again at each use: listed once.
+    let unknown = |e: ResolveError, errors: &mut Vec<CheckError>| {
+        let e = CheckError::Resolve(e);
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    };
+    for l in &policy.lets {
+        if let Err(e) = checker.resolver.selector(&l.selector) {
+            unknown(e, &mut errors);
+        }
+    }
+    for a in &policy.assertions {
+        for s in selectors_of(&a.kind) {
+            if let Err(e) = checker.resolver.selector(s) {
+                unknown(e, &mut errors);
+            }
+        }
+        if let Some(expr) = service_of(&a.kind)
+            && let Err(e) = checker.service(Some(expr))
+        {
+            errors.push(e);
+        }
+        if let Err(e) = PathFilter::new(&checker, &a.qualifiers) {
+            errors.push(e);
+        }
+    }
+    errors
+}
+
+/// The selectors an assertion names, in the order written.
+fn selectors_of(kind: &AssertionKind) -> Vec<&Selector> {
+    match kind {
+        AssertionKind::Reach { from, to, .. }
+        | AssertionKind::No { from, to, .. }
+        | AssertionKind::Only { from, to, .. } => vec![from, to],
+        AssertionKind::Isolated { a, b } | AssertionKind::Same { a, b } => vec![a, b],
+        AssertionKind::LeastPrivilege { targets } | AssertionKind::Exposure { targets, .. } => {
+            vec![targets]
+        }
+    }
+}
+
+/// The service an assertion names, if any.
+fn service_of(kind: &AssertionKind) -> Option<&ServiceExpr> {
+    match kind {
+        AssertionKind::Reach { service, .. }
+        | AssertionKind::No { service, .. }
+        | AssertionKind::Only { service, .. } => service.as_ref(),
+        AssertionKind::Exposure { allowed, .. } => allowed.as_ref(),
+        AssertionKind::Isolated { .. }
+        | AssertionKind::Same { .. }
+        | AssertionKind::LeastPrivilege { .. } => None,
+    }
+}
+
 /// The layers an assertion's `ignoring` qualifiers leave out.
 fn ignored(a: &Assertion) -> Ignored {
     let mut out = Ignored::default();
@@ -168,6 +290,8 @@ fn ignored(a: &Assertion) -> Ignored {
 
 struct Checker<'m, 'e> {
     model: &'m Model,
+    /// Counterexamples kept per verdict.
+    limit: usize,
     engine: &'e Engine<'m>,
     resolver: Resolver<'m>,
     policy_sources: &'m SourceMap,
@@ -177,31 +301,52 @@ struct Checker<'m, 'e> {
 const PAIRS_PER_BLOCK: usize = 262_144;
 
 /// The findings of one assertion: how many, and the first few in full (the
-/// report shows [`MAX_COUNTEREXAMPLES`]; the rest are only counted). Findings
+/// report shows the checker's limit; the rest are only counted). Findings
 /// arrive in any order; the kept ones are those with the smallest keys (pair
 /// positions), so a report does not depend on how the work was cut.
-#[derive(Default)]
 struct Found {
     total: usize,
+    limit: usize,
     first: Vec<((usize, usize), Finding)>,
 }
 
 impl Found {
+    fn new(limit: usize) -> Found {
+        Found {
+            total: 0,
+            limit,
+            first: Vec::new(),
+        }
+    }
+
+    fn of(all: Vec<Finding>, limit: usize) -> Found {
+        Found {
+            total: all.len(),
+            limit,
+            first: all
+                .into_iter()
+                .take(limit)
+                .enumerate()
+                .map(|(k, f)| ((k, 0), f))
+                .collect(),
+        }
+    }
+
     /// Counts a finding, building it only when it is among the first few.
     fn push(&mut self, key: (usize, usize), finding: impl FnOnce() -> Finding) {
         self.total += 1;
-        let full = self.first.len() >= MAX_COUNTEREXAMPLES;
+        let full = self.first.len() >= self.limit;
         if full && self.first.last().is_some_and(|(k, _)| *k <= key) {
             return;
         }
         let at = self.first.partition_point(|(k, _)| *k < key);
         self.first.insert(at, (key, finding()));
-        self.first.truncate(MAX_COUNTEREXAMPLES);
+        self.first.truncate(self.limit);
     }
 
     /// Adds `other`'s findings after these.
     fn append(&mut self, other: Found) {
-        let room = MAX_COUNTEREXAMPLES.saturating_sub(self.first.len());
+        let room = self.limit.saturating_sub(self.first.len());
         let offset = self.first.last().map_or(0, |(k, _)| k.0 + 1);
         self.first.extend(
             other
@@ -219,21 +364,6 @@ impl Found {
 
     fn into_findings(self) -> impl Iterator<Item = Finding> {
         self.first.into_iter().map(|(_, f)| f)
-    }
-}
-
-impl From<Vec<Finding>> for Found {
-    fn from(all: Vec<Finding>) -> Self {
-        let total = all.len();
-        Found {
-            total,
-            first: all
-                .into_iter()
-                .take(MAX_COUNTEREXAMPLES)
-                .enumerate()
-                .map(|(k, f)| ((k, 0), f))
-                .collect(),
-        }
     }
 }
 
@@ -321,15 +451,7 @@ impl Checker<'_, '_> {
         if self.model.parts().external.is_empty() {
             return Ok(Vec::new());
         }
-        let selectors: Vec<&crate::ast::Selector> = match &a.kind {
-            AssertionKind::Reach { from, to, .. }
-            | AssertionKind::No { from, to, .. }
-            | AssertionKind::Only { from, to, .. } => vec![from, to],
-            AssertionKind::Isolated { a, b } | AssertionKind::Same { a, b } => vec![a, b],
-            AssertionKind::LeastPrivilege { targets } | AssertionKind::Exposure { targets, .. } => {
-                vec![targets]
-            }
-        };
+        let selectors = selectors_of(&a.kind);
         let mut found = std::collections::BTreeSet::new();
         for s in selectors {
             for e in self.resolver.selector(s)? {
@@ -380,7 +502,7 @@ impl Checker<'_, '_> {
                 } else {
                     missing.clone().next().is_some()
                 };
-                let mut findings = Found::default();
+                let mut findings = Found::new(self.limit);
                 if violated {
                     for (k, (s, d)) in missing.enumerate() {
                         findings.push((k, 0), || self.blocked(s, d, &query));
@@ -445,7 +567,7 @@ impl Checker<'_, '_> {
             }
             AssertionKind::Same { a, b } => {
                 let (a, b) = (self.resolver.selector(a)?, self.resolver.selector(b)?);
-                let findings = Found::from(self.parity(&a, &b, &filter));
+                let findings = Found::of(self.parity(&a, &b, &filter), self.limit);
                 let violated = !findings.is_empty();
                 (
                     findings,
@@ -472,7 +594,7 @@ impl Checker<'_, '_> {
                             }),
                         })
                         .collect::<Vec<_>>();
-                let findings = Found::from(findings);
+                let findings = Found::of(findings, self.limit);
                 let violated = !findings.is_empty();
                 (
                     findings,
@@ -488,7 +610,7 @@ impl Checker<'_, '_> {
                     Some(expr) => self.service(Some(expr))?.with_any_source_port(),
                     None => PacketSet::empty(),
                 };
-                let mut findings = Found::default();
+                let mut findings = Found::new(self.limit);
                 let targets: Vec<Endpoint> = targets
                     .into_iter()
                     .filter(|t| matches!(t, Endpoint::Eni(_)))
@@ -651,7 +773,7 @@ impl Checker<'_, '_> {
     ) -> Found {
         let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
             (from.iter().cloned().collect(), to.iter().cloned().collect());
-        let mut found = Found::default();
+        let mut found = Found::new(self.limit);
         self.each_reaching_pair(&from, &to, query, filter, &mut |i, j, packets, kind| {
             let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
                 return true;
@@ -804,10 +926,10 @@ impl Checker<'_, '_> {
         };
         Counterexample {
             finding: f.text,
-            source: endpoint_name(&f.src),
-            destination: endpoint_name(&f.dst),
+            source: f.src,
+            destination: f.dst,
             services: f.packets.service_summary(),
-            packet: packet.map(|p| p.to_string()),
+            packet,
             path,
             hops,
             deciding_hop,
@@ -835,56 +957,15 @@ impl Checker<'_, '_> {
             allowed: h.allowed,
             object: h.rule.object.clone(),
             rule: h.rule.rule.clone(),
-            packet: h.packet.to_string(),
+            packet: h.packet,
             location: self.model_location(h.rule.span),
         }
     }
 }
 
-/// What a path kind looks like in a report.
+/// What a path kind looks like in a report (its `Display`).
 pub fn describe_path(kind: &PathKind) -> String {
-    match kind {
-        PathKind::Private { peering, nat } => {
-            let mut text = String::from("private addresses");
-            if let Some(n) = nat {
-                text.push_str(&format!(", through NAT gateway {n}"));
-            }
-            if let Some(p) = peering {
-                text.push_str(&format!(", over peering {p}"));
-            }
-            text
-        }
-        PathKind::PublicInternet { egress, public_ip } => format!(
-            "over the internet to public {public_ip}, leaving through {}",
-            egress.as_deref().unwrap_or("(no exit)")
-        ),
-        PathKind::FromInternet { public_ip } => format!("from the internet to public {public_ip}"),
-        PathKind::ToInternet { egress } => format!(
-            "to the internet through {}",
-            egress.as_deref().unwrap_or("(no exit)")
-        ),
-        PathKind::FromOnPrem { vpn_gateway } => format!(
-            "from on-premises through {}",
-            vpn_gateway.as_deref().unwrap_or("(no gateway)")
-        ),
-        PathKind::ToOnPrem { vpn_gateway, nat } => format!(
-            "to on-premises through {}{}",
-            nat.as_deref()
-                .map(|n| format!("NAT gateway {n}, then "))
-                .unwrap_or_default(),
-            vpn_gateway.as_deref().unwrap_or("(no gateway)")
-        ),
-        PathKind::LoadBalancer {
-            load_balancer,
-            node,
-            listener_port,
-            target_port,
-        } => {
-            format!(
-                "through load balancer {load_balancer} (node {node}), listener {listener_port} -> target {target_port}"
-            )
-        }
-    }
+    kind.to_string()
 }
 
 /// The packets between one endpoint and one side of a `same` assertion, and an

@@ -14,6 +14,6 @@ pub mod report;
 pub mod resolve;
 pub mod service;
 
-pub use parse::{ParseError, parse_policy};
+pub use parse::{ParseError, parse_policy, parse_selector};
 pub use resolve::{ResolveError, resolve_endpoint};
 pub use service::{ServiceError, parse_service};

@@ -79,6 +79,41 @@ pub fn parse_policy(text: &str, source: SourceId) -> Result<Policy, ParseError> 
     Ok(policy)
 }
 
+/// Parses one selector (`sg:web*`, `instance:Db + internet`, a bare name), as
+/// the command line and the library take endpoints.
+pub fn parse_selector(text: &str, source: SourceId) -> Result<Selector, ParseError> {
+    check_nesting(text, source)?;
+    let mut pairs = NpParser::parse(Rule::selector_input, text).map_err(|e| {
+        let mut error = syntax_error(&e, text, source);
+        error.help = Some(
+            "a selector is `internet`, `onprem`, a name, `KIND:PATTERN` (sg, subnet, vpc, instance, eni, lb, tag) or `cidr:...`, joined with ` + ` and ` - `".into(),
+        );
+        error
+    })?;
+    let ctx = Ctx {
+        source,
+        text,
+        too_long: std::cell::Cell::new(None),
+    };
+    let selector = pairs
+        .next()
+        .and_then(|input| input.into_inner().find(|p| p.as_rule() == Rule::selector))
+        .map(|p| ctx.selector(p));
+    match (selector, ctx.too_long.get()) {
+        (_, Some(span)) => Err(ParseError {
+            message: format!("this selector has more than {MAX_TERMS} terms: too long to check"),
+            span,
+            help: None,
+        }),
+        (Some(s), None) => Ok(s),
+        (None, None) => Err(ParseError {
+            message: "expected a selector".into(),
+            span: Span::new(source, 0, text.len()),
+            help: None,
+        }),
+    }
+}
+
 /// Replaces the comments in `text[from..to]` (text between tokens) with
 /// spaces, byte for byte, keeping line breaks.
 fn blank_comments(text: &mut [u8], from: usize, to: usize) {
@@ -182,6 +217,9 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, source: SourceId) -> P
             .collect::<Vec<_>>(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    if let Some(error) = label_without_colon(text, at, source) {
+        return error;
+    }
     // An opening quote with no closing one on its line reads better as that.
     let line = text
         .get(at..)
@@ -206,6 +244,28 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, source: SourceId) -> P
     }
 }
 
+/// `assert "label" no ...`: pest reads `assert` as a name and stumbles later;
+/// the statement the error is in says what is missing.
+fn label_without_colon(text: &str, at: usize, source: SourceId) -> Option<ParseError> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let indent = line.len() - line.trim_start().len();
+    let rest = line.trim_start().strip_prefix("assert")?;
+    let quoted = rest.trim_start().strip_prefix('"')?;
+    let close = quoted.find('"')?;
+    let after = quoted.get(close + 1..)?;
+    if after.trim_start().starts_with(':') {
+        return None;
+    }
+    let label_end =
+        line_start + indent + "assert".len() + (rest.len() - rest.trim_start().len()) + close + 2;
+    Some(ParseError {
+        message: "a labelled assertion needs `:` after its label".into(),
+        span: Span::new(source, line_start + indent, label_end),
+        help: Some("write `assert \"label\": no internet -> sg:db : mysql`".into()),
+    })
+}
+
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::statement | Rule::assertion | Rule::body => "a statement",
@@ -228,6 +288,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::ignoring => "a qualifier",
         Rule::layer => "`sg` or `nacl`",
         Rule::set_op => "`+` or `-`",
+        Rule::selector_input => "a selector",
         Rule::EOI => "the end of the file",
         Rule::pattern => "a name or glob",
         Rule::kind => "a selector kind",

@@ -28,14 +28,16 @@ pub struct ResolveError {
 /// A set of endpoints.
 pub type Endpoints = BTreeSet<Endpoint>;
 
-/// Resolves `internet`, `onprem`, or the id or name of an interface, instance
-/// (its interfaces) or load balancer (its nodes). For command-line arguments.
+/// Resolves a selector written as in a policy (`internet`, `sg:web*`,
+/// `instance:Db + subnet:App*`, the id or name of an interface, instance or
+/// load balancer). For command-line arguments and library calls; text that
+/// does not parse as a selector is looked up as one name.
 pub fn resolve_endpoint(model: &Model, name: &str) -> Result<Vec<Endpoint>, ResolveError> {
-    let span = Span::new(netpolicy_core::span::SourceId(u32::MAX), 0, 0);
-    let selector = Selector::Name {
+    let source = netpolicy_core::span::SourceId(u32::MAX);
+    let selector = crate::parse::parse_selector(name, source).unwrap_or_else(|_| Selector::Name {
         name: name.to_string(),
-        span,
-    };
+        span: Span::new(source, 0, 0),
+    });
     match Resolver::new(model, &[]).selector(&selector) {
         Ok(found) => Ok(found.into_iter().collect()),
         Err(e) => Err(ResolveError { span: None, ..e }),

@@ -4,7 +4,7 @@
 //! `udp/53`, `tcp` (every port), `icmp` (every type), `icmp/8` (one type), a
 //! bare port (`3306`, meaning TCP), a protocol number (`proto/47`), `all`, or a
 //! well-known name (`ssh`, `https`, ...).
-//! TCP and UDP clients use an ephemeral source port (1024-65535), as DESIGN §3
+//! TCP and UDP clients use an ephemeral source port (1024-65535), as docs/semantics.md
 //! says, so NACL checks on the reply are realistic.
 
 use netpolicy_core::packet::{Cube, Dim, EPHEMERAL_PORTS, ICMP, IntervalSet, PacketSet, TCP, UDP};

@@ -3,7 +3,7 @@
 //! engine against it.
 //!
 //! The oracle shares no code with the engine's set logic: it reads the model and
-//! decides each hop with plain comparisons, straight from DESIGN §3.
+//! decides each hop with plain comparisons, straight from docs/semantics.md.
 
 pub mod generate;
 pub mod oracle;

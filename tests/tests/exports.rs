@@ -116,8 +116,8 @@ fn normalized(model: &Model, report: &Report) -> Verdicts {
                     .iter()
                     .map(|c| {
                         (
-                            rename(&c.source),
-                            rename(&c.destination),
+                            rename(&c.source.to_string()),
+                            rename(&c.destination.to_string()),
                             c.services.clone(),
                         )
                     })

@@ -117,7 +117,7 @@ impl<'m> Engine<'m> {
     }
 
     /// The interface with this id and its class, found with one lookup.
-    pub(super) fn eni_and_class(&self, id: &str) -> Option<(&'m Eni, ClassId)> {
+    pub(super) fn eni_and_class(&self, id: &str) -> Option<(&Eni, ClassId)> {
         let i = self.model.eni_index(id)?;
         Some((self.model.enis().get(i)?, *self.classes.of_eni.get(i)?))
     }

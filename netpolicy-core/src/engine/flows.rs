@@ -1,5 +1,5 @@
 //! Path kinds: the hop sequences AWS allows between two endpoints, each a chain of
-//! filters over a packet set (DESIGN §3).
+//! filters over a packet set (docs/semantics.md).
 //!
 //! Address translations (internet gateway, NAT gateway) are applied to the set
 //! itself, one source interface at a time, so the original header is always known
@@ -194,9 +194,9 @@ impl<'m> Engine<'m> {
         let enforced = side.enforced;
         w.filter(HopKind::SecurityGroupEgress, set, side.egress, |p| {
             if enforced {
-                self.groups.decide(self.model, groups, ids, p, true)
+                self.groups.decide(&self.model, groups, ids, p, true)
             } else {
-                unfiltered(self.model)
+                unfiltered(&self.model)
             }
         })
     }
@@ -219,9 +219,9 @@ impl<'m> Engine<'m> {
                     span: self.model.load_balancer(lb).and_then(|l| l.meta.span),
                 }
             } else if enforced {
-                self.groups.decide(self.model, groups, ids, p, false)
+                self.groups.decide(&self.model, groups, ids, p, false)
             } else {
-                unfiltered(self.model)
+                unfiltered(&self.model)
             }
         })
     }
@@ -315,7 +315,7 @@ impl<'m> Engine<'m> {
                 one_way
                     .witness()
                     .map(|p| no_reply_expected(&p))
-                    .unwrap_or_else(|| unfiltered(self.model))
+                    .unwrap_or_else(|| unfiltered(&self.model))
             });
             set.difference(&one_way)
         };
@@ -475,7 +475,7 @@ impl<'m> Engine<'m> {
         from: &Subnet,
         nat_id: &str,
         set: PacketSet,
-    ) -> Option<(PacketSet, PacketSet, &'m crate::model::NatGateway)> {
+    ) -> Option<(PacketSet, PacketSet, &crate::model::NatGateway)> {
         let nat = self.model.nat_gateway(nat_id)?;
         let private = nat.private_ip?;
         let from = from.meta.id.as_str();
@@ -703,7 +703,7 @@ impl<'m> Engine<'m> {
         w: &mut Walk,
         d: &Side<'_>,
         set: &PacketSet,
-    ) -> Option<&'m crate::model::InternetGateway> {
+    ) -> Option<&crate::model::InternetGateway> {
         let vpc = self.vpc_of(d.subnet);
         let igw = self
             .model

@@ -1,7 +1,7 @@
 //! The reachability engine: which packets from A reach B, along which paths, and
 //! which rule decided each hop.
 //!
-//! Semantics are those of DESIGN §3. Each hop has its own module
+//! Semantics are those of docs/semantics.md. Each hop has its own module
 //! ([`security_group`], [`nacl`], [`route`]); [`flows`] strings hops into the
 //! path kinds AWS allows (private, over the internet, from and to on-premises,
 //! through a load balancer). Every computation runs on [`PacketSet`]s; tracing one
@@ -30,6 +30,7 @@ use crate::model::{Eni, Model, RouteTarget};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 /// A place packets start from or arrive at.
@@ -42,6 +43,31 @@ pub enum Endpoint {
     Internet,
     /// The networks behind the model's virtual private gateways.
     OnPrem,
+}
+
+/// `internet`, `onprem`, or the interface's id: how reports name an endpoint.
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Endpoint::Eni(id) => id,
+            Endpoint::Internet => "internet",
+            Endpoint::OnPrem => "onprem",
+        })
+    }
+}
+
+/// The other way: `internet` and `onprem` are the two reserved names, anything
+/// else is an interface id.
+impl std::str::FromStr for Endpoint {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Endpoint, Self::Err> {
+        Ok(match text {
+            "internet" => Endpoint::Internet,
+            "onprem" => Endpoint::OnPrem,
+            id => Endpoint::Eni(id.to_string()),
+        })
+    }
 }
 
 /// How a flow travels.
@@ -119,6 +145,57 @@ pub struct Reach {
     pub flows: Vec<Flow>,
 }
 
+/// How a path kind reads in reports: "private addresses, over peering pcx-1".
+impl std::fmt::Display for PathKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            PathKind::Private { peering, nat } => {
+                let mut text = String::from("private addresses");
+                if let Some(n) = nat {
+                    text.push_str(&format!(", through NAT gateway {n}"));
+                }
+                if let Some(p) = peering {
+                    text.push_str(&format!(", over peering {p}"));
+                }
+                text
+            }
+            PathKind::PublicInternet { egress, public_ip } => format!(
+                "over the internet to public {public_ip}, leaving through {}",
+                egress.as_deref().unwrap_or("(no exit)")
+            ),
+            PathKind::FromInternet { public_ip } => {
+                format!("from the internet to public {public_ip}")
+            }
+            PathKind::ToInternet { egress } => format!(
+                "to the internet through {}",
+                egress.as_deref().unwrap_or("(no exit)")
+            ),
+            PathKind::FromOnPrem { vpn_gateway } => format!(
+                "from on-premises through {}",
+                vpn_gateway.as_deref().unwrap_or("(no gateway)")
+            ),
+            PathKind::ToOnPrem { vpn_gateway, nat } => format!(
+                "to on-premises through {}{}",
+                nat.as_deref()
+                    .map(|n| format!("NAT gateway {n}, then "))
+                    .unwrap_or_default(),
+                vpn_gateway.as_deref().unwrap_or("(no gateway)")
+            ),
+            PathKind::LoadBalancer {
+                load_balancer,
+                node,
+                listener_port,
+                target_port,
+            } => {
+                format!(
+                    "through load balancer {load_balancer} (node {node}), listener {listener_port} -> target {target_port}"
+                )
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
 impl Reach {
     /// Every packet that arrives, over any path.
     pub fn packets(&self) -> PacketSet {
@@ -135,7 +212,9 @@ impl Reach {
 
 /// A model compiled for queries: rules as packet sets, tables sorted for lookup.
 pub struct Engine<'m> {
-    model: &'m Model,
+    /// Borrowed for a query session, owned by [`Engine::owning`] (a service that
+    /// keeps one network for its lifetime carries no lifetime).
+    model: Cow<'m, Model>,
     groups: security_group::SecurityGroups,
     sg_sets: security_group::GroupSets,
     nacls: nacl::Nacls,
@@ -157,36 +236,52 @@ pub struct Engine<'m> {
 impl<'m> Engine<'m> {
     /// Compiles `model`.
     pub fn new(model: &'m Model) -> Self {
+        Engine::compile(Cow::Borrowed(model))
+    }
+
+    /// Compiles `model` into an engine that owns it: no lifetime to carry, for
+    /// a service that keeps one network loaded.
+    pub fn owning(model: Model) -> Engine<'static> {
+        Engine::compile(Cow::Owned(model))
+    }
+
+    fn compile(model: Cow<'m, Model>) -> Self {
+        let m: &Model = &model;
         let own_public = IntervalSet::from_ranges(
-            model
-                .enis()
+            m.enis()
                 .iter()
                 .filter_map(|e| e.public_ip)
-                .chain(model.nat_gateways().iter().filter_map(|n| n.public_ip))
+                .chain(m.nat_gateways().iter().filter_map(|n| n.public_ip))
                 .map(|ip| (u32::from(ip), u32::from(ip))),
         );
-        let groups = security_group::SecurityGroups::compile(model);
-        let lb_targets = lb_targets(model);
-        let topology = topology::Topology::of(model, &lb_targets);
+        let groups = security_group::SecurityGroups::compile(m);
+        let sg_sets = security_group::GroupSets::compile(m);
+        let nacls = nacl::compile(m);
+        let routes = route::compile(m);
+        let onprem = onprem_space(m);
+        let classes = classes::Classes::of(m);
+        let lb_targets = lb_targets(m);
+        let lb_members = lb_members(m, &lb_targets);
+        let topology = topology::Topology::of(m, &lb_targets);
         Engine {
             model,
-            sg_sets: security_group::GroupSets::compile(model),
             groups,
-            nacls: nacl::compile(model),
-            routes: route::compile(model),
+            sg_sets,
+            nacls,
+            routes,
             internet: public_space().difference(&own_public),
             public_sources: public_space().union(&own_public),
-            onprem: onprem_space(model),
-            classes: classes::Classes::of(model),
-            lb_members: lb_members(model, &lb_targets),
+            onprem,
+            classes,
             lb_targets,
+            lb_members,
             topology,
         }
     }
 
     /// The model.
-    pub fn model(&self) -> &'m Model {
-        self.model
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     /// The addresses `internet` stands for.
@@ -297,7 +392,7 @@ impl<'m> Engine<'m> {
         reach
     }
 
-    fn eni(&self, id: &str) -> Option<&'m Eni> {
+    fn eni(&self, id: &str) -> Option<&Eni> {
         self.model.eni(id)
     }
 }

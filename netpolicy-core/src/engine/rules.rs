@@ -50,7 +50,7 @@ pub fn traffic_packets(traffic: &TrafficMatch) -> PacketSet {
     }
 }
 
-/// The public IPv4 space as DESIGN §2 defines `internet`: everything but private,
+/// The public IPv4 space as docs/semantics.md, "Endpoints" defines `internet`: everything but private,
 /// shared, loopback, link-local, multicast, reserved and "this network" ranges.
 pub fn public_space() -> IntervalSet {
     let reserved = [

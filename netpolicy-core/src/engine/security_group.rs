@@ -2,7 +2,7 @@
 //! here the rule that admits a packet is found.
 //!
 //! A rule whose peer is a security group matches the *private* addresses of that
-//! group's member interfaces, never their public ones (DESIGN §3).
+//! group's member interfaces, never their public ones (docs/semantics.md).
 
 use super::path::RuleRef;
 use super::rules::{cidr_set, traffic_packets};

@@ -1,4 +1,4 @@
-//! One small hand-written network per rule of DESIGN §3.
+//! One small hand-written network per rule of docs/semantics.md.
 
 use super::*;
 use crate::load::load_native;

@@ -168,6 +168,57 @@ pub fn protocol_name(protocol: u8) -> String {
     }
 }
 
+/// A packet written as its `Display` gives it (`tcp 10.0.0.5:40000 ->
+/// 10.0.1.9:443`, `icmp 1.2.3.4 -> 10.0.0.5 type 8 code 0`, `proto 50 A -> B`)
+/// that does not read back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a packet: expected e.g. `tcp 10.0.0.5:40000 -> 10.0.1.9:443`")]
+pub struct PacketParseError(pub String);
+
+impl std::str::FromStr for Packet {
+    type Err = PacketParseError;
+
+    fn from_str(text: &str) -> Result<Packet, PacketParseError> {
+        parse_packet(text).ok_or_else(|| PacketParseError(text.to_string()))
+    }
+}
+
+fn parse_packet(text: &str) -> Option<Packet> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let endpoint = |w: &str| -> Option<(Ipv4Addr, u16)> {
+        let (ip, port) = w.split_once(':')?;
+        Some((ip.parse().ok()?, port.parse().ok()?))
+    };
+    match words.as_slice() {
+        [proto @ ("tcp" | "udp"), src, "->", dst] => {
+            let ((src, src_port), (dst, dst_port)) = (endpoint(src)?, endpoint(dst)?);
+            let protocol = if *proto == "tcp" { TCP } else { UDP };
+            Some(Packet {
+                src,
+                dst,
+                protocol,
+                src_port,
+                dst_port,
+            })
+        }
+        ["icmp", src, "->", dst, "type", kind, "code", code] => Some(Packet {
+            src: src.parse().ok()?,
+            dst: dst.parse().ok()?,
+            protocol: ICMP,
+            src_port: code.parse().ok()?,
+            dst_port: kind.parse().ok()?,
+        }),
+        ["proto", number, src, "->", dst] => Some(Packet {
+            src: src.parse().ok()?,
+            dst: dst.parse().ok()?,
+            protocol: number.parse().ok()?,
+            src_port: 0,
+            dst_port: 0,
+        }),
+        _ => None,
+    }
+}
+
 /// A product of one interval set per dimension.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Cube {

@@ -1,4 +1,4 @@
-//! Static evaluation of CloudFormation intrinsic functions (DESIGN §4).
+//! Static evaluation of CloudFormation intrinsic functions (docs/semantics.md, "CloudFormation specifics").
 //!
 //! Evaluation is lazy: the loader evaluates only the properties it reads, so a
 //! parameter without a default breaks the load only where the network needs it.

@@ -1,4 +1,4 @@
-//! CloudFormation resources to model objects (DESIGN §4).
+//! CloudFormation resources to model objects (docs/semantics.md, "CloudFormation specifics").
 //!
 //! Objects are created in a first pass and modifiers (routes, associations,
 //! standalone rules, attachments, listeners) applied in a second, so resource
@@ -1077,7 +1077,7 @@ impl<'d> Builder<'d> {
                     None => Vec::new(),
                 };
                 let associate = field("AssociatePublicIpAddress").map(boolean).transpose()?;
-                // DESIGN §3: device 0 in a subnet that maps public IPs gets one
+                // docs/semantics.md: device 0 in a subnet that maps public IPs gets one
                 // unless told otherwise; the subnet decides once all are read.
                 let public = match associate {
                     Some(given) => Some(given),

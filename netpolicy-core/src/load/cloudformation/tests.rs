@@ -154,7 +154,7 @@ fn security_group_rules_follow_cloudformation() {
     // No egress declared anywhere: the implicit allow-all rule.
     assert_eq!(web.egress.len(), 1);
     assert!(web.egress[0].implicit);
-    // A standalone egress resource replaces the implicit rule (DESIGN §4).
+    // A standalone egress resource replaces the implicit rule (docs/semantics.md, "CloudFormation specifics").
     let db = m.security_group("Db").unwrap();
     assert_eq!(db.egress.len(), 1);
     assert_eq!(db.egress[0].traffic, TrafficMatch::tcp(443, 443));

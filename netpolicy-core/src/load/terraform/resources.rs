@@ -625,7 +625,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 .subnet(&subnet)
                 .is_some_and(|s| s.map_public_ip_on_launch);
             let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
-            // An unknown `associate_public_ip_address` follows the subnet (DESIGN §3).
+            // An unknown `associate_public_ip_address` follows the subnet (docs/semantics.md).
             let associate = r.values.bool("associate_public_ip_address")?;
             let id = format!("{}/eni0", meta.id);
             let security_groups = self.many(r, "vpc_security_group_ids")?;

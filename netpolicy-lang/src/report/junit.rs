@@ -1,7 +1,7 @@
 //! JUnit XML: one test case per assertion, a failure per violated one.
 
 use super::RunError;
-use netpolicy_lang::report::{Report, Status};
+use crate::report::{Report, Status};
 use std::fmt::Write;
 
 fn escape(text: &str) -> String {
@@ -86,7 +86,7 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> String {
             for c in &v.counterexamples {
                 let _ = writeln!(out, "{}", escape(&c.finding));
                 if let Some(p) = &c.packet {
-                    let _ = writeln!(out, "  packet {}", escape(p));
+                    let _ = writeln!(out, "  packet {}", escape(&p.to_string()));
                 }
                 for h in &c.hops {
                     let verdict = if h.allowed { "allow" } else { "DENY" };

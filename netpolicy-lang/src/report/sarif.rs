@@ -3,7 +3,7 @@
 //! deciding rules in the model's input as related locations.
 
 use super::RunError;
-use netpolicy_lang::report::{Location, Report, Status};
+use crate::report::{Location, Report, Status};
 use serde_json::{Value, json};
 
 /// `policies/../tests/x.json` as `tests/x.json`: SARIF consumers want plain
@@ -106,7 +106,7 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> Value {
                     .collect();
                 let packet = c
                     .packet
-                    .as_deref()
+                    .as_ref()
                     .map(|p| format!(" (packet {p})"))
                     .unwrap_or_default();
                 results.push(base(

@@ -1,11 +1,16 @@
 //! The result of checking a policy: stable, serializable, and renderable as plain
 //! text (for terminals without colour and for snapshot tests).
 
-use serde::Serialize;
+use netpolicy_core::engine::Endpoint;
+use netpolicy_core::packet::Packet;
+use serde::{Deserialize, Serialize};
+
+pub mod junit;
+pub mod sarif;
 use std::fmt::Write;
 
 /// Where something is written: a file and a 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The file as the user named it.
     pub file: String,
@@ -20,7 +25,7 @@ pub struct Location {
 }
 
 /// The outcome of one assertion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The network satisfies the assertion.
@@ -30,7 +35,7 @@ pub enum Status {
 }
 
 /// One hop of a counterexample path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HopReport {
     /// What the hop checks (`sg ingress`, `route`, ...).
     pub check: String,
@@ -41,24 +46,28 @@ pub struct HopReport {
     /// The deciding rule.
     pub rule: String,
     /// The packet as the hop sees it.
-    pub packet: String,
+    #[serde(with = "as_text")]
+    pub packet: Packet,
     /// Where the rule is written in the model's input.
     pub location: Option<Location>,
 }
 
 /// A concrete witness for a finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counterexample {
     /// The finding in one line.
     pub finding: String,
-    /// Source endpoint.
-    pub source: String,
+    /// Source endpoint (written as its id, `internet` or `onprem`).
+    #[serde(with = "as_text")]
+    pub source: Endpoint,
     /// Destination endpoint.
-    pub destination: String,
-    /// The services concerned, summarised.
+    #[serde(with = "as_text")]
+    pub destination: Endpoint,
+    /// The services concerned, summarised (`tcp/22, tcp/443`).
     pub services: String,
-    /// A concrete packet.
-    pub packet: Option<String>,
+    /// A concrete packet (written as `tcp 10.0.0.5:40000 -> 10.0.1.9:443`).
+    #[serde(with = "as_text_option")]
+    pub packet: Option<Packet>,
     /// How the packet travels.
     pub path: Option<String>,
     /// Hop by hop, with the deciding rule of each.
@@ -68,7 +77,7 @@ pub struct Counterexample {
 }
 
 /// The verdict on one assertion.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The assertion's label, if it has one.
     pub name: Option<String>,
@@ -82,20 +91,31 @@ pub struct Verdict {
     pub message: String,
     /// How many findings there are in all.
     pub findings: usize,
-    /// Concrete witnesses (at most [`MAX_COUNTEREXAMPLES`]; `findings` counts all).
+    /// Concrete witnesses (at most the limit checked with, by default
+    /// [`MAX_COUNTEREXAMPLES`]; `findings` counts all).
     pub counterexamples: Vec<Counterexample>,
     /// External objects the verdict depends on (stand-ins for subnets, VPCs
     /// or security groups the input names but does not hold): when any, the
     /// verdict rests on their guessed placement and is incomplete.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
 }
 
-/// How many counterexamples a verdict carries; the rest are counted.
+/// How many counterexamples a verdict carries by default; the rest are
+/// counted (`CheckOptions::max_counterexamples` changes it).
 pub const MAX_COUNTEREXAMPLES: usize = 5;
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Holds => "HOLDS",
+            Status::Violated => "VIOLATED",
+        })
+    }
+}
+
 /// The result of checking one policy against one model.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The policy file.
     pub policy: String,
@@ -113,15 +133,36 @@ impl Report {
         self.verdicts.iter().any(|v| v.status == Status::Violated)
     }
 
+    /// The report with every file named without its folders (the policy, the
+    /// model, each rule's location): the same text wherever the files are,
+    /// for snapshots and for reports shared between machines.
+    pub fn with_file_names(mut self) -> Report {
+        let strip = |path: &mut String| {
+            if let Some(name) = std::path::Path::new(path.as_str()).file_name() {
+                *path = name.to_string_lossy().into_owned();
+            }
+        };
+        strip(&mut self.policy);
+        strip(&mut self.model);
+        for v in &mut self.verdicts {
+            strip(&mut v.location.file);
+            for c in &mut v.counterexamples {
+                for h in &mut c.hops {
+                    if let Some(l) = &mut h.location {
+                        strip(&mut l.file);
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// Plain text, deterministic: what the CLI prints without colour.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "policy {} on {}", self.policy, self.model);
         for v in &self.verdicts {
-            let status = match v.status {
-                Status::Holds => "HOLDS",
-                Status::Violated => "VIOLATED",
-            };
+            let status = v.status;
             let name = v
                 .name
                 .as_ref()
@@ -189,5 +230,108 @@ impl Report {
         }
         let _ = writeln!(out, "\n{holds} holds, {violated} violated");
         out
+    }
+}
+
+/// An error met while checking (an unreadable policy, an unknown name, a model
+/// that does not load), as the machine formats carry it: a CI consumer that
+/// reads only the report must see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunError {
+    /// The message.
+    pub message: String,
+    /// The diagnostic code, e.g. `np::resolve::unknown_name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The file the error points into, when it has a location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl RunError {
+    /// The error of a diagnostic report, located by its first label.
+    pub fn of(report: &miette::Report) -> Self {
+        let location = report
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .and_then(|label| {
+                let contents = report.source_code()?.read_span(label.inner(), 0, 0).ok()?;
+                Some((
+                    contents.name().map(str::to_string),
+                    contents.line() + 1,
+                    contents.column() + 1,
+                ))
+            });
+        let (file, line, column) = match location {
+            Some((file, line, column)) => (file, Some(line), Some(column)),
+            None => (None, None, None),
+        };
+        RunError {
+            message: report.to_string(),
+            code: report.code().map(|c| c.to_string()),
+            file,
+            line,
+            column,
+            help: report.help().map(|h| h.to_string()),
+        }
+    }
+}
+
+/// Serde as the value's text: typed in Rust, a plain string in JSON.
+mod as_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`as_text`] for an optional value (`null` when absent).
+mod as_text_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: Serializer>(
+        value: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => s.collect_str(v),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
     }
 }

@@ -1,0 +1,444 @@
+//! Networks built in code, for tests and for tools that hold their own
+//! inventory. What the builder collects is written as a native model
+//! (docs/model-format.md) and loaded like a file: the same defaults (implicit
+//! egress rule, default NACL, main route table), the same validation, and
+//! errors that show the offending object.
+//!
+//! ```
+//! use netpolicy::build::{Instance, NetworkBuilder, SecurityGroup, Subnet, Vpc};
+//!
+//! let network = NetworkBuilder::new()
+//!     .vpc(Vpc::new("prod", "10.0.0.0/16").with_internet_gateway())
+//!     .subnet(Subnet::new("web", "prod", "10.0.1.0/24").public())
+//!     .subnet(Subnet::new("data", "prod", "10.0.2.0/24"))
+//!     .security_group(SecurityGroup::new("web-sg", "prod").ingress("tcp/443", "0.0.0.0/0"))
+//!     .security_group(SecurityGroup::new("db-sg", "prod").ingress("tcp/5432", "sg:web-sg"))
+//!     .instance(Instance::new("web-1", "web").group("web-sg").public_ip("auto"))
+//!     .instance(Instance::new("db-1", "data").group("db-sg"))
+//!     .build()?;
+//! assert!(network.reach("internet", "web-1", "tcp/443")?.is_reachable());
+//! assert!(!network.reach("internet", "db-1", "tcp/5432")?.is_reachable());
+//! # Ok::<(), netpolicy::Error>(())
+//! ```
+
+use crate::Network;
+use crate::error::Error;
+use serde_json::{Map, Value, json};
+
+/// Collects VPCs, subnets, groups and instances, then builds a [`Network`].
+#[derive(Clone, Debug, Default)]
+pub struct NetworkBuilder {
+    name: Option<String>,
+    objects: Map<String, Value>,
+}
+
+impl NetworkBuilder {
+    /// An empty network.
+    pub fn new() -> Self {
+        NetworkBuilder::default()
+    }
+
+    /// What reports call the network (default `network`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    fn push(&mut self, kind: &str, object: Value) {
+        let list = self
+            .objects
+            .entry(kind.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = list {
+            items.push(object);
+        }
+    }
+
+    /// Adds a VPC (and its internet gateway, when it has one).
+    pub fn vpc(mut self, vpc: Vpc) -> Self {
+        if vpc.internet_gateway {
+            self.push(
+                "internet_gateways",
+                json!({"id": igw_id(&vpc.id), "vpc": vpc.id}),
+            );
+        }
+        self.push(
+            "vpcs",
+            json!({"id": vpc.id, "cidr_blocks": vpc.cidr_blocks}),
+        );
+        self
+    }
+
+    /// Adds a subnet (and its own route table, when it has routes).
+    pub fn subnet(mut self, subnet: Subnet) -> Self {
+        let mut object = json!({
+            "id": subnet.id,
+            "vpc": subnet.vpc,
+            "cidr": subnet.cidr,
+            "map_public_ip_on_launch": subnet.public,
+        });
+        if let Some(zone) = &subnet.zone {
+            object["availability_zone"] = json!(zone);
+        }
+        if let Some(acl) = &subnet.network_acl {
+            object["network_acl"] = json!(acl);
+        }
+        let mut routes: Vec<Value> = subnet.routes.clone();
+        if subnet.public {
+            routes
+                .push(json!({"destination": "0.0.0.0/0", "internet_gateway": igw_id(&subnet.vpc)}));
+        }
+        if !routes.is_empty() {
+            let table = format!("{}-routes", subnet.id);
+            object["route_table"] = json!(table);
+            self.push(
+                "route_tables",
+                json!({"id": table, "vpc": subnet.vpc, "routes": routes}),
+            );
+        }
+        self.push("subnets", object);
+        self
+    }
+
+    /// Adds a security group.
+    pub fn security_group(mut self, group: SecurityGroup) -> Self {
+        let mut object = json!({"id": group.id, "vpc": group.vpc, "ingress": group.ingress});
+        // Without egress rules a group keeps AWS's default (all out).
+        if let Some(egress) = group.egress {
+            object["egress"] = Value::Array(egress);
+        }
+        self.push("security_groups", object);
+        self
+    }
+
+    /// Adds a network ACL (associate it with [`Subnet::network_acl`]).
+    pub fn network_acl(mut self, acl: NetworkAcl) -> Self {
+        self.push(
+            "network_acls",
+            json!({"id": acl.id, "vpc": acl.vpc, "entries": acl.entries}),
+        );
+        self
+    }
+
+    /// Adds an instance with one interface.
+    pub fn instance(mut self, instance: Instance) -> Self {
+        let mut object = json!({
+            "id": instance.id,
+            "subnet": instance.subnet,
+            "security_groups": instance.groups,
+        });
+        if let Some(ip) = &instance.private_ip {
+            object["private_ip"] = json!(ip);
+        }
+        if let Some(ip) = &instance.public_ip {
+            object["public_ip"] = json!(ip);
+        }
+        self.push("instances", object);
+        self
+    }
+
+    /// Adds a NAT gateway in a (public) subnet; route to it with
+    /// [`Subnet::route`] and `nat:ID`.
+    pub fn nat_gateway(mut self, id: impl Into<String>, subnet: impl Into<String>) -> Self {
+        self.push(
+            "nat_gateways",
+            json!({"id": id.into(), "subnet": subnet.into()}),
+        );
+        self
+    }
+
+    /// Peers two VPCs (routes still decide what crosses: [`Subnet::route`]
+    /// with `peering:ID`).
+    pub fn peering(
+        mut self,
+        id: impl Into<String>,
+        requester: impl Into<String>,
+        accepter: impl Into<String>,
+    ) -> Self {
+        self.push(
+            "peerings",
+            json!({"id": id.into(), "requester_vpc": requester.into(), "accepter_vpc": accepter.into()}),
+        );
+        self
+    }
+
+    /// The native model document the builder has collected (what
+    /// [`NetworkBuilder::build`] loads): write it to a file to get the same
+    /// network from the command line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&Value::Object(self.objects.clone())).unwrap_or_default()
+    }
+
+    /// Validates and compiles the network, as if loaded from a file: every
+    /// problem is reported, pointing at the object in [`NetworkBuilder::to_json`].
+    pub fn build(self) -> Result<Network, Error> {
+        let name = self.name.clone().unwrap_or_else(|| "network".into());
+        Network::parse(&name, &self.to_json(), crate::Format::Native)
+    }
+}
+
+fn igw_id(vpc: &str) -> String {
+    format!("{vpc}-igw")
+}
+
+/// A VPC.
+#[derive(Clone, Debug)]
+pub struct Vpc {
+    id: String,
+    cidr_blocks: Vec<String>,
+    internet_gateway: bool,
+}
+
+impl Vpc {
+    /// A VPC with one CIDR block, e.g. `Vpc::new("prod", "10.0.0.0/16")`.
+    pub fn new(id: impl Into<String>, cidr: impl Into<String>) -> Self {
+        Vpc {
+            id: id.into(),
+            cidr_blocks: vec![cidr.into()],
+            internet_gateway: false,
+        }
+    }
+
+    /// Adds a CIDR block.
+    pub fn cidr(mut self, cidr: impl Into<String>) -> Self {
+        self.cidr_blocks.push(cidr.into());
+        self
+    }
+
+    /// Attaches an internet gateway (id `VPC-igw`).
+    pub fn with_internet_gateway(mut self) -> Self {
+        self.internet_gateway = true;
+        self
+    }
+}
+
+/// A subnet.
+#[derive(Clone, Debug)]
+pub struct Subnet {
+    id: String,
+    vpc: String,
+    cidr: String,
+    zone: Option<String>,
+    public: bool,
+    routes: Vec<Value>,
+    network_acl: Option<String>,
+}
+
+impl Subnet {
+    /// A private subnet of `vpc` (only its VPC's local routes).
+    pub fn new(id: impl Into<String>, vpc: impl Into<String>, cidr: impl Into<String>) -> Self {
+        Subnet {
+            id: id.into(),
+            vpc: vpc.into(),
+            cidr: cidr.into(),
+            zone: None,
+            public: false,
+            routes: Vec::new(),
+            network_acl: None,
+        }
+    }
+
+    /// Public: a default route to its VPC's internet gateway, and public
+    /// addresses for instances launched in it.
+    pub fn public(mut self) -> Self {
+        self.public = true;
+        self
+    }
+
+    /// Its availability zone.
+    pub fn zone(mut self, zone: impl Into<String>) -> Self {
+        self.zone = Some(zone.into());
+        self
+    }
+
+    /// A route: `destination` a CIDR, `target` one of `igw:ID`, `nat:ID`,
+    /// `peering:ID`, `vgw:ID`, `eni:ID` or `blackhole`.
+    pub fn route(mut self, destination: impl Into<String>, target: &str) -> Self {
+        let mut route = json!({"destination": destination.into()});
+        let (kind, id) = target.split_once(':').unwrap_or((target, ""));
+        let key = match kind {
+            "igw" => "internet_gateway",
+            "nat" => "nat_gateway",
+            "peering" | "pcx" => "peering",
+            "vgw" => "vpn_gateway",
+            "eni" => "network_interface",
+            "blackhole" => {
+                route["blackhole"] = json!(true);
+                self.routes.push(route);
+                return self;
+            }
+            // Loading names the unknown key, with the route it is in.
+            other => other,
+        };
+        route[key] = json!(id);
+        self.routes.push(route);
+        self
+    }
+
+    /// Associates a network ACL by id.
+    pub fn network_acl(mut self, acl: impl Into<String>) -> Self {
+        self.network_acl = Some(acl.into());
+        self
+    }
+}
+
+/// A security group: stateful allow rules.
+#[derive(Clone, Debug)]
+pub struct SecurityGroup {
+    id: String,
+    vpc: String,
+    ingress: Vec<Value>,
+    egress: Option<Vec<Value>>,
+}
+
+impl SecurityGroup {
+    /// A group with no ingress and AWS's default egress (everything).
+    pub fn new(id: impl Into<String>, vpc: impl Into<String>) -> Self {
+        SecurityGroup {
+            id: id.into(),
+            vpc: vpc.into(),
+            ingress: Vec::new(),
+            egress: None,
+        }
+    }
+
+    /// Allows `service` (`tcp/443`, `udp/53`, `tcp/1024-65535`, `icmp`,
+    /// `all`) in from `peer`: a CIDR, `sg:GROUP` or `pl:PREFIX-LIST`.
+    pub fn ingress(mut self, service: &str, peer: &str) -> Self {
+        self.ingress.push(rule(service, "from", peer));
+        self
+    }
+
+    /// Allows `service` out to `peer`; the first egress rule replaces the
+    /// default allow-all.
+    pub fn egress(mut self, service: &str, peer: &str) -> Self {
+        self.egress
+            .get_or_insert_with(Vec::new)
+            .push(rule(service, "to", peer));
+        self
+    }
+
+    /// No egress at all (not even the default).
+    pub fn no_egress(mut self) -> Self {
+        self.egress = Some(Vec::new());
+        self
+    }
+}
+
+/// A rule's protocol and ports from `tcp/443`, `tcp/8000-8080`, `icmp`,
+/// `all`; a protocol the native model does not know is passed on for
+/// loading to reject with its usual error.
+fn traffic(service: &str) -> Value {
+    let (protocol, ports) = match service.split_once('/') {
+        Some((p, ports)) => (p, Some(ports)),
+        None => (service, None),
+    };
+    let mut out = json!({"protocol": protocol});
+    if let Some(ports) = ports {
+        out["ports"] = json!(ports);
+    }
+    out
+}
+
+fn rule(service: &str, direction: &str, peer: &str) -> Value {
+    let mut out = traffic(service);
+    out[direction] = json!(peer);
+    out
+}
+
+/// A network ACL: stateless, ordered entries; what no entry allows is denied.
+#[derive(Clone, Debug)]
+pub struct NetworkAcl {
+    id: String,
+    vpc: String,
+    entries: Vec<Value>,
+}
+
+impl NetworkAcl {
+    /// A NACL with no entries (it denies everything).
+    pub fn new(id: impl Into<String>, vpc: impl Into<String>) -> Self {
+        NetworkAcl {
+            id: id.into(),
+            vpc: vpc.into(),
+            entries: Vec::new(),
+        }
+    }
+
+    fn entry(
+        mut self,
+        rule: u32,
+        direction: &str,
+        action: &str,
+        service: &str,
+        cidr: &str,
+    ) -> Self {
+        let mut entry = traffic(service);
+        entry["rule"] = json!(rule);
+        entry["direction"] = json!(direction);
+        entry["action"] = json!(action);
+        entry["cidr"] = json!(cidr);
+        self.entries.push(entry);
+        self
+    }
+
+    /// Inbound entry `rule` allowing `service` from `cidr`.
+    pub fn allow_in(self, rule: u32, service: &str, cidr: &str) -> Self {
+        self.entry(rule, "ingress", "allow", service, cidr)
+    }
+
+    /// Inbound entry `rule` denying `service` from `cidr`.
+    pub fn deny_in(self, rule: u32, service: &str, cidr: &str) -> Self {
+        self.entry(rule, "ingress", "deny", service, cidr)
+    }
+
+    /// Outbound entry `rule` allowing `service` to `cidr`.
+    pub fn allow_out(self, rule: u32, service: &str, cidr: &str) -> Self {
+        self.entry(rule, "egress", "allow", service, cidr)
+    }
+
+    /// Outbound entry `rule` denying `service` to `cidr`.
+    pub fn deny_out(self, rule: u32, service: &str, cidr: &str) -> Self {
+        self.entry(rule, "egress", "deny", service, cidr)
+    }
+}
+
+/// An instance with one network interface.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    id: String,
+    subnet: String,
+    groups: Vec<String>,
+    private_ip: Option<String>,
+    public_ip: Option<String>,
+}
+
+impl Instance {
+    /// An instance in `subnet`; its address is the subnet's lowest free one.
+    pub fn new(id: impl Into<String>, subnet: impl Into<String>) -> Self {
+        Instance {
+            id: id.into(),
+            subnet: subnet.into(),
+            groups: Vec::new(),
+            private_ip: None,
+            public_ip: None,
+        }
+    }
+
+    /// Puts it in a security group (by id).
+    pub fn group(mut self, group: impl Into<String>) -> Self {
+        self.groups.push(group.into());
+        self
+    }
+
+    /// Its private address.
+    pub fn private_ip(mut self, ip: impl Into<String>) -> Self {
+        self.private_ip = Some(ip.into());
+        self
+    }
+
+    /// Its public address, or `auto` for one AWS would assign.
+    pub fn public_ip(mut self, ip: impl Into<String>) -> Self {
+        self.public_ip = Some(ip.into());
+        self
+    }
+}

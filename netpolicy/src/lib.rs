@@ -1,0 +1,66 @@
+//! netpolicy: policy-as-code for AWS networks.
+//!
+//! Load a network (a CloudFormation template, a `terraform show -json` plan,
+//! an AWS CLI dump, netpolicy's own model, or one built in code), write
+//! assertions in `.np` policies, and get a verdict per assertion with
+//! counterexamples: a concrete packet and the rule that decides each hop. No
+//! packet is sent; every answer is a static proof over the model.
+//!
+//! ```
+//! use netpolicy::{Network, Policy, Status};
+//!
+//! # let dir = env!("CARGO_MANIFEST_DIR");
+//! # let template = format!("{dir}/../tests/fixtures/cloudformation/inspector-reachability-workshop.json");
+//! let network = Network::load(&template)?;
+//! let policy: Policy = r#"
+//!     assert "no ssh from the internet": no internet -> * : ssh
+//!     assert "db only from web": only sg:*WebServer* -> sg:*DbServer* : mysql
+//! "#.parse()?;
+//! let report = network.check(&policy)?;
+//! for verdict in &report.verdicts {
+//!     println!("{} {}", verdict.status, verdict.assertion);
+//!     for c in &verdict.counterexamples {
+//!         println!("  {} -> {} : {}", c.source, c.destination, c.services);
+//!     }
+//! }
+//! assert_eq!(report.verdicts[0].status, Status::Violated);
+//! # Ok::<(), netpolicy::Error>(())
+//! ```
+//!
+//! The pieces, in pipeline order: [`Network`] (load, then compile once),
+//! [`Policy`] (parse), [`Network::check`] / [`Network::reach`] /
+//! [`Network::exposure`] (evaluate), [`Report`] (serializable both ways;
+//! [`Report::render_text`], [`sarif`], [`junit`]). [`build`] makes networks
+//! in code; [`testing`] (feature `testing`) snapshot-tests policies with
+//! insta. Errors are [`Error`]s: `miette` diagnostics with the policy or
+//! model text attached.
+
+pub mod build;
+mod error;
+mod network;
+mod policy;
+mod reach;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Error, ErrorKind};
+pub use network::{LoadOptions, Network, Validation, validate};
+pub use policy::Policy;
+pub use reach::{PairReach, ReachPath, Reachability, TracedPath};
+
+/// A warning about the network (results may be incomplete).
+pub use netpolicy_core::diagnostic::Warning;
+/// Endpoints, path kinds, hops and per-interface exposure.
+pub use netpolicy_core::engine::{Endpoint, Hop, HopKind, InterfaceExposure, Opening, PathKind};
+/// The input formats netpolicy reads.
+pub use netpolicy_core::load::ModelFormat as Format;
+/// The model behind a network: VPCs, subnets, groups, interfaces.
+pub use netpolicy_core::model;
+/// Packets and packet sets.
+pub use netpolicy_core::packet::{Packet, PacketSet};
+/// How a policy is checked (e.g. how many counterexamples to keep).
+pub use netpolicy_lang::check::CheckOptions;
+/// The result of a check.
+pub use netpolicy_lang::report::{
+    Counterexample, HopReport, Location, Report, RunError, Status, Verdict, junit, sarif,
+};
