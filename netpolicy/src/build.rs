@@ -13,7 +13,7 @@
 //!     .subnet(Subnet::new("data", "prod", "10.0.2.0/24"))
 //!     .security_group(SecurityGroup::new("web-sg", "prod").ingress("tcp/443", "0.0.0.0/0"))
 //!     .security_group(SecurityGroup::new("db-sg", "prod").ingress("tcp/5432", "sg:web-sg"))
-//!     .instance(Instance::new("web-1", "web").group("web-sg").public_ip("auto"))
+//!     .instance(Instance::new("web-1", "web").group("web-sg"))
 //!     .instance(Instance::new("db-1", "data").group("db-sg"))
 //!     .build()?;
 //! assert!(network.reach("internet", "web-1", "tcp/443")?.is_reachable());
@@ -30,6 +30,8 @@ use serde_json::{Map, Value, json};
 pub struct NetworkBuilder {
     name: Option<String>,
     objects: Map<String, Value>,
+    /// Instances that keep no public address in a public subnet.
+    private_only: std::collections::BTreeSet<String>,
 }
 
 impl NetworkBuilder {
@@ -130,8 +132,12 @@ impl NetworkBuilder {
         if let Some(ip) = &instance.private_ip {
             object["private_ip"] = json!(ip);
         }
-        if let Some(ip) = &instance.public_ip {
-            object["public_ip"] = json!(ip);
+        match instance.public_ip.as_deref() {
+            Some("") => {
+                self.private_only.insert(instance.id.clone());
+            }
+            Some(ip) => object["public_ip"] = json!(ip),
+            None => {}
         }
         self.push("instances", object);
         self
@@ -171,9 +177,37 @@ impl NetworkBuilder {
 
     /// Validates and compiles the network, as if loaded from a file: every
     /// problem is reported, pointing at the object in [`NetworkBuilder::to_json`].
-    pub fn build(self) -> Result<Network, Error> {
+    pub fn build(mut self) -> Result<Network, Error> {
+        self.launch_public_addresses();
         let name = self.name.clone().unwrap_or_else(|| "network".into());
         Network::parse(&name, &self.to_json(), crate::Format::Native)
+    }
+
+    /// As AWS does at launch: an instance in a subnet that maps public
+    /// addresses gets one, unless it says otherwise; whatever the order
+    /// subnets and instances were added in.
+    fn launch_public_addresses(&mut self) {
+        let public: std::collections::BTreeSet<String> = self
+            .objects
+            .get("subnets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|s| s["map_public_ip_on_launch"] == json!(true))
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect();
+        let Some(Value::Array(instances)) = self.objects.get_mut("instances") else {
+            return;
+        };
+        for i in instances {
+            let in_public = i["subnet"].as_str().is_some_and(|s| public.contains(s));
+            let private = i["id"]
+                .as_str()
+                .is_some_and(|id| self.private_only.contains(id));
+            if in_public && !private && i.get("public_ip").is_none() {
+                i["public_ip"] = json!("auto");
+            }
+        }
     }
 }
 
@@ -436,9 +470,16 @@ impl Instance {
         self
     }
 
-    /// Its public address, or `auto` for one AWS would assign.
+    /// Its public address, or `auto` for one AWS would assign (the default
+    /// in a [`Subnet::public`] subnet).
     pub fn public_ip(mut self, ip: impl Into<String>) -> Self {
         self.public_ip = Some(ip.into());
+        self
+    }
+
+    /// No public address, even in a public subnet.
+    pub fn private_only(mut self) -> Self {
+        self.public_ip = Some(String::new());
         self
     }
 }

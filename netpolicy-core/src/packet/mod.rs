@@ -205,8 +205,8 @@ fn parse_packet(text: &str) -> Option<Packet> {
             src: src.parse().ok()?,
             dst: dst.parse().ok()?,
             protocol: ICMP,
-            src_port: code.parse().ok()?,
-            dst_port: kind.parse().ok()?,
+            src_port: code.parse::<u8>().ok()?.into(),
+            dst_port: kind.parse::<u8>().ok()?.into(),
         }),
         ["proto", number, src, "->", dst] => Some(Packet {
             src: src.parse().ok()?,
