@@ -4,8 +4,27 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Prove or refute reachability in AWS network models, without sending a packet.
+///
+/// netpolicy reads a network (a CloudFormation template, a `terraform show
+/// -json` plan or state, a folder of AWS CLI `describe-*` outputs, or its own
+/// model format) and checks `.np` policies against it: "no internet -> sg:db :
+/// mysql", "only sg:web -> sg:db : tcp/3306", "same reachability A, B". Each
+/// assertion is proved or refuted with a concrete packet and the route,
+/// security-group rule and NACL entry that decide each hop.
 #[derive(Debug, Parser)]
-#[command(name = "netpolicy", version, about)]
+#[command(
+    name = "netpolicy",
+    version,
+    after_help = "Examples:
+  netpolicy check policies/inspector-workshop.np
+  netpolicy query -m template.json 'no internet -> sg:*Db* : mysql'
+  netpolicy explain -m template.json internet instance:WebServer tcp/443
+  netpolicy diff before.json after.json policies/web.np --format markdown
+  netpolicy graph -m template.json --service ssh --format mermaid
+
+Exit codes: 0 every assertion holds, 1 a violation (or a change, for diff), 2 an error.
+Docs: docs/language.md (policies), docs/semantics.md (what is proved)."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -16,32 +35,65 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check `.np` policies: exit 0 when every assertion holds, 1 on a violation, 2 on an error.
+    #[command(
+        after_help = "Examples:\n  netpolicy check policies/*.np\n  netpolicy check -m prod.template.json --param Env=prod policies/web.np\n  netpolicy check policies/web.np --format sarif > results.sarif"
+    )]
     Check(CheckArgs),
     /// Check one assertion given on the command line, e.g. "internet -> sg:db : mysql".
+    #[command(
+        after_help = "Examples:\n  netpolicy query -m template.json 'no internet -> sg:*Db* : mysql'\n  netpolicy query -m plan.json 'only sg:web -> sg:db : tcp/5432' --format json"
+    )]
     Query(QueryArgs),
     /// Format policies canonically (in place, or `--check` to only report).
+    #[command(
+        after_help = "Examples:\n  netpolicy fmt policies/*.np\n  netpolicy fmt --check policies/*.np"
+    )]
     Fmt(FmtArgs),
     /// Everything the internet can open, per network interface: services, source
     /// prefixes, path and admitting rule; apart, what opens only to a chosen
     /// (privileged) source port.
+    #[command(
+        after_help = "Examples:\n  netpolicy exposure -m template.json\n  netpolicy exposure -m aws-dump/ --format json"
+    )]
     Exposure(ExposureArgs),
     /// Trace one service from a source to a destination, hop by hop.
+    #[command(
+        after_help = "Examples:\n  netpolicy explain -m template.json internet instance:WebServer tcp/443\n  netpolicy explain -m template.json 'sg:web*' 'subnet:Db*' mysql"
+    )]
     Explain(ExplainArgs),
     /// Which interface classes (same subnet, same security groups) reach which, on a service.
+    #[command(
+        after_help = "Examples:\n  netpolicy matrix -m template.json --service ssh --service tcp/443\n  netpolicy matrix -m org.json --service mysql --format json"
+    )]
     Matrix(MatrixArgs),
+    /// Who reaches whom, as a picture: VPCs, subnets, security groups or
+    /// interface classes as nodes, the internet and on-premises too, edges
+    /// labelled with services; flows that violate a policy drawn in red.
+    /// Graphviz DOT or Mermaid (renders in pull requests).
+    #[command(
+        after_help = "Examples:\n  netpolicy graph -m template.json --service ssh --format mermaid\n  netpolicy graph -m template.json --by vpc --policy policies/web.np > net.dot && dot -Tsvg net.dot > net.svg"
+    )]
+    Graph(GraphArgs),
     /// What a change opens and closes: every flow between BEFORE and AFTER
     /// (any two inputs: templates, a template against a dump, two plans), and
     /// with policies each assertion's verdict before and after. Exit 0 when
     /// nothing changed, 1 when something did (see --fail-on), 2 on an error.
-    ///
-    /// Example: netpolicy diff main.template.json branch.template.json policies/web.np
+    #[command(
+        after_help = "Examples:\n  netpolicy diff main.template.json branch.template.json policies/web.np\n  netpolicy diff template.json aws-dump/ --fail-on opened --format markdown"
+    )]
     Diff(DiffArgs),
     /// Export the deployed network with the AWS CLI (read-only calls) into a
     /// folder that `--model` reads.
+    #[command(
+        after_help = "Examples:\n  netpolicy collect aws-dump/ --region eu-west-1\n  netpolicy collect aws-dump/ --dry-run"
+    )]
     Collect(CollectArgs),
     /// Generate a synthetic organization (seeded) as a native model, an AWS CLI
     /// dump, a CloudFormation template or a Terraform plan, for benchmarks and
     /// trials at scale.
+    #[command(
+        after_help = "Examples:\n  netpolicy gen org.json --preset M\n  netpolicy gen org.template.json --preset S --as cloudformation"
+    )]
     Gen(GenArgs),
 }
 
@@ -53,8 +105,9 @@ pub struct GenArgs {
     /// A named size: S (1k interfaces), M (10k), L (100k), XL (1M).
     #[arg(long, default_value = "S", value_parser = parse_preset)]
     pub preset: netpolicy_core::synth::Preset,
-    /// What to write the organization as (`--format` is kept as an alias).
-    #[arg(long = "as", value_enum, default_value = "native", alias = "format")]
+    /// What to write the organization as (`--format` is the output format of
+    /// the other commands; here the file format is `--as`).
+    #[arg(long = "as", value_enum, default_value = "native")]
     pub format: GenFormat,
     /// The seed: the same seed gives the same organization.
     #[arg(long, default_value_t = 1)]
@@ -283,6 +336,51 @@ pub struct ExposureArgs {
     pub format: TableFormat,
 }
 
+/// Arguments of `graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Services to draw (repeatable; default: all traffic a client opens).
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Vec<String>,
+    /// What a node stands for; `auto`: subnets, or VPCs beyond 40 subnets.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub by: GraphBy,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: GraphFormat,
+    /// Policies whose violations are drawn in red (repeatable): flows that
+    /// must not exist in bold, required flows that do not exist dashed.
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+}
+
+/// `graph --by` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphBy {
+    /// Subnets, or VPCs when there are too many subnets to read.
+    Auto,
+    /// One node per VPC.
+    Vpc,
+    /// One node per subnet.
+    Subnet,
+    /// One node per security group.
+    Sg,
+    /// One node per interface class (same subnet and security groups).
+    Class,
+}
+
+/// `graph --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
 /// `--format` values of the listing commands (`exposure`, `matrix`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TableFormat {
@@ -318,7 +416,9 @@ pub struct ExplainArgs {
     /// The model.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Source: `internet`, `onprem`, or an instance, interface or load balancer id.
+    /// Source: a selector as in a policy (`internet`, `onprem`, `instance:Web*`,
+    /// `sg:web`, `subnet:App*`, `cidr:10.0.1.0/24`, `A + B`), or an instance,
+    /// interface or load-balancer id or name.
     pub src: String,
     /// Destination, as for the source.
     pub dst: String,

@@ -4,6 +4,7 @@
 pub mod diagnostic;
 pub mod diff;
 pub mod engine;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod packet;

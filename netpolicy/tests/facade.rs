@@ -1,3 +1,4 @@
+#![expect(clippy::unwrap_used, reason = "helpers of a test fail the test")]
 //! The facade as a user meets it: loading, checking, errors with their
 //! source, options, serialization, builders.
 

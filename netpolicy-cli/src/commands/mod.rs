@@ -7,6 +7,7 @@ pub mod explain;
 pub mod exposure;
 pub mod fmt;
 pub mod gen_org;
+pub mod graph;
 pub mod matrix;
 
 use crate::args::{FormatArg, ModelArgs};
