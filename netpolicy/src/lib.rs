@@ -31,7 +31,7 @@
 //! [`Policy`] (parse), [`Network::check`] / [`Network::reach`] /
 //! [`Network::exposure`] (evaluate), [`Report`] (serializable both ways;
 //! [`Report::render_text`], [`sarif`], [`junit`]). [`build`] makes networks
-//! in code; [`testing`] (feature `testing`) snapshot-tests policies with
+//! in code; `testing` (feature `testing`) snapshot-tests policies with
 //! insta. Errors are [`Error`]s: `miette` diagnostics with the policy or
 //! model text attached.
 
@@ -64,3 +64,13 @@ pub use netpolicy_lang::check::CheckOptions;
 pub use netpolicy_lang::report::{
     Counterexample, HopReport, Location, Report, RunError, Status, Verdict, junit, sarif,
 };
+
+/// The README's Rust snippets, compiled and run as tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeSnippets;
+
+/// docs/library.md, compiled and run as tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/library.md")]
+struct LibraryGuide;

@@ -2,7 +2,7 @@
 //! which rule decided each hop.
 //!
 //! Semantics are those of docs/semantics.md. Each hop has its own module
-//! ([`security_group`], [`nacl`], [`route`]); [`flows`] strings hops into the
+//! (`security_group`, `nacl`, `route`); `flows` strings hops into the
 //! path kinds AWS allows (private, over the internet, from and to on-premises,
 //! through a load balancer). Every computation runs on [`PacketSet`]s; tracing one
 //! packet runs the very same code on a one-packet set and records each hop.
