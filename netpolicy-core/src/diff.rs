@@ -469,6 +469,29 @@ impl<'a, 'e> Sides<'a, 'e> {
                 }
             }
         }
+        // As for `touched`: a class marked on one side makes its refined
+        // classes marked on the other, or an untouched source's pair with a
+        // member whose class split or merged is computed on one side only
+        // and looks opened or closed. Spread until nothing moves.
+        loop {
+            let mut moved = false;
+            for r in &self.refined {
+                let flag = |side: usize, c: Option<ClassId>| {
+                    c.and_then(|c| out[side].get(c.0)).copied().unwrap_or(false)
+                };
+                if !(flag(0, r.class_before) || flag(1, r.class_after)) {
+                    continue;
+                }
+                for (side, class) in [(0, r.class_before), (1, r.class_after)] {
+                    if let Some(slot) = class.and_then(|c| out[side].get_mut(c.0)) {
+                        moved |= !std::mem::replace(slot, true);
+                    }
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
         out
     }
 

@@ -98,24 +98,8 @@ impl Network {
     /// Reads a network from text in `format` (not an AWS CLI dump, which is a
     /// folder); errors point into `text`, called `name`.
     pub fn parse(name: &str, text: &str, format: ModelFormat) -> Result<Network, Error> {
-        let model = match format {
-            ModelFormat::Native => load::load_native(name, text),
-            ModelFormat::CloudFormation => {
-                load::cloudformation::load_cloudformation(name, text, &TemplateOptions::default())
-            }
-            ModelFormat::Terraform => load::terraform::load_terraform(name, text),
-            ModelFormat::AwsCli => {
-                return Err(Error::new(
-                    ErrorKind::Network,
-                    Message {
-                        message: "an AWS CLI dump is a folder of describe-* outputs".into(),
-                        help: Some("load it with `Network::load(folder)`".into()),
-                    },
-                    None,
-                ));
-            }
-        }
-        .map_err(Error::network)?;
+        let model = load::load_text(name, text, format, &TemplateOptions::default())
+            .map_err(Error::network)?;
         Ok(Network::from_model(name, model))
     }
 

@@ -160,11 +160,8 @@ fn finding_line(c: &Counterexample) -> String {
     format!("{} -> {} : {}", c.source, c.destination, c.services)
 }
 
-fn status(s: Status) -> &'static str {
-    match s {
-        Status::Holds => "HOLDS",
-        Status::Violated => "VIOLATED",
-    }
+fn status(s: Status) -> String {
+    s.to_string()
 }
 
 fn decision_line(c: &FlowChange, d: Option<&Decision>) -> String {

@@ -18,6 +18,7 @@ pub struct RuleRef {
 }
 
 /// What a hop checks.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HopKind {

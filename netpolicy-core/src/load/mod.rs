@@ -279,6 +279,7 @@ pub fn load_native_file(path: &std::path::Path) -> Result<Model, LoadFailure> {
 }
 
 /// The input formats netpolicy reads.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelFormat {
     /// netpolicy's own YAML/JSON (`docs/model-format.md`).
@@ -549,14 +550,30 @@ pub fn load_model_file(
             })
         })?,
     };
+    load_text(&name, &text, format, options)
+}
+
+/// Loads a model from text in `format`, calling its input `name` (errors
+/// point into it). An AWS CLI dump is a folder, not a text: an error.
+pub fn load_text(
+    name: &str,
+    text: &str,
+    format: ModelFormat,
+    options: &cloudformation::TemplateOptions,
+) -> Result<Model, LoadFailure> {
     match format {
-        ModelFormat::Native => load_native(&name, &text),
-        ModelFormat::CloudFormation => cloudformation::load_cloudformation(&name, &text, options),
-        ModelFormat::Terraform => terraform::load_terraform(&name, &text),
-        ModelFormat::AwsCli => Err(fail(LoadError::Io {
-            path: name,
-            message: "an AWS CLI dump is a folder of describe-* outputs, not a file".into(),
-        })),
+        ModelFormat::Native => load_native(name, text),
+        ModelFormat::CloudFormation => cloudformation::load_cloudformation(name, text, options),
+        ModelFormat::Terraform => terraform::load_terraform(name, text),
+        ModelFormat::AwsCli => Err(LoadFailure::new(
+            LoadError::Io {
+                path: name.to_string(),
+                message:
+                    "an AWS CLI dump is a folder of describe-* outputs, not a file: load the folder"
+                        .into(),
+            },
+            SourceMap::default(),
+        )),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod sarif;
 use std::fmt::Write;
 
 /// Where something is written: a file and a 1-based line and column.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The file as the user named it.
@@ -25,6 +26,7 @@ pub struct Location {
 }
 
 /// The outcome of one assertion.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -35,6 +37,7 @@ pub enum Status {
 }
 
 /// One hop of a counterexample path.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HopReport {
     /// What the hop checks (`sg ingress`, `route`, ...).
@@ -53,6 +56,7 @@ pub struct HopReport {
 }
 
 /// A concrete witness for a finding.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counterexample {
     /// The finding in one line.
@@ -77,6 +81,7 @@ pub struct Counterexample {
 }
 
 /// The verdict on one assertion.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The assertion's label, if it has one.
@@ -115,6 +120,7 @@ impl std::fmt::Display for Status {
 }
 
 /// The result of checking one policy against one model.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The policy file.
@@ -236,6 +242,7 @@ impl Report {
 /// An error met while checking (an unreadable policy, an unknown name, a model
 /// that does not load), as the machine formats carry it: a CI consumer that
 /// reads only the report must see it.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunError {
     /// The message.
