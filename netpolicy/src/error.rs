@@ -41,7 +41,7 @@ impl Error {
             kind,
             inner: Box::new(inner),
             source_code: source
-                .map(|(name, text)| NamedSource::new(name, WindowedText(text.to_string()))),
+                .map(|(name, text)| NamedSource::new(name, WindowedText::new(text.to_string()))),
             related: Vec::new(),
         }
     }

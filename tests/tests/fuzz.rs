@@ -390,7 +390,7 @@ fn fuzz_policies() {
                 if let Err(e) = check_policy(&model, &policy, &sources, "p.np", "m") {
                     let report = Report::new(e).with_source_code(miette::NamedSource::new(
                         "p.np",
-                        WindowedText(text.clone()),
+                        WindowedText::new(text.clone()),
                     ));
                     let _ = render_diagnostic(report.as_ref());
                 }
@@ -400,8 +400,10 @@ fn fuzz_policies() {
                 }
             }
             Err(e) => {
-                let report = Report::new(e)
-                    .with_source_code(miette::NamedSource::new("p.np", WindowedText(text.clone())));
+                let report = Report::new(e).with_source_code(miette::NamedSource::new(
+                    "p.np",
+                    WindowedText::new(text.clone()),
+                ));
                 let _ = render_diagnostic(report.as_ref());
             }
         }

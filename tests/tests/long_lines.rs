@@ -16,7 +16,7 @@ struct Boom {
 
 fn render(text: &str, at: (usize, usize)) -> String {
     render_diagnostic(&Boom {
-        src: WindowedText(text.to_string()),
+        src: WindowedText::new(text.to_string()),
         at: at.into(),
     })
 }

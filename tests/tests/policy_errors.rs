@@ -32,7 +32,7 @@ fn policy_errors_are_spanned() {
                 .to_string();
             let mut sources = SourceMap::default();
             let id = sources.add(&name, text.as_str());
-            let source = || NamedSource::new(name.clone(), WindowedText(text.clone()));
+            let source = || NamedSource::new(name.clone(), WindowedText::new(text.clone()));
             let rendered = match parse_policy(&text, id) {
                 Err(e) => render_diagnostic(Report::new(e).with_source_code(source()).as_ref()),
                 Ok(policy) => match check_policy(&model, &policy, &sources, &name, "template") {

@@ -112,7 +112,7 @@ fn query_report(
     let with_source = |r: Report| {
         r.with_source_code(miette::NamedSource::new(
             "query",
-            netpolicy_core::span::WindowedText(args.assertion.clone()),
+            netpolicy_core::span::WindowedText::new(args.assertion.clone()),
         ))
     };
     let policy = parse_policy(&args.assertion, id).map_err(|e| with_source(Report::new(e)))?;

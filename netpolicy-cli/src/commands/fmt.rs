@@ -15,7 +15,7 @@ pub fn run(args: &FmtArgs) -> Result<Outcome, Report> {
         let formatted = format_policy(&text).map_err(|e| {
             Report::new(e).with_source_code(miette::NamedSource::new(
                 path.display().to_string(),
-                netpolicy_core::span::WindowedText(text.clone()),
+                netpolicy_core::span::WindowedText::new(text.clone()),
             ))
         })?;
         if formatted == text {

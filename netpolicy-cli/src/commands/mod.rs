@@ -156,7 +156,7 @@ impl PolicyFile {
 fn cite(name: &str, text: &str, report: Report) -> Report {
     report.with_source_code(NamedSource::new(
         name,
-        netpolicy_core::span::WindowedText(text.to_string()),
+        netpolicy_core::span::WindowedText::new(text.to_string()),
     ))
 }
 
@@ -165,7 +165,7 @@ pub fn service(text: &str) -> Result<PacketSet, Report> {
     netpolicy_lang::parse_service(text).map_err(|e| {
         Report::new(e).with_source_code(NamedSource::new(
             "service",
-            netpolicy_core::span::WindowedText(text.to_string()),
+            netpolicy_core::span::WindowedText::new(text.to_string()),
         ))
     })
 }

@@ -2,15 +2,12 @@
 //! the deciding rule of each counterexample underlined in the model's input (two
 //! sources in one report).
 
-use miette::{
-    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan,
-    SpanContents,
-};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use netpolicy_core::span::WindowedText;
 use netpolicy_lang::report::{Counterexample, Verdict};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
 
 /// Prints a diagnostic to stderr in one write: stderr is unbuffered and miette
 /// writes a character at a time, which costs a system call each.
@@ -25,7 +22,7 @@ pub fn eprint(report: &miette::Report) {
 #[derive(Clone)]
 pub struct Source {
     name: String,
-    text: IndexedText,
+    text: WindowedText,
 }
 
 impl Source {
@@ -33,89 +30,8 @@ impl Source {
     pub fn read(path: &str) -> Option<Source> {
         std::fs::read_to_string(path).ok().map(|text| Source {
             name: path.to_string(),
-            text: IndexedText::new(text),
+            text: WindowedText::new(text),
         })
-    }
-}
-
-/// A file's text with the start of every line, so a snippet is cut from around
-/// its span: miette's own lookup scans from the start of the text, which on a
-/// model of tens of megabytes costs more than the check itself. The index is
-/// built when a diagnostic first cites the file: most inputs of a large model
-/// (an AWS CLI dump is hundreds of megabytes) are never cited.
-#[derive(Clone)]
-pub struct IndexedText {
-    text: Arc<String>,
-    line_starts: Arc<OnceLock<Vec<usize>>>,
-}
-
-impl IndexedText {
-    fn new(text: String) -> Self {
-        IndexedText {
-            text: Arc::new(text),
-            line_starts: Arc::default(),
-        }
-    }
-
-    fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            // Line breaks as miette counts them: `\n`, `\r\n`, or a lone `\r`.
-            let mut starts = vec![0];
-            for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-                if bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n') {
-                    starts.push(i + 1);
-                }
-            }
-            starts
-        })
-    }
-
-    /// The line (0-based) that holds byte `offset`.
-    fn line_of(&self, offset: usize) -> usize {
-        self.line_starts()
-            .partition_point(|&start| start <= offset)
-            .saturating_sub(1)
-    }
-}
-
-impl SourceCode for IndexedText {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let bytes = self.text.as_bytes();
-        let first = self
-            .line_of(span.offset())
-            .saturating_sub(context_lines_before);
-        let last = self.line_of(span.offset() + span.len()) + context_lines_after + 1;
-        let line_starts = self.line_starts();
-        let start = line_starts.get(first).copied().unwrap_or(0);
-        let end = line_starts.get(last + 1).copied().unwrap_or(bytes.len());
-        let window = bytes.get(start..end).ok_or(MietteError::OutOfBounds)?;
-        // A long line among those shown: cut a window around the span instead.
-        let long = window
-            .split(|b| *b == b'\n' || *b == b'\r')
-            .any(|l| l.len() > netpolicy_core::span::LONG_LINE);
-        if long {
-            return netpolicy_core::span::read_span_windowed(
-                &self.text,
-                span,
-                context_lines_before,
-                context_lines_after,
-            );
-        }
-        let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
-        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
-        Ok(Box::new(MietteSpanContents::new(
-            inner.data(),
-            SourceSpan::new((inner.span().offset() + start).into(), inner.span().len()),
-            inner.line() + first,
-            inner.column(),
-            inner.line_count() + first,
-        )))
     }
 }
 
@@ -130,7 +46,7 @@ impl Sources {
         for f in files.into_files() {
             let source = Source {
                 name: f.name.clone(),
-                text: IndexedText::new(f.text),
+                text: WindowedText::new(f.text),
             };
             known.insert(f.name, Some(source));
         }
@@ -150,7 +66,7 @@ impl Sources {
 #[derive(Debug)]
 pub struct Violation {
     message: String,
-    source: NamedSource<IndexedText>,
+    source: NamedSource<WindowedText>,
     label: Option<(usize, usize)>,
     help: String,
     related: Vec<DecidingRule>,
@@ -160,7 +76,7 @@ pub struct Violation {
 #[derive(Debug)]
 pub struct DecidingRule {
     message: String,
-    source: NamedSource<IndexedText>,
+    source: NamedSource<WindowedText>,
     label: (usize, usize),
 }
 
