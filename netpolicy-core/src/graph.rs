@@ -9,7 +9,6 @@
 
 use crate::engine::{Endpoint, Engine, EniClass, PathKind};
 use crate::packet::{Dim, PacketSet};
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -310,42 +309,45 @@ impl Graph {
 }
 
 /// Per class, what the internet and on-premises open on it and what it opens
-/// there: `(class, place, inbound, packets)`. Every member is asked (a NACL
-/// entry may name one address of a subnet); members of a class share their
-/// rules, so this is the class's union.
+/// there: `(class, place, inbound, packets)`, the union over its members,
+/// computed in bulk by class (`Engine::reach_between`).
 fn outside_flows(
     engine: &Engine<'_>,
     query: &PacketSet,
     classes: &[EniClass],
 ) -> Vec<(usize, Endpoint, bool, PacketSet)> {
     let places = [Endpoint::Internet, Endpoint::OnPrem];
-    classes
-        .par_iter()
+    let (enis, class_of): (Vec<Endpoint>, Vec<usize>) = classes
+        .iter()
         .enumerate()
-        .flat_map_iter(|(i, c)| {
-            let mut out = Vec::new();
-            for place in &places {
-                for inbound in [true, false] {
-                    let packets = c.enis.iter().fold(PacketSet::empty(), |acc, id| {
-                        let eni = Endpoint::Eni(id.clone());
-                        let reach = if inbound {
-                            engine.reach(place, &eni, query)
-                        } else {
-                            engine.reach(&eni, place, query)
-                        };
-                        // Through a load balancer: drawn as the node's legs.
-                        reach
-                            .flows
-                            .iter()
-                            .filter(|f| !matches!(f.kind, PathKind::LoadBalancer { .. }))
-                            .fold(acc, |acc, f| acc.union(&f.packets))
-                    });
-                    if !packets.is_empty() {
-                        out.push((i, place.clone(), inbound, packets));
-                    }
-                }
-            }
-            out
+        .flat_map(|(i, c)| c.enis.iter().map(move |id| (Endpoint::Eni(id.clone()), i)))
+        .unzip();
+    // Through a load balancer: drawn as the node's legs.
+    let carried = |reach: &crate::engine::Reach| {
+        reach
+            .flows
+            .iter()
+            .filter(|f| !matches!(f.kind, PathKind::LoadBalancer { .. }))
+            .fold(PacketSet::empty(), |acc, f| acc.union(&f.packets))
+    };
+    let mut union: BTreeMap<(usize, usize, bool), PacketSet> = BTreeMap::new();
+    for pair in engine.reach_between(&places, &enis, query) {
+        if let Some(&class) = class_of.get(pair.dst) {
+            let entry = union.entry((class, pair.src, true)).or_default();
+            *entry = entry.union(&carried(&pair.reach));
+        }
+    }
+    for pair in engine.reach_between(&enis, &places, query) {
+        if let Some(&class) = class_of.get(pair.src) {
+            let entry = union.entry((class, pair.dst, false)).or_default();
+            *entry = entry.union(&carried(&pair.reach));
+        }
+    }
+    union
+        .into_iter()
+        .filter(|(_, p)| !p.is_empty())
+        .filter_map(|((class, place, inbound), packets)| {
+            Some((class, places.get(place)?.clone(), inbound, packets))
         })
         .collect()
 }
