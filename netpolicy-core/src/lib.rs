@@ -10,4 +10,5 @@ pub mod model;
 pub mod packet;
 pub mod span;
 pub mod suggest;
+#[doc(hidden)] // The generator behind `netpolicy gen` and the benchmarks, not an API.
 pub mod synth;

@@ -154,15 +154,18 @@ pub struct JsonOutline<'a> {
 /// A top-level value of a [`JsonOutline`].
 pub enum OutlineValue {
     /// A list: where it is, and the byte range of each item.
-    Items(Span, Vec<(usize, usize)>),
+    Items(
+        #[cfg_attr(not(test), expect(dead_code, reason = "where the list is, for tests"))] Span,
+        Vec<(usize, usize)>,
+    ),
     /// Anything else, parsed.
     Node(Node),
 }
 
 /// Outlines a JSON document whose top level is a mapping.
 ///
-/// Items are only delimited here; [`JsonOutline::item`] parses (and validates)
-/// one. An error from this function may be less precise than
+/// Items are only delimited here; [`JsonOutline::read_list`] parses (and
+/// validates) them. An error from this function may be less precise than
 /// [`parse_json`]'s, which callers can run to report it.
 pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, LoadError> {
     let mut p = JsonParser {
@@ -220,6 +223,7 @@ pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, Loa
 
 impl JsonOutline<'_> {
     /// Parses the item at `range` (from [`OutlineValue::Items`]).
+    #[cfg(test)]
     pub fn item(&self, range: (usize, usize)) -> Result<Node, LoadError> {
         self.parse_item(range, None)
     }
@@ -228,6 +232,7 @@ impl JsonOutline<'_> {
     /// is in `keep`, at any depth. Other values are still checked as JSON, but
     /// skipped: most of an AWS CLI listing is fields netpolicy never reads, and
     /// building them would cost more than the rest of the load.
+    #[cfg(test)]
     pub fn item_keeping(
         &self,
         range: (usize, usize),
@@ -289,7 +294,7 @@ impl JsonOutline<'_> {
     }
 }
 
-/// The mapping keys [`JsonOutline::item_keeping`] builds.
+/// The mapping keys [`JsonOutline::read_list`] builds.
 pub struct KeySet<'k> {
     keys: Vec<&'k str>,
     /// Whether the set names the keys *not* to build.

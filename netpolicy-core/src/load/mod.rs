@@ -11,12 +11,12 @@
 //! references (CloudFormation intrinsics, Terraform's unknown values); what a
 //! protocol, a port range, a NACL entry or a route target means is decided in
 //! `records`, the same way for every format. Every reader reads through
-//! [`document`], so a value it rejects is reported with the span of that value
+//! `document`, so a value it rejects is reported with the span of that value
 //! in the user's file.
 
 pub mod aws_cli;
 pub mod cloudformation;
-pub mod document;
+pub(crate) mod document;
 mod native;
 mod read;
 mod records;
