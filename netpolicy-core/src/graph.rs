@@ -271,7 +271,9 @@ impl Graph {
         let mut out = String::from("flowchart LR\n");
         for n in &self.nodes {
             let label = mermaid_text(&node_label(n, &self.grouping));
-            let id = &ids[n.id.as_str()];
+            let Some(id) = ids.get(n.id.as_str()) else {
+                continue;
+            };
             if n.interfaces == 0 {
                 let _ = writeln!(out, "  {id}((\"{label}\"))");
             } else {
