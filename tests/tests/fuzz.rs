@@ -433,3 +433,70 @@ fn fuzz_templates_as_people_write_them() {
         }
     }
 }
+
+/// The library's questions with text from anywhere: selectors and services
+/// given to `Network::reach`, policies to `validate`, and networks built in
+/// code from mutated CIDRs, services and peers. Answers or errors, never a
+/// panic; every error renders with its source.
+#[test]
+fn fuzz_library_questions() {
+    use netpolicy::build::{Instance, NetworkAcl, NetworkBuilder, SecurityGroup, Subnet, Vpc};
+    let Ok(network) =
+        netpolicy::Network::parse("t.json", TEMPLATE, netpolicy::Format::CloudFormation)
+    else {
+        panic!("the fuzz template does not load");
+    };
+    let selectors = [
+        "internet",
+        "onprem",
+        "*",
+        "vpc:*",
+        "sg:*Web* + instance:*",
+        "cidr:10.0.0.0/8",
+        "(a - b)",
+    ];
+    let services = ["ssh", "tcp/443", "icmp, udp/53", "all", "tcp/1-65535"];
+    for seed in seeds() {
+        let _case = Case("fuzz_library_questions", seed);
+        let mut rng = Rng::new(seed ^ 0x11B);
+        let from = mutate(rng.pick(&selectors).copied().unwrap_or("*"), &mut rng);
+        let to = mutate(rng.pick(&selectors).copied().unwrap_or("*"), &mut rng);
+        let service = mutate(rng.pick(&services).copied().unwrap_or("ssh"), &mut rng);
+        match network.reach(&from, &to, &service) {
+            Ok(reach) => drop(reach.to_string()),
+            Err(e) => drop(render_diagnostic(&e)),
+        }
+        let policy = format!("no {from} -> {to} : {service}\n");
+        match netpolicy::Policy::parse("p.np", policy) {
+            Ok(policy) => {
+                for e in netpolicy::validate(&policy, &network).errors {
+                    let _ = render_diagnostic(&e);
+                }
+            }
+            Err(e) => drop(render_diagnostic(&e)),
+        }
+        let built = NetworkBuilder::new()
+            .vpc(Vpc::new("v", mutate("10.0.0.0/16", &mut rng)).with_internet_gateway())
+            .subnet(
+                Subnet::new("s", "v", mutate("10.0.1.0/24", &mut rng))
+                    .public()
+                    .network_acl("a"),
+            )
+            .network_acl(
+                NetworkAcl::new("a", "v")
+                    .allow_in(100, &service, &mutate("0.0.0.0/0", &mut rng))
+                    .allow_out(100, "all", "0.0.0.0/0"),
+            )
+            .security_group(
+                SecurityGroup::new("g", "v").ingress(&service, &mutate("sg:g", &mut rng)),
+            )
+            .instance(Instance::new("i", "s").group("g"))
+            .build();
+        match built {
+            Ok(n) => {
+                let _ = n.reach("internet", "i", "all").map(|r| r.is_reachable());
+            }
+            Err(e) => drop(render_diagnostic(&e)),
+        }
+    }
+}
