@@ -142,7 +142,7 @@ impl Graph {
         }
         let outside = outside_flows(engine, query, classes);
         for (class, endpoint, inbound, packets) in &outside {
-            let (Some(groups), name) = (class_groups.get(*class), endpoint_node(endpoint)) else {
+            let (Some(groups), name) = (class_groups.get(*class), endpoint.name()) else {
                 continue;
             };
             let place = [name.to_string()];
@@ -159,7 +159,7 @@ impl Graph {
                     .class_of(id)
                     .and_then(|c| class_groups.get(c.0).cloned())
                     .unwrap_or_default(),
-                other => vec![endpoint_node(other).to_string()],
+                other => vec![other.name().to_string()],
             }
         };
         let mut highlights: BTreeMap<(String, String), Highlight> = BTreeMap::new();
@@ -364,14 +364,6 @@ fn without_self_traffic(engine: &Engine<'_>, class: &EniClass, packets: &PacketS
             .restrict(Dim::DstAddr, &engine.endpoint_addresses(&member, true));
         acc.difference(&own)
     })
-}
-
-fn endpoint_node(e: &Endpoint) -> &str {
-    match e {
-        Endpoint::Internet => "internet",
-        Endpoint::OnPrem => "onprem",
-        Endpoint::Eni(id) => id,
-    }
 }
 
 fn node_label(n: &Node, grouping: &str) -> String {

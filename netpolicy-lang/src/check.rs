@@ -383,14 +383,6 @@ struct Finding {
 /// and `internet`.
 type Places = BTreeSet<String>;
 
-fn endpoint_name(e: &Endpoint) -> String {
-    match e {
-        Endpoint::Eni(id) => id.clone(),
-        Endpoint::Internet => "internet".into(),
-        Endpoint::OnPrem => "onprem".into(),
-    }
-}
-
 impl Checker<'_, '_> {
     fn service(&self, expr: Option<&ServiceExpr>) -> Result<PacketSet, CheckError> {
         match expr {
@@ -622,11 +614,7 @@ impl Checker<'_, '_> {
                     let extra = exposed.difference(&allowed);
                     if !extra.is_empty() {
                         findings.push((0, j), || Finding {
-                            text: format!(
-                                "internet -> {} : {}",
-                                endpoint_name(t),
-                                extra.service_summary()
-                            ),
+                            text: format!("internet -> {} : {}", t.name(), extra.service_summary()),
                             src: Endpoint::Internet,
                             dst: t.clone(),
                             packets: extra,
@@ -781,8 +769,8 @@ impl Checker<'_, '_> {
             found.push((i, j), || Finding {
                 text: format!(
                     "{} -> {} : {}",
-                    endpoint_name(s),
-                    endpoint_name(d),
+                    s.name(),
+                    d.name(),
                     packets.service_summary()
                 ),
                 src: s.clone(),
@@ -845,7 +833,7 @@ impl Checker<'_, '_> {
                 };
                 let text = format!(
                     "{direction} {}: the first {verb} {}, the second on {}",
-                    endpoint_name(other),
+                    other.name(),
                     on_a.service_summary(),
                     on_b.service_summary()
                 );
@@ -877,8 +865,8 @@ impl Checker<'_, '_> {
         Finding {
             text: format!(
                 "{} does not reach {} : {}",
-                endpoint_name(s),
-                endpoint_name(d),
+                s.name(),
+                d.name(),
                 query.service_summary()
             ),
             src: s.clone(),
@@ -910,8 +898,8 @@ impl Checker<'_, '_> {
         let traced = packet.map(|p| self.trace(&f, &p)).unwrap_or_default();
         let path = traced
             .first()
-            .map(|t| describe_path(&t.kind))
-            .or_else(|| f.flow.as_ref().map(describe_path));
+            .map(|t| t.kind.to_string())
+            .or_else(|| f.flow.as_ref().map(PathKind::to_string));
         let raw = traced
             .first()
             .map(|t| t.hops.as_slice())
@@ -961,11 +949,6 @@ impl Checker<'_, '_> {
             location: self.model_location(h.rule.span),
         }
     }
-}
-
-/// What a path kind looks like in a report (its `Display`).
-pub fn describe_path(kind: &PathKind) -> String {
-    kind.to_string()
 }
 
 /// The packets between one endpoint and one side of a `same` assertion, and an

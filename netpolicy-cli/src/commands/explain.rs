@@ -17,7 +17,7 @@ pub fn run(args: &ExplainArgs) -> Result<Outcome, Report> {
     let engine = Engine::new(&model);
     for src in &srcs {
         for dst in &dsts {
-            println!("{} -> {} : {}", name(src), name(dst), args.service);
+            println!("{src} -> {dst} : {}", args.service);
             let reach = engine.reach(src, dst, &query);
             if reach.is_empty() {
                 let samples = blocked_samples(&engine, src, dst, &query);
@@ -50,14 +50,6 @@ pub fn run(args: &ExplainArgs) -> Result<Outcome, Report> {
     }
     flush()?;
     Ok(Outcome::Ok)
-}
-
-fn name(e: &Endpoint) -> String {
-    match e {
-        Endpoint::Eni(id) => id.clone(),
-        Endpoint::Internet => "internet".into(),
-        Endpoint::OnPrem => "onprem".into(),
-    }
 }
 
 /// Packets worth tracing when nothing arrives: the query's first packet from the

@@ -1,6 +1,6 @@
 //! `netpolicy exposure`: what the internet can open, per interface.
 
-use super::{describe_path, flush, load};
+use super::{flush, load};
 use crate::Outcome;
 use crate::args::{ExposureArgs, TableFormat};
 use miette::{IntoDiagnostic, Report};
@@ -107,7 +107,7 @@ fn print_opening(o: &Opening) {
         .map(|p| format!(" from source ports {p}"))
         .unwrap_or_default();
     println!("  {} from {sources}{ports}", o.service);
-    println!("    path: {}", describe_path(&o.path));
+    println!("    path: {}", o.path);
     if let Some(rule) = &o.rule {
         println!("    admitted by {rule}");
     }

@@ -170,14 +170,12 @@ pub fn service(text: &str) -> Result<PacketSet, Report> {
     })
 }
 
-pub use netpolicy_lang::check::describe_path;
-
 /// Prints a traced flow with one line per hop, and where the deciding rule is.
 pub fn print_trace(model: &Model, flow: &Flow) {
     let arrived = !flow.packets.is_empty();
     println!(
         "  path: {} — {}",
-        describe_path(&flow.kind),
+        flow.kind,
         if arrived { "REACHABLE" } else { "blocked" }
     );
     for hop in &flow.hops {

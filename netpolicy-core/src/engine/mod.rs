@@ -45,14 +45,22 @@ pub enum Endpoint {
     OnPrem,
 }
 
-/// `internet`, `onprem`, or the interface's id: how reports name an endpoint.
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Endpoint {
+    /// `internet`, `onprem`, or the interface's id: how reports name an
+    /// endpoint.
+    pub fn name(&self) -> &str {
+        match self {
             Endpoint::Eni(id) => id,
             Endpoint::Internet => "internet",
             Endpoint::OnPrem => "onprem",
-        })
+        }
+    }
+}
+
+/// [`Endpoint::name`].
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
