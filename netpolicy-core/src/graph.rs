@@ -93,24 +93,11 @@ impl Graph {
         grouping: Grouping,
         marked: &[Marked],
     ) -> Graph {
-        let model = engine.model();
         let classes = engine.classes();
-        let groups_of = |c: &EniClass| -> Vec<String> {
-            match grouping {
-                Grouping::Class => vec![format!("C{}", c.id.0)],
-                Grouping::Subnet => vec![c.subnet.clone()],
-                Grouping::SecurityGroup if c.security_groups.is_empty() => {
-                    vec!["(no security group)".into()]
-                }
-                Grouping::SecurityGroup => c.security_groups.clone(),
-                Grouping::Vpc => vec![
-                    model
-                        .subnet(&c.subnet)
-                        .map_or_else(|| c.subnet.clone(), |s| s.vpc.clone()),
-                ],
-            }
-        };
-        let class_groups: Vec<Vec<String>> = classes.iter().map(groups_of).collect();
+        let class_groups: Vec<Vec<String>> = classes
+            .iter()
+            .map(|c| groups_of(engine, c, grouping))
+            .collect();
         let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
         for (c, groups) in classes.iter().zip(&class_groups) {
             for g in groups {
@@ -186,7 +173,9 @@ impl Graph {
             .collect();
         // Required flows that do not exist still get an edge, to show the gap.
         for ((from, to), h) in &highlights {
-            let drawn = edges.iter().any(|e| &e.from == from && &e.to == to);
+            let drawn = carried
+                .get(&(from.clone(), to.clone()))
+                .is_some_and(|p| !p.is_empty());
             if *h == Highlight::Missing && !drawn {
                 edges.push(Edge {
                     from: from.clone(),
@@ -383,28 +372,31 @@ fn mermaid_text(text: &str) -> String {
     text.replace('"', "#quot;")
 }
 
+/// The nodes a class's interfaces belong to under `grouping`.
+fn groups_of(engine: &Engine<'_>, class: &EniClass, grouping: Grouping) -> Vec<String> {
+    match grouping {
+        Grouping::Class => vec![format!("C{}", class.id.0)],
+        Grouping::Subnet => vec![class.subnet.clone()],
+        Grouping::SecurityGroup if class.security_groups.is_empty() => {
+            vec!["(no security group)".into()]
+        }
+        Grouping::SecurityGroup => class.security_groups.clone(),
+        Grouping::Vpc => vec![
+            engine
+                .model()
+                .subnet(&class.subnet)
+                .map_or_else(|| class.subnet.clone(), |s| s.vpc.clone()),
+        ],
+    }
+}
+
 /// How many interface nodes `grouping` gives, for callers that decide
 /// whether a picture is readable before drawing it.
 pub fn node_count(engine: &Engine<'_>, grouping: Grouping) -> usize {
-    let model = engine.model();
-    let mut nodes = BTreeSet::new();
-    for c in engine.classes() {
-        match grouping {
-            Grouping::Class => {
-                nodes.insert(format!("C{}", c.id.0));
-            }
-            Grouping::Subnet => {
-                nodes.insert(c.subnet.clone());
-            }
-            Grouping::SecurityGroup => nodes.extend(c.security_groups.iter().cloned()),
-            Grouping::Vpc => {
-                nodes.insert(
-                    model
-                        .subnet(&c.subnet)
-                        .map_or_else(|| c.subnet.clone(), |s| s.vpc.clone()),
-                );
-            }
-        }
-    }
-    nodes.len()
+    engine
+        .classes()
+        .iter()
+        .flat_map(|c| groups_of(engine, c, grouping))
+        .collect::<BTreeSet<_>>()
+        .len()
 }
