@@ -141,22 +141,24 @@ impl Network {
     /// [`Network::check`] with options (e.g. every counterexample:
     /// `CheckOptions::default().all_counterexamples()`).
     pub fn check_with(&self, policy: &Policy, options: &CheckOptions) -> Result<Report, Error> {
-        if let Some(error) = Error::all(self.validate(policy).errors) {
-            return Err(error);
-        }
         let names = Names {
             policy: policy.name(),
             model: &self.name,
         };
-        check_policy_options(
+        let checked = check_policy_options(
             &self.engine,
             policy.ast(),
             policy.sources(),
             names,
             options,
             &|| {},
-        )
-        .map_err(|e| policy.cite(ErrorKind::Policy, e))
+        );
+        // Names are resolved once on the way to a report; only a policy that
+        // fails is walked again, to report every error and not just the first.
+        checked.map_err(|first| {
+            Error::all(self.validate(policy).errors)
+                .unwrap_or_else(|| policy.cite(ErrorKind::Policy, first))
+        })
     }
 
     /// Every error and warning checking `policy` here would meet, without
