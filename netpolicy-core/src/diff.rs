@@ -303,6 +303,40 @@ struct Refined {
     comparable: bool,
 }
 
+/// Marks a refined class's class on each side; whether a mark was new.
+fn mark_both(group: &Refined, marks: &mut [Vec<bool>; 2]) -> bool {
+    let mut moved = false;
+    for (side, class) in [(0, group.class_before), (1, group.class_after)] {
+        if let Some(slot) = class.and_then(|c| marks[side].get_mut(c.0)) {
+            moved |= !std::mem::replace(slot, true);
+        }
+    }
+    moved
+}
+
+/// Per-class marks of the two sides, closed over refined classes: a refined
+/// class whose class is marked on one side gets its class on the other side
+/// marked too, until nothing moves. A pair computed (or met) on one side
+/// only would look opened or closed.
+fn spread_between_sides(refined: &[Refined], marks: &mut [Vec<bool>; 2]) {
+    let on = |marks: &[Vec<bool>; 2], side: usize, c: Option<ClassId>| {
+        c.and_then(|c| marks[side].get(c.0))
+            .copied()
+            .unwrap_or(false)
+    };
+    loop {
+        let mut moved = false;
+        for group in refined {
+            if on(marks, 0, group.class_before) || on(marks, 1, group.class_after) {
+                moved |= mark_both(group, marks);
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+}
+
 /// What makes a refined class: the class before, the class after, and the
 /// identity of an interface that stands alone.
 type RefinedKey = (Option<ClassId>, Option<ClassId>, Option<usize>);
@@ -357,43 +391,21 @@ impl<'a, 'e> Sides<'a, 'e> {
         // and a refined class whose class is recomputed on one side must be
         // on the other too, or a pair computed on one side only would look
         // opened or closed. Spread until nothing moves.
-        let mut touched_before = vec![false; before.classes().len()];
-        let mut touched_after = vec![false; after.classes().len()];
-        let mut hot: Vec<bool> = refined
-            .iter()
-            .map(|r| {
-                r.members
-                    .iter()
-                    .any(|&k| changed.get(k).copied().unwrap_or(true))
-            })
-            .collect();
-        loop {
-            let mut moved = false;
-            for (r, group) in refined.iter().enumerate() {
-                let mark = |t: &mut Vec<bool>, c: Option<ClassId>| {
-                    c.and_then(|c| t.get_mut(c.0))
-                        .is_some_and(|slot| !std::mem::replace(slot, true))
-                };
-                if hot[r] {
-                    moved |= mark(&mut touched_before, group.class_before);
-                    moved |= mark(&mut touched_after, group.class_after);
-                }
-            }
-            for (r, group) in refined.iter().enumerate() {
-                let on =
-                    |t: &[bool], c: Option<ClassId>| c.is_some_and(|c| t.get(c.0) == Some(&true));
-                if !hot[r]
-                    && (on(&touched_before, group.class_before)
-                        || on(&touched_after, group.class_after))
-                {
-                    hot[r] = true;
-                    moved = true;
-                }
-            }
-            if !moved {
-                break;
+        let mut touched = [
+            vec![false; before.classes().len()],
+            vec![false; after.classes().len()],
+        ];
+        for group in &refined {
+            let hot = group
+                .members
+                .iter()
+                .any(|&k| changed.get(k).copied().unwrap_or(true));
+            if hot {
+                mark_both(group, &mut touched);
             }
         }
+        spread_between_sides(&refined, &mut touched);
+        let [touched_before, touched_after] = touched;
         Sides {
             ids,
             engines,
@@ -463,35 +475,11 @@ impl<'a, 'e> Sides<'a, 'e> {
             let Some(r) = self.refined_of.get(k).and_then(|&r| self.refined.get(r)) else {
                 continue;
             };
-            for (side, class) in [(0, r.class_before), (1, r.class_after)] {
-                if let Some(slot) = class.and_then(|c| out[side].get_mut(c.0)) {
-                    *slot = true;
-                }
-            }
+            mark_both(r, &mut out);
         }
-        // As for `touched`: a class marked on one side makes its refined
-        // classes marked on the other, or an untouched source's pair with a
-        // member whose class split or merged is computed on one side only
-        // and looks opened or closed. Spread until nothing moves.
-        loop {
-            let mut moved = false;
-            for r in &self.refined {
-                let flag = |side: usize, c: Option<ClassId>| {
-                    c.and_then(|c| out[side].get(c.0)).copied().unwrap_or(false)
-                };
-                if !(flag(0, r.class_before) || flag(1, r.class_after)) {
-                    continue;
-                }
-                for (side, class) in [(0, r.class_before), (1, r.class_after)] {
-                    if let Some(slot) = class.and_then(|c| out[side].get_mut(c.0)) {
-                        moved |= !std::mem::replace(slot, true);
-                    }
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
+        // As for `touched`: an untouched source's pair with a member whose
+        // class split or merged must be computed on both sides or neither.
+        spread_between_sides(&self.refined, &mut out);
         out
     }
 
