@@ -164,11 +164,10 @@ impl Network {
     /// Every error and warning checking `policy` here would meet, without
     /// checking it.
     pub fn validate(&self, policy: &Policy) -> Validation {
-        let errors = validate_policy(&self.engine, policy.ast(), policy.sources())
+        let mut errors: Vec<Error> = validate_policy(&self.engine, policy.ast(), policy.sources())
             .into_iter()
             .map(|e| policy.cite(ErrorKind::Policy, e))
             .collect();
-        let mut errors: Vec<Error> = errors;
         if policy.assertions() == 0 {
             errors.push(policy.cite(
                 ErrorKind::Policy,
