@@ -13,7 +13,9 @@
 //! over pairs with a changed end only, through [`Engine::reach_between`], by
 //! class, exactly as `check` computes them.
 
-use crate::engine::{ClassId, ClassPath, Endpoint, Engine, Flow, Hop, HopKind, PathKind};
+use crate::engine::{
+    ClassFlow, ClassId, ClassPath, Endpoint, Engine, Flow, Hop, HopKind, PathKind,
+};
 use crate::model::{Eni, EniOwner, Meta, Model, RouteTarget, TargetRef};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
@@ -504,48 +506,74 @@ impl<'a, 'e> Sides<'a, 'e> {
         let public = self.public_changed();
         let addresses = [self.addresses(false), self.addresses(true)];
         let none = IntervalSet::default();
-        for (side, engine, touched) in [
-            (0, before, &self.touched_before),
-            (1, after, &self.touched_after),
-        ] {
-            for flow in engine.class_flows(&query, touched, &public[side]) {
-                let path = match flow.kind {
-                    ClassPath::Private => PathClass::Private,
-                    ClassPath::PublicAddress => PathClass::Internet,
-                    ClassPath::LoadBalancerNode => PathClass::LoadBalancer,
-                };
-                let srcs = by_class[side]
-                    .get(flow.src.0)
-                    .map_or(&[][..], Vec::as_slice);
-                let dsts = by_class[side]
-                    .get(flow.dst.0)
-                    .map_or(&[][..], Vec::as_slice);
-                let of = |r: usize| addresses[side].get(r).unwrap_or(&none);
-                for &r1 in srcs {
-                    let part = flow.packets.restrict(Dim::SrcAddr, of(r1));
-                    for &r2 in dsts {
-                        let packets = part.restrict(Dim::DstAddr, of(r2));
-                        if packets.is_empty() {
-                            continue;
+        let across = self.across(&by_class);
+        let across = |c: ClassId| across.get(c.0).copied().flatten();
+        let found = Engine::class_flows_of_versions(
+            [before, after],
+            &query,
+            [&self.touched_before, &self.touched_after],
+            [&public[0], &public[1]],
+            &across,
+        );
+        let class_flows = drop_unchanged(&across, found);
+        for (side, found) in class_flows.iter().enumerate() {
+            let of = |r: usize| addresses[side].get(r).unwrap_or(&none);
+            let refined_of = |c: ClassId| by_class[side].get(c.0).map_or(&[][..], Vec::as_slice);
+            let split: Vec<((usize, usize, PathClass), PacketSet)> = found
+                .par_iter()
+                .flat_map_iter(|flow| {
+                    let path = match flow.kind {
+                        ClassPath::Private => PathClass::Private,
+                        ClassPath::PublicAddress => PathClass::Internet,
+                        ClassPath::LoadBalancerNode => PathClass::LoadBalancer,
+                    };
+                    let mut parts = Vec::new();
+                    for &r1 in refined_of(flow.src) {
+                        let part = flow.packets.restrict(Dim::SrcAddr, of(r1));
+                        for &r2 in refined_of(flow.dst) {
+                            let packets = part.restrict(Dim::DstAddr, of(r2));
+                            if !packets.is_empty() {
+                                parts.push(((r1, r2, path), packets));
+                            }
                         }
-                        let slot = &mut flows.entry((r1, r2, path)).or_default()[side];
-                        *slot = Some(match slot.take() {
-                            Some(p) => p.union(&packets),
-                            None => packets,
-                        });
                     }
-                }
+                    parts
+                })
+                .collect();
+            for (key, packets) in split {
+                let slot = &mut flows.entry(key).or_default()[side];
+                *slot = Some(match slot.take() {
+                    Some(p) => p.union(&packets),
+                    None => packets,
+                });
             }
         }
-        for ((r1, r2, path), [old, new]) in flows {
-            let comparable = |r: usize| self.refined.get(r).is_some_and(|g| g.comparable);
-            self.compare(
-                (End::Refined(r1), End::Refined(r2), path),
-                (old, new),
-                (!comparable(r1), !comparable(r2)),
-                out,
-            );
-        }
+        let comparable = |r: usize| self.refined.get(r).is_some_and(|g| g.comparable);
+        let pairs = flows
+            .into_iter()
+            .map(|((r1, r2, path), sides)| {
+                let key = (End::Refined(r1), End::Refined(r2), path);
+                (key, sides, (!comparable(r1), !comparable(r2)))
+            })
+            .collect();
+        self.compare_all(pairs, out);
+    }
+
+    /// For each class before the change, the class after it that holds the
+    /// same interfaces with the same addresses, where there is one: both are
+    /// one refined class, whose members are alike on both sides.
+    fn across(&self, by_class: &[Vec<Vec<usize>>; 2]) -> Vec<Option<ClassId>> {
+        let only = |side: usize, c: ClassId| match by_class[side].get(c.0).map(Vec::as_slice) {
+            Some(&[r]) if self.refined.get(r).is_some_and(|g| g.comparable) => Some(r),
+            _ => None,
+        };
+        (0..by_class[0].len())
+            .map(|c| {
+                let r = only(0, ClassId(c))?;
+                let y = self.refined.get(r)?.class_after?;
+                (only(1, y) == Some(r)).then_some(y)
+            })
+            .collect()
     }
 
     /// Flows between the internet or on-premises and the interfaces of
@@ -588,6 +616,7 @@ impl<'a, 'e> Sides<'a, 'e> {
                 }
             }
         }
+        let mut pairs: Vec<Compared> = Vec::with_capacity(flows.len());
         for ((src, dst, path), [old, new]) in flows {
             let open = |e: End| match e {
                 End::Member(k) => !self.ids.get(k).is_some_and(|i| {
@@ -595,8 +624,9 @@ impl<'a, 'e> Sides<'a, 'e> {
                 }),
                 _ => true,
             };
-            self.compare((src, dst, path), (old, new), (open(src), open(dst)), out);
+            pairs.push(((src, dst, path), [old, new], (open(src), open(dst))));
         }
+        self.compare_all(pairs, out);
     }
 
     /// The interfaces an end stands for.
@@ -612,40 +642,37 @@ impl<'a, 'e> Sides<'a, 'e> {
         }
     }
 
-    /// Compares one (source, destination, path) across the two sides and
-    /// records what opened and closed. `open` leaves an end's addresses out
-    /// of the comparison (the outside, or addresses that differ).
-    fn compare(
-        &self,
-        (src, dst, path): (End, End, PathClass),
-        (old, new): (Option<PacketSet>, Option<PacketSet>),
-        (open_src, open_dst): (bool, bool),
-        out: &mut NetworkDiff,
-    ) {
-        let norm = |set: &Option<PacketSet>| {
-            let mut set = set.clone().unwrap_or_else(PacketSet::empty);
-            if open_src {
-                set = set.forget(Dim::SrcAddr);
+    /// Compares each (source, destination, path) across the two sides and
+    /// records what opened and closed, in the order given. `open` leaves an
+    /// end's addresses out of the comparison (the outside, or addresses that
+    /// differ). In parallel; the first [`MAX_TRACED`] of each kind are traced.
+    fn compare_all(&self, pairs: Vec<Compared>, out: &mut NetworkDiff) {
+        let deltas: Vec<[Option<(PacketSet, PacketSet)>; 2]> = pairs
+            .par_iter()
+            .map(|(_, sides, open)| delta(sides, *open))
+            .collect();
+        let mut jobs = Vec::new();
+        let mut counts = [out.opened.len(), out.closed.len()];
+        for ((key, _, _), found) in pairs.iter().zip(deltas) {
+            for (kind, change) in found.into_iter().enumerate() {
+                if let (Some((packets, raw)), Some(count)) = (change, counts.get_mut(kind)) {
+                    jobs.push((*key, packets, raw, kind == 0, *count < MAX_TRACED));
+                    *count += 1;
+                }
             }
-            if open_dst {
-                set = set.forget(Dim::DstAddr);
-            }
-            set
-        };
-        let (nb, na) = (norm(&old), norm(&new));
-        let opened = na.difference(&nb);
-        if !opened.is_empty() {
-            let raw = new.map(|s| s.intersect(&opened)).unwrap_or_default();
-            let trace = out.opened.len() < MAX_TRACED;
-            out.opened
-                .push(self.change((src, dst, path), opened, &raw, true, trace));
         }
-        let closed = nb.difference(&na);
-        if !closed.is_empty() {
-            let raw = old.map(|s| s.intersect(&closed)).unwrap_or_default();
-            let trace = out.closed.len() < MAX_TRACED;
-            out.closed
-                .push(self.change((src, dst, path), closed, &raw, false, trace));
+        let changes: Vec<(bool, FlowChange)> = jobs
+            .into_par_iter()
+            .map(|(key, packets, raw, opened, trace)| {
+                (opened, self.change(key, packets, &raw, opened, trace))
+            })
+            .collect();
+        for (opened, change) in changes {
+            if opened {
+                out.opened.push(change);
+            } else {
+                out.closed.push(change);
+            }
         }
     }
 
@@ -784,6 +811,84 @@ impl<'a, 'e> Sides<'a, 'e> {
             ..w
         })
     }
+}
+
+/// The class flows of the two sides without the pairs that are the same on
+/// both: between classes that map one to one across the change (`across`),
+/// the same packets can neither open nor close anything. Most recomputed
+/// pairs are such, and passing them over saves splitting and comparing them.
+fn drop_unchanged(
+    across: &(dyn Fn(ClassId) -> Option<ClassId> + Sync),
+    [old, new]: [Vec<ClassFlow>; 2],
+) -> [Vec<ClassFlow>; 2] {
+    // `class_flows` gives each (source, destination, path) once, and
+    // `across` is one to one, so a match covers everything that pair
+    // carries on each side and no flow is matched twice.
+    let index: HashMap<(ClassId, ClassId, ClassPath), usize> = new
+        .iter()
+        .enumerate()
+        .map(|(k, f)| ((f.src, f.dst, f.kind), k))
+        .collect();
+    let same: Vec<Option<usize>> = old
+        .par_iter()
+        .map(|f| {
+            let key = (across(f.src)?, across(f.dst)?, f.kind);
+            let k = *index.get(&key)?;
+            new.get(k)
+                .is_some_and(|n| n.packets == f.packets)
+                .then_some(k)
+        })
+        .collect();
+    let mut keep_new = vec![true; new.len()];
+    for k in same.iter().flatten() {
+        if let Some(keep) = keep_new.get_mut(*k) {
+            *keep = false;
+        }
+    }
+    let old = old
+        .into_iter()
+        .zip(&same)
+        .filter_map(|(f, same)| same.is_none().then_some(f))
+        .collect();
+    let new = new
+        .into_iter()
+        .zip(keep_new)
+        .filter_map(|(f, keep)| keep.then_some(f))
+        .collect();
+    [old, new]
+}
+
+/// One (source, destination, path) to compare: its packets on each side,
+/// and whether each end's addresses are left out of the comparison.
+type Compared = ((End, End, PathClass), [Option<PacketSet>; 2], (bool, bool));
+
+/// What opened and what closed between `old` and `new`, each with the
+/// packets of its side that carry it.
+fn delta(
+    [old, new]: &[Option<PacketSet>; 2],
+    (open_src, open_dst): (bool, bool),
+) -> [Option<(PacketSet, PacketSet)>; 2] {
+    let norm = |set: &Option<PacketSet>| {
+        let mut set = set.clone().unwrap_or_else(PacketSet::empty);
+        if open_src {
+            set = set.forget(Dim::SrcAddr);
+        }
+        if open_dst {
+            set = set.forget(Dim::DstAddr);
+        }
+        set
+    };
+    let (nb, na) = (norm(old), norm(new));
+    let side = |gained: PacketSet, raw: &Option<PacketSet>| {
+        (!gained.is_empty()).then(|| {
+            let raw = raw
+                .as_ref()
+                .map(|s| s.intersect(&gained))
+                .unwrap_or_default();
+            (gained, raw)
+        })
+    };
+    [side(na.difference(&nb), new), side(nb.difference(&na), old)]
 }
 
 /// Whether an identity's interface has the same addresses on both sides (or

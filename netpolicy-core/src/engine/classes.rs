@@ -3,10 +3,11 @@
 //! runs over classes (with the members' addresses as sets), in parallel.
 
 use super::flows::Side;
+use super::meet::{Alike, MatchedPair, PrivateParts};
 use super::{Endpoint, Engine};
 use crate::model::{Eni, EniOwner, Model};
 use crate::packet::{Dim, IntervalSet, PacketSet};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -65,6 +66,15 @@ pub struct ClassPair {
     /// The packets (source members' addresses to destination members' addresses,
     /// private or public) that arrive.
     pub packets: PacketSet,
+}
+
+/// The sides a class-flow computation works on.
+struct FlowPlan<'e> {
+    sides: Vec<Option<Side<'e>>>,
+    /// Classes that open connections freely.
+    plain: Vec<usize>,
+    /// Classes of load-balancer nodes.
+    nodes: Vec<usize>,
 }
 
 pub(crate) struct Classes {
@@ -131,6 +141,58 @@ impl<'m> Engine<'m> {
             .collect()
     }
 
+    /// The sides of the classes `needed` marks (none for the others), in
+    /// parallel: a change review builds only what its pairs use.
+    fn class_sides_where(&self, needed: &[bool]) -> Vec<Option<Side<'_>>> {
+        self.classes
+            .list
+            .par_iter()
+            .map(|c| match needed.get(c.id.0) {
+                Some(true) => self.class_side(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The classes [`Engine::class_flows`] may pair: those in a VPC
+    /// connected to a touched class's (private paths either way), every
+    /// class with a public address (what the internet side lets in), every
+    /// class with a way out when a public address changed (untouched sources
+    /// towards it), and load-balancer nodes.
+    fn classes_paired(&self, touched: &[bool], public_changed: &[bool]) -> Vec<bool> {
+        let on = |marks: &[bool], c: usize| marks.get(c).copied().unwrap_or(false);
+        let vpc_of = |class: &EniClass| self.model.subnet(&class.subnet).map(|s| s.vpc.as_str());
+        let near: HashSet<&str> = self
+            .classes
+            .list
+            .iter()
+            .filter(|c| on(touched, c.id.0))
+            .filter_map(vpc_of)
+            .flat_map(|v| self.topology.connected_vpcs(v))
+            .collect();
+        let any_public_changed = public_changed.iter().any(|&c| c);
+        // The internet side matters only when some source is met with it.
+        let public_sources = any_public_changed
+            || self
+                .classes
+                .list
+                .iter()
+                .any(|c| on(touched, c.id.0) && self.topology.has_exit(&c.subnet));
+        self.classes
+            .list
+            .iter()
+            .map(|class| {
+                let members = || class.enis.iter().filter_map(|id| self.model.eni(id));
+                vpc_of(class).is_some_and(|v| near.contains(v))
+                    || (any_public_changed && self.topology.has_exit(&class.subnet))
+                    || members().any(|e| {
+                        (public_sources && e.public_ip.is_some())
+                            || matches!(e.owner, EniOwner::LoadBalancer(_))
+                    })
+            })
+            .collect()
+    }
+
     pub(super) fn class_side(&self, class: &EniClass) -> Option<Side<'_>> {
         let members = class
             .enis
@@ -169,7 +231,7 @@ impl<'m> Engine<'m> {
         let mut found: Vec<(usize, usize, PacketSet)> = Vec::new();
         found.extend(self.private_matrix(&sides, &plain, query));
         found.extend(self.public_matrix(&sides, &plain, query));
-        found.extend(self.node_matrix(&sides, &nodes, query));
+        found.extend(self.node_matrix(&sides, &nodes, query, &|_| true));
         found.sort_by_key(|(a, b, _)| (*a, *b));
         let mut out: Vec<ClassPair> = Vec::new();
         for (a, b, packets) in found {
@@ -192,16 +254,113 @@ impl<'m> Engine<'m> {
     /// other pairs are known not to change). Over public addresses, an
     /// untouched source is met only with the classes in `public_changed`
     /// (whose public addresses let in something else than before: towards the
-    /// others an unchanged source sends and arrives as before). In parallel.
+    /// others an unchanged source sends and arrives as before). Each (source,
+    /// destination, path kind) comes once, in that order. In parallel.
     pub fn class_flows(
         &self,
         query: &PacketSet,
         touched: &[bool],
         public_changed: &[bool],
     ) -> Vec<ClassFlow> {
+        let (plan, jobs, parts) = self.prepared(query, touched, public_changed);
+        self.planned_flows(&plan, (&jobs, &parts), query, (touched, public_changed))
+    }
+
+    /// [`Engine::class_flows`] of two versions of a network, `before` and
+    /// `after`, leaving out the private class pairs whose every input (what
+    /// the source sends, what the destination admits, what their subnets
+    /// route between them) is the same on both sides: such a pair carries
+    /// the same packets on both, and a change review would only compare them
+    /// to find nothing. `across` maps a class of `before` to the class of
+    /// `after` with the same interfaces and addresses, where there is one.
+    pub(crate) fn class_flows_of_versions(
+        [before, after]: [&Engine<'_>; 2],
+        query: &PacketSet,
+        touched: [&[bool]; 2],
+        public_changed: [&[bool]; 2],
+        across: &(dyn Fn(ClassId) -> Option<ClassId> + Sync),
+    ) -> [Vec<ClassFlow>; 2] {
+        let ((plan_b, jobs_b, parts_b), (plan_a, jobs_a, parts_a)) = rayon::join(
+            || before.prepared(query, touched[0], public_changed[0]),
+            || after.prepared(query, touched[1], public_changed[1]),
+        );
+        let after_jobs: HashSet<(usize, usize)> = jobs_a.iter().copied().collect();
+        let across = |c: usize| across(ClassId(c)).map(|d| d.0);
+        let matched: Vec<MatchedPair> = jobs_b
+            .iter()
+            .filter_map(|&(x, y)| {
+                let there = (across(x)?, across(y)?);
+                after_jobs.contains(&there).then_some(((x, y), there))
+            })
+            .collect();
+        let alike = Alike::of(
+            (&parts_b, &plan_b.sides),
+            (&parts_a, &plan_a.sides),
+            &matched,
+            &across,
+        );
+        let skip: HashSet<(usize, usize)> = matched
+            .par_iter()
+            .filter(|(here, there)| alike.pair(*here, *there))
+            .map(|(here, _)| *here)
+            .collect();
+        let same: Vec<Option<(usize, usize)>> = jobs_b
+            .iter()
+            .map(|&(x, y)| {
+                let there = (across(x)?, across(y)?);
+                skip.contains(&(x, y)).then_some(there)
+            })
+            .collect();
+        let skip_after: HashSet<(usize, usize)> = same.iter().flatten().copied().collect();
+        let jobs_b: Vec<(usize, usize)> = jobs_b
+            .into_iter()
+            .zip(&same)
+            .filter_map(|(job, same)| same.is_none().then_some(job))
+            .collect();
+        let jobs_a: Vec<(usize, usize)> = jobs_a
+            .into_iter()
+            .filter(|job| !skip_after.contains(job))
+            .collect();
+        let (old, new) = rayon::join(
+            || {
+                before.planned_flows(
+                    &plan_b,
+                    (&jobs_b, &parts_b),
+                    query,
+                    (touched[0], public_changed[0]),
+                )
+            },
+            || {
+                after.planned_flows(
+                    &plan_a,
+                    (&jobs_a, &parts_a),
+                    query,
+                    (touched[1], public_changed[1]),
+                )
+            },
+        );
+        [old, new]
+    }
+
+    /// The plan of [`Engine::class_flows`], its private pairs and their parts.
+    fn prepared(
+        &self,
+        query: &PacketSet,
+        touched: &[bool],
+        public_changed: &[bool],
+    ) -> (FlowPlan<'_>, Vec<(usize, usize)>, PrivateParts<'_>) {
+        let plan = self.flow_plan(touched, public_changed);
         let is = |c: usize| touched.get(c).copied().unwrap_or(false);
-        let public_is = |c: usize| public_changed.get(c).copied().unwrap_or(false);
-        let sides = self.class_sides();
+        let jobs = self.private_jobs(&plan.sides, &plan.plain, &is);
+        let parts = self.private_parts(&plan.sides, &jobs, query);
+        (plan, jobs, parts)
+    }
+
+    /// The sides [`Engine::class_flows`] needs, and which of them open
+    /// connections freely (`plain`) or are load-balancer nodes.
+    fn flow_plan(&self, touched: &[bool], public_changed: &[bool]) -> FlowPlan<'_> {
+        let needed = self.classes_paired(touched, public_changed);
+        let sides = self.class_sides_where(&needed);
         let owner = |i: usize| {
             sides
                 .get(i)
@@ -219,6 +378,24 @@ impl<'m> Engine<'m> {
         let nodes: Vec<usize> = (0..sides.len())
             .filter(|&i| matches!(owner(i), Some(EniOwner::LoadBalancer(_))))
             .collect();
+        FlowPlan {
+            sides,
+            plain,
+            nodes,
+        }
+    }
+
+    /// The flows of a plan: the private pairs `jobs` (met from `parts`), the
+    /// public paths and the load-balancer nodes' flows with a touched end.
+    fn planned_flows(
+        &self,
+        plan: &FlowPlan<'_>,
+        (jobs, parts): (&[(usize, usize)], &PrivateParts<'_>),
+        query: &PacketSet,
+        (touched, public_changed): (&[bool], &[bool]),
+    ) -> Vec<ClassFlow> {
+        let is = |c: usize| touched.get(c).copied().unwrap_or(false);
+        let public_is = |c: usize| public_changed.get(c).copied().unwrap_or(false);
         let keep = |(a, b, _): &(usize, usize, PacketSet)| is(*a) || is(*b);
         let tag = |kind: ClassPath| {
             move |(a, b, packets): (usize, usize, PacketSet)| ClassFlow {
@@ -230,24 +407,36 @@ impl<'m> Engine<'m> {
         };
         let mut out: Vec<ClassFlow> = Vec::new();
         out.extend(
-            self.private_matrix_where(&sides, &plain, query, &is)
+            self.private_of_jobs(&plan.sides, jobs, parts, query, &is)
                 .into_iter()
                 .map(tag(ClassPath::Private)),
         );
         out.extend(
-            self.public_matrix_where(&sides, &plain, query, &is, &public_is)
+            self.public_matrix_where(&plan.sides, &plan.plain, query, &is, &public_is)
                 .into_iter()
                 .filter(keep)
                 .map(tag(ClassPath::PublicAddress)),
         );
         out.extend(
-            self.node_matrix(&sides, &nodes, query)
+            self.node_matrix(&plan.sides, &plan.nodes, query, &is)
                 .into_iter()
-                .filter(keep)
                 .map(tag(ClassPath::LoadBalancerNode)),
         );
         out.sort_by_key(|f| (f.src, f.dst, f.kind));
-        out
+        // A path kind may arrive in parts (one per internet exit): one flow
+        // per (source, destination, kind).
+        let mut merged: Vec<ClassFlow> = Vec::with_capacity(out.len());
+        for flow in out {
+            match merged.last_mut() {
+                Some(last)
+                    if (last.src, last.dst, last.kind) == (flow.src, flow.dst, flow.kind) =>
+                {
+                    last.packets = last.packets.union(&flow.packets);
+                }
+                _ => merged.push(flow),
+            }
+        }
+        merged
     }
 
     /// Private paths between classes of connected VPCs.
@@ -269,6 +458,18 @@ impl<'m> Engine<'m> {
         query: &PacketSet,
         touched: &(dyn Fn(usize) -> bool + Sync),
     ) -> Vec<(usize, usize, PacketSet)> {
+        let jobs = self.private_jobs(sides, sources, touched);
+        let parts = self.private_parts(sides, &jobs, query);
+        self.private_of_jobs(sides, &jobs, &parts, query, touched)
+    }
+
+    /// The class pairs of connected VPCs with an end `touched` accepts.
+    fn private_jobs(
+        &self,
+        sides: &[Option<Side<'_>>],
+        sources: &[usize],
+        touched: &(dyn Fn(usize) -> bool + Sync),
+    ) -> Vec<(usize, usize)> {
         // Destinations by VPC: all of them for a touched source, the touched
         // ones for the others.
         let mut by_vpc: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -284,7 +485,7 @@ impl<'m> Engine<'m> {
                 }
             }
         }
-        let jobs: Vec<(usize, usize)> = sources
+        sources
             .iter()
             .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?.subnet.vpc.as_str())))
             .flat_map(|(a, sv)| {
@@ -294,14 +495,47 @@ impl<'m> Engine<'m> {
                     .filter(move |(dv, _)| self.topology.vpcs_connected(sv, dv))
                     .flat_map(move |(_, bs)| bs.iter().map(move |&b| (a, b)))
             })
-            .collect();
-        jobs.par_iter()
-            .filter_map(|&(a, b)| {
-                let (Some(Some(s)), Some(Some(d))) = (sides.get(a), sides.get(b)) else {
-                    return None;
-                };
-                let flow = self.private(s, d, query, false);
-                (!flow.packets.is_empty()).then_some((a, b, flow.packets))
+            .collect()
+    }
+
+    /// The private paths of the class pairs `jobs`, met from `parts`; the
+    /// pairs that exchange nothing are left out.
+    fn private_of_jobs(
+        &self,
+        sides: &[Option<Side<'_>>],
+        jobs: &[(usize, usize)],
+        parts: &PrivateParts<'_>,
+        query: &PacketSet,
+        touched: &(dyn Fn(usize) -> bool + Sync),
+    ) -> Vec<(usize, usize, PacketSet)> {
+        // A touched source meets the classes of each destination subnet
+        // through one piece (its end and the subnets' routes); a touched
+        // destination likewise meets the untouched sources of each subnet.
+        let subnet = |c: usize| {
+            sides
+                .get(c)
+                .and_then(Option::as_ref)
+                .map(|s| s.subnet.meta.id.as_str())
+        };
+        let mut groups: HashMap<(usize, bool, &str), Vec<usize>> = HashMap::new();
+        for &(a, b) in jobs {
+            let (key, other) = if touched(a) {
+                ((a, true, subnet(b)), b)
+            } else {
+                ((b, false, subnet(a)), a)
+            };
+            if let (fixed, as_source, Some(other_subnet)) = key {
+                groups
+                    .entry((fixed, as_source, other_subnet))
+                    .or_default()
+                    .push(other);
+            }
+        }
+        let groups: Vec<_> = groups.into_iter().collect();
+        groups
+            .par_iter()
+            .flat_map_iter(|&((fixed, as_source, _), ref others)| {
+                self.private_meet_group(parts, sides, (fixed, as_source), others, query)
             })
             .collect()
     }
@@ -327,37 +561,26 @@ impl<'m> Engine<'m> {
         touched: &(dyn Fn(usize) -> bool + Sync),
         changed: &(dyn Fn(usize) -> bool + Sync),
     ) -> Vec<(usize, usize, PacketSet)> {
-        let public = self.public_ingress(sides);
-        if public.is_empty() {
-            return Vec::new();
-        }
-        let public_ips = IntervalSet::from_ranges(
-            public
-                .iter()
-                .map(|(_, ip, _)| (u32::from(*ip), u32::from(*ip))),
-        );
-        // An untouched source matters only towards touched public addresses.
-        let any_touched_target = public.iter().any(|(b, _, _)| changed(*b));
-        sources
-            .par_iter()
-            .filter(|&&a| any_touched_target || touched(a))
+        // An untouched source matters only towards changed public addresses.
+        let any_changed = (0..sides.len()).any(changed);
+        let sources: Vec<(usize, &Side<'_>)> = sources
+            .iter()
+            .filter(|&&a| any_changed || touched(a))
             .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?)))
             .filter(|(_, s)| self.topology.has_exit(&s.subnet.meta.id))
-            .flat_map_iter(|(a, s)| {
-                let set = query
-                    .restrict(Dim::SrcAddr, &s.addrs)
-                    .restrict(Dim::DstAddr, &public_ips);
-                let mut w = Self::walk(false);
-                let exits = self.egress_internet(&mut w, s, &set);
-                let mut out = Vec::new();
+            .collect();
+        if sources.is_empty() {
+            return Vec::new();
+        }
+        let internet = self.internet_side(sides);
+        sources
+            .par_iter()
+            .flat_map_iter(|&(a, s)| {
                 let all_targets = touched(a);
-                for (b, ip, open) in public.iter().filter(|(b, _, _)| all_targets || changed(*b)) {
-                    let total = meet_public(&exits, *ip, open);
-                    if !total.is_empty() {
-                        out.push((a, *b, total));
-                    }
-                }
-                out
+                let wanted = |b: usize| all_targets || changed(b);
+                self.public_packets(s, query, &internet, &wanted)
+                    .into_iter()
+                    .map(move |(b, packets)| (a, b, packets))
             })
             .collect()
     }
@@ -381,17 +604,20 @@ impl<'m> Engine<'m> {
     }
 
     /// Load-balancer nodes connect only to their load balancer's targets.
+    /// Only the pairs with an end `touched` accepts.
     fn node_matrix(
         &self,
         sides: &[Option<Side<'_>>],
         nodes: &[usize],
         query: &PacketSet,
+        touched: &(dyn Fn(usize) -> bool + Sync),
     ) -> Vec<(usize, usize, PacketSet)> {
         nodes
             .par_iter()
             .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?)))
             .flat_map_iter(|(a, s)| {
-                self.node_pairs(s, query)
+                let every = touched(a);
+                self.node_pairs(s, query, &|b| every || touched(b))
                     .into_iter()
                     .map(move |(b, packets)| (a, b, packets))
             })
@@ -399,8 +625,14 @@ impl<'m> Engine<'m> {
     }
 
     /// What a class of load-balancer nodes opens to the classes of its load
-    /// balancer's targets (the only interfaces it connects to).
-    pub(super) fn node_pairs(&self, s: &Side<'_>, query: &PacketSet) -> Vec<(usize, PacketSet)> {
+    /// balancer's targets (the only interfaces it connects to), of the target
+    /// classes `wanted` accepts.
+    pub(super) fn node_pairs(
+        &self,
+        s: &Side<'_>,
+        query: &PacketSet,
+        wanted: &dyn Fn(usize) -> bool,
+    ) -> Vec<(usize, PacketSet)> {
         let mut out = Vec::new();
         let Some(first) = s.members.first() else {
             return out;
@@ -421,6 +653,7 @@ impl<'m> Engine<'m> {
         let targets = self.lb_members.get(lb).into_iter().flatten();
         for t in targets.filter_map(|id| self.model.eni(id)) {
             if let Some(c) = self.class_of(&t.meta.id)
+                && wanted(c.0)
                 && self.may_initiate(&source, &Endpoint::Eni(t.meta.id.clone()))
             {
                 by_class.entry(c).or_default().push(t);

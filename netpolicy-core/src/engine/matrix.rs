@@ -15,9 +15,8 @@
 //! profiles), not (source classes) x (public interfaces).
 
 use super::flows::Side;
-use super::path::HopKind;
+use super::meet::{atoms, cuts, plain};
 use super::{ClassId, Engine};
-use crate::model::{EniOwner, RouteTarget};
 use crate::packet::{Dim, IntervalSet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
@@ -53,24 +52,6 @@ impl ServiceMatrix {
             .get(service)
             .map_or(0, |r| r.iter().map(Vec::len).sum())
     }
-}
-
-/// A public interface as the internet sees it.
-struct PublicTarget {
-    class: u32,
-    ip: u32,
-    /// Index of what it lets in (destination address left open) in the
-    /// distinct ingress profiles.
-    profile: usize,
-}
-
-/// The internet side, shared by every source class.
-struct Internet {
-    targets: Vec<PublicTarget>,
-    profiles: Vec<PacketSet>,
-    /// Source-address boundaries of every profile: addresses between two
-    /// consecutive ones are alike to every destination.
-    boundaries: Vec<u32>,
 }
 
 impl<'m> Engine<'m> {
@@ -150,15 +131,6 @@ impl<'m> Engine<'m> {
                 by_vpc.entry(side.subnet.vpc.as_str()).or_default().push(b);
             }
         }
-        // A private path's packets are what the source class sends (its
-        // security groups, its subnet's NACL when the path leaves the subnet),
-        // what the destination class admits (likewise), and what the two
-        // subnets' route tables carry there and back: each computed once, met
-        // per class pair.
-        let ends: Vec<Ends> = sides
-            .par_iter()
-            .map(|s| s.as_ref().map(|s| self.ends(s, &query)).unwrap_or_default())
-            .collect();
         // Route pairs by subnet, not by class pair: a subnet holds many classes.
         let mut subnets_by_vpc: HashMap<&str, BTreeSet<&str>> = HashMap::new();
         for side in sides.iter().flatten() {
@@ -186,17 +158,8 @@ impl<'m> Engine<'m> {
             .collect();
         subnet_pairs.sort_unstable();
         subnet_pairs.dedup();
-        let routes: HashMap<(&str, &str), PacketSet> = subnet_pairs
-            .par_iter()
-            .map(|&(a, b)| ((a, b), self.routes_between(a, b)))
-            .collect();
-        // Pairs a NAT gateway joins: the destination sees the NAT's address, so
-        // the ends above do not meet; the path itself decides them.
-        let via_nat: BTreeSet<(&str, &str)> = subnet_pairs
-            .par_iter()
-            .filter(|&&(a, b)| self.nat_onward(a, b))
-            .copied()
-            .collect();
+        let every = vec![true; sides.len()];
+        let parts = self.private_parts_for(&sides, &every, &subnet_pairs, &query);
         let per_class: Vec<Vec<Vec<u32>>> = (0..sides.len())
             .into_par_iter()
             .map(|a| {
@@ -210,37 +173,11 @@ impl<'m> Engine<'m> {
                         .connected_vpcs(&s.subnet.vpc)
                         .filter_map(|v| by_vpc.get(v))
                         .flatten();
-                    let Some(from) = ends.get(a) else {
-                        return rows;
-                    };
                     for &b in connected {
-                        let (Some(Some(d)), Some(to)) = (sides.get(b), ends.get(b)) else {
+                        let Some(Some(d)) = sides.get(b) else {
                             continue;
                         };
-                        let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
-                        if via_nat.contains(&(sa, sb)) {
-                            let packets = self.private(s, d, &query, false).packets;
-                            push_services(&packets, services, b, &mut rows);
-                            continue;
-                        }
-                        // Most pairs do not meet: ask that first, without building sets.
-                        let (out, into) = if sa == sb {
-                            (&from.send_local, &to.admit_local)
-                        } else {
-                            (&from.send, &to.admit)
-                        };
-                        if !out.intersects(into) {
-                            continue;
-                        }
-                        let packets = if sa == sb {
-                            from.send_local.intersect(&to.admit_local)
-                        } else {
-                            let met = from.send.intersect(&to.admit);
-                            match routes.get(&(sa, sb)) {
-                                Some(r) if !met.is_empty() => met.intersect(r),
-                                _ => PacketSet::empty(),
-                            }
-                        };
+                        let packets = self.private_meet(&parts, (a, s), (b, d), &query);
                         push_services(&packets, services, b, &mut rows);
                     }
                     for (shape, within) in egress.get(a).into_iter().flatten() {
@@ -253,7 +190,7 @@ impl<'m> Engine<'m> {
                         }
                     }
                 } else {
-                    for (b, packets) in self.node_pairs(s, &query) {
+                    for (b, packets) in self.node_pairs(s, &query, &|_| true) {
                         push_services(&packets, services, b, &mut rows);
                     }
                 }
@@ -273,47 +210,6 @@ impl<'m> Engine<'m> {
             }
         }
         ServiceMatrix { rows }
-    }
-
-    /// Every public interface reachable through an internet gateway, what it
-    /// lets in, and the source-address boundaries that matter to any of them.
-    fn internet_side(&self, sides: &[Option<Side<'_>>]) -> Internet {
-        let opened: Vec<(u32, u32, PacketSet)> = self
-            .public_ingress(sides)
-            .into_par_iter()
-            .filter_map(|(b, ip, open)| {
-                let ip = u32::from(ip);
-                let profile = open.preimage_of_rewrite(Dim::DstAddr, ip);
-                (!profile.is_empty()).then(|| (u32::try_from(b).unwrap_or(u32::MAX), ip, profile))
-            })
-            .collect();
-        let mut ids: HashMap<PacketSet, usize> = HashMap::new();
-        let mut profiles = Vec::new();
-        let mut targets = Vec::with_capacity(opened.len());
-        for (class, ip, open) in opened {
-            let profile = *ids.entry(open).or_insert_with_key(|open| {
-                profiles.push(open.clone());
-                profiles.len() - 1
-            });
-            targets.push(PublicTarget { class, ip, profile });
-        }
-        let mut boundaries: Vec<u32> = profiles
-            .iter()
-            .flat_map(|p| p.cubes().iter())
-            .flat_map(|c| c.get(Dim::SrcAddr).ranges().iter())
-            .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
-            .chain([0])
-            .collect();
-        boundaries.sort_unstable();
-        boundaries.dedup();
-        if profiles.is_empty() {
-            profiles.push(PacketSet::empty());
-        }
-        Internet {
-            targets,
-            profiles,
-            boundaries,
-        }
     }
 
     /// What a source class puts on the internet, as shapes: each with one
@@ -349,129 +245,6 @@ impl<'m> Engine<'m> {
     }
 }
 
-/// One class's ends of its private paths.
-#[derive(Default)]
-struct Ends {
-    /// Sent past its security groups, within its subnet.
-    send_local: PacketSet,
-    /// Sent out of its subnet: its subnet's NACL too, the reply included.
-    send: PacketSet,
-    /// Admitted by its security groups from its subnet.
-    admit_local: PacketSet,
-    /// Admitted from other subnets: its subnet's NACL too, the reply included.
-    admit: PacketSet,
-}
-
-impl Engine<'_> {
-    fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
-        let send_local = query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress);
-        let admit_local = s.ingress.restrict(Dim::DstAddr, &s.addrs);
-        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
-            // No NACL: nothing crosses the subnet's edge.
-            return Ends {
-                send_local,
-                admit_local,
-                ..Ends::default()
-            };
-        };
-        Ends {
-            send: send_local
-                .intersect(&acl.egress.allowed)
-                .intersect(&acl.ingress.allowed_replies),
-            admit: admit_local
-                .intersect(&acl.ingress.allowed)
-                .intersect(&acl.egress.allowed_replies),
-            send_local,
-            admit_local,
-        }
-    }
-
-    /// Subnets `a` and `b`, and every packet from an address of `a` to one of `b`.
-    fn subnet_pair(
-        &self,
-        a: &str,
-        b: &str,
-    ) -> Option<(&crate::model::Subnet, &crate::model::Subnet, PacketSet)> {
-        let (sa, sb) = (self.model.subnet(a)?, self.model.subnet(b)?);
-        let set = PacketSet::all()
-            .restrict(Dim::SrcAddr, &super::rules::cidr_set(&sa.cidr))
-            .restrict(Dim::DstAddr, &super::rules::cidr_set(&sb.cidr));
-        Some((sa, sb, set))
-    }
-
-    /// The (source, destination) addresses of subnet `a` and subnet `b` that
-    /// `a`'s table routes towards `b` (locally or over a peering with `b`'s VPC)
-    /// and `b`'s table routes back the same way.
-    fn routes_between(&self, a: &str, b: &str) -> PacketSet {
-        let Some((sa, sb, set)) = self.subnet_pair(a, b) else {
-            return PacketSet::empty();
-        };
-        let (sv, dv) = (sa.vpc.as_str(), sb.vpc.as_str());
-        let mut w = Self::walk(false);
-        let forward = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
-            (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, sv, dv)
-        });
-        let mut out = PacketSet::empty();
-        for (target, part) in forward {
-            out = out.union(&self.returned(&mut w, b, &part, |t| *t == target));
-        }
-        out
-    }
-}
-
-impl Engine<'_> {
-    /// Whether subnet `a`'s table sends some address of subnet `b` to a NAT
-    /// gateway whose subnet routes it onward towards `b` privately (locally or
-    /// over a peering with `b`'s VPC).
-    fn nat_onward(&self, a: &str, b: &str) -> bool {
-        let Some((_, sb, set)) = self.subnet_pair(a, b) else {
-            return false;
-        };
-        let mut w = Self::walk(false);
-        let to_nat = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
-            matches!(t, RouteTarget::NatGateway(_))
-        });
-        to_nat.into_iter().any(|(target, part)| {
-            let RouteTarget::NatGateway(n) = target else {
-                return false;
-            };
-            let Some(nat) = self.model.nat_gateway(&n) else {
-                return false;
-            };
-            let nv = self
-                .model
-                .subnet(&nat.subnet)
-                .map(|s| s.vpc.as_str())
-                .unwrap_or_default();
-            let dv = sb.vpc.as_str();
-            !self
-                .routed(
-                    &mut w,
-                    HopKind::Route,
-                    &nat.subnet,
-                    &part,
-                    Dim::DstAddr,
-                    |t| {
-                        (*t == RouteTarget::Local && nv == dv)
-                            || self.active_peering_between(t, nv, dv)
-                    },
-                )
-                .is_empty()
-        })
-    }
-}
-
-/// Whether a class opens connections freely (not load-balancer nodes, which
-/// open them to their targets only, nor interface endpoints, which open none).
-fn plain(s: &Side<'_>) -> bool {
-    s.members.first().is_some_and(|m| {
-        !matches!(
-            m.owner,
-            EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)
-        )
-    })
-}
-
 /// Marks `b` in the row of every service `packets` carries some of.
 fn push_services(packets: &PacketSet, services: &[PacketSet], b: usize, rows: &mut [Vec<u32>]) {
     if packets.is_empty() {
@@ -483,44 +256,4 @@ fn push_services(packets: &PacketSet, services: &[PacketSet], b: usize, rows: &m
             row.push(b);
         }
     }
-}
-
-/// Where `dim`'s intervals start or end over the set's cubes.
-fn cuts(set: &PacketSet, dim: Dim) -> Vec<u32> {
-    let mut out: Vec<u32> = set
-        .cubes()
-        .iter()
-        .flat_map(|c| c.get(dim).ranges().iter())
-        .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
-        .chain([0])
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// `values` split at `boundaries` (sorted, starting at 0): each piece with its
-/// first value.
-fn atoms(values: &IntervalSet, boundaries: &[u32]) -> Vec<(IntervalSet, u32)> {
-    let mut out = Vec::new();
-    for &(lo, hi) in values.ranges() {
-        let mut start = lo;
-        loop {
-            // The next boundary after `start` ends this piece.
-            let next = boundaries.partition_point(|&b| b <= start);
-            let end = boundaries
-                .get(next)
-                .map_or(hi, |&b| b.saturating_sub(1).min(hi));
-            let piece = IntervalSet::range(start, end);
-            // The representative is where the atom begins, so every value in
-            // it maps to the same one whichever range it came from.
-            let rep = boundaries.get(next.saturating_sub(1)).copied().unwrap_or(0);
-            out.push((piece, rep));
-            if end >= hi {
-                break;
-            }
-            start = end + 1;
-        }
-    }
-    out
 }

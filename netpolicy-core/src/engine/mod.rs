@@ -12,6 +12,7 @@ mod classes;
 mod exposure;
 mod flows;
 mod matrix;
+mod meet;
 mod nacl;
 mod path;
 mod route;

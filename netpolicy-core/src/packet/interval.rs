@@ -5,18 +5,26 @@
 //! equal vectors and `==` is set equality.
 
 use serde::Serialize;
+use smallvec::{SmallVec, smallvec};
 use std::fmt;
+
+/// The intervals of a set. Most sets of a packet dimension are one or two
+/// intervals (a port, a CIDR, "all but one range"), held inline: the packet
+/// algebra builds and drops millions of them on a large estate.
+type Ranges = SmallVec<[(u32, u32); 2]>;
 
 /// A set of `u32` values, kept as sorted disjoint intervals `[first, last]`.
 #[derive(Clone, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct IntervalSet {
-    ranges: Vec<(u32, u32)>,
+    ranges: Ranges,
 }
 
 impl IntervalSet {
     /// The empty set.
     pub const fn empty() -> Self {
-        IntervalSet { ranges: Vec::new() }
+        IntervalSet {
+            ranges: SmallVec::new_const(),
+        }
     }
 
     /// The single interval `[first, last]`; empty when `first > last`.
@@ -25,7 +33,7 @@ impl IntervalSet {
             return Self::empty();
         }
         IntervalSet {
-            ranges: vec![(first, last)],
+            ranges: smallvec![(first, last)],
         }
     }
 
@@ -38,7 +46,7 @@ impl IntervalSet {
     pub fn from_ranges(ranges: impl IntoIterator<Item = (u32, u32)>) -> Self {
         let mut raw: Vec<(u32, u32)> = ranges.into_iter().filter(|(a, b)| a <= b).collect();
         raw.sort_unstable();
-        let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(raw.len());
+        let mut ranges: Ranges = SmallVec::with_capacity(raw.len());
         for (first, last) in raw {
             match ranges.last_mut() {
                 // Adjacent intervals merge too, which keeps the form canonical.
@@ -86,7 +94,7 @@ impl IntervalSet {
 
     /// Intersection of two sets, by a linear merge of both interval lists.
     pub fn intersect(&self, other: &Self) -> Self {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         let (mut i, mut j) = (0, 0);
         while let (Some(&(a0, a1)), Some(&(b0, b1))) = (self.ranges.get(i), other.ranges.get(j)) {
             let lo = a0.max(b0);
@@ -121,7 +129,7 @@ impl IntervalSet {
 
     /// The values of `self` that are not in `other`.
     pub fn difference(&self, other: &Self) -> Self {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         let mut j = 0;
         for &(a0, a1) in &self.ranges {
             let mut start = a0;

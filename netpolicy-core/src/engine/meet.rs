@@ -1,0 +1,604 @@
+//! Where a source class meets a destination class without walking each
+//! pair's path: the factorizations [`Engine::service_matrix`] and
+//! [`Engine::class_flows`] share, so that the two answer alike.
+//!
+//! A private path is a chain of restrictions (the source's security groups and
+//! NACL, both subnets' routes there and back, the destination's NACL and
+//! security groups), so it equals what the source class sends, met with what
+//! the destination class admits, met with what the two subnets route between
+//! them: each computed once, per class or per subnet pair ([`PrivateParts`]).
+//! Only a NAT gateway on the way rewrites a packet; those subnet pairs take the
+//! full path. Over the internet, what a source class puts out is cut where its
+//! destination intervals change, and each piece meets every distinct profile of
+//! what public addresses let in once ([`Internet`]), then is split among the
+//! classes holding addresses of that profile.
+
+use super::Engine;
+use super::flows::Side;
+use super::path::HopKind;
+use crate::model::{EniOwner, RouteTarget};
+use crate::packet::{Dim, IntervalSet, PacketSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// A public interface as the internet sees it.
+pub(super) struct PublicTarget {
+    pub(super) class: u32,
+    pub(super) ip: u32,
+    /// Index of what it lets in (destination address left open) in the
+    /// distinct ingress profiles.
+    pub(super) profile: usize,
+}
+
+/// The internet side, shared by every source class.
+pub(super) struct Internet {
+    pub(super) targets: Vec<PublicTarget>,
+    /// The distinct ingress profiles.
+    pub(super) profiles: Vec<PacketSet>,
+    /// Per profile, the classes with targets of that profile and their
+    /// public addresses.
+    pub(super) holders: Vec<Vec<(usize, IntervalSet)>>,
+    /// Source-address boundaries of every profile: addresses between two
+    /// consecutive ones are alike to every destination.
+    pub(super) boundaries: Vec<u32>,
+}
+
+impl Engine<'_> {
+    /// Every public interface reachable through an internet gateway, what it
+    /// lets in, and the source-address boundaries that matter to any of them.
+    pub(super) fn internet_side(&self, sides: &[Option<Side<'_>>]) -> Internet {
+        let opened: Vec<(u32, u32, PacketSet)> = self
+            .public_ingress(sides)
+            .into_par_iter()
+            .filter_map(|(b, ip, open)| {
+                let ip = u32::from(ip);
+                let profile = open.preimage_of_rewrite(Dim::DstAddr, ip);
+                (!profile.is_empty()).then(|| (u32::try_from(b).unwrap_or(u32::MAX), ip, profile))
+            })
+            .collect();
+        let mut ids: HashMap<PacketSet, usize> = HashMap::new();
+        let mut profiles = Vec::new();
+        let mut targets = Vec::with_capacity(opened.len());
+        for (class, ip, open) in opened {
+            let profile = *ids.entry(open).or_insert_with_key(|open| {
+                profiles.push(open.clone());
+                profiles.len() - 1
+            });
+            targets.push(PublicTarget { class, ip, profile });
+        }
+        let mut boundaries: Vec<u32> = profiles
+            .iter()
+            .flat_map(|p| p.cubes().iter())
+            .flat_map(|c| c.get(Dim::SrcAddr).ranges().iter())
+            .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
+            .chain([0])
+            .collect();
+        boundaries.sort_unstable();
+        boundaries.dedup();
+        if profiles.is_empty() {
+            profiles.push(PacketSet::empty());
+        }
+        let mut by_class: Vec<BTreeMap<usize, Vec<(u32, u32)>>> =
+            vec![BTreeMap::new(); profiles.len()];
+        for t in &targets {
+            if let Some(group) = by_class.get_mut(t.profile) {
+                let ip = (t.ip, t.ip);
+                group.entry(t.class as usize).or_default().push(ip);
+            }
+        }
+        let holders = by_class
+            .into_iter()
+            .map(|group| {
+                group
+                    .into_iter()
+                    .map(|(class, ips)| (class, IntervalSet::from_ranges(ips)))
+                    .collect()
+            })
+            .collect();
+        Internet {
+            targets,
+            profiles,
+            holders,
+            boundaries,
+        }
+    }
+
+    /// What source class `s` opens over the internet to the public addresses
+    /// of the classes `wanted` accepts, per destination class, as the source
+    /// members send it (the destination address is the public one). Several
+    /// entries may name one class: the caller unions them.
+    pub(super) fn public_packets(
+        &self,
+        s: &Side<'_>,
+        query: &PacketSet,
+        internet: &Internet,
+        wanted: &dyn Fn(usize) -> bool,
+    ) -> Vec<(usize, PacketSet)> {
+        let mut out = Vec::new();
+        if !self.topology.has_exit(&s.subnet.meta.id) {
+            return out;
+        }
+        let mut w = Self::walk(false);
+        let set = query.restrict(Dim::SrcAddr, &s.addrs);
+        for (_, translated, origin) in self.egress_internet(&mut w, s, &set) {
+            // Within one piece every destination address is alike to the
+            // source side, so the piece meets each profile once.
+            let dst_cuts = cuts(&translated, Dim::DstAddr);
+            for (within, first) in atoms(&translated.project(Dim::DstAddr), &dst_cuts) {
+                let shape = translated.preimage_of_rewrite(Dim::DstAddr, first);
+                for (profile, holders) in internet.profiles.iter().zip(&internet.holders) {
+                    let here: Vec<(usize, IntervalSet)> = holders
+                        .iter()
+                        .filter(|(class, _)| wanted(*class))
+                        .map(|(class, ips)| (*class, ips.intersect(&within)))
+                        .filter(|(_, ips)| !ips.is_empty())
+                        .collect();
+                    if here.is_empty() || !shape.intersects(profile) {
+                        continue;
+                    }
+                    let met = origin.restore(&shape.intersect(profile));
+                    for (class, ips) in here {
+                        let arrived = met.restrict(Dim::DstAddr, &ips);
+                        if !arrived.is_empty() {
+                            out.push((class, arrived));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One class's ends of its private paths.
+#[derive(Default)]
+pub(super) struct Ends {
+    /// Sent past its security groups, within its subnet.
+    pub(super) send_local: PacketSet,
+    /// Sent out of its subnet: its subnet's NACL too, the reply included.
+    pub(super) send: PacketSet,
+    /// Admitted by its security groups from its subnet.
+    pub(super) admit_local: PacketSet,
+    /// Admitted from other subnets: its subnet's NACL too, the reply included.
+    pub(super) admit: PacketSet,
+}
+
+impl Engine<'_> {
+    pub(super) fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
+        let send_local = query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress);
+        let admit_local = s.ingress.restrict(Dim::DstAddr, &s.addrs);
+        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
+            // No NACL: nothing crosses the subnet's edge.
+            return Ends {
+                send_local,
+                admit_local,
+                ..Ends::default()
+            };
+        };
+        Ends {
+            send: send_local
+                .intersect(&acl.egress.allowed)
+                .intersect(&acl.ingress.allowed_replies),
+            admit: admit_local
+                .intersect(&acl.ingress.allowed)
+                .intersect(&acl.egress.allowed_replies),
+            send_local,
+            admit_local,
+        }
+    }
+
+    /// Subnets `a` and `b`, and every packet from an address of `a` to one of `b`.
+    fn subnet_pair(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Option<(&crate::model::Subnet, &crate::model::Subnet, PacketSet)> {
+        let (sa, sb) = (self.model.subnet(a)?, self.model.subnet(b)?);
+        let set = PacketSet::all()
+            .restrict(Dim::SrcAddr, &super::rules::cidr_set(&sa.cidr))
+            .restrict(Dim::DstAddr, &super::rules::cidr_set(&sb.cidr));
+        Some((sa, sb, set))
+    }
+
+    /// The (source, destination) addresses of subnet `a` and subnet `b` that
+    /// `a`'s table routes towards `b` (locally or over a peering with `b`'s VPC)
+    /// and `b`'s table routes back the same way.
+    pub(super) fn routes_between(&self, a: &str, b: &str) -> PacketSet {
+        let Some((sa, sb, set)) = self.subnet_pair(a, b) else {
+            return PacketSet::empty();
+        };
+        let (sv, dv) = (sa.vpc.as_str(), sb.vpc.as_str());
+        let mut w = Self::walk(false);
+        let forward = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
+            (*t == RouteTarget::Local && sv == dv) || self.active_peering_between(t, sv, dv)
+        });
+        let mut out = PacketSet::empty();
+        for (target, part) in forward {
+            out = out.union(&self.returned(&mut w, b, &part, |t| *t == target));
+        }
+        out
+    }
+}
+
+impl Engine<'_> {
+    /// Whether subnet `a`'s table sends some address of subnet `b` to a NAT
+    /// gateway whose subnet routes it onward towards `b` privately (locally or
+    /// over a peering with `b`'s VPC).
+    pub(super) fn nat_onward(&self, a: &str, b: &str) -> bool {
+        let Some((_, sb, set)) = self.subnet_pair(a, b) else {
+            return false;
+        };
+        let mut w = Self::walk(false);
+        let to_nat = self.routed(&mut w, HopKind::Route, a, &set, Dim::DstAddr, |t| {
+            matches!(t, RouteTarget::NatGateway(_))
+        });
+        to_nat.into_iter().any(|(target, part)| {
+            let RouteTarget::NatGateway(n) = target else {
+                return false;
+            };
+            let Some(nat) = self.model.nat_gateway(&n) else {
+                return false;
+            };
+            let nv = self
+                .model
+                .subnet(&nat.subnet)
+                .map(|s| s.vpc.as_str())
+                .unwrap_or_default();
+            let dv = sb.vpc.as_str();
+            !self
+                .routed(
+                    &mut w,
+                    HopKind::Route,
+                    &nat.subnet,
+                    &part,
+                    Dim::DstAddr,
+                    |t| {
+                        (*t == RouteTarget::Local && nv == dv)
+                            || self.active_peering_between(t, nv, dv)
+                    },
+                )
+                .is_empty()
+        })
+    }
+}
+
+/// The pieces of private paths between chosen class pairs: each class's
+/// ends, each subnet pair's routes, and the subnet pairs a NAT gateway joins.
+pub(super) struct PrivateParts<'e> {
+    ends: Vec<Ends>,
+    routes: HashMap<(&'e str, &'e str), PacketSet>,
+    via_nat: HashSet<(&'e str, &'e str)>,
+}
+
+impl<'e> Engine<'e> {
+    /// The pieces for the class pairs `pairs` of `sides` (ends only for the
+    /// classes in a pair, routes only for their subnet pairs). In parallel.
+    pub(super) fn private_parts(
+        &'e self,
+        sides: &[Option<Side<'e>>],
+        pairs: &[(usize, usize)],
+        query: &PacketSet,
+    ) -> PrivateParts<'e> {
+        let mut used = vec![false; sides.len()];
+        let mut subnet_pairs: Vec<(&'e str, &'e str)> = Vec::new();
+        for &(a, b) in pairs {
+            let (Some(Some(s)), Some(Some(d))) = (sides.get(a), sides.get(b)) else {
+                continue;
+            };
+            for c in [a, b] {
+                if let Some(u) = used.get_mut(c) {
+                    *u = true;
+                }
+            }
+            let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
+            if sa != sb {
+                subnet_pairs.push((sa, sb));
+            }
+        }
+        subnet_pairs.sort_unstable();
+        subnet_pairs.dedup();
+        self.private_parts_for(sides, &used, &subnet_pairs, query)
+    }
+
+    /// The pieces for the classes `used` marks and the `subnet_pairs` (sorted,
+    /// distinct). In parallel.
+    pub(super) fn private_parts_for(
+        &'e self,
+        sides: &[Option<Side<'e>>],
+        used: &[bool],
+        subnet_pairs: &[(&'e str, &'e str)],
+        query: &PacketSet,
+    ) -> PrivateParts<'e> {
+        let ends = sides
+            .par_iter()
+            .enumerate()
+            .map(|(c, s)| match s {
+                Some(s) if used.get(c) == Some(&true) => self.ends(s, query),
+                _ => Ends::default(),
+            })
+            .collect();
+        let routes = subnet_pairs
+            .par_iter()
+            .map(|&(a, b)| ((a, b), self.routes_between(a, b)))
+            .collect();
+        let via_nat = subnet_pairs
+            .par_iter()
+            .filter(|&&(a, b)| self.nat_onward(a, b))
+            .copied()
+            .collect();
+        PrivateParts {
+            ends,
+            routes,
+            via_nat,
+        }
+    }
+
+    /// [`Engine::private_meet`] of class `fixed` with `others`, classes of
+    /// one subnet, as sources (`fixed` then the destination) or as
+    /// destinations: the fixed end and the two subnets' routes are met once.
+    /// The pairs that exchange something, as (source, destination, packets).
+    pub(super) fn private_meet_group(
+        &self,
+        parts: &PrivateParts<'_>,
+        sides: &[Option<Side<'_>>],
+        (fixed, as_source): (usize, bool),
+        others: &[usize],
+        query: &PacketSet,
+    ) -> Vec<(usize, usize, PacketSet)> {
+        let side = |c: usize| sides.get(c).and_then(Option::as_ref);
+        let ordered = |other: usize| {
+            if as_source {
+                (fixed, other)
+            } else {
+                (other, fixed)
+            }
+        };
+        let (Some(f), Some(o)) = (side(fixed), others.first().and_then(|&c| side(c))) else {
+            return Vec::new();
+        };
+        let (sa, sb) = ordered_subnets(f, o, as_source);
+        if parts.via_nat.contains(&(sa, sb)) {
+            return others
+                .iter()
+                .filter_map(|&other| {
+                    let (a, b) = ordered(other);
+                    let (s, d) = (side(a)?, side(b)?);
+                    let packets = self.private(s, d, query, false).packets;
+                    (!packets.is_empty()).then_some((a, b, packets))
+                })
+                .collect();
+        }
+        let local = sa == sb;
+        let end = |c: usize, source: bool| {
+            parts.ends.get(c).map(|e| match (source, local) {
+                (true, true) => &e.send_local,
+                (true, false) => &e.send,
+                (false, true) => &e.admit_local,
+                (false, false) => &e.admit,
+            })
+        };
+        let Some(mine) = end(fixed, as_source) else {
+            return Vec::new();
+        };
+        let piece = if local {
+            mine.clone()
+        } else {
+            match parts.routes.get(&(sa, sb)) {
+                Some(r) => mine.intersect(r),
+                None => PacketSet::empty(),
+            }
+        };
+        if piece.is_empty() {
+            return Vec::new();
+        }
+        others
+            .iter()
+            .filter_map(|&other| {
+                let theirs = end(other, !as_source)?;
+                // Most pairs do not meet: ask that first, without building sets.
+                if !piece.intersects(theirs) {
+                    return None;
+                }
+                let (a, b) = ordered(other);
+                Some((a, b, piece.intersect(theirs)))
+            })
+            .collect()
+    }
+
+    /// What class `a` (side `s`) opens privately to class `b` (side `d`): the
+    /// same packets as [`Engine::private`], from the parts.
+    pub(super) fn private_meet(
+        &self,
+        parts: &PrivateParts<'_>,
+        (a, s): (usize, &Side<'_>),
+        (b, d): (usize, &Side<'_>),
+        query: &PacketSet,
+    ) -> PacketSet {
+        let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
+        if parts.via_nat.contains(&(sa, sb)) {
+            return self.private(s, d, query, false).packets;
+        }
+        let (Some(from), Some(to)) = (parts.ends.get(a), parts.ends.get(b)) else {
+            return PacketSet::empty();
+        };
+        // Most pairs do not meet: ask that first, without building sets.
+        let (out, into) = if sa == sb {
+            (&from.send_local, &to.admit_local)
+        } else {
+            (&from.send, &to.admit)
+        };
+        if !out.intersects(into) {
+            return PacketSet::empty();
+        }
+        let met = out.intersect(into);
+        if sa == sb {
+            return met;
+        }
+        match parts.routes.get(&(sa, sb)) {
+            Some(r) => met.intersect(r),
+            None => PacketSet::empty(),
+        }
+    }
+}
+
+/// Whether a class opens connections freely (not load-balancer nodes, which
+/// open them to their targets only, nor interface endpoints, which open none).
+pub(super) fn plain(s: &Side<'_>) -> bool {
+    s.members.first().is_some_and(|m| {
+        !matches!(
+            m.owner,
+            EniOwner::LoadBalancer(_) | EniOwner::VpcEndpoint(_)
+        )
+    })
+}
+
+/// Where `dim`'s intervals start or end over the set's cubes.
+pub(super) fn cuts(set: &PacketSet, dim: Dim) -> Vec<u32> {
+    let mut out: Vec<u32> = set
+        .cubes()
+        .iter()
+        .flat_map(|c| c.get(dim).ranges().iter())
+        .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
+        .chain([0])
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// `values` split at `boundaries` (sorted, starting at 0): each piece with its
+/// first value.
+pub(super) fn atoms(values: &IntervalSet, boundaries: &[u32]) -> Vec<(IntervalSet, u32)> {
+    let mut out = Vec::new();
+    for &(lo, hi) in values.ranges() {
+        let mut start = lo;
+        loop {
+            // The next boundary after `start` ends this piece.
+            let next = boundaries.partition_point(|&b| b <= start);
+            let end = boundaries
+                .get(next)
+                .map_or(hi, |&b| b.saturating_sub(1).min(hi));
+            let piece = IntervalSet::range(start, end);
+            // The representative is where the atom begins, so every value in
+            // it maps to the same one whichever range it came from.
+            let rep = boundaries.get(next.saturating_sub(1)).copied().unwrap_or(0);
+            out.push((piece, rep));
+            if end >= hi {
+                break;
+            }
+            start = end + 1;
+        }
+    }
+    out
+}
+
+/// The (source, destination) subnets of a pair with one end `f` and the
+/// other `o`, `f` being the source when `f_is_source`.
+fn ordered_subnets<'e>(f: &Side<'e>, o: &Side<'e>, f_is_source: bool) -> (&'e str, &'e str) {
+    let (fs, os) = (f.subnet.meta.id.as_str(), o.subnet.meta.id.as_str());
+    if f_is_source { (fs, os) } else { (os, fs) }
+}
+
+/// Which private-path inputs of one network (`one`) are alike in another
+/// (`other`): per class, its ends against those of its class across; per
+/// pair of subnet pairs, their routes. Computed once, then asked per class
+/// pair: a pair whose every input is alike carries the same packets on both
+/// sides ([`Engine::private_meet`] meets the same sets).
+pub(super) struct Alike<'p, 'e> {
+    one: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
+    other: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
+    /// Per class of `one`: send, admit, send locally, admit locally alike.
+    ends: Vec<[bool; 4]>,
+    /// Subnet pairs of `one` and `other` (in that order) with alike routes.
+    routes: HashSet<SubnetPairs<'e>>,
+}
+
+/// A class pair of one network and the class pair of another it maps to.
+pub(super) type MatchedPair = ((usize, usize), (usize, usize));
+
+/// A subnet pair of one network and a subnet pair of another.
+type SubnetPairs<'e> = ((&'e str, &'e str), (&'e str, &'e str));
+
+impl<'p, 'e> Alike<'p, 'e> {
+    /// Compares the inputs of the class pairs `pairs` of `one` with the pairs
+    /// of `other` their classes map to (`across`). In parallel.
+    pub(super) fn of(
+        one: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
+        other: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
+        pairs: &[MatchedPair],
+        across: &(dyn Fn(usize) -> Option<usize> + Sync),
+    ) -> Self {
+        let ends = (0..one.0.ends.len())
+            .into_par_iter()
+            .map(|c| {
+                let (Some(x), Some(y)) = (
+                    one.0.ends.get(c),
+                    across(c).and_then(|d| other.0.ends.get(d)),
+                ) else {
+                    return [false; 4];
+                };
+                [
+                    x.send == y.send,
+                    x.admit == y.admit,
+                    x.send_local == y.send_local,
+                    x.admit_local == y.admit_local,
+                ]
+            })
+            .collect();
+        let mut combos: HashSet<SubnetPairs<'e>> = HashSet::new();
+        for &(here, there) in pairs {
+            if let (Some(p), Some(q)) = (subnets(one.1, here), subnets(other.1, there)) {
+                combos.insert((p, q));
+            }
+        }
+        let combos: Vec<SubnetPairs<'e>> = combos.into_iter().collect();
+        let routes = combos
+            .into_par_iter()
+            .filter(|(p, q)| {
+                !one.0.via_nat.contains(p)
+                    && !other.0.via_nat.contains(q)
+                    && one.0.routes.get(p) == other.0.routes.get(q)
+            })
+            .collect();
+        Alike {
+            one,
+            other,
+            ends,
+            routes,
+        }
+    }
+
+    /// Whether class pair `here` of `one` and `there` of `other` have every
+    /// input of their private path alike.
+    pub(super) fn pair(&self, here: (usize, usize), there: (usize, usize)) -> bool {
+        let (Some(p), Some(q)) = (subnets(self.one.1, here), subnets(self.other.1, there)) else {
+            return false;
+        };
+        let local = p.0 == p.1;
+        if local != (q.0 == q.1) {
+            return false;
+        }
+        let end = |c: usize, k: usize| {
+            self.ends
+                .get(c)
+                .and_then(|e| e.get(k))
+                .copied()
+                .unwrap_or(false)
+        };
+        if local {
+            end(here.0, 2) && end(here.1, 3)
+        } else {
+            end(here.0, 0) && end(here.1, 1) && self.routes.contains(&(p, q))
+        }
+    }
+}
+
+/// The (source, destination) subnets of a class pair.
+fn subnets<'e>(sides: &[Option<Side<'e>>], (a, b): (usize, usize)) -> Option<(&'e str, &'e str)> {
+    let side = |c: usize| sides.get(c).and_then(Option::as_ref);
+    Some((
+        side(a)?.subnet.meta.id.as_str(),
+        side(b)?.subnet.meta.id.as_str(),
+    ))
+}
