@@ -1089,10 +1089,23 @@ fn match_interfaces(before: &Model, after: &Model) -> Vec<Identity> {
 
 fn hash_of(value: &impl Serialize) -> u64 {
     let mut h = DefaultHasher::new();
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .hash(&mut h);
+    // Streamed into the hasher: no text is built per interface.
+    let _ = serde_json::to_writer(HashWriter(&mut h), value);
     h.finish()
+}
+
+/// Feeds written bytes to a hasher.
+struct HashWriter<'h>(&'h mut DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Per interface, a hash of everything its flows depend on.
@@ -1100,7 +1113,7 @@ fn footprints(model: &Model) -> Vec<u64> {
     let shared = shared_footprint(model);
     let groups: HashMap<&str, u64> = model
         .security_groups()
-        .iter()
+        .par_iter()
         .map(|g| (g.meta.id.as_str(), hash_of(g)))
         .collect();
     let own: HashMap<&str, u64> = model
