@@ -299,27 +299,19 @@ impl<'m> Engine<'m> {
             &matched,
             &across,
         );
-        let skip: HashSet<(usize, usize)> = matched
-            .par_iter()
-            .filter(|(here, there)| alike.pair(*here, *there))
-            .map(|(here, _)| *here)
+        let alike: Vec<MatchedPair> = matched
+            .into_par_iter()
+            .filter(|&(here, there)| alike.pair(here, there))
             .collect();
-        let same: Vec<Option<(usize, usize)>> = jobs_b
-            .iter()
-            .map(|&(x, y)| {
-                let there = (across(x)?, across(y)?);
-                skip.contains(&(x, y)).then_some(there)
-            })
-            .collect();
-        let skip_after: HashSet<(usize, usize)> = same.iter().flatten().copied().collect();
+        let skip_b: HashSet<(usize, usize)> = alike.iter().map(|&(here, _)| here).collect();
+        let skip_a: HashSet<(usize, usize)> = alike.iter().map(|&(_, there)| there).collect();
         let jobs_b: Vec<(usize, usize)> = jobs_b
             .into_iter()
-            .zip(&same)
-            .filter_map(|(job, same)| same.is_none().then_some(job))
+            .filter(|job| !skip_b.contains(job))
             .collect();
         let jobs_a: Vec<(usize, usize)> = jobs_a
             .into_iter()
-            .filter(|job| !skip_after.contains(job))
+            .filter(|job| !skip_a.contains(job))
             .collect();
         let (old, new) = rayon::join(
             || {
