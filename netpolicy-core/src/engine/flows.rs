@@ -78,7 +78,9 @@ impl<'m> Engine<'m> {
             .filter_map(|g| self.groups.get(g))
             .collect();
         let (ingress, egress) = if first.sg_enforced {
-            let set = self.sg_sets.of(&first.security_groups, &self.groups)?;
+            let set = self
+                .sg_sets
+                .of(&first.security_groups, &self.groups, &self.model)?;
             (&set.ingress, &set.egress)
         } else {
             (&self.sg_sets.unfiltered, &self.sg_sets.unfiltered)

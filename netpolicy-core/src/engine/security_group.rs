@@ -9,7 +9,6 @@ use super::rules::{cidr_set, traffic_packets};
 use crate::model::{Model, RulePeer, SecurityGroup, SecurityGroupRule};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
-use rayon::prelude::*;
 use std::sync::OnceLock;
 
 /// One security group, compiled: forward packets it allows, per direction.
@@ -17,12 +16,13 @@ pub(crate) struct CompiledGroup {
     /// The group's position in the model, where [`SecurityGroups::decide`]
     /// finds its rules again.
     index: usize,
-    pub(crate) ingress: PacketSet,
-    pub(crate) egress: PacketSet,
+    /// (ingress, egress), built when a query first needs the group: a check
+    /// of a few VPCs of a large estate, or a change review, uses few groups.
+    sets: OnceLock<(PacketSet, PacketSet)>,
     span: Option<crate::span::Span>,
 }
 
-/// Every group of the model, compiled. Only each direction's union is kept: the
+/// Every group of the model, compiled on first use. Only each direction's union is kept: the
 /// rule that decides a packet is looked for again, rule by rule, when a trace
 /// asks (a few packets per report), which on large models saves most of the
 /// memory and time that compiling takes.
@@ -33,24 +33,41 @@ pub(crate) struct SecurityGroups {
 }
 
 impl SecurityGroups {
-    /// Compiles every group of the model.
+    /// Indexes every group of the model and its members' addresses; each
+    /// group's rules are compiled when [`SecurityGroups::sets`] first asks.
     pub(crate) fn compile(model: &Model) -> SecurityGroups {
         let members = member_addresses(model);
         let by_id = model
             .security_groups()
-            .par_iter()
+            .iter()
             .enumerate()
             .map(|(index, sg)| {
                 let compiled = CompiledGroup {
                     index,
                     span: sg.meta.span,
-                    ingress: union(model, &sg.ingress, Dim::SrcAddr, &members),
-                    egress: union(model, &sg.egress, Dim::DstAddr, &members),
+                    sets: OnceLock::new(),
                 };
                 (sg.meta.id.clone(), compiled)
             })
             .collect();
         SecurityGroups { by_id, members }
+    }
+
+    /// What group `g` of `model` (the model it was indexed from) allows:
+    /// (ingress, egress), compiled once.
+    pub(crate) fn sets<'g>(
+        &self,
+        model: &Model,
+        g: &'g CompiledGroup,
+    ) -> &'g (PacketSet, PacketSet) {
+        g.sets
+            .get_or_init(|| match model.security_groups().get(g.index) {
+                Some(sg) => (
+                    union(model, &sg.ingress, Dim::SrcAddr, &self.members),
+                    union(model, &sg.egress, Dim::DstAddr, &self.members),
+                ),
+                None => (PacketSet::empty(), PacketSet::empty()),
+            })
     }
 
     /// The compiled group with this id.
@@ -215,20 +232,30 @@ impl GroupSets {
         }
     }
 
-    /// The compiled union of `groups` (any order), from the compiled `compiled`.
-    pub(crate) fn of(&self, groups: &[String], compiled: &SecurityGroups) -> Option<&GroupSet> {
+    /// The compiled union of `groups` (any order), from the groups of
+    /// `model` as `compiled` indexes them.
+    pub(crate) fn of(
+        &self,
+        groups: &[String],
+        compiled: &SecurityGroups,
+        model: &Model,
+    ) -> Option<&GroupSet> {
         let k = key(groups);
         let cell = self.sets.get(*self.index.get(&k)?)?;
         Some(cell.get_or_init(|| {
-            let members: Vec<&CompiledGroup> = k.iter().filter_map(|g| compiled.get(g)).collect();
-            let union = |f: fn(&CompiledGroup) -> &PacketSet| {
+            let members: Vec<&(PacketSet, PacketSet)> = k
+                .iter()
+                .filter_map(|g| compiled.get(g))
+                .map(|g| compiled.sets(model, g))
+                .collect();
+            let union = |f: fn(&(PacketSet, PacketSet)) -> &PacketSet| {
                 members
                     .iter()
                     .fold(PacketSet::empty(), |acc, g| acc.union(f(g)))
             };
             GroupSet {
-                ingress: union(|g| &g.ingress),
-                egress: union(|g| &g.egress),
+                ingress: union(|g| &g.0),
+                egress: union(|g| &g.1),
             }
         }))
     }
