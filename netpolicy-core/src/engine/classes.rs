@@ -294,8 +294,8 @@ impl<'m> Engine<'m> {
             })
             .collect();
         let alike = Alike::of(
-            (&parts_b, &plan_b.sides),
-            (&parts_a, &plan_a.sides),
+            (&parts_b, &plan_b.sides, before),
+            (&parts_a, &plan_a.sides, after),
             &matched,
             &across,
         );

@@ -158,8 +158,7 @@ impl<'m> Engine<'m> {
             .collect();
         subnet_pairs.sort_unstable();
         subnet_pairs.dedup();
-        let every = vec![true; sides.len()];
-        let parts = self.private_parts_for(&sides, &every, &subnet_pairs, &query);
+        let parts = self.private_parts_for(&sides, &subnet_pairs, &query);
         let per_class: Vec<Vec<Vec<u32>>> = (0..sides.len())
             .into_par_iter()
             .map(|a| {

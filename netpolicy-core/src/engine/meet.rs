@@ -21,6 +21,7 @@ use crate::packet::{Dim, IntervalSet, PacketSet};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// A public interface as the internet sees it.
 pub(super) struct PublicTarget {
@@ -264,60 +265,47 @@ impl Engine<'_> {
 }
 
 /// The pieces of private paths between chosen class pairs: each class's
-/// ends, each subnet pair's routes, and the subnet pairs a NAT gateway joins.
+/// ends (built when first asked), each subnet pair's routes, and the subnet
+/// pairs a NAT gateway joins.
 pub(super) struct PrivateParts<'e> {
-    ends: Vec<Ends>,
+    ends: Vec<OnceLock<Ends>>,
+    /// The query the ends are built for.
+    query: PacketSet,
     routes: HashMap<(&'e str, &'e str), PacketSet>,
     via_nat: HashSet<(&'e str, &'e str)>,
 }
 
 impl<'e> Engine<'e> {
-    /// The pieces for the class pairs `pairs` of `sides` (ends only for the
-    /// classes in a pair, routes only for their subnet pairs). In parallel.
+    /// The pieces for the class pairs `pairs` of `sides` (routes only for
+    /// their subnet pairs). In parallel.
     pub(super) fn private_parts(
         &'e self,
         sides: &[Option<Side<'e>>],
         pairs: &[(usize, usize)],
         query: &PacketSet,
     ) -> PrivateParts<'e> {
-        let mut used = vec![false; sides.len()];
         let mut subnet_pairs: Vec<(&'e str, &'e str)> = Vec::new();
         for &(a, b) in pairs {
-            let (Some(Some(s)), Some(Some(d))) = (sides.get(a), sides.get(b)) else {
-                continue;
-            };
-            for c in [a, b] {
-                if let Some(u) = used.get_mut(c) {
-                    *u = true;
+            if let (Some(Some(s)), Some(Some(d))) = (sides.get(a), sides.get(b)) {
+                let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
+                if sa != sb {
+                    subnet_pairs.push((sa, sb));
                 }
-            }
-            let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
-            if sa != sb {
-                subnet_pairs.push((sa, sb));
             }
         }
         subnet_pairs.sort_unstable();
         subnet_pairs.dedup();
-        self.private_parts_for(sides, &used, &subnet_pairs, query)
+        self.private_parts_for(sides, &subnet_pairs, query)
     }
 
-    /// The pieces for the classes `used` marks and the `subnet_pairs` (sorted,
+    /// The pieces for the classes of `sides` and the `subnet_pairs` (sorted,
     /// distinct). In parallel.
     pub(super) fn private_parts_for(
         &'e self,
         sides: &[Option<Side<'e>>],
-        used: &[bool],
         subnet_pairs: &[(&'e str, &'e str)],
         query: &PacketSet,
     ) -> PrivateParts<'e> {
-        let ends = sides
-            .par_iter()
-            .enumerate()
-            .map(|(c, s)| match s {
-                Some(s) if used.get(c) == Some(&true) => self.ends(s, query),
-                _ => Ends::default(),
-            })
-            .collect();
         let routes = subnet_pairs
             .par_iter()
             .map(|&(a, b)| ((a, b), self.routes_between(a, b)))
@@ -328,10 +316,36 @@ impl<'e> Engine<'e> {
             .copied()
             .collect();
         PrivateParts {
-            ends,
+            ends: sides.iter().map(|_| OnceLock::new()).collect(),
+            query: query.clone(),
             routes,
             via_nat,
         }
+    }
+
+    /// The ends of class `c` (side `s`), built once.
+    fn end<'p>(&self, parts: &'p PrivateParts<'_>, c: usize, s: &Side<'_>) -> Option<&'p Ends> {
+        Some(
+            parts
+                .ends
+                .get(c)?
+                .get_or_init(|| self.ends(s, &parts.query)),
+        )
+    }
+
+    /// What the ends of a class are made of: its addresses, what its
+    /// security groups send and admit, and its subnet's NACL. Alike inputs
+    /// give alike ends without building them.
+    fn end_inputs<'s>(&'s self, s: &'s Side<'_>) -> EndInputs<'s> {
+        let acl = self.nacls.for_subnet(&s.subnet.meta.id).map(|acl| {
+            [
+                &acl.egress.allowed,
+                &acl.ingress.allowed_replies,
+                &acl.ingress.allowed,
+                &acl.egress.allowed_replies,
+            ]
+        });
+        (&s.addrs, s.egress, s.ingress.as_ref(), acl)
     }
 
     /// [`Engine::private_meet`] of class `fixed` with `others`, classes of
@@ -371,7 +385,7 @@ impl<'e> Engine<'e> {
         }
         let local = sa == sb;
         let end = |c: usize, source: bool| {
-            parts.ends.get(c).map(|e| match (source, local) {
+            self.end(parts, c, side(c)?).map(|e| match (source, local) {
                 (true, true) => &e.send_local,
                 (true, false) => &e.send,
                 (false, true) => &e.admit_local,
@@ -419,7 +433,7 @@ impl<'e> Engine<'e> {
         if parts.via_nat.contains(&(sa, sb)) {
             return self.private(s, d, query, false).packets;
         }
-        let (Some(from), Some(to)) = (parts.ends.get(a), parts.ends.get(b)) else {
+        let (Some(from), Some(to)) = (self.end(parts, a, s), self.end(parts, b, d)) else {
             return PacketSet::empty();
         };
         // Most pairs do not meet: ask that first, without building sets.
@@ -506,13 +520,24 @@ fn ordered_subnets<'e>(f: &Side<'e>, o: &Side<'e>, f_is_source: bool) -> (&'e st
 /// pair: a pair whose every input is alike carries the same packets on both
 /// sides ([`Engine::private_meet`] meets the same sets).
 pub(super) struct Alike<'p, 'e> {
-    one: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
-    other: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
+    one: Network<'p, 'e>,
+    other: Network<'p, 'e>,
     /// Per class of `one`: send, admit, send locally, admit locally alike.
     ends: Vec<[bool; 4]>,
     /// Subnet pairs of `one` and `other` (in that order) with alike routes.
     routes: HashSet<SubnetPairs<'e>>,
 }
+
+/// One side of a comparison: its parts, sides and engine.
+pub(super) type Network<'p, 'e> = (&'p PrivateParts<'e>, &'p [Option<Side<'e>>], &'p Engine<'e>);
+
+/// What a class's ends are made of (see [`Engine::end_inputs`]).
+type EndInputs<'s> = (
+    &'s IntervalSet,
+    &'s PacketSet,
+    &'s PacketSet,
+    Option<[&'s PacketSet; 4]>,
+);
 
 /// A class pair of one network and the class pair of another it maps to.
 pub(super) type MatchedPair = ((usize, usize), (usize, usize));
@@ -524,25 +549,35 @@ impl<'p, 'e> Alike<'p, 'e> {
     /// Compares the inputs of the class pairs `pairs` of `one` with the pairs
     /// of `other` their classes map to (`across`). In parallel.
     pub(super) fn of(
-        one: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
-        other: (&'p PrivateParts<'e>, &'p [Option<Side<'e>>]),
+        one: Network<'p, 'e>,
+        other: Network<'p, 'e>,
         pairs: &[MatchedPair],
         across: &(dyn Fn(usize) -> Option<usize> + Sync),
     ) -> Self {
-        let ends = (0..one.0.ends.len())
+        let ends = (0..one.1.len())
             .into_par_iter()
             .map(|c| {
-                let (Some(x), Some(y)) = (
-                    one.0.ends.get(c),
-                    across(c).and_then(|d| other.0.ends.get(d)),
-                ) else {
+                let there = across(c);
+                let side = |sides: &'p [Option<Side<'e>>], c: usize| sides.get(c)?.as_ref();
+                let (Some(d), Some(x), Some(y)) =
+                    (there, side(one.1, c), there.and_then(|d| side(other.1, d)))
+                else {
+                    return [false; 4];
+                };
+                let (engines, parts) = ((one.2, other.2), (one.0, other.0));
+                if engines.0.end_inputs(x) == engines.1.end_inputs(y) {
+                    return [true; 4];
+                }
+                let (Some(e), Some(f)) =
+                    (engines.0.end(parts.0, c, x), engines.1.end(parts.1, d, y))
+                else {
                     return [false; 4];
                 };
                 [
-                    x.send == y.send,
-                    x.admit == y.admit,
-                    x.send_local == y.send_local,
-                    x.admit_local == y.admit_local,
+                    e.send == f.send,
+                    e.admit == f.admit,
+                    e.send_local == f.send_local,
+                    e.admit_local == f.admit_local,
                 ]
             })
             .collect();
