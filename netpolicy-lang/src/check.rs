@@ -1075,6 +1075,7 @@ fn places_of(c: &Checker<'_, '_>, target: &Selector) -> Result<Places, CheckErro
                 message: format!("a path cannot go through `{text}`"),
                 name: text,
                 span: Some(other.span()),
+                label: "unknown",
                 help: Some("`through` takes one vpc:, subnet: or lb: selector, a gateway or peering id, or internet; write one `through` per place".into()),
             }));
         }
@@ -1086,6 +1087,7 @@ fn places_of(c: &Checker<'_, '_>, target: &Selector) -> Result<Places, CheckErro
             ),
             name: pattern,
             span: Some(span),
+            label: "unknown",
             help: None,
         }));
     }

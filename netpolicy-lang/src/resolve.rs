@@ -18,8 +18,11 @@ pub struct ResolveError {
     /// The name.
     pub name: String,
     /// Where it is written, when it comes from a policy.
-    #[label("unknown")]
+    #[label("{label}")]
     pub span: Option<Span>,
+    /// What the label under it says: `unknown`, or `no interface here` for
+    /// a name that matches objects holding no interface.
+    pub label: &'static str,
     /// A suggestion.
     #[help]
     pub help: Option<String>,
@@ -78,6 +81,33 @@ fn meta_matches(meta: &Meta, pattern: &str) -> bool {
     meta.names().any(|n| glob_match(pattern, n))
 }
 
+/// `pattern` names objects (`matched`) that hold no network interface: an
+/// assertion about them would hold or fail vacuously, so it is an error too,
+/// but not a typo.
+fn no_interfaces(what: &str, pattern: &str, span: Span, matched: &[String]) -> ResolveError {
+    const SHOWN: usize = 5;
+    let mut names = matched
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if matched.len() > SHOWN {
+        names.push_str(&format!(" and {} more", matched.len() - SHOWN));
+    }
+    ResolveError {
+        message: format!("{what} `{pattern}` matches {names}, which hold no network interface"),
+        name: pattern.to_string(),
+        span: Some(span),
+        label: "no interface here",
+        help: Some(
+            "an assertion needs interfaces to be about; interfaces launched from outside the \
+             input (an Auto Scaling group, a service) are not in the model"
+                .into(),
+        ),
+    }
+}
+
 /// Resolves selectors of one policy against one model.
 pub struct Resolver<'m> {
     model: &'m Model,
@@ -111,6 +141,7 @@ impl<'m> Resolver<'m> {
             message: format!("no {kind} matches `{name}`"),
             name: name.to_string(),
             span: Some(span),
+            label: "unknown",
             help: suggest(name, candidates).map(|s| format!("did you mean `{s}`?")),
         }
     }
@@ -128,6 +159,7 @@ impl<'m> Resolver<'m> {
                     message: format!("`{text}` is not an IPv4 CIDR"),
                     name: text.clone(),
                     span: Some(*span),
+                    label: "unknown",
                     help: Some("write it as address/prefix, e.g. cidr:10.0.0.0/16".into()),
                 })?;
                 Ok(self.enis_where(|e| e.private_ips.iter().any(|ip| net.contains(ip))))
@@ -143,12 +175,16 @@ impl<'m> Resolver<'m> {
 
     fn typed(&self, kind: &str, pattern: &str, span: Span) -> Result<Endpoints, ResolveError> {
         let m = self.model;
+        // The objects the pattern names, kept to tell "matches nothing" from
+        // "matches objects that hold no interface".
+        let mut matched: Vec<String> = Vec::new();
         let (found, candidates, what): (Endpoints, Vec<&str>, &str) = match kind {
             "sg" => {
                 let groups: HashSet<&str> = m
                     .security_groups()
                     .iter()
                     .filter(|g| meta_matches(&g.meta, pattern))
+                    .inspect(|g| matched.push(g.meta.label()))
                     .map(|g| g.meta.id.as_str())
                     .collect();
                 let c = m
@@ -174,6 +210,7 @@ impl<'m> Resolver<'m> {
                     .subnets()
                     .iter()
                     .filter(|s| meta_matches(&s.meta, pattern))
+                    .inspect(|s| matched.push(s.meta.label()))
                     .map(|s| s.meta.id.as_str())
                     .collect();
                 let c = m.subnets().iter().flat_map(|s| s.meta.names()).collect();
@@ -191,6 +228,7 @@ impl<'m> Resolver<'m> {
                     .vpcs()
                     .iter()
                     .filter(|v| meta_matches(&v.meta, pattern))
+                    .inspect(|v| matched.push(v.meta.label()))
                     .map(|v| v.meta.id.as_str())
                     .collect();
                 let c = m.vpcs().iter().flat_map(|v| v.meta.names()).collect();
@@ -215,6 +253,7 @@ impl<'m> Resolver<'m> {
                     .instances()
                     .iter()
                     .filter(|i| meta_matches(&i.meta, pattern))
+                    .inspect(|i| matched.push(i.meta.label()))
                     .flat_map(|i| i.enis.iter().map(|e| Endpoint::Eni(e.clone())))
                     .collect();
                 (enis, c, "instance")
@@ -237,6 +276,7 @@ impl<'m> Resolver<'m> {
                     .load_balancers()
                     .iter()
                     .filter(|l| meta_matches(&l.meta, pattern))
+                    .inspect(|l| matched.push(l.meta.label()))
                     .flat_map(|l| l.nodes.iter().map(|e| Endpoint::Eni(e.clone())))
                     .collect();
                 (nodes, c, "load balancer")
@@ -265,6 +305,9 @@ impl<'m> Resolver<'m> {
             }
         };
         if found.is_empty() {
+            if !matched.is_empty() {
+                return Err(no_interfaces(what, pattern, span, &matched));
+            }
             return Err(self.unknown(what, pattern, span, candidates));
         }
         Ok(found)

@@ -67,6 +67,36 @@ fn every_unknown_name_is_reported_with_the_policy_text() {
 }
 
 #[test]
+fn a_subnet_without_interfaces_is_not_called_unknown() {
+    let network = NetworkBuilder::new()
+        .vpc(Vpc::new("prod", "10.0.0.0/16").with_internet_gateway())
+        .subnet(Subnet::new("web", "prod", "10.0.1.0/24").public())
+        .subnet(Subnet::new("db-a", "prod", "10.0.2.0/24"))
+        .subnet(Subnet::new("db-b", "prod", "10.0.3.0/24"))
+        .instance(Instance::new("web-1", "web"))
+        .build()
+        .unwrap();
+    let policy = Policy::parse("db.np", "no internet -> subnet:db-* : all\n").unwrap();
+    let error = network.check(&policy).unwrap_err();
+    let message = error
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        message.contains("`db-*` matches db-a, db-b, which hold no network interface"),
+        "{message}"
+    );
+    let text = render(&error);
+    assert!(text.contains("no interface here"), "{text}");
+    assert!(!text.contains("did you mean"), "{text}");
+    // A name that matches nothing at all is still a typo.
+    let typo = Policy::parse("db.np", "no internet -> subnet:dbx : all\n").unwrap();
+    let text = render(&network.check(&typo).unwrap_err());
+    assert!(text.contains("no subnet matches `dbx`"), "{text}");
+}
+
+#[test]
 fn a_label_without_colon_says_so() {
     let error = "assert \"x\" no internet -> * : ssh"
         .parse::<Policy>()
