@@ -264,7 +264,7 @@ impl<'m> Engine<'m> {
                 let mut out = Vec::new();
                 for (j, ip, open) in &public {
                     let to_ip = IntervalSet::single(u32::from(*ip));
-                    let total = super::classes::meet_public(&exits, *ip, open);
+                    let total = super::meet::meet_public(&exits, *ip, open);
                     if total.is_empty() {
                         continue;
                     }

@@ -6,12 +6,11 @@ use super::flows::Side;
 use super::meet::{Alike, MatchedPair, PrivateParts};
 use super::{Endpoint, Engine};
 use crate::model::{Eni, EniOwner, Model};
-use crate::packet::{Dim, IntervalSet, PacketSet};
+use crate::packet::PacketSet;
 use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 
 /// Index of a class in [`Engine::classes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -134,23 +133,16 @@ impl<'m> Engine<'m> {
 
     /// Every class's side, by class position, computed in parallel.
     pub(super) fn class_sides(&self) -> Vec<Option<Side<'_>>> {
-        self.classes
-            .list
-            .par_iter()
-            .map(|c| self.class_side(c))
-            .collect()
+        self.class_sides_where(&|_| true)
     }
 
-    /// The sides of the classes `needed` marks (none for the others), in
+    /// The sides of the classes `needed` accepts (none for the others), in
     /// parallel: a change review builds only what its pairs use.
-    fn class_sides_where(&self, needed: &[bool]) -> Vec<Option<Side<'_>>> {
+    fn class_sides_where(&self, needed: &(dyn Fn(usize) -> bool + Sync)) -> Vec<Option<Side<'_>>> {
         self.classes
             .list
             .par_iter()
-            .map(|c| match needed.get(c.id.0) {
-                Some(true) => self.class_side(c),
-                _ => None,
-            })
+            .map(|c| needed(c.id.0).then(|| self.class_side(c)).flatten())
             .collect()
     }
 
@@ -352,7 +344,7 @@ impl<'m> Engine<'m> {
     /// connections freely (`plain`) or are load-balancer nodes.
     fn flow_plan(&self, touched: &[bool], public_changed: &[bool]) -> FlowPlan<'_> {
         let needed = self.classes_paired(touched, public_changed);
-        let sides = self.class_sides_where(&needed);
+        let sides = self.class_sides_where(&|c| needed.get(c) == Some(&true));
         let owner = |i: usize| {
             sides
                 .get(i)
@@ -399,7 +391,7 @@ impl<'m> Engine<'m> {
         };
         let mut out: Vec<ClassFlow> = Vec::new();
         out.extend(
-            self.private_of_jobs(&plan.sides, jobs, parts, query, &is)
+            self.private_of_jobs(&plan.sides, jobs, parts, &is)
                 .into_iter()
                 .map(tag(ClassPath::Private)),
         );
@@ -452,7 +444,7 @@ impl<'m> Engine<'m> {
     ) -> Vec<(usize, usize, PacketSet)> {
         let jobs = self.private_jobs(sides, sources, touched);
         let parts = self.private_parts(sides, &jobs, query);
-        self.private_of_jobs(sides, &jobs, &parts, query, touched)
+        self.private_of_jobs(sides, &jobs, &parts, touched)
     }
 
     /// The class pairs of connected VPCs with an end `touched` accepts.
@@ -497,7 +489,6 @@ impl<'m> Engine<'m> {
         sides: &[Option<Side<'_>>],
         jobs: &[(usize, usize)],
         parts: &PrivateParts<'_>,
-        query: &PacketSet,
         touched: &(dyn Fn(usize) -> bool + Sync),
     ) -> Vec<(usize, usize, PacketSet)> {
         // A touched source meets the classes of each destination subnet
@@ -527,7 +518,7 @@ impl<'m> Engine<'m> {
         groups
             .par_iter()
             .flat_map_iter(|&((fixed, as_source, _), ref others)| {
-                self.private_meet_group(parts, sides, (fixed, as_source), others, query)
+                self.private_meet_group(parts, sides, (fixed, as_source), others)
             })
             .collect()
     }
@@ -573,24 +564,6 @@ impl<'m> Engine<'m> {
                 self.public_packets(s, query, &internet, &wanted)
                     .into_iter()
                     .map(move |(b, packets)| (a, b, packets))
-            })
-            .collect()
-    }
-
-    /// Every public address of the classes' members behind an internet
-    /// gateway: (class, address, everything it lets in from the internet).
-    pub(super) fn public_ingress(
-        &self,
-        sides: &[Option<Side<'_>>],
-    ) -> Vec<(usize, Ipv4Addr, PacketSet)> {
-        let all = PacketSet::all();
-        sides
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(b, side)| {
-                let open = side.iter().flat_map(|d| self.internet_openings(d, &all));
-                open.map(move |(_, ip, open)| (b, ip, open))
-                    .collect::<Vec<_>>()
             })
             .collect()
     }
@@ -720,22 +693,4 @@ impl<'m> Engine<'m> {
             })
             .collect()
     }
-}
-
-/// What a source's internet exits (from `egress_internet`) deliver to the public
-/// address `ip`, which lets in `open`: as the source sent it.
-pub(super) fn meet_public(
-    exits: &[(String, PacketSet, super::flows::Origin)],
-    ip: Ipv4Addr,
-    open: &PacketSet,
-) -> PacketSet {
-    let to_ip = IntervalSet::single(u32::from(ip));
-    let mut total = PacketSet::empty();
-    for (_, translated, origin) in exits {
-        let arrived = translated.restrict(Dim::DstAddr, &to_ip).intersect(open);
-        if !arrived.is_empty() {
-            total = total.union(&origin.restore(&arrived));
-        }
-    }
-    total
 }

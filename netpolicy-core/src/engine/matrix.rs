@@ -112,23 +112,28 @@ impl<'m> Engine<'m> {
                 let Some(meet) = meets.get(shape) else {
                     return rows;
                 };
-                for t in &internet.targets {
-                    let Some(bits) = meet.get(t.profile) else {
+                for (bits, holders) in meet.iter().zip(&internet.holders) {
+                    if !bits.iter().any(|b| *b) {
                         continue;
-                    };
-                    if bits.iter().any(|b| *b) && within.contains(t.ip) {
+                    }
+                    let here = holders.iter().filter(|(_, ips)| ips.intersects(within));
+                    for (class, _) in here {
+                        let class = u32::try_from(*class).unwrap_or(u32::MAX);
                         for (row, _) in rows.iter_mut().zip(bits).filter(|(_, b)| **b) {
-                            row.push(t.class);
+                            row.push(class);
                         }
                     }
                 }
                 rows
             })
             .collect();
-        let mut by_vpc: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_subnet: HashMap<&str, Vec<usize>> = HashMap::new();
         for (b, side) in sides.iter().enumerate() {
             if let Some(side) = side {
-                by_vpc.entry(side.subnet.vpc.as_str()).or_default().push(b);
+                by_subnet
+                    .entry(side.subnet.meta.id.as_str())
+                    .or_default()
+                    .push(b);
             }
         }
         // Route pairs by subnet, not by class pair: a subnet holds many classes.
@@ -167,17 +172,19 @@ impl<'m> Engine<'m> {
                     return rows;
                 };
                 if plain(s) {
+                    // The classes of each connected subnet, met through one piece.
                     let connected = self
                         .topology
                         .connected_vpcs(&s.subnet.vpc)
-                        .filter_map(|v| by_vpc.get(v))
-                        .flatten();
-                    for &b in connected {
-                        let Some(Some(d)) = sides.get(b) else {
-                            continue;
-                        };
-                        let packets = self.private_meet(&parts, (a, s), (b, d), &query);
-                        push_services(&packets, services, b, &mut rows);
+                        .filter_map(|v| subnets_by_vpc.get(v))
+                        .flatten()
+                        .filter_map(|subnet| by_subnet.get(subnet));
+                    for classes in connected {
+                        for (_, b, packets) in
+                            self.private_meet_group(&parts, &sides, (a, true), classes)
+                        {
+                            push_services(&packets, services, b, &mut rows);
+                        }
                     }
                     for (shape, within) in egress.get(a).into_iter().flatten() {
                         let public = shape_ids

@@ -11,34 +11,28 @@
 //! full path. Over the internet, what a source class puts out is cut where its
 //! destination intervals change, and each piece meets every distinct profile of
 //! what public addresses let in once ([`Internet`]), then is split among the
-//! classes holding addresses of that profile.
+//! classes holding addresses of that profile. [`Engine::reach_between`],
+//! which names each member's exit, meets exits with one public address at a
+//! time ([`meet_public`]).
 
 use super::Engine;
-use super::flows::Side;
+use super::flows::{Origin, Side};
 use super::path::HopKind;
 use crate::model::{EniOwner, RouteTarget};
 use crate::packet::{Dim, IntervalSet, PacketSet};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::sync::OnceLock;
-
-/// A public interface as the internet sees it.
-pub(super) struct PublicTarget {
-    pub(super) class: u32,
-    pub(super) ip: u32,
-    /// Index of what it lets in (destination address left open) in the
-    /// distinct ingress profiles.
-    pub(super) profile: usize,
-}
 
 /// The internet side, shared by every source class.
 pub(super) struct Internet {
-    pub(super) targets: Vec<PublicTarget>,
-    /// The distinct ingress profiles.
+    /// The distinct ingress profiles: what a public address lets in, its
+    /// own destination address left open.
     pub(super) profiles: Vec<PacketSet>,
-    /// Per profile, the classes with targets of that profile and their
-    /// public addresses.
+    /// Per profile, the classes with public addresses of that profile and
+    /// those addresses.
     pub(super) holders: Vec<Vec<(usize, IntervalSet)>>,
     /// Source-address boundaries of every profile: addresses between two
     /// consecutive ones are alike to every destination.
@@ -49,24 +43,27 @@ impl Engine<'_> {
     /// Every public interface reachable through an internet gateway, what it
     /// lets in, and the source-address boundaries that matter to any of them.
     pub(super) fn internet_side(&self, sides: &[Option<Side<'_>>]) -> Internet {
-        let opened: Vec<(u32, u32, PacketSet)> = self
+        let opened: Vec<(usize, u32, PacketSet)> = self
             .public_ingress(sides)
             .into_par_iter()
             .filter_map(|(b, ip, open)| {
                 let ip = u32::from(ip);
                 let profile = open.preimage_of_rewrite(Dim::DstAddr, ip);
-                (!profile.is_empty()).then(|| (u32::try_from(b).unwrap_or(u32::MAX), ip, profile))
+                (!profile.is_empty()).then_some((b, ip, profile))
             })
             .collect();
         let mut ids: HashMap<PacketSet, usize> = HashMap::new();
         let mut profiles = Vec::new();
-        let mut targets = Vec::with_capacity(opened.len());
+        let mut by_class: Vec<BTreeMap<usize, Vec<(u32, u32)>>> = Vec::new();
         for (class, ip, open) in opened {
             let profile = *ids.entry(open).or_insert_with_key(|open| {
                 profiles.push(open.clone());
+                by_class.push(BTreeMap::new());
                 profiles.len() - 1
             });
-            targets.push(PublicTarget { class, ip, profile });
+            if let Some(group) = by_class.get_mut(profile) {
+                group.entry(class).or_default().push((ip, ip));
+            }
         }
         let mut boundaries: Vec<u32> = profiles
             .iter()
@@ -77,17 +74,6 @@ impl Engine<'_> {
             .collect();
         boundaries.sort_unstable();
         boundaries.dedup();
-        if profiles.is_empty() {
-            profiles.push(PacketSet::empty());
-        }
-        let mut by_class: Vec<BTreeMap<usize, Vec<(u32, u32)>>> =
-            vec![BTreeMap::new(); profiles.len()];
-        for t in &targets {
-            if let Some(group) = by_class.get_mut(t.profile) {
-                let ip = (t.ip, t.ip);
-                group.entry(t.class as usize).or_default().push(ip);
-            }
-        }
         let holders = by_class
             .into_iter()
             .map(|group| {
@@ -98,11 +84,25 @@ impl Engine<'_> {
             })
             .collect();
         Internet {
-            targets,
             profiles,
             holders,
             boundaries,
         }
+    }
+
+    /// Every public address of the classes' members behind an internet
+    /// gateway: (class, address, everything it lets in from the internet).
+    fn public_ingress(&self, sides: &[Option<Side<'_>>]) -> Vec<(usize, Ipv4Addr, PacketSet)> {
+        let all = PacketSet::all();
+        sides
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(b, side)| {
+                let open = side.iter().flat_map(|d| self.internet_openings(d, &all));
+                open.map(move |(_, ip, open)| (b, ip, open))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// What source class `s` opens over the internet to the public addresses
@@ -152,21 +152,39 @@ impl Engine<'_> {
     }
 }
 
+/// What a source's internet exits (from `egress_internet`) deliver to the public
+/// address `ip`, which lets in `open`: as the source sent it.
+pub(super) fn meet_public(
+    exits: &[(String, PacketSet, Origin)],
+    ip: Ipv4Addr,
+    open: &PacketSet,
+) -> PacketSet {
+    let to_ip = IntervalSet::single(u32::from(ip));
+    let mut total = PacketSet::empty();
+    for (_, translated, origin) in exits {
+        let arrived = translated.restrict(Dim::DstAddr, &to_ip).intersect(open);
+        if !arrived.is_empty() {
+            total = total.union(&origin.restore(&arrived));
+        }
+    }
+    total
+}
+
 /// One class's ends of its private paths.
 #[derive(Default)]
-pub(super) struct Ends {
+struct Ends {
     /// Sent past its security groups, within its subnet.
-    pub(super) send_local: PacketSet,
+    send_local: PacketSet,
     /// Sent out of its subnet: its subnet's NACL too, the reply included.
-    pub(super) send: PacketSet,
+    send: PacketSet,
     /// Admitted by its security groups from its subnet.
-    pub(super) admit_local: PacketSet,
+    admit_local: PacketSet,
     /// Admitted from other subnets: its subnet's NACL too, the reply included.
-    pub(super) admit: PacketSet,
+    admit: PacketSet,
 }
 
 impl Engine<'_> {
-    pub(super) fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
+    fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
         let send_local = query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress);
         let admit_local = s.ingress.restrict(Dim::DstAddr, &s.addrs);
         let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
@@ -205,7 +223,7 @@ impl Engine<'_> {
     /// The (source, destination) addresses of subnet `a` and subnet `b` that
     /// `a`'s table routes towards `b` (locally or over a peering with `b`'s VPC)
     /// and `b`'s table routes back the same way.
-    pub(super) fn routes_between(&self, a: &str, b: &str) -> PacketSet {
+    fn routes_between(&self, a: &str, b: &str) -> PacketSet {
         let Some((sa, sb, set)) = self.subnet_pair(a, b) else {
             return PacketSet::empty();
         };
@@ -220,13 +238,11 @@ impl Engine<'_> {
         }
         out
     }
-}
 
-impl Engine<'_> {
     /// Whether subnet `a`'s table sends some address of subnet `b` to a NAT
     /// gateway whose subnet routes it onward towards `b` privately (locally or
     /// over a peering with `b`'s VPC).
-    pub(super) fn nat_onward(&self, a: &str, b: &str) -> bool {
+    fn nat_onward(&self, a: &str, b: &str) -> bool {
         let Some((_, sb, set)) = self.subnet_pair(a, b) else {
             return false;
         };
@@ -285,12 +301,11 @@ impl<'e> Engine<'e> {
         query: &PacketSet,
     ) -> PrivateParts<'e> {
         let mut subnet_pairs: Vec<(&'e str, &'e str)> = Vec::new();
-        for &(a, b) in pairs {
-            if let (Some(Some(s)), Some(Some(d))) = (sides.get(a), sides.get(b)) {
-                let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
-                if sa != sb {
-                    subnet_pairs.push((sa, sb));
-                }
+        for &pair in pairs {
+            if let Some((sa, sb)) = subnets(sides, pair)
+                && sa != sb
+            {
+                subnet_pairs.push((sa, sb));
             }
         }
         subnet_pairs.sort_unstable();
@@ -348,17 +363,20 @@ impl<'e> Engine<'e> {
         (&s.addrs, s.egress, s.ingress.as_ref(), acl)
     }
 
-    /// [`Engine::private_meet`] of class `fixed` with `others`, classes of
-    /// one subnet, as sources (`fixed` then the destination) or as
-    /// destinations: the fixed end and the two subnets' routes are met once.
-    /// The pairs that exchange something, as (source, destination, packets).
+    /// What class `fixed` opens privately to `others`, classes of one
+    /// subnet (or they to it, when `fixed` is not `as_source`): the same
+    /// packets as [`Engine::private`] pair by pair, met from the parts. A
+    /// private path is a chain of restrictions, so it is what the source
+    /// sends, met with what the destination admits and what the two subnets
+    /// route between them; the fixed end and the routes are met once. Subnet
+    /// pairs a NAT gateway joins take the full path. The pairs that exchange
+    /// something, as (source, destination, packets).
     pub(super) fn private_meet_group(
         &self,
         parts: &PrivateParts<'_>,
         sides: &[Option<Side<'_>>],
         (fixed, as_source): (usize, bool),
         others: &[usize],
-        query: &PacketSet,
     ) -> Vec<(usize, usize, PacketSet)> {
         let side = |c: usize| sides.get(c).and_then(Option::as_ref);
         let ordered = |other: usize| {
@@ -368,17 +386,17 @@ impl<'e> Engine<'e> {
                 (other, fixed)
             }
         };
-        let (Some(f), Some(o)) = (side(fixed), others.first().and_then(|&c| side(c))) else {
+        let Some((sa, sb)) = others.first().and_then(|&o| subnets(sides, ordered(o))) else {
             return Vec::new();
         };
-        let (sa, sb) = ordered_subnets(f, o, as_source);
         if parts.via_nat.contains(&(sa, sb)) {
             return others
                 .iter()
                 .filter_map(|&other| {
                     let (a, b) = ordered(other);
-                    let (s, d) = (side(a)?, side(b)?);
-                    let packets = self.private(s, d, query, false).packets;
+                    let packets = self
+                        .private(side(a)?, side(b)?, &parts.query, false)
+                        .packets;
                     (!packets.is_empty()).then_some((a, b, packets))
                 })
                 .collect();
@@ -418,41 +436,6 @@ impl<'e> Engine<'e> {
                 Some((a, b, piece.intersect(theirs)))
             })
             .collect()
-    }
-
-    /// What class `a` (side `s`) opens privately to class `b` (side `d`): the
-    /// same packets as [`Engine::private`], from the parts.
-    pub(super) fn private_meet(
-        &self,
-        parts: &PrivateParts<'_>,
-        (a, s): (usize, &Side<'_>),
-        (b, d): (usize, &Side<'_>),
-        query: &PacketSet,
-    ) -> PacketSet {
-        let (sa, sb) = (s.subnet.meta.id.as_str(), d.subnet.meta.id.as_str());
-        if parts.via_nat.contains(&(sa, sb)) {
-            return self.private(s, d, query, false).packets;
-        }
-        let (Some(from), Some(to)) = (self.end(parts, a, s), self.end(parts, b, d)) else {
-            return PacketSet::empty();
-        };
-        // Most pairs do not meet: ask that first, without building sets.
-        let (out, into) = if sa == sb {
-            (&from.send_local, &to.admit_local)
-        } else {
-            (&from.send, &to.admit)
-        };
-        if !out.intersects(into) {
-            return PacketSet::empty();
-        }
-        let met = out.intersect(into);
-        if sa == sb {
-            return met;
-        }
-        match parts.routes.get(&(sa, sb)) {
-            Some(r) => met.intersect(r),
-            None => PacketSet::empty(),
-        }
     }
 }
 
@@ -507,25 +490,36 @@ pub(super) fn atoms(values: &IntervalSet, boundaries: &[u32]) -> Vec<(IntervalSe
     out
 }
 
-/// The (source, destination) subnets of a pair with one end `f` and the
-/// other `o`, `f` being the source when `f_is_source`.
-fn ordered_subnets<'e>(f: &Side<'e>, o: &Side<'e>, f_is_source: bool) -> (&'e str, &'e str) {
-    let (fs, os) = (f.subnet.meta.id.as_str(), o.subnet.meta.id.as_str());
-    if f_is_source { (fs, os) } else { (os, fs) }
-}
-
 /// Which private-path inputs of one network (`one`) are alike in another
 /// (`other`): per class, its ends against those of its class across; per
 /// pair of subnet pairs, their routes. Computed once, then asked per class
 /// pair: a pair whose every input is alike carries the same packets on both
-/// sides ([`Engine::private_meet`] meets the same sets).
+/// sides ([`Engine::private_meet_group`] meets the same sets).
 pub(super) struct Alike<'p, 'e> {
     one: Network<'p, 'e>,
     other: Network<'p, 'e>,
-    /// Per class of `one`: send, admit, send locally, admit locally alike.
-    ends: Vec<[bool; 4]>,
+    /// Per class of `one`: which of its ends are alike across.
+    ends: Vec<EndsAlike>,
     /// Subnet pairs of `one` and `other` (in that order) with alike routes.
     routes: HashSet<SubnetPairs<'e>>,
+}
+
+/// Which ends of a class are alike in another network (see [`Ends`]).
+#[derive(Clone, Copy, Default)]
+struct EndsAlike {
+    send: bool,
+    admit: bool,
+    send_local: bool,
+    admit_local: bool,
+}
+
+impl EndsAlike {
+    const ALL: EndsAlike = EndsAlike {
+        send: true,
+        admit: true,
+        send_local: true,
+        admit_local: true,
+    };
 }
 
 /// One side of a comparison: its parts, sides and engine.
@@ -562,23 +556,23 @@ impl<'p, 'e> Alike<'p, 'e> {
                 let (Some(d), Some(x), Some(y)) =
                     (there, side(one.1, c), there.and_then(|d| side(other.1, d)))
                 else {
-                    return [false; 4];
+                    return EndsAlike::default();
                 };
                 let (engines, parts) = ((one.2, other.2), (one.0, other.0));
                 if engines.0.end_inputs(x) == engines.1.end_inputs(y) {
-                    return [true; 4];
+                    return EndsAlike::ALL;
                 }
                 let (Some(e), Some(f)) =
                     (engines.0.end(parts.0, c, x), engines.1.end(parts.1, d, y))
                 else {
-                    return [false; 4];
+                    return EndsAlike::default();
                 };
-                [
-                    e.send == f.send,
-                    e.admit == f.admit,
-                    e.send_local == f.send_local,
-                    e.admit_local == f.admit_local,
-                ]
+                EndsAlike {
+                    send: e.send == f.send,
+                    admit: e.admit == f.admit,
+                    send_local: e.send_local == f.send_local,
+                    admit_local: e.admit_local == f.admit_local,
+                }
             })
             .collect();
         let mut combos: HashSet<SubnetPairs<'e>> = HashSet::new();
@@ -614,17 +608,13 @@ impl<'p, 'e> Alike<'p, 'e> {
         if local != (q.0 == q.1) {
             return false;
         }
-        let end = |c: usize, k: usize| {
-            self.ends
-                .get(c)
-                .and_then(|e| e.get(k))
-                .copied()
-                .unwrap_or(false)
+        let (Some(from), Some(to)) = (self.ends.get(here.0), self.ends.get(here.1)) else {
+            return false;
         };
         if local {
-            end(here.0, 2) && end(here.1, 3)
+            from.send_local && to.admit_local
         } else {
-            end(here.0, 0) && end(here.1, 1) && self.routes.contains(&(p, q))
+            from.send && to.admit && self.routes.contains(&(p, q))
         }
     }
 }
