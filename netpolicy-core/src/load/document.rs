@@ -7,10 +7,11 @@
 
 use super::LoadError;
 use crate::span::{SourceId, Span};
+use compact_str::CompactString;
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// One value and where it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,7 +21,7 @@ pub struct Node {
     /// Its bytes in the source.
     pub span: Span,
     /// A YAML tag such as `!Ref`, without the handle's `!` doubled.
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
 }
 
 /// A document value.
@@ -31,9 +32,10 @@ pub enum Value {
     /// `true` or `false`.
     Bool(bool),
     /// A number, as written.
-    Number(String),
-    /// A string.
-    String(String),
+    Number(CompactString),
+    /// A string (most are short ids, names and CIDRs, kept inline: a large
+    /// plan or template holds millions).
+    String(CompactString),
     /// A list.
     Seq(Vec<Node>),
     /// A mapping, in document order (keys are strings; duplicates are rejected).
@@ -76,7 +78,7 @@ impl Node {
     /// either `80` or `"80"`.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::String(s) | Value::Number(s) => Some(s.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
@@ -120,17 +122,15 @@ pub fn parse_json_keeping(
     source: SourceId,
     keep: Option<&KeySet<'_>>,
 ) -> Result<Node, LoadError> {
-    let mut p = JsonParser {
-        bytes: text.as_bytes(),
-        text,
-        pos: 0,
-        source,
-        depth: 0,
-        keep,
-        split: text.len() >= 4 * SPLIT_BYTES,
-    };
+    let mut p = JsonParser::new(text, source, 0, 0, keep);
     p.skip_ws();
-    let node = p.value()?;
+    let parallel = (text.len() >= 4 * SPLIT_BYTES)
+        .then(|| p.parallel())
+        .flatten();
+    let node = match parallel {
+        Some(node) => node,
+        None => p.value()?,
+    };
     p.skip_ws();
     if p.pos < p.bytes.len() {
         return Err(p.error("unexpected text after the JSON value"));
@@ -168,15 +168,7 @@ pub enum OutlineValue {
 /// validates) them. An error from this function may be less precise than
 /// [`parse_json`]'s, which callers can run to report it.
 pub fn outline_json(text: &str, source: SourceId) -> Result<JsonOutline<'_>, LoadError> {
-    let mut p = JsonParser {
-        bytes: text.as_bytes(),
-        text,
-        pos: 0,
-        source,
-        depth: 1,
-        keep: None,
-        split: false,
-    };
+    let mut p = JsonParser::new(text, source, 0, 1, None);
     p.skip_ws();
     if p.bytes.get(p.pos) != Some(&b'{') {
         return Err(p.error("expected a mapping"));
@@ -276,15 +268,7 @@ impl JsonOutline<'_> {
         keep: Option<&KeySet<'_>>,
     ) -> Result<Node, LoadError> {
         let text = self.text.get(..end).unwrap_or_default();
-        let mut p = JsonParser {
-            bytes: text.as_bytes(),
-            text,
-            pos: start,
-            source: self.source,
-            depth: 1,
-            keep,
-            split: false,
-        };
+        let mut p = JsonParser::new(text, self.source, start, 1, keep);
         let node = p.value()?;
         p.skip_ws();
         if p.pos != end {
@@ -361,9 +345,25 @@ struct JsonParser<'a> {
     depth: usize,
     /// The mapping keys to build; `None` builds every one.
     keep: Option<&'a KeySet<'a>>,
-    /// Whether large lists and mappings are parsed a child at a time in
-    /// parallel (see [`JsonParser::split`]).
-    split: bool,
+    /// The items of the lists being parsed, innermost last: a list takes its
+    /// own once it closes, so each is allocated once, at its length (growing
+    /// a list of nodes as it is read copied most of a large tree again).
+    items: Vec<Node>,
+    /// The entries of the mappings being parsed, likewise.
+    entries: Vec<(Node, Node)>,
+}
+
+/// A child of a list or mapping, delimited before it is parsed (see
+/// [`JsonParser::parallel`]).
+struct Part {
+    /// The key's bytes, quotes included, in a mapping.
+    key: Option<(usize, usize)>,
+    /// The value's bytes.
+    value: (usize, usize),
+    /// Whether the value is built (its key is kept).
+    built: bool,
+    /// The value's own children, when it is a large list or mapping.
+    children: Option<Vec<Part>>,
 }
 
 /// A list or mapping at least this long (in bytes) is parsed in parallel.
@@ -372,6 +372,25 @@ const SPLIT_BYTES: usize = 1 << 20;
 const SPLIT_DEPTH: usize = 4;
 
 impl<'a> JsonParser<'a> {
+    fn new(
+        text: &'a str,
+        source: SourceId,
+        pos: usize,
+        depth: usize,
+        keep: Option<&'a KeySet<'a>>,
+    ) -> Self {
+        JsonParser {
+            bytes: text.as_bytes(),
+            text,
+            pos,
+            source,
+            depth,
+            keep,
+            items: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+
     fn error(&self, message: &str) -> LoadError {
         // At the end of the input, point at the last character rather than past it.
         let len = self.bytes.len();
@@ -499,42 +518,104 @@ impl<'a> JsonParser<'a> {
         }
     }
 
-    /// Parses the list or mapping at `start` a child at a time, in parallel,
-    /// when it is large: a template's `Resources` or a plan's resource lists
-    /// are most of the file. `None` (position unchanged) when it is small or
-    /// anything is wrong with it, so that the sequential parse reports the
-    /// error exactly.
-    fn split(&mut self, start: usize) -> Option<Node> {
-        // Deeper containers are small in every format: scanning each first
-        // would only cost a pass per level.
-        if !self.split || self.depth > SPLIT_DEPTH {
-            return None;
+    /// Parses the value here with its large lists and mappings (a template's
+    /// `Resources`, a plan's resource lists: most of the file) a child at a
+    /// time, in parallel. The children are found in one pass first (the
+    /// [`Shape`]), so no byte is scanned twice. `None` (position unchanged)
+    /// when anything is wrong, so that the sequential parse reports the error
+    /// exactly.
+    fn parallel(&mut self) -> Option<Node> {
+        let start = self.pos;
+        let mut outline = self.at(start);
+        let mut scratch = Vec::new();
+        let (end, children) = outline.shape(0, &mut scratch).ok()?;
+        let node = self.shaped((start, end), children.as_deref())?;
+        self.pos = end;
+        Some(node)
+    }
+
+    /// Delimits the children of the list or mapping here (`level` below the
+    /// top), and theirs while they are large and near the top. Returns the
+    /// end and, when the container is large, its children; `scratch` holds
+    /// the children of the containers being delimited.
+    fn shape(
+        &mut self,
+        level: usize,
+        scratch: &mut Vec<Part>,
+    ) -> Result<(usize, Option<Vec<Part>>), LoadError> {
+        let start = self.pos;
+        let close = match self.bytes.get(self.pos) {
+            Some(b'{') => b'}',
+            Some(b'[') => b']',
+            _ => return Err(self.error("expected a list or mapping")),
+        };
+        let mark = scratch.len();
+        self.pos += 1;
+        self.skip_ws();
+        let mut more = self.bytes.get(self.pos) != Some(&close);
+        if !more {
+            self.pos += 1;
         }
-        let mut probe = self.at(start);
-        probe.skip_nested().ok()?;
-        let end = probe.pos;
-        if end - start < SPLIT_BYTES {
-            return None;
+        while more {
+            self.skip_ws();
+            let mut key = None;
+            let mut built = true;
+            if close == b'}' {
+                if self.bytes.get(self.pos) != Some(&b'"') {
+                    return Err(self.error("expected a string key"));
+                }
+                let key_start = self.pos;
+                let text = self.string_text()?;
+                built = self.keep.is_none_or(|k| k.builds(&text));
+                key = Some((key_start, self.pos));
+                self.skip_ws();
+                if self.bytes.get(self.pos) != Some(&b':') {
+                    return Err(self.error("expected `:`"));
+                }
+                self.pos += 1;
+                self.skip_ws();
+            }
+            let value_start = self.pos;
+            let nested = matches!(self.bytes.get(self.pos), Some(b'{' | b'['));
+            let children = if built && nested && level < SPLIT_DEPTH {
+                self.shape(level + 1, scratch)?.1
+            } else {
+                self.skip_value()?;
+                None
+            };
+            scratch.push(Part {
+                key,
+                value: (value_start, self.pos),
+                built,
+                children,
+            });
+            self.skip_ws();
+            more = self.next_child(close)?;
         }
-        let mut delimit = self.at(start);
-        let children = delimit.children(end).ok()?;
+        let children = (self.pos - start >= SPLIT_BYTES).then(|| scratch.drain(mark..).collect());
+        scratch.truncate(mark);
+        Ok((self.pos, children))
+    }
+
+    /// Parses the value at `start..end`, a large list or mapping's
+    /// `children` in parallel.
+    fn shaped(&self, (start, end): (usize, usize), children: Option<&[Part]>) -> Option<Node> {
+        let Some(children) = children else {
+            let mut p = self.at(start);
+            let node = p.value().ok()?;
+            return (p.pos == end).then_some(node);
+        };
+        self.nested_depth()?;
         let parsed: Vec<Option<(Option<Node>, Node)>> = children
             .par_iter()
-            .map(|(key, range)| {
-                let mut p = self.at(range.0);
-                // Only a large child can hold a large list or mapping.
-                p.split = range.1 - range.0 >= SPLIT_BYTES;
-                let value = p.value().ok()?;
-                (p.pos == range.1).then_some((key.clone(), value))
-            })
-            .collect();
-        let parsed: Vec<(Option<Node>, Node)> = parsed.into_iter().collect::<Option<_>>()?;
+            .map(|part| self.part(part))
+            .collect::<Option<_>>()?;
         let value = if self.bytes.get(start) == Some(&b'[') {
-            Value::Seq(parsed.into_iter().map(|(_, v)| v).collect())
+            Value::Seq(parsed.into_iter().flatten().map(|(_, v)| v).collect())
         } else {
             let mut entries = Vec::with_capacity(parsed.len());
             let mut seen = SeenKeys::default();
-            for (key, v) in parsed {
+            for (key, v) in parsed.into_iter().flatten() {
                 let key = key?;
                 if seen
                     .find(&entries, key.as_str().unwrap_or_default())
@@ -546,75 +627,46 @@ impl<'a> JsonParser<'a> {
             }
             Value::Map(entries)
         };
-        self.pos = end;
-        Some(self.node(value, start))
+        Some(Node {
+            value,
+            span: Span::new(self.source, start, end),
+            tag: None,
+        })
+    }
+
+    /// Whether a container opened here is within the nesting limit.
+    fn nested_depth(&self) -> Option<()> {
+        (self.depth < MAX_DEPTH).then_some(())
+    }
+
+    /// One child of a shaped container: its key (in a mapping) and value,
+    /// or `Some(None)` for a value that is checked but not built.
+    fn part(&self, part: &Part) -> Option<Option<(Option<Node>, Node)>> {
+        let key = match part.key {
+            Some((start, end)) => {
+                let text = self.at(start).string_text().ok()?;
+                Some(Node {
+                    value: Value::String(text.into()),
+                    span: Span::new(self.source, start, end),
+                    tag: None,
+                })
+            }
+            None => None,
+        };
+        let (start, end) = part.value;
+        let mut p = self.at(start);
+        p.depth += 1;
+        if !part.built {
+            p.check_value().ok()?;
+            return (p.pos == end).then_some(None);
+        }
+        let value = p.shaped(part.value, part.children.as_deref())?;
+        Some(Some((key, value)))
     }
 
     /// A parser like this one, at `pos`.
     fn at(&self, pos: usize) -> JsonParser<'a> {
-        JsonParser {
-            bytes: self.bytes,
-            text: self.text,
-            pos,
-            source: self.source,
-            depth: self.depth,
-            keep: self.keep,
-            split: self.split,
-        }
-    }
-
-    /// The children of the list or mapping at the current position, which
-    /// ends at `end`: each value's byte range, with its key in a mapping
-    /// (values under keys `keep` leaves out are skipped).
-    #[expect(clippy::type_complexity, reason = "a key and a range, listed once")]
-    fn children(&mut self, end: usize) -> Result<Vec<(Option<Node>, (usize, usize))>, LoadError> {
-        let map = self.bytes.get(self.pos) == Some(&b'{');
-        let close = if map { b'}' } else { b']' };
-        self.pos += 1;
-        let mut out = Vec::new();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&close) {
-            return Ok(out);
-        }
-        loop {
-            self.skip_ws();
-            let mut key = None;
-            if map {
-                if self.bytes.get(self.pos) != Some(&b'"') {
-                    return Err(self.error("expected a string key"));
-                }
-                let key_start = self.pos;
-                let text = self.string_text()?;
-                let span = Span::new(self.source, key_start, self.pos);
-                self.skip_ws();
-                if self.bytes.get(self.pos) != Some(&b':') {
-                    return Err(self.error("expected `:`"));
-                }
-                self.pos += 1;
-                self.skip_ws();
-                if self.keep.is_some_and(|k| !k.builds(&text)) {
-                    // Checked as the sequential parse checks what it skips.
-                    self.check_value()?;
-                    self.skip_ws();
-                    if !self.next_child(close)? {
-                        return Ok(out);
-                    }
-                    continue;
-                }
-                key = Some(Node {
-                    value: Value::String(text.into_owned()),
-                    span,
-                    tag: None,
-                });
-            }
-            let value_start = self.pos;
-            self.skip_value()?;
-            out.push((key, (value_start, self.pos)));
-            self.skip_ws();
-            if !self.next_child(close)? || self.pos > end {
-                return Ok(out);
-            }
-        }
+        JsonParser::new(self.text, self.source, pos, self.depth, self.keep)
     }
 
     /// Past a `,` (true) or the closing bracket (false).
@@ -690,7 +742,7 @@ impl<'a> JsonParser<'a> {
     fn number(&mut self) -> Result<Node, LoadError> {
         let start = self.pos;
         let raw = self.number_text()?;
-        Ok(self.node(Value::Number(raw.to_string()), start))
+        Ok(self.node(Value::Number(raw.into()), start))
     }
 
     fn number_text(&mut self) -> Result<&'a str, LoadError> {
@@ -709,8 +761,8 @@ impl<'a> JsonParser<'a> {
         Ok(raw)
     }
 
-    fn string(&mut self) -> Result<String, LoadError> {
-        self.string_text().map(Cow::into_owned)
+    fn string(&mut self) -> Result<CompactString, LoadError> {
+        self.string_text().map(CompactString::from)
     }
 
     /// A string, borrowed from the text unless it has escapes.
@@ -801,24 +853,23 @@ impl<'a> JsonParser<'a> {
     }
 
     fn array(&mut self, start: usize) -> Result<Node, LoadError> {
-        if let Some(node) = self.split(start) {
-            return Ok(node);
-        }
         self.pos += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(self.node(Value::Seq(items), start));
+            return Ok(self.node(Value::Seq(Vec::new()), start));
         }
         loop {
             self.skip_ws();
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    let items = self.items.drain(mark..).collect();
                     return Ok(self.node(Value::Seq(items), start));
                 }
                 _ => return Err(self.error("expected `,` or `]`")),
@@ -827,16 +878,13 @@ impl<'a> JsonParser<'a> {
     }
 
     fn object(&mut self, start: usize) -> Result<Node, LoadError> {
-        if let Some(node) = self.split(start) {
-            return Ok(node);
-        }
         self.pos += 1;
-        let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mark = self.entries.len();
         let mut seen = SeenKeys::default();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(self.node(Value::Map(entries), start));
+            return Ok(self.node(Value::Map(Vec::new()), start));
         }
         loop {
             self.skip_ws();
@@ -847,7 +895,9 @@ impl<'a> JsonParser<'a> {
             let key = self.string_text()?;
             let key_span = Span::new(self.source, key_start, self.pos);
             let kept = self.keep.is_none_or(|k| k.builds(&key));
-            if kept && let Some(first) = seen.find(&entries, &key) {
+            if kept
+                && let Some(first) = seen.find(self.entries.get(mark..).unwrap_or_default(), &key)
+            {
                 return Err(LoadError::DuplicateKey {
                     key: key.into_owned(),
                     span: key_span,
@@ -863,11 +913,11 @@ impl<'a> JsonParser<'a> {
             if kept {
                 let value = self.value()?;
                 let key = Node {
-                    value: Value::String(key.into_owned()),
+                    value: Value::String(key.into()),
                     span: key_span,
                     tag: None,
                 };
-                entries.push((key, value));
+                self.entries.push((key, value));
             } else {
                 self.check_value()?;
             }
@@ -876,6 +926,7 @@ impl<'a> JsonParser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    let entries = self.entries.drain(mark..).collect();
                     return Ok(self.node(Value::Map(entries), start));
                 }
                 _ => return Err(self.error("expected `,` or `}`")),
@@ -1068,12 +1119,12 @@ impl CharOffsets {
 }
 
 enum Open {
-    Seq(Vec<Node>, usize, Option<String>, usize),
+    Seq(Vec<Node>, usize, Option<Box<str>>, usize),
     Map(
         Vec<(Node, Node)>,
         Option<Node>,
         usize,
-        Option<String>,
+        Option<Box<str>>,
         usize,
         SeenKeys,
     ),
@@ -1121,12 +1172,12 @@ struct YamlBuilder<'a> {
     offsets: &'a CharOffsets,
 }
 
-fn tag_text(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
+fn tag_text(tag: Option<&saphyr_parser::Tag>) -> Option<Box<str>> {
     let tag = tag?;
     if tag.is_yaml_core_schema() {
         return None;
     }
-    Some(format!("{}{}", tag.handle, tag.suffix))
+    Some(format!("{}{}", tag.handle, tag.suffix).into())
 }
 
 fn plain_scalar(text: &str) -> Value {
@@ -1137,9 +1188,9 @@ fn plain_scalar(text: &str) -> Value {
         t if t.parse::<i64>().is_ok()
             || (t.parse::<f64>().is_ok() && t.chars().any(|c| c.is_ascii_digit())) =>
         {
-            Value::Number(t.to_string())
+            Value::Number(t.into())
         }
-        t => Value::String(t.to_string()),
+        t => Value::String(t.into()),
     }
 }
 
@@ -1152,7 +1203,7 @@ impl YamlBuilder<'_> {
                 let value = if style == ScalarStyle::Plain && tag.is_none() {
                     plain_scalar(&text)
                 } else {
-                    Value::String(text.into_owned())
+                    Value::String(text.into())
                 };
                 let node = Node {
                     value,
@@ -1257,7 +1308,7 @@ impl YamlBuilder<'_> {
                             ..node
                         },
                         Value::Bool(b) => Node {
-                            value: Value::String(b.to_string()),
+                            value: Value::String(if *b { "true" } else { "false" }.into()),
                             ..node
                         },
                         _ => {
@@ -1491,15 +1542,7 @@ mod split_tests {
     }
 
     fn sequential(text: &str) -> Result<Node, LoadError> {
-        let mut p = JsonParser {
-            bytes: text.as_bytes(),
-            text,
-            pos: 0,
-            source: SourceId(0),
-            depth: 0,
-            keep: None,
-            split: false,
-        };
+        let mut p = JsonParser::new(text, SourceId(0), 0, 0, None);
         p.value()
     }
 
@@ -1520,15 +1563,7 @@ mod split_tests {
             1,
         );
         let keep = KeySet::except(&["skip"]);
-        let mut p = JsonParser {
-            bytes: text.as_bytes(),
-            text: &text,
-            pos: 0,
-            source: SourceId(0),
-            depth: 0,
-            keep: Some(&keep),
-            split: false,
-        };
+        let mut p = JsonParser::new(&text, SourceId(0), 0, 0, Some(&keep));
         let expected = p.value().err();
         assert!(expected.is_some());
         assert_eq!(

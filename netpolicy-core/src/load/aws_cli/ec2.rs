@@ -6,7 +6,7 @@ use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
 use crate::load::records::{nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// Peering states that no longer exist as a connection.
 const GONE_PEERING: &[&str] = &["deleted", "rejected", "failed", "expired", "deleting"];

@@ -9,7 +9,8 @@ use crate::load::LoadError;
 use crate::load::read::{Fields, invalid, ip};
 use crate::load::records::load_balancer::{listener_protocols, port, transport};
 use crate::model::*;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 impl Dump<'_> {
     pub(super) fn read_elbv2(&mut self) -> Result<(), LoadError> {

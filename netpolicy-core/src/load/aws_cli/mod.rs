@@ -19,8 +19,9 @@ use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model, ModelParts};
 use crate::span::{SourceMap, Span};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One file of a dump: its name, the AWS CLI call that writes it, and whether a

@@ -69,7 +69,7 @@ fn invalid(message: impl Into<String>, span: Span, help: Option<String>) -> Load
     }
 }
 
-fn string_node(text: impl Into<String>, span: Span) -> Node {
+fn string_node(text: impl Into<compact_str::CompactString>, span: Span) -> Node {
     Node {
         value: Value::String(text.into()),
         span,
@@ -185,7 +185,7 @@ impl<'d> Resolver<'d> {
                 .push(Warning::new(code, message, Some(span)));
         }
         Node {
-            value: Value::String(text),
+            value: Value::String(text.into()),
             span,
             tag: Some(OPAQUE.into()),
         }
@@ -664,7 +664,7 @@ impl<'d> Resolver<'d> {
 
     fn sub(&self, arg: &Node, span: Span) -> Result<Node, LoadError> {
         let (text, vars) = match &arg.value {
-            Value::String(s) => (s.clone(), None),
+            Value::String(s) => (s.to_string(), None),
             Value::Seq(items) if items.len() == 2 => {
                 (self.eval_string(&items[0])?.0, Some(&items[1]))
             }
@@ -735,7 +735,7 @@ impl<'d> Resolver<'d> {
             false,
         );
         Node {
-            value: Value::String(text),
+            value: Value::String(text.into()),
             span,
             tag: Some(OPAQUE.into()),
         }

@@ -11,7 +11,8 @@ use super::intrinsics::Resolver;
 use super::template::Template;
 use crate::diagnostic::Warning;
 use crate::span::SourceId;
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How many stacks nesting may add, in all: a template that includes itself

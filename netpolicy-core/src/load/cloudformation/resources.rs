@@ -17,7 +17,8 @@ use ipnet::Ipv4Net;
 
 mod coverage;
 mod services;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 /// Resource types that shape traffic but are not modelled yet: each one is a

@@ -2,7 +2,7 @@
 
 use super::super::LoadError;
 use super::super::document::{Node, Value};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// One resource of the template.
 pub(crate) struct Resource<'d> {

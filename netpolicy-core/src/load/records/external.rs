@@ -14,8 +14,9 @@
 
 use crate::diagnostic::Warning;
 use crate::model::*;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use ipnet::Ipv4Net;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 /// Why `id` is known only outside the input when it is written as an AWS

@@ -10,7 +10,8 @@
 use crate::diagnostic::Warning;
 use crate::model::{Meta, ModelParts, PrefixList, RouteDestination, RouteTarget, RulePeer};
 use crate::span::Span;
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 
 /// Prefix lists referenced by id but not in the input are AWS-managed (S3,
 /// DynamoDB, CloudFront) or another account's: their entries are unknown, so they

@@ -127,7 +127,7 @@ mod tests {
 
     fn n(v: i64) -> Node {
         Node {
-            value: Value::String(v.to_string()),
+            value: Value::String(v.to_string().into()),
             span: Span::new(crate::span::SourceId(0), 0, 0),
             tag: None,
         }

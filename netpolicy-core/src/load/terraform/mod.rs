@@ -17,7 +17,8 @@ use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model};
 use crate::span::{SourceMap, Span};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 /// Loads `terraform show -json` output from text; `name` names the file.
 pub fn load_terraform(name: &str, text: &str) -> Result<Model, LoadFailure> {
@@ -399,11 +400,11 @@ impl<'a> Refs<'_, 'a> {
         let mut ids = Vec::new();
         if let Some(v) = value {
             match &v.value {
-                Value::String(s) => ids.push(s.clone()),
+                Value::String(s) => ids.push(s.to_string()),
                 Value::Seq(items) => {
                     for item in items {
                         match &item.value {
-                            Value::String(s) => ids.push(s.clone()),
+                            Value::String(s) => ids.push(s.to_string()),
                             Value::Null => {}
                             _ => return Err(super::read::type_error("a string", item)),
                         }

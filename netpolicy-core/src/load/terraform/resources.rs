@@ -8,8 +8,8 @@ use crate::load::records::load_balancer::{listener_protocols, port as port_of, t
 use crate::load::records::{self, Records, nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use ipnet::Ipv4Net;
-use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 /// Builds model objects from the resources of a plan or state: objects first,
