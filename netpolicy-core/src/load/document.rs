@@ -368,8 +368,12 @@ struct Part {
 
 /// A list or mapping at least this long (in bytes) is parsed in parallel.
 const SPLIT_BYTES: usize = 1 << 20;
-/// Only lists and mappings this close to the top are split.
-const SPLIT_DEPTH: usize = 4;
+/// Only lists and mappings this close to the top are split (modules nest
+/// a plan's resource lists a few levels down).
+const SPLIT_DEPTH: usize = 8;
+/// The children of a list or mapping whose own children are delimited in
+/// the same pass; later ones are skipped first (see [`JsonParser::shape`]).
+const EAGER_CHILDREN: usize = 8;
 
 impl<'a> JsonParser<'a> {
     fn new(
@@ -577,11 +581,22 @@ impl<'a> JsonParser<'a> {
             }
             let value_start = self.pos;
             let nested = matches!(self.bytes.get(self.pos), Some(b'{' | b'['));
-            let children = if built && nested && level < SPLIT_DEPTH {
-                self.shape(level + 1, scratch)?.1
-            } else {
+            let children = if !(built && nested && level < SPLIT_DEPTH) {
                 self.skip_value()?;
                 None
+            } else if scratch.len() - mark < EAGER_CHILDREN {
+                self.shape(level + 1, scratch)?.1
+            } else {
+                // One of many siblings (a resource among thousands) is
+                // small: skipping it is cheaper than delimiting its
+                // children, which is done only if it turns out large.
+                self.skip_value()?;
+                if self.pos - value_start >= SPLIT_BYTES {
+                    self.pos = value_start;
+                    self.shape(level + 1, scratch)?.1
+                } else {
+                    None
+                }
             };
             scratch.push(Part {
                 key,
@@ -1553,6 +1568,24 @@ mod split_tests {
         let parallel = parse_json(&text, SourceId(0));
         assert!(parallel.is_ok(), "{parallel:?}");
         assert_eq!(parallel, sequential(&text));
+    }
+
+    #[test]
+    fn a_large_value_after_many_small_siblings_is_split_too() {
+        let small: Vec<String> = (0..2 * EAGER_CHILDREN)
+            .map(|i| format!("\"s{i}\": {{\"n\": [{i}]}}"))
+            .collect();
+        let text = format!("{{{}, \"late\": {}}}", small.join(", "), large());
+        let mut outline = JsonParser::new(&text, SourceId(0), 0, 0, None);
+        let (_, children) = outline.shape(0, &mut Vec::new()).unwrap();
+        let late = children.as_ref().and_then(|c| c.last()).unwrap();
+        assert!(late.children.is_some(), "the late large value is delimited");
+        assert_eq!(parse_json(&text, SourceId(0)), sequential(&text));
+        let repeated = text.replacen("\"R39000\"", "\"R12\"", 1);
+        assert!(matches!(
+            parse_json(&repeated, SourceId(0)),
+            Err(LoadError::DuplicateKey { .. })
+        ));
     }
 
     #[test]

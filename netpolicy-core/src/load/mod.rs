@@ -550,19 +550,21 @@ pub fn load_model_file(
             })
         })?,
     };
-    load_text(&name, &text, format, options)
+    load_text(&name, text, format, options)
 }
 
 /// Loads a model from text in `format`, calling its input `name` (errors
-/// point into it). An AWS CLI dump is a folder, not a text: an error.
+/// point into it). An AWS CLI dump is a folder, not a text: an error. The
+/// model keeps the text for its diagnostics: pass a `String` to hand it over
+/// rather than have it copied.
 pub fn load_text(
     name: &str,
-    text: &str,
+    text: impl Into<String>,
     format: ModelFormat,
     options: &cloudformation::TemplateOptions,
 ) -> Result<Model, LoadFailure> {
     match format {
-        ModelFormat::Native => load_native(name, text),
+        ModelFormat::Native => load_native(name, &text.into()),
         ModelFormat::CloudFormation => cloudformation::load_cloudformation(name, text, options),
         ModelFormat::Terraform => terraform::load_terraform(name, text),
         ModelFormat::AwsCli => Err(LoadFailure::new(
@@ -632,11 +634,7 @@ pub fn load_model_files(
                     }));
                 }
             };
-            let files: Vec<(&str, &str)> = texts
-                .iter()
-                .map(|(n, t)| (n.as_str(), t.as_str()))
-                .collect();
-            cloudformation::load_stacks(&files, options, deployed)
+            cloudformation::load_stacks(texts, options, deployed)
         }
     }
 }

@@ -19,12 +19,14 @@ use crate::span::SourceMap;
 use std::path::Path;
 
 /// Loads a template from text; `name` is how diagnostics name the file.
+/// The model keeps the text for its diagnostics: pass a `String` to hand it
+/// over rather than have it copied.
 pub fn load_cloudformation(
     name: &str,
-    text: &str,
+    text: impl Into<String>,
     options: &TemplateOptions,
 ) -> Result<Model, LoadFailure> {
-    load_stacks(&[(name, text)], options, None)
+    load_stacks(vec![(name.to_string(), text.into())], options, None)
 }
 
 /// A deployed network that templates are loaded over: the objects an AWS CLI
@@ -39,7 +41,7 @@ pub(crate) struct Deployed {
 /// finds the other templates' exports), over a deployed network when given
 /// (the templates' parameters and references may name its ids).
 pub(crate) fn load_stacks(
-    files: &[(&str, &str)],
+    files: Vec<(String, String)>,
     options: &TemplateOptions,
     deployed: Option<Deployed>,
 ) -> Result<Model, LoadFailure> {
@@ -53,18 +55,19 @@ pub(crate) fn load_stacks(
         warnings: Vec::new(),
     });
     let mut stacks: Vec<nested::Stack> = files
-        .iter()
-        .map(|&(name, text)| nested::Stack {
-            name: name.to_string(),
-            text: text.to_string(),
+        .into_iter()
+        .map(|(name, text)| nested::Stack {
+            name,
+            text,
             options: options.clone(),
         })
         .collect();
     let nested_warnings = nested::follow(&mut stacks);
     let mut docs = Vec::new();
-    for stack in &stacks {
-        let id = sources.add(&stack.name, &stack.text);
-        match document::parse(&stack.text, id) {
+    for stack in &mut stacks {
+        let id = sources.add(stack.name.as_str(), std::mem::take(&mut stack.text));
+        let text = sources.get(id).map(|f| f.text.as_str()).unwrap_or_default();
+        match document::parse(text, id) {
             Ok(doc) => docs.push(doc),
             Err(e) => return Err(LoadFailure::new(e, sources)),
         }
@@ -225,7 +228,7 @@ pub fn load_cloudformation_file(
     options: &TemplateOptions,
 ) -> Result<Model, LoadFailure> {
     let text = read_file(path).map_err(|e| LoadFailure::new(e, SourceMap::default()))?;
-    load_cloudformation(&path.display().to_string(), &text, options)
+    load_cloudformation(&path.display().to_string(), text, options)
 }
 
 #[cfg(test)]

@@ -18,12 +18,16 @@ use crate::diagnostic::Warning;
 use crate::model::{Meta, Model};
 use crate::span::{SourceMap, Span};
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Loads `terraform show -json` output from text; `name` names the file.
-pub fn load_terraform(name: &str, text: &str) -> Result<Model, LoadFailure> {
+/// The model keeps the text for its diagnostics: pass a `String` to hand it
+/// over rather than have it copied.
+pub fn load_terraform(name: &str, text: impl Into<String>) -> Result<Model, LoadFailure> {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
+    let text = sources.get(id).map(|f| f.text.as_str()).unwrap_or_default();
     let unread = document::KeySet::except(UNREAD);
     let parsed = document::parse_json_keeping(text, id, Some(&unread)).and_then(|doc| {
         let read = read(&doc);
@@ -123,30 +127,30 @@ impl<'a> Plan<'a> {
                 Some("write a plan with `terraform show -json plan.out`, a state with `terraform show -json`".into()),
             ));
         };
-        let mut unknown = HashMap::new();
-        if is_plan {
-            for c in top.objects("resource_changes", "a resource change")? {
-                let address = c.req_str("address")?;
-                if let Some(change) = c.object("change", "a change")?
-                    && let Some(u) = change.opt("after_unknown")
-                {
-                    unknown.insert(address, u);
+        // The changes, the configuration and the resources are read side by
+        // side, and the resources one by one in parallel: a large plan holds
+        // hundreds of thousands.
+        let (unknown, config) = rayon::join(
+            || {
+                if is_plan {
+                    unknown_values(&top)
+                } else {
+                    Ok(HashMap::new())
                 }
-            }
+            },
+            || configuration(&top),
+        );
+        let (unknown, config) = (unknown?, config?);
+        let mut listed = Vec::new();
+        module_resources(&Fields::new(root, "a module")?, &mut listed)?;
+        let read: Vec<Result<Option<Resource<'a>>, LoadError>> = listed
+            .par_iter()
+            .map(|r| resource(r, &unknown, &config))
+            .collect();
+        let mut resources = Vec::with_capacity(read.len());
+        for r in read {
+            resources.extend(r?);
         }
-        let mut config = HashMap::new();
-        if let Some(c) = top.object("configuration", "the configuration")?
-            && let Some(m) = c.object("root_module", "a module")?
-        {
-            collect_config(&m, "", &mut config)?;
-        }
-        let mut resources = Vec::new();
-        collect_resources(
-            &Fields::new(root, "a module")?,
-            &mut resources,
-            &unknown,
-            &config,
-        )?;
         let mut by_address = HashMap::new();
         let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
@@ -235,47 +239,83 @@ fn contains_true(n: &Node) -> bool {
     }
 }
 
-fn collect_resources<'a>(
-    module: &Fields<'a>,
-    out: &mut Vec<Resource<'a>>,
-    unknown: &HashMap<String, &'a Node>,
-    config: &HashMap<String, &'a Node>,
-) -> Result<(), LoadError> {
-    for r in module.objects("resources", "a resource")? {
-        if r.str("mode")?.as_deref() == Some("data") {
-            continue;
+/// Each `after_unknown` of the resource changes, by address.
+fn unknown_values<'a>(top: &Fields<'a>) -> Result<HashMap<String, &'a Node>, LoadError> {
+    let changes = top.objects("resource_changes", "a resource change")?;
+    let read: Vec<Result<Option<(String, &'a Node)>, LoadError>> = changes
+        .par_iter()
+        .map(|c| {
+            let address = c.req_str("address")?;
+            let unknown = c
+                .object("change", "a change")?
+                .and_then(|change| change.opt("after_unknown"));
+            Ok(unknown.map(|u| (address, u)))
+        })
+        .collect();
+    let mut unknown = HashMap::with_capacity(read.len());
+    for entry in read {
+        if let Some((address, u)) = entry? {
+            unknown.insert(address, u);
         }
-        let address = r.req_str("address")?;
-        let kind = r.req_str("type")?;
-        let name = r.req_str("name")?;
-        let index = r.opt("index").and_then(Node::scalar_text);
-        let base = format!("{kind}.{name}");
-        let module = address
-            .find(&base)
-            .and_then(|at| address.get(..at))
-            .unwrap_or_default()
-            .to_string();
-        let config_key = format!("{module}{base}");
-        let values = match r.object("values", "resource values")? {
-            Some(v) => v,
-            None => Fields::new(r.node, "a resource")?,
-        };
-        out.push(Resource {
-            unknown: unknown.get(&address).copied(),
-            config: config.get(&strip_indexes(&config_key)).copied(),
-            address,
-            module,
-            kind,
-            name,
-            index,
-            values,
-            span: r.span(),
-        });
     }
+    Ok(unknown)
+}
+
+/// The `expressions` of every configured resource, by address.
+fn configuration<'a>(top: &Fields<'a>) -> Result<HashMap<String, &'a Node>, LoadError> {
+    let mut config = HashMap::new();
+    if let Some(c) = top.object("configuration", "the configuration")?
+        && let Some(m) = c.object("root_module", "a module")?
+    {
+        collect_config(&m, "", &mut config)?;
+    }
+    Ok(config)
+}
+
+/// The resources of `module` and of its child modules, depth first.
+fn module_resources<'a>(module: &Fields<'a>, out: &mut Vec<Fields<'a>>) -> Result<(), LoadError> {
+    out.extend(module.objects("resources", "a resource")?);
     for c in module.objects("child_modules", "a module")? {
-        collect_resources(&c, out, unknown, config)?;
+        module_resources(&c, out)?;
     }
     Ok(())
+}
+
+/// One resource of the planned values (`None` for a data source).
+fn resource<'a>(
+    r: &Fields<'a>,
+    unknown: &HashMap<String, &'a Node>,
+    config: &HashMap<String, &'a Node>,
+) -> Result<Option<Resource<'a>>, LoadError> {
+    if r.str("mode")?.as_deref() == Some("data") {
+        return Ok(None);
+    }
+    let address = r.req_str("address")?;
+    let kind = r.req_str("type")?;
+    let name = r.req_str("name")?;
+    let index = r.opt("index").and_then(Node::scalar_text);
+    let base = format!("{kind}.{name}");
+    let module = address
+        .find(&base)
+        .and_then(|at| address.get(..at))
+        .unwrap_or_default()
+        .to_string();
+    let config_key = format!("{module}{base}");
+    let values = match r.object("values", "resource values")? {
+        Some(v) => v,
+        None => Fields::new(r.node, "a resource")?,
+    };
+    Ok(Some(Resource {
+        unknown: unknown.get(&address).copied(),
+        config: config.get(&strip_indexes(&config_key)).copied(),
+        address,
+        module,
+        kind,
+        name,
+        index,
+        values,
+        span: r.span(),
+    }))
 }
 
 /// `module.a["x"].aws_vpc.v` to `module.a.aws_vpc.v`: configuration is per module
