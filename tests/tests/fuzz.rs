@@ -301,10 +301,10 @@ fn fuzz_the_whole_vocabulary() {
         run(load_native("v.yaml", &mutate(VOCABULARY, &mut rng)));
         run(load_cloudformation(
             "t.json",
-            &mutate(&template, &mut rng),
+            mutate(&template, &mut rng),
             &TemplateOptions::default(),
         ));
-        run(load_terraform("p.json", &mutate(&plan, &mut rng)));
+        run(load_terraform("p.json", mutate(&plan, &mut rng)));
     }
 }
 
