@@ -71,11 +71,13 @@ impl IdIndex {
     }
 
     fn catch_up<T: Identified>(&mut self, items: &[T], id: &str) -> Option<usize> {
-        for (i, item) in items.iter().enumerate().skip(self.seen) {
-            self.positions.entry(item.id().to_string()).or_insert(i);
+        if self.seen < items.len() {
+            for (i, item) in items.iter().enumerate().skip(self.seen) {
+                self.positions.entry(item.id().to_string()).or_insert(i);
+            }
+            self.seen = items.len();
+            self.last = items.last().map(|x| x.id().to_string());
         }
-        self.seen = items.len();
-        self.last = items.last().map(|x| x.id().to_string());
         self.positions.get(id).copied()
     }
 }

@@ -199,12 +199,17 @@ impl<'a> Plan<'a> {
     /// The resources a reference (`aws_vpc.main.id`, `aws_subnet.a[0]`) names,
     /// seen from `from`.
     fn resolve(&self, from: &Resource<'_>, reference: &str) -> Vec<usize> {
-        let mut path = format!("{}{reference}", from.module);
+        let full = if from.module.is_empty() {
+            std::borrow::Cow::Borrowed(reference)
+        } else {
+            std::borrow::Cow::Owned(format!("{}{reference}", from.module))
+        };
+        let mut path: &str = &full;
         loop {
-            if let Some(&i) = self.by_address.get(&path) {
+            if let Some(&i) = self.by_address.get(path) {
                 return vec![i];
             }
-            if let Some(all) = self.by_base.get(&path) {
+            if let Some(all) = self.by_base.get(path) {
                 // `count.index`/`each.key` references name the base address: the
                 // instance with the same key is meant when there is one.
                 let same = all
@@ -215,7 +220,7 @@ impl<'a> Plan<'a> {
                 return if same.is_empty() { all.clone() } else { same };
             }
             match path.rsplit_once('.') {
-                Some((head, _)) if head.contains('.') => path = head.to_string(),
+                Some((head, _)) if head.contains('.') => path = head,
                 _ => return Vec::new(),
             }
         }
@@ -362,17 +367,12 @@ fn collect_config<'a>(
 }
 
 /// The references an expression (`{"references": [...]}`) makes.
-fn expression_references(expr: Option<&Node>) -> Vec<String> {
-    let Some(list) = expr.and_then(|e| e.get("references")) else {
-        return Vec::new();
+fn expression_references(expr: Option<&Node>) -> impl Iterator<Item = &str> {
+    let items = match expr.and_then(|e| e.get("references")).map(|l| &l.value) {
+        Some(Value::Seq(items)) => items.as_slice(),
+        _ => &[],
     };
-    match &list.value {
-        Value::Seq(items) => items
-            .iter()
-            .filter_map(|n| n.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
+    items.iter().filter_map(Node::as_str)
 }
 
 /// What a reference-valued attribute holds after the plan.
@@ -462,7 +462,7 @@ impl<'a> Refs<'_, 'a> {
         }
         let mut found = false;
         for reference in expression_references(config) {
-            for i in self.plan.resolve(r, &reference) {
+            for i in self.plan.resolve(r, reference) {
                 found = true;
                 let id = self.plan.id(&self.plan.resources[i]);
                 if !ids.contains(&id) {
