@@ -217,7 +217,7 @@ impl JsonOutline<'_> {
     /// Parses the item at `range` (from [`OutlineValue::Items`]).
     #[cfg(test)]
     pub fn item(&self, range: (usize, usize)) -> Result<Node, LoadError> {
-        self.parse_item(range, None)
+        self.parse_item(range, None, &mut Scratch::default())
     }
 
     /// Parses the item at `range`, building only the mapping entries whose key
@@ -230,7 +230,7 @@ impl JsonOutline<'_> {
         range: (usize, usize),
         keep: &KeySet<'_>,
     ) -> Result<Node, LoadError> {
-        self.parse_item(range, Some(keep))
+        self.parse_item(range, Some(keep), &mut Scratch::default())
     }
 
     /// `read` applied to every item of the top-level list `key`, in parallel,
@@ -252,7 +252,9 @@ impl JsonOutline<'_> {
             None => Vec::new(),
             Some(OutlineValue::Items(_, ranges)) => ranges
                 .par_iter()
-                .map(|range| read(&self.parse_item(*range, keep)?))
+                .map_init(Scratch::default, |scratch, range| {
+                    read(&self.parse_item(*range, keep, scratch)?)
+                })
                 .collect(),
             Some(OutlineValue::Node(n)) => match &n.value {
                 Value::Null => Vec::new(),
@@ -262,20 +264,37 @@ impl JsonOutline<'_> {
         })
     }
 
+    /// Parses one item; `scratch` lends the parser its buffers, so that a
+    /// thread reading thousands of small items grows them once.
     fn parse_item(
         &self,
         (start, end): (usize, usize),
         keep: Option<&KeySet<'_>>,
+        scratch: &mut Scratch,
     ) -> Result<Node, LoadError> {
         let text = self.text.get(..end).unwrap_or_default();
         let mut p = JsonParser::new(text, self.source, start, 1, keep);
-        let node = p.value()?;
+        p.items = std::mem::take(&mut scratch.items);
+        p.entries = std::mem::take(&mut scratch.entries);
+        let node = p.value();
+        p.items.clear();
+        p.entries.clear();
+        scratch.items = std::mem::take(&mut p.items);
+        scratch.entries = std::mem::take(&mut p.entries);
+        let node = node?;
         p.skip_ws();
         if p.pos != end {
             return Err(p.error("expected `,` or `]`"));
         }
         Ok(node)
     }
+}
+
+/// The buffers of a [`JsonParser`], kept between the items one thread parses.
+#[derive(Default)]
+struct Scratch {
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
 }
 
 /// The mapping keys [`JsonOutline::read_list`] builds.
