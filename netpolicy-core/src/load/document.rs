@@ -1625,6 +1625,41 @@ mod split_tests {
     }
 
     #[test]
+    fn damaged_large_documents_parse_as_in_sequence() {
+        let text = large();
+        let bytes = text.as_bytes();
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let keep = KeySet::except(&["values", "Tags"]);
+        for _ in 0..6 {
+            let mut damaged = bytes.to_vec();
+            for _ in 0..3 {
+                let at = next(damaged.len());
+                damaged[at] = b"{}[],:\"x0 "[next(10)];
+            }
+            let Ok(damaged) = String::from_utf8(damaged) else {
+                continue;
+            };
+            for keep in [None, Some(&keep)] {
+                let mut p = JsonParser::new(&damaged, SourceId(0), 0, 0, keep);
+                let expected = p.value().and_then(|node| {
+                    p.skip_ws();
+                    match p.pos < p.bytes.len() {
+                        true => Err(p.error("unexpected text after the JSON value")),
+                        false => Ok(node),
+                    }
+                });
+                assert_eq!(parse_json_keeping(&damaged, SourceId(0), keep), expected);
+            }
+        }
+    }
+
+    #[test]
     fn errors_in_a_large_document_are_those_of_the_sequential_parse() {
         let text = large();
         let broken = text.replacen("\"R39000\": {", "\"R39000\": {,", 1);
