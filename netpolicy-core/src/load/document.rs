@@ -573,30 +573,15 @@ impl<'a> JsonParser<'a> {
             _ => return Err(self.error("expected a list or mapping")),
         };
         let mark = scratch.len();
-        self.pos += 1;
-        self.skip_ws();
-        let mut more = self.bytes.get(self.pos) != Some(&close);
-        if !more {
-            self.pos += 1;
-        }
+        let mut more = self.open(close);
         while more {
             self.skip_ws();
             let mut key = None;
             let mut built = true;
             if close == b'}' {
-                if self.bytes.get(self.pos) != Some(&b'"') {
-                    return Err(self.error("expected a string key"));
-                }
-                let key_start = self.pos;
-                let text = self.string_text()?;
+                let (span, text) = self.key_and_colon()?;
                 built = self.keep.is_none_or(|k| k.builds(&text));
-                key = Some((key_start, self.pos));
-                self.skip_ws();
-                if self.bytes.get(self.pos) != Some(&b':') {
-                    return Err(self.error("expected `:`"));
-                }
-                self.pos += 1;
-                self.skip_ws();
+                key = Some(span);
             }
             let value_start = self.pos;
             let nested = matches!(self.bytes.get(self.pos), Some(b'{' | b'['));
@@ -984,31 +969,47 @@ impl<'a> JsonParser<'a> {
         }
     }
 
+    /// Past the opening bracket here: `false`, and past the closing one too,
+    /// when the list or mapping is empty.
+    fn open(&mut self, close: u8) -> bool {
+        self.pos += 1;
+        self.skip_ws();
+        let empty = self.bytes.get(self.pos) == Some(&close);
+        if empty {
+            self.pos += 1;
+        }
+        !empty
+    }
+
+    /// A mapping key (its bytes, quotes included, and its text) and the `:`
+    /// after it, up to the value.
+    fn key_and_colon(&mut self) -> Result<((usize, usize), Cow<'a, str>), LoadError> {
+        if self.bytes.get(self.pos) != Some(&b'"') {
+            return Err(self.error("expected a string key"));
+        }
+        let start = self.pos;
+        let text = self.string_text()?;
+        let end = self.pos;
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(self.error("expected `:`"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(((start, end), text))
+    }
+
     /// A mapping (`close` is `}`) or list (`]`) checked and skipped.
     fn check_container(&mut self, close: u8) -> Result<(), LoadError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("nesting is too deep"));
         }
-        self.pos += 1;
-        self.skip_ws();
-        let mut more = self.bytes.get(self.pos) != Some(&close);
-        if !more {
-            self.pos += 1;
-        }
+        let mut more = self.open(close);
         while more {
             self.skip_ws();
             if close == b'}' {
-                if self.bytes.get(self.pos) != Some(&b'"') {
-                    return Err(self.error("expected a string key"));
-                }
-                self.string_text()?;
-                self.skip_ws();
-                if self.bytes.get(self.pos) != Some(&b':') {
-                    return Err(self.error("expected `:`"));
-                }
-                self.pos += 1;
-                self.skip_ws();
+                self.key_and_colon()?;
             }
             self.check_value()?;
             self.skip_ws();
