@@ -18,12 +18,13 @@ use crate::engine::{
 };
 use crate::model::{Eni, EniOwner, Meta, Model, RouteTarget, TargetRef};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
+use foldhash::quality::{FixedState, FoldHasher};
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// How a changed flow travels, as a reviewer tells paths apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -1087,15 +1088,21 @@ fn match_interfaces(before: &Model, after: &Model) -> Vec<Identity> {
     out
 }
 
+/// A hasher for footprints, the same in both versions of a diff (fixed
+/// seed); many small writes stream into it, which SipHash made slow.
+fn footprint_hasher() -> FoldHasher<'static> {
+    FixedState::with_seed(0x6e70_6469_6666).build_hasher()
+}
+
 fn hash_of(value: &impl Serialize) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = footprint_hasher();
     // Streamed into the hasher: no text is built per interface.
     let _ = serde_json::to_writer(HashWriter(&mut h), value);
     h.finish()
 }
 
 /// Feeds written bytes to a hasher.
-struct HashWriter<'h>(&'h mut DefaultHasher);
+struct HashWriter<'h>(&'h mut FoldHasher<'static>);
 
 impl std::io::Write for HashWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -1127,7 +1134,7 @@ fn footprints(model: &Model) -> Vec<u64> {
         .subnets()
         .iter()
         .map(|s| {
-            let mut h = DefaultHasher::new();
+            let mut h = footprint_hasher();
             own.get(s.meta.id.as_str()).hash(&mut h);
             let routes = model
                 .subnet_route_table(s)
@@ -1143,7 +1150,7 @@ fn footprints(model: &Model) -> Vec<u64> {
             (s.meta.id.as_str(), h.finish())
         })
         .collect();
-    let side = |e: &Eni, h: &mut DefaultHasher| {
+    let side = |e: &Eni, h: &mut FoldHasher<'static>| {
         hash_of(e).hash(h);
         for g in &e.security_groups {
             groups.get(g.as_str()).hash(h);
@@ -1155,7 +1162,7 @@ fn footprints(model: &Model) -> Vec<u64> {
         .load_balancers()
         .iter()
         .map(|lb| {
-            let mut h = DefaultHasher::new();
+            let mut h = footprint_hasher();
             for node in lb.nodes.iter().filter_map(|n| model.eni(n)) {
                 side(node, &mut h);
             }
@@ -1167,7 +1174,7 @@ fn footprints(model: &Model) -> Vec<u64> {
         .par_iter()
         .enumerate()
         .map(|(i, e)| {
-            let mut h = DefaultHasher::new();
+            let mut h = footprint_hasher();
             shared.hash(&mut h);
             side(e, &mut h);
             for lb in behind.get(&i).into_iter().flatten() {
@@ -1212,7 +1219,7 @@ fn load_balancers_in_front(model: &Model) -> HashMap<usize, Vec<usize>> {
 /// A subnet with its route table and NACL (a route to an interface is not
 /// followed by the engine, so the interface is no dependency).
 fn subnet_footprint(model: &Model, subnet: &crate::model::Subnet) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = footprint_hasher();
     hash_of(subnet).hash(&mut h);
     hash_of(&model.subnet_route_table(subnet)).hash(&mut h);
     hash_of(&model.subnet_network_acl(subnet)).hash(&mut h);
@@ -1223,7 +1230,7 @@ fn subnet_footprint(model: &Model, subnet: &crate::model::Subnet) -> u64 {
 /// their target groups, endpoints, prefix lists, and which interfaces belong
 /// to gateways, load balancers and endpoints.
 fn shared_footprint(model: &Model) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = footprint_hasher();
     hash_of(&model.vpcs()).hash(&mut h);
     hash_of(&model.internet_gateways()).hash(&mut h);
     hash_of(&model.nat_gateways()).hash(&mut h);
