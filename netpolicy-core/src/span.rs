@@ -116,6 +116,11 @@ impl SourceMap {
         self.files.get(id.0 as usize)
     }
 
+    /// The whole text of `id` (empty for an id this map did not give).
+    pub fn text(&self, id: SourceId) -> &str {
+        self.get(id).map_or("", |f| f.text.as_str())
+    }
+
     /// The text a span covers, if the span is valid.
     pub fn snippet(&self, span: Span) -> Option<&str> {
         self.get(span.source)?

@@ -298,7 +298,7 @@ fn fuzz_the_whole_vocabulary() {
     for seed in seeds() {
         let _case = Case("fuzz_the_whole_vocabulary", seed);
         let mut rng = Rng::new(seed ^ 0x70CA);
-        run(load_native("v.yaml", &mutate(VOCABULARY, &mut rng)));
+        run(load_native("v.yaml", mutate(VOCABULARY, &mut rng)));
         run(load_cloudformation(
             "t.json",
             mutate(&template, &mut rng),

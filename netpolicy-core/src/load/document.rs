@@ -543,8 +543,8 @@ impl<'a> JsonParser<'a> {
 
     /// Parses the value here with its large lists and mappings (a template's
     /// `Resources`, a plan's resource lists: most of the file) a child at a
-    /// time, in parallel. The children are found in one pass first (the
-    /// [`Shape`]), so no byte is scanned twice. `None` (position unchanged)
+    /// time, in parallel. The children are found in one pass first
+    /// ([`JsonParser::shape`]), so no byte is scanned twice. `None` (position unchanged)
     /// when anything is wrong, so that the sequential parse reports the error
     /// exactly.
     fn parallel(&mut self) -> Option<Node> {
@@ -624,7 +624,9 @@ impl<'a> JsonParser<'a> {
             let node = p.value().ok()?;
             return (p.pos == end).then_some(node);
         };
-        self.nested_depth()?;
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
         let parsed: Vec<Option<(Option<Node>, Node)>> = children
             .par_iter()
             .map(|part| self.part(part))
@@ -651,11 +653,6 @@ impl<'a> JsonParser<'a> {
             span: Span::new(self.source, start, end),
             tag: None,
         })
-    }
-
-    /// Whether a container opened here is within the nesting limit.
-    fn nested_depth(&self) -> Option<()> {
-        (self.depth < MAX_DEPTH).then_some(())
     }
 
     /// One child of a shaped container: its key (in a mapping) and value,

@@ -275,7 +275,7 @@ pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
 /// Loads a model file in the native format (YAML or JSON).
 pub fn load_native_file(path: &std::path::Path) -> Result<Model, LoadFailure> {
     let text = read_file(path).map_err(|error| LoadFailure::new(error, SourceMap::default()))?;
-    load_native(&path.display().to_string(), &text)
+    load_native(&path.display().to_string(), text)
 }
 
 /// The input formats netpolicy reads.
@@ -564,7 +564,7 @@ pub fn load_text(
     options: &cloudformation::TemplateOptions,
 ) -> Result<Model, LoadFailure> {
     match format {
-        ModelFormat::Native => load_native(name, &text.into()),
+        ModelFormat::Native => load_native(name, text),
         ModelFormat::CloudFormation => cloudformation::load_cloudformation(name, text, options),
         ModelFormat::Terraform => terraform::load_terraform(name, text),
         ModelFormat::AwsCli => Err(LoadFailure::new(

@@ -66,7 +66,7 @@ pub(crate) fn load_stacks(
     let mut docs = Vec::new();
     for stack in &mut stacks {
         let id = sources.add(stack.name.as_str(), std::mem::take(&mut stack.text));
-        let text = sources.get(id).map(|f| f.text.as_str()).unwrap_or_default();
+        let text = sources.text(id);
         match document::parse(text, id) {
             Ok(doc) => docs.push(doc),
             Err(e) => return Err(LoadFailure::new(e, sources)),

@@ -16,9 +16,12 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Loads a native-format model from text; `name` is how diagnostics name the file.
-pub fn load_native(name: &str, text: &str) -> Result<Model, LoadFailure> {
+/// The model keeps the text for its diagnostics: pass a `String` to hand it
+/// over rather than have it copied.
+pub fn load_native(name: &str, text: impl Into<String>) -> Result<Model, LoadFailure> {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
+    let text = sources.text(id);
     let outline = text
         .trim_start()
         .starts_with('{')

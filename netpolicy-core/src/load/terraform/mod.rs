@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 pub fn load_terraform(name: &str, text: impl Into<String>) -> Result<Model, LoadFailure> {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
-    let text = sources.get(id).map(|f| f.text.as_str()).unwrap_or_default();
+    let text = sources.text(id);
     let unread = document::KeySet::except(UNREAD);
     let parsed = document::parse_json_keeping(text, id, Some(&unread)).and_then(|doc| {
         let read = read(&doc);
@@ -142,7 +142,7 @@ impl<'a> Plan<'a> {
         );
         let (unknown, config) = (unknown?, config?);
         let mut listed = Vec::new();
-        module_resources(&Fields::new(root, "a module")?, &mut listed)?;
+        let listing = module_resources(&Fields::new(root, "a module")?, &mut listed);
         let read: Vec<Result<Option<Resource<'a>>, LoadError>> = listed
             .par_iter()
             .map(|r| resource(r, &unknown, &config))
@@ -151,6 +151,9 @@ impl<'a> Plan<'a> {
         for r in read {
             resources.extend(r?);
         }
+        // A malformed module comes after the resources listed before it, as
+        // a reading in document order meets them.
+        listing?;
         let mut by_address = HashMap::new();
         let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
@@ -277,7 +280,8 @@ fn configuration<'a>(top: &Fields<'a>) -> Result<HashMap<String, &'a Node>, Load
     Ok(config)
 }
 
-/// The resources of `module` and of its child modules, depth first.
+/// The resources of `module` and of its child modules, depth first, up to
+/// the first malformed module list (`out` keeps those listed before it).
 fn module_resources<'a>(module: &Fields<'a>, out: &mut Vec<Fields<'a>>) -> Result<(), LoadError> {
     out.extend(module.objects("resources", "a resource")?);
     for c in module.objects("child_modules", "a module")? {
