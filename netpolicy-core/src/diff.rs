@@ -164,7 +164,8 @@ struct Identity {
 #[non_exhaustive]
 pub struct DiffOptions {
     /// Compute every pair of endpoints, not only those with a changed
-    /// footprint: slower, the same answer (what tests check the footprints by).
+    /// footprint, and leave no pair out for having the same inputs on both
+    /// sides: slower, the same answer (what tests check the shortcuts by).
     pub every_pair: bool,
 }
 
@@ -227,7 +228,8 @@ pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) 
             list(&ra)
         ));
     }
-    let sides = Sides::new(&ids, (before, after), &changed);
+    let mut sides = Sides::new(&ids, (before, after), &changed);
+    sides.shortcuts = !options.every_pair;
     out.touched = ids
         .iter()
         .enumerate()
@@ -354,6 +356,9 @@ struct Sides<'a, 'e> {
     /// Per class of each side, whether its flows are recomputed.
     touched_before: Vec<bool>,
     touched_after: Vec<bool>,
+    /// Whether class pairs whose inputs are alike on both sides are left
+    /// out before they are computed.
+    shortcuts: bool,
 }
 
 impl<'a, 'e> Sides<'a, 'e> {
@@ -416,6 +421,7 @@ impl<'a, 'e> Sides<'a, 'e> {
             refined_of,
             touched_before,
             touched_after,
+            shortcuts: true,
         }
     }
 
@@ -515,6 +521,7 @@ impl<'a, 'e> Sides<'a, 'e> {
             [&self.touched_before, &self.touched_after],
             [&public[0], &public[1]],
             &across,
+            self.shortcuts,
         );
         let class_flows = drop_unchanged(&across, found);
         for (side, found) in class_flows.iter().enumerate() {

@@ -67,6 +67,35 @@ pub struct ClassPair {
     pub packets: PacketSet,
 }
 
+/// Which classes a class-flow computation recomputes, and how.
+#[derive(Clone, Copy)]
+struct Marks<'a> {
+    /// Classes with a changed interface: every pair with one is computed.
+    touched: &'a [bool],
+    /// Classes whose public addresses let in something else than on the
+    /// other side.
+    public_changed: &'a [bool],
+    /// Touched classes that put the same packets on the internet on both
+    /// sides: over public addresses they are met only with the
+    /// `public_changed` classes, as untouched sources are.
+    quiet: &'a [bool],
+}
+
+impl Marks<'_> {
+    fn touched(&self, c: usize) -> bool {
+        self.touched.get(c).copied().unwrap_or(false)
+    }
+
+    fn public_changed(&self, c: usize) -> bool {
+        self.public_changed.get(c).copied().unwrap_or(false)
+    }
+
+    /// Touched, and what it sends onto the internet may differ.
+    fn loud(&self, c: usize) -> bool {
+        self.touched(c) && !self.quiet.get(c).copied().unwrap_or(false)
+    }
+}
+
 /// The sides a class-flow computation works on.
 struct FlowPlan<'e> {
     sides: Vec<Option<Side<'e>>>,
@@ -151,25 +180,24 @@ impl<'m> Engine<'m> {
     /// class with a public address (what the internet side lets in), every
     /// class with a way out when a public address changed (untouched sources
     /// towards it), and load-balancer nodes.
-    fn classes_paired(&self, touched: &[bool], public_changed: &[bool]) -> Vec<bool> {
-        let on = |marks: &[bool], c: usize| marks.get(c).copied().unwrap_or(false);
+    fn classes_paired(&self, marks: Marks<'_>) -> Vec<bool> {
         let vpc_of = |class: &EniClass| self.model.subnet(&class.subnet).map(|s| s.vpc.as_str());
         let near: HashSet<&str> = self
             .classes
             .list
             .iter()
-            .filter(|c| on(touched, c.id.0))
+            .filter(|c| marks.touched(c.id.0))
             .filter_map(vpc_of)
             .flat_map(|v| self.topology.connected_vpcs(v))
             .collect();
-        let any_public_changed = public_changed.iter().any(|&c| c);
+        let any_public_changed = marks.public_changed.iter().any(|&c| c);
         // The internet side matters only when some source is met with it.
         let public_sources = any_public_changed
             || self
                 .classes
                 .list
                 .iter()
-                .any(|c| on(touched, c.id.0) && self.topology.has_exit(&c.subnet));
+                .any(|c| marks.loud(c.id.0) && self.topology.has_exit(&c.subnet));
         self.classes
             .list
             .iter()
@@ -254,8 +282,13 @@ impl<'m> Engine<'m> {
         touched: &[bool],
         public_changed: &[bool],
     ) -> Vec<ClassFlow> {
-        let (plan, jobs, parts) = self.prepared(query, touched, public_changed);
-        self.planned_flows(&plan, (&jobs, &parts), query, (touched, public_changed))
+        let marks = Marks {
+            touched,
+            public_changed,
+            quiet: &[],
+        };
+        let (plan, jobs, parts) = self.prepared(query, marks);
+        self.planned_flows(&plan, (&jobs, &parts), query, marks)
     }
 
     /// [`Engine::class_flows`] of two versions of a network, `before` and
@@ -263,21 +296,36 @@ impl<'m> Engine<'m> {
     /// the source sends, what the destination admits, what their subnets
     /// route between them) is the same on both sides: such a pair carries
     /// the same packets on both, and a change review would only compare them
-    /// to find nothing. `across` maps a class of `before` to the class of
-    /// `after` with the same interfaces and addresses, where there is one.
+    /// to find nothing. Likewise a touched source that puts the same packets
+    /// on the internet on both sides is met over public addresses only with
+    /// the classes whose public addresses changed. `across` maps a class of
+    /// `before` to the class of `after` with the same interfaces and
+    /// addresses, where there is one. Without `shortcuts` nothing is left out.
     pub(crate) fn class_flows_of_versions(
         [before, after]: [&Engine<'_>; 2],
         query: &PacketSet,
         touched: [&[bool]; 2],
         public_changed: [&[bool]; 2],
         across: &(dyn Fn(ClassId) -> Option<ClassId> + Sync),
+        shortcuts: bool,
     ) -> [Vec<ClassFlow>; 2] {
+        let across = |c: usize| across(ClassId(c)).map(|d| d.0).filter(|_| shortcuts);
+        let [quiet_b, quiet_a] = Self::quiet_sources([before, after], query, touched[0], &across);
+        let marks_b = Marks {
+            touched: touched[0],
+            public_changed: public_changed[0],
+            quiet: &quiet_b,
+        };
+        let marks_a = Marks {
+            touched: touched[1],
+            public_changed: public_changed[1],
+            quiet: &quiet_a,
+        };
         let ((plan_b, jobs_b, parts_b), (plan_a, jobs_a, parts_a)) = rayon::join(
-            || before.prepared(query, touched[0], public_changed[0]),
-            || after.prepared(query, touched[1], public_changed[1]),
+            || before.prepared(query, marks_b),
+            || after.prepared(query, marks_a),
         );
         let after_jobs: HashSet<(usize, usize)> = jobs_a.iter().copied().collect();
-        let across = |c: usize| across(ClassId(c)).map(|d| d.0);
         let matched: Vec<MatchedPair> = jobs_b
             .iter()
             .filter_map(|&(x, y)| {
@@ -306,35 +354,61 @@ impl<'m> Engine<'m> {
             .filter(|job| !skip_a.contains(job))
             .collect();
         let (old, new) = rayon::join(
-            || {
-                before.planned_flows(
-                    &plan_b,
-                    (&jobs_b, &parts_b),
-                    query,
-                    (touched[0], public_changed[0]),
-                )
-            },
-            || {
-                after.planned_flows(
-                    &plan_a,
-                    (&jobs_a, &parts_a),
-                    query,
-                    (touched[1], public_changed[1]),
-                )
-            },
+            || before.planned_flows(&plan_b, (&jobs_b, &parts_b), query, marks_b),
+            || after.planned_flows(&plan_a, (&jobs_a, &parts_a), query, marks_a),
         );
         [old, new]
+    }
+
+    /// The touched classes of `before` (first list) that send the same
+    /// packets onto the internet as their class `across` the change does
+    /// (second list), through the same exits with the same translations:
+    /// towards a public address that lets in the same packets on both sides,
+    /// such a source opens the same flows on both.
+    fn quiet_sources(
+        [before, after]: [&Engine<'_>; 2],
+        query: &PacketSet,
+        touched: &[bool],
+        across: &(dyn Fn(usize) -> Option<usize> + Sync),
+    ) -> [Vec<bool>; 2] {
+        let candidates: Vec<(usize, usize)> = (0..before.classes.list.len())
+            .filter(|&c| touched.get(c) == Some(&true))
+            .filter_map(|c| Some((c, across(c)?)))
+            .collect();
+        let egress = |engine: &Engine<'_>, c: usize| {
+            let side = engine.class_side(engine.classes.list.get(c)?)?;
+            Some(engine.internet_egress(&side, query))
+        };
+        let alike: Vec<(usize, usize)> = candidates
+            .into_par_iter()
+            .filter(|&(c, d)| {
+                let old = egress(before, c);
+                old.is_some() && old == egress(after, d)
+            })
+            .collect();
+        let mut out = [
+            vec![false; before.classes.list.len()],
+            vec![false; after.classes.list.len()],
+        ];
+        for (c, d) in alike {
+            if let Some(mark) = out[0].get_mut(c) {
+                *mark = true;
+            }
+            if let Some(mark) = out[1].get_mut(d) {
+                *mark = true;
+            }
+        }
+        out
     }
 
     /// The plan of [`Engine::class_flows`], its private pairs and their parts.
     fn prepared(
         &self,
         query: &PacketSet,
-        touched: &[bool],
-        public_changed: &[bool],
+        marks: Marks<'_>,
     ) -> (FlowPlan<'_>, Vec<(usize, usize)>, PrivateParts<'_>) {
-        let plan = self.flow_plan(touched, public_changed);
-        let is = |c: usize| touched.get(c).copied().unwrap_or(false);
+        let plan = self.flow_plan(marks);
+        let is = |c: usize| marks.touched(c);
         let jobs = self.private_jobs(&plan.sides, &plan.plain, &is);
         let parts = self.private_parts(&plan.sides, &jobs, query);
         (plan, jobs, parts)
@@ -342,8 +416,8 @@ impl<'m> Engine<'m> {
 
     /// The sides [`Engine::class_flows`] needs, and which of them open
     /// connections freely (`plain`) or are load-balancer nodes.
-    fn flow_plan(&self, touched: &[bool], public_changed: &[bool]) -> FlowPlan<'_> {
-        let needed = self.classes_paired(touched, public_changed);
+    fn flow_plan(&self, marks: Marks<'_>) -> FlowPlan<'_> {
+        let needed = self.classes_paired(marks);
         let sides = self.class_sides_where(&|c| needed.get(c) == Some(&true));
         let owner = |i: usize| {
             sides
@@ -376,10 +450,11 @@ impl<'m> Engine<'m> {
         plan: &FlowPlan<'_>,
         (jobs, parts): (&[(usize, usize)], &PrivateParts<'_>),
         query: &PacketSet,
-        (touched, public_changed): (&[bool], &[bool]),
+        marks: Marks<'_>,
     ) -> Vec<ClassFlow> {
-        let is = |c: usize| touched.get(c).copied().unwrap_or(false);
-        let public_is = |c: usize| public_changed.get(c).copied().unwrap_or(false);
+        let is = |c: usize| marks.touched(c);
+        let loud = |c: usize| marks.loud(c);
+        let public_is = |c: usize| marks.public_changed(c);
         let keep = |(a, b, _): &(usize, usize, PacketSet)| is(*a) || is(*b);
         let tag = |kind: ClassPath| {
             move |(a, b, packets): (usize, usize, PacketSet)| ClassFlow {
@@ -396,7 +471,7 @@ impl<'m> Engine<'m> {
                 .map(tag(ClassPath::Private)),
         );
         out.extend(
-            self.public_matrix_where(&plan.sides, &plan.plain, query, &is, &public_is)
+            self.public_matrix_where(&plan.sides, &plan.plain, query, &loud, &public_is)
                 .into_iter()
                 .filter(keep)
                 .map(tag(ClassPath::PublicAddress)),

@@ -28,6 +28,7 @@ pub(crate) struct Side<'a> {
 }
 
 /// How packets seen on the internet map back to the packets the source sent.
+#[derive(PartialEq)]
 pub(crate) enum Origin {
     /// The source address was this one address (an interface's own public IP).
     Address(Ipv4Addr),

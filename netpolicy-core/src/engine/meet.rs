@@ -105,6 +105,21 @@ impl Engine<'_> {
             .collect()
     }
 
+    /// What the members of `s` send of `query` onto the internet, per exit
+    /// (see `egress_internet`); nothing without a way out.
+    pub(super) fn internet_egress(
+        &self,
+        s: &Side<'_>,
+        query: &PacketSet,
+    ) -> Vec<(String, PacketSet, Origin)> {
+        if !self.topology.has_exit(&s.subnet.meta.id) {
+            return Vec::new();
+        }
+        let mut w = Self::walk(false);
+        let set = query.restrict(Dim::SrcAddr, &s.addrs);
+        self.egress_internet(&mut w, s, &set)
+    }
+
     /// What source class `s` opens over the internet to the public addresses
     /// of the classes `wanted` accepts, per destination class, as the source
     /// members send it (the destination address is the public one). Several
@@ -117,12 +132,7 @@ impl Engine<'_> {
         wanted: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, PacketSet)> {
         let mut out = Vec::new();
-        if !self.topology.has_exit(&s.subnet.meta.id) {
-            return out;
-        }
-        let mut w = Self::walk(false);
-        let set = query.restrict(Dim::SrcAddr, &s.addrs);
-        for (_, translated, origin) in self.egress_internet(&mut w, s, &set) {
+        for (_, translated, origin) in self.internet_egress(s, query) {
             // Within one piece every destination address is alike to the
             // source side, so the piece meets each profile once.
             let dst_cuts = cuts(&translated, Dim::DstAddr);
