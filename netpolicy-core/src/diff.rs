@@ -1063,17 +1063,22 @@ fn match_interfaces(before: &Model, after: &Model) -> Vec<Identity> {
             .collect()
     };
     let (keys_before, keys_after) = rayon::join(|| keys_of(before), || keys_of(after));
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    // The one interface of `after` a key names; `None` when it names several.
+    let mut by_key: HashMap<&str, Option<usize>> =
+        HashMap::with_capacity(keys_after.iter().map(Vec::len).sum());
     for (y, keys) in keys_after.iter().enumerate() {
         for k in keys {
-            by_key.entry(k.as_str()).or_default().push(y);
+            by_key
+                .entry(k.as_str())
+                .and_modify(|one| *one = None)
+                .or_insert(Some(y));
         }
     }
     let mut taken = vec![false; after.enis().len()];
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(keys_before.len());
     for (x, keys) in keys_before.iter().enumerate() {
         let found = keys.iter().find_map(|k| match by_key.get(k.as_str()) {
-            Some(ys) if ys.len() == 1 => ys.first().copied().filter(|&y| !taken[y]),
+            Some(&Some(y)) => (!taken.get(y).copied().unwrap_or(true)).then_some(y),
             _ => None,
         });
         if let Some(y) = found {
@@ -1349,6 +1354,85 @@ instances:
             "{:?}",
             d.warnings
         );
+    }
+
+    /// Two public subnets; the client's NACL holds `extra` entries before
+    /// its allow-all ones.
+    fn public_pair(extra: &str) -> String {
+        format!(
+            r#"
+vpcs:
+  - {{id: vpc-a, cidr_blocks: [10.0.0.0/16]}}
+internet_gateways:
+  - {{id: igw-a, vpc: vpc-a}}
+subnets:
+  - {{id: front, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt, network_acl: acl}}
+  - {{id: back, vpc: vpc-a, cidr: 10.0.2.0/24, route_table: rt}}
+route_tables:
+  - {{id: rt, vpc: vpc-a, routes: [{{destination: 0.0.0.0/0, internet_gateway: igw-a}}]}}
+network_acls:
+  - id: acl
+    vpc: vpc-a
+    entries:{extra}
+      - {{rule: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}}
+      - {{rule: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}}
+security_groups:
+  - {{id: client, vpc: vpc-a}}
+  - id: server
+    vpc: vpc-a
+    ingress: [{{protocol: tcp, ports: 5432, from: 0.0.0.0/0}}, {{protocol: tcp, ports: 443, from: 0.0.0.0/0}}]
+instances:
+  - {{id: c, subnet: front, public_ip: 203.0.113.10, security_groups: [client]}}
+  - {{id: s, subnet: back, public_ip: 203.0.113.20, security_groups: [server]}}
+"#
+        )
+    }
+
+    #[test]
+    fn a_source_whose_internet_exit_changed_in_part_is_compared_on_that_part() {
+        // The client still leaves through the same gateway, now without
+        // tcp/5432: over the server's public address only that closes.
+        let (b, a) = (
+            model(&public_pair("")),
+            model(&public_pair(
+                "\n      - {rule: 50, direction: egress, action: deny, protocol: tcp, ports: 5432, cidr: 0.0.0.0/0}",
+            )),
+        );
+        let (eb, ea) = (Engine::new(&b), Engine::new(&a));
+        let d = diff(&eb, &ea);
+        let closed: Vec<_> = d
+            .closed
+            .iter()
+            .map(|c| (c.source.as_str(), c.services.clone(), c.path))
+            .collect();
+        let tcp5432 = vec!["tcp/5432".to_string()];
+        assert!(
+            closed.contains(&("c/eni0", tcp5432.clone(), PathClass::Internet)),
+            "{closed:?}"
+        );
+        assert!(
+            closed.contains(&("c/eni0", tcp5432, PathClass::Private)),
+            "{closed:?}"
+        );
+        assert!(d.opened.is_empty(), "{:?}", d.opened);
+        let full = diff_with(&eb, &ea, DiffOptions::every_pair());
+        let services = |d: &NetworkDiff| {
+            let mut v: Vec<_> = d
+                .closed
+                .iter()
+                .map(|c| {
+                    (
+                        c.source.clone(),
+                        c.destination.clone(),
+                        c.path,
+                        c.services.clone(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(services(&d), services(&full));
     }
 
     #[test]

@@ -75,10 +75,11 @@ struct Marks<'a> {
     /// Classes whose public addresses let in something else than on the
     /// other side.
     public_changed: &'a [bool],
-    /// Touched classes that put the same packets on the internet on both
-    /// sides: over public addresses they are met only with the
-    /// `public_changed` classes, as untouched sources are.
-    quiet: &'a [bool],
+    /// For touched classes whose internet exits are the same on both sides,
+    /// the packets they send that may leave differently (none: the class is
+    /// quiet). Towards a public address that is not `public_changed`, the
+    /// other packets arrive alike on both sides, so only these are met.
+    focus: &'a [Option<PacketSet>],
 }
 
 impl Marks<'_> {
@@ -90,9 +91,15 @@ impl Marks<'_> {
         self.public_changed.get(c).copied().unwrap_or(false)
     }
 
+    /// What of a touched class's packets is met with unchanged public
+    /// addresses: all of them (`None`) or its focus.
+    fn focus(&self, c: usize) -> Option<&PacketSet> {
+        self.focus.get(c).and_then(Option::as_ref)
+    }
+
     /// Touched, and what it sends onto the internet may differ.
     fn loud(&self, c: usize) -> bool {
-        self.touched(c) && !self.quiet.get(c).copied().unwrap_or(false)
+        self.touched(c) && !self.focus(c).is_some_and(PacketSet::is_empty)
     }
 }
 
@@ -285,7 +292,7 @@ impl<'m> Engine<'m> {
         let marks = Marks {
             touched,
             public_changed,
-            quiet: &[],
+            focus: &[],
         };
         let (plan, jobs, parts) = self.prepared(query, marks);
         self.planned_flows(&plan, (&jobs, &parts), query, marks)
@@ -310,21 +317,24 @@ impl<'m> Engine<'m> {
         shortcuts: bool,
     ) -> [Vec<ClassFlow>; 2] {
         let across = |c: usize| across(ClassId(c)).map(|d| d.0).filter(|_| shortcuts);
-        let [quiet_b, quiet_a] = Self::quiet_sources([before, after], query, touched[0], &across);
+        let [focus_b, focus_a] = Self::internet_focus([before, after], query, touched[0], &across);
         let marks_b = Marks {
             touched: touched[0],
             public_changed: public_changed[0],
-            quiet: &quiet_b,
+            focus: &focus_b,
         };
         let marks_a = Marks {
             touched: touched[1],
             public_changed: public_changed[1],
-            quiet: &quiet_a,
+            focus: &focus_a,
         };
-        let ((plan_b, jobs_b, parts_b), (plan_a, jobs_a, parts_a)) = rayon::join(
-            || before.prepared(query, marks_b),
-            || after.prepared(query, marks_a),
-        );
+        // One after the other, each in parallel: what `before` compiles,
+        // `after` takes over where the change left it alone.
+        let (plan_b, jobs_b, parts_b) = before.prepared(query, marks_b);
+        if shortcuts {
+            after.adopt_compiled(before);
+        }
+        let (plan_a, jobs_a, parts_a) = after.prepared(query, marks_a);
         let after_jobs: HashSet<(usize, usize)> = jobs_a.iter().copied().collect();
         let matched: Vec<MatchedPair> = jobs_b
             .iter()
@@ -333,7 +343,7 @@ impl<'m> Engine<'m> {
                 after_jobs.contains(&there).then_some(((x, y), there))
             })
             .collect();
-        let alike = Alike::of(
+        let inputs = Alike::of(
             (&parts_b, &plan_b.sides, before),
             (&parts_a, &plan_a.sides, after),
             &matched,
@@ -341,8 +351,9 @@ impl<'m> Engine<'m> {
         );
         let alike: Vec<MatchedPair> = matched
             .into_par_iter()
-            .filter(|&(here, there)| alike.pair(here, there))
+            .filter(|&(here, there)| inputs.pair(here, there))
             .collect();
+        drop(inputs);
         let skip_b: HashSet<(usize, usize)> = alike.iter().map(|&(here, _)| here).collect();
         let skip_a: HashSet<(usize, usize)> = alike.iter().map(|&(_, there)| there).collect();
         let jobs_b: Vec<(usize, usize)> = jobs_b
@@ -357,20 +368,26 @@ impl<'m> Engine<'m> {
             || before.planned_flows(&plan_b, (&jobs_b, &parts_b), query, marks_b),
             || after.planned_flows(&plan_a, (&jobs_a, &parts_a), query, marks_a),
         );
+        // Many small sets: each side frees its own, side by side.
+        rayon::join(
+            move || drop((plan_b, parts_b)),
+            move || drop((plan_a, parts_a)),
+        );
         [old, new]
     }
 
-    /// The touched classes of `before` (first list) that send the same
-    /// packets onto the internet as their class `across` the change does
-    /// (second list), through the same exits with the same translations:
-    /// towards a public address that lets in the same packets on both sides,
-    /// such a source opens the same flows on both.
-    fn quiet_sources(
+    /// For each touched class of `before` (first list) and its class
+    /// `across` the change (second list) that leave for the internet
+    /// through the same exits with the same translations on both sides, the
+    /// packets they send that may leave differently: the same set on both
+    /// sides. Towards a public address that lets in the same packets on both
+    /// sides, such a source opens the same flows outside it.
+    fn internet_focus(
         [before, after]: [&Engine<'_>; 2],
         query: &PacketSet,
         touched: &[bool],
         across: &(dyn Fn(usize) -> Option<usize> + Sync),
-    ) -> [Vec<bool>; 2] {
+    ) -> [Vec<Option<PacketSet>>; 2] {
         let candidates: Vec<(usize, usize)> = (0..before.classes.list.len())
             .filter(|&c| touched.get(c) == Some(&true))
             .filter_map(|c| Some((c, across(c)?)))
@@ -379,23 +396,24 @@ impl<'m> Engine<'m> {
             let side = engine.class_side(engine.classes.list.get(c)?)?;
             Some(engine.internet_egress(&side, query))
         };
-        let alike: Vec<(usize, usize)> = candidates
+        let found: Vec<(usize, usize, PacketSet)> = candidates
             .into_par_iter()
-            .filter(|&(c, d)| {
-                let old = egress(before, c);
-                old.is_some() && old == egress(after, d)
+            .filter_map(|(c, d)| {
+                let focus =
+                    super::meet::egress_difference(&egress(before, c)?, &egress(after, d)?)?;
+                Some((c, d, focus))
             })
             .collect();
         let mut out = [
-            vec![false; before.classes.list.len()],
-            vec![false; after.classes.list.len()],
+            vec![None; before.classes.list.len()],
+            vec![None; after.classes.list.len()],
         ];
-        for (c, d) in alike {
-            if let Some(mark) = out[0].get_mut(c) {
-                *mark = true;
+        for (c, d, focus) in found {
+            if let Some(slot) = out[1].get_mut(d) {
+                *slot = Some(focus.clone());
             }
-            if let Some(mark) = out[1].get_mut(d) {
-                *mark = true;
+            if let Some(slot) = out[0].get_mut(c) {
+                *slot = Some(focus);
             }
         }
         out
@@ -453,8 +471,6 @@ impl<'m> Engine<'m> {
         marks: Marks<'_>,
     ) -> Vec<ClassFlow> {
         let is = |c: usize| marks.touched(c);
-        let loud = |c: usize| marks.loud(c);
-        let public_is = |c: usize| marks.public_changed(c);
         let keep = |(a, b, _): &(usize, usize, PacketSet)| is(*a) || is(*b);
         let tag = |kind: ClassPath| {
             move |(a, b, packets): (usize, usize, PacketSet)| ClassFlow {
@@ -471,7 +487,7 @@ impl<'m> Engine<'m> {
                 .map(tag(ClassPath::Private)),
         );
         out.extend(
-            self.public_matrix_where(&plan.sides, &plan.plain, query, &loud, &public_is)
+            self.public_matrix_marked(&plan.sides, &plan.plain, query, marks)
                 .into_iter()
                 .filter(keep)
                 .map(tag(ClassPath::PublicAddress)),
@@ -606,39 +622,79 @@ impl<'m> Engine<'m> {
         sources: &[usize],
         query: &PacketSet,
     ) -> Vec<(usize, usize, PacketSet)> {
-        self.public_matrix_where(sides, sources, query, &|_| true, &|_| true)
+        let every = vec![true; sides.len()];
+        let marks = Marks {
+            touched: &every,
+            public_changed: &[],
+            focus: &[],
+        };
+        self.public_matrix_marked(sides, sources, query, marks)
     }
 
-    /// [`Self::public_matrix`] from `touched` sources to every class, and
-    /// from the other sources to the classes `changed` accepts.
-    fn public_matrix_where(
+    /// [`Self::public_matrix`] for a change review: from touched sources to
+    /// every class (a focused source only its focus towards the classes
+    /// whose public addresses did not change), and from the other sources
+    /// to the classes whose public addresses changed.
+    fn public_matrix_marked(
         &self,
         sides: &[Option<Side<'_>>],
         sources: &[usize],
         query: &PacketSet,
-        touched: &(dyn Fn(usize) -> bool + Sync),
-        changed: &(dyn Fn(usize) -> bool + Sync),
+        marks: Marks<'_>,
     ) -> Vec<(usize, usize, PacketSet)> {
-        // An untouched source matters only towards changed public addresses.
+        let changed = |b: usize| marks.public_changed(b);
+        let unchanged = |b: usize| !marks.public_changed(b);
+        // An untouched or quiet source matters only towards changed public
+        // addresses.
         let any_changed = (0..sides.len()).any(changed);
         let sources: Vec<(usize, &Side<'_>)> = sources
             .iter()
-            .filter(|&&a| any_changed || touched(a))
+            .filter(|&&a| any_changed || marks.loud(a))
             .filter_map(|&a| Some((a, sides.get(a)?.as_ref()?)))
             .filter(|(_, s)| self.topology.has_exit(&s.subnet.meta.id))
             .collect();
         if sources.is_empty() {
             return Vec::new();
         }
-        let internet = self.internet_side(sides);
+        let focus_of = |a: usize| {
+            marks
+                .focus(a)
+                .filter(|f| marks.touched(a) && !f.is_empty())
+                .map(|f| query.intersect(f))
+        };
+        // With one source met in full, every public address is needed in
+        // full; else the unchanged ones only for what the focused sources
+        // put on the internet.
+        let everything = sources
+            .iter()
+            .any(|&(a, _)| marks.touched(a) && marks.focus(a).is_none());
+        let full = self.internet_side_of(sides, &|b| everything || changed(b), &PacketSet::all());
+        let narrow_side;
+        let narrow = if everything {
+            &full
+        } else {
+            let scope = sources
+                .par_iter()
+                .filter_map(|&(a, s)| Some(self.internet_scope(s, &focus_of(a)?)))
+                .reduce(PacketSet::empty, |x, y| x.union(&y));
+            narrow_side = self.internet_side_of(sides, &unchanged, &scope);
+            &narrow_side
+        };
         sources
             .par_iter()
             .flat_map_iter(|&(a, s)| {
-                let all_targets = touched(a);
-                let wanted = |b: usize| all_targets || changed(b);
-                self.public_packets(s, query, &internet, &wanted)
-                    .into_iter()
-                    .map(move |(b, packets)| (a, b, packets))
+                let mut found = Vec::new();
+                if marks.touched(a) && marks.focus(a).is_none() {
+                    found = self.public_packets(s, query, &full, &|_| true);
+                } else {
+                    if any_changed {
+                        found = self.public_packets(s, query, &full, &changed);
+                    }
+                    if let Some(focus) = focus_of(a) {
+                        found.extend(self.public_packets(s, &focus, narrow, &unchanged));
+                    }
+                }
+                found.into_iter().map(move |(b, packets)| (a, b, packets))
             })
             .collect()
     }

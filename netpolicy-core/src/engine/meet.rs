@@ -43,8 +43,20 @@ impl Engine<'_> {
     /// Every public interface reachable through an internet gateway, what it
     /// lets in, and the source-address boundaries that matter to any of them.
     pub(super) fn internet_side(&self, sides: &[Option<Side<'_>>]) -> Internet {
+        self.internet_side_of(sides, &|_| true, &PacketSet::all())
+    }
+
+    /// [`Self::internet_side`] of the classes `holders` accepts, for the
+    /// packets of `scope` only (which must leave destinations free: each
+    /// public address lets in `scope` addressed to it).
+    pub(super) fn internet_side_of(
+        &self,
+        sides: &[Option<Side<'_>>],
+        holders: &(dyn Fn(usize) -> bool + Sync),
+        scope: &PacketSet,
+    ) -> Internet {
         let opened: Vec<(usize, u32, PacketSet)> = self
-            .public_ingress(sides)
+            .public_ingress(sides, holders, scope)
             .into_par_iter()
             .filter_map(|(b, ip, open)| {
                 let ip = u32::from(ip);
@@ -91,14 +103,20 @@ impl Engine<'_> {
     }
 
     /// Every public address of the classes' members behind an internet
-    /// gateway: (class, address, everything it lets in from the internet).
-    fn public_ingress(&self, sides: &[Option<Side<'_>>]) -> Vec<(usize, Ipv4Addr, PacketSet)> {
-        let all = PacketSet::all();
+    /// gateway, of the classes `holders` accepts: (class, address, what of
+    /// `scope` it lets in from the internet).
+    fn public_ingress(
+        &self,
+        sides: &[Option<Side<'_>>],
+        holders: &(dyn Fn(usize) -> bool + Sync),
+        scope: &PacketSet,
+    ) -> Vec<(usize, Ipv4Addr, PacketSet)> {
         sides
             .par_iter()
             .enumerate()
+            .filter(|(b, _)| holders(*b))
             .flat_map_iter(|(b, side)| {
-                let open = side.iter().flat_map(|d| self.internet_openings(d, &all));
+                let open = side.iter().flat_map(|d| self.internet_openings(d, scope));
                 open.map(move |(_, ip, open)| (b, ip, open))
                     .collect::<Vec<_>>()
             })
@@ -118,6 +136,17 @@ impl Engine<'_> {
         let mut w = Self::walk(false);
         let set = query.restrict(Dim::SrcAddr, &s.addrs);
         self.egress_internet(&mut w, s, &set)
+    }
+
+    /// Everything of `query` the members of `s` put on the internet, to any
+    /// destination: the scope of an internet side that needs to answer for
+    /// these packets only.
+    pub(super) fn internet_scope(&self, s: &Side<'_>, query: &PacketSet) -> PacketSet {
+        self.internet_egress(s, query)
+            .iter()
+            .fold(PacketSet::empty(), |acc, (_, translated, _)| {
+                acc.union(&translated.forget(Dim::DstAddr))
+            })
     }
 
     /// What source class `s` opens over the internet to the public addresses
@@ -160,6 +189,48 @@ impl Engine<'_> {
         }
         out
     }
+}
+
+/// The packets a source sends that leave for the internet differently
+/// through `old` exits than through `new` ones (from `egress_internet`), as
+/// the source sends them; `None` when the exits or their translations differ,
+/// so that any packet may arrive differently. Outside this set a packet
+/// leaves through the same exit, translated alike, on both sides.
+pub(super) fn egress_difference(
+    old: &[(String, PacketSet, Origin)],
+    new: &[(String, PacketSet, Origin)],
+) -> Option<PacketSet> {
+    if old.len() != new.len() {
+        return None;
+    }
+    let mut out = PacketSet::empty();
+    for ((g, p, o), (h, q, n)) in old.iter().zip(new) {
+        if g != h {
+            return None;
+        }
+        let moved = p.difference(q).union(&q.difference(p));
+        let sent = match (o, n) {
+            (Origin::Address(a), Origin::Address(b)) if a == b => {
+                moved.with_value(Dim::SrcAddr, u32::from(*a))
+            }
+            (
+                Origin::Translated {
+                    entered: e,
+                    public: a,
+                },
+                Origin::Translated {
+                    entered: f,
+                    public: b,
+                },
+            ) if a == b => {
+                let entered = e.difference(f).union(&f.difference(e));
+                entered.union(&moved.preimage_of_rewrite(Dim::SrcAddr, u32::from(*a)))
+            }
+            _ => return None,
+        };
+        out = out.union(&sent);
+    }
+    Some(out)
 }
 
 /// What a source's internet exits (from `egress_internet`) deliver to the public

@@ -254,6 +254,14 @@ impl<'m> Engine<'m> {
         Engine::compile(Cow::Owned(model))
     }
 
+    /// Takes over what `other`, an engine of another version of the same
+    /// network, has compiled of the security groups that mean the same in
+    /// both, so that a change review compiles them once.
+    pub(crate) fn adopt_compiled(&self, other: &Engine<'_>) {
+        let same = self.groups.adopt(&self.model, &other.groups, &other.model);
+        self.sg_sets.adopt(&other.sg_sets, &same);
+    }
+
     fn compile(model: Cow<'m, Model>) -> Self {
         let m: &Model = &model;
         let own_public = IntervalSet::from_ranges(

@@ -8,7 +8,8 @@ use super::path::RuleRef;
 use super::rules::{cidr_set, traffic_packets};
 use crate::model::{Model, RulePeer, SecurityGroup, SecurityGroupRule};
 use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use rayon::prelude::*;
 use std::sync::OnceLock;
 
 /// One security group, compiled: forward packets it allows, per direction.
@@ -73,6 +74,64 @@ impl SecurityGroups {
     /// The compiled group with this id.
     pub(crate) fn get(&self, id: &str) -> Option<&CompiledGroup> {
         self.by_id.get(id)
+    }
+
+    /// Takes over from `other`, which indexes `other_model` (another version
+    /// of `model`), every group it has compiled that means the same packets
+    /// here: a change review compiles the groups a change left alone once.
+    /// Returns the ids of every group that means the same in both.
+    pub(crate) fn adopt<'m>(
+        &self,
+        model: &'m Model,
+        other: &SecurityGroups,
+        other_model: &Model,
+    ) -> HashSet<&'m str> {
+        let same: HashSet<&str> = model
+            .security_groups()
+            .par_iter()
+            .filter(|sg| self.same_meaning(model, sg, other, other_model))
+            .map(|sg| sg.meta.id.as_str())
+            .collect();
+        for id in &same {
+            let (Some(mine), Some(theirs)) = (self.by_id.get(*id), other.by_id.get(*id)) else {
+                continue;
+            };
+            if let Some(sets) = theirs.sets.get() {
+                // Already set when a query compiled it here first: equal.
+                let _ = mine.sets.set(sets.clone());
+            }
+        }
+        same
+    }
+
+    /// Whether `sg` of `model` allows the same packets as the group with its
+    /// id in `other_model`: the same traffic and peers, in order, with the
+    /// same addresses behind every group and prefix-list peer.
+    fn same_meaning(
+        &self,
+        model: &Model,
+        sg: &SecurityGroup,
+        other: &SecurityGroups,
+        other_model: &Model,
+    ) -> bool {
+        let Some(theirs) = other_model.security_group(&sg.meta.id) else {
+            return false;
+        };
+        let peer_alike = |peer: &RulePeer| match peer {
+            RulePeer::Cidr(_) => true,
+            RulePeer::SecurityGroup(id) => self.members.get(id) == other.members.get(id),
+            RulePeer::PrefixList(id) => {
+                model.prefix_list(id).map(|p| &p.cidrs)
+                    == other_model.prefix_list(id).map(|p| &p.cidrs)
+            }
+        };
+        let alike = |a: &[SecurityGroupRule], b: &[SecurityGroupRule]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.traffic == y.traffic && x.peer == y.peer && peer_alike(&x.peer))
+        };
+        alike(&sg.ingress, &theirs.ingress) && alike(&sg.egress, &theirs.egress)
     }
 
     /// The rule of `groups` that allows `packet`, or a "no rule allows" reference.
@@ -216,6 +275,24 @@ pub(crate) struct GroupSets {
 }
 
 impl GroupSets {
+    /// Takes over from `other` every union it has computed whose groups
+    /// all mean the same in both versions (`same`, from
+    /// [`SecurityGroups::adopt`]).
+    pub(crate) fn adopt(&self, other: &GroupSets, same: &HashSet<&str>) {
+        for (key, &i) in &self.index {
+            if !key.iter().all(|g| same.contains(g.as_str())) {
+                continue;
+            }
+            let theirs = other.index.get(key).and_then(|&j| other.sets.get(j));
+            if let (Some(mine), Some(set)) = (self.sets.get(i), theirs.and_then(OnceLock::get)) {
+                let _ = mine.set(GroupSet {
+                    ingress: set.ingress.clone(),
+                    egress: set.egress.clone(),
+                });
+            }
+        }
+    }
+
     pub(crate) fn compile(model: &Model) -> GroupSets {
         let mut keys: Vec<Vec<String>> = model
             .enis()
