@@ -701,8 +701,10 @@ impl<'a, 'e> Sides<'a, 'e> {
         self.members(end)
             .into_iter()
             .filter(|&k| {
-                self.eni(k, after)
-                    .is_some_and(|e| eni_addresses(e).intersects(addrs))
+                self.eni(k, after).is_some_and(|e| {
+                    let mut own = e.private_ips.iter().chain(&e.public_ip);
+                    own.any(|ip| addrs.contains(u32::from(*ip)))
+                })
             })
             .collect()
     }
