@@ -303,9 +303,10 @@ impl<'m> Engine<'m> {
     /// the source sends, what the destination admits, what their subnets
     /// route between them) is the same on both sides: such a pair carries
     /// the same packets on both, and a change review would only compare them
-    /// to find nothing. Likewise a touched source that puts the same packets
-    /// on the internet on both sides is met over public addresses only with
-    /// the classes whose public addresses changed. `across` maps a class of
+    /// to find nothing. Likewise a touched source that leaves for the
+    /// internet through the same exits on both sides is met with the public
+    /// addresses that did not change only on the packets that leave
+    /// differently (see [`Self::internet_focus`]). `across` maps a class of
     /// `before` to the class of `after` with the same interfaces and
     /// addresses, where there is one. Without `shortcuts` nothing is left out.
     pub(crate) fn class_flows_of_versions(
@@ -656,42 +657,46 @@ impl<'m> Engine<'m> {
         if sources.is_empty() {
             return Vec::new();
         }
-        let focus_of = |a: usize| {
-            marks
-                .focus(a)
-                .filter(|f| marks.touched(a) && !f.is_empty())
-                .map(|f| query.intersect(f))
-        };
+        // What each source meets the unchanged public addresses with:
+        // everything (`None` with `full`), its focus, or nothing.
+        let focus: Vec<Option<PacketSet>> = sources
+            .iter()
+            .map(|&(a, _)| {
+                let f = marks.focus(a).filter(|f| marks.touched(a) && !f.is_empty());
+                f.map(|f| query.intersect(f))
+            })
+            .collect();
+        let full_source = |a: usize| marks.touched(a) && marks.focus(a).is_none();
         // With one source met in full, every public address is needed in
         // full; else the unchanged ones only for what the focused sources
         // put on the internet.
-        let everything = sources
-            .iter()
-            .any(|&(a, _)| marks.touched(a) && marks.focus(a).is_none());
+        let everything = sources.iter().any(|&(a, _)| full_source(a));
         let full = self.internet_side_of(sides, &|b| everything || changed(b), &PacketSet::all());
         let narrow_side;
-        let narrow = if everything {
+        let narrow = if everything || focus.iter().all(Option::is_none) {
             &full
         } else {
             let scope = sources
                 .par_iter()
-                .filter_map(|&(a, s)| Some(self.internet_scope(s, &focus_of(a)?)))
+                .zip(&focus)
+                .filter_map(|(&(_, s), f)| Some(self.internet_scope(s, f.as_ref()?)))
                 .reduce(PacketSet::empty, |x, y| x.union(&y));
             narrow_side = self.internet_side_of(sides, &unchanged, &scope);
             &narrow_side
         };
         sources
             .par_iter()
-            .flat_map_iter(|&(a, s)| {
+            .zip(&focus)
+            .flat_map_iter(|(&(a, s), f)| {
                 let mut found = Vec::new();
-                if marks.touched(a) && marks.focus(a).is_none() {
+                if full_source(a) {
                     found = self.public_packets(s, query, &full, &|_| true);
                 } else {
                     if any_changed {
                         found = self.public_packets(s, query, &full, &changed);
                     }
-                    if let Some(focus) = focus_of(a) {
-                        found.extend(self.public_packets(s, &focus, narrow, &unchanged));
+                    if let Some(f) = f {
+                        found.extend(self.public_packets(s, f, narrow, &unchanged));
                     }
                 }
                 found.into_iter().map(move |(b, packets)| (a, b, packets))
