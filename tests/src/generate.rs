@@ -208,7 +208,7 @@ pub fn network_parts(rng: &mut Rng) -> ModelParts {
 /// dropped or widened, a NACL entry flipped, a route removed, an interface
 /// moved to other groups, a public address given or taken.
 pub fn change(p: &mut ModelParts, rng: &mut Rng) {
-    match rng.below(6) {
+    match rng.below(7) {
         0 => {
             let n = p.security_groups.len();
             if let Some(g) = p.security_groups.get_mut(rng.below(n.max(1))) {
@@ -281,6 +281,26 @@ pub fn change(p: &mut ModelParts, rng: &mut Rng) {
                     .collect();
                 if let Some(g) = rng.pick(&same) {
                     e.security_groups = vec![(*g).clone()];
+                }
+            }
+        }
+        5 => {
+            // A narrow entry ahead of the others: it changes part of what
+            // crosses the subnets' edge (one service, one direction), the
+            // kind of change a diff may compare on that part alone.
+            let n = p.network_acls.len();
+            if let Some(acl) = p.network_acls.get_mut(rng.below(n.max(1))) {
+                let first = acl.entries.iter().map(|e| e.rule_number).min();
+                let number = first.map_or(100, |r| r.saturating_sub(1));
+                if number > 0 {
+                    acl.entries.push(NaclEntry {
+                        rule_number: number,
+                        egress: rng.chance(50),
+                        action: NaclAction::Deny,
+                        traffic: random_traffic(rng),
+                        cidr: net("0.0.0.0/0"),
+                        span: None,
+                    });
                 }
             }
         }
