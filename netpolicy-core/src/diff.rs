@@ -228,8 +228,7 @@ pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) 
             list(&ra)
         ));
     }
-    let mut sides = Sides::new(&ids, (before, after), &changed);
-    sides.shortcuts = !options.every_pair;
+    let sides = Sides::new(&ids, (before, after), &changed, !options.every_pair);
     out.touched = ids
         .iter()
         .enumerate()
@@ -366,6 +365,7 @@ impl<'a, 'e> Sides<'a, 'e> {
         ids: &'a [Identity],
         engines: (&'e Engine<'e>, &'e Engine<'e>),
         changed: &[bool],
+        shortcuts: bool,
     ) -> Self {
         let (before, after) = engines;
         let class = |engine: &Engine<'_>, x: Option<usize>| {
@@ -421,7 +421,7 @@ impl<'a, 'e> Sides<'a, 'e> {
             refined_of,
             touched_before,
             touched_after,
-            shortcuts: true,
+            shortcuts,
         }
     }
 

@@ -203,12 +203,13 @@ pub(super) fn egress_difference(
     if old.len() != new.len() {
         return None;
     }
+    let either_only = |x: &PacketSet, y: &PacketSet| x.difference(y).union(&y.difference(x));
     let mut out = PacketSet::empty();
     for ((g, p, o), (h, q, n)) in old.iter().zip(new) {
         if g != h {
             return None;
         }
-        let moved = p.difference(q).union(&q.difference(p));
+        let moved = either_only(p, q);
         let sent = match (o, n) {
             (Origin::Address(a), Origin::Address(b)) if a == b => {
                 moved.with_value(Dim::SrcAddr, u32::from(*a))
@@ -223,8 +224,7 @@ pub(super) fn egress_difference(
                     public: b,
                 },
             ) if a == b => {
-                let entered = e.difference(f).union(&f.difference(e));
-                entered.union(&moved.preimage_of_rewrite(Dim::SrcAddr, u32::from(*a)))
+                either_only(e, f).union(&moved.preimage_of_rewrite(Dim::SrcAddr, u32::from(*a)))
             }
             _ => return None,
         };
