@@ -1437,6 +1437,98 @@ instances:
         assert_eq!(services(&d), services(&full));
     }
 
+    /// Two peered VPCs: a client in `front`, servers in `back` and `spare`;
+    /// the client's table routes `peer_route` over the peering, and the
+    /// servers' NACL holds `extra` entries before its allow-all ones.
+    fn peered(peer_route: &str, extra: &str) -> String {
+        format!(
+            r#"
+vpcs:
+  - {{id: vpc-a, cidr_blocks: [10.0.0.0/16]}}
+  - {{id: vpc-b, cidr_blocks: [10.1.0.0/16]}}
+peerings:
+  - {{id: pcx-1, requester_vpc: vpc-a, accepter_vpc: vpc-b, active: true}}
+subnets:
+  - {{id: front, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt-a}}
+  - {{id: back, vpc: vpc-b, cidr: 10.1.2.0/24, route_table: rt-b, network_acl: acl}}
+  - {{id: spare, vpc: vpc-b, cidr: 10.1.3.0/24, route_table: rt-b, network_acl: acl}}
+route_tables:
+  - {{id: rt-a, vpc: vpc-a, routes: [{{destination: {peer_route}, peering: pcx-1}}]}}
+  - {{id: rt-b, vpc: vpc-b, routes: [{{destination: 10.0.0.0/16, peering: pcx-1}}]}}
+network_acls:
+  - id: acl
+    vpc: vpc-b
+    entries:{extra}
+      - {{rule: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}}
+      - {{rule: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}}
+security_groups:
+  - {{id: client, vpc: vpc-a}}
+  - id: server
+    vpc: vpc-b
+    ingress: [{{protocol: tcp, ports: 5432, from: 10.0.0.0/8}}, {{protocol: tcp, ports: 443, from: 10.0.0.0/8}}]
+instances:
+  - {{id: c, subnet: front, security_groups: [client], private_ips: [10.0.1.10]}}
+  - {{id: s, subnet: back, security_groups: [server], private_ips: [10.1.2.10]}}
+  - {{id: t, subnet: spare, security_groups: [server], private_ips: [10.1.3.10]}}
+"#
+        )
+    }
+
+    /// Every closed flow as (source, destination, path, services), sorted.
+    fn closed_flows(d: &NetworkDiff) -> Vec<(String, String, PathClass, Vec<String>)> {
+        let mut v: Vec<_> = d
+            .closed
+            .iter()
+            .map(|c| {
+                let ends = (c.source.clone(), c.destination.clone());
+                (ends.0, ends.1, c.path, c.services.clone())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn private_pairs_whose_inputs_changed_in_part_are_compared_on_that_part() {
+        // A narrower peering route (routes differ) and a NACL entry on the
+        // servers' side (their admission differs): each pair is compared on
+        // what may differ, and finds what the full comparison finds.
+        let (b, a) = (
+            model(&peered("10.1.0.0/16", "")),
+            model(&peered(
+                "10.1.2.0/24",
+                "\n      - {rule: 50, direction: ingress, action: deny, protocol: tcp, ports: 5432, cidr: 10.0.1.0/24}",
+            )),
+        );
+        let (eb, ea) = (Engine::new(&b), Engine::new(&a));
+        let d = diff(&eb, &ea);
+        let full = diff_with(&eb, &ea, DiffOptions::every_pair());
+        let closed = closed_flows(&d);
+        let flow = |dst: &str, services: &[&str]| {
+            let services = services.iter().map(|s| s.to_string()).collect();
+            (
+                "c/eni0".to_string(),
+                dst.to_string(),
+                PathClass::Private,
+                services,
+            )
+        };
+        assert!(
+            closed.contains(&flow("s/eni0", &["tcp/5432"])),
+            "{closed:?}"
+        );
+        assert!(
+            closed.contains(&flow("t/eni0", &["tcp/443", "tcp/5432"])),
+            "{closed:?}"
+        );
+        assert_eq!(closed, closed_flows(&full));
+        assert!(
+            d.opened.is_empty() && full.opened.is_empty(),
+            "{:?}",
+            d.opened
+        );
+    }
+
     #[test]
     fn interfaces_match_by_name_when_ids_differ() {
         // A template's logical id against a deployed instance id: the Name

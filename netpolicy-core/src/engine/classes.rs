@@ -3,7 +3,7 @@
 //! runs over classes (with the members' addresses as sets), in parallel.
 
 use super::flows::Side;
-use super::meet::{Alike, MatchedPair, PrivateParts};
+use super::meet::{Alike, MatchedPair, PrivateFocus, PrivateParts};
 use super::{Endpoint, Engine};
 use crate::model::{Eni, EniOwner, Model};
 use crate::packet::PacketSet;
@@ -102,6 +102,14 @@ impl Marks<'_> {
         self.touched(c) && !self.focus(c).is_some_and(PacketSet::is_empty)
     }
 }
+
+/// Private class pairs to meet, the parts they are met from, and what of
+/// each pair a change review needs (all of it when there is no focus).
+type PrivateJobs<'j, 'e> = (
+    &'j [(usize, usize)],
+    &'j PrivateParts<'e>,
+    Option<&'j PrivateFocus>,
+);
 
 /// The sides a class-flow computation works on.
 struct FlowPlan<'e> {
@@ -295,7 +303,7 @@ impl<'m> Engine<'m> {
             focus: &[],
         };
         let (plan, jobs, parts) = self.prepared(query, marks);
-        self.planned_flows(&plan, (&jobs, &parts), query, marks)
+        self.planned_flows(&plan, (&jobs, &parts, None), query, marks)
     }
 
     /// [`Engine::class_flows`] of two versions of a network, `before` and
@@ -350,11 +358,10 @@ impl<'m> Engine<'m> {
             &matched,
             &across,
         );
-        let alike: Vec<MatchedPair> = matched
+        let (alike, differ): (Vec<MatchedPair>, Vec<MatchedPair>) = matched
             .into_par_iter()
-            .filter(|&(here, there)| inputs.pair(here, there))
-            .collect();
-        drop(inputs);
+            .partition(|&(here, there)| inputs.pair(here, there));
+        let [focus_b, focus_a] = inputs.focus(&differ);
         let skip_b: HashSet<(usize, usize)> = alike.iter().map(|&(here, _)| here).collect();
         let skip_a: HashSet<(usize, usize)> = alike.iter().map(|&(_, there)| there).collect();
         let jobs_b: Vec<(usize, usize)> = jobs_b
@@ -366,8 +373,8 @@ impl<'m> Engine<'m> {
             .filter(|job| !skip_a.contains(job))
             .collect();
         let (old, new) = rayon::join(
-            || before.planned_flows(&plan_b, (&jobs_b, &parts_b), query, marks_b),
-            || after.planned_flows(&plan_a, (&jobs_a, &parts_a), query, marks_a),
+            || before.planned_flows(&plan_b, (&jobs_b, &parts_b, Some(&focus_b)), query, marks_b),
+            || after.planned_flows(&plan_a, (&jobs_a, &parts_a, Some(&focus_a)), query, marks_a),
         );
         // Many small sets: each side frees its own, side by side.
         rayon::join(
@@ -467,7 +474,7 @@ impl<'m> Engine<'m> {
     fn planned_flows(
         &self,
         plan: &FlowPlan<'_>,
-        (jobs, parts): (&[(usize, usize)], &PrivateParts<'_>),
+        jobs: PrivateJobs<'_, '_>,
         query: &PacketSet,
         marks: Marks<'_>,
     ) -> Vec<ClassFlow> {
@@ -483,7 +490,7 @@ impl<'m> Engine<'m> {
         };
         let mut out: Vec<ClassFlow> = Vec::new();
         out.extend(
-            self.private_of_jobs(&plan.sides, jobs, parts, &is)
+            self.private_of_jobs(&plan.sides, jobs, &is)
                 .into_iter()
                 .map(tag(ClassPath::Private)),
         );
@@ -536,7 +543,7 @@ impl<'m> Engine<'m> {
     ) -> Vec<(usize, usize, PacketSet)> {
         let jobs = self.private_jobs(sides, sources, touched);
         let parts = self.private_parts(sides, &jobs, query);
-        self.private_of_jobs(sides, &jobs, &parts, touched)
+        self.private_of_jobs(sides, (&jobs, &parts, None), touched)
     }
 
     /// The class pairs of connected VPCs with an end `touched` accepts.
@@ -579,8 +586,7 @@ impl<'m> Engine<'m> {
     fn private_of_jobs(
         &self,
         sides: &[Option<Side<'_>>],
-        jobs: &[(usize, usize)],
-        parts: &PrivateParts<'_>,
+        (jobs, parts, focus): PrivateJobs<'_, '_>,
         touched: &(dyn Fn(usize) -> bool + Sync),
     ) -> Vec<(usize, usize, PacketSet)> {
         // A touched source meets the classes of each destination subnet
@@ -610,7 +616,7 @@ impl<'m> Engine<'m> {
         groups
             .par_iter()
             .flat_map_iter(|&((fixed, as_source, _), ref others)| {
-                self.private_meet_group(parts, sides, (fixed, as_source), others)
+                self.private_meet_group(parts, sides, (fixed, as_source), others, focus)
             })
             .collect()
     }

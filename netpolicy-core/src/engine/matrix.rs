@@ -181,7 +181,7 @@ impl<'m> Engine<'m> {
                         .filter_map(|subnet| by_subnet.get(subnet));
                     for classes in connected {
                         for (_, b, packets) in
-                            self.private_meet_group(&parts, &sides, (a, true), classes)
+                            self.private_meet_group(&parts, &sides, (a, true), classes, None)
                         {
                             push_services(&packets, services, b, &mut rows);
                         }

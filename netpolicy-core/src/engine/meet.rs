@@ -24,7 +24,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The internet side, shared by every source class.
 pub(super) struct Internet {
@@ -203,13 +203,12 @@ pub(super) fn egress_difference(
     if old.len() != new.len() {
         return None;
     }
-    let either_only = |x: &PacketSet, y: &PacketSet| x.difference(y).union(&y.difference(x));
     let mut out = PacketSet::empty();
     for ((g, p, o), (h, q, n)) in old.iter().zip(new) {
         if g != h {
             return None;
         }
-        let moved = either_only(p, q);
+        let moved = p.symmetric_difference(q);
         let sent = match (o, n) {
             (Origin::Address(a), Origin::Address(b)) if a == b => {
                 moved.with_value(Dim::SrcAddr, u32::from(*a))
@@ -223,9 +222,9 @@ pub(super) fn egress_difference(
                     entered: f,
                     public: b,
                 },
-            ) if a == b => {
-                either_only(e, f).union(&moved.preimage_of_rewrite(Dim::SrcAddr, u32::from(*a)))
-            }
+            ) if a == b => e
+                .symmetric_difference(f)
+                .union(&moved.preimage_of_rewrite(Dim::SrcAddr, u32::from(*a))),
             _ => return None,
         };
         out = out.union(&sent);
@@ -264,6 +263,57 @@ struct Ends {
     admit: PacketSet,
 }
 
+impl Ends {
+    /// The end a private path takes from this class: what it sends (as the
+    /// `source`) or admits, `local`ly within its subnet or from others.
+    fn role(&self, source: bool, local: bool) -> &PacketSet {
+        match (source, local) {
+            (true, true) => &self.send_local,
+            (true, false) => &self.send,
+            (false, true) => &self.admit_local,
+            (false, false) => &self.admit,
+        }
+    }
+}
+
+/// A set holding every packet that the ends built from `x` and from `y`
+/// (see [`Engine::ends`]) hold on one side only: each end is a meet of its
+/// inputs, so it differs only where one of its inputs does. Wider than the
+/// exact difference, but made of the inputs' differences, which are small
+/// where the change is (a rule, a NACL entry), where the ends' own
+/// difference is cut into many pieces. `None` when the addresses differ or
+/// one side has a NACL and the other none.
+fn ends_delta(x: EndInputs<'_>, y: EndInputs<'_>) -> Option<Ends> {
+    if x.0 != y.0 {
+        return None;
+    }
+    let differ = |a: &PacketSet, b: &PacketSet| {
+        if a == b {
+            PacketSet::empty()
+        } else {
+            a.symmetric_difference(b)
+        }
+    };
+    let (egress, ingress) = (differ(x.1, y.1), differ(x.2, y.2));
+    let acl = match (x.3, y.3) {
+        (Some(a), Some(b)) => [0, 1, 2, 3].map(|i| differ(a[i], b[i])),
+        (None, None) => Default::default(),
+        _ => return None,
+    };
+    let [
+        acl_egress,
+        acl_ingress_replies,
+        acl_ingress,
+        acl_egress_replies,
+    ] = &acl;
+    Some(Ends {
+        send: egress.union(acl_egress).union(acl_ingress_replies),
+        admit: ingress.union(acl_ingress).union(acl_egress_replies),
+        send_local: egress,
+        admit_local: ingress,
+    })
+}
+
 impl Engine<'_> {
     fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
         let send_local = query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress);
@@ -285,6 +335,38 @@ impl Engine<'_> {
                 .intersect(&acl.egress.allowed_replies),
             send_local,
             admit_local,
+        }
+    }
+
+    /// `set` met with one end of class `s` (see [`Ends::role`]), from the
+    /// end's inputs: the same packets as building the end and meeting it,
+    /// cheaper when `set` is small.
+    fn meet_end(
+        &self,
+        s: &Side<'_>,
+        query: &PacketSet,
+        set: &PacketSet,
+        (source, local): (bool, bool),
+    ) -> PacketSet {
+        let own = if source {
+            set.restrict(Dim::SrcAddr, &s.addrs)
+                .intersect(query)
+                .intersect(s.egress)
+        } else {
+            set.restrict(Dim::DstAddr, &s.addrs).intersect(&s.ingress)
+        };
+        if local || own.is_empty() {
+            return own;
+        }
+        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
+            return PacketSet::empty();
+        };
+        if source {
+            own.intersect(&acl.egress.allowed)
+                .intersect(&acl.ingress.allowed_replies)
+        } else {
+            own.intersect(&acl.ingress.allowed)
+                .intersect(&acl.egress.allowed_replies)
         }
     }
 
@@ -451,13 +533,15 @@ impl<'e> Engine<'e> {
     /// sends, met with what the destination admits and what the two subnets
     /// route between them; the fixed end and the routes are met once. Subnet
     /// pairs a NAT gateway joins take the full path. The pairs that exchange
-    /// something, as (source, destination, packets).
+    /// something, as (source, destination, packets); a pair `focus` names
+    /// carries only its packets that may differ across a change.
     pub(super) fn private_meet_group(
         &self,
         parts: &PrivateParts<'_>,
         sides: &[Option<Side<'_>>],
         (fixed, as_source): (usize, bool),
         others: &[usize],
+        focus: Option<&PrivateFocus>,
     ) -> Vec<(usize, usize, PacketSet)> {
         let side = |c: usize| sides.get(c).and_then(Option::as_ref);
         let ordered = |other: usize| {
@@ -483,14 +567,8 @@ impl<'e> Engine<'e> {
                 .collect();
         }
         let local = sa == sb;
-        let end = |c: usize, source: bool| {
-            self.end(parts, c, side(c)?).map(|e| match (source, local) {
-                (true, true) => &e.send_local,
-                (true, false) => &e.send,
-                (false, true) => &e.admit_local,
-                (false, false) => &e.admit,
-            })
-        };
+        let end =
+            |c: usize, source: bool| self.end(parts, c, side(c)?).map(|e| e.role(source, local));
         let Some(mine) = end(fixed, as_source) else {
             return Vec::new();
         };
@@ -505,16 +583,39 @@ impl<'e> Engine<'e> {
         if piece.is_empty() {
             return Vec::new();
         }
+        // The piece met with the fixed end's and the routes' differences,
+        // per route difference (the others of a group nearly always share one).
+        let mut near: HashMap<Option<usize>, PacketSet> = HashMap::new();
         others
             .iter()
             .filter_map(|&other| {
-                let theirs = end(other, !as_source)?;
-                // Most pairs do not meet: ask that first, without building sets.
-                if !piece.intersects(theirs) {
-                    return None;
-                }
                 let (a, b) = ordered(other);
-                Some((a, b, piece.intersect(theirs)))
+                let packets = match focus.zip(focus.and_then(|f| f.pair(a, b))) {
+                    // Only what may differ, met with the other end's inputs
+                    // (small sets: its end is not built).
+                    Some((focus, route)) => {
+                        let near = near.entry(route).or_insert_with(|| {
+                            let fixed = focus.delta(fixed, as_source, local);
+                            piece.intersect(&fixed.union(focus.route(route)))
+                        });
+                        let far = focus.delta(other, !as_source, local).intersect(&piece);
+                        let (s, role) = (side(other)?, (!as_source, local));
+                        let mut packets = self.meet_end(s, &parts.query, near, role);
+                        if !far.is_empty() {
+                            packets = packets.union(&self.meet_end(s, &parts.query, &far, role));
+                        }
+                        packets
+                    }
+                    None => {
+                        let theirs = end(other, !as_source)?;
+                        // Most pairs do not meet: ask that first, without building sets.
+                        if !piece.intersects(theirs) {
+                            return None;
+                        }
+                        piece.intersect(theirs)
+                    }
+                };
+                (!packets.is_empty()).then_some((a, b, packets))
             })
             .collect()
     }
@@ -575,14 +676,34 @@ pub(super) fn atoms(values: &IntervalSet, boundaries: &[u32]) -> Vec<(IntervalSe
 /// (`other`): per class, its ends against those of its class across; per
 /// pair of subnet pairs, their routes. Computed once, then asked per class
 /// pair: a pair whose every input is alike carries the same packets on both
-/// sides ([`Engine::private_meet_group`] meets the same sets).
+/// sides ([`Engine::private_meet_group`] meets the same sets). Where inputs
+/// differ, what differs is kept too, for [`Alike::focus`].
 pub(super) struct Alike<'p, 'e> {
     one: Network<'p, 'e>,
     other: Network<'p, 'e>,
-    /// Per class of `one`: which of its ends are alike across.
-    ends: Vec<EndsAlike>,
+    /// Per class of `one`.
+    ends: Vec<ClassAlike>,
     /// Subnet pairs of `one` and `other` (in that order) with alike routes.
     routes: HashSet<SubnetPairs<'e>>,
+    /// Subnet pairs whose routes differ (and that no NAT gateway joins): an
+    /// index into `route_deltas`.
+    route_delta: HashMap<SubnetPairs<'e>, usize>,
+    /// What such routes carry on one side only.
+    route_deltas: Vec<PacketSet>,
+}
+
+/// A class of one network against its class across the change.
+#[derive(Default)]
+struct ClassAlike {
+    /// Its class in the other network, where there is one.
+    there: Option<usize>,
+    /// Which of its ends are alike.
+    alike: EndsAlike,
+    /// What its ends hold on one side only; `None` when both sides' ends
+    /// are unknown (then nothing of it is focused) or alike.
+    delta: Option<Arc<Ends>>,
+    /// Both sides' ends are known (`delta` is `None` only when they are alike).
+    known: bool,
 }
 
 /// Which ends of a class are alike in another network (see [`Ends`]).
@@ -601,6 +722,10 @@ impl EndsAlike {
         send_local: true,
         admit_local: true,
     };
+
+    fn all(self) -> bool {
+        self.send && self.admit && self.send_local && self.admit_local
+    }
 }
 
 /// One side of a comparison: its parts, sides and engine.
@@ -631,30 +756,7 @@ impl<'p, 'e> Alike<'p, 'e> {
     ) -> Self {
         let ends = (0..one.1.len())
             .into_par_iter()
-            .map(|c| {
-                let there = across(c);
-                let side = |sides: &'p [Option<Side<'e>>], c: usize| sides.get(c)?.as_ref();
-                let (Some(d), Some(x), Some(y)) =
-                    (there, side(one.1, c), there.and_then(|d| side(other.1, d)))
-                else {
-                    return EndsAlike::default();
-                };
-                let (engines, parts) = ((one.2, other.2), (one.0, other.0));
-                if engines.0.end_inputs(x) == engines.1.end_inputs(y) {
-                    return EndsAlike::ALL;
-                }
-                let (Some(e), Some(f)) =
-                    (engines.0.end(parts.0, c, x), engines.1.end(parts.1, d, y))
-                else {
-                    return EndsAlike::default();
-                };
-                EndsAlike {
-                    send: e.send == f.send,
-                    admit: e.admit == f.admit,
-                    send_local: e.send_local == f.send_local,
-                    admit_local: e.admit_local == f.admit_local,
-                }
-            })
+            .map(|c| Self::class(one, other, c, across(c)))
             .collect();
         let mut combos: HashSet<SubnetPairs<'e>> = HashSet::new();
         for &(here, there) in pairs {
@@ -663,19 +765,95 @@ impl<'p, 'e> Alike<'p, 'e> {
             }
         }
         let combos: Vec<SubnetPairs<'e>> = combos.into_iter().collect();
-        let routes = combos
+        // Per combination: alike (`None`), or what differs where no NAT
+        // gateway joins either pair (`Some(Some(_))`).
+        let compared: Vec<(SubnetPairs<'e>, Option<Option<PacketSet>>)> = combos
             .into_par_iter()
-            .filter(|(p, q)| {
-                !one.0.via_nat.contains(p)
-                    && !other.0.via_nat.contains(q)
-                    && one.0.routes.get(p) == other.0.routes.get(q)
+            .map(|(p, q)| {
+                let nat = one.0.via_nat.contains(&p) || other.0.via_nat.contains(&q);
+                let (x, y) = (one.0.routes.get(&p), other.0.routes.get(&q));
+                let found = match (nat, x, y) {
+                    (false, Some(x), Some(y)) if x == y => None,
+                    (false, Some(x), Some(y)) => Some(Some(x.symmetric_difference(y))),
+                    _ => Some(None),
+                };
+                ((p, q), found)
             })
             .collect();
+        let mut routes = HashSet::new();
+        let mut route_delta = HashMap::new();
+        let mut route_deltas = Vec::new();
+        for (combo, found) in compared {
+            match found {
+                None => {
+                    routes.insert(combo);
+                }
+                Some(Some(delta)) => {
+                    route_delta.insert(combo, route_deltas.len());
+                    route_deltas.push(delta);
+                }
+                Some(None) => {}
+            }
+        }
         Alike {
             one,
             other,
             ends,
             routes,
+            route_delta,
+            route_deltas,
+        }
+    }
+
+    /// Class `c` of `one` against its class `there` in `other`.
+    fn class(
+        one: Network<'p, 'e>,
+        other: Network<'p, 'e>,
+        c: usize,
+        there: Option<usize>,
+    ) -> ClassAlike {
+        let side = |sides: &'p [Option<Side<'e>>], c: usize| sides.get(c)?.as_ref();
+        let (Some(d), Some(x), Some(y)) =
+            (there, side(one.1, c), there.and_then(|d| side(other.1, d)))
+        else {
+            return ClassAlike::default();
+        };
+        let (engines, parts) = ((one.2, other.2), (one.0, other.0));
+        if engines.0.end_inputs(x) == engines.1.end_inputs(y) {
+            return ClassAlike {
+                there: Some(d),
+                alike: EndsAlike::ALL,
+                delta: None,
+                known: true,
+            };
+        }
+        let (Some(e), Some(f)) = (engines.0.end(parts.0, c, x), engines.1.end(parts.1, d, y))
+        else {
+            return ClassAlike {
+                there: Some(d),
+                ..ClassAlike::default()
+            };
+        };
+        let alike = EndsAlike {
+            send: e.send == f.send,
+            admit: e.admit == f.admit,
+            send_local: e.send_local == f.send_local,
+            admit_local: e.admit_local == f.admit_local,
+        };
+        if alike.all() {
+            return ClassAlike {
+                there: Some(d),
+                alike,
+                delta: None,
+                known: true,
+            };
+        }
+        let delta = ends_delta(engines.0.end_inputs(x), engines.1.end_inputs(y));
+        ClassAlike {
+            there: Some(d),
+            alike,
+            known: delta.is_some(),
+            delta: delta.map(Arc::new),
         }
     }
 
@@ -693,10 +871,104 @@ impl<'p, 'e> Alike<'p, 'e> {
             return false;
         };
         if local {
-            from.send_local && to.admit_local
+            from.alike.send_local && to.alike.admit_local
         } else {
-            from.send && to.admit && self.routes.contains(&(p, q))
+            from.alike.send && to.alike.admit && self.routes.contains(&(p, q))
         }
+    }
+
+    /// The focus of the matched pairs `pairs` (whose inputs are not all
+    /// alike) on each side: a pair's private path is what its source sends,
+    /// met with what the routes carry and its destination admits, so where
+    /// the two sides differ, one of those differs; outside the union of
+    /// their differences the pair carries the same packets on both sides.
+    /// Pairs a NAT gateway joins, or whose ends are unknown, are not focused.
+    pub(super) fn focus(self, pairs: &[MatchedPair]) -> [PrivateFocus; 2] {
+        let mut out = [
+            PrivateFocus::new(self.one.1.len(), Arc::new(Vec::new())),
+            PrivateFocus::new(self.other.1.len(), Arc::new(Vec::new())),
+        ];
+        for (c, class) in self.ends.iter().enumerate() {
+            if let (Some(d), Some(delta)) = (class.there, &class.delta) {
+                if let Some(slot) = out[0].ends.get_mut(c) {
+                    *slot = Some(Arc::clone(delta));
+                }
+                if let Some(slot) = out[1].ends.get_mut(d) {
+                    *slot = Some(Arc::clone(delta));
+                }
+            }
+        }
+        for &(here, there) in pairs {
+            if let Some(route) = self.pair_route(here, there) {
+                out[0].pairs.insert(here, route);
+                out[1].pairs.insert(there, route);
+            }
+        }
+        let routes = Arc::new(self.route_deltas);
+        for focus in &mut out {
+            focus.routes = Arc::clone(&routes);
+        }
+        out
+    }
+
+    /// The route difference of a focusable pair (`Some(None)`: the routes
+    /// are alike or the pair stays within a subnet); `None` when the pair
+    /// cannot be focused.
+    fn pair_route(&self, here: (usize, usize), there: (usize, usize)) -> Option<Option<usize>> {
+        let (p, q) = (subnets(self.one.1, here)?, subnets(self.other.1, there)?);
+        let known = |c: usize| self.ends.get(c).is_some_and(|e| e.known);
+        if !known(here.0) || !known(here.1) {
+            return None;
+        }
+        match (p.0 == p.1, q.0 == q.1) {
+            (true, true) => Some(None),
+            (false, false) if self.routes.contains(&(p, q)) => Some(None),
+            (false, false) => self.route_delta.get(&(p, q)).map(|&i| Some(i)),
+            _ => None,
+        }
+    }
+}
+
+/// What may differ between the private paths of class pairs matched across
+/// a change, on one side of it (see [`Alike::focus`]).
+pub(super) struct PrivateFocus {
+    /// Per class: what its ends hold on one side only (`None`: nothing).
+    ends: Vec<Option<Arc<Ends>>>,
+    /// The focused class pairs, each with the index of its routes'
+    /// difference in `routes` (`None`: nothing differs there).
+    pairs: HashMap<(usize, usize), Option<usize>>,
+    routes: Arc<Vec<PacketSet>>,
+    /// The empty set, for what does not differ.
+    none: PacketSet,
+}
+
+impl PrivateFocus {
+    fn new(classes: usize, routes: Arc<Vec<PacketSet>>) -> PrivateFocus {
+        PrivateFocus {
+            ends: vec![None; classes],
+            pairs: HashMap::new(),
+            routes,
+            none: PacketSet::empty(),
+        }
+    }
+
+    /// Whether class pair (`a`, `b`) is focused, and its routes' difference.
+    fn pair(&self, a: usize, b: usize) -> Option<Option<usize>> {
+        self.pairs.get(&(a, b)).copied()
+    }
+
+    /// What class `c`'s end (as the `source` or not, `local`ly or not)
+    /// holds on one side only.
+    fn delta(&self, c: usize, source: bool, local: bool) -> &PacketSet {
+        match self.ends.get(c).and_then(Option::as_ref) {
+            Some(e) => e.role(source, local),
+            None => &self.none,
+        }
+    }
+
+    /// A routes' difference by index (empty for `None`).
+    fn route(&self, route: Option<usize>) -> &PacketSet {
+        route.and_then(|i| self.routes.get(i)).unwrap_or(&self.none)
     }
 }
 

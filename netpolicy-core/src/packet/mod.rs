@@ -498,6 +498,11 @@ impl PacketSet {
         PacketSet { cubes: current }.compacted()
     }
 
+    /// Every packet in exactly one of the two sets.
+    pub fn symmetric_difference(&self, other: &PacketSet) -> PacketSet {
+        self.difference(other).union(&other.difference(self))
+    }
+
     /// Whether the two sets share a packet.
     pub fn intersects(&self, other: &PacketSet) -> bool {
         self.cubes

@@ -113,10 +113,12 @@ proptest! {
         let u = a.union(&b);
         let i = a.intersect(&b);
         let d = a.difference(&b);
+        let x = a.symmetric_difference(&b);
+        prop_assert_eq!(naive(&x), &na ^ &nb);
         prop_assert_eq!(naive(&u), &na | &nb);
         prop_assert_eq!(naive(&i), &na & &nb);
         prop_assert_eq!(naive(&d), &na - &nb);
-        prop_assert!(cubes_are_disjoint(&u) && cubes_are_disjoint(&i) && cubes_are_disjoint(&d));
+        prop_assert!([&u, &i, &d, &x].into_iter().all(cubes_are_disjoint));
         prop_assert_eq!(a.is_empty(), na.is_empty());
         prop_assert_eq!(a.intersects(&b), !(&na & &nb).is_empty());
         prop_assert_eq!(a.is_subset(&b), na.is_subset(&nb));
