@@ -67,22 +67,24 @@ impl fmt::Display for PathClass {
 }
 
 /// The rule that decides a changed flow on one side of the change.
+///
+/// Fields in alphabetical order, as JSON keys are written everywhere.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
     /// Whether the rule lets the packet through.
     pub allowed: bool,
     /// The hop (`sg ingress`, `nacl egress`, `route`, ...).
     pub hop: String,
+    /// Where the rule is written (`file:line:column`), when the input says.
+    pub location: Option<String>,
     /// The security group, NACL or route table.
     pub object: String,
     /// The rule itself.
     pub rule: String,
-    /// Where the rule is written (`file:line:column`), when the input says.
-    pub location: Option<String>,
 }
 
 /// One flow that a change opened or closed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct FlowChange {
     /// The source endpoint (an interface id, `internet` or `onprem`).
     pub source: String,
@@ -108,9 +110,29 @@ pub struct FlowChange {
     /// The rule that decides it after the change.
     pub after: Option<Decision>,
     /// The packets that changed (addresses left open where the two models
-    /// give an endpoint different ones).
-    #[serde(skip)]
+    /// give an endpoint different ones). Not serialized.
     pub packets: PacketSet,
+}
+
+/// Keys in alphabetical order, as in every JSON document netpolicy writes
+/// (most pass through `serde_json::Value`, whose maps are sorted), so that a
+/// large diff can be written straight from its changes without such a copy.
+impl Serialize for FlowChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("FlowChange", 10)?;
+        out.serialize_field("after", &self.after)?;
+        out.serialize_field("before", &self.before)?;
+        out.serialize_field("destination", &self.destination)?;
+        out.serialize_field("destinations", &self.destinations)?;
+        out.serialize_field("packet", &self.packet)?;
+        out.serialize_field("path", &self.path)?;
+        out.serialize_field("services", &self.services)?;
+        out.serialize_field("source", &self.source)?;
+        out.serialize_field("sources", &self.sources)?;
+        out.serialize_field("traced", &self.traced)?;
+        out.end()
+    }
 }
 
 /// An interface present on one side only.

@@ -4,7 +4,7 @@ use super::{load_quietly, print_warnings};
 use crate::Outcome;
 use crate::args::{DiffArgs, DiffFormat, FailOn};
 use miette::{IntoDiagnostic, Report};
-use netpolicy_core::diff::{Decision, FlowChange, NetworkDiff, diff};
+use netpolicy_core::diff::{Decision, EndpointChange, FlowChange, NetworkDiff, diff};
 use netpolicy_core::engine::Engine;
 use netpolicy_lang::check::{Names, check_policy_with};
 use netpolicy_lang::report::{Counterexample, Status, Verdict};
@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 /// Flows of each kind the human and markdown outputs list without `--all`.
@@ -35,6 +36,23 @@ struct AssertionChange {
     appeared: Vec<String>,
     /// Counterexamples shown before and not after.
     disappeared: Vec<String>,
+}
+
+/// The `--format json` document. Keys in alphabetical order, as every JSON
+/// document netpolicy writes; written straight to the output (a large
+/// change lists tens of thousands of flows).
+#[derive(Serialize)]
+struct DiffDocument<'a> {
+    added: &'a [EndpointChange],
+    after: &'a str,
+    before: &'a str,
+    closed: &'a [FlowChange],
+    matched: usize,
+    opened: &'a [FlowChange],
+    policies: Value,
+    removed: &'a [EndpointChange],
+    touched: usize,
+    warnings: &'a [String],
 }
 
 /// Runs the command.
@@ -62,19 +80,22 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
         DiffFormat::Human => print!("{}", human(&changes, &policies, &names, args.all)),
         DiffFormat::Markdown => print!("{}", markdown(&changes, &policies, &names, args.all)),
         DiffFormat::Json => {
-            let doc = json!({
-                "before": names.0,
-                "after": names.1,
-                "opened": changes.opened,
-                "closed": changes.closed,
-                "added": changes.added,
-                "removed": changes.removed,
-                "matched": changes.matched,
-                "touched": changes.touched,
-                "warnings": changes.warnings,
-                "policies": policies,
-            });
-            println!("{}", serde_json::to_string_pretty(&doc).into_diagnostic()?);
+            let doc = DiffDocument {
+                added: &changes.added,
+                after: &names.1,
+                before: &names.0,
+                closed: &changes.closed,
+                matched: changes.matched,
+                opened: &changes.opened,
+                policies: serde_json::to_value(&policies).into_diagnostic()?,
+                removed: &changes.removed,
+                touched: changes.touched,
+                warnings: &changes.warnings,
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &doc).into_diagnostic()?;
+            writeln!(out).into_diagnostic()?;
+            out.flush().into_diagnostic()?;
         }
         DiffFormat::Sarif => {
             let doc = sarif(&changes, &policies);
