@@ -207,8 +207,11 @@ pub fn diff(before: &Engine<'_>, after: &Engine<'_>) -> NetworkDiff {
 /// [`diff`] with options.
 pub fn diff_with(before: &Engine<'_>, after: &Engine<'_>, options: DiffOptions) -> NetworkDiff {
     let (b, a) = (before.model(), after.model());
-    let ids = match_interfaces(b, a);
-    let (print_b, print_a) = rayon::join(|| footprints(b), || footprints(a));
+    // Matching is partly sequential: the footprints fill the gaps.
+    let (ids, (print_b, print_a)) = rayon::join(
+        || match_interfaces(b, a),
+        || rayon::join(|| footprints(b), || footprints(a)),
+    );
     let changed: Vec<bool> = ids
         .iter()
         .map(|i| match (i.before, i.after) {
@@ -660,15 +663,15 @@ impl<'a, 'e> Sides<'a, 'e> {
     }
 
     /// The interfaces an end stands for.
-    fn members(&self, end: End) -> Vec<usize> {
+    fn members(&self, end: End) -> std::borrow::Cow<'_, [usize]> {
         match end {
-            End::Member(k) => vec![k],
+            End::Member(k) => vec![k].into(),
             End::Refined(r) => self
                 .refined
                 .get(r)
-                .map(|g| g.members.clone())
-                .unwrap_or_default(),
-            End::Internet | End::OnPrem => Vec::new(),
+                .map_or(&[][..], |g| g.members.as_slice())
+                .into(),
+            End::Internet | End::OnPrem => (&[][..]).into(),
         }
     }
 
@@ -709,11 +712,11 @@ impl<'a, 'e> Sides<'a, 'e> {
     /// The name of identity `k`: its id after the change (and before, when
     /// it differs).
     fn name(&self, k: usize) -> String {
-        let id = |after: bool| self.eni(k, after).map(|e| e.meta.id.clone());
+        let id = |after: bool| self.eni(k, after).map(|e| e.meta.id.as_str());
         match (id(false), id(true)) {
             (Some(p), Some(q)) if p != q => format!("{q} (was {p})"),
-            (_, Some(q)) => q,
-            (Some(p), None) => p,
+            (_, Some(q)) => q.to_string(),
+            (Some(p), None) => p.to_string(),
             (None, None) => String::new(),
         }
     }
@@ -721,7 +724,8 @@ impl<'a, 'e> Sides<'a, 'e> {
     /// The members of `end` whose addresses on the side `after` meet `addrs`.
     fn concerned(&self, end: End, addrs: &IntervalSet, after: bool) -> Vec<usize> {
         self.members(end)
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&k| {
                 self.eni(k, after).is_some_and(|e| {
                     let mut own = e.private_ips.iter().chain(&e.public_ip);

@@ -108,7 +108,14 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
         }
     }
     super::flush()?;
-    Ok(if fails(&changes, &policies, args.fail_on) {
+    let failed = fails(&changes, &policies, args.fail_on);
+    // As `check` does: two models, their engines and the changes are
+    // millions of small allocations, and the process ends next; the
+    // operating system takes the memory back at once.
+    std::mem::forget(changes);
+    std::mem::forget((eb, ea));
+    std::mem::forget((before, after));
+    Ok(if failed {
         Outcome::Violation
     } else {
         Outcome::Ok

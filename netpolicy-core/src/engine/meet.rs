@@ -572,18 +572,25 @@ impl<'e> Engine<'e> {
         let Some(mine) = end(fixed, as_source) else {
             return Vec::new();
         };
-        let piece = if local {
-            mine.clone()
-        } else {
-            match parts.routes.get(&(sa, sb)) {
-                Some(r) => mine.intersect(r),
-                None => PacketSet::empty(),
-            }
+        let routes = match (local, parts.routes.get(&(sa, sb))) {
+            (true, _) => None,
+            (false, Some(r)) => Some(r),
+            (false, None) => return Vec::new(),
         };
-        if piece.is_empty() {
-            return Vec::new();
-        }
-        // The piece met with the fixed end's and the routes' differences,
+        // Of a set, what the fixed end and the routes carry: small sets first.
+        let carried = |set: &PacketSet| match routes {
+            Some(r) => set.intersect(mine).intersect(r),
+            None => set.intersect(mine),
+        };
+        // Built only for pairs met whole: a focused group never needs it.
+        let piece = std::cell::OnceCell::new();
+        let piece = || {
+            piece.get_or_init(|| match routes {
+                Some(r) => mine.intersect(r),
+                None => mine.clone(),
+            })
+        };
+        // What is carried of the fixed end's and the routes' differences,
         // per route difference (the others of a group nearly always share one).
         let mut near: HashMap<Option<usize>, PacketSet> = HashMap::new();
         others
@@ -596,9 +603,9 @@ impl<'e> Engine<'e> {
                     Some((focus, route)) => {
                         let near = near.entry(route).or_insert_with(|| {
                             let fixed = focus.delta(fixed, as_source, local);
-                            piece.intersect(&fixed.union(focus.route(route)))
+                            carried(&fixed.union(focus.route(route)))
                         });
-                        let far = focus.delta(other, !as_source, local).intersect(&piece);
+                        let far = carried(focus.delta(other, !as_source, local));
                         let (s, role) = (side(other)?, (!as_source, local));
                         let mut packets = self.meet_end(s, &parts.query, near, role);
                         if !far.is_empty() {
@@ -607,6 +614,10 @@ impl<'e> Engine<'e> {
                         packets
                     }
                     None => {
+                        let piece = piece();
+                        if piece.is_empty() {
+                            return None;
+                        }
                         let theirs = end(other, !as_source)?;
                         // Most pairs do not meet: ask that first, without building sets.
                         if !piece.intersects(theirs) {
