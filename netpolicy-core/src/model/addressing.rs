@@ -7,8 +7,8 @@
 //! the model). Allocated interfaces are marked so reports can say so.
 
 use super::*;
+use foldhash::{HashMap, HashSet};
 use ipnet::Ipv4Net;
-use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 const PUBLIC_POOL: Ipv4Net = match Ipv4Net::new(Ipv4Addr::new(198, 18, 0, 0), 15) {
@@ -159,8 +159,8 @@ impl PrivateAllocator {
             .iter()
             .map(|s| (s.meta.id.clone(), s.cidr))
             .collect();
-        let mut used = HashSet::new();
-        let mut owners: HashMap<(String, Ipv4Addr), &str> = HashMap::new();
+        let mut used = HashSet::default();
+        let mut owners: HashMap<(&str, Ipv4Addr), &str> = HashMap::default();
         let declared = parts
             .enis
             .iter()
@@ -178,7 +178,7 @@ impl PrivateAllocator {
                 .subnets
                 .get(subnet)
                 .and_then(|&i| parts.subnets.get(i))
-                .map_or_else(String::new, |s| s.vpc.clone());
+                .map_or("", |s| s.vpc.as_str());
             if let Some(first) = owners.insert((vpc, ip), owner) {
                 errors.push(ModelError::Addressing {
                     message: format!("`{first}` and `{owner}` both use address {ip}"),
@@ -190,7 +190,7 @@ impl PrivateAllocator {
         PrivateAllocator {
             cidrs,
             used,
-            cursor: HashMap::new(),
+            cursor: HashMap::default(),
         }
     }
 
