@@ -703,6 +703,16 @@ pub(super) struct Alike<'p, 'e> {
     route_deltas: Vec<PacketSet>,
 }
 
+/// A subnet pair's routes against those of a subnet pair across the change.
+enum RoutesAcross {
+    Alike,
+    /// What they carry on one side only.
+    Differ(PacketSet),
+    /// A NAT gateway joins either pair (the path is not a meet of parts),
+    /// or a side has no routes for it.
+    Unknown,
+}
+
 /// A class of one network against its class across the change.
 #[derive(Default)]
 struct ClassAlike {
@@ -776,17 +786,15 @@ impl<'p, 'e> Alike<'p, 'e> {
             }
         }
         let combos: Vec<SubnetPairs<'e>> = combos.into_iter().collect();
-        // Per combination: alike (`None`), or what differs where no NAT
-        // gateway joins either pair (`Some(Some(_))`).
-        let compared: Vec<(SubnetPairs<'e>, Option<Option<PacketSet>>)> = combos
+        let compared: Vec<(SubnetPairs<'e>, RoutesAcross)> = combos
             .into_par_iter()
             .map(|(p, q)| {
                 let nat = one.0.via_nat.contains(&p) || other.0.via_nat.contains(&q);
                 let (x, y) = (one.0.routes.get(&p), other.0.routes.get(&q));
                 let found = match (nat, x, y) {
-                    (false, Some(x), Some(y)) if x == y => None,
-                    (false, Some(x), Some(y)) => Some(Some(x.symmetric_difference(y))),
-                    _ => Some(None),
+                    (false, Some(x), Some(y)) if x == y => RoutesAcross::Alike,
+                    (false, Some(x), Some(y)) => RoutesAcross::Differ(x.symmetric_difference(y)),
+                    _ => RoutesAcross::Unknown,
                 };
                 ((p, q), found)
             })
@@ -796,14 +804,14 @@ impl<'p, 'e> Alike<'p, 'e> {
         let mut route_deltas = Vec::new();
         for (combo, found) in compared {
             match found {
-                None => {
+                RoutesAcross::Alike => {
                     routes.insert(combo);
                 }
-                Some(Some(delta)) => {
+                RoutesAcross::Differ(delta) => {
                     route_delta.insert(combo, route_deltas.len());
                     route_deltas.push(delta);
                 }
-                Some(None) => {}
+                RoutesAcross::Unknown => {}
             }
         }
         Alike {
