@@ -318,23 +318,27 @@ impl Engine<'_> {
     fn ends(&self, s: &Side<'_>, query: &PacketSet) -> Ends {
         let send_local = query.restrict(Dim::SrcAddr, &s.addrs).intersect(s.egress);
         let admit_local = s.ingress.restrict(Dim::DstAddr, &s.addrs);
-        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
-            // No NACL: nothing crosses the subnet's edge.
-            return Ends {
-                send_local,
-                admit_local,
-                ..Ends::default()
-            };
-        };
         Ends {
-            send: send_local
-                .intersect(&acl.egress.allowed)
-                .intersect(&acl.ingress.allowed_replies),
-            admit: admit_local
-                .intersect(&acl.ingress.allowed)
-                .intersect(&acl.egress.allowed_replies),
+            send: self.past_nacl(s, &send_local, true),
+            admit: self.past_nacl(s, &admit_local, false),
             send_local,
             admit_local,
+        }
+    }
+
+    /// What of `own` (packets class `s`'s security groups let it send, as
+    /// the `source`, or admit) crosses its subnet's edge: its NACL that way,
+    /// the reply included. No NACL: nothing crosses.
+    fn past_nacl(&self, s: &Side<'_>, own: &PacketSet, source: bool) -> PacketSet {
+        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
+            return PacketSet::empty();
+        };
+        if source {
+            own.intersect(&acl.egress.allowed)
+                .intersect(&acl.ingress.allowed_replies)
+        } else {
+            own.intersect(&acl.ingress.allowed)
+                .intersect(&acl.egress.allowed_replies)
         }
     }
 
@@ -358,16 +362,7 @@ impl Engine<'_> {
         if local || own.is_empty() {
             return own;
         }
-        let Some(acl) = self.nacls.for_subnet(&s.subnet.meta.id) else {
-            return PacketSet::empty();
-        };
-        if source {
-            own.intersect(&acl.egress.allowed)
-                .intersect(&acl.ingress.allowed_replies)
-        } else {
-            own.intersect(&acl.ingress.allowed)
-                .intersect(&acl.egress.allowed_replies)
-        }
+        self.past_nacl(s, &own, source)
     }
 
     /// Subnets `a` and `b`, and every packet from an address of `a` to one of `b`.
@@ -597,7 +592,7 @@ impl<'e> Engine<'e> {
             .iter()
             .filter_map(|&other| {
                 let (a, b) = ordered(other);
-                let packets = match focus.zip(focus.and_then(|f| f.pair(a, b))) {
+                let packets = match focus.and_then(|f| Some((f, f.pair(a, b)?))) {
                     // Only what may differ, met with the other end's inputs
                     // (small sets: its end is not built).
                     Some((focus, route)) => {
@@ -720,11 +715,22 @@ struct ClassAlike {
     there: Option<usize>,
     /// Which of its ends are alike.
     alike: EndsAlike,
-    /// What its ends hold on one side only; `None` when both sides' ends
-    /// are unknown (then nothing of it is focused) or alike.
-    delta: Option<Arc<Ends>>,
-    /// Both sides' ends are known (`delta` is `None` only when they are alike).
-    known: bool,
+    /// What its ends hold on one side only.
+    delta: EndsDelta,
+}
+
+/// What a class's ends hold on one side of a change only.
+#[derive(Default)]
+enum EndsDelta {
+    /// Not known (a side's ends or its class across are missing, or the
+    /// addresses or the presence of a NACL differ): nothing of the class
+    /// is focused.
+    #[default]
+    Unknown,
+    /// Nothing: its ends are alike.
+    Nothing,
+    /// At most these packets.
+    Packets(Arc<Ends>),
 }
 
 /// Which ends of a class are alike in another network (see [`Ends`]).
@@ -842,8 +848,7 @@ impl<'p, 'e> Alike<'p, 'e> {
             return ClassAlike {
                 there: Some(d),
                 alike: EndsAlike::ALL,
-                delta: None,
-                known: true,
+                delta: EndsDelta::Nothing,
             };
         }
         let (Some(e), Some(f)) = (engines.0.end(parts.0, c, x), engines.1.end(parts.1, d, y))
@@ -859,20 +864,18 @@ impl<'p, 'e> Alike<'p, 'e> {
             send_local: e.send_local == f.send_local,
             admit_local: e.admit_local == f.admit_local,
         };
-        if alike.all() {
-            return ClassAlike {
-                there: Some(d),
-                alike,
-                delta: None,
-                known: true,
-            };
-        }
-        let delta = ends_delta(engines.0.end_inputs(x), engines.1.end_inputs(y));
+        let delta = if alike.all() {
+            EndsDelta::Nothing
+        } else {
+            match ends_delta(engines.0.end_inputs(x), engines.1.end_inputs(y)) {
+                Some(delta) => EndsDelta::Packets(Arc::new(delta)),
+                None => EndsDelta::Unknown,
+            }
+        };
         ClassAlike {
             there: Some(d),
             alike,
-            known: delta.is_some(),
-            delta: delta.map(Arc::new),
+            delta,
         }
     }
 
@@ -902,13 +905,14 @@ impl<'p, 'e> Alike<'p, 'e> {
     /// the two sides differ, one of those differs; outside the union of
     /// their differences the pair carries the same packets on both sides.
     /// Pairs a NAT gateway joins, or whose ends are unknown, are not focused.
-    pub(super) fn focus(self, pairs: &[MatchedPair]) -> [PrivateFocus; 2] {
+    pub(super) fn focus(mut self, pairs: &[MatchedPair]) -> [PrivateFocus; 2] {
+        let routes = Arc::new(std::mem::take(&mut self.route_deltas));
         let mut out = [
-            PrivateFocus::new(self.one.1.len(), Arc::new(Vec::new())),
-            PrivateFocus::new(self.other.1.len(), Arc::new(Vec::new())),
+            PrivateFocus::new(self.one.1.len(), Arc::clone(&routes)),
+            PrivateFocus::new(self.other.1.len(), routes),
         ];
         for (c, class) in self.ends.iter().enumerate() {
-            if let (Some(d), Some(delta)) = (class.there, &class.delta) {
+            if let (Some(d), EndsDelta::Packets(delta)) = (class.there, &class.delta) {
                 if let Some(slot) = out[0].ends.get_mut(c) {
                     *slot = Some(Arc::clone(delta));
                 }
@@ -923,10 +927,6 @@ impl<'p, 'e> Alike<'p, 'e> {
                 out[1].pairs.insert(there, route);
             }
         }
-        let routes = Arc::new(self.route_deltas);
-        for focus in &mut out {
-            focus.routes = Arc::clone(&routes);
-        }
         out
     }
 
@@ -935,7 +935,11 @@ impl<'p, 'e> Alike<'p, 'e> {
     /// cannot be focused.
     fn pair_route(&self, here: (usize, usize), there: (usize, usize)) -> Option<Option<usize>> {
         let (p, q) = (subnets(self.one.1, here)?, subnets(self.other.1, there)?);
-        let known = |c: usize| self.ends.get(c).is_some_and(|e| e.known);
+        let known = |c: usize| {
+            self.ends
+                .get(c)
+                .is_some_and(|e| !matches!(e.delta, EndsDelta::Unknown))
+        };
         if !known(here.0) || !known(here.1) {
             return None;
         }
