@@ -9,8 +9,10 @@
 //! netpolicy gen --preset L --as aws-cli DIR/dump
 //! netpolicy gen --preset L --as cloudformation DIR/org.template.json
 //! netpolicy gen --preset L --as terraform DIR/org.plan.json
-//! cargo run --release -p netpolicy-cli --example formats_baseline -- DIR
+//! cargo run --release -p netpolicy-cli --example formats_baseline -- DIR [FILE...]
 //! ```
+//!
+//! Naming files (`org.plan.json`, `dump`) measures only those.
 
 use netpolicy_core::load::cloudformation::TemplateOptions;
 use netpolicy_core::load::load_model_file;
@@ -39,11 +41,25 @@ fn main() {
         std::process::exit(2);
     };
     let dir = PathBuf::from(dir);
-    let texts: Vec<Vec<String>> = INPUTS.iter().map(|(_, f)| read(&dir.join(f))).collect();
+    let only: Vec<String> = std::env::args().skip(2).collect();
+    let measured = |file: &str| only.is_empty() || only.iter().any(|o| o == file);
+    let texts: Vec<Vec<String>> = INPUTS
+        .iter()
+        .map(|(_, f)| {
+            if measured(f) {
+                read(&dir.join(f))
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     let mut best = [[Duration::MAX; 2]; 4];
     let mut interfaces = [0; 4];
     for round in 1..=ROUNDS {
         for (i, (name, file)) in INPUTS.iter().enumerate() {
+            if !measured(file) {
+                continue;
+            }
             let untyped = untyped_parse(&texts[i]);
             let started = Instant::now();
             let model = match load_model_file(&dir.join(file), None, &TemplateOptions::default()) {
@@ -67,7 +83,10 @@ fn main() {
     }
     println!("| format | size | `Value` parse | netpolicy load | ratio | interfaces |");
     println!("|---|---|---|---|---|---|");
-    for (i, (name, _)) in INPUTS.iter().enumerate() {
+    for (i, (name, file)) in INPUTS.iter().enumerate() {
+        if !measured(file) {
+            continue;
+        }
         let bytes: usize = texts[i].iter().map(String::len).sum();
         let [untyped, load] = best[i];
         println!(

@@ -338,6 +338,15 @@ impl ModelFormat {
             "errored",
             "timestamp",
         ];
+        // The tools that write plans and templates put their own version
+        // first: no other format has that key, so the rest of a document of
+        // hundreds of megabytes need not be scanned (and keys a newer
+        // Terraform adds after it do not make the plan unrecognisable).
+        match leading_keys(text, 1).first().map(String::as_str) {
+            Some("format_version" | "terraform_version") => return Some(ModelFormat::Terraform),
+            Some("AWSTemplateFormatVersion") => return Some(ModelFormat::CloudFormation),
+            _ => {}
+        }
         let keys = top_level_keys(text);
         let has = |k: &str| keys.iter().any(|x| x == k);
         let all_in = |set: &[&str]| keys.iter().all(|k| set.contains(&k.as_str()));
@@ -366,13 +375,22 @@ impl ModelFormat {
 /// nesting and quoting. JSON and flow YAML (`{...}`) are read by brackets;
 /// block YAML by lines that start in column 0.
 pub fn top_level_keys(text: &str) -> Vec<String> {
+    leading_keys(text, usize::MAX)
+}
+
+/// The first `most` keys of a document's top-level mapping (see
+/// [`top_level_keys`]); the scan stops there.
+fn leading_keys(text: &str, most: usize) -> Vec<String> {
     let text = text.trim_start_matches('\u{feff}');
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
-        return flow_keys(trimmed);
+        return flow_keys(trimmed, most);
     }
     let mut keys = Vec::new();
     for line in text.lines() {
+        if keys.len() >= most {
+            break;
+        }
         let Some(first) = line.chars().next() else {
             continue;
         };
@@ -404,7 +422,7 @@ fn split_key(line: &str) -> Option<(String, &str)> {
 }
 
 /// Keys at depth one of a `{...}` document (JSON or flow YAML).
-fn flow_keys(text: &str) -> Vec<String> {
+fn flow_keys(text: &str, most: usize) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut keys = Vec::new();
     let mut depth = 0usize;
@@ -441,6 +459,9 @@ fn flow_keys(text: &str) -> Vec<String> {
             }
             b':' if depth == 1 && expect_key => {
                 keys.push(std::mem::take(&mut current).trim().to_string());
+                if keys.len() >= most {
+                    break;
+                }
                 expect_key = false;
             }
             _ if depth == 1 && expect_key && !b.is_ascii_whitespace() => {
@@ -677,6 +698,21 @@ mod detection_tests {
         assert_eq!(
             detect("vpcs:\n  - {id: Resources, cidr_blocks: [10.0.0.0/16]}\n"),
             Some(Native)
+        );
+        // A plan or a template is told by its first key, whatever follows.
+        assert_eq!(
+            detect(r#"{"format_version": "1.2", "deferred_changes": [], "values": {}}"#),
+            Some(Terraform)
+        );
+        assert_eq!(
+            detect("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\nExtra: 1\n"),
+            Some(CloudFormation)
+        );
+        // Otherwise every top-level key counts: a key no format has is not
+        // taken for one.
+        assert_eq!(
+            detect(r#"{"planned_values": {}, "Reservations": []}"#),
+            None
         );
         // A plan without `format_version`.
         assert_eq!(

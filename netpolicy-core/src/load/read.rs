@@ -31,9 +31,12 @@ pub(crate) fn invalid(message: String, span: Span, help: Option<String>) -> Load
 
 /// A string value.
 pub(crate) fn string(node: &Node) -> Result<String, LoadError> {
-    node.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| type_error("a string", node))
+    text(node).map(str::to_string)
+}
+
+/// A string value, borrowed.
+pub(crate) fn text(node: &Node) -> Result<&str, LoadError> {
+    node.as_str().ok_or_else(|| type_error("a string", node))
 }
 
 /// An IPv4 address written as a string.
@@ -141,6 +144,16 @@ impl<'a> Fields<'a> {
     /// A required string.
     pub fn req_str(&self, key: &str) -> Result<String, LoadError> {
         string(self.req(key)?)
+    }
+
+    /// An optional string, borrowed from the document.
+    pub fn text(&self, key: &str) -> Result<Option<&'a str>, LoadError> {
+        self.opt(key).map(text).transpose()
+    }
+
+    /// A required string, borrowed from the document.
+    pub fn req_text(&self, key: &str) -> Result<&'a str, LoadError> {
+        text(self.req(key)?)
     }
 
     /// An optional boolean.

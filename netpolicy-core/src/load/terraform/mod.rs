@@ -78,13 +78,13 @@ const UNREAD: &[&str] = &[
 /// One resource instance of the plan or state.
 pub(crate) struct Resource<'a> {
     /// Full address, `module.net.aws_subnet.a[0]`.
-    pub address: String,
+    pub address: &'a str,
     /// Module path, `module.net.` (empty at the root), for resolving references.
-    module: String,
+    module: &'a str,
     /// `aws_subnet`.
-    pub kind: String,
+    pub kind: &'a str,
     /// `a`.
-    pub name: String,
+    pub name: &'a str,
     /// The `index` key, as text, when the resource uses `count` or `for_each`.
     index: Option<String>,
     /// Its (planned) values.
@@ -108,9 +108,9 @@ impl Resource<'_> {
 /// references.
 pub(crate) struct Plan<'a> {
     pub resources: Vec<Resource<'a>>,
-    by_address: HashMap<String, usize>,
+    by_address: HashMap<&'a str, usize>,
     /// Instances by address without index (`aws_subnet.a` for `aws_subnet.a[0]`).
-    by_base: HashMap<String, Vec<usize>>,
+    by_base: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Plan<'a> {
@@ -154,14 +154,11 @@ impl<'a> Plan<'a> {
         // A malformed module comes after the resources listed before it, as
         // a reading in document order meets them.
         listing?;
-        let mut by_address = HashMap::new();
-        let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_address = HashMap::with_capacity(resources.len());
+        let mut by_base: HashMap<&'a str, Vec<usize>> = HashMap::with_capacity(resources.len());
         for (i, r) in resources.iter().enumerate() {
-            by_address.insert(r.address.clone(), i);
-            by_base
-                .entry(format!("{}{}.{}", r.module, r.kind, r.name))
-                .or_default()
-                .push(i);
+            by_address.insert(r.address, i);
+            by_base.entry(r.base()).or_default().push(i);
         }
         Ok(Plan {
             resources,
@@ -174,7 +171,7 @@ impl<'a> Plan<'a> {
     pub fn id(&self, r: &Resource<'_>) -> String {
         match r.values.opt("id").and_then(Node::as_str) {
             Some(id) if r.unknown_at("id").is_none() => id.to_string(),
-            _ => r.address.clone(),
+            _ => r.address.to_string(),
         }
     }
 
@@ -194,7 +191,7 @@ impl<'a> Plan<'a> {
         }
         meta.name = tags.get("Name").cloned();
         meta.tags = tags;
-        meta.aliases = vec![r.name.clone(), r.address.clone()];
+        meta.aliases = vec![r.name.to_string(), r.address.to_string()];
         meta.aliases.retain(|a| a != &meta.id);
         Ok(meta)
     }
@@ -230,7 +227,14 @@ impl<'a> Plan<'a> {
     }
 }
 
-impl Resource<'_> {
+impl<'a> Resource<'a> {
+    /// The address without the instance's own index (`module.m[0].aws_subnet.a`
+    /// for `module.m[0].aws_subnet.a[1]`): what `count.index` references name.
+    fn base(&self) -> &'a str {
+        let end = self.module.len() + self.kind.len() + 1 + self.name.len();
+        self.address.get(..end).unwrap_or(self.address)
+    }
+
     /// `after_unknown` at `key`, when the plan marks (part of) it unknown.
     fn unknown_at(&self, key: &str) -> Option<&Node> {
         let u = self.unknown?.get(key)?;
@@ -248,12 +252,12 @@ fn contains_true(n: &Node) -> bool {
 }
 
 /// Each `after_unknown` of the resource changes, by address.
-fn unknown_values<'a>(top: &Fields<'a>) -> Result<HashMap<String, &'a Node>, LoadError> {
+fn unknown_values<'a>(top: &Fields<'a>) -> Result<HashMap<&'a str, &'a Node>, LoadError> {
     let changes = top.objects("resource_changes", "a resource change")?;
-    let read: Vec<Result<Option<(String, &'a Node)>, LoadError>> = changes
+    let read: Vec<Result<Option<(&'a str, &'a Node)>, LoadError>> = changes
         .par_iter()
         .map(|c| {
-            let address = c.req_str("address")?;
+            let address = c.req_text("address")?;
             let unknown = c
                 .object("change", "a change")?
                 .and_then(|change| change.opt("after_unknown"));
@@ -293,30 +297,34 @@ fn module_resources<'a>(module: &Fields<'a>, out: &mut Vec<Fields<'a>>) -> Resul
 /// One resource of the planned values (`None` for a data source).
 fn resource<'a>(
     r: &Fields<'a>,
-    unknown: &HashMap<String, &'a Node>,
+    unknown: &HashMap<&'a str, &'a Node>,
     config: &HashMap<String, &'a Node>,
 ) -> Result<Option<Resource<'a>>, LoadError> {
-    if r.str("mode")?.as_deref() == Some("data") {
+    if r.text("mode")? == Some("data") {
         return Ok(None);
     }
-    let address = r.req_str("address")?;
-    let kind = r.req_str("type")?;
-    let name = r.req_str("name")?;
+    let address = r.req_text("address")?;
+    let kind = r.req_text("type")?;
+    let name = r.req_text("name")?;
     let index = r.opt("index").and_then(Node::scalar_text);
     let base = format!("{kind}.{name}");
+    // The module path is what comes before the resource's own `type.name`.
     let module = address
         .find(&base)
         .and_then(|at| address.get(..at))
-        .unwrap_or_default()
-        .to_string();
-    let config_key = format!("{module}{base}");
+        .unwrap_or_default();
     let values = match r.object("values", "resource values")? {
         Some(v) => v,
         None => Fields::new(r.node, "a resource")?,
     };
+    let config_key = if module.contains('[') {
+        strip_indexes(&format!("{module}{base}"))
+    } else {
+        format!("{module}{base}")
+    };
     Ok(Some(Resource {
-        unknown: unknown.get(&address).copied(),
-        config: config.get(&strip_indexes(&config_key)).copied(),
+        unknown: unknown.get(address).copied(),
+        config: config.get(&config_key).copied(),
         address,
         module,
         kind,
@@ -478,6 +486,46 @@ impl<'a> Refs<'_, 'a> {
             Reference::Ids(ids)
         } else {
             Reference::Unknown
+        })
+    }
+
+    /// A single-object reference; `None` when absent or unknown (warned).
+    pub fn one(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<String>, LoadError> {
+        Ok(match self.attr(r, key)? {
+            Reference::Ids(ids) => ids.into_iter().next(),
+            Reference::None => None,
+            Reference::Unknown => {
+                self.unknown(r, &format!("`{key}`"));
+                None
+            }
+        })
+    }
+
+    /// A required single-object reference; `None` (warned) when unknown.
+    pub fn req(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<String>, LoadError> {
+        match self.attr(r, key)? {
+            Reference::Ids(ids) => Ok(ids.into_iter().next()),
+            Reference::Unknown => {
+                self.unknown(r, &format!("`{key}`, so the resource"));
+                Ok(None)
+            }
+            Reference::None => Err(LoadError::MissingField {
+                field: key.to_string(),
+                object: format!("`{}`", r.address),
+                span: r.span(),
+            }),
+        }
+    }
+
+    /// A list of references; unknown parts are warned about and left out.
+    pub fn many(&mut self, r: &Resource<'a>, key: &str) -> Result<Vec<String>, LoadError> {
+        Ok(match self.attr(r, key)? {
+            Reference::Ids(ids) => ids,
+            Reference::None => Vec::new(),
+            Reference::Unknown => {
+                self.unknown(r, &format!("`{key}`"));
+                Vec::new()
+            }
         })
     }
 

@@ -10,6 +10,7 @@ use crate::model::*;
 use crate::span::Span;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use ipnet::Ipv4Net;
+use rayon::prelude::*;
 use std::net::Ipv4Addr;
 
 /// Builds model objects from the resources of a plan or state: objects first,
@@ -31,8 +32,86 @@ pub(crate) struct Builder<'p, 'a> {
     ipv6_skipped: (usize, Option<Span>),
 }
 
+/// What an `aws_instance` says, read apart from the records (see
+/// [`Builder::instances`]).
+struct InstanceDraft {
+    meta: Meta,
+    interfaces: Interfaces,
+    warnings: Vec<Warning>,
+}
+
+/// An instance's network interfaces.
+enum Interfaces {
+    /// Interfaces of its own, by device index.
+    Attached(Vec<(i64, String)>),
+    /// None: the instance creates its primary interface.
+    Primary(PrimaryInterface),
+    /// None, and its subnet is unknown until apply (warned): left out.
+    Skipped,
+}
+
+/// The primary interface an instance creates.
+struct PrimaryInterface {
+    subnet: String,
+    public_ip: Option<Ipv4Addr>,
+    /// `associate_public_ip_address`; when unknown, the subnet decides.
+    associate: Option<bool>,
+    private_ip: Option<Ipv4Addr>,
+    security_groups: Vec<String>,
+}
+
+impl InstanceDraft {
+    fn read<'a>(plan: &Plan<'a>, r: &Resource<'a>) -> Result<Self, LoadError> {
+        let meta = plan.meta(r)?;
+        let mut refs = Refs {
+            plan,
+            warnings: Vec::new(),
+        };
+        let mut attached = Vec::new();
+        for (i, b) in r
+            .values
+            .objects("network_interface", "a network interface")?
+            .into_iter()
+            .enumerate()
+        {
+            let index = b.int("device_index")?.unwrap_or(0);
+            if let Reference::Ids(ids) =
+                refs.nested(r, "network_interface", i, &b, "network_interface_id")?
+            {
+                attached.extend(ids.into_iter().map(|id| (index, id)));
+            }
+        }
+        let interfaces = if !attached.is_empty() {
+            Interfaces::Attached(attached)
+        } else if let Some(subnet) = refs.req(r, "subnet_id")? {
+            let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
+            // An unknown `associate_public_ip_address` follows the subnet (docs/semantics.md).
+            let associate = r.values.bool("associate_public_ip_address")?;
+            let security_groups = refs.many(r, "vpc_security_group_ids")?;
+            let private_ip = r.values.opt("private_ip").map(ip).transpose()?;
+            Interfaces::Primary(PrimaryInterface {
+                subnet,
+                public_ip,
+                associate,
+                private_ip,
+                security_groups,
+            })
+        } else {
+            Interfaces::Skipped
+        };
+        Ok(InstanceDraft {
+            meta,
+            interfaces,
+            warnings: refs.warnings,
+        })
+    }
+}
+
 #[derive(Default)]
 struct Eip {
+    /// Its place among the plan's Elastic IPs: they are applied in document
+    /// order (a hash map's order would differ from run to run).
+    seq: usize,
     public_ip: Option<Ipv4Addr>,
     instance: Option<String>,
     eni: Option<String>,
@@ -86,7 +165,12 @@ impl<'p, 'a> Builder<'p, 'a> {
         let plan = self.plan;
         self.index_relations();
         for kind in CREATE {
-            for r in plan.resources.iter().filter(|r| r.kind == *kind) {
+            let of_kind = plan.resources.iter().filter(|r| r.kind == *kind);
+            if *kind == "aws_instance" {
+                self.instances(&of_kind.collect::<Vec<_>>())?;
+                continue;
+            }
+            for r in of_kind {
                 self.create(r)?;
             }
         }
@@ -120,7 +204,7 @@ impl<'p, 'a> Builder<'p, 'a> {
     fn index_relations(&mut self) {
         let plan = self.plan;
         for r in &plan.resources {
-            match r.kind.as_str() {
+            match r.kind {
                 "aws_vpc_peering_connection_accepter" => {
                     if let Some(id) = self.refs_of(r, "vpc_peering_connection_id") {
                         self.accepted_peerings.insert(id);
@@ -153,42 +237,17 @@ impl<'p, 'a> Builder<'p, 'a> {
 
     /// A single-object reference; `None` when absent or unknown (warned).
     fn one(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<String>, LoadError> {
-        Ok(match self.refs.attr(r, key)? {
-            Reference::Ids(ids) => ids.into_iter().next(),
-            Reference::None => None,
-            Reference::Unknown => {
-                self.refs.unknown(r, &format!("`{key}`"));
-                None
-            }
-        })
+        self.refs.one(r, key)
     }
 
     /// A required single-object reference; `None` (warned) when unknown.
     fn req(&mut self, r: &Resource<'a>, key: &str) -> Result<Option<String>, LoadError> {
-        match self.refs.attr(r, key)? {
-            Reference::Ids(ids) => Ok(ids.into_iter().next()),
-            Reference::Unknown => {
-                self.refs.unknown(r, &format!("`{key}`, so the resource"));
-                Ok(None)
-            }
-            Reference::None => Err(LoadError::MissingField {
-                field: key.to_string(),
-                object: format!("`{}`", r.address),
-                span: r.span(),
-            }),
-        }
+        self.refs.req(r, key)
     }
 
     /// A list of references; unknown parts are warned about and left out.
     fn many(&mut self, r: &Resource<'a>, key: &str) -> Result<Vec<String>, LoadError> {
-        Ok(match self.refs.attr(r, key)? {
-            Reference::Ids(ids) => ids,
-            Reference::None => Vec::new(),
-            Reference::Unknown => {
-                self.refs.unknown(r, &format!("`{key}`"));
-                Vec::new()
-            }
-        })
+        self.refs.many(r, key)
     }
 
     /// An IPv4 CIDR attribute that must be known.
@@ -221,7 +280,7 @@ impl<'p, 'a> Builder<'p, 'a> {
     fn create(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
         let plan = self.plan;
         let meta = plan.meta(r)?;
-        match r.kind.as_str() {
+        match r.kind {
             "aws_vpc" => {
                 let Some(net) = self.cidr_attr(r, "cidr_block")? else {
                     return Ok(());
@@ -305,9 +364,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
                 let instance = self.one(r, "instance")?;
                 let eni = self.one(r, "network_interface")?;
+                let seq = self.eips.len();
                 self.eips.insert(
                     meta.id,
                     Eip {
+                        seq,
                         public_ip,
                         instance,
                         eni,
@@ -446,7 +507,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 });
                 self.attach_interface(r)?;
             }
-            "aws_instance" => self.instance(r, meta)?,
+            "aws_instance" => self.instances(&[r])?,
             "aws_lb" | "aws_alb" => {
                 let kind = match r.values.str("load_balancer_type")?.as_deref() {
                     Some("application") | None => LoadBalancerKind::Application,
@@ -600,60 +661,56 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
     }
 
-    fn instance(&mut self, r: &Resource<'a>, meta: Meta) -> Result<(), LoadError> {
-        let mut enis = Vec::new();
-        for (i, b) in r
-            .values
-            .objects("network_interface", "a network interface")?
-            .into_iter()
-            .enumerate()
-        {
-            let index = b.int("device_index")?.unwrap_or(0);
-            if let Reference::Ids(ids) =
-                self.refs
-                    .nested(r, "network_interface", i, &b, "network_interface_id")?
-            {
-                enis.extend(ids.into_iter().map(|id| (index, id)));
+    /// Instances are most of a large plan: what each says is read in
+    /// parallel, then recorded in document order.
+    fn instances(&mut self, rs: &[&Resource<'a>]) -> Result<(), LoadError> {
+        let plan = self.plan;
+        let drafts: Vec<Result<InstanceDraft, LoadError>> = rs
+            .par_iter()
+            .map(|r| InstanceDraft::read(plan, r))
+            .collect();
+        for draft in drafts {
+            self.instance(draft?);
+        }
+        Ok(())
+    }
+
+    fn instance(&mut self, draft: InstanceDraft) {
+        let InstanceDraft {
+            meta,
+            interfaces,
+            warnings,
+        } = draft;
+        self.refs.warnings.extend(warnings);
+        let mut enis = match interfaces {
+            Interfaces::Attached(enis) => enis,
+            Interfaces::Skipped => return,
+            Interfaces::Primary(p) => {
+                let maps_public = self
+                    .parts
+                    .subnet(&p.subnet)
+                    .is_some_and(|s| s.map_public_ip_on_launch);
+                let id = format!("{}/eni0", meta.id);
+                self.parts.enis.push(Eni {
+                    meta: Meta {
+                        id: id.clone(),
+                        name: meta.name.clone(),
+                        tags: meta.tags.clone(),
+                        aliases: Vec::new(),
+                        span: meta.span,
+                    },
+                    subnet: p.subnet,
+                    private_ips: p.private_ip.into_iter().collect(),
+                    public_ip: p.public_ip,
+                    auto_public_ip: p.public_ip.is_none() && p.associate.unwrap_or(maps_public),
+                    security_groups: p.security_groups,
+                    sg_enforced: true,
+                    owner: EniOwner::Instance(meta.id.clone()),
+                    addresses_allocated: false,
+                });
+                vec![(0, id)]
             }
-        }
-        if enis.is_empty() {
-            let Some(subnet) = self.req(r, "subnet_id")? else {
-                return Ok(());
-            };
-            let maps_public = self
-                .parts
-                .subnet(&subnet)
-                .is_some_and(|s| s.map_public_ip_on_launch);
-            let public_ip = r.values.opt("public_ip").map(ip).transpose()?;
-            // An unknown `associate_public_ip_address` follows the subnet (docs/semantics.md).
-            let associate = r.values.bool("associate_public_ip_address")?;
-            let id = format!("{}/eni0", meta.id);
-            let security_groups = self.many(r, "vpc_security_group_ids")?;
-            self.parts.enis.push(Eni {
-                meta: Meta {
-                    id: id.clone(),
-                    name: meta.name.clone(),
-                    tags: meta.tags.clone(),
-                    aliases: Vec::new(),
-                    span: meta.span,
-                },
-                subnet,
-                private_ips: r
-                    .values
-                    .opt("private_ip")
-                    .map(ip)
-                    .transpose()?
-                    .into_iter()
-                    .collect(),
-                public_ip,
-                auto_public_ip: public_ip.is_none() && associate.unwrap_or(maps_public),
-                security_groups,
-                sg_enforced: true,
-                owner: EniOwner::Instance(meta.id.clone()),
-                addresses_allocated: false,
-            });
-            enis.push((0, id));
-        }
+        };
         enis.sort();
         for (_, id) in &enis {
             if let Some(e) = self.parts.eni_mut(id) {
@@ -664,7 +721,6 @@ impl<'p, 'a> Builder<'p, 'a> {
             meta,
             enis: enis.into_iter().map(|(_, id)| id).collect(),
         });
-        Ok(())
     }
 
     /// `attachment { instance = ..., device_index = ... }` of an interface.
@@ -688,7 +744,7 @@ impl<'p, 'a> Builder<'p, 'a> {
 
     /// Resources that attach to objects created before.
     fn attach(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
-        match r.kind.as_str() {
+        match r.kind {
             "aws_route" => {
                 let Some(table) = self.req(r, "route_table_id")? else {
                     return Ok(());
@@ -1211,7 +1267,9 @@ impl<'p, 'a> Builder<'p, 'a> {
 
     /// Elastic IPs become the public address of what they are associated with.
     fn apply_eips(&mut self) {
-        for eip in self.eips.values() {
+        let mut eips: Vec<&Eip> = self.eips.values().collect();
+        eips.sort_by_key(|e| e.seq);
+        for eip in eips {
             let eni = match (&eip.eni, &eip.instance) {
                 (Some(e), _) => Some(e.clone()),
                 (None, Some(i)) => self.parts.instance(i).and_then(|x| x.enis.first().cloned()),
@@ -1232,5 +1290,5 @@ fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
 }
 
 fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
-    records::dangling(&r.address, kind, id, r.span(), "the plan")
+    records::dangling(r.address, kind, id, r.span(), "the plan")
 }
