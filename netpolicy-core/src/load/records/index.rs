@@ -153,6 +153,7 @@ shared_lookups! {
     subnet, subnet_mut, Subnet;
     internet_gateway, internet_gateway_mut, InternetGateway;
     vpn_gateway, vpn_gateway_mut, VpnGateway;
+    eni, eni_mut, Eni;
     instance, instance_mut, Instance;
     vpc_endpoint, vpc_endpoint_mut, VpcEndpoint;
 }

@@ -7,11 +7,13 @@
 //! protocols, port ranges and ICMP types ([`traffic`]), NACL entry numbers and
 //! actions ([`nacl`]), route target fields ([`route`]), listener and target
 //! group protocols and ports ([`load_balancer`]), and the records being
-//! assembled, found by id in constant time ([`Records`]). [`Model::build`]
+//! assembled, found by id in constant time ([`Records`]), and what a load
+//! left out ([`coverage`]). [`Model::build`]
 //! then checks the references between records and freezes the model.
 //!
 //! [`Model::build`]: crate::model::Model::build
 
+pub(crate) mod coverage;
 pub(crate) mod default_vpc;
 pub(crate) mod external;
 mod index;

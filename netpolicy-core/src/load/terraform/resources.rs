@@ -4,6 +4,7 @@ use super::{Plan, Reference, Refs, Resource};
 use crate::diagnostic::Warning;
 use crate::load::LoadError;
 use crate::load::read::{Fields, cidr, invalid, ip};
+use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
 use crate::load::records::load_balancer::{listener_protocols, port as port_of, transport};
 use crate::load::records::{self, Records, nacl, route, traffic};
 use crate::model::*;
@@ -29,6 +30,9 @@ pub(crate) struct Builder<'p, 'a> {
     eips: HashMap<String, Eip>,
     /// Listener id to (load balancer id, listener position).
     listeners: HashMap<String, (String, usize)>,
+    /// An instance's known `primary_network_interface_id` (a state's) to the
+    /// interface the instance was given.
+    primary_interfaces: HashMap<String, String>,
     ipv6_skipped: (usize, Option<Span>),
 }
 
@@ -37,6 +41,8 @@ pub(crate) struct Builder<'p, 'a> {
 struct InstanceDraft {
     meta: Meta,
     interfaces: Interfaces,
+    /// `primary_network_interface_id`, when known.
+    primary_id: Option<String>,
     warnings: Vec<Warning>,
 }
 
@@ -81,6 +87,12 @@ impl InstanceDraft {
                 attached.extend(ids.into_iter().map(|id| (index, id)));
             }
         }
+        let primary_id = r
+            .values
+            .opt("primary_network_interface_id")
+            .and_then(crate::load::document::Node::as_str)
+            .filter(|_| r.unknown_at("primary_network_interface_id").is_none())
+            .map(str::to_string);
         let interfaces = if !attached.is_empty() {
             Interfaces::Attached(attached)
         } else if let Some(subnet) = refs.req(r, "subnet_id")? {
@@ -102,6 +114,7 @@ impl InstanceDraft {
         Ok(InstanceDraft {
             meta,
             interfaces,
+            primary_id,
             warnings: refs.warnings,
         })
     }
@@ -157,6 +170,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             vpc_defaults: HashMap::new(),
             eips: HashMap::new(),
             listeners: HashMap::new(),
+            primary_interfaces: HashMap::new(),
             ipv6_skipped: (0, None),
         }
     }
@@ -185,7 +199,22 @@ impl<'p, 'a> Builder<'p, 'a> {
             self.listener_rule(r)?;
         }
         self.apply_eips();
+        self.coverage();
         Ok(())
+    }
+
+    /// One warning per resource type that shapes traffic but is not
+    /// modelled, and the coverage line (as for templates).
+    fn coverage(&mut self) {
+        let mut coverage = Coverage::default();
+        for r in &self.plan.resources {
+            coverage.count(r.kind, class(r.kind), r.address, Some(r.span()));
+        }
+        self.refs.warnings.extend(coverage.warnings(
+            "np::terraform::not-modelled",
+            "np::terraform::coverage",
+            "",
+        ));
     }
 
     pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>) {
@@ -679,6 +708,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         let InstanceDraft {
             meta,
             interfaces,
+            primary_id,
             warnings,
         } = draft;
         self.refs.warnings.extend(warnings);
@@ -712,6 +742,9 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
         };
         enis.sort();
+        if let (Some(aws_id), Some((_, eni))) = (primary_id, enis.first()) {
+            self.primary_interfaces.insert(aws_id, eni.clone());
+        }
         for (_, id) in &enis {
             if let Some(e) = self.parts.eni_mut(id) {
                 e.owner = EniOwner::Instance(meta.id.clone());
@@ -721,6 +754,22 @@ impl<'p, 'a> Builder<'p, 'a> {
             meta,
             enis: enis.into_iter().map(|(_, id)| id).collect(),
         });
+    }
+
+    /// The interface `id` names: an interface, or an instance's primary
+    /// interface (`aws_instance.web.primary_network_interface_id` in a plan
+    /// names the instance; in a state, its AWS id).
+    fn interface_named(&mut self, id: String) -> String {
+        if self.parts.eni(&id).is_some() {
+            return id;
+        }
+        if let Some(eni) = self.primary_interfaces.get(&id) {
+            return eni.clone();
+        }
+        match self.parts.instance(&id).and_then(|i| i.enis.first()) {
+            Some(eni) => eni.clone(),
+            None => id,
+        }
     }
 
     /// `attachment { instance = ..., device_index = ... }` of an interface.
@@ -829,6 +878,40 @@ impl<'p, 'a> Builder<'p, 'a> {
                     s.network_acl = Some(acl);
                 }
             }
+            "aws_network_interface_sg_attachment" => {
+                let (Some(eni), Some(group)) = (
+                    self.req(r, "network_interface_id")?,
+                    self.req(r, "security_group_id")?,
+                ) else {
+                    return Ok(());
+                };
+                let eni = self.interface_named(eni);
+                match self.parts.eni_mut(&eni) {
+                    Some(e) if !e.security_groups.contains(&group) => e.security_groups.push(group),
+                    Some(_) => {}
+                    None => return Err(dangling(r, "network interface", &eni)),
+                }
+            }
+            "aws_network_interface_attachment" => {
+                let (Some(instance), Some(eni)) = (
+                    self.req(r, "instance_id")?,
+                    self.req(r, "network_interface_id")?,
+                ) else {
+                    return Ok(());
+                };
+                if self.parts.instance(&instance).is_none() {
+                    return Err(dangling(r, "instance", &instance));
+                }
+                match self.parts.eni_mut(&eni) {
+                    Some(e) => e.owner = EniOwner::Instance(instance.clone()),
+                    None => return Err(dangling(r, "network interface", &eni)),
+                }
+                if let Some(i) = self.parts.instance_mut(&instance)
+                    && !i.enis.contains(&eni)
+                {
+                    i.enis.push(eni);
+                }
+            }
             "aws_eip_association" => {
                 let Some(eip) = self.one(r, "allocation_id")? else {
                     return Ok(());
@@ -870,17 +953,6 @@ impl<'p, 'a> Builder<'p, 'a> {
                     e.route_tables.push(table);
                 }
             }
-            "aws_ec2_transit_gateway_vpc_attachment"
-            | "aws_egress_only_internet_gateway"
-            | "aws_networkfirewall_firewall"
-            | "aws_ec2_transit_gateway_route" => self.warn(
-                "np::terraform::not-modelled",
-                format!(
-                    "`{}` ({}) is not modelled: it is ignored",
-                    r.address, r.kind
-                ),
-                r.span(),
-            ),
             _ => {}
         }
         Ok(())
@@ -1280,6 +1352,125 @@ impl<'p, 'a> Builder<'p, 'a> {
                 e.auto_public_ip = e.public_ip.is_none();
             }
         }
+    }
+}
+
+/// The resource types read into the model.
+const MODELLED: &[&str] = &[
+    "aws_alb",
+    "aws_alb_listener",
+    "aws_alb_listener_rule",
+    "aws_alb_target_group",
+    "aws_alb_target_group_attachment",
+    "aws_customer_gateway",
+    "aws_default_network_acl",
+    "aws_default_route_table",
+    "aws_default_security_group",
+    "aws_ec2_managed_prefix_list",
+    "aws_eip",
+    "aws_eip_association",
+    "aws_instance",
+    "aws_internet_gateway",
+    "aws_internet_gateway_attachment",
+    "aws_lb",
+    "aws_lb_listener",
+    "aws_lb_listener_rule",
+    "aws_lb_target_group",
+    "aws_lb_target_group_attachment",
+    "aws_main_route_table_association",
+    "aws_nat_gateway",
+    "aws_network_acl",
+    "aws_network_acl_association",
+    "aws_network_acl_rule",
+    "aws_network_interface",
+    "aws_network_interface_attachment",
+    "aws_network_interface_sg_attachment",
+    "aws_route",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_subnet",
+    "aws_vpc",
+    "aws_vpc_endpoint",
+    "aws_vpc_endpoint_route_table_association",
+    "aws_vpc_ipv4_cidr_block_association",
+    "aws_vpc_peering_connection",
+    "aws_vpc_peering_connection_accepter",
+    "aws_vpc_security_group_egress_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpn_connection",
+    "aws_vpn_gateway",
+    "aws_vpn_gateway_attachment",
+];
+
+/// Resource types that shape traffic (routes, gateways, firewalls) or put
+/// network interfaces into subnets (databases, functions, clusters) without
+/// being modelled: each is a warning, since results may miss what it does.
+const NOT_MODELLED: &[&str] = &[
+    "aws_api_gateway_vpc_link",
+    "aws_apigatewayv2_vpc_link",
+    "aws_autoscaling_group",
+    "aws_batch_compute_environment",
+    "aws_codebuild_project",
+    "aws_db_instance",
+    "aws_db_proxy",
+    "aws_default_subnet",
+    "aws_default_vpc",
+    "aws_directory_service_directory",
+    "aws_dms_replication_instance",
+    "aws_docdb_cluster_instance",
+    "aws_ec2_carrier_gateway",
+    "aws_ec2_instance_connect_endpoint",
+    "aws_ecs_service",
+    "aws_efs_mount_target",
+    "aws_egress_only_internet_gateway",
+    "aws_eks_cluster",
+    "aws_eks_node_group",
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_elasticache_serverless_cache",
+    "aws_elasticsearch_domain",
+    "aws_elb",
+    "aws_emr_cluster",
+    "aws_lambda_function",
+    "aws_memorydb_cluster",
+    "aws_mq_broker",
+    "aws_msk_cluster",
+    "aws_mwaa_environment",
+    "aws_neptune_cluster_instance",
+    "aws_opensearch_domain",
+    "aws_rds_cluster_instance",
+    "aws_redshift_cluster",
+    "aws_route53_resolver_endpoint",
+    "aws_spot_instance_request",
+    "aws_vpc_endpoint_security_group_association",
+    "aws_vpc_endpoint_service",
+    "aws_vpc_endpoint_subnet_association",
+    "aws_vpc_ipv6_cidr_block_association",
+    "aws_vpn_connection_route",
+    "aws_vpn_gateway_route_propagation",
+];
+
+/// Families of resource types that shape traffic and are not modelled.
+const NOT_MODELLED_FAMILIES: &[&str] = &[
+    "aws_ec2_client_vpn_",
+    "aws_ec2_local_gateway",
+    "aws_ec2_transit_gateway",
+    "aws_fsx_",
+    "aws_networkfirewall_",
+];
+
+/// How the coverage line counts a resource type.
+fn class(kind: &str) -> Class {
+    if MODELLED.contains(&kind) {
+        Class::Modelled
+    } else if NOT_MODELLED.contains(&kind)
+        || NOT_MODELLED_FAMILIES.iter().any(|f| kind.starts_with(f))
+    {
+        Class::NotModelled { why: INCOMPLETE }
+    } else {
+        Class::Ignored
     }
 }
 

@@ -127,3 +127,115 @@ fn module_instance_keys_are_dropped_for_configuration_lookups() {
     );
     assert_eq!(strip_indexes("aws_vpc.main"), "aws_vpc.main");
 }
+
+/// A state of one VPC, subnet and group, with `more` resources after them.
+fn state(more: &[String]) -> String {
+    let mut resources = vec![
+        resource(
+            "aws_vpc.main",
+            r#"{"id": "vpc-1", "cidr_block": "10.0.0.0/16"}"#,
+        ),
+        resource(
+            "aws_subnet.a",
+            r#"{"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24"}"#,
+        ),
+        resource(
+            "aws_security_group.web",
+            r#"{"id": "sg-web", "vpc_id": "vpc-1"}"#,
+        ),
+        resource(
+            "aws_security_group.admin",
+            r#"{"id": "sg-admin", "vpc_id": "vpc-1"}"#,
+        ),
+    ];
+    resources.extend(more.iter().cloned());
+    format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
+        resources.join(", ")
+    )
+}
+
+#[test]
+fn a_group_attached_to_an_instance_interface_joins_its_groups() {
+    let text = state(&[
+        resource(
+            "aws_instance.web",
+            r#"{"id": "i-1", "subnet_id": "subnet-1", "private_ip": "10.0.1.10",
+                "vpc_security_group_ids": ["sg-web"], "primary_network_interface_id": "eni-9"}"#,
+        ),
+        resource(
+            "aws_network_interface_sg_attachment.admin",
+            r#"{"network_interface_id": "eni-9", "security_group_id": "sg-admin"}"#,
+        ),
+    ]);
+    let model = load_terraform("state.json", &text).expect("loads");
+    let eni = model.eni("i-1/eni0").expect("the instance's interface");
+    assert_eq!(eni.security_groups, ["sg-web", "sg-admin"]);
+}
+
+#[test]
+fn an_interface_attachment_gives_the_interface_its_instance() {
+    let text = state(&[
+        resource(
+            "aws_instance.web",
+            r#"{"id": "i-1", "subnet_id": "subnet-1", "private_ip": "10.0.1.10"}"#,
+        ),
+        resource(
+            "aws_network_interface.second",
+            r#"{"id": "eni-2", "subnet_id": "subnet-1", "private_ips": ["10.0.1.11"]}"#,
+        ),
+        resource(
+            "aws_network_interface_attachment.second",
+            r#"{"instance_id": "i-1", "network_interface_id": "eni-2", "device_index": 1}"#,
+        ),
+    ]);
+    let model = load_terraform("state.json", &text).expect("loads");
+    let eni = model.eni("eni-2").expect("interface");
+    assert_eq!(eni.owner, crate::model::EniOwner::Instance("i-1".into()));
+    let instance = model.instance("i-1").expect("instance");
+    assert_eq!(instance.enis, ["i-1/eni0", "eni-2"]);
+}
+
+#[test]
+fn resources_that_shape_traffic_unmodelled_are_warned_by_type() {
+    let text = state(&[
+        resource(
+            "aws_db_instance.db",
+            r#"{"id": "db-1", "publicly_accessible": true}"#,
+        ),
+        resource("aws_ec2_transit_gateway.tgw", r#"{"id": "tgw-1"}"#),
+        resource(
+            "aws_ec2_transit_gateway_vpc_attachment.a",
+            r#"{"id": "tgw-attach-1"}"#,
+        ),
+        resource("aws_iam_role.r", r#"{"id": "role"}"#),
+    ]);
+    let model = load_terraform("state.json", &text).expect("loads");
+    let said: Vec<(&str, &str)> = model
+        .warnings()
+        .iter()
+        .map(|w| (w.code, w.message.as_str()))
+        .filter(|(code, _)| code.starts_with("np::terraform::"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "np::terraform::not-modelled",
+                "aws_db_instance x1 (aws_db_instance.db) affects the network but is not modelled: results may be incomplete"
+            ),
+            (
+                "np::terraform::not-modelled",
+                "aws_ec2_transit_gateway x1 (aws_ec2_transit_gateway.tgw) affects the network but is not modelled: results may be incomplete"
+            ),
+            (
+                "np::terraform::not-modelled",
+                "aws_ec2_transit_gateway_vpc_attachment x1 (aws_ec2_transit_gateway_vpc_attachment.a) affects the network but is not modelled: results may be incomplete"
+            ),
+            (
+                "np::terraform::coverage",
+                "modelled 4 resources, not modelled 3 of 3 types, ignored 1 non-network"
+            ),
+        ]
+    );
+}

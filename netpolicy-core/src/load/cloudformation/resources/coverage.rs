@@ -4,7 +4,7 @@
 
 use super::super::template::Resource;
 use super::{Builder, NOT_MODELLED, services};
-use std::collections::BTreeMap;
+use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
 
 /// Resource types read into the model.
 const MODELLED: &[&str] = &[
@@ -51,59 +51,35 @@ impl Builder<'_> {
     /// One warning per type that is not modelled (its count and first
     /// resources), then the coverage line.
     pub(super) fn coverage(&mut self, live: &[&Resource<'_>], left_out: usize) {
-        let mut modelled = 0;
-        let mut ignored = 0;
-        let mut missing: BTreeMap<&str, Vec<&Resource<'_>>> = BTreeMap::new();
+        let mut coverage = Coverage::default();
         for res in live {
             let followed = res.kind == "AWS::CloudFormation::Stack"
                 && self.resolvers.iter().any(|r| r.follows(res.id));
-            if followed
+            let class = if followed
                 || MODELLED.contains(&res.kind)
                 || services::SERVICE_TYPES.contains(&res.kind)
                 || services::PLACEMENT_TYPES.contains(&res.kind)
             {
-                modelled += 1;
+                Class::Modelled
+            } else if res.kind == "AWS::CloudFormation::Stack" {
+                Class::NotModelled {
+                    why: "nested stacks are not followed (load the nested template beside this one with `--with` to include it)",
+                }
             } else if not_modelled(res.kind) {
-                missing.entry(res.kind).or_default().push(res);
+                Class::NotModelled { why: INCOMPLETE }
             } else {
-                ignored += 1;
-            }
-        }
-        let mut not_modelled_count = 0;
-        for (kind, resources) in &missing {
-            not_modelled_count += resources.len();
-            let names: Vec<&str> = resources.iter().take(3).map(|r| r.id).collect();
-            let more = match resources.len().saturating_sub(names.len()) {
-                0 => String::new(),
-                n => format!(", {n} more"),
+                Class::Ignored
             };
-            let what = if *kind == "AWS::CloudFormation::Stack" {
-                "nested stacks are not followed (load the nested template beside this one with `--with` to include it)"
-            } else {
-                "affects the network but is not modelled: results may be incomplete"
-            };
-            let span = resources.first().map(|r| r.node.span);
-            self.warnings.push(crate::diagnostic::Warning::new(
-                "np::cfn::not-modelled",
-                format!(
-                    "{kind} x{} ({}{more}) {what}",
-                    resources.len(),
-                    names.join(", ")
-                ),
-                span,
-            ));
+            coverage.count(res.kind, class, res.id, Some(res.node.span));
         }
         let conditions = match left_out {
             0 => String::new(),
             n => format!(", {n} left out by their conditions"),
         };
-        self.warnings.push(crate::diagnostic::Warning::new(
+        self.warnings.extend(coverage.warnings(
+            "np::cfn::not-modelled",
             "np::cfn::coverage",
-            format!(
-                "modelled {modelled} resources, not modelled {not_modelled_count} of {} types, ignored {ignored} non-network{conditions}",
-                missing.len()
-            ),
-            None,
+            &conditions,
         ));
     }
 }
