@@ -81,6 +81,9 @@ pub(crate) struct Resource<'a> {
     pub address: &'a str,
     /// Module path, `module.net.` (empty at the root), for resolving references.
     module: &'a str,
+    /// The address without the instance's own index (`module.m[0].aws_subnet.a`
+    /// for `module.m[0].aws_subnet.a[1]`): what `count.index` references name.
+    base: &'a str,
     /// `aws_subnet`.
     pub kind: &'a str,
     /// `a`.
@@ -158,7 +161,7 @@ impl<'a> Plan<'a> {
         let mut by_base: HashMap<&'a str, Vec<usize>> = HashMap::with_capacity(resources.len());
         for (i, r) in resources.iter().enumerate() {
             by_address.insert(r.address, i);
-            by_base.entry(r.base()).or_default().push(i);
+            by_base.entry(r.base).or_default().push(i);
         }
         Ok(Plan {
             resources,
@@ -227,14 +230,7 @@ impl<'a> Plan<'a> {
     }
 }
 
-impl<'a> Resource<'a> {
-    /// The address without the instance's own index (`module.m[0].aws_subnet.a`
-    /// for `module.m[0].aws_subnet.a[1]`): what `count.index` references name.
-    fn base(&self) -> &'a str {
-        let end = self.module.len() + self.kind.len() + 1 + self.name.len();
-        self.address.get(..end).unwrap_or(self.address)
-    }
-
+impl Resource<'_> {
     /// `after_unknown` at `key`, when the plan marks (part of) it unknown.
     fn unknown_at(&self, key: &str) -> Option<&Node> {
         let u = self.unknown?.get(key)?;
@@ -309,10 +305,11 @@ fn resource<'a>(
     let index = r.opt("index").and_then(Node::scalar_text);
     let base = format!("{kind}.{name}");
     // The module path is what comes before the resource's own `type.name`.
-    let module = address
-        .find(&base)
-        .and_then(|at| address.get(..at))
-        .unwrap_or_default();
+    let at = address.find(&base);
+    let module = at.and_then(|at| address.get(..at)).unwrap_or_default();
+    let base_address = at
+        .and_then(|at| address.get(..at + base.len()))
+        .unwrap_or(address);
     let values = match r.object("values", "resource values")? {
         Some(v) => v,
         None => Fields::new(r.node, "a resource")?,
@@ -327,6 +324,7 @@ fn resource<'a>(
         config: config.get(&config_key).copied(),
         address,
         module,
+        base: base_address,
         kind,
         name,
         index,
