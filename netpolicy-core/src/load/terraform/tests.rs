@@ -239,3 +239,47 @@ fn resources_that_shape_traffic_unmodelled_are_warned_by_type() {
         ]
     );
 }
+
+#[test]
+fn a_planned_group_attachment_finds_the_instance_interface_it_references() {
+    let planned = [
+        resource(
+            "aws_vpc.main",
+            r#"{"id": "vpc-1", "cidr_block": "10.0.0.0/16"}"#,
+        ),
+        resource(
+            "aws_subnet.a",
+            r#"{"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24"}"#,
+        ),
+        resource(
+            "aws_security_group.admin",
+            r#"{"id": "sg-admin", "vpc_id": "vpc-1"}"#,
+        ),
+        resource(
+            "aws_instance.web",
+            r#"{"subnet_id": "subnet-1", "private_ip": "10.0.1.10"}"#,
+        ),
+        resource(
+            "aws_network_interface_sg_attachment.admin",
+            r#"{"security_group_id": "sg-admin"}"#,
+        ),
+    ];
+    let changes = [
+        r#"{"address": "aws_instance.web", "change": {"actions": ["create"], "after_unknown": {"id": true, "primary_network_interface_id": true}}}"#,
+        r#"{"address": "aws_network_interface_sg_attachment.admin", "change": {"actions": ["create"], "after_unknown": {"network_interface_id": true}}}"#,
+    ];
+    let config = r#"[{"address": "aws_network_interface_sg_attachment.admin", "mode": "managed",
+        "expressions": {"network_interface_id": {"references":
+            ["aws_instance.web.primary_network_interface_id", "aws_instance.web"]}}}]"#;
+    let text = format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}]}}}},
+            "resource_changes": [{}], "configuration": {{"root_module": {{"resources": {config}}}}}}}"#,
+        planned.join(", "),
+        changes.join(", "),
+    );
+    let model = load_terraform("plan.json", &text).expect("loads");
+    let eni = model
+        .eni("aws_instance.web/eni0")
+        .expect("the instance's interface");
+    assert!(eni.security_groups.contains(&"sg-admin".to_string()));
+}
