@@ -194,14 +194,17 @@ impl Model {
         parts: ModelParts,
         sources: SourceMap,
     ) -> Result<Model, (ModelErrors, SourceMap)> {
+        // Indexing and the duplicate check read the same parts: side by side.
+        let (index, duplicates) =
+            rayon::join(|| Index::of(&parts), || validate::duplicates(&parts));
         let mut model = Model {
             parts: ModelParts::default(),
-            index: Index::of(&parts),
+            index,
             sources,
             warnings: Vec::new(),
             ignored: Ignored::default(),
         };
-        match model.complete(parts) {
+        match model.complete(parts, duplicates) {
             Ok(()) => Ok(model),
             Err(errors) => Err((
                 ModelErrors(errors.into_iter().map(ModelError::shortened).collect()),
@@ -210,19 +213,28 @@ impl Model {
         }
     }
 
-    /// Validates `parts` against the index already built, completes their
-    /// addresses and makes them the model's.
-    fn complete(&mut self, mut parts: ModelParts) -> Result<(), Vec<ModelError>> {
-        let mut errors = validate::duplicates(&parts);
-        if !errors.is_empty() {
-            return Err(errors);
+    /// Validates `parts` (whose `duplicates` are already known) against the
+    /// index already built, completes their addresses and makes them the
+    /// model's.
+    fn complete(
+        &mut self,
+        mut parts: ModelParts,
+        duplicates: Vec<ModelError>,
+    ) -> Result<(), Vec<ModelError>> {
+        if !duplicates.is_empty() {
+            return Err(duplicates);
         }
-        errors.extend(validate::references(&parts, &self.index));
-        if errors.is_empty() {
-            errors.extend(validate::values(&parts, &self.index));
+        // Values are checked beside the references, but reported only when
+        // every reference holds (a dangling one explains the rest).
+        let (references, values) = rayon::join(
+            || validate::references(&parts, &self.index),
+            || validate::values(&parts, &self.index),
+        );
+        if !references.is_empty() {
+            return Err(references);
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if !values.is_empty() {
+            return Err(values);
         }
         let known = parts.enis.len();
         addressing::complete(&mut parts, &self.index)?;
