@@ -29,6 +29,18 @@ impl Meta {
         }
     }
 
+    /// The metadata of an object made for this one (an instance's network
+    /// interface): its own id, this one's name and tags, no aliases.
+    pub fn inherited(&self, id: impl Into<String>) -> Self {
+        Meta {
+            id: id.into(),
+            name: self.name.clone(),
+            tags: self.tags.clone(),
+            aliases: Vec::new(),
+            span: self.span,
+        }
+    }
+
     /// Sets the span (builder style).
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);

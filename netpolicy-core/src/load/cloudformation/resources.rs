@@ -1099,11 +1099,8 @@ impl<'d> Builder<'d> {
             let id = format!("{}/eni{index}", res.id);
             self.parts.enis.push(Eni {
                 meta: Meta {
-                    id: id.clone(),
-                    name: m.name.clone(),
-                    tags: m.tags.clone(),
-                    aliases: Vec::new(),
                     span: Some(span),
+                    ..m.inherited(id.clone())
                 },
                 subnet,
                 private_ips: private

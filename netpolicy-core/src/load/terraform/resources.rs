@@ -722,13 +722,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     .is_some_and(|s| s.map_public_ip_on_launch);
                 let id = format!("{}/eni0", meta.id);
                 self.parts.enis.push(Eni {
-                    meta: Meta {
-                        id: id.clone(),
-                        name: meta.name.clone(),
-                        tags: meta.tags.clone(),
-                        aliases: Vec::new(),
-                        span: meta.span,
-                    },
+                    meta: meta.inherited(id.clone()),
                     subnet: p.subnet,
                     private_ips: p.private_ip.into_iter().collect(),
                     public_ip: p.public_ip,

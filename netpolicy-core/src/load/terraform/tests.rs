@@ -128,9 +128,9 @@ fn module_instance_keys_are_dropped_for_configuration_lookups() {
     assert_eq!(strip_indexes("aws_vpc.main"), "aws_vpc.main");
 }
 
-/// A state of one VPC, subnet and group, with `more` resources after them.
-fn state(more: &[String]) -> String {
-    let mut resources = vec![
+/// A VPC, a subnet and two groups, with AWS ids.
+fn network() -> Vec<String> {
+    vec![
         resource(
             "aws_vpc.main",
             r#"{"id": "vpc-1", "cidr_block": "10.0.0.0/16"}"#,
@@ -147,7 +147,12 @@ fn state(more: &[String]) -> String {
             "aws_security_group.admin",
             r#"{"id": "sg-admin", "vpc_id": "vpc-1"}"#,
         ),
-    ];
+    ]
+}
+
+/// A state of [`network`] with `more` resources after it.
+fn state(more: &[String]) -> String {
+    let mut resources = network();
     resources.extend(more.iter().cloned());
     format!(
         r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
@@ -242,19 +247,8 @@ fn resources_that_shape_traffic_unmodelled_are_warned_by_type() {
 
 #[test]
 fn a_planned_group_attachment_finds_the_instance_interface_it_references() {
-    let planned = [
-        resource(
-            "aws_vpc.main",
-            r#"{"id": "vpc-1", "cidr_block": "10.0.0.0/16"}"#,
-        ),
-        resource(
-            "aws_subnet.a",
-            r#"{"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24"}"#,
-        ),
-        resource(
-            "aws_security_group.admin",
-            r#"{"id": "sg-admin", "vpc_id": "vpc-1"}"#,
-        ),
+    let mut planned = network();
+    planned.extend([
         resource(
             "aws_instance.web",
             r#"{"subnet_id": "subnet-1", "private_ip": "10.0.1.10"}"#,
@@ -263,7 +257,7 @@ fn a_planned_group_attachment_finds_the_instance_interface_it_references() {
             "aws_network_interface_sg_attachment.admin",
             r#"{"security_group_id": "sg-admin"}"#,
         ),
-    ];
+    ]);
     let changes = [
         r#"{"address": "aws_instance.web", "change": {"actions": ["create"], "after_unknown": {"id": true, "primary_network_interface_id": true}}}"#,
         r#"{"address": "aws_network_interface_sg_attachment.admin", "change": {"actions": ["create"], "after_unknown": {"network_interface_id": true}}}"#,
