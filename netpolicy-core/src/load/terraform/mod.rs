@@ -314,10 +314,12 @@ fn resource<'a>(
         Some(v) => v,
         None => Fields::new(r.node, "a resource")?,
     };
+    // The configuration is per module call, not per instance of it.
+    let configured = if at.is_some() { base_address } else { &base };
     let config_key = if module.contains('[') {
-        strip_indexes(&format!("{module}{base}"))
+        strip_indexes(configured)
     } else {
-        format!("{module}{base}")
+        configured.to_string()
     };
     Ok(Some(Resource {
         unknown: unknown.get(address).copied(),

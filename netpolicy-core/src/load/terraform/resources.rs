@@ -766,6 +766,20 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
     }
 
+    /// Warns that an attachment names an object the plan does not hold (one
+    /// managed outside Terraform, which these attachments are often for):
+    /// nothing in the model changes.
+    fn not_in_plan(&mut self, r: &Resource<'a>, kind: &str, id: &str) {
+        self.warn(
+            "np::terraform::not-in-plan",
+            format!(
+                "`{}` names {kind} `{id}`, which is not in the plan: the attachment is left out",
+                r.address
+            ),
+            r.span(),
+        );
+    }
+
     /// `attachment { instance = ..., device_index = ... }` of an interface.
     fn attach_interface(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
         let id = self.plan.id(r);
@@ -883,7 +897,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 match self.parts.eni_mut(&eni) {
                     Some(e) if !e.security_groups.contains(&group) => e.security_groups.push(group),
                     Some(_) => {}
-                    None => return Err(dangling(r, "network interface", &eni)),
+                    None => self.not_in_plan(r, "network interface", &eni),
                 }
             }
             "aws_network_interface_attachment" => {
@@ -894,11 +908,15 @@ impl<'p, 'a> Builder<'p, 'a> {
                     return Ok(());
                 };
                 if self.parts.instance(&instance).is_none() {
-                    return Err(dangling(r, "instance", &instance));
+                    self.not_in_plan(r, "instance", &instance);
+                    return Ok(());
                 }
                 match self.parts.eni_mut(&eni) {
                     Some(e) => e.owner = EniOwner::Instance(instance.clone()),
-                    None => return Err(dangling(r, "network interface", &eni)),
+                    None => {
+                        self.not_in_plan(r, "network interface", &eni);
+                        return Ok(());
+                    }
                 }
                 if let Some(i) = self.parts.instance_mut(&instance)
                     && !i.enis.contains(&eni)

@@ -202,6 +202,18 @@ fn an_interface_attachment_gives_the_interface_its_instance() {
 }
 
 #[test]
+fn an_attachment_to_an_interface_outside_the_plan_is_a_warning() {
+    let text = state(&[resource(
+        "aws_network_interface_sg_attachment.admin",
+        r#"{"network_interface_id": "eni-elsewhere", "security_group_id": "sg-admin"}"#,
+    )]);
+    let model = load_terraform("state.json", &text).expect("loads");
+    assert!(model.warnings().iter().any(|w| {
+        w.code == "np::terraform::not-in-plan" && w.message.contains("eni-elsewhere")
+    }));
+}
+
+#[test]
 fn resources_that_shape_traffic_unmodelled_are_warned_by_type() {
     let text = state(&[
         resource(
