@@ -45,13 +45,15 @@ impl Dump<'_> {
     pub(super) fn read_ec2(&mut self) -> Result<(), LoadError> {
         self.vpcs()?;
         self.subnets()?;
-        self.route_tables()?;
         self.network_acls()?;
         self.gateways()?;
         self.peerings()?;
         self.security_groups()?;
         self.endpoints()?;
         self.prefix_lists()?;
+        // After the gateways and endpoints: a `GatewayId` is what the dump
+        // holds under that id before it is what its prefix says.
+        self.route_tables()?;
         Ok(())
     }
 
@@ -174,7 +176,10 @@ impl Dump<'_> {
                 return Ok(self.not_modelled(r.span(), "an unknown target"));
             };
             let what = format!("{} `{id}`", field.api);
-            let target = route::route_target(field.kind, id, route::gateway_kind_by_prefix);
+            let target = route::route_target(field.kind, id, |id| {
+                route::held_gateway_kind(&mut self.parts, id)
+                    .or_else(|| route::gateway_kind_by_prefix(id))
+            });
             match target {
                 // The implicit local routes: the engine knows them.
                 Some(RouteTarget::Local) => return Ok(None),

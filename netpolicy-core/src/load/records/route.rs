@@ -6,6 +6,7 @@
 //! kinds (internet gateways, virtual private gateways, gateway endpoints,
 //! `local`), told apart by what the reader knows of the id, else its prefix.
 
+use super::Records;
 use crate::model::RouteTarget;
 
 /// The kind of object a route target field holds.
@@ -130,6 +131,19 @@ pub(crate) enum GatewayKind {
     Vpn,
     /// A gateway VPC endpoint.
     Endpoint,
+}
+
+/// The kind of the gateway a reader's `records` hold under `id`, if any.
+pub(crate) fn held_gateway_kind(records: &mut Records, id: &str) -> Option<GatewayKind> {
+    if records.internet_gateway(id).is_some() {
+        Some(GatewayKind::Internet)
+    } else if records.vpn_gateway(id).is_some() {
+        Some(GatewayKind::Vpn)
+    } else if records.vpc_endpoint(id).is_some() {
+        Some(GatewayKind::Endpoint)
+    } else {
+        None
+    }
 }
 
 /// The kind of a gateway id by its AWS prefix, for ids a reader does not

@@ -1156,15 +1156,9 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// What a `gateway_id` holds: an object of the plan, else by its prefix;
     /// an internet gateway when neither tells (a plan's address).
     fn gateway_kind(&mut self, id: &str) -> route::GatewayKind {
-        if self.parts.vpn_gateway(id).is_some() {
-            route::GatewayKind::Vpn
-        } else if self.parts.vpc_endpoint(id).is_some() {
-            route::GatewayKind::Endpoint
-        } else if self.parts.internet_gateway(id).is_some() {
-            route::GatewayKind::Internet
-        } else {
-            route::gateway_kind_by_prefix(id).unwrap_or(route::GatewayKind::Internet)
-        }
+        route::held_gateway_kind(&mut self.parts, id)
+            .or_else(|| route::gateway_kind_by_prefix(id))
+            .unwrap_or(route::GatewayKind::Internet)
     }
 
     /// One inline `ingress`/`egress` block of an `aws_security_group`.
