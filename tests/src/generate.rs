@@ -402,6 +402,20 @@ fn routes(rng: &mut Rng, p: &mut ModelParts, nv: usize) {
             if rng.chance(20) {
                 add("10.0.0.0/8", RouteTarget::Blackhole, &mut routes);
             }
+            // A blackhole inside a wider route (a peered VPC's subnet, half
+            // the internet): it still wins its prefix.
+            if rng.chance(25) {
+                let peered = peerings.get(rng.below(peerings.len().max(1)));
+                let dest = match peered {
+                    Some((_, other)) if rng.chance(70) => format!(
+                        "10.{}.{}.0/24",
+                        other.trim_start_matches("vpc"),
+                        rng.below(3)
+                    ),
+                    _ => "128.0.0.0/1".to_string(),
+                };
+                add(&dest, RouteTarget::Blackhole, &mut routes);
+            }
             p.route_tables.push(RouteTable {
                 meta: Meta::new(&id),
                 vpc: vpc.clone(),

@@ -171,10 +171,7 @@ impl Dump<'_> {
         };
         let target = if r.str("State")?.as_deref() == Some("blackhole") {
             RouteTarget::Blackhole
-        } else {
-            let Some((field, id)) = route::given_target(|key| r.str(key))? else {
-                return Ok(self.not_modelled(r.span(), "an unknown target"));
-            };
+        } else if let Some((field, id)) = route::given_target(|key| r.str(key))? {
             let what = format!("{} `{id}`", field.api);
             let target = route::route_target(field.kind, id, |id| {
                 route::held_gateway_kind(&mut self.parts, id)
@@ -184,8 +181,10 @@ impl Dump<'_> {
                 // The implicit local routes: the engine knows them.
                 Some(RouteTarget::Local) => return Ok(None),
                 Some(t) => t,
-                None => return Ok(self.not_modelled(r.span(), &what)),
+                None => self.not_modelled(r.span(), &what),
             }
+        } else {
+            self.not_modelled(r.span(), "a target netpolicy does not know")
         };
         Ok(Some(Route {
             destination,
@@ -194,13 +193,13 @@ impl Dump<'_> {
         }))
     }
 
-    fn not_modelled(&mut self, span: Span, what: &str) -> Option<Route> {
+    fn not_modelled(&mut self, span: Span, what: &str) -> RouteTarget {
         self.warn(
             "np::aws::not-modelled",
-            format!("a route to {what} is not modelled: it is ignored"),
+            route::not_followed(what),
             Some(span),
         );
-        None
+        RouteTarget::Blackhole
     }
 
     fn network_acls(&mut self) -> Result<(), LoadError> {

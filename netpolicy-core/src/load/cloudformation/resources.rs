@@ -883,12 +883,9 @@ impl<'d> Builder<'d> {
                     format!("{message}: the packets it carries are not followed"),
                     span,
                 );
-                Some(RouteTarget::Blackhole)
+                RouteTarget::Blackhole
             }
             other => other?,
-        };
-        let Some(target) = target else {
-            return Ok(());
         };
         let Some(t) = self.parts.route_table_mut(&table) else {
             return Err(dangling(self.r, res, "route table", &table));
@@ -901,13 +898,13 @@ impl<'d> Builder<'d> {
         Ok(())
     }
 
-    /// The target of a route; `None` (with a warning) for one netpolicy does
-    /// not model.
+    /// The target of a route; a blackhole (with a warning) for one netpolicy
+    /// does not model.
     fn route_target(
         &mut self,
         res: &Resource<'d>,
         p: &Props<'_, 'd>,
-    ) -> Result<Option<RouteTarget>, LoadError> {
+    ) -> Result<RouteTarget, LoadError> {
         let Some((field, id)) = route::given_target(|key| p.string(key))? else {
             return Err(invalid(
                 format!("route `{}` names no target", res.id),
@@ -926,22 +923,20 @@ impl<'d> Builder<'d> {
         let gateway = match field.kind {
             route::TargetKind::Gateway => Some(self.gateway_kind(res, &id)?),
             route::TargetKind::Instance => {
-                return Ok(Some(RouteTarget::NetworkInterface(format!("{id}/eni0"))));
+                return Ok(RouteTarget::NetworkInterface(format!("{id}/eni0")));
             }
             _ => None,
         };
-        let target = route::route_target(field.kind, id, |_| gateway);
-        if target.is_none() {
-            self.warn(
-                "np::cfn::not-modelled",
-                format!(
-                    "route `{}` targets a {}, which netpolicy does not model; it is ignored",
-                    res.id, field.api
-                ),
-                res.node.span,
-            );
+        let what = format!("{} `{id}`", field.api);
+        if let Some(target) = route::route_target(field.kind, id, |_| gateway) {
+            return Ok(target);
         }
-        Ok(target)
+        self.warn(
+            "np::cfn::not-modelled",
+            format!("route `{}`: {}", res.id, route::not_followed(&what)),
+            res.node.span,
+        );
+        Ok(RouteTarget::Blackhole)
     }
 
     /// What a `GatewayId` names: by the template's resource type, else (an

@@ -28,7 +28,7 @@ pub(crate) enum TargetKind {
     /// A gateway VPC endpoint.
     GatewayEndpoint,
     /// A target netpolicy does not model (egress-only, carrier and local
-    /// gateways, Cloud WAN): the route is left out with a warning.
+    /// gateways, Cloud WAN): the route stops its packets, with a warning.
     NotModelled,
 }
 
@@ -158,6 +158,15 @@ pub(crate) fn gateway_kind_by_prefix(id: &str) -> Option<GatewayKind> {
         Some("vpce") => Some(GatewayKind::Endpoint),
         _ => None,
     }
+}
+
+/// What a reader says of a route whose target netpolicy does not follow.
+///
+/// The route is kept as a blackhole: in AWS it still wins the addresses of
+/// its prefix, so leaving it out would hand them to a less specific route
+/// (a peering, the internet gateway) that never carries them.
+pub(crate) fn not_followed(what: &str) -> String {
+    format!("a route to {what} is not modelled: the packets it carries are treated as dropped")
 }
 
 /// The route target for `id` held in a field of `kind`; `gateway` tells what

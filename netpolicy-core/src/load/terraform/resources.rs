@@ -1093,45 +1093,56 @@ impl<'p, 'a> Builder<'p, 'a> {
                     None => continue,
                 },
                 Reference::Unknown => {
-                    self.refs.unknown(r, &format!("a route's `{key}`"));
-                    return Ok(None);
+                    let what = format!("`{key}` known only after apply");
+                    return Ok(Some(self.stopping_route(r, destination, &what, span)));
                 }
                 Reference::None => {}
             }
         }
         let Some((field, id)) = target else {
-            self.refs.unknown(r, "a route's target");
-            return Ok(None);
+            let what = "a target netpolicy does not know";
+            return Ok(Some(self.stopping_route(r, destination, what, span)));
         };
+        let what = format!("{} `{id}`", field.terraform);
         let target = match field.kind {
             route::TargetKind::Instance => self
                 .parts
                 .instance(&id)
                 .and_then(|i| i.enis.first())
                 .map(|eni| RouteTarget::NetworkInterface(eni.clone())),
-            kind => route::route_target(kind, id, |id| Some(self.gateway_kind(id))),
+            kind => route::route_target(kind, id, |id| self.gateway_kind(id)),
         };
-        let target = match target {
+        Ok(match target {
             // The implicit local route: the engine knows it.
-            Some(RouteTarget::Local) => return Ok(None),
-            Some(t) => t,
-            None => {
-                self.warn(
-                    "np::terraform::not-modelled",
-                    format!(
-                        "`{}`: a route to {} is not modelled: it is ignored",
-                        r.address, field.terraform
-                    ),
-                    span,
-                );
-                return Ok(None);
-            }
-        };
-        Ok(Some(Route {
+            Some(RouteTarget::Local) => None,
+            Some(target) => Some(Route {
+                destination,
+                target,
+                span: Some(span),
+            }),
+            None => Some(self.stopping_route(r, destination, &what, span)),
+        })
+    }
+
+    /// A route to `what`, which netpolicy does not follow: a blackhole, with
+    /// a warning.
+    fn stopping_route(
+        &mut self,
+        r: &Resource<'a>,
+        destination: RouteDestination,
+        what: &str,
+        span: Span,
+    ) -> Route {
+        self.warn(
+            "np::terraform::not-modelled",
+            format!("`{}`: {}", r.address, route::not_followed(what)),
+            span,
+        );
+        Route {
             destination,
-            target,
+            target: RouteTarget::Blackhole,
             span: Some(span),
-        }))
+        }
     }
 
     /// A route's `destination_prefix_list_id`, which may name a list the
@@ -1154,11 +1165,9 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 
     /// What a `gateway_id` holds: an object of the plan, else by its prefix;
-    /// an internet gateway when neither tells (a plan's address).
-    fn gateway_kind(&mut self, id: &str) -> route::GatewayKind {
-        route::held_gateway_kind(&mut self.parts, id)
-            .or_else(|| route::gateway_kind_by_prefix(id))
-            .unwrap_or(route::GatewayKind::Internet)
+    /// `None` when neither tells.
+    fn gateway_kind(&mut self, id: &str) -> Option<route::GatewayKind> {
+        route::held_gateway_kind(&mut self.parts, id).or_else(|| route::gateway_kind_by_prefix(id))
     }
 
     /// One inline `ingress`/`egress` block of an `aws_security_group`.
