@@ -524,6 +524,39 @@ fn random_networks_read_the_same_in_four_formats() {
     assert_eq!(compared, 4 * random_cases());
 }
 
+/// The native model and the AWS CLI dump can write a blackhole (a dump marks
+/// a route whose target was deleted `State: blackhole`): with them kept, the
+/// random networks read back with the same answers.
+#[test]
+fn blackholes_read_back_from_native_models_and_dumps() {
+    let mut compared = 0;
+    for seed in 0..random_cases() {
+        let model = build(random_parts(seed), seed);
+        let blackholes = |m: &Model| {
+            (m.route_tables().iter())
+                .flat_map(|t| &t.routes)
+                .filter(|r| r.target == RouteTarget::Blackhole)
+                .count()
+        };
+        if blackholes(&model) == 0 {
+            continue;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "netpolicy-blackholes-{seed}-{}",
+            std::process::id()
+        ));
+        for path in write_all(&model, &dir).iter().take(2) {
+            let loaded = load(path);
+            let label = format!("seed {seed}, {}", path.display());
+            assert_eq!(blackholes(&loaded), blackholes(&model), "{label}");
+            same_answers(&model, &loaded, &label);
+            compared += 1;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(compared > 0, "no random network had a blackhole route");
+}
+
 /// Rewrites every route to a transit gateway in `path` (a file or a dump
 /// folder) as a route to a carrier gateway, a target netpolicy does not model.
 fn to_carrier_gateways(path: &Path) {

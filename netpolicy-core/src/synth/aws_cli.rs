@@ -420,7 +420,7 @@ impl<'m> Writer<'m> {
             .chain(renamed)
             .collect::<Vec<_>>()
             .iter()
-            .filter_map(route)
+            .map(route)
             .collect();
         json!({
             "Associations": associations,
@@ -889,7 +889,7 @@ impl<'m> Writer<'m> {
     }
 }
 
-fn route(r: &Route) -> Option<Value> {
+fn route(r: &Route) -> Value {
     let mut m = serde_json::Map::new();
     match &r.destination {
         RouteDestination::Cidr(net) => m.insert("DestinationCidrBlock".into(), json!(net)),
@@ -904,7 +904,12 @@ fn route(r: &Route) -> Option<Value> {
         RouteTarget::Peering(id) => ("VpcPeeringConnectionId", id.clone()),
         RouteTarget::TransitGateway(id) => ("TransitGatewayId", id.clone()),
         RouteTarget::NetworkInterface(id) => ("NetworkInterfaceId", id.clone()),
-        RouteTarget::Blackhole => return None,
+        // The target was deleted: a dump keeps the route, marked.
+        RouteTarget::Blackhole => {
+            m.insert("Origin".into(), json!("CreateRoute"));
+            m.insert("State".into(), json!("blackhole"));
+            return Value::Object(m);
+        }
     };
     m.insert(key.into(), json!(id));
     let origin = if r.target == RouteTarget::Local {
@@ -914,7 +919,7 @@ fn route(r: &Route) -> Option<Value> {
     };
     m.insert("Origin".into(), json!(origin));
     m.insert("State".into(), json!("active"));
-    Some(Value::Object(m))
+    Value::Object(m)
 }
 
 fn nacl_entry(e: &NaclEntry) -> Value {
