@@ -355,13 +355,18 @@ fn fingerprint(model: &Model) -> BTreeSet<String> {
     out
 }
 
+/// A folder of this test run's own for the files of `name`.
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "netpolicy-four-formats-{name}-{}",
+        std::process::id()
+    ))
+}
+
 /// Each file `model` is written to, loaded back, after it has been compared
 /// with `model` by fingerprint.
 fn loaded_in_four_formats(model: &Model, name: &str) -> Vec<(PathBuf, Model)> {
-    let dir = std::env::temp_dir().join(format!(
-        "netpolicy-four-formats-{name}-{}",
-        std::process::id()
-    ));
+    let dir = scratch(name);
     let paths = write_all(model, &dir);
     let expected_fingerprint = fingerprint(model);
     let mut loaded_models = Vec::new();
@@ -541,10 +546,7 @@ fn blackholes_read_back_from_native_models_and_dumps() {
         if blackholes(&model) == 0 {
             continue;
         }
-        let dir = std::env::temp_dir().join(format!(
-            "netpolicy-blackholes-{seed}-{}",
-            std::process::id()
-        ));
+        let dir = scratch(&format!("blackholes-{seed}"));
         for path in write_all(&model, &dir).iter().take(2) {
             let loaded = load(path);
             let label = format!("seed {seed}, {}", path.display());
@@ -598,10 +600,7 @@ fn routes_to_unmodelled_targets_stop_their_packets_in_every_format() {
             continue;
         }
         let expected = build(parts, seed);
-        let dir = std::env::temp_dir().join(format!(
-            "netpolicy-unmodelled-{seed}-{}",
-            std::process::id()
-        ));
+        let dir = scratch(&format!("unmodelled-{seed}"));
         // The native model has its own vocabulary: the three AWS formats.
         for path in write_all(&build(written, seed), &dir).iter().skip(1) {
             to_carrier_gateways(path);

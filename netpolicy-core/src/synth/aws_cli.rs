@@ -895,30 +895,33 @@ fn route(r: &Route) -> Value {
         RouteDestination::Cidr(net) => m.insert("DestinationCidrBlock".into(), json!(net)),
         RouteDestination::PrefixList(id) => m.insert("DestinationPrefixListId".into(), json!(id)),
     };
-    let (key, id) = match &r.target {
-        RouteTarget::Local => ("GatewayId", "local".to_string()),
+    let target = match &r.target {
+        RouteTarget::Local => Some(("GatewayId", "local")),
         RouteTarget::InternetGateway(id)
         | RouteTarget::VpnGateway(id)
-        | RouteTarget::GatewayEndpoint(id) => ("GatewayId", id.clone()),
-        RouteTarget::NatGateway(id) => ("NatGatewayId", id.clone()),
-        RouteTarget::Peering(id) => ("VpcPeeringConnectionId", id.clone()),
-        RouteTarget::TransitGateway(id) => ("TransitGatewayId", id.clone()),
-        RouteTarget::NetworkInterface(id) => ("NetworkInterfaceId", id.clone()),
-        // The target was deleted: a dump keeps the route, marked.
-        RouteTarget::Blackhole => {
-            m.insert("Origin".into(), json!("CreateRoute"));
-            m.insert("State".into(), json!("blackhole"));
-            return Value::Object(m);
-        }
+        | RouteTarget::GatewayEndpoint(id) => Some(("GatewayId", id.as_str())),
+        RouteTarget::NatGateway(id) => Some(("NatGatewayId", id.as_str())),
+        RouteTarget::Peering(id) => Some(("VpcPeeringConnectionId", id.as_str())),
+        RouteTarget::TransitGateway(id) => Some(("TransitGatewayId", id.as_str())),
+        RouteTarget::NetworkInterface(id) => Some(("NetworkInterfaceId", id.as_str())),
+        // The target was deleted: a dump keeps the route, marked `blackhole`.
+        RouteTarget::Blackhole => None,
     };
-    m.insert(key.into(), json!(id));
+    if let Some((key, id)) = target {
+        m.insert(key.into(), json!(id));
+    }
     let origin = if r.target == RouteTarget::Local {
         "CreateRouteTable"
     } else {
         "CreateRoute"
     };
+    let state = if target.is_some() {
+        "active"
+    } else {
+        "blackhole"
+    };
     m.insert("Origin".into(), json!(origin));
-    m.insert("State".into(), json!("active"));
+    m.insert("State".into(), json!(state));
     Value::Object(m)
 }
 

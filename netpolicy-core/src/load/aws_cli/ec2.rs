@@ -172,16 +172,14 @@ impl Dump<'_> {
         let target = if r.str("State")?.as_deref() == Some("blackhole") {
             RouteTarget::Blackhole
         } else if let Some((field, id)) = route::given_target(|key| r.str(key))? {
-            let what = format!("{} `{id}`", field.api);
             let target = route::route_target(field.kind, id, |id| {
-                route::held_gateway_kind(&mut self.parts, id)
-                    .or_else(|| route::gateway_kind_by_prefix(id))
+                route::gateway_kind(&mut self.parts, id)
             });
             match target {
                 // The implicit local routes: the engine knows them.
-                Some(RouteTarget::Local) => return Ok(None),
-                Some(t) => t,
-                None => self.not_modelled(r.span(), &what),
+                Ok(RouteTarget::Local) => return Ok(None),
+                Ok(t) => t,
+                Err(id) => self.not_modelled(r.span(), &format!("{} `{id}`", field.api)),
             }
         } else {
             self.not_modelled(r.span(), "a target netpolicy does not know")

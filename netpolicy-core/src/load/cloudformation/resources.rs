@@ -927,16 +927,17 @@ impl<'d> Builder<'d> {
             }
             _ => None,
         };
-        let what = format!("{} `{id}`", field.api);
-        if let Some(target) = route::route_target(field.kind, id, |_| gateway) {
-            return Ok(target);
-        }
-        self.warn(
-            "np::cfn::not-modelled",
-            format!("route `{}`: {}", res.id, route::not_followed(&what)),
-            res.node.span,
-        );
-        Ok(RouteTarget::Blackhole)
+        Ok(
+            route::route_target(field.kind, id, |_| gateway).unwrap_or_else(|id| {
+                let what = format!("{} `{id}`", field.api);
+                self.warn(
+                    "np::cfn::not-modelled",
+                    format!("route `{}`: {}", res.id, route::not_followed(&what)),
+                    res.node.span,
+                );
+                RouteTarget::Blackhole
+            }),
+        )
     }
 
     /// What a `GatewayId` names: by the template's resource type, else (an

@@ -133,8 +133,9 @@ pub(crate) enum GatewayKind {
     Endpoint,
 }
 
-/// The kind of the gateway a reader's `records` hold under `id`, if any.
-pub(crate) fn held_gateway_kind(records: &mut Records, id: &str) -> Option<GatewayKind> {
+/// What a `GatewayId` holds: the gateway a reader's `records` hold under
+/// `id`, else what its prefix says; `None` when neither tells.
+pub(crate) fn gateway_kind(records: &mut Records, id: &str) -> Option<GatewayKind> {
     if records.internet_gateway(id).is_some() {
         Some(GatewayKind::Internet)
     } else if records.vpn_gateway(id).is_some() {
@@ -142,7 +143,7 @@ pub(crate) fn held_gateway_kind(records: &mut Records, id: &str) -> Option<Gatew
     } else if records.vpc_endpoint(id).is_some() {
         Some(GatewayKind::Endpoint)
     } else {
-        None
+        gateway_kind_by_prefix(id)
     }
 }
 
@@ -171,26 +172,28 @@ pub(crate) fn not_followed(what: &str) -> String {
 
 /// The route target for `id` held in a field of `kind`; `gateway` tells what
 /// a `GatewayId` holds (asked only for that field; `None`: a kind netpolicy
-/// does not model). `None` for targets netpolicy does not model, and for an
-/// instance, which the reader resolves to its primary interface.
+/// does not model). `Err(id)` for targets netpolicy does not model, and for
+/// an instance, which the reader resolves to its primary interface: the id
+/// comes back for the reader's warning.
 pub(crate) fn route_target(
     kind: TargetKind,
     id: String,
     gateway: impl FnOnce(&str) -> Option<GatewayKind>,
-) -> Option<RouteTarget> {
-    Some(match kind {
-        TargetKind::Gateway => match gateway(&id)? {
-            GatewayKind::Local => RouteTarget::Local,
-            GatewayKind::Internet => RouteTarget::InternetGateway(id),
-            GatewayKind::Vpn => RouteTarget::VpnGateway(id),
-            GatewayKind::Endpoint => RouteTarget::GatewayEndpoint(id),
+) -> Result<RouteTarget, String> {
+    Ok(match kind {
+        TargetKind::Gateway => match gateway(&id) {
+            Some(GatewayKind::Local) => RouteTarget::Local,
+            Some(GatewayKind::Internet) => RouteTarget::InternetGateway(id),
+            Some(GatewayKind::Vpn) => RouteTarget::VpnGateway(id),
+            Some(GatewayKind::Endpoint) => RouteTarget::GatewayEndpoint(id),
+            None => return Err(id),
         },
         TargetKind::NatGateway => RouteTarget::NatGateway(id),
         TargetKind::Peering => RouteTarget::Peering(id),
         TargetKind::TransitGateway => RouteTarget::TransitGateway(id),
         TargetKind::NetworkInterface => RouteTarget::NetworkInterface(id),
         TargetKind::GatewayEndpoint => RouteTarget::GatewayEndpoint(id),
-        TargetKind::Instance | TargetKind::NotModelled => return None,
+        TargetKind::Instance | TargetKind::NotModelled => return Err(id),
     })
 }
 
@@ -218,13 +221,10 @@ mod tests {
         let t = |kind| route_target(kind, "x".into(), |_| Some(GatewayKind::Internet));
         assert_eq!(
             t(TargetKind::Gateway),
-            Some(RouteTarget::InternetGateway("x".into()))
+            Ok(RouteTarget::InternetGateway("x".into()))
         );
-        assert_eq!(
-            t(TargetKind::Peering),
-            Some(RouteTarget::Peering("x".into()))
-        );
-        assert_eq!(t(TargetKind::Instance), None);
-        assert_eq!(t(TargetKind::NotModelled), None);
+        assert_eq!(t(TargetKind::Peering), Ok(RouteTarget::Peering("x".into())));
+        assert_eq!(t(TargetKind::Instance), Err("x".into()));
+        assert_eq!(t(TargetKind::NotModelled), Err("x".into()));
     }
 }

@@ -1103,24 +1103,25 @@ impl<'p, 'a> Builder<'p, 'a> {
             let what = "a target netpolicy does not know";
             return Ok(Some(self.stopping_route(r, destination, what, span)));
         };
-        let what = format!("{} `{id}`", field.terraform);
         let target = match field.kind {
-            route::TargetKind::Instance => self
-                .parts
-                .instance(&id)
+            route::TargetKind::Instance => (self.parts.instance(&id))
                 .and_then(|i| i.enis.first())
-                .map(|eni| RouteTarget::NetworkInterface(eni.clone())),
-            kind => route::route_target(kind, id, |id| self.gateway_kind(id)),
+                .map(|eni| RouteTarget::NetworkInterface(eni.clone()))
+                .ok_or(id),
+            kind => route::route_target(kind, id, |id| route::gateway_kind(&mut self.parts, id)),
         };
         Ok(match target {
             // The implicit local route: the engine knows it.
-            Some(RouteTarget::Local) => None,
-            Some(target) => Some(Route {
+            Ok(RouteTarget::Local) => None,
+            Ok(target) => Some(Route {
                 destination,
                 target,
                 span: Some(span),
             }),
-            None => Some(self.stopping_route(r, destination, &what, span)),
+            Err(id) => {
+                let what = format!("{} `{id}`", field.terraform);
+                Some(self.stopping_route(r, destination, &what, span))
+            }
         })
     }
 
@@ -1162,12 +1163,6 @@ impl<'p, 'a> Builder<'p, 'a> {
             Reference::Ids(ids) => ids.into_iter().find(|s| !s.is_empty()),
             Reference::None | Reference::Unknown => None,
         })
-    }
-
-    /// What a `gateway_id` holds: an object of the plan, else by its prefix;
-    /// `None` when neither tells.
-    fn gateway_kind(&mut self, id: &str) -> Option<route::GatewayKind> {
-        route::held_gateway_kind(&mut self.parts, id).or_else(|| route::gateway_kind_by_prefix(id))
     }
 
     /// One inline `ingress`/`egress` block of an `aws_security_group`.
