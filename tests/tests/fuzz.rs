@@ -289,9 +289,14 @@ fn fuzz_the_whole_vocabulary() {
         let mut out = Vec::new();
         write(&model, &mut out).map(|()| String::from_utf8_lossy(&out).into_owned())
     };
-    let (Ok(template), Ok(plan)) = (
+    let inline = |m: &Model, out: &mut Vec<u8>| {
+        use netpolicy_core::synth::terraform::{Blocks, write_with};
+        write_with(m, Blocks::Inline, out)
+    };
+    let (Ok(template), Ok(plan), Ok(inline_plan)) = (
         written(netpolicy_core::synth::cloudformation::write),
         written(netpolicy_core::synth::terraform::write),
+        written(inline),
     ) else {
         panic!("the vocabulary model cannot be written");
     };
@@ -305,6 +310,7 @@ fn fuzz_the_whole_vocabulary() {
             &TemplateOptions::default(),
         ));
         run(load_terraform("p.json", mutate(&plan, &mut rng)));
+        run(load_terraform("i.json", mutate(&inline_plan, &mut rng)));
     }
 }
 

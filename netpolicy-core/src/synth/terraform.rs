@@ -15,9 +15,27 @@ use std::io::{self, Write};
 
 const PROVIDER: &str = "registry.terraform.io/hashicorp/aws";
 
-/// Writes the plan of `model` to `out`.
+/// How a plan writes routes and security-group rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Blocks {
+    /// As resources of their own (`aws_route`,
+    /// `aws_vpc_security_group_ingress_rule`), as current provider guidance
+    /// writes them.
+    #[default]
+    Resources,
+    /// As `route` blocks of their table and `ingress`/`egress` blocks of
+    /// their group, as many existing configurations and modules write them.
+    Inline,
+}
+
+/// Writes the plan of `model` to `out`, routes and rules as resources.
 pub fn write(model: &Model, out: &mut impl Write) -> io::Result<()> {
-    let plan = Plan::new(model);
+    write_with(model, Blocks::Resources, out)
+}
+
+/// Writes the plan of `model` to `out`, routes and rules as `blocks` says.
+pub fn write_with(model: &Model, blocks: Blocks, out: &mut impl Write) -> io::Result<()> {
+    let plan = Plan::new(model, blocks);
     out.write_all(b"{\"format_version\":\"1.2\",\"terraform_version\":\"1.9.8\",\"planned_values\":{\"root_module\":{\"resources\":[")?;
     section(out, plan.resources(), |r| r.planned())?;
     out.write_all(b"]}},\"resource_changes\":[")?;
@@ -65,6 +83,15 @@ struct Target {
     attribute: &'static str,
 }
 
+/// `block[index].attribute = target.id`, or `= [a.id, ...]` when `list`.
+struct Nested {
+    block: &'static str,
+    index: usize,
+    attribute: &'static str,
+    targets: Vec<Target>,
+    list: bool,
+}
+
 /// One resource: what the plan knows, and the attributes that refer to other
 /// resources (unknown until apply).
 struct Resource {
@@ -72,8 +99,8 @@ struct Resource {
     name: String,
     values: Map<String, Value>,
     refs: Vec<(&'static str, Vec<Target>, bool)>,
-    /// `default_action[0].target_group_arn`-style references.
-    nested: Vec<(&'static str, &'static str, Target)>,
+    /// References inside nested blocks (`default_action[0].target_group_arn`).
+    nested: Vec<Nested>,
     /// Attributes only known after apply besides those references.
     computed: &'static [&'static str],
 }
@@ -104,6 +131,64 @@ impl Resource {
     fn refer_all(mut self, attribute: &'static str, targets: Vec<Target>) -> Self {
         self.refs.push((attribute, targets, true));
         self
+    }
+
+    /// `block[index].attribute = target.id`: the planned value leaves it out.
+    fn refer_in(
+        &mut self,
+        block: &'static str,
+        index: usize,
+        attribute: &'static str,
+        target: Target,
+    ) {
+        self.nested.push(Nested {
+            block,
+            index,
+            attribute,
+            targets: vec![target],
+            list: false,
+        });
+    }
+
+    /// `block[index].attribute = [a.id, ...]`: the planned value holds a null
+    /// for each, as Terraform keeps the positions of unknown elements.
+    fn refer_all_in(
+        &mut self,
+        block: &'static str,
+        index: usize,
+        attribute: &'static str,
+        targets: Vec<Target>,
+    ) {
+        self.nested.push(Nested {
+            block,
+            index,
+            attribute,
+            targets,
+            list: true,
+        });
+    }
+
+    /// The nested references rendered per block as a list of objects, one
+    /// per block of the planned values (`{}` where a block refers to none).
+    fn nested_by_block(&self, render: impl Fn(&Nested) -> Value) -> Map<String, Value> {
+        let mut out = Map::new();
+        for n in &self.nested {
+            let len = match self.values.get(n.block) {
+                Some(Value::Array(items)) => items.len(),
+                _ => 0,
+            }
+            .max(n.index + 1);
+            let blocks = out
+                .entry(n.block)
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(items) = blocks {
+                items.resize(len, json!({}));
+                if let Some(Value::Object(m)) = items.get_mut(n.index) {
+                    m.insert(n.attribute.into(), render(n));
+                }
+            }
+        }
+        out
     }
 
     fn address(&self) -> String {
@@ -141,9 +226,13 @@ impl Resource {
             };
             u.insert((*attribute).into(), flag);
         }
-        for (block, attribute, _) in &self.nested {
-            u.insert((*block).into(), json!([{ *attribute: true }]));
-        }
+        u.extend(self.nested_by_block(|n| {
+            if n.list {
+                json!(vec![true; n.targets.len()])
+            } else {
+                json!(true)
+            }
+        }));
         Value::Object(u)
     }
 
@@ -177,12 +266,8 @@ impl Resource {
                 references(&targets.iter().collect::<Vec<_>>()),
             );
         }
-        for (block, attribute, target) in &self.nested {
-            expressions.insert(
-                (*block).into(),
-                json!([{ *attribute: references(&[target]) }]),
-            );
-        }
+        expressions
+            .extend(self.nested_by_block(|n| references(&n.targets.iter().collect::<Vec<_>>())));
         let mut m = Map::new();
         m.insert("address".into(), json!(self.address()));
         m.insert("mode".into(), json!("managed"));
@@ -209,9 +294,27 @@ fn tags(meta: &Meta) -> Value {
 
 use super::from_to as ports;
 
+/// The attributes of an `aws_route_table`'s `route` block.
+const ROUTE_BLOCK: &[&str] = &[
+    "carrier_gateway_id",
+    "cidr_block",
+    "core_network_arn",
+    "destination_prefix_list_id",
+    "egress_only_gateway_id",
+    "gateway_id",
+    "ipv6_cidr_block",
+    "local_gateway_id",
+    "nat_gateway_id",
+    "network_interface_id",
+    "transit_gateway_id",
+    "vpc_endpoint_id",
+    "vpc_peering_connection_id",
+];
+
 /// The model's lookups the plan needs.
 struct Plan<'m> {
     model: &'m Model,
+    blocks: Blocks,
     main_tables: HashSet<&'m str>,
     default_acls: HashSet<&'m str>,
     /// An instance's primary interface, to route to the instance.
@@ -219,7 +322,7 @@ struct Plan<'m> {
 }
 
 impl<'m> Plan<'m> {
-    fn new(model: &'m Model) -> Self {
+    fn new(model: &'m Model, blocks: Blocks) -> Self {
         let p = model.parts();
         let main_tables = p
             .vpcs
@@ -236,6 +339,7 @@ impl<'m> Plan<'m> {
             .collect();
         Plan {
             model,
+            blocks,
             main_tables,
             default_acls,
             primary_eni,
@@ -367,7 +471,7 @@ impl<'m> Plan<'m> {
 
     fn route_table(&self, t: &RouteTable) -> Vec<Resource> {
         let name = resource_name(&t.meta.id);
-        let table = if self.main_tables.contains(t.meta.id.as_str()) {
+        let mut table = if self.main_tables.contains(t.meta.id.as_str()) {
             Resource::new(
                 "aws_default_route_table",
                 name.clone(),
@@ -388,8 +492,19 @@ impl<'m> Plan<'m> {
             )
             .refer("vpc_id", Plan::target("aws_vpc", &t.vpc))
         };
+        let written =
+            (t.routes.iter().enumerate()).filter_map(|(i, r)| Some((i, r, self.route_target(r)?)));
+        if self.blocks == Blocks::Inline {
+            let mut blocks = Vec::new();
+            for (_, route, target) in written {
+                let index = blocks.len();
+                blocks.push(self.route_block(&mut table, index, route, target));
+            }
+            table.values.insert("route".into(), Value::Array(blocks));
+            return vec![table];
+        }
         let mut out = vec![table];
-        for (i, route) in t.routes.iter().enumerate() {
+        for (i, route, target) in written {
             let destination = match &route.destination {
                 RouteDestination::Cidr(c) => json!({"destination_cidr_block": c.to_string()}),
                 RouteDestination::PrefixList(_) => json!({}),
@@ -399,47 +514,96 @@ impl<'m> Plan<'m> {
             if let RouteDestination::PrefixList(l) = &route.destination {
                 r = self.prefix_list_ref(r, "destination_prefix_list_id", l);
             }
-            let r = match &route.target {
-                RouteTarget::Local | RouteTarget::Blackhole => continue,
-                RouteTarget::InternetGateway(g) => {
-                    r.refer("gateway_id", Plan::target("aws_internet_gateway", g))
-                }
-                RouteTarget::VpnGateway(g) => {
-                    r.refer("gateway_id", Plan::target("aws_vpn_gateway", g))
-                }
-                RouteTarget::NatGateway(n) => {
-                    r.refer("nat_gateway_id", Plan::target("aws_nat_gateway", n))
-                }
-                RouteTarget::Peering(x) => r.refer(
-                    "vpc_peering_connection_id",
-                    Plan::target("aws_vpc_peering_connection", x),
-                ),
-                RouteTarget::GatewayEndpoint(x) => {
-                    r.refer("vpc_endpoint_id", Plan::target("aws_vpc_endpoint", x))
-                }
-                RouteTarget::TransitGateway(x) => {
-                    let mut r = r;
-                    r.values.insert("transit_gateway_id".into(), json!(x));
+            out.push(match target {
+                (attribute, Ok(target)) => r.refer(attribute, target),
+                (attribute, Err(id)) => {
+                    r.values.insert(attribute.into(), json!(id));
                     r
                 }
-                RouteTarget::NetworkInterface(e) => match self.primary_eni.get(e.as_str()) {
-                    Some(instance) => {
-                        r.refer("instance_id", Plan::target("aws_instance", instance))
-                    }
-                    None if self.model.eni(e).is_some() => r.refer(
-                        "network_interface_id",
-                        Plan::target("aws_network_interface", e),
-                    ),
-                    None => {
-                        let mut r = r;
-                        r.values.insert("network_interface_id".into(), json!(e));
-                        r
-                    }
-                },
-            };
-            out.push(r);
+            });
         }
         out
+    }
+
+    /// One `route` block of `table` (its `index`-th), with every attribute
+    /// of the block's schema: unset ones empty, references left out of the
+    /// planned value (unknown until apply) and noted on `table`.
+    fn route_block(
+        &self,
+        table: &mut Resource,
+        index: usize,
+        route: &Route,
+        (attribute, target): (&'static str, Result<Target, String>),
+    ) -> Value {
+        let mut block: Map<String, Value> = ROUTE_BLOCK
+            .iter()
+            .map(|k| ((*k).into(), json!("")))
+            .collect();
+        match &route.destination {
+            RouteDestination::Cidr(c) => {
+                block.insert("cidr_block".into(), json!(c.to_string()));
+            }
+            RouteDestination::PrefixList(l) if self.model.prefix_list(l).is_some() => {
+                block.remove("destination_prefix_list_id");
+                let list = Plan::target("aws_ec2_managed_prefix_list", l);
+                table.refer_in("route", index, "destination_prefix_list_id", list);
+            }
+            RouteDestination::PrefixList(l) => {
+                block.insert("destination_prefix_list_id".into(), json!(l));
+            }
+        }
+        match target {
+            Ok(target) => {
+                block.remove(attribute);
+                table.refer_in("route", index, attribute, target);
+            }
+            Err(id) => {
+                block.insert(attribute.into(), json!(id));
+            }
+        }
+        Value::Object(block)
+    }
+
+    /// The attribute a route's target is written in, and what it holds: a
+    /// reference to a resource of the plan, or an id from outside it.
+    /// `None` for what a plan does not write (the local route, a blackhole).
+    fn route_target(&self, route: &Route) -> Option<(&'static str, Result<Target, String>)> {
+        let inline = self.blocks == Blocks::Inline;
+        Some(match &route.target {
+            RouteTarget::Local | RouteTarget::Blackhole => return None,
+            RouteTarget::InternetGateway(g) => {
+                ("gateway_id", Ok(Plan::target("aws_internet_gateway", g)))
+            }
+            RouteTarget::VpnGateway(g) => ("gateway_id", Ok(Plan::target("aws_vpn_gateway", g))),
+            RouteTarget::NatGateway(n) => {
+                ("nat_gateway_id", Ok(Plan::target("aws_nat_gateway", n)))
+            }
+            RouteTarget::Peering(x) => (
+                "vpc_peering_connection_id",
+                Ok(Plan::target("aws_vpc_peering_connection", x)),
+            ),
+            RouteTarget::GatewayEndpoint(x) => {
+                ("vpc_endpoint_id", Ok(Plan::target("aws_vpc_endpoint", x)))
+            }
+            RouteTarget::TransitGateway(x) => ("transit_gateway_id", Err(x.clone())),
+            RouteTarget::NetworkInterface(e) => match self.primary_eni.get(e.as_str()) {
+                // A `route` block has no `instance_id`: it names the
+                // instance's primary interface.
+                Some(instance) if inline => (
+                    "network_interface_id",
+                    Ok(Target {
+                        attribute: "primary_network_interface_id",
+                        ..Plan::target("aws_instance", instance)
+                    }),
+                ),
+                Some(instance) => ("instance_id", Ok(Plan::target("aws_instance", instance))),
+                None if self.model.eni(e).is_some() => (
+                    "network_interface_id",
+                    Ok(Plan::target("aws_network_interface", e)),
+                ),
+                None => ("network_interface_id", Err(e.clone())),
+            },
+        })
     }
 
     fn internet_gateway(&self, g: &InternetGateway) -> Resource {
@@ -525,10 +689,18 @@ impl<'m> Plan<'m> {
         let name = resource_name(&g.meta.id);
         let label = g.meta.name.as_deref().unwrap_or(&g.meta.id);
         let values = json!({"name": label, "description": format!("{label} security group"), "tags": tags(&g.meta)});
-        let mut out = vec![
-            Resource::new("aws_security_group", name.clone(), values)
-                .refer("vpc_id", Plan::target("aws_vpc", &g.vpc)),
-        ];
+        let mut group = Resource::new("aws_security_group", name.clone(), values)
+            .refer("vpc_id", Plan::target("aws_vpc", &g.vpc));
+        if self.blocks == Blocks::Inline {
+            for (block, rules) in [("ingress", &g.ingress), ("egress", &g.egress)] {
+                let blocks = (rules.iter().enumerate())
+                    .map(|(i, rule)| self.rule_block(&mut group, block, i, g, rule))
+                    .collect();
+                group.values.insert(block.into(), Value::Array(blocks));
+            }
+            return vec![group];
+        }
+        let mut out = vec![group];
         for (kind, direction, rules) in [
             ("aws_vpc_security_group_ingress_rule", "in", &g.ingress),
             ("aws_vpc_security_group_egress_rule", "out", &g.egress),
@@ -538,6 +710,50 @@ impl<'m> Plan<'m> {
             }
         }
         out
+    }
+
+    /// One `ingress` or `egress` block (`block`, the `index`-th) of `group`,
+    /// with every attribute of the block's schema; references are unknown
+    /// until apply (nulls in the planned value) and noted on `group`.
+    fn rule_block(
+        &self,
+        group: &mut Resource,
+        block: &'static str,
+        index: usize,
+        g: &SecurityGroup,
+        rule: &SecurityGroupRule,
+    ) -> Value {
+        let (from, to) = ports(rule.traffic).unwrap_or((0, 0));
+        let mut b = json!({
+            "cidr_blocks": [],
+            "description": rule.description.as_deref().unwrap_or_default(),
+            "from_port": from,
+            "ipv6_cidr_blocks": [],
+            "prefix_list_ids": [],
+            "protocol": super::aws_cli::protocol_name(rule.traffic.protocol),
+            "security_groups": [],
+            "self": false,
+            "to_port": to,
+        });
+        let (attribute, value) = match &rule.peer {
+            RulePeer::Cidr(c) => ("cidr_blocks", json!([c.to_string()])),
+            RulePeer::SecurityGroup(peer) if *peer == g.meta.id => ("self", json!(true)),
+            RulePeer::SecurityGroup(peer) => {
+                let target = Plan::target("aws_security_group", peer);
+                group.refer_all_in(block, index, "security_groups", vec![target]);
+                ("security_groups", json!([null]))
+            }
+            RulePeer::PrefixList(l) if self.model.prefix_list(l).is_some() => {
+                let target = Plan::target("aws_ec2_managed_prefix_list", l);
+                group.refer_all_in(block, index, "prefix_list_ids", vec![target]);
+                ("prefix_list_ids", json!([null]))
+            }
+            RulePeer::PrefixList(l) => ("prefix_list_ids", json!([l])),
+        };
+        if let Some(m) = b.as_object_mut() {
+            m.insert(attribute.into(), value);
+        }
+        b
     }
 
     fn rule(
@@ -699,11 +915,12 @@ impl<'m> Plan<'m> {
             let mut r = Resource::new("aws_lb_listener", format!("{name}_{i}"), values)
                 .refer("load_balancer_arn", Plan::arn("aws_lb", &lb.meta.id));
             if let Some(tg) = l.target_groups.first() {
-                r.nested.push((
+                r.refer_in(
                     "default_action",
+                    0,
                     "target_group_arn",
                     Plan::arn("aws_lb_target_group", tg),
-                ));
+                );
             }
             out.push(r);
         }

@@ -236,6 +236,40 @@ impl Resource<'_> {
         let u = self.unknown?.get(key)?;
         contains_true(u).then_some(u)
     }
+
+    /// Whether `key` (at the top, or inside the `i`-th of the nested blocks
+    /// `block`) is, wholly or in part, only known after apply.
+    pub(crate) fn unknown_in(&self, at: Option<(&str, usize)>, key: &str) -> bool {
+        let Some(mut scope) = self.unknown else {
+            return false;
+        };
+        if let Some((block, i)) = at {
+            scope = match scope.get(block) {
+                Some(u) => match &u.value {
+                    Value::Seq(items) => match items.get(i) {
+                        Some(item) => item,
+                        None => return false,
+                    },
+                    _ => u,
+                },
+                None => return false,
+            };
+        }
+        match &scope.value {
+            Value::Bool(b) => *b,
+            _ => scope.get(key).is_some_and(contains_true),
+        }
+    }
+
+    /// Whether some of the nested blocks `block` are, as wholes, only known
+    /// after apply (the plan writes nothing or a null for them).
+    pub(crate) fn unknown_blocks(&self, block: &str) -> bool {
+        match self.unknown.and_then(|u| u.get(block)).map(|u| &u.value) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Seq(items)) => items.iter().any(|i| matches!(i.value, Value::Bool(true))),
+            _ => false,
+        }
+    }
 }
 
 fn contains_true(n: &Node) -> bool {
@@ -420,17 +454,7 @@ impl<'a> Refs<'_, 'a> {
         values: &Fields<'a>,
         key: &str,
     ) -> Result<Reference, LoadError> {
-        let unknown = r
-            .unknown_at(block)
-            .and_then(|u| match &u.value {
-                Value::Seq(items) => items.get(i),
-                _ => Some(u),
-            })
-            .and_then(|u| match &u.value {
-                Value::Bool(true) => Some(true),
-                _ => u.get(key).map(contains_true),
-            })
-            .unwrap_or(false);
+        let unknown = r.unknown_in(Some((block, i)), key);
         let config = r
             .config
             .and_then(|c| c.get(block))

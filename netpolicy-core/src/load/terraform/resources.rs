@@ -3,6 +3,7 @@
 use super::{Plan, Reference, Refs, Resource};
 use crate::diagnostic::Warning;
 use crate::load::LoadError;
+use crate::load::document::{Node, Value};
 use crate::load::read::{Fields, cidr, invalid, ip};
 use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
 use crate::load::records::load_balancer::{listener_protocols, port as port_of, transport};
@@ -189,6 +190,9 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
         }
         for r in &plan.resources {
+            self.inline_routes(r)?;
+        }
+        for r in &plan.resources {
             self.attach(r)?;
         }
         for r in plan
@@ -301,6 +305,52 @@ impl<'p, 'a> Builder<'p, 'a> {
         })
     }
 
+    /// The nested blocks `block` of `r` the plan knows. Blocks only known
+    /// after apply (written as nothing, or as nulls to keep the others'
+    /// positions) are left out with a warning: what they allow or route is
+    /// not guessed.
+    fn known_blocks(
+        &mut self,
+        r: &Resource<'a>,
+        block: &str,
+        what: &'static str,
+    ) -> Result<Vec<(usize, Fields<'a>)>, LoadError> {
+        if r.unknown_blocks(block) {
+            self.refs.unknown(r, &format!("an `{block}` block"));
+        }
+        let mut known = Vec::new();
+        for (i, n) in r.values.list(block)?.iter().enumerate() {
+            if !matches!(n.value, Value::Null) {
+                known.push((i, Fields::new(n, what)?));
+            }
+        }
+        Ok(known)
+    }
+
+    /// The items of the list `key` in `values` (the top level of `r`, or
+    /// the nested block `at`) the plan knows; the others (nulls) are left out
+    /// with a warning.
+    fn known_items(
+        &mut self,
+        r: &Resource<'a>,
+        at: Option<(&str, usize)>,
+        values: &Fields<'a>,
+        key: &str,
+    ) -> Result<Vec<&'a Node>, LoadError> {
+        if r.unknown_in(at, key) {
+            let what = match at {
+                Some((block, _)) => format!("an `{block}` block's `{key}`"),
+                None => format!("`{key}`"),
+            };
+            self.refs.unknown(r, &what);
+        }
+        let items = values.list(key)?;
+        Ok(items
+            .iter()
+            .filter(|n| !matches!(n.value, Value::Null))
+            .collect())
+    }
+
     fn skip_ipv6(&mut self, span: Span) {
         self.ipv6_skipped.0 += 1;
         self.ipv6_skipped.1.get_or_insert(span);
@@ -363,25 +413,18 @@ impl<'p, 'a> Builder<'p, 'a> {
                     return Ok(());
                 };
                 let vpc = self.vpc_of_default(&vpc, "main_route_table_id");
-                let mut routes = Vec::new();
-                for (i, b) in r
-                    .values
-                    .objects("route", "a route")?
-                    .into_iter()
-                    .enumerate()
-                {
-                    if let Some(route) = self.route(r, Some(("route", i)), &b)? {
-                        routes.push(route);
-                    }
-                }
                 if r.kind == "aws_default_route_table"
                     && let Some(v) = self.parts.vpc_mut(&vpc)
                 {
                     v.main_route_table = Some(meta.id.clone());
                 }
-                self.parts
-                    .route_tables
-                    .push(RouteTable { meta, vpc, routes });
+                // Inline routes are read once every target exists
+                // (`Builder::inline_routes`).
+                self.parts.route_tables.push(RouteTable {
+                    meta,
+                    vpc,
+                    routes: Vec::new(),
+                });
             }
             "aws_internet_gateway" => {
                 let vpc = self.one(r, "vpc_id")?;
@@ -466,7 +509,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 // Terraform removes the default allow-all egress rule: a group's
                 // rules are exactly the ones written.
                 for (block, egress) in [("ingress", false), ("egress", true)] {
-                    for (i, b) in r.values.objects(block, "a rule")?.into_iter().enumerate() {
+                    for (i, b) in self.known_blocks(r, block, "a rule")? {
                         let rules = self.inline_sg_rule(r, block, i, &b, &g.meta.id)?;
                         if egress {
                             g.egress.extend(rules);
@@ -489,8 +532,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let vpc = self.vpc_of_default(&vpc, "default_network_acl_id");
                 let mut entries = Vec::new();
                 for (block, egress) in [("ingress", false), ("egress", true)] {
-                    for b in r.values.objects(block, "a NACL entry")? {
-                        if let Some(e) = self.nacl_entry(&b, egress, "rule_no", "action")? {
+                    for (i, b) in self.known_blocks(r, block, "a NACL entry")? {
+                        let at = Some((block, i));
+                        if let Some(e) =
+                            self.nacl_entry(r, at, &b, egress, ("rule_no", "action"))?
+                        {
                             entries.push(e);
                         }
                     }
@@ -799,6 +845,30 @@ impl<'p, 'a> Builder<'p, 'a> {
         Ok(())
     }
 
+    /// The `route` blocks of a route table, read after every resource is
+    /// created: a route names its gateway, instance or endpoint by reference,
+    /// and what the reference names (an internet gateway the plan creates,
+    /// an instance's primary interface) is known only once that exists.
+    fn inline_routes(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
+        if !matches!(r.kind, "aws_route_table" | "aws_default_route_table") {
+            return Ok(());
+        }
+        let table = self.plan.id(r);
+        if self.parts.route_table_mut(&table).is_none() {
+            // Left out when created (its VPC is unknown, warned then).
+            return Ok(());
+        }
+        let blocks = self.known_blocks(r, "route", "a route")?;
+        let mut routes = Vec::new();
+        for (i, b) in blocks {
+            routes.extend(self.route(r, Some(("route", i)), &b)?);
+        }
+        if let Some(t) = self.parts.route_table_mut(&table) {
+            t.routes.extend(routes);
+        }
+        Ok(())
+    }
+
     /// Resources that attach to objects created before.
     fn attach(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
         match r.kind {
@@ -866,9 +936,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                     return Ok(());
                 };
                 let egress = r.values.bool("egress")?.unwrap_or(false);
-                let Some(entry) =
-                    self.nacl_entry(&r.values, egress, "rule_number", "rule_action")?
-                else {
+                let keys = ("rule_number", "rule_action");
+                let Some(entry) = self.nacl_entry(r, None, &r.values, egress, keys)? else {
                     return Ok(());
                 };
                 match self.parts.network_acl_mut(&acl) {
@@ -1053,9 +1122,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         values: &Fields<'a>,
     ) -> Result<Option<Route>, LoadError> {
         let span = values.span();
-        let destination = if let Some(c) = values
-            .opt("destination_cidr_block")
-            .or(values.opt("cidr_block"))
+        // A `route` block writes every attribute of its schema, the unset
+        // ones empty: an IPv6 route has `"cidr_block": ""`.
+        let destination = if let Some(c) =
+            given(values, "destination_cidr_block").or(given(values, "cidr_block"))
         {
             match cidr(c)? {
                 Ok(net) => RouteDestination::Cidr(net),
@@ -1066,10 +1136,8 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
         } else if let Some(pl) = self.route_prefix_list(r, block, values)? {
             RouteDestination::PrefixList(pl)
-        } else if values.str("destination_ipv6_cidr_block")?.is_some()
-            || values
-                .str("ipv6_cidr_block")?
-                .is_some_and(|s| !s.is_empty())
+        } else if given(values, "destination_ipv6_cidr_block").is_some()
+            || given(values, "ipv6_cidr_block").is_some()
         {
             self.skip_ipv6(span);
             return Ok(None);
@@ -1108,6 +1176,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                 .and_then(|i| i.enis.first())
                 .map(|eni| RouteTarget::NetworkInterface(eni.clone()))
                 .ok_or(id),
+            // `network_interface_id = aws_instance.nat.primary_network_interface_id`
+            // names the instance in a plan.
+            route::TargetKind::NetworkInterface => {
+                Ok(RouteTarget::NetworkInterface(self.interface_named(id)))
+            }
             kind => route::route_target(kind, id, |id| route::gateway_kind(&mut self.parts, id)),
         };
         Ok(match target {
@@ -1177,7 +1250,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         let traffic = traffic(b, "protocol")?;
         let description = b.str("description")?.filter(|d| !d.is_empty());
         let mut peers = Vec::new();
-        for c in b.list("cidr_blocks")? {
+        for c in self.known_items(r, Some((block, i)), b, "cidr_blocks")? {
             match cidr(c)? {
                 Ok(net) => peers.push(RulePeer::Cidr(net)),
                 Err(_) => self.skip_ipv6(c.span),
@@ -1186,8 +1259,12 @@ impl<'p, 'a> Builder<'p, 'a> {
         for c in b.list("ipv6_cidr_blocks")? {
             self.skip_ipv6(c.span);
         }
-        for p in b.strings("prefix_list_ids")? {
-            peers.push(RulePeer::PrefixList(p));
+        match self.refs.nested(r, block, i, b, "prefix_list_ids")? {
+            Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::PrefixList)),
+            Reference::Unknown => self
+                .refs
+                .unknown(r, &format!("an {block} rule's prefix lists")),
+            Reference::None => {}
         }
         match self.refs.nested(r, block, i, b, "security_groups")? {
             Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::SecurityGroup)),
@@ -1229,11 +1306,14 @@ impl<'p, 'a> Builder<'p, 'a> {
         };
         let traffic = traffic(&r.values, "protocol")?;
         let mut peers = Vec::new();
-        for c in r.values.list("cidr_blocks")? {
+        for c in self.known_items(r, None, &r.values, "cidr_blocks")? {
             match cidr(c)? {
                 Ok(net) => peers.push(RulePeer::Cidr(net)),
                 Err(_) => self.skip_ipv6(c.span),
             }
+        }
+        for c in r.values.list("ipv6_cidr_blocks")? {
+            self.skip_ipv6(c.span);
         }
         for p in self.many(r, "prefix_list_ids")? {
             peers.push(RulePeer::PrefixList(p));
@@ -1313,13 +1393,19 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// (`rule_number`, `rule_action`).
     fn nacl_entry(
         &mut self,
+        r: &Resource<'a>,
+        at: Option<(&str, usize)>,
         e: &Fields<'a>,
         egress: bool,
-        number_key: &str,
-        action_key: &str,
+        (number_key, action_key): (&str, &str),
     ) -> Result<Option<NaclEntry>, LoadError> {
-        let Some(c) = e.opt("cidr_block").filter(|c| c.as_str() != Some("")) else {
-            self.skip_ipv6(e.span());
+        let Some(c) = given(e, "cidr_block") else {
+            if r.unknown_in(at, "cidr_block") {
+                self.refs
+                    .unknown(r, "the `cidr_block` of a NACL entry, so the entry");
+            } else {
+                self.skip_ipv6(e.span());
+            }
             return Ok(None);
         };
         let Ok(net) = cidr(c)? else {
@@ -1486,6 +1572,13 @@ fn class(kind: &str) -> Class {
 
 /// Protocol and ports of a rule whose protocol is in `key`; `from_port` and
 /// `to_port` are its port range, or ICMP type and code.
+/// `key` of `values` when it holds something: neither null nor empty text.
+fn given<'a>(values: &Fields<'a>, key: &str) -> Option<&'a Node> {
+    values
+        .opt(key)
+        .filter(|n| !matches!(n.value, Value::Null) && n.as_str() != Some(""))
+}
+
 fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
     traffic::traffic(f.req(key)?, f.opt("from_port"), f.opt("to_port"), f.span())
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::{RouteTarget, RulePeer};
 
 fn resource(address: &str, values: &str) -> String {
     let (kind, rest) = address
@@ -288,4 +289,183 @@ fn a_planned_group_attachment_finds_the_instance_interface_it_references() {
         .eni("aws_instance.web/eni0")
         .expect("the instance's interface");
     assert!(eni.security_groups.contains(&"sg-admin".to_string()));
+}
+
+/// A plan creating `planned`, with `changes` (address, `after_unknown`) and
+/// the configured `expressions` (address, expressions).
+fn creating(planned: &[String], changes: &[(&str, &str)], config: &[(&str, &str)]) -> String {
+    let changes: Vec<String> = changes
+        .iter()
+        .map(|(address, unknown)| {
+            format!(
+                r#"{{"address": "{address}", "change": {{"actions": ["create"], "after_unknown": {unknown}}}}}"#
+            )
+        })
+        .collect();
+    let config: Vec<String> = config
+        .iter()
+        .map(|(address, expressions)| {
+            format!(
+                r#"{{"address": "{address}", "mode": "managed", "expressions": {expressions}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}]}}}},
+            "resource_changes": [{}], "configuration": {{"root_module": {{"resources": [{}]}}}}}}"#,
+        planned.join(", "),
+        changes.join(", "),
+        config.join(", "),
+    )
+}
+
+/// `{"references": ["ADDRESS.id", "ADDRESS"]}`.
+fn reference(address: &str) -> String {
+    format!(r#"{{"references": ["{address}.id", "{address}"]}}"#)
+}
+
+#[test]
+fn inline_routes_reach_the_gateways_and_instances_the_plan_creates() {
+    // The table is read before the gateway and the instance exist: the
+    // routes must still find them (they were once left as dropped).
+    let mut planned = network();
+    planned.extend([
+        resource("aws_internet_gateway.igw", r#"{"vpc_id": "vpc-1"}"#),
+        resource(
+            "aws_instance.nat",
+            r#"{"subnet_id": "subnet-1", "private_ip": "10.0.1.5"}"#,
+        ),
+        resource(
+            "aws_route_table.rt",
+            r#"{"vpc_id": "vpc-1", "route": [{"cidr_block": "0.0.0.0/0"}, {"cidr_block": "192.168.0.0/16"}]}"#,
+        ),
+    ]);
+    let routes = format!(
+        r#"{{"route": [{{"gateway_id": {}}}, {{"instance_id": {}}}]}}"#,
+        reference("aws_internet_gateway.igw"),
+        reference("aws_instance.nat"),
+    );
+    let text = creating(
+        &planned,
+        &[
+            ("aws_internet_gateway.igw", r#"{"id": true}"#),
+            ("aws_instance.nat", r#"{"id": true}"#),
+            (
+                "aws_route_table.rt",
+                r#"{"id": true, "route": [{"gateway_id": true}, {"instance_id": true}]}"#,
+            ),
+        ],
+        &[("aws_route_table.rt", &routes)],
+    );
+    let model = load_terraform("plan.json", text).expect("loads");
+    let table = model.route_table("aws_route_table.rt").expect("the table");
+    let targets: Vec<&RouteTarget> = table.routes.iter().map(|r| &r.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &RouteTarget::InternetGateway("aws_internet_gateway.igw".into()),
+            &RouteTarget::NetworkInterface("aws_instance.nat/eni0".into()),
+        ]
+    );
+    assert!(
+        !(model.warnings().iter()).any(|w| w.code == "np::terraform::not-modelled"),
+        "{:?}",
+        model.warnings()
+    );
+}
+
+#[test]
+fn values_known_only_after_apply_are_warned_about_never_dropped_in_silence() {
+    let mut planned = network();
+    planned.extend([
+        // A whole `ingress` set unknown (an element interpolates an address
+        // the plan does not know yet): the plan leaves it out.
+        resource("aws_security_group.open", r#"{"vpc_id": "vpc-1"}"#),
+        // One CIDR of two unknown: written as a null to keep positions.
+        resource(
+            "aws_security_group_rule.mixed",
+            r#"{"type": "ingress", "security_group_id": "sg-web", "protocol": "tcp",
+                "from_port": 22, "to_port": 22, "cidr_blocks": [null, "10.9.0.0/16"]}"#,
+        ),
+        resource(
+            "aws_network_acl.acl",
+            r#"{"vpc_id": "vpc-1", "ingress": [{"rule_no": 100, "action": "allow", "protocol": "-1",
+                "from_port": 0, "to_port": 0}], "egress": []}"#,
+        ),
+        resource("aws_ec2_managed_prefix_list.office", r#"{"name": "office", "address_family": "IPv4", "max_entries": 1, "entry": [{"cidr": "192.0.2.0/24"}]}"#),
+        resource(
+            "aws_security_group.admin_in",
+            r#"{"vpc_id": "vpc-1", "ingress": [{"protocol": "tcp", "from_port": 443, "to_port": 443,
+                "cidr_blocks": [], "prefix_list_ids": [null]}], "egress": []}"#,
+        ),
+    ]);
+    let prefix = format!(
+        r#"{{"ingress": [{{"prefix_list_ids": {}}}]}}"#,
+        reference("aws_ec2_managed_prefix_list.office")
+    );
+    let text = creating(
+        &planned,
+        &[
+            (
+                "aws_security_group.open",
+                r#"{"id": true, "ingress": true}"#,
+            ),
+            (
+                "aws_security_group_rule.mixed",
+                r#"{"id": true, "cidr_blocks": [true, false]}"#,
+            ),
+            (
+                "aws_network_acl.acl",
+                r#"{"id": true, "ingress": [{"cidr_block": true}]}"#,
+            ),
+            ("aws_ec2_managed_prefix_list.office", r#"{"id": true}"#),
+            (
+                "aws_security_group.admin_in",
+                r#"{"id": true, "ingress": [{"prefix_list_ids": [true]}]}"#,
+            ),
+        ],
+        &[("aws_security_group.admin_in", &prefix)],
+    );
+    let model = load_terraform("plan.json", text).expect("nulls for unknowns load");
+    let unknown: Vec<&str> = (model.warnings().iter())
+        .filter(|w| w.code == "np::terraform::unknown")
+        .map(|w| w.message.as_str())
+        .collect();
+    let warned = |address: &str, what: &str| {
+        unknown
+            .iter()
+            .any(|m| m.starts_with(&format!("`{address}`")) && m.contains(what))
+    };
+    assert!(
+        warned("aws_security_group.open", "an `ingress` block"),
+        "{unknown:?}"
+    );
+    assert!(
+        warned("aws_security_group_rule.mixed", "`cidr_blocks`"),
+        "{unknown:?}"
+    );
+    assert!(
+        warned("aws_network_acl.acl", "`cidr_block` of a NACL entry"),
+        "{unknown:?}"
+    );
+    assert!(
+        !model.warnings().iter().any(|w| w.message.contains("IPv6")),
+        "an unknown CIDR is not an IPv6 one: {:?}",
+        model.warnings()
+    );
+    let web = model.security_group("sg-web").expect("sg-web");
+    let peers: Vec<&RulePeer> = web.ingress.iter().map(|r| &r.peer).collect();
+    assert_eq!(
+        peers,
+        [&RulePeer::Cidr("10.9.0.0/16".parse().expect("cidr"))]
+    );
+    let admin = (model.security_group("aws_security_group.admin_in")).expect("the group");
+    let peers: Vec<&RulePeer> = admin.ingress.iter().map(|r| &r.peer).collect();
+    assert_eq!(
+        peers,
+        [&RulePeer::PrefixList(
+            "aws_ec2_managed_prefix_list.office".into()
+        )],
+        "an inline rule's prefix list is followed by reference"
+    );
 }
