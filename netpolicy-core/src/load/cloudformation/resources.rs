@@ -7,7 +7,9 @@
 use super::super::LoadError;
 use super::super::document::{Node, Value};
 use super::super::read::{boolean, integer, invalid, type_error};
-use super::super::records::{self, Records, default_vpc, load_balancer, nacl, route, traffic};
+use super::super::records::{
+    self, Records, default_vpc, load_balancer, nacl, route, traffic, unknown,
+};
 use super::intrinsics::{OPAQUE, Resolver, is_no_value};
 use super::template::{Resource, Template};
 use crate::diagnostic::Warning;
@@ -809,12 +811,13 @@ impl<'d> Builder<'d> {
             self.warn(
                 "np::cfn::external",
                 format!(
-                    "a rule of security group `{group}` names the CIDR `{}`, known only outside this template: modelled as 0.0.0.0/0, the widest it may be",
-                    c.scalar_text().unwrap_or_default()
+                    "a rule of security group `{group}` names the CIDR `{}`, known only outside this template: {}",
+                    c.scalar_text().unwrap_or_default(),
+                    unknown::RULE_CIDR
                 ),
                 c.span,
             );
-            RulePeer::Cidr(Ipv4Net::default())
+            RulePeer::Cidr(unknown::rule_cidr())
         } else if let Some(c) = field(peer_keys[0]) {
             match cidr(c)? {
                 Some(net) => RulePeer::Cidr(net),
@@ -976,12 +979,7 @@ impl<'d> Builder<'d> {
         };
         let action = nacl::rule_action(&p.req("RuleAction")?)?;
         let block = if is_opaque(&c) {
-            // An allow entry as wide as it may be, a deny entry as narrow:
-            // neither hides a packet the entry might let through.
-            let (block, what) = match action {
-                NaclAction::Allow => (Some(Ipv4Net::default()), "modelled as 0.0.0.0/0"),
-                NaclAction::Deny => (None, "left out (it may deny nothing)"),
-            };
+            let (block, what) = unknown::nacl_cidr(action);
             self.warn(
                 "np::cfn::external",
                 format!(

@@ -6,7 +6,8 @@
 //! unknown. What a value means in AWS is decided here, once for every format:
 //! protocols, port ranges and ICMP types ([`traffic`]), NACL entry numbers and
 //! actions ([`nacl`]), route target fields ([`route`]), listener and target
-//! group protocols and ports ([`load_balancer`]), and the records being
+//! group protocols and ports ([`load_balancer`]), what stands for a value the
+//! document leaves unknown ([`unknown`]), and the records being
 //! assembled, found by id in constant time ([`Records`]), and what a load
 //! left out ([`coverage`]). [`Model::build`]
 //! then checks the references between records and freezes the model.
@@ -22,6 +23,7 @@ pub(crate) mod nacl;
 pub(crate) mod reconcile;
 pub(crate) mod route;
 pub(crate) mod traffic;
+pub(crate) mod unknown;
 
 pub(crate) use index::Records;
 

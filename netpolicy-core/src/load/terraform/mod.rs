@@ -553,6 +553,19 @@ impl<'a> Refs<'_, 'a> {
         })
     }
 
+    /// Warns that `what` of `r` is unknown until apply and what stands for
+    /// it (`stands`, from [`records::unknown`](super::records::unknown)).
+    pub fn widened(&mut self, r: &Resource<'_>, what: &str, stands: &str) {
+        self.warnings.push(Warning::new(
+            "np::terraform::unknown",
+            format!(
+                "`{}`: {what} is only known after apply: {stands}",
+                r.address
+            ),
+            Some(r.span()),
+        ));
+    }
+
     /// Warns that `what` of `r` is unknown until apply.
     pub fn unknown(&mut self, r: &Resource<'_>, what: &str) {
         self.warnings.push(Warning::new(

@@ -7,7 +7,7 @@ use crate::load::document::{Node, Value};
 use crate::load::read::{Fields, cidr, invalid, ip};
 use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
 use crate::load::records::load_balancer::{listener_protocols, port as port_of, transport};
-use crate::load::records::{self, Records, nacl, route, traffic};
+use crate::load::records::{self, Records, nacl, route, traffic, unknown};
 use crate::model::*;
 use crate::span::Span;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -305,19 +305,15 @@ impl<'p, 'a> Builder<'p, 'a> {
         })
     }
 
-    /// The nested blocks `block` of `r` the plan knows. Blocks only known
-    /// after apply (written as nothing, or as nulls to keep the others'
-    /// positions) are left out with a warning: what they allow or route is
-    /// not guessed.
+    /// The nested blocks `block` of `r` the plan knows, with their
+    /// positions. Blocks only known after apply are written as nothing, or
+    /// as nulls to keep the others' positions: the caller says what stands
+    /// for them when `r.unknown_blocks(block)`.
     fn known_blocks(
-        &mut self,
         r: &Resource<'a>,
         block: &str,
         what: &'static str,
     ) -> Result<Vec<(usize, Fields<'a>)>, LoadError> {
-        if r.unknown_blocks(block) {
-            self.refs.unknown(r, &format!("an `{block}` block"));
-        }
         let mut known = Vec::new();
         for (i, n) in r.values.list(block)?.iter().enumerate() {
             if !matches!(n.value, Value::Null) {
@@ -327,28 +323,43 @@ impl<'p, 'a> Builder<'p, 'a> {
         Ok(known)
     }
 
-    /// The items of the list `key` in `values` (the top level of `r`, or
-    /// the nested block `at`) the plan knows; the others (nulls) are left out
-    /// with a warning.
-    fn known_items(
+    /// The IPv4 blocks of a rule's `cidr_blocks` in `values` (the top level
+    /// of `r`, or the nested block `at`); IPv6 ones are counted aside. An
+    /// element known only after apply (a null) stands as 0.0.0.0/0, with a
+    /// warning.
+    fn rule_cidrs(
         &mut self,
         r: &Resource<'a>,
         at: Option<(&str, usize)>,
         values: &Fields<'a>,
-        key: &str,
-    ) -> Result<Vec<&'a Node>, LoadError> {
-        if r.unknown_in(at, key) {
-            let what = match at {
-                Some((block, _)) => format!("an `{block}` block's `{key}`"),
-                None => format!("`{key}`"),
-            };
-            self.refs.unknown(r, &what);
+    ) -> Result<Vec<Ipv4Net>, LoadError> {
+        let mut nets = Vec::new();
+        for c in values.list("cidr_blocks")? {
+            if matches!(c.value, Value::Null) {
+                continue;
+            }
+            match cidr(c)? {
+                Ok(net) => nets.push(net),
+                Err(_) => self.skip_ipv6(c.span),
+            }
         }
-        let items = values.list(key)?;
-        Ok(items
-            .iter()
-            .filter(|n| !matches!(n.value, Value::Null))
-            .collect())
+        if r.unknown_in(at, "cidr_blocks") {
+            let what = match at {
+                Some((block, _)) => format!("a CIDR of an `{block}` rule"),
+                None => "a CIDR of the rule".to_string(),
+            };
+            self.refs.widened(r, &what, unknown::RULE_CIDR);
+            nets.push(unknown::rule_cidr());
+        }
+        Ok(nets)
+    }
+
+    /// Warns that some `block`s of `r` (rules or entries) are only known
+    /// after apply; what stands for them is what [`unknown::whole_rule`]
+    /// allows.
+    fn widened_blocks(&mut self, r: &Resource<'a>, block: &str) {
+        self.refs
+            .widened(r, &format!("an `{block}` block"), unknown::WHOLE_RULE);
     }
 
     fn skip_ipv6(&mut self, span: Span) {
@@ -509,13 +520,27 @@ impl<'p, 'a> Builder<'p, 'a> {
                 // Terraform removes the default allow-all egress rule: a group's
                 // rules are exactly the ones written.
                 for (block, egress) in [("ingress", false), ("egress", true)] {
-                    for (i, b) in self.known_blocks(r, block, "a rule")? {
-                        let rules = self.inline_sg_rule(r, block, i, &b, &g.meta.id)?;
-                        if egress {
-                            g.egress.extend(rules);
-                        } else {
-                            g.ingress.extend(rules);
-                        }
+                    let mut rules = Vec::new();
+                    for (i, b) in Self::known_blocks(r, block, "a rule")? {
+                        rules.extend(self.inline_sg_rule(r, block, i, &b, &g.meta.id)?);
+                    }
+                    if r.unknown_blocks(block) {
+                        self.widened_blocks(r, block);
+                        let (traffic, net) = unknown::whole_rule();
+                        rules.push(SecurityGroupRule {
+                            traffic,
+                            peer: RulePeer::Cidr(net),
+                            description: Some(format!(
+                                "stands for `{block}` blocks known only after apply"
+                            )),
+                            implicit: false,
+                            span: Some(r.span()),
+                        });
+                    }
+                    if egress {
+                        g.egress.extend(rules);
+                    } else {
+                        g.ingress.extend(rules);
                     }
                 }
                 self.parts.security_groups.push(g);
@@ -532,14 +557,16 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let vpc = self.vpc_of_default(&vpc, "default_network_acl_id");
                 let mut entries = Vec::new();
                 for (block, egress) in [("ingress", false), ("egress", true)] {
-                    for (i, b) in self.known_blocks(r, block, "a NACL entry")? {
+                    let mut known = Vec::new();
+                    for (i, b) in Self::known_blocks(r, block, "a NACL entry")? {
                         let at = Some((block, i));
-                        if let Some(e) =
-                            self.nacl_entry(r, at, &b, egress, ("rule_no", "action"))?
-                        {
-                            entries.push(e);
-                        }
+                        known.extend(self.nacl_entry(r, at, &b, egress, ("rule_no", "action"))?);
                     }
+                    if r.unknown_blocks(block) {
+                        self.widened_blocks(r, block);
+                        entries.push(widest_entry(&known, egress, r.span()));
+                    }
+                    entries.extend(known);
                 }
                 for s in self.many(r, "subnet_ids")? {
                     if let Some(sub) = self.parts.subnet_mut(&s) {
@@ -858,7 +885,11 @@ impl<'p, 'a> Builder<'p, 'a> {
             // Left out when created (its VPC is unknown, warned then).
             return Ok(());
         }
-        let blocks = self.known_blocks(r, "route", "a route")?;
+        let blocks = Self::known_blocks(r, "route", "a route")?;
+        if r.unknown_blocks("route") {
+            // Where an unknown route sends packets cannot be widened.
+            self.refs.unknown(r, "a `route` block");
+        }
         let mut routes = Vec::new();
         for (i, b) in blocks {
             routes.extend(self.route(r, Some(("route", i)), &b)?);
@@ -1250,11 +1281,8 @@ impl<'p, 'a> Builder<'p, 'a> {
         let traffic = traffic(b, "protocol")?;
         let description = b.str("description")?.filter(|d| !d.is_empty());
         let mut peers = Vec::new();
-        for c in self.known_items(r, Some((block, i)), b, "cidr_blocks")? {
-            match cidr(c)? {
-                Ok(net) => peers.push(RulePeer::Cidr(net)),
-                Err(_) => self.skip_ipv6(c.span),
-            }
+        for net in self.rule_cidrs(r, Some((block, i)), b)? {
+            peers.push(RulePeer::Cidr(net));
         }
         for c in b.list("ipv6_cidr_blocks")? {
             self.skip_ipv6(c.span);
@@ -1306,11 +1334,8 @@ impl<'p, 'a> Builder<'p, 'a> {
         };
         let traffic = traffic(&r.values, "protocol")?;
         let mut peers = Vec::new();
-        for c in self.known_items(r, None, &r.values, "cidr_blocks")? {
-            match cidr(c)? {
-                Ok(net) => peers.push(RulePeer::Cidr(net)),
-                Err(_) => self.skip_ipv6(c.span),
-            }
+        for net in self.rule_cidrs(r, None, &r.values)? {
+            peers.push(RulePeer::Cidr(net));
         }
         for c in r.values.list("ipv6_cidr_blocks")? {
             self.skip_ipv6(c.span);
@@ -1356,6 +1381,9 @@ impl<'p, 'a> Builder<'p, 'a> {
             RulePeer::SecurityGroup(g)
         } else if let Some(p) = self.one(r, "prefix_list_id")? {
             RulePeer::PrefixList(p)
+        } else if r.unknown_in(None, "cidr_ipv4") {
+            self.refs.widened(r, "`cidr_ipv4`", unknown::RULE_CIDR);
+            RulePeer::Cidr(unknown::rule_cidr())
         } else {
             self.refs.unknown(r, "the rule's peer");
             return Ok(());
@@ -1399,21 +1427,30 @@ impl<'p, 'a> Builder<'p, 'a> {
         egress: bool,
         (number_key, action_key): (&str, &str),
     ) -> Result<Option<NaclEntry>, LoadError> {
-        let Some(c) = given(e, "cidr_block") else {
-            if r.unknown_in(at, "cidr_block") {
-                self.refs
-                    .unknown(r, "the `cidr_block` of a NACL entry, so the entry");
-            } else {
-                self.skip_ipv6(e.span());
-            }
-            return Ok(None);
-        };
-        let Ok(net) = cidr(c)? else {
-            self.skip_ipv6(e.span());
-            return Ok(None);
-        };
         let rule_number = nacl::rule_number(e.req(number_key)?)?;
         let action = nacl::rule_action(e.req(action_key)?)?;
+        let net = match given(e, "cidr_block") {
+            Some(c) => match cidr(c)? {
+                Ok(net) => net,
+                Err(_) => {
+                    self.skip_ipv6(e.span());
+                    return Ok(None);
+                }
+            },
+            None if r.unknown_in(at, "cidr_block") => {
+                let (net, stands) = unknown::nacl_cidr(action);
+                let what = format!("the CIDR of NACL entry {rule_number}");
+                self.refs.widened(r, &what, stands);
+                match net {
+                    Some(net) => net,
+                    None => return Ok(None),
+                }
+            }
+            None => {
+                self.skip_ipv6(e.span());
+                return Ok(None);
+            }
+        };
         let protocol = traffic::protocol(e.req("protocol")?)?;
         let (from, to) = match protocol {
             Protocol::Icmp => ("icmp_type", "icmp_code"),
@@ -1570,8 +1607,22 @@ fn class(kind: &str) -> Class {
     }
 }
 
-/// Protocol and ports of a rule whose protocol is in `key`; `from_port` and
-/// `to_port` are its port range, or ICMP type and code.
+/// The entry that stands for NACL entries of a direction known only after
+/// apply: what [`unknown::whole_rule`] allows, under the first number no
+/// `known` entry holds, the earliest an unknown entry may decide.
+fn widest_entry(known: &[NaclEntry], egress: bool, span: Span) -> NaclEntry {
+    let taken: HashSet<u16> = known.iter().map(|e| e.rule_number).collect();
+    let (traffic, cidr) = unknown::whole_rule();
+    NaclEntry {
+        rule_number: (1..=u16::MAX).find(|n| !taken.contains(n)).unwrap_or(1),
+        egress,
+        action: NaclAction::Allow,
+        traffic,
+        cidr,
+        span: Some(span),
+    }
+}
+
 /// `key` of `values` when it holds something: neither null nor empty text.
 fn given<'a>(values: &Fields<'a>, key: &str) -> Option<&'a Node> {
     values
@@ -1579,6 +1630,8 @@ fn given<'a>(values: &Fields<'a>, key: &str) -> Option<&'a Node> {
         .filter(|n| !matches!(n.value, Value::Null) && n.as_str() != Some(""))
 }
 
+/// Protocol and ports of a rule whose protocol is in `key`; `from_port` and
+/// `to_port` are its port range, or ICMP type and code.
 fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
     traffic::traffic(f.req(key)?, f.opt("from_port"), f.opt("to_port"), f.span())
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{RouteTarget, RulePeer};
+use crate::model::{NaclAction, RouteTarget, RulePeer, TrafficMatch};
 
 fn resource(address: &str, values: &str) -> String {
     let (kind, rest) = address
@@ -375,7 +375,7 @@ fn inline_routes_reach_the_gateways_and_instances_the_plan_creates() {
 }
 
 #[test]
-fn values_known_only_after_apply_are_warned_about_never_dropped_in_silence() {
+fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
     let mut planned = network();
     planned.extend([
         // A whole `ingress` set unknown (an element interpolates an address
@@ -387,12 +387,21 @@ fn values_known_only_after_apply_are_warned_about_never_dropped_in_silence() {
             r#"{"type": "ingress", "security_group_id": "sg-web", "protocol": "tcp",
                 "from_port": 22, "to_port": 22, "cidr_blocks": [null, "10.9.0.0/16"]}"#,
         ),
+        // An allow and a deny entry with unknown CIDRs, and egress entries
+        // of which the second is unknown as a whole.
         resource(
             "aws_network_acl.acl",
-            r#"{"vpc_id": "vpc-1", "ingress": [{"rule_no": 100, "action": "allow", "protocol": "-1",
-                "from_port": 0, "to_port": 0}], "egress": []}"#,
+            r#"{"vpc_id": "vpc-1", "ingress": [
+                {"rule_no": 100, "action": "allow", "protocol": "-1", "from_port": 0, "to_port": 0},
+                {"rule_no": 50, "action": "deny", "protocol": "-1", "from_port": 0, "to_port": 0}],
+              "egress": [
+                {"rule_no": 1, "action": "deny", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_block": "10.0.0.0/8"},
+                null]}"#,
         ),
-        resource("aws_ec2_managed_prefix_list.office", r#"{"name": "office", "address_family": "IPv4", "max_entries": 1, "entry": [{"cidr": "192.0.2.0/24"}]}"#),
+        resource(
+            "aws_ec2_managed_prefix_list.office",
+            r#"{"name": "office", "address_family": "IPv4", "max_entries": 1, "entry": [{"cidr": "192.0.2.0/24"}]}"#,
+        ),
         resource(
             "aws_security_group.admin_in",
             r#"{"vpc_id": "vpc-1", "ingress": [{"protocol": "tcp", "from_port": 443, "to_port": 443,
@@ -416,7 +425,7 @@ fn values_known_only_after_apply_are_warned_about_never_dropped_in_silence() {
             ),
             (
                 "aws_network_acl.acl",
-                r#"{"id": true, "ingress": [{"cidr_block": true}]}"#,
+                r#"{"id": true, "ingress": [{"cidr_block": true}, {"cidr_block": true}], "egress": [{}, true]}"#,
             ),
             ("aws_ec2_managed_prefix_list.office", r#"{"id": true}"#),
             (
@@ -437,15 +446,35 @@ fn values_known_only_after_apply_are_warned_about_never_dropped_in_silence() {
             .any(|m| m.starts_with(&format!("`{address}`")) && m.contains(what))
     };
     assert!(
-        warned("aws_security_group.open", "an `ingress` block"),
+        warned(
+            "aws_security_group.open",
+            "an `ingress` block is only known after apply: modelled as allowing all traffic"
+        ),
         "{unknown:?}"
     );
     assert!(
-        warned("aws_security_group_rule.mixed", "`cidr_blocks`"),
+        warned(
+            "aws_security_group_rule.mixed",
+            "a CIDR of the rule is only known after apply: modelled as 0.0.0.0/0"
+        ),
         "{unknown:?}"
     );
     assert!(
-        warned("aws_network_acl.acl", "`cidr_block` of a NACL entry"),
+        warned(
+            "aws_network_acl.acl",
+            "NACL entry 100 is only known after apply: modelled as 0.0.0.0/0"
+        ),
+        "{unknown:?}"
+    );
+    assert!(
+        warned(
+            "aws_network_acl.acl",
+            "NACL entry 50 is only known after apply: left out"
+        ),
+        "{unknown:?}"
+    );
+    assert!(
+        warned("aws_network_acl.acl", "an `egress` block"),
         "{unknown:?}"
     );
     assert!(
@@ -453,11 +482,34 @@ fn values_known_only_after_apply_are_warned_about_never_dropped_in_silence() {
         "an unknown CIDR is not an IPv6 one: {:?}",
         model.warnings()
     );
+    let everywhere: ipnet::Ipv4Net = "0.0.0.0/0".parse().expect("cidr");
+    let open = model
+        .security_group("aws_security_group.open")
+        .expect("the group");
+    assert_eq!(open.ingress.len(), 1);
+    assert_eq!(open.ingress[0].traffic, TrafficMatch::ALL);
+    assert_eq!(open.ingress[0].peer, RulePeer::Cidr(everywhere));
     let web = model.security_group("sg-web").expect("sg-web");
     let peers: Vec<&RulePeer> = web.ingress.iter().map(|r| &r.peer).collect();
     assert_eq!(
         peers,
-        [&RulePeer::Cidr("10.9.0.0/16".parse().expect("cidr"))]
+        [
+            &RulePeer::Cidr("10.9.0.0/16".parse().expect("cidr")),
+            &RulePeer::Cidr(everywhere)
+        ]
+    );
+    let acl = model.network_acl("aws_network_acl.acl").expect("the ACL");
+    let entries: Vec<(bool, u16, NaclAction, String)> = (acl.entries.iter())
+        .map(|e| (e.egress, e.rule_number, e.action, e.cidr.to_string()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (false, 100, NaclAction::Allow, "0.0.0.0/0".into()),
+            // The unknown egress entry may be numbered 2 at the earliest.
+            (true, 2, NaclAction::Allow, "0.0.0.0/0".into()),
+            (true, 1, NaclAction::Deny, "10.0.0.0/8".into()),
+        ]
     );
     let admin = (model.security_group("aws_security_group.admin_in")).expect("the group");
     let peers: Vec<&RulePeer> = admin.ingress.iter().map(|r| &r.peer).collect();
