@@ -231,11 +231,20 @@ impl Placing {
             .chain(parts.vpc_endpoints.iter().flat_map(|e| &e.subnets));
         let found = missing(wanted, &defined, unknown);
         let hints = vpc_hints(parts);
+        let addresses = known_addresses(parts);
         for (id, why) in found {
+            let known = addresses.get(&id).map(Vec::as_slice).unwrap_or_default();
             let inside = hints
                 .get(&id)
                 .filter(|v| !external_vpcs.contains_key(*v))
-                .and_then(|v| free_block(parts, v).map(|b| (v.clone(), b)));
+                .and_then(|v| {
+                    let block = if known.is_empty() {
+                        free_block(parts, v)
+                    } else {
+                        block_around(parts, v, known)
+                    };
+                    block.map(|b| (v.clone(), b))
+                });
             let (vpc, cidr) = match inside {
                 Some(found) => found,
                 None => {
@@ -246,7 +255,10 @@ impl Placing {
                         .or_else(|| external_vpcs.keys().next().cloned())
                         .unwrap_or_else(|| EXTERNAL_VPC.to_string());
                     self.ensure_vpc(parts, &vpc);
-                    (vpc, self.block())
+                    let around = (!known.is_empty())
+                        .then(|| block_around(parts, &vpc, known))
+                        .flatten();
+                    (vpc, around.unwrap_or_else(|| self.block()))
                 }
             };
             self.warn(format!(
@@ -424,6 +436,54 @@ fn free_block(parts: &ModelParts, vpc: &str) -> Option<Ipv4Net> {
         .flatten()
         .take(4096)
         .find(|c| !used.iter().any(|u| u.contains(c) || c.contains(u)))
+}
+
+/// The private addresses the input gives for what sits in each subnet
+/// (interfaces, NAT gateways): an external subnet must hold them.
+fn known_addresses(parts: &ModelParts) -> HashMap<String, Vec<Ipv4Addr>> {
+    let mut out: HashMap<String, Vec<Ipv4Addr>> = HashMap::new();
+    for e in &parts.enis {
+        out.entry(e.subnet.clone())
+            .or_default()
+            .extend(&e.private_ips);
+    }
+    for n in &parts.nat_gateways {
+        out.entry(n.subnet.clone())
+            .or_default()
+            .extend(n.private_ip);
+    }
+    out.retain(|_, a| !a.is_empty());
+    out
+}
+
+/// A block for an external subnet of `vpc` that holds every `known`
+/// address and no other subnet of `vpc` overlaps: a /24 where one does, a
+/// wider one where the addresses are spread, a narrower one beside a
+/// neighbour. Inside the VPC's blocks when it has any (an external VPC takes
+/// its blocks from its subnets).
+fn block_around(parts: &ModelParts, vpc: &str, known: &[Ipv4Addr]) -> Option<Ipv4Net> {
+    let first = *known.first()?;
+    let vpc_blocks = parts
+        .vpcs
+        .iter()
+        .find(|v| v.meta.id == vpc)
+        .map(|v| v.cidr_blocks.as_slice())
+        .unwrap_or_default();
+    let used: Vec<Ipv4Net> = parts
+        .subnets
+        .iter()
+        .filter(|s| s.vpc == vpc)
+        .map(|s| s.cidr)
+        .collect();
+    (16..=24)
+        .rev()
+        .chain(25..=28)
+        .filter_map(|prefix| Ipv4Net::new(first, prefix).ok().map(|n| n.trunc()))
+        .find(|net| {
+            known.iter().all(|a| net.contains(a))
+                && !used.iter().any(|u| u.contains(net) || net.contains(u))
+                && (vpc_blocks.is_empty() || vpc_blocks.iter().any(|b| b.contains(net)))
+        })
 }
 
 /// The VPC each subnet's users suggest: the VPC of the first security group

@@ -12,7 +12,7 @@ mod resources;
 
 use super::document::{self, Node, Value};
 use super::read::Fields;
-use super::records::reconcile;
+use super::records::{external, reconcile};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model};
@@ -42,6 +42,15 @@ fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadErro
     let mut b = resources::Builder::new(&plan);
     b.build()?;
     let (mut parts, mut warnings) = b.finish();
+    // A plan is often one stack of a larger estate: the ids of the deployed
+    // account it names but does not hold (a shared network's subnets and
+    // groups, read by data sources) stand as external objects, as a
+    // template's do, rather than failing the load.
+    warnings.extend(external::place_external(
+        &mut parts,
+        &external::deployed_id,
+        "np::terraform::external",
+    ));
     warnings.extend(reconcile::prune_unknown_references(
         &mut parts,
         "np::terraform::not-in-plan",

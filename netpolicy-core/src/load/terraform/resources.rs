@@ -789,10 +789,12 @@ impl<'p, 'a> Builder<'p, 'a> {
             Interfaces::Attached(enis) => enis,
             Interfaces::Skipped => return,
             Interfaces::Primary(p) => {
-                let maps_public = self
-                    .parts
-                    .subnet(&p.subnet)
-                    .is_some_and(|s| s.map_public_ip_on_launch);
+                // A subnet of the deployed account outside the plan stands
+                // as an external subnet, which maps public addresses.
+                let maps_public = match self.parts.subnet(&p.subnet) {
+                    Some(s) => s.map_public_ip_on_launch,
+                    None => records::external::deployed_id(&p.subnet).is_some(),
+                };
                 let id = format!("{}/eni0", meta.id);
                 self.parts.enis.push(Eni {
                     meta: meta.inherited(id.clone()),

@@ -521,3 +521,50 @@ fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
         "an inline rule's prefix list is followed by reference"
     );
 }
+
+#[test]
+fn a_stack_on_a_shared_network_places_the_network_as_external_objects() {
+    // An application stack's state: its subnet, VPC and one group belong to
+    // the network stack, read by data sources, so only their ids appear.
+    let text = format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
+        [
+            resource(
+                "aws_security_group.db",
+                r#"{"id": "sg-0db", "vpc_id": "vpc-0abc", "ingress": [{"protocol": "tcp",
+                    "from_port": 3306, "to_port": 3306, "cidr_blocks": [], "security_groups": ["sg-0e11"],
+                    "self": false, "prefix_list_ids": [], "ipv6_cidr_blocks": [], "description": ""}],
+                    "egress": []}"#,
+            ),
+            resource(
+                "aws_instance.app",
+                r#"{"id": "i-1", "subnet_id": "subnet-0aa", "private_ip": "10.0.1.10",
+                    "vpc_security_group_ids": ["sg-0e11"], "associate_public_ip_address": false}"#,
+            ),
+            resource(
+                "aws_instance.db",
+                r#"{"id": "i-2", "subnet_id": "subnet-0aa", "private_ip": "10.0.2.20",
+                    "vpc_security_group_ids": ["sg-0db"], "associate_public_ip_address": false}"#,
+            ),
+        ]
+        .join(", ")
+    );
+    let model = load_terraform("state.json", text).expect("loads beside the shared network");
+    for id in ["subnet-0aa", "vpc-0abc", "sg-0e11"] {
+        assert!(model.parts().external.contains(id), "{id} is external");
+    }
+    let subnet = model.subnet("subnet-0aa").expect("the external subnet");
+    assert_eq!(
+        subnet.cidr.to_string(),
+        "10.0.0.0/22",
+        "the narrowest block from a /24 up that holds both addresses"
+    );
+    let eni = model.eni("i-1/eni0").expect("the app's interface");
+    assert_eq!(model.external_dependency(eni), Some("subnet-0aa"));
+    assert!(
+        (model.warnings().iter())
+            .any(|w| w.code == "np::terraform::external" && w.message.contains("`sg-0e11`")),
+        "{:?}",
+        model.warnings()
+    );
+}
