@@ -120,6 +120,9 @@ impl Resource<'_> {
 /// references.
 pub(crate) struct Plan<'a> {
     pub resources: Vec<Resource<'a>>,
+    /// Module outputs and inputs, to follow references through modules.
+    outputs: HashMap<String, &'a Node>,
+    inputs: HashMap<String, &'a Node>,
     by_address: HashMap<&'a str, usize>,
     /// Instances by address without index (`aws_subnet.a` for `aws_subnet.a[0]`).
     by_base: HashMap<&'a str, Vec<usize>>,
@@ -174,6 +177,8 @@ impl<'a> Plan<'a> {
         }
         Ok(Plan {
             resources,
+            outputs: config.outputs,
+            inputs: config.inputs,
             by_address,
             by_base,
         })
@@ -208,15 +213,101 @@ impl<'a> Plan<'a> {
         Ok(meta)
     }
 
-    /// The resources a reference (`aws_vpc.main.id`, `aws_subnet.a[0]`) names,
-    /// seen from `from`.
+    /// The VPC of a module instance that creates exactly one: what its
+    /// resources' `vpc_id` is when it goes through a local value
+    /// (`vpc_id = local.vpc_id`, as the registry's VPC module writes it),
+    /// which the plan's configuration does not show.
+    fn module_vpc(&self, r: &Resource<'_>) -> Option<String> {
+        let mut vpcs =
+            (self.resources.iter()).filter(|v| v.kind == "aws_vpc" && v.module == r.module);
+        let vpc = vpcs.next()?;
+        vpcs.next().is_none().then(|| self.id(vpc))
+    }
+
+    /// The resources a reference (`aws_vpc.main.id`, `aws_subnet.a[0]`,
+    /// `module.net.subnet_ids[0]`, `var.vpc_id`) names, seen from `from`.
     fn resolve(&self, from: &Resource<'_>, reference: &str) -> Vec<usize> {
-        let full = if from.module.is_empty() {
-            std::borrow::Cow::Borrowed(reference)
-        } else {
-            std::borrow::Cow::Owned(format!("{}{reference}", from.module))
+        let scope = Scope {
+            address: from.module.to_string(),
+            config: strip_indexes(from.module),
         };
-        let mut path: &str = &full;
+        self.resolve_in(from, &scope, reference, 0)
+    }
+
+    /// [`Plan::resolve`] of `reference` written in module `scope`: a module
+    /// output is followed into its module, a variable out to the module
+    /// call's input, as Terraform evaluates them.
+    fn resolve_in(
+        &self,
+        from: &Resource<'_>,
+        scope: &Scope,
+        reference: &str,
+        depth: usize,
+    ) -> Vec<usize> {
+        // Deeper than any real module tree: a malformed configuration.
+        if depth > 32 {
+            return Vec::new();
+        }
+        if let Some(rest) = reference.strip_prefix("module.") {
+            let (call, after) = split_name(rest);
+            let (key, after) = split_index(after);
+            let Some(after) = after.strip_prefix('.') else {
+                return Vec::new();
+            };
+            let (output, after) = split_name(after);
+            let child = Scope {
+                address: format!("{}module.{call}{key}.", scope.address),
+                config: format!("{}module.{call}.", scope.config),
+            };
+            let expression = self.outputs.get(&format!("{}{output}", child.config));
+            return self.resolve_expression(from, &child, expression.copied(), after, depth);
+        }
+        if let Some(rest) = reference.strip_prefix("var.") {
+            let (variable, after) = split_name(rest);
+            let expression = self.inputs.get(&format!("{}{variable}", scope.config));
+            let Some(parent) = scope.parent() else {
+                // The root module's variables are values, not references.
+                return Vec::new();
+            };
+            return self.resolve_expression(from, &parent, expression.copied(), after, depth);
+        }
+        self.resolve_resource(from, &format!("{}{reference}", scope.address))
+    }
+
+    /// The resources an output or input `expression` names in `scope`;
+    /// `after` is what the reference read of it (`[0]` picks one of a list
+    /// of instances, as `aws_subnet.private[*].id` writes one).
+    fn resolve_expression(
+        &self,
+        from: &Resource<'_>,
+        scope: &Scope,
+        expression: Option<&Node>,
+        after: &str,
+        depth: usize,
+    ) -> Vec<usize> {
+        let references = most_specific(expression_references(expression));
+        let mut found = Vec::new();
+        for reference in &references {
+            for i in self.resolve_in(from, scope, reference, depth + 1) {
+                if !found.contains(&i) {
+                    found.push(i);
+                }
+            }
+        }
+        let element = split_index(after).0;
+        let element = element.trim_matches(|c| c == '[' || c == ']');
+        match element.parse::<usize>() {
+            Ok(k) if references.len() == 1 && found.len() > 1 => {
+                found.get(k).map(|&i| vec![i]).unwrap_or(found)
+            }
+            _ => found,
+        }
+    }
+
+    /// The resources a full address names: the instance, or the instances
+    /// of a `count`/`for_each` resource.
+    fn resolve_resource(&self, from: &Resource<'_>, full: &str) -> Vec<usize> {
+        let mut path: &str = full;
         loop {
             if let Some(&i) = self.by_address.get(path) {
                 return vec![i];
@@ -237,6 +328,60 @@ impl<'a> Plan<'a> {
             }
         }
     }
+}
+
+/// A module's place: its address prefix with instance keys
+/// (`module.net[0].`) and its configuration path without (`module.net.`).
+struct Scope {
+    address: String,
+    config: String,
+}
+
+impl Scope {
+    /// The module that calls this one; `None` at the root.
+    fn parent(&self) -> Option<Scope> {
+        let up = |path: &str| {
+            let trimmed = path.strip_suffix('.')?;
+            let at = trimmed.rfind("module.")?;
+            Some(trimmed.get(..at)?.to_string())
+        };
+        Some(Scope {
+            address: up(&self.address)?,
+            config: up(&self.config)?,
+        })
+    }
+}
+
+/// `name` and the rest of `text` (`vpc[0].id` -> `vpc`, `[0].id`).
+fn split_name(text: &str) -> (&str, &str) {
+    let end = text.find(['.', '[']).unwrap_or(text.len());
+    text.split_at(end)
+}
+
+/// A leading `[key]` of `text` and the rest (`[0].id` -> `[0]`, `.id`).
+fn split_index(text: &str) -> (&str, &str) {
+    if !text.starts_with('[') {
+        return ("", text);
+    }
+    let end = text.find(']').map_or(text.len(), |i| i + 1);
+    text.split_at(end)
+}
+
+/// The references of an expression less those another one extends
+/// (`module.net.ids` beside `module.net.ids[0]`, `aws_vpc.main` beside
+/// `aws_vpc.main.id`): Terraform lists every prefix of a traversal.
+fn most_specific<'n>(references: impl Iterator<Item = &'n str>) -> Vec<&'n str> {
+    let all: Vec<&str> = references.collect();
+    all.iter()
+        .copied()
+        .filter(|r| {
+            !all.iter().any(|other| {
+                other.len() > r.len()
+                    && other.starts_with(r)
+                    && matches!(other.as_bytes().get(r.len()), Some(b'.' | b'['))
+            })
+        })
+        .collect()
 }
 
 impl Resource<'_> {
@@ -312,9 +457,23 @@ fn unknown_values<'a>(top: &Fields<'a>) -> Result<HashMap<&'a str, &'a Node>, Lo
     Ok(unknown)
 }
 
-/// The `expressions` of every configured resource, by address.
-fn configuration<'a>(top: &Fields<'a>) -> Result<HashMap<String, &'a Node>, LoadError> {
-    let mut config = HashMap::new();
+/// What the configuration says of references: keys are module paths
+/// without instance keys (`module.net.`), as the configuration is per module
+/// call.
+#[derive(Default)]
+struct Config<'a> {
+    /// The `expressions` of every configured resource, by address.
+    resources: HashMap<String, &'a Node>,
+    /// Each module's output expressions, by `module.net.` + output name.
+    outputs: HashMap<String, &'a Node>,
+    /// Each module call's input expressions, by `module.net.` + variable
+    /// name (the references are the caller's).
+    inputs: HashMap<String, &'a Node>,
+}
+
+/// The configuration's expressions, outputs and module inputs.
+fn configuration<'a>(top: &Fields<'a>) -> Result<Config<'a>, LoadError> {
+    let mut config = Config::default();
     if let Some(c) = top.object("configuration", "the configuration")?
         && let Some(m) = c.object("root_module", "a module")?
     {
@@ -337,7 +496,7 @@ fn module_resources<'a>(module: &Fields<'a>, out: &mut Vec<Fields<'a>>) -> Resul
 fn resource<'a>(
     r: &Fields<'a>,
     unknown: &HashMap<&'a str, &'a Node>,
-    config: &HashMap<String, &'a Node>,
+    config: &Config<'a>,
 ) -> Result<Option<Resource<'a>>, LoadError> {
     if r.text("mode")? == Some("data") {
         return Ok(None);
@@ -366,7 +525,7 @@ fn resource<'a>(
     };
     Ok(Some(Resource {
         unknown: unknown.get(address).copied(),
-        config: config.get(&config_key).copied(),
+        config: config.resources.get(&config_key).copied(),
         address,
         module,
         base: base_address,
@@ -397,14 +556,23 @@ fn strip_indexes(address: &str) -> String {
 fn collect_config<'a>(
     module: &Fields<'a>,
     prefix: &str,
-    out: &mut HashMap<String, &'a Node>,
+    out: &mut Config<'a>,
 ) -> Result<(), LoadError> {
     for r in module.objects("resources", "a configured resource")? {
         if r.str("mode")?.as_deref() == Some("data") {
             continue;
         }
         if let Some(e) = r.opt("expressions") {
-            out.insert(format!("{prefix}{}", r.req_str("address")?), e);
+            (out.resources).insert(format!("{prefix}{}", r.req_str("address")?), e);
+        }
+    }
+    if let Some(outputs) = module.object("outputs", "module outputs")?
+        && let Value::Map(entries) = &outputs.node.value
+    {
+        for (name, output) in entries {
+            if let (Some(name), Some(e)) = (name.as_str(), output.get("expression")) {
+                out.outputs.insert(format!("{prefix}{name}"), e);
+            }
         }
     }
     if let Some(calls) = module.object("module_calls", "module calls")?
@@ -413,8 +581,18 @@ fn collect_config<'a>(
         for (name, call) in entries {
             let Some(name) = name.as_str() else { continue };
             let call = Fields::new(call, "a module call")?;
+            let child = format!("{prefix}module.{name}.");
+            if let Some(inputs) = call.object("expressions", "module inputs")?
+                && let Value::Map(entries) = &inputs.node.value
+            {
+                for (variable, e) in entries {
+                    if let Some(variable) = variable.as_str() {
+                        out.inputs.insert(format!("{child}{variable}"), e);
+                    }
+                }
+            }
             if let Some(m) = call.object("module", "a module")? {
-                collect_config(&m, &format!("{prefix}module.{name}."), out)?;
+                collect_config(&m, &child, out)?;
             }
         }
     }
@@ -450,7 +628,15 @@ impl<'a> Refs<'_, 'a> {
     /// The ids a top-level attribute of `r` refers to.
     pub fn attr(&mut self, r: &Resource<'a>, key: &str) -> Result<Reference, LoadError> {
         let config = r.config.and_then(|c| c.get(key));
-        self.read(r, r.values.opt(key), r.unknown_at(key).is_some(), config)
+        let found = self.read(r, r.values.opt(key), r.unknown_at(key).is_some(), config)?;
+        let through_local = || expression_references(config).any(|x| x.starts_with("local."));
+        if let (Reference::Unknown, "vpc_id") = (&found, key)
+            && through_local()
+            && let Some(vpc) = self.plan.module_vpc(r)
+        {
+            return Ok(Reference::Ids(vec![vpc]));
+        }
+        Ok(found)
     }
 
     /// The ids an attribute of the `i`-th nested `block` of `r` refers to
@@ -506,7 +692,7 @@ impl<'a> Refs<'_, 'a> {
             });
         }
         let mut found = false;
-        for reference in expression_references(config) {
+        for reference in most_specific(expression_references(config)) {
             for i in self.plan.resolve(r, reference) {
                 found = true;
                 let id = self.plan.id(&self.plan.resources[i]);

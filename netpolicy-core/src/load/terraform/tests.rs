@@ -568,3 +568,102 @@ fn a_stack_on_a_shared_network_places_the_network_as_external_objects() {
         model.warnings()
     );
 }
+
+#[test]
+fn references_follow_module_outputs_and_variables() {
+    // The shape of the registry's VPC module beside a group module fed by
+    // it, and an instance of the root module using both.
+    let planned = [
+        resource(
+            "module.vpc.aws_vpc.this[0]",
+            r#"{"cidr_block": "10.0.0.0/16"}"#,
+        ),
+        resource(
+            "module.vpc.aws_subnet.private[0]",
+            r#"{"cidr_block": "10.0.1.0/24"}"#,
+        ),
+        resource(
+            "module.vpc.aws_subnet.private[1]",
+            r#"{"cidr_block": "10.0.2.0/24"}"#,
+        ),
+        resource(
+            "module.sg.aws_security_group.this",
+            r#"{"name": "app", "ingress": [], "egress": []}"#,
+        ),
+        resource(
+            "aws_instance.app",
+            r#"{"private_ip": "10.0.2.10", "associate_public_ip_address": false}"#,
+        ),
+    ];
+    let changes = [
+        ("module.vpc.aws_vpc.this[0]", r#"{"id": true}"#),
+        (
+            "module.vpc.aws_subnet.private[0]",
+            r#"{"id": true, "vpc_id": true}"#,
+        ),
+        (
+            "module.vpc.aws_subnet.private[1]",
+            r#"{"id": true, "vpc_id": true}"#,
+        ),
+        (
+            "module.sg.aws_security_group.this",
+            r#"{"id": true, "vpc_id": true}"#,
+        ),
+        (
+            "aws_instance.app",
+            r#"{"id": true, "subnet_id": true, "vpc_security_group_ids": true}"#,
+        ),
+    ];
+    let changes: Vec<String> = changes
+        .iter()
+        .map(|(a, u)| {
+            format!(
+                r#"{{"address": "{a}", "change": {{"actions": ["create"], "after_unknown": {u}}}}}"#
+            )
+        })
+        .collect();
+    let configuration = r#"{"root_module": {
+        "resources": [{"address": "aws_instance.app", "mode": "managed", "expressions": {
+            "subnet_id": {"references": ["module.vpc.private_subnets[1]", "module.vpc.private_subnets", "module.vpc"]},
+            "vpc_security_group_ids": {"references": ["module.sg.security_group_id", "module.sg"]}}}],
+        "module_calls": {
+            "vpc": {"source": "terraform-aws-modules/vpc/aws", "module": {
+                "outputs": {
+                    "vpc_id": {"expression": {"references": ["aws_vpc.this[0].id", "aws_vpc.this[0]", "aws_vpc.this"]}},
+                    "private_subnets": {"expression": {"references": ["aws_subnet.private"]}}},
+                "resources": [
+                    {"address": "aws_vpc.this", "mode": "managed", "expressions": {}},
+                    {"address": "aws_subnet.private", "mode": "managed", "expressions": {
+                        "vpc_id": {"references": ["local.vpc_id"]}}}]}},
+            "sg": {"source": "./sg",
+                "expressions": {"vpc_id": {"references": ["module.vpc.vpc_id", "module.vpc"]}},
+                "module": {
+                    "outputs": {"security_group_id": {"expression": {"references": ["aws_security_group.this.id", "aws_security_group.this"]}}},
+                    "resources": [{"address": "aws_security_group.this", "mode": "managed", "expressions": {
+                        "vpc_id": {"references": ["var.vpc_id"]}}}]}}}}}"#;
+    let text = format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}]}}}},
+            "resource_changes": [{}], "configuration": {configuration}}}"#,
+        planned.join(", "),
+        changes.join(", "),
+    );
+    let model = load_terraform("plan.json", text).expect("loads");
+    let group = (model.security_group("module.sg.aws_security_group.this")).expect("the group");
+    assert_eq!(
+        group.vpc, "module.vpc.aws_vpc.this[0]",
+        "a variable is the module call's input, an output of another module"
+    );
+    let eni = model
+        .eni("aws_instance.app/eni0")
+        .expect("the instance is placed");
+    assert_eq!(
+        eni.subnet, "module.vpc.aws_subnet.private[1]",
+        "`[1]` of an output listing instances picks the second"
+    );
+    assert_eq!(eni.security_groups, ["module.sg.aws_security_group.this"]);
+    let subnet = (model.subnet("module.vpc.aws_subnet.private[1]")).expect("the subnet");
+    assert_eq!(
+        subnet.vpc, "module.vpc.aws_vpc.this[0]",
+        "`vpc_id = local.vpc_id` in a module with one VPC is that VPC"
+    );
+}
