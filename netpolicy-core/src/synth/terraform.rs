@@ -503,6 +503,9 @@ impl<'m> Plan<'m> {
             table.values.insert("route".into(), Value::Array(blocks));
             return vec![table];
         }
+        // Routes written as `aws_route` resources leave the table's `route`
+        // to the provider: unknown until apply on creation.
+        table.computed = &["id", "arn", "owner_id", "route"];
         let mut out = vec![table];
         for (i, route, target) in written {
             let destination = match &route.destination {
@@ -700,6 +703,9 @@ impl<'m> Plan<'m> {
             }
             return vec![group];
         }
+        // Rules written as their own resources leave the group's `ingress`
+        // and `egress` to the provider: unknown until apply on creation.
+        group.computed = &["id", "arn", "owner_id", "ingress", "egress"];
         let mut out = vec![group];
         for (kind, direction, rules) in [
             ("aws_vpc_security_group_ingress_rule", "in", &g.ingress),

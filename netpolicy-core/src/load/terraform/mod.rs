@@ -415,9 +415,16 @@ impl Resource<'_> {
         }
     }
 
-    /// Whether some of the nested blocks `block` are, as wholes, only known
-    /// after apply (the plan writes nothing or a null for them).
+    /// Whether some of the nested blocks `block` that the configuration
+    /// writes are, as wholes, only known after apply (the plan writes nothing
+    /// or a null for them). Blocks the configuration does not write
+    /// (`ingress`, `egress`, `route` left to rule and route resources) are
+    /// unknown in a plan that creates the resource too, because the provider
+    /// computes them from those resources: they are not counted.
     pub(crate) fn unknown_blocks(&self, block: &str) -> bool {
+        if self.config.is_some_and(|c| c.get(block).is_none()) {
+            return false;
+        }
         match self.unknown.and_then(|u| u.get(block)).map(|u| &u.value) {
             Some(Value::Bool(b)) => *b,
             Some(Value::Seq(items)) => items.iter().any(|i| matches!(i.value, Value::Bool(true))),

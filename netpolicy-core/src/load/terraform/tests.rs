@@ -398,6 +398,11 @@ fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
                 {"rule_no": 1, "action": "deny", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_block": "10.0.0.0/8"},
                 null]}"#,
         ),
+        // Rules and routes left to their own resources: the provider
+        // computes these blocks, unknown on creation, and nothing stands
+        // for them.
+        resource("aws_security_group.ruled", r#"{"vpc_id": "vpc-1"}"#),
+        resource("aws_route_table.routed", r#"{"vpc_id": "vpc-1"}"#),
         resource(
             "aws_ec2_managed_prefix_list.office",
             r#"{"name": "office", "address_family": "IPv4", "max_entries": 1, "entry": [{"cidr": "192.0.2.0/24"}]}"#,
@@ -429,13 +434,26 @@ fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
             ),
             ("aws_ec2_managed_prefix_list.office", r#"{"id": true}"#),
             (
+                "aws_security_group.ruled",
+                r#"{"id": true, "ingress": true, "egress": true}"#,
+            ),
+            ("aws_route_table.routed", r#"{"id": true, "route": true}"#),
+            (
                 "aws_security_group.admin_in",
                 r#"{"id": true, "ingress": [{"prefix_list_ids": [true]}]}"#,
             ),
         ],
-        &[("aws_security_group.admin_in", &prefix)],
+        &[
+            ("aws_security_group.admin_in", &prefix),
+            ("aws_security_group.ruled", r#"{"name": {}}"#),
+            ("aws_route_table.routed", r#"{"tags": {}}"#),
+        ],
     );
     let model = load_terraform("plan.json", text).expect("nulls for unknowns load");
+    let ruled = (model.security_group("aws_security_group.ruled")).expect("the group");
+    assert!(ruled.ingress.is_empty() && ruled.egress.is_empty());
+    let routed = (model.route_table("aws_route_table.routed")).expect("the table");
+    assert!(routed.routes.is_empty());
     let unknown: Vec<&str> = (model.warnings().iter())
         .filter(|w| w.code == "np::terraform::unknown")
         .map(|w| w.message.as_str())
@@ -445,6 +463,8 @@ fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
             .iter()
             .any(|m| m.starts_with(&format!("`{address}`")) && m.contains(what))
     };
+    assert!(!warned("aws_security_group.ruled", ""), "{unknown:?}");
+    assert!(!warned("aws_route_table.routed", ""), "{unknown:?}");
     assert!(
         warned(
             "aws_security_group.open",
