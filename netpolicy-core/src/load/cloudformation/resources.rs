@@ -1333,57 +1333,8 @@ impl<'d> Builder<'d> {
                 );
             }
         }
-        let vpc_of_subnet: HashMap<String, String> = self
-            .parts
-            .subnets
-            .iter()
-            .map(|s| (s.meta.id.clone(), s.vpc.clone()))
-            .collect();
-        let mut defaults = Vec::new();
-        for eni in self
-            .parts
-            .enis
-            .iter_mut()
-            .filter(|e| e.security_groups.is_empty() && e.sg_enforced)
-        {
-            let Some(vpc) = vpc_of_subnet.get(&eni.subnet) else {
-                continue;
-            };
-            let id = default_group(vpc);
-            eni.security_groups.push(id.clone());
-            if !defaults.iter().any(|(d, _)| d == &id) {
-                defaults.push((id, vpc.clone()));
-            }
-        }
-        for vpc in std::mem::take(&mut self.default_groups) {
-            let id = default_group(&vpc);
-            if !defaults.iter().any(|(d, _)| d == &id) {
-                defaults.push((id, vpc));
-            }
-        }
-        // AWS's default group: members talk to each other, everything goes out.
-        for (id, vpc) in defaults {
-            let rule = |peer| SecurityGroupRule {
-                traffic: TrafficMatch::ALL,
-                peer,
-                description: None,
-                implicit: true,
-                span: None,
-            };
-            let span = self.parts.vpc(&vpc).and_then(|v| v.meta.span);
-            self.parts.security_groups.push(SecurityGroup {
-                meta: Meta {
-                    id: id.clone(),
-                    name: Some(format!("default security group of {vpc}")),
-                    tags: BTreeMap::new(),
-                    aliases: Vec::new(),
-                    span,
-                },
-                vpc,
-                ingress: vec![rule(RulePeer::SecurityGroup(id))],
-                egress: vec![rule(RulePeer::Cidr(Ipv4Net::default()))],
-            });
-        }
+        let named = std::mem::take(&mut self.default_groups);
+        records::default_group::join_default_groups(&mut self.parts, &default_group, named);
     }
 }
 

@@ -15,6 +15,7 @@
 //! [`Model::build`]: crate::model::Model::build
 
 pub(crate) mod coverage;
+pub(crate) mod default_group;
 pub(crate) mod default_vpc;
 pub(crate) mod external;
 mod index;

@@ -744,10 +744,14 @@ impl<'a> Refs<'_, 'a> {
     }
 
     /// A list of references; unknown parts are warned about and left out.
+    /// A list the configuration does not write is the provider's default
+    /// (an instance's groups: its VPC's default group), unknown on creation
+    /// for that reason only: empty, without a warning.
     pub fn many(&mut self, r: &Resource<'a>, key: &str) -> Result<Vec<String>, LoadError> {
         Ok(match self.attr(r, key)? {
             Reference::Ids(ids) => ids,
             Reference::None => Vec::new(),
+            Reference::Unknown if r.config.is_some_and(|c| c.get(key).is_none()) => Vec::new(),
             Reference::Unknown => {
                 self.unknown(r, &format!("`{key}`"));
                 Vec::new()

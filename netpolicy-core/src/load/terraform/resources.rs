@@ -35,6 +35,8 @@ pub(crate) struct Builder<'p, 'a> {
     /// interface the instance was given.
     primary_interfaces: HashMap<String, String>,
     ipv6_skipped: (usize, Option<Span>),
+    /// The `aws_default_security_group` of each VPC that has one.
+    default_groups: HashMap<String, String>,
 }
 
 /// What an `aws_instance` says, read apart from the records (see
@@ -173,6 +175,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             listeners: HashMap::new(),
             primary_interfaces: HashMap::new(),
             ipv6_skipped: (0, None),
+            default_groups: HashMap::new(),
         }
     }
 
@@ -203,6 +206,13 @@ impl<'p, 'a> Builder<'p, 'a> {
             self.listener_rule(r)?;
         }
         self.apply_eips();
+        // An interface that names no group is in its VPC's default group:
+        // the plan's `aws_default_security_group`, else AWS's own.
+        let defaults = std::mem::take(&mut self.default_groups);
+        let default_of = |vpc: &str| {
+            (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
+        };
+        records::default_group::join_default_groups(&mut self.parts, &default_of, []);
         self.coverage();
         Ok(())
     }
@@ -516,6 +526,9 @@ impl<'p, 'a> Builder<'p, 'a> {
                 };
                 if g.meta.name.is_none() {
                     g.meta.name = r.values.str("name")?;
+                }
+                if r.kind == "aws_default_security_group" {
+                    (self.default_groups).insert(g.vpc.clone(), g.meta.id.clone());
                 }
                 // Terraform removes the default allow-all egress rule: a group's
                 // rules are exactly the ones written.

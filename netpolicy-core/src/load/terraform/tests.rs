@@ -687,3 +687,72 @@ fn references_follow_module_outputs_and_variables() {
         "`vpc_id = local.vpc_id` in a module with one VPC is that VPC"
     );
 }
+
+#[test]
+fn instances_naming_no_group_are_in_their_vpcs_default_group() {
+    // Two VPCs: one whose default group the plan manages (with no rules,
+    // as `aws_default_security_group` leaves exactly those written), one
+    // left to AWS's default rules.
+    let planned = [
+        resource("aws_vpc.a", r#"{"cidr_block": "10.0.0.0/16"}"#),
+        resource("aws_vpc.b", r#"{"cidr_block": "10.1.0.0/16"}"#),
+        resource("aws_subnet.a", r#"{"cidr_block": "10.0.1.0/24"}"#),
+        resource("aws_subnet.b", r#"{"cidr_block": "10.1.1.0/24"}"#),
+        resource(
+            "aws_default_security_group.a",
+            r#"{"ingress": [], "egress": []}"#,
+        ),
+        resource("aws_instance.a", r#"{"private_ip": "10.0.1.10"}"#),
+        resource("aws_instance.b", r#"{"private_ip": "10.1.1.10"}"#),
+    ];
+    let vpc_a = format!(r#"{{"vpc_id": {}}}"#, reference("aws_vpc.a"));
+    let vpc_b = format!(r#"{{"vpc_id": {}}}"#, reference("aws_vpc.b"));
+    let in_a = format!(r#"{{"subnet_id": {}}}"#, reference("aws_subnet.a"));
+    let in_b = format!(r#"{{"subnet_id": {}}}"#, reference("aws_subnet.b"));
+    let instance = r#"{"id": true, "subnet_id": true, "vpc_security_group_ids": true, "security_groups": true}"#;
+    let text = creating(
+        &planned,
+        &[
+            ("aws_vpc.a", r#"{"id": true}"#),
+            ("aws_vpc.b", r#"{"id": true}"#),
+            ("aws_subnet.a", r#"{"id": true, "vpc_id": true}"#),
+            ("aws_subnet.b", r#"{"id": true, "vpc_id": true}"#),
+            (
+                "aws_default_security_group.a",
+                r#"{"id": true, "vpc_id": true}"#,
+            ),
+            ("aws_instance.a", instance),
+            ("aws_instance.b", instance),
+        ],
+        &[
+            ("aws_subnet.a", &vpc_a),
+            ("aws_subnet.b", &vpc_b),
+            ("aws_default_security_group.a", &vpc_a),
+            ("aws_instance.a", &in_a),
+            ("aws_instance.b", &in_b),
+        ],
+    );
+    let model = load_terraform("plan.json", text).expect("loads");
+    let groups = |eni: &str| model.eni(eni).map(|e| e.security_groups.clone());
+    assert_eq!(
+        groups("aws_instance.a/eni0"),
+        Some(vec!["aws_default_security_group.a".to_string()])
+    );
+    assert_eq!(
+        groups("aws_instance.b/eni0"),
+        Some(vec!["aws_vpc.b/default-security-group".to_string()])
+    );
+    let managed = (model.security_group("aws_default_security_group.a")).expect("managed");
+    assert!(managed.ingress.is_empty(), "the plan's rules, not AWS's");
+    let aws = (model.security_group("aws_vpc.b/default-security-group")).expect("AWS's");
+    assert_eq!(
+        aws.ingress[0].peer,
+        RulePeer::SecurityGroup("aws_vpc.b/default-security-group".into()),
+        "members reach each other"
+    );
+    assert!(
+        !(model.warnings().iter()).any(|w| w.code == "np::terraform::unknown"),
+        "groups left to the provider are not unknown: {:?}",
+        model.warnings()
+    );
+}
