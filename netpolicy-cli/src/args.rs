@@ -184,8 +184,9 @@ pub struct CheckArgs {
     pub model: Vec<PathBuf>,
     /// Another input to load together with the model as one network
     /// (repeatable): the other templates of a stack set (imports find their
-    /// exports), or the AWS CLI dump of the deployed network a template goes
-    /// into (pass its ids with --param).
+    /// exports), the AWS CLI dump of the deployed network a template goes
+    /// into (pass its ids with --param), or the Terraform plans and states
+    /// of the other stacks of the estate.
     #[arg(long = "with", value_name = "PATH")]
     pub with: Vec<PathBuf>,
     /// The model's format, when detection guesses wrong.
@@ -309,8 +310,9 @@ pub struct ModelArgs {
     pub model: PathBuf,
     /// Another input to load together with the model as one network
     /// (repeatable): the other templates of a stack set (imports find their
-    /// exports), or the AWS CLI dump of the deployed network a template goes
-    /// into (pass its ids with --param).
+    /// exports), the AWS CLI dump of the deployed network a template goes
+    /// into (pass its ids with --param), or the Terraform plans and states
+    /// of the other stacks of the estate.
     #[arg(long = "with", value_name = "PATH")]
     pub with: Vec<PathBuf>,
     /// The model's format, when detection guesses wrong.

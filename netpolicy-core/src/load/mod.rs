@@ -603,7 +603,8 @@ pub fn load_text(
 /// Loads inputs as one network: CloudFormation templates together (a stack
 /// set, whose imports find each other's exports), over at most one AWS CLI
 /// dump of the deployed network they go into (their parameters may name its
-/// subnet, VPC and security group ids). One input loads as
+/// subnet, VPC and security group ids); or Terraform plans and states
+/// together (the stacks of one estate). One input loads as
 /// [`load_model_file`] does.
 pub fn load_model_files(
     paths: &[std::path::PathBuf],
@@ -620,19 +621,28 @@ pub fn load_model_files(
         many => {
             let (dumps, files): (Vec<_>, Vec<_>) = many.iter().partition(|p| p.is_dir());
             let mut texts = Vec::new();
+            let mut formats = Vec::new();
             for path in &files {
                 let text = read_file(path).map_err(fail)?;
                 let text = text
                     .strip_prefix('\u{feff}')
                     .map(str::to_string)
                     .unwrap_or(text);
-                if ModelFormat::from_structure(&text) != Some(ModelFormat::CloudFormation) {
-                    return Err(fail(LoadError::Io {
-                        path: path.display().to_string(),
-                        message: "is not a CloudFormation template: only templates load together with other inputs (a stack set, or templates over an AWS CLI dump)".into(),
-                    }));
-                }
+                formats.push(format.or_else(|| ModelFormat::from_structure(&text)));
                 texts.push((path.display().to_string(), text));
+            }
+            let all = |f: ModelFormat| formats.iter().all(|g| *g == Some(f));
+            if dumps.is_empty() && all(ModelFormat::Terraform) {
+                return terraform::load_terraform_stacks(texts);
+            }
+            let odd = formats
+                .iter()
+                .position(|f| *f != Some(ModelFormat::CloudFormation));
+            if let Some(i) = odd {
+                return Err(fail(LoadError::Io {
+                    path: files[i].display().to_string(),
+                    message: "cannot load together with these inputs: templates load together (a stack set, over at most one AWS CLI dump), and so do Terraform plans and states (the stacks of one estate), but not one format with another".into(),
+                }));
             }
             let deployed = match dumps[..] {
                 [] => None,

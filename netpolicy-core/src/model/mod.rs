@@ -80,6 +80,45 @@ pub struct ModelParts {
 }
 
 impl ModelParts {
+    /// Moves every object of `more` into these parts (inputs read apart,
+    /// one network: the files of a dump, the stacks of an estate).
+    pub fn append(&mut self, more: ModelParts) {
+        let ModelParts {
+            vpcs,
+            subnets,
+            route_tables,
+            internet_gateways,
+            nat_gateways,
+            vpn_gateways,
+            peerings,
+            security_groups,
+            network_acls,
+            enis,
+            instances,
+            load_balancers,
+            target_groups,
+            vpc_endpoints,
+            prefix_lists,
+            external,
+        } = more;
+        self.external.extend(external);
+        self.vpcs.extend(vpcs);
+        self.subnets.extend(subnets);
+        self.route_tables.extend(route_tables);
+        self.internet_gateways.extend(internet_gateways);
+        self.nat_gateways.extend(nat_gateways);
+        self.vpn_gateways.extend(vpn_gateways);
+        self.peerings.extend(peerings);
+        self.security_groups.extend(security_groups);
+        self.network_acls.extend(network_acls);
+        self.enis.extend(enis);
+        self.instances.extend(instances);
+        self.load_balancers.extend(load_balancers);
+        self.target_groups.extend(target_groups);
+        self.vpc_endpoints.extend(vpc_endpoints);
+        self.prefix_lists.extend(prefix_lists);
+    }
+
     /// The id, names and span of every object, kind after kind.
     pub fn metas(&self) -> impl Iterator<Item = &Meta> {
         self.vpcs

@@ -220,7 +220,7 @@ pub(crate) fn read_all(
     for d in &dirs {
         let files = read_files(d, sources)?;
         let (p, w) = Dump::new(&files).read()?;
-        append(&mut parts, p);
+        parts.append(p);
         warnings.extend(w);
     }
     let pruned =
@@ -333,53 +333,6 @@ fn read_files<'s>(dir: &Path, sources: &'s mut SourceMap) -> Result<Files<'s>, L
         }
     }
     Ok(files)
-}
-
-fn append(parts: &mut ModelParts, more: ModelParts) {
-    let ModelParts {
-        vpcs,
-        subnets,
-        route_tables,
-        internet_gateways,
-        nat_gateways,
-        vpn_gateways,
-        peerings,
-        security_groups,
-        network_acls,
-        enis,
-        instances,
-        load_balancers,
-        target_groups,
-        vpc_endpoints,
-        prefix_lists,
-        external,
-    } = more;
-    parts.external.extend(external);
-    parts.vpcs.extend(vpcs);
-    parts.subnets.extend(subnets);
-    parts.route_tables.extend(route_tables);
-    parts.internet_gateways.extend(internet_gateways);
-    parts.nat_gateways.extend(nat_gateways);
-    parts.vpn_gateways.extend(vpn_gateways);
-    parts.peerings.extend(peerings);
-    parts.security_groups.extend(security_groups);
-    parts.network_acls.extend(network_acls);
-    parts.enis.extend(enis);
-    parts.instances.extend(instances);
-    parts.load_balancers.extend(load_balancers);
-    parts.target_groups.extend(target_groups);
-    parts.vpc_endpoints.extend(vpc_endpoints);
-    // The same AWS-managed list appears in every region's dump.
-    let mut known: std::collections::HashSet<String> = parts
-        .prefix_lists
-        .iter()
-        .map(|p| p.meta.id.clone())
-        .collect();
-    for p in prefix_lists {
-        if known.insert(p.meta.id.clone()) {
-            parts.prefix_lists.push(p);
-        }
-    }
 }
 
 /// One folder's files being turned into model objects.

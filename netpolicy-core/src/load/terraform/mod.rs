@@ -37,26 +37,63 @@ pub fn load_terraform(name: &str, text: impl Into<String>) -> Result<Model, Load
     super::build_model(parsed, sources)
 }
 
+/// Loads the plans or states of several stacks of one estate (`(name,
+/// text)` each) as one network: an application stack's subnets and groups,
+/// read by data sources, are the network stack's objects. What none of them
+/// holds stands as an external object, as for one plan.
+pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, LoadFailure> {
+    let mut sources = SourceMap::default();
+    let ids: Vec<_> = (inputs.into_iter())
+        .map(|(name, text)| sources.add(&name, text))
+        .collect();
+    let unread = document::KeySet::except(UNREAD);
+    let read_all = || {
+        let mut parts = crate::model::ModelParts::default();
+        let mut warnings = Vec::new();
+        for &id in &ids {
+            let doc = document::parse_json_keeping(sources.text(id), id, Some(&unread))?;
+            let stack = read_stack(&doc);
+            document::drop_later(doc);
+            let (stack, said) = stack?;
+            parts.append(stack);
+            warnings.extend(said);
+        }
+        warnings.extend(reconcile_outside(&mut parts));
+        Ok((parts, warnings))
+    };
+    let parsed = read_all();
+    super::build_model(parsed, sources)
+}
+
 fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
+    let (mut parts, mut warnings) = read_stack(doc)?;
+    warnings.extend(reconcile_outside(&mut parts));
+    Ok((parts, warnings))
+}
+
+/// The objects one plan or state holds, before what it names outside itself
+/// is placed.
+fn read_stack(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
     let plan = Plan::new(doc)?;
     let mut b = resources::Builder::new(&plan);
     b.build()?;
-    let (mut parts, mut warnings) = b.finish();
+    Ok(b.finish())
+}
+
+/// Places or neutralises what the plans name but do not hold.
+fn reconcile_outside(parts: &mut crate::model::ModelParts) -> Vec<Warning> {
     // A plan is often one stack of a larger estate: the ids of the deployed
     // account it names but does not hold (a shared network's subnets and
     // groups, read by data sources) stand as external objects, as a
     // template's do, rather than failing the load.
-    warnings.extend(external::place_external(
-        &mut parts,
-        &external::deployed_id,
-        "np::terraform::external",
-    ));
+    let mut warnings =
+        external::place_external(parts, &external::deployed_id, "np::terraform::external");
     warnings.extend(reconcile::prune_unknown_references(
-        &mut parts,
+        parts,
         "np::terraform::not-in-plan",
         "the plan",
     ));
-    Ok((parts, warnings))
+    warnings
 }
 
 /// Keys whose values the reader never uses, wherever they are: a resource

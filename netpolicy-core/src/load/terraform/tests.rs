@@ -756,3 +756,46 @@ fn instances_naming_no_group_are_in_their_vpcs_default_group() {
         model.warnings()
     );
 }
+
+#[test]
+fn the_stacks_of_an_estate_load_as_one_network() {
+    let state = |resources: &[String]| {
+        format!(
+            r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
+            resources.join(", ")
+        )
+    };
+    let network = state(&[
+        resource(
+            "aws_vpc.main",
+            r#"{"id": "vpc-0abc", "cidr_block": "10.0.0.0/16"}"#,
+        ),
+        resource(
+            "aws_subnet.app",
+            r#"{"id": "subnet-0aa", "vpc_id": "vpc-0abc", "cidr_block": "10.0.0.0/20"}"#,
+        ),
+    ]);
+    let app = state(&[
+        resource(
+            "aws_security_group.app",
+            r#"{"id": "sg-0e11", "vpc_id": "vpc-0abc", "ingress": [], "egress": []}"#,
+        ),
+        resource(
+            "aws_instance.app",
+            r#"{"id": "i-1", "subnet_id": "subnet-0aa", "private_ip": "10.0.1.10",
+                "vpc_security_group_ids": ["sg-0e11"], "associate_public_ip_address": false}"#,
+        ),
+    ]);
+    let model = load_terraform_stacks(vec![
+        ("app.json".into(), app),
+        ("network.json".into(), network),
+    ])
+    .expect("loads as one network");
+    assert!(model.parts().external.is_empty(), "nothing is guessed");
+    let subnet = model
+        .subnet("subnet-0aa")
+        .expect("the network stack's subnet");
+    assert_eq!(subnet.cidr.to_string(), "10.0.0.0/20");
+    let eni = model.eni("i-1/eni0").expect("the app's interface");
+    assert_eq!(model.external_dependency(eni), None);
+}
