@@ -424,18 +424,26 @@ impl Placing {
 /// say). At most 4096 candidates are tried.
 fn free_block(parts: &ModelParts, vpc: &str) -> Option<Ipv4Net> {
     let blocks = &parts.vpcs.iter().find(|v| v.meta.id == vpc)?.cidr_blocks;
-    let used: Vec<Ipv4Net> = parts
-        .subnets
-        .iter()
-        .filter(|s| s.vpc == vpc)
-        .map(|s| s.cidr)
-        .collect();
+    let used = subnet_blocks(parts, vpc);
     blocks
         .iter()
         .filter_map(|b| b.subnets(24.max(b.prefix_len())).ok())
         .flatten()
         .take(4096)
-        .find(|c| !used.iter().any(|u| u.contains(c) || c.contains(u)))
+        .find(|c| !overlaps(&used, c))
+}
+
+/// The blocks of `vpc`'s subnets.
+fn subnet_blocks(parts: &ModelParts, vpc: &str) -> Vec<Ipv4Net> {
+    (parts.subnets.iter())
+        .filter(|s| s.vpc == vpc)
+        .map(|s| s.cidr)
+        .collect()
+}
+
+/// Whether `block` shares addresses with one of `used`.
+fn overlaps(used: &[Ipv4Net], block: &Ipv4Net) -> bool {
+    used.iter().any(|u| u.contains(block) || block.contains(u))
 }
 
 /// The private addresses the input gives for what sits in each subnet
@@ -469,19 +477,14 @@ fn block_around(parts: &ModelParts, vpc: &str, known: &[Ipv4Addr]) -> Option<Ipv
         .find(|v| v.meta.id == vpc)
         .map(|v| v.cidr_blocks.as_slice())
         .unwrap_or_default();
-    let used: Vec<Ipv4Net> = parts
-        .subnets
-        .iter()
-        .filter(|s| s.vpc == vpc)
-        .map(|s| s.cidr)
-        .collect();
+    let used = subnet_blocks(parts, vpc);
     (16..=24)
         .rev()
         .chain(25..=28)
         .filter_map(|prefix| Ipv4Net::new(first, prefix).ok().map(|n| n.trunc()))
         .find(|net| {
             known.iter().all(|a| net.contains(a))
-                && !used.iter().any(|u| u.contains(net) || net.contains(u))
+                && !overlaps(&used, net)
                 && (vpc_blocks.is_empty() || vpc_blocks.iter().any(|b| b.contains(net)))
         })
 }

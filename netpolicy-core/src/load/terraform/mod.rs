@@ -799,24 +799,21 @@ impl<'a> Refs<'_, 'a> {
     /// Warns that `what` of `r` is unknown until apply and what stands for
     /// it (`stands`, from [`records::unknown`](super::records::unknown)).
     pub fn widened(&mut self, r: &Resource<'_>, what: &str, stands: &str) {
-        self.warnings.push(Warning::new(
-            "np::terraform::unknown",
-            format!(
-                "`{}`: {what} is only known after apply: {stands}",
-                r.address
-            ),
-            Some(r.span()),
-        ));
+        self.unknown_said(r, format!("{what} is only known after apply: {stands}"));
     }
 
     /// Warns that `what` of `r` is unknown until apply.
     pub fn unknown(&mut self, r: &Resource<'_>, what: &str) {
+        self.unknown_said(
+            r,
+            format!("{what} is only known after apply and is not a reference netpolicy can follow, so it is left out"),
+        );
+    }
+
+    fn unknown_said(&mut self, r: &Resource<'_>, said: String) {
         self.warnings.push(Warning::new(
             "np::terraform::unknown",
-            format!(
-                "`{}`: {what} is only known after apply and is not a reference netpolicy can follow, so it is left out",
-                r.address
-            ),
+            format!("`{}`: {said}", r.address),
             Some(r.span()),
         ));
     }
