@@ -4,12 +4,15 @@
 //! interface without groups would have it accept nothing: a `no a -> b` could
 //! hold between two instances that in AWS talk freely.
 
-use crate::model::{Meta, ModelParts, RulePeer, SecurityGroup, SecurityGroupRule, TrafficMatch};
+use crate::model::{
+    LoadBalancerKind, Meta, ModelParts, RulePeer, SecurityGroup, SecurityGroupRule, TrafficMatch,
+};
 use foldhash::HashMap;
 use ipnet::Ipv4Net;
 
-/// Puts every interface that names no group (and whose groups apply) into
-/// its VPC's default group, `default_of(vpc)`; `named` are VPCs whose
+/// Puts every interface that names no group (and whose groups apply), and
+/// every application load balancer that names none, into its VPC's default
+/// group, `default_of(vpc)`; `named` are VPCs whose
 /// default group the input names without an interface needing it. Each
 /// default group `parts` does not hold (the input does not manage it) is
 /// added with AWS's rules.
@@ -33,6 +36,18 @@ pub(crate) fn join_default_groups(
         };
         let id = default_of(vpc);
         eni.security_groups.push(id.clone());
+        note(id, vpc);
+    }
+    // An application load balancer created without groups is in the
+    // default group too (a network one without groups enforces none).
+    for lb in (parts.load_balancers.iter_mut())
+        .filter(|l| l.security_groups.is_empty() && l.kind == LoadBalancerKind::Application)
+    {
+        let Some(vpc) = lb.subnets.iter().find_map(|s| vpc_of_subnet.get(s)) else {
+            continue;
+        };
+        let id = default_of(vpc);
+        lb.security_groups.push(id.clone());
         note(id, vpc);
     }
     for vpc in named {

@@ -704,12 +704,17 @@ fn instances_naming_no_group_are_in_their_vpcs_default_group() {
         ),
         resource("aws_instance.a", r#"{"private_ip": "10.0.1.10"}"#),
         resource("aws_instance.b", r#"{"private_ip": "10.1.1.10"}"#),
+        resource(
+            "aws_lb.web",
+            r#"{"name": "web", "internal": true, "load_balancer_type": "application"}"#,
+        ),
     ];
     let vpc_a = format!(r#"{{"vpc_id": {}}}"#, reference("aws_vpc.a"));
     let vpc_b = format!(r#"{{"vpc_id": {}}}"#, reference("aws_vpc.b"));
     let in_a = format!(r#"{{"subnet_id": {}}}"#, reference("aws_subnet.a"));
     let in_b = format!(r#"{{"subnet_id": {}}}"#, reference("aws_subnet.b"));
     let instance = r#"{"id": true, "subnet_id": true, "vpc_security_group_ids": true, "security_groups": true}"#;
+    let lb = r#"{"subnets": {"references": ["aws_subnet.b.id", "aws_subnet.b"]}}"#;
     let text = creating(
         &planned,
         &[
@@ -723,6 +728,10 @@ fn instances_naming_no_group_are_in_their_vpcs_default_group() {
             ),
             ("aws_instance.a", instance),
             ("aws_instance.b", instance),
+            (
+                "aws_lb.web",
+                r#"{"id": true, "arn": true, "subnets": [true], "security_groups": true}"#,
+            ),
         ],
         &[
             ("aws_subnet.a", &vpc_a),
@@ -730,6 +739,7 @@ fn instances_naming_no_group_are_in_their_vpcs_default_group() {
             ("aws_default_security_group.a", &vpc_a),
             ("aws_instance.a", &in_a),
             ("aws_instance.b", &in_b),
+            ("aws_lb.web", lb),
         ],
     );
     let model = load_terraform("plan.json", text).expect("loads");
@@ -741,6 +751,14 @@ fn instances_naming_no_group_are_in_their_vpcs_default_group() {
     assert_eq!(
         groups("aws_instance.b/eni0"),
         Some(vec!["aws_vpc.b/default-security-group".to_string()])
+    );
+    let lb = model
+        .load_balancer("aws_lb.web")
+        .expect("the load balancer");
+    assert_eq!(
+        lb.security_groups,
+        ["aws_vpc.b/default-security-group"],
+        "an application load balancer without groups is in the default group"
     );
     let managed = (model.security_group("aws_default_security_group.a")).expect("managed");
     assert!(managed.ingress.is_empty(), "the plan's rules, not AWS's");
