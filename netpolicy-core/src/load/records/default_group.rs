@@ -7,7 +7,7 @@
 use crate::model::{
     LoadBalancerKind, Meta, ModelParts, RulePeer, SecurityGroup, SecurityGroupRule, TrafficMatch,
 };
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use ipnet::Ipv4Net;
 
 /// Puts every interface that names no group (and whose groups apply), and
@@ -53,12 +53,12 @@ pub(crate) fn join_default_groups(
     for vpc in named {
         note(default_of(&vpc), &vpc);
     }
-    let held: HashMap<&str, ()> = (parts.security_groups.iter())
-        .map(|g| (g.meta.id.as_str(), ()))
+    let held: HashSet<&str> = (parts.security_groups.iter())
+        .map(|g| g.meta.id.as_str())
         .collect();
     let missing: Vec<(String, String)> = defaults
         .into_iter()
-        .filter(|(id, _)| !held.contains_key(id.as_str()))
+        .filter(|(id, _)| !held.contains(id.as_str()))
         .collect();
     for (id, vpc) in missing {
         let rule = |peer| SecurityGroupRule {

@@ -230,6 +230,9 @@ impl Placing {
             .chain(parts.load_balancers.iter().flat_map(|l| &l.subnets))
             .chain(parts.vpc_endpoints.iter().flat_map(|e| &e.subnets));
         let found = missing(wanted, &defined, unknown);
+        if found.is_empty() {
+            return;
+        }
         let hints = vpc_hints(parts);
         let addresses = known_addresses(parts);
         for (id, why) in found {

@@ -19,6 +19,7 @@ use crate::model::{Meta, Model};
 use crate::span::{SourceMap, Span};
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Loads `terraform show -json` output from text; `name` names the file.
@@ -163,6 +164,8 @@ pub(crate) struct Plan<'a> {
     by_address: HashMap<&'a str, usize>,
     /// Instances by address without index (`aws_subnet.a` for `aws_subnet.a[0]`).
     by_base: HashMap<&'a str, Vec<usize>>,
+    /// The `aws_vpc` resources of each module instance (`module.net[0].`).
+    vpcs_by_module: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Plan<'a> {
@@ -208,9 +211,13 @@ impl<'a> Plan<'a> {
         listing?;
         let mut by_address = HashMap::with_capacity(resources.len());
         let mut by_base: HashMap<&'a str, Vec<usize>> = HashMap::with_capacity(resources.len());
+        let mut vpcs_by_module: HashMap<&'a str, Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             by_address.insert(r.address, i);
             by_base.entry(r.base).or_default().push(i);
+            if r.kind == "aws_vpc" {
+                vpcs_by_module.entry(r.module).or_default().push(i);
+            }
         }
         Ok(Plan {
             resources,
@@ -218,6 +225,7 @@ impl<'a> Plan<'a> {
             inputs: config.inputs,
             by_address,
             by_base,
+            vpcs_by_module,
         })
     }
 
@@ -255,18 +263,25 @@ impl<'a> Plan<'a> {
     /// (`vpc_id = local.vpc_id`, as the registry's VPC module writes it),
     /// which the plan's configuration does not show.
     fn module_vpc(&self, r: &Resource<'_>) -> Option<String> {
-        let mut vpcs =
-            (self.resources.iter()).filter(|v| v.kind == "aws_vpc" && v.module == r.module);
-        let vpc = vpcs.next()?;
-        vpcs.next().is_none().then(|| self.id(vpc))
+        match self.vpcs_by_module.get(r.module)?.as_slice() {
+            [one] => Some(self.id(&self.resources[*one])),
+            _ => None,
+        }
     }
 
     /// The resources a reference (`aws_vpc.main.id`, `aws_subnet.a[0]`,
     /// `module.net.subnet_ids[0]`, `var.vpc_id`) names, seen from `from`.
     fn resolve(&self, from: &Resource<'_>, reference: &str) -> Vec<usize> {
+        // Borrowed where it can be: every unknown reference of a large plan
+        // comes through here.
+        let config = if from.module.contains('[') {
+            Cow::Owned(strip_indexes(from.module))
+        } else {
+            Cow::Borrowed(from.module)
+        };
         let scope = Scope {
-            address: from.module.to_string(),
-            config: strip_indexes(from.module),
+            address: Cow::Borrowed(from.module),
+            config,
         };
         self.resolve_in(from, &scope, reference, 0)
     }
@@ -277,7 +292,7 @@ impl<'a> Plan<'a> {
     fn resolve_in(
         &self,
         from: &Resource<'_>,
-        scope: &Scope,
+        scope: &Scope<'_>,
         reference: &str,
         depth: usize,
     ) -> Vec<usize> {
@@ -293,8 +308,8 @@ impl<'a> Plan<'a> {
             };
             let (output, after) = split_name(after);
             let child = Scope {
-                address: format!("{}module.{call}{key}.", scope.address),
-                config: format!("{}module.{call}.", scope.config),
+                address: Cow::Owned(format!("{}module.{call}{key}.", scope.address)),
+                config: Cow::Owned(format!("{}module.{call}.", scope.config)),
             };
             let expression = self.outputs.get(&format!("{}{output}", child.config));
             return self.resolve_expression(from, &child, expression.copied(), after, depth);
@@ -308,6 +323,9 @@ impl<'a> Plan<'a> {
             };
             return self.resolve_expression(from, &parent, expression.copied(), after, depth);
         }
+        if scope.address.is_empty() {
+            return self.resolve_resource(from, reference);
+        }
         self.resolve_resource(from, &format!("{}{reference}", scope.address))
     }
 
@@ -317,7 +335,7 @@ impl<'a> Plan<'a> {
     fn resolve_expression(
         &self,
         from: &Resource<'_>,
-        scope: &Scope,
+        scope: &Scope<'_>,
         expression: Option<&Node>,
         after: &str,
         depth: usize,
@@ -369,18 +387,18 @@ impl<'a> Plan<'a> {
 
 /// A module's place: its address prefix with instance keys
 /// (`module.net[0].`) and its configuration path without (`module.net.`).
-struct Scope {
-    address: String,
-    config: String,
+struct Scope<'s> {
+    address: Cow<'s, str>,
+    config: Cow<'s, str>,
 }
 
-impl Scope {
+impl Scope<'_> {
     /// The module that calls this one; `None` at the root.
-    fn parent(&self) -> Option<Scope> {
+    fn parent(&self) -> Option<Scope<'static>> {
         let up = |path: &str| {
             let trimmed = path.strip_suffix('.')?;
             let at = trimmed.rfind("module.")?;
-            Some(trimmed.get(..at)?.to_string())
+            Some(Cow::Owned(trimmed.get(..at)?.to_string()))
         };
         Some(Scope {
             address: up(&self.address)?,
