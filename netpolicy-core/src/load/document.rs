@@ -21,7 +21,37 @@ pub struct Node {
     /// Its bytes in the source.
     pub span: Span,
     /// A YAML tag such as `!Ref`, without the handle's `!` doubled.
-    pub tag: Option<Box<str>>,
+    pub tag: Option<Tag>,
+}
+
+// Nodes are most of a large load's memory and time (allocating, touching,
+// freeing): keep them at 48 bytes.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Node>() == 48);
+
+/// A YAML tag's text. One pointer wide, so that untagged nodes (nearly all,
+/// and every node of a JSON document) cost 8 bytes for it rather than 16:
+/// a large plan is millions of nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag(Box<Box<str>>);
+
+impl std::ops::Deref for Tag {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Tag {
+    fn from(text: &str) -> Self {
+        Tag(Box::new(text.into()))
+    }
+}
+
+impl From<String> for Tag {
+    fn from(text: String) -> Self {
+        Tag(Box::new(text.into_boxed_str()))
+    }
 }
 
 /// A document value.
@@ -31,15 +61,17 @@ pub enum Value {
     Null,
     /// `true` or `false`.
     Bool(bool),
-    /// A number, as written.
-    Number(CompactString),
+    /// A number, as written. (Boxed: numbers are few beside strings, and a
+    /// second inline string would make every value 8 bytes larger.)
+    Number(Box<str>),
     /// A string (most are short ids, names and CIDRs, kept inline: a large
     /// plan or template holds millions).
     String(CompactString),
-    /// A list.
-    Seq(Vec<Node>),
+    /// A list. (Boxed slices rather than vectors keep a value, and so a
+    /// node, 8 bytes smaller.)
+    Seq(Box<[Node]>),
     /// A mapping, in document order (keys are strings; duplicates are rejected).
-    Map(Vec<(Node, Node)>),
+    Map(Box<[(Node, Node)]>),
 }
 
 impl Node {
@@ -78,7 +110,8 @@ impl Node {
     /// either `80` or `"80"`.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::String(s) | Value::Number(s) => Some(s.to_string()),
+            Value::String(s) => Some(s.to_string()),
+            Value::Number(s) => Some(s.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
@@ -646,7 +679,7 @@ impl<'a> JsonParser<'a> {
                 }
                 entries.push((key, v));
             }
-            Value::Map(entries)
+            Value::Map(entries.into())
         };
         Some(Node {
             value,
@@ -874,7 +907,7 @@ impl<'a> JsonParser<'a> {
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(self.node(Value::Seq(Vec::new()), start));
+            return Ok(self.node(Value::Seq(Vec::new().into()), start));
         }
         loop {
             self.skip_ws();
@@ -900,7 +933,7 @@ impl<'a> JsonParser<'a> {
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(self.node(Value::Map(Vec::new()), start));
+            return Ok(self.node(Value::Map(Vec::new().into()), start));
         }
         loop {
             self.skip_ws();
@@ -1151,12 +1184,12 @@ impl CharOffsets {
 }
 
 enum Open {
-    Seq(Vec<Node>, usize, Option<Box<str>>, usize),
+    Seq(Vec<Node>, usize, Option<Tag>, usize),
     Map(
         Vec<(Node, Node)>,
         Option<Node>,
         usize,
-        Option<Box<str>>,
+        Option<Tag>,
         usize,
         SeenKeys,
     ),
@@ -1204,7 +1237,7 @@ struct YamlBuilder<'a> {
     offsets: &'a CharOffsets,
 }
 
-fn tag_text(tag: Option<&saphyr_parser::Tag>) -> Option<Box<str>> {
+fn tag_text(tag: Option<&saphyr_parser::Tag>) -> Option<Tag> {
     let tag = tag?;
     if tag.is_yaml_core_schema() {
         return None;
@@ -1270,7 +1303,7 @@ impl YamlBuilder<'_> {
                 let node = match self.stack.pop() {
                     Some(Open::Seq(items, s, tag, anchor)) => (
                         Node {
-                            value: Value::Seq(items),
+                            value: Value::Seq(items.into()),
                             span: Span::new(self.source, s, end),
                             tag,
                         },
@@ -1278,7 +1311,7 @@ impl YamlBuilder<'_> {
                     ),
                     Some(Open::Map(entries, _, s, tag, anchor, _)) => (
                         Node {
-                            value: Value::Map(entries),
+                            value: Value::Map(entries.into()),
                             span: Span::new(self.source, s, end),
                             tag,
                         },
@@ -1336,7 +1369,7 @@ impl YamlBuilder<'_> {
                     let key = match &node.value {
                         Value::String(_) => node,
                         Value::Number(s) => Node {
-                            value: Value::String(s.clone()),
+                            value: Value::String(CompactString::from(&**s)),
                             ..node
                         },
                         Value::Bool(b) => Node {
@@ -1423,7 +1456,7 @@ mod tests {
         };
         assert_eq!(*span, whole.get("a").unwrap().span);
         let parsed: Vec<Node> = items.iter().map(|r| outline.item(*r).unwrap()).collect();
-        assert_eq!(&parsed, expected);
+        assert_eq!(&parsed[..], &expected[..]);
         let OutlineValue::Node(b) = &outline.entries[1].1 else {
             panic!()
         };

@@ -243,7 +243,7 @@ impl<'d> Resolver<'d> {
                         out.push(v);
                     }
                 }
-                Value::Seq(out)
+                Value::Seq(out.into())
             }
             Value::Map(entries) => {
                 let mut out = Vec::with_capacity(entries.len());
@@ -253,7 +253,7 @@ impl<'d> Resolver<'d> {
                         out.push((k.clone(), v));
                     }
                 }
-                Value::Map(out)
+                Value::Map(out.into())
             }
             other => other.clone(),
         };
@@ -279,7 +279,7 @@ impl<'d> Resolver<'d> {
 
     fn eval_list(&self, node: &Node) -> Result<Vec<Node>, LoadError> {
         match self.eval(node)?.value {
-            Value::Seq(items) => Ok(items),
+            Value::Seq(items) => Ok(items.into_vec()),
             _ => Err(LoadError::Type {
                 expected: "a list".into(),
                 found: node.kind(),
@@ -352,7 +352,7 @@ impl<'d> Resolver<'d> {
                 let whole = self.eval(&a[1])?;
                 if whole.tag.as_deref() == Some(OPAQUE) {
                     let item = self.opaque_element(&whole, 0, span);
-                    return Ok(Node { value: Value::Seq(vec![item]), span, tag: Some(OPAQUE.into()) });
+                    return Ok(Node { value: Value::Seq(vec![item].into()), span, tag: Some(OPAQUE.into()) });
                 }
                 let (text, _) = self.eval_string(&a[1])?;
                 let items = text.split(delimiter.as_str()).map(|p| string_node(p, span)).collect();
@@ -566,7 +566,7 @@ impl<'d> Resolver<'d> {
             ),
             "AWS::NotificationARNs" => {
                 return Some(Node {
-                    value: Value::Seq(Vec::new()),
+                    value: Value::Seq(Vec::new().into()),
                     span: Span::new(crate::span::SourceId(0), 0, 0),
                     tag: None,
                 });
@@ -598,7 +598,7 @@ impl<'d> Resolver<'d> {
                 if is_list(ty) {
                     let item = self.opaque_as(format!("{name}[0]"), why, code, span, quiet);
                     return Ok(Node {
-                        value: Value::Seq(vec![item]),
+                        value: Value::Seq(vec![item].into()),
                         span,
                         tag: Some(OPAQUE.into()),
                     });
@@ -644,7 +644,7 @@ impl<'d> Resolver<'d> {
             )
         };
         let empty = Node {
-            value: Value::Map(Vec::new()),
+            value: Value::Map(Vec::new().into()),
             span,
             tag: None,
         };
@@ -857,7 +857,7 @@ impl<'d> Resolver<'d> {
             ));
         }
         Ok(Node {
-            value: Value::Seq(subnets),
+            value: Value::Seq(subnets.into()),
             span,
             tag: None,
         })

@@ -130,7 +130,7 @@ impl Props<'_, '_> {
             Some(Node {
                 value: Value::Seq(items),
                 ..
-            }) => Ok(items),
+            }) => Ok(items.into_vec()),
             Some(n) => Err(type_error("a list", &n)),
         }
     }

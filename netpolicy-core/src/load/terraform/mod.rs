@@ -664,7 +664,7 @@ fn collect_config<'a>(
 /// The references an expression (`{"references": [...]}`) makes.
 fn expression_references(expr: Option<&Node>) -> impl Iterator<Item = &str> {
     let items = match expr.and_then(|e| e.get("references")).map(|l| &l.value) {
-        Some(Value::Seq(items)) => items.as_slice(),
+        Some(Value::Seq(items)) => &items[..],
         _ => &[],
     };
     items.iter().filter_map(Node::as_str)

@@ -159,6 +159,19 @@ const CREATE: &[&str] = &[
     "aws_ec2_managed_prefix_list",
 ];
 
+/// The resources of each kind in [`CREATE`], in that order, each in plan
+/// order: one pass over the plan rather than one per kind.
+fn by_kind<'r, 'a>(resources: &'r [Resource<'a>]) -> Vec<Vec<&'r Resource<'a>>> {
+    let position: HashMap<&str, usize> = CREATE.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let mut grouped = vec![Vec::new(); CREATE.len()];
+    for r in resources {
+        if let Some(&i) = position.get(r.kind) {
+            grouped[i].push(r);
+        }
+    }
+    grouped
+}
+
 impl<'p, 'a> Builder<'p, 'a> {
     pub(crate) fn new(plan: &'p Plan<'a>) -> Self {
         Builder {
@@ -182,10 +195,9 @@ impl<'p, 'a> Builder<'p, 'a> {
     pub(crate) fn build(&mut self) -> Result<(), LoadError> {
         let plan = self.plan;
         self.index_relations();
-        for kind in CREATE {
-            let of_kind = plan.resources.iter().filter(|r| r.kind == *kind);
+        for (kind, of_kind) in CREATE.iter().zip(by_kind(&plan.resources)) {
             if *kind == "aws_instance" {
-                self.instances(&of_kind.collect::<Vec<_>>())?;
+                self.instances(&of_kind)?;
                 continue;
             }
             for r in of_kind {
