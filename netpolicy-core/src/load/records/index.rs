@@ -150,7 +150,6 @@ lookups! {
 
 shared_lookups! {
     vpc, vpc_mut, Vpc;
-    subnet, subnet_mut, Subnet;
     internet_gateway, internet_gateway_mut, InternetGateway;
     vpn_gateway, vpn_gateway_mut, VpnGateway;
     eni, eni_mut, Eni;

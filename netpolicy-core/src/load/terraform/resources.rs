@@ -53,24 +53,21 @@ struct InstanceDraft {
 enum Interfaces {
     /// Interfaces of its own, by device index.
     Attached(Vec<(i64, String)>),
-    /// None: the instance creates its primary interface.
-    Primary(PrimaryInterface),
+    /// None: the instance creates its primary interface (built while the
+    /// instances are read in parallel; it is most of a large plan).
+    Primary(Box<Eni>),
     /// None, and its subnet is unknown until apply (warned): left out.
     Skipped,
 }
 
-/// The primary interface an instance creates.
-struct PrimaryInterface {
-    subnet: String,
-    public_ip: Option<Ipv4Addr>,
-    /// `associate_public_ip_address`; when unknown, the subnet decides.
-    associate: Option<bool>,
-    private_ip: Option<Ipv4Addr>,
-    security_groups: Vec<String>,
-}
-
 impl InstanceDraft {
-    fn read<'a>(plan: &Plan<'a>, r: &Resource<'a>) -> Result<Self, LoadError> {
+    /// `maps_public` says, per subnet of the plan, whether it maps public
+    /// addresses on launch.
+    fn read<'a>(
+        plan: &Plan<'a>,
+        r: &Resource<'a>,
+        maps_public: &HashMap<&str, bool>,
+    ) -> Result<Self, LoadError> {
         let meta = plan.meta(r)?;
         let mut refs = Refs {
             plan,
@@ -104,13 +101,24 @@ impl InstanceDraft {
             let associate = r.values.bool("associate_public_ip_address")?;
             let security_groups = refs.many(r, "vpc_security_group_ids")?;
             let private_ip = r.values.opt("private_ip").map(ip).transpose()?;
-            Interfaces::Primary(PrimaryInterface {
+            // A subnet of the deployed account outside the plan stands
+            // as an external subnet, which maps public addresses.
+            let maps_public = match maps_public.get(subnet.as_str()) {
+                Some(&maps) => maps,
+                None => records::external::deployed_id(&subnet).is_some(),
+            };
+            let id = format!("{}/eni0", meta.id);
+            Interfaces::Primary(Box::new(Eni {
+                meta: meta.inherited(id),
                 subnet,
+                private_ips: private_ip.into_iter().collect(),
                 public_ip,
-                associate,
-                private_ip,
+                auto_public_ip: public_ip.is_none() && associate.unwrap_or(maps_public),
                 security_groups,
-            })
+                sg_enforced: true,
+                owner: EniOwner::Instance(meta.id.clone()),
+                addresses_allocated: false,
+            }))
         } else {
             Interfaces::Skipped
         };
@@ -120,6 +128,79 @@ impl InstanceDraft {
             primary_id,
             warnings: refs.warnings,
         })
+    }
+}
+
+/// The rule resources of the VPC API, one peer each.
+const VPC_RULES: [&str; 2] = [
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+];
+
+/// An `aws_vpc_security_group_ingress_rule` or `_egress_rule`, read apart
+/// from the others.
+struct RuleDraft {
+    /// The group and its rule; `None` when the rule is left out.
+    rule: Option<(String, SecurityGroupRule)>,
+    /// Where the rule is, when it was skipped as IPv6.
+    ipv6: Option<Span>,
+    warnings: Vec<Warning>,
+}
+
+impl RuleDraft {
+    fn read<'a>(plan: &Plan<'a>, r: &Resource<'a>) -> Result<Self, LoadError> {
+        let mut refs = Refs {
+            plan,
+            warnings: Vec::new(),
+        };
+        let mut ipv6 = None;
+        let rule = Self::rule(&mut refs, r, &mut ipv6)?;
+        Ok(RuleDraft {
+            rule,
+            ipv6,
+            warnings: refs.warnings,
+        })
+    }
+
+    fn rule<'a>(
+        refs: &mut Refs<'_, 'a>,
+        r: &Resource<'a>,
+        ipv6: &mut Option<Span>,
+    ) -> Result<Option<(String, SecurityGroupRule)>, LoadError> {
+        let Some(group) = refs.req(r, "security_group_id")? else {
+            return Ok(None);
+        };
+        let traffic = traffic(&r.values, "ip_protocol")?;
+        let peer = if let Some(c) = r.values.opt("cidr_ipv4") {
+            match cidr(c)? {
+                Ok(net) => RulePeer::Cidr(net),
+                Err(_) => {
+                    *ipv6 = Some(c.span);
+                    return Ok(None);
+                }
+            }
+        } else if r.values.opt("cidr_ipv6").is_some() {
+            *ipv6 = Some(r.span());
+            return Ok(None);
+        } else if let Some(g) = refs.one(r, "referenced_security_group_id")? {
+            RulePeer::SecurityGroup(g)
+        } else if let Some(p) = refs.one(r, "prefix_list_id")? {
+            RulePeer::PrefixList(p)
+        } else if r.unknown_in(None, "cidr_ipv4") {
+            refs.widened(r, "`cidr_ipv4`", unknown::RULE_CIDR);
+            RulePeer::Cidr(unknown::rule_cidr())
+        } else {
+            refs.unknown(r, "the rule's peer");
+            return Ok(None);
+        };
+        let rule = SecurityGroupRule {
+            traffic,
+            peer,
+            description: r.values.str("description")?,
+            implicit: false,
+            span: Some(r.span()),
+        };
+        Ok(Some((group, rule)))
     }
 }
 
@@ -207,8 +288,20 @@ impl<'p, 'a> Builder<'p, 'a> {
         for r in &plan.resources {
             self.inline_routes(r)?;
         }
-        for r in &plan.resources {
-            self.attach(r)?;
+        // The rule resources are most of what is attached in a large plan:
+        // they are read in parallel, then added in plan order.
+        let rules: Vec<Option<Result<RuleDraft, LoadError>>> = (plan.resources.par_iter())
+            .map(|r| {
+                VPC_RULES
+                    .contains(&r.kind)
+                    .then(|| RuleDraft::read(plan, r))
+            })
+            .collect();
+        for (r, rule) in plan.resources.iter().zip(rules) {
+            match rule {
+                Some(draft) => self.vpc_sg_rule(r, draft?)?,
+                None => self.attach(r)?,
+            }
         }
         for r in plan
             .resources
@@ -792,9 +885,12 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// parallel, then recorded in document order.
     fn instances(&mut self, rs: &[&Resource<'a>]) -> Result<(), LoadError> {
         let plan = self.plan;
+        let maps_public: HashMap<&str, bool> = (self.parts.subnets.iter())
+            .map(|s| (s.meta.id.as_str(), s.map_public_ip_on_launch))
+            .collect();
         let drafts: Vec<Result<InstanceDraft, LoadError>> = rs
             .par_iter()
-            .map(|r| InstanceDraft::read(plan, r))
+            .map(|r| InstanceDraft::read(plan, r, &maps_public))
             .collect();
         for draft in drafts {
             self.instance(draft?);
@@ -810,39 +906,25 @@ impl<'p, 'a> Builder<'p, 'a> {
             warnings,
         } = draft;
         self.refs.warnings.extend(warnings);
-        let mut enis = match interfaces {
-            Interfaces::Attached(enis) => enis,
+        let enis = match interfaces {
+            Interfaces::Attached(mut enis) => {
+                enis.sort();
+                for (_, id) in &enis {
+                    if let Some(e) = self.parts.eni_mut(id) {
+                        e.owner = EniOwner::Instance(meta.id.clone());
+                    }
+                }
+                enis
+            }
             Interfaces::Skipped => return,
-            Interfaces::Primary(p) => {
-                // A subnet of the deployed account outside the plan stands
-                // as an external subnet, which maps public addresses.
-                let maps_public = match self.parts.subnet(&p.subnet) {
-                    Some(s) => s.map_public_ip_on_launch,
-                    None => records::external::deployed_id(&p.subnet).is_some(),
-                };
-                let id = format!("{}/eni0", meta.id);
-                self.parts.enis.push(Eni {
-                    meta: meta.inherited(id.clone()),
-                    subnet: p.subnet,
-                    private_ips: p.private_ip.into_iter().collect(),
-                    public_ip: p.public_ip,
-                    auto_public_ip: p.public_ip.is_none() && p.associate.unwrap_or(maps_public),
-                    security_groups: p.security_groups,
-                    sg_enforced: true,
-                    owner: EniOwner::Instance(meta.id.clone()),
-                    addresses_allocated: false,
-                });
+            Interfaces::Primary(eni) => {
+                let id = eni.meta.id.clone();
+                self.parts.enis.push(*eni);
                 vec![(0, id)]
             }
         };
-        enis.sort();
         if let (Some(aws_id), Some((_, eni))) = (primary_id, enis.first()) {
             self.primary_interfaces.insert(aws_id, eni.clone());
-        }
-        for (_, id) in &enis {
-            if let Some(e) = self.parts.eni_mut(id) {
-                e.owner = EniOwner::Instance(meta.id.clone());
-            }
         }
         self.parts.instances.push(Instance {
             meta,
@@ -986,9 +1068,6 @@ impl<'p, 'a> Builder<'p, 'a> {
                 }
             }
             "aws_security_group_rule" => self.sg_rule_resource(r)?,
-            "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
-                self.vpc_sg_rule(r)?
-            }
             "aws_network_acl_rule" => {
                 let Some(acl) = self.req(r, "network_acl_id")? else {
                     return Ok(());
@@ -1387,43 +1466,19 @@ impl<'p, 'a> Builder<'p, 'a> {
         self.push_rules(r, &group, egress, rules.collect())
     }
 
-    /// `aws_vpc_security_group_ingress_rule` / `_egress_rule`: one peer each.
-    fn vpc_sg_rule(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
-        let Some(group) = self.req(r, "security_group_id")? else {
-            return Ok(());
-        };
-        let traffic = traffic(&r.values, "ip_protocol")?;
-        let peer = if let Some(c) = r.values.opt("cidr_ipv4") {
-            match cidr(c)? {
-                Ok(net) => RulePeer::Cidr(net),
-                Err(_) => {
-                    self.skip_ipv6(c.span);
-                    return Ok(());
-                }
+    /// Adds a rule read by [`RuleDraft::read`], in plan order.
+    fn vpc_sg_rule(&mut self, r: &Resource<'a>, draft: RuleDraft) -> Result<(), LoadError> {
+        self.refs.warnings.extend(draft.warnings);
+        if let Some(span) = draft.ipv6 {
+            self.skip_ipv6(span);
+        }
+        match draft.rule {
+            Some((group, rule)) => {
+                let egress = r.kind.ends_with("egress_rule");
+                self.push_rules(r, &group, egress, vec![rule])
             }
-        } else if r.values.opt("cidr_ipv6").is_some() {
-            self.skip_ipv6(r.span());
-            return Ok(());
-        } else if let Some(g) = self.one(r, "referenced_security_group_id")? {
-            RulePeer::SecurityGroup(g)
-        } else if let Some(p) = self.one(r, "prefix_list_id")? {
-            RulePeer::PrefixList(p)
-        } else if r.unknown_in(None, "cidr_ipv4") {
-            self.refs.widened(r, "`cidr_ipv4`", unknown::RULE_CIDR);
-            RulePeer::Cidr(unknown::rule_cidr())
-        } else {
-            self.refs.unknown(r, "the rule's peer");
-            return Ok(());
-        };
-        let rule = SecurityGroupRule {
-            traffic,
-            peer,
-            description: r.values.str("description")?,
-            implicit: false,
-            span: Some(r.span()),
-        };
-        let egress = r.kind.ends_with("egress_rule");
-        self.push_rules(r, &group, egress, vec![rule])
+            None => Ok(()),
+        }
     }
 
     fn push_rules(
