@@ -7,7 +7,9 @@
 use super::{Dump, tags};
 use crate::load::LoadError;
 use crate::load::read::{Fields, invalid, ip};
-use crate::load::records::load_balancer::{listener_protocols, port, transport};
+use crate::load::records::load_balancer::{
+    listener_protocols, port, port_number, target_group_transport,
+};
 use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
@@ -92,11 +94,11 @@ impl Dump<'_> {
             let arn_node = t.req("TargetGroupArn")?;
             let meta = elb_meta(&t, arn_node, "targetgroup/", "TargetGroupName", tags)?;
             let arn = t.req_str("TargetGroupArn")?;
-            let target_type = t.str("TargetType")?.unwrap_or_else(|| "instance".into());
-            let protocol = t.str("Protocol")?.as_deref().and_then(transport);
-            let (Some(protocol), Some(port), "instance" | "ip") =
-                (protocol, t.int("Port")?, target_type.as_str())
-            else {
+            let target_type = t.str("TargetType")?;
+            let protocol = t.str("Protocol")?;
+            let protocol = target_group_transport(target_type.as_deref(), protocol.as_deref());
+            let (Some(protocol), Some(port)) = (protocol, t.int("Port")?) else {
+                let target_type = target_type.as_deref().unwrap_or("instance");
                 self.warn(
                     "np::aws::not-modelled",
                     format!("target group `{}` ({target_type} targets) is not modelled: traffic to it is not followed", meta.id),
@@ -104,8 +106,7 @@ impl Dump<'_> {
                 );
                 continue;
             };
-            let port = u16::try_from(port)
-                .map_err(|_| invalid(format!("port {port} is out of range"), t.span(), None))?;
+            let port = port_number(port, t.span())?;
             self.parts.target_groups.push(TargetGroup {
                 meta,
                 protocol,
@@ -154,11 +155,7 @@ impl Dump<'_> {
                 };
                 let port = t
                     .int("Port")?
-                    .map(|p| {
-                        u16::try_from(p).map_err(|_| {
-                            invalid(format!("port {p} is out of range"), t.span(), None)
-                        })
-                    })
+                    .map(|p| port_number(p, t.span()))
                     .transpose()?;
                 out.entry(arn.clone())
                     .or_default()

@@ -1164,7 +1164,23 @@ impl<'d> Builder<'d> {
     }
 
     fn target_group(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
-        let target_type = p.string("TargetType")?.unwrap_or_else(|| "instance".into());
+        let target_type = p.string("TargetType")?;
+        let protocol = p.string("Protocol")?;
+        let protocol =
+            load_balancer::target_group_transport(target_type.as_deref(), protocol.as_deref());
+        let (Some(protocol), Some(port)) = (protocol, p.get("Port")?) else {
+            let target_type = target_type.as_deref().unwrap_or("instance");
+            self.warn(
+                "np::cfn::not-modelled",
+                format!(
+                    "target group `{}` ({target_type} targets) is not modelled: traffic to it is not followed",
+                    res.id
+                ),
+                res.node.span,
+            );
+            return Ok(());
+        };
+        let port = load_balancer::port(&port)?;
         let mut targets = Vec::new();
         for t in p.list("Targets")? {
             let id = text(t.get("Id").ok_or_else(|| LoadError::MissingField {
@@ -1172,27 +1188,12 @@ impl<'d> Builder<'d> {
                 object: format!("a target of `{}`", res.id),
                 span: t.span,
             })?)?;
-            let port = t
-                .get("Port")
-                .map(integer)
-                .transpose()?
-                .and_then(|v| u16::try_from(v).ok());
-            let target = match target_type.as_str() {
-                "ip" => TargetRef::Ip(id.parse().map_err(|_| {
+            let port = t.get("Port").map(load_balancer::port).transpose()?;
+            let target = match target_type.as_deref() {
+                Some("ip") => TargetRef::Ip(id.parse().map_err(|_| {
                     invalid(format!("`{id}` is not an IPv4 address"), t.span, None)
                 })?),
-                "instance" => TargetRef::Instance(id),
-                other => {
-                    self.warn(
-                        "np::cfn::not-modelled",
-                        format!(
-                            "target group `{}`: {other} targets are not modelled",
-                            res.id
-                        ),
-                        res.node.span,
-                    );
-                    continue;
-                }
+                _ => TargetRef::Instance(id),
             };
             targets.push(Target { target, port });
         }
@@ -1200,16 +1201,9 @@ impl<'d> Builder<'d> {
         if let Some(name) = p.string("Name")? {
             m.name = Some(name);
         }
-        let port = match p.get("Port")? {
-            Some(n) => u16::try_from(integer(&n)?)
-                .map_err(|_| invalid("port out of range".into(), n.span, None))?,
-            None => 0,
-        };
         self.parts.target_groups.push(TargetGroup {
             meta: m,
-            protocol: (p.string("Protocol")?.as_deref())
-                .and_then(load_balancer::transport)
-                .unwrap_or(Protocol::Tcp),
+            protocol,
             port,
             targets,
         });

@@ -744,3 +744,44 @@ Resources:
         "a custom resource's subnet is external"
     );
 }
+
+#[test]
+fn target_groups_are_followed_and_checked_as_in_every_reader() {
+    let template = |tg: &str| {
+        format!(
+            r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {{CidrBlock: 10.0.0.0/16}}
+  Tg:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {tg}
+"#
+        )
+    };
+    let lambda = load(
+        &template("{TargetType: lambda, Targets: [{Id: arn:aws:lambda:fn}]}"),
+        &TemplateOptions::default(),
+    );
+    assert!(lambda.parts().target_groups.is_empty());
+    let said = warning_texts(&lambda);
+    assert!(
+        said.iter()
+            .any(|w| w.contains("`Tg` (lambda targets) is not modelled")),
+        "{said:?}"
+    );
+    let geneve = load(
+        &template("{Protocol: GENEVE, Port: 6081, VpcId: !Ref Vpc}"),
+        &TemplateOptions::default(),
+    );
+    assert!(geneve.parts().target_groups.is_empty(), "not taken for TCP");
+    let bad_target =
+        template("{Protocol: HTTP, Port: 80, VpcId: !Ref Vpc, Targets: [{Id: i-1, Port: 70000}]}");
+    assert_eq!(
+        load_error(&bad_target),
+        "port 70000 is out of range (1-65535)"
+    );
+    let no_port = template("{Protocol: HTTP, Port: 0, VpcId: !Ref Vpc}");
+    assert_eq!(load_error(&no_port), "port 0 is out of range (1-65535)");
+}

@@ -6,6 +6,7 @@
 
 use super::document::{self, Node, Value};
 use super::read::{cidr, invalid, ip, string, type_error};
+use super::records::load_balancer;
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::*;
@@ -885,12 +886,15 @@ impl Reader {
             if let Some(tg) = lo.opt_str("target_group")? {
                 target_groups.insert(0, tg);
             }
-            listeners.push(Listener {
-                protocol: transport(lo.opt("protocol"))?,
-                port: number(lo.req("port")?, "a port (0-65535)")?,
-                target_groups,
-                span: Some(l.span),
-            });
+            let port = load_balancer::port(lo.req("port")?)?;
+            for protocol in listener_protocols(lo.opt("protocol"))? {
+                listeners.push(Listener {
+                    protocol,
+                    port,
+                    target_groups: target_groups.clone(),
+                    span: Some(l.span),
+                });
+            }
         }
         Ok(LoadBalancer {
             meta: o.meta()?,
@@ -925,16 +929,13 @@ impl Reader {
             };
             targets.push(Target {
                 target,
-                port: to
-                    .opt("port")
-                    .map(|p| number(p, "a port (0-65535)"))
-                    .transpose()?,
+                port: to.opt("port").map(load_balancer::port).transpose()?,
             });
         }
         Ok(TargetGroup {
             meta: o.meta()?,
-            protocol: transport(o.opt("protocol"))?,
-            port: number(o.req("port")?, "a port (0-65535)")?,
+            protocol: target_group_transport(o.opt("protocol"))?,
+            port: load_balancer::port(o.req("port")?)?,
             targets,
         })
     }
@@ -974,18 +975,31 @@ impl Reader {
     }
 }
 
-/// A listener or target-group protocol, as the transport it runs on.
-fn transport(node: Option<&Node>) -> Result<Protocol, LoadError> {
+/// The transports a listener's `protocol` accepts (TCP when absent), as
+/// every reader reads them.
+fn listener_protocols(node: Option<&Node>) -> Result<Vec<Protocol>, LoadError> {
+    let text = node.map(string).transpose()?;
+    let protocols = load_balancer::listener_protocols(text.as_deref());
+    match (protocols.is_empty(), node) {
+        (true, Some(node)) => Err(unknown_protocol("listener", node, text.as_deref())),
+        _ => Ok(protocols),
+    }
+}
+
+/// The transport of a target group's `protocol` (TCP when absent).
+fn target_group_transport(node: Option<&Node>) -> Result<Protocol, LoadError> {
     let Some(node) = node else {
         return Ok(Protocol::Tcp);
     };
-    match string(node)?.to_ascii_lowercase().as_str() {
-        "tcp" | "http" | "https" | "tls" | "http1" | "http2" | "grpc" => Ok(Protocol::Tcp),
-        "udp" => Ok(Protocol::Udp),
-        other => Err(invalid(
-            format!("unknown listener protocol `{other}`"),
-            node.span,
-            Some("use http, https, tcp, tls or udp".into()),
-        )),
-    }
+    let text = string(node)?;
+    load_balancer::transport(&text)
+        .ok_or_else(|| unknown_protocol("target-group", node, Some(&text)))
+}
+
+fn unknown_protocol(what: &str, node: &Node, text: Option<&str>) -> LoadError {
+    invalid(
+        format!("unknown {what} protocol `{}`", text.unwrap_or_default()),
+        node.span,
+        Some("use http, https, tcp, tls, udp or tcp_udp".into()),
+    )
 }

@@ -5,6 +5,7 @@ use crate::load::LoadError;
 use crate::load::document::Node;
 use crate::load::read::{integer, invalid};
 use crate::model::Protocol;
+use crate::span::Span;
 
 /// The transport of a listener or target-group protocol (`HTTP`, `TLS`,
 /// `UDP`...); `None` for those netpolicy does not follow (`GENEVE`).
@@ -26,16 +27,37 @@ pub(crate) fn listener_protocols(protocol: Option<&str>) -> Vec<Protocol> {
     }
 }
 
-/// A listener or target port, 1-65535.
+/// The transport of a target group netpolicy follows: one of instance or
+/// IP targets (the default type) over a protocol with a transport. `None` for
+/// the others (Lambda, ALB and `GENEVE` target groups, or no protocol), which
+/// every reader warns about as not modelled.
+pub(crate) fn target_group_transport(
+    target_type: Option<&str>,
+    protocol: Option<&str>,
+) -> Option<Protocol> {
+    match target_type.unwrap_or("instance") {
+        "instance" | "ip" => protocol.and_then(transport),
+        _ => None,
+    }
+}
+
+/// A listener, target-group or target port, 1-65535.
 pub(crate) fn port(node: &Node) -> Result<u16, LoadError> {
-    let v = integer(node)?;
-    u16::try_from(v).ok().filter(|p| *p != 0).ok_or_else(|| {
-        invalid(
-            format!("port {v} is out of range (1-65535)"),
-            node.span,
-            None,
-        )
-    })
+    port_number(integer(node)?, node.span)
+}
+
+/// [`port`] of a number already read, reported at `span`.
+pub(crate) fn port_number(value: i64, span: Span) -> Result<u16, LoadError> {
+    u16::try_from(value)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| {
+            invalid(
+                format!("port {value} is out of range (1-65535)"),
+                span,
+                None,
+            )
+        })
 }
 
 #[cfg(test)]
@@ -52,5 +74,29 @@ mod tests {
         );
         assert_eq!(listener_protocols(Some("UDP")), vec![Protocol::Udp]);
         assert!(listener_protocols(Some("GENEVE")).is_empty());
+    }
+
+    #[test]
+    fn followed_target_groups() {
+        let tcp = Some(Protocol::Tcp);
+        assert_eq!(target_group_transport(None, Some("HTTP")), tcp);
+        assert_eq!(target_group_transport(Some("ip"), Some("tls")), tcp);
+        assert_eq!(
+            target_group_transport(Some("instance"), Some("UDP")),
+            Some(Protocol::Udp)
+        );
+        assert_eq!(target_group_transport(Some("lambda"), None), None);
+        assert_eq!(target_group_transport(Some("alb"), Some("TCP")), None);
+        assert_eq!(target_group_transport(None, Some("GENEVE")), None);
+        assert_eq!(target_group_transport(None, None), None);
+    }
+
+    #[test]
+    fn ports_are_1_to_65535() {
+        let span = Span::new(crate::span::SourceId(0), 0, 1);
+        assert_eq!(port_number(443, span).ok(), Some(443));
+        for bad in [0, -1, 65536] {
+            assert!(port_number(bad, span).is_err(), "{bad}");
+        }
     }
 }

@@ -6,7 +6,9 @@ use crate::load::LoadError;
 use crate::load::document::{Node, Value};
 use crate::load::read::{Fields, cidr, invalid, ip};
 use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
-use crate::load::records::load_balancer::{listener_protocols, port as port_of, transport};
+use crate::load::records::load_balancer::{
+    listener_protocols, port as port_of, target_group_transport,
+};
 use crate::load::records::{self, Records, nacl, route, traffic, unknown};
 use crate::model::*;
 use crate::span::Span;
@@ -777,15 +779,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                 });
             }
             "aws_lb_target_group" | "aws_alb_target_group" => {
-                let target_type = r
-                    .values
-                    .str("target_type")?
-                    .unwrap_or_else(|| "instance".into());
-                let protocol = r.values.str("protocol")?.as_deref().and_then(transport);
-                let port = r.values.opt("port");
-                let (Some(protocol), Some(port), "instance" | "ip") =
-                    (protocol, port, target_type.as_str())
-                else {
+                let target_type = r.values.str("target_type")?;
+                let protocol = r.values.str("protocol")?;
+                let protocol = target_group_transport(target_type.as_deref(), protocol.as_deref());
+                let (Some(protocol), Some(port)) = (protocol, r.values.opt("port")) else {
+                    let target_type = target_type.as_deref().unwrap_or("instance");
                     self.warn(
                         "np::terraform::not-modelled",
                         format!("`{}` ({target_type} targets) is not modelled: traffic to it is not followed", r.address),
