@@ -168,3 +168,29 @@ fn a_change_is_reviewed_over_the_deployed_network() {
         "ssh from the internet opened: {out}"
     );
 }
+
+#[test]
+fn verdicts_over_routes_netpolicy_does_not_follow_say_so() {
+    let model = "tests/fixtures/native/over-a-transit-gateway.yaml";
+    let query = |assertion: &str, format: &str| {
+        netpolicy(&["query", "--model", model, "--format", format, assertion])
+    };
+    let across = "assert \"apart\": no eni:eni-a -> eni:eni-b : ssh";
+    let (code, out, err) = query(across, "human");
+    assert_eq!(code, 0, "dropped at the gateway: {out}\n{err}");
+    assert!(
+        out.contains("incomplete: traffic between them is routed to `tgw-1`"),
+        "{out}"
+    );
+    let (_, json, _) = query(across, "json");
+    assert!(json.contains("\"unfollowed\""), "{json}");
+    let (_, out, _) = query(
+        "assert \"beside\": no eni:eni-a -> eni:eni-a2 : ssh",
+        "json",
+    );
+    assert!(out.contains("\"verdicts\""), "{out}");
+    assert!(
+        !out.contains("\"unfollowed\""),
+        "the local route decides: {out}"
+    );
+}

@@ -460,6 +460,36 @@ impl Checker<'_, '_> {
         Ok(found.into_iter().take(5).collect())
     }
 
+    /// Route targets netpolicy does not follow yet (transit gateways,
+    /// middlebox interfaces) that traffic between the assertion's endpoints
+    /// meets: what reaches through them is unknown to the verdict.
+    fn unfollowed_routes(&self, a: &Assertion) -> Result<Vec<String>, CheckError> {
+        let endpoints = |s: &Selector| -> Result<Vec<Endpoint>, CheckError> {
+            Ok(self.resolver.selector(s)?.into_iter().collect())
+        };
+        let found = match &a.kind {
+            AssertionKind::Reach { from, to, .. }
+            | AssertionKind::No { from, to, .. }
+            | AssertionKind::Only { from, to, .. } => {
+                (self.engine).unfollowed_routes(&endpoints(from)?, Some(&endpoints(to)?))
+            }
+            AssertionKind::Isolated { a, b } => {
+                (self.engine).unfollowed_routes(&endpoints(a)?, Some(&endpoints(b)?))
+            }
+            // Inbound and outbound, from and to anywhere.
+            AssertionKind::Same { a, b } => {
+                let mut both = endpoints(a)?;
+                both.extend(endpoints(b)?);
+                self.engine.unfollowed_routes(&both, None)
+            }
+            AssertionKind::Exposure { targets, .. } => {
+                (self.engine).unfollowed_routes(&[Endpoint::Internet], Some(&endpoints(targets)?))
+            }
+            AssertionKind::LeastPrivilege { .. } => Default::default(),
+        };
+        Ok(found.into_iter().take(5).collect())
+    }
+
     fn assertion(&self, a: &Assertion) -> Result<Verdict, CheckError> {
         let filter = PathFilter::new(self, &a.qualifiers)?;
         let (findings, holds_message, violated_message, violated) = match &a.kind {
@@ -635,6 +665,7 @@ impl Checker<'_, '_> {
             }
         };
         let incomplete = self.external_dependencies(a)?;
+        let unfollowed = self.unfollowed_routes(a)?;
         let findings_count = findings.total;
         let counterexamples = findings
             .into_findings()
@@ -661,6 +692,7 @@ impl Checker<'_, '_> {
                 Vec::new()
             },
             incomplete,
+            unfollowed,
         })
     }
 

@@ -32,6 +32,7 @@ use crate::packet::{Dim, IntervalSet, Packet, PacketSet};
 use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 /// A place packets start from or arrive at.
@@ -55,6 +56,15 @@ impl Endpoint {
             Endpoint::Internet => "internet",
             Endpoint::OnPrem => "onprem",
         }
+    }
+}
+
+/// The id of a route target netpolicy does not follow yet (a transit
+/// gateway, a middlebox interface).
+fn unfollowed(target: &RouteTarget) -> Option<&str> {
+    match target {
+        RouteTarget::TransitGateway(id) | RouteTarget::NetworkInterface(id) => Some(id),
+        _ => None,
     }
 }
 
@@ -330,6 +340,80 @@ impl<'m> Engine<'m> {
             ),
             Endpoint::Internet => self.internet.clone(),
             Endpoint::OnPrem => self.onprem.clone(),
+        }
+    }
+
+    /// The route targets netpolicy does not follow yet (transit gateways,
+    /// middlebox interfaces) that some packet between `a` and `b` meets,
+    /// either way: at the first route lookup in an interface's subnet, or in
+    /// the subnet of a NAT gateway it routes to. `None` for `b` means
+    /// anywhere. What reaches, or does not, between them is computed as if
+    /// such packets were dropped; a verdict on them is incomplete.
+    pub fn unfollowed_routes(&self, a: &[Endpoint], b: Option<&[Endpoint]>) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        if !self.routes.has_unfollowed() {
+            return found;
+        }
+        let anywhere = IntervalSet::range(0, u32::MAX);
+        // One sort of every address, not a union per endpoint: a selector
+        // may hold a hundred thousand interfaces.
+        let addresses = |side: &[Endpoint]| {
+            IntervalSet::from_ranges(side.iter().flat_map(|e| {
+                let set = self.endpoint_addresses(e, true);
+                set.ranges().to_vec()
+            }))
+        };
+        let (a_addrs, b_addrs) = (addresses(a), b.map_or(anywhere.clone(), addresses));
+        self.unfollowed_from(a, &b_addrs, &mut found);
+        // Replies to anywhere leave by the same tables: already seen.
+        if let Some(b) = b {
+            self.unfollowed_from(b, &a_addrs, &mut found);
+        }
+        found
+    }
+
+    /// [`Engine::unfollowed_routes`] of the packets `side`'s interfaces send
+    /// toward `toward`.
+    fn unfollowed_from(
+        &self,
+        side: &[Endpoint],
+        toward: &IntervalSet,
+        found: &mut BTreeSet<String>,
+    ) {
+        let onward = |target: &RouteTarget| match target {
+            RouteTarget::NatGateway(nat) => {
+                (self.model.nat_gateway(nat)).and_then(|n| self.routes.for_subnet(&n.subnet))
+            }
+            _ => None,
+        };
+        // Each table once, and only those that may send packets to an
+        // unfollowed target, themselves or through a NAT gateway.
+        let mut tables: HashMap<usize, &route::CompiledTable> = HashMap::new();
+        for e in side {
+            if let Endpoint::Eni(id) = e
+                && let Some(table) =
+                    (self.eni(id)).and_then(|eni| self.routes.for_subnet(&eni.subnet))
+                && (table.has_unfollowed()
+                    || table
+                        .targets()
+                        .any(|t| onward(t).is_some_and(|o| o.has_unfollowed())))
+            {
+                tables.insert(std::ptr::from_ref(table).addr(), table);
+            }
+        }
+        for table in tables.values() {
+            for (target, won) in table.winners(toward) {
+                if let Some(id) = unfollowed(target) {
+                    found.insert(id.to_string());
+                }
+                let beyond = onward(target).map(|t| t.winners(&won)).unwrap_or_default();
+                found.extend(
+                    beyond
+                        .into_iter()
+                        .filter_map(|(t, _)| unfollowed(t))
+                        .map(String::from),
+                );
+            }
         }
     }
 

@@ -51,6 +51,39 @@ impl CompiledTable {
         out
     }
 
+    /// Whether some route sends packets to a target netpolicy does not
+    /// follow (a transit gateway, a middlebox interface).
+    pub(crate) fn has_unfollowed(&self) -> bool {
+        self.targets().any(|t| {
+            matches!(
+                t,
+                RouteTarget::TransitGateway(_) | RouteTarget::NetworkInterface(_)
+            )
+        })
+    }
+
+    /// Every route's target.
+    pub(crate) fn targets(&self) -> impl Iterator<Item = &RouteTarget> {
+        self.entries.iter().map(|e| &e.target)
+    }
+
+    /// The targets that win some of `addrs`, each with the addresses it wins.
+    pub(crate) fn winners(&self, addrs: &IntervalSet) -> Vec<(&RouteTarget, IntervalSet)> {
+        let mut out = Vec::new();
+        let mut rest = addrs.clone();
+        for e in &self.entries {
+            if rest.is_empty() {
+                break;
+            }
+            let won = rest.intersect(&e.addrs);
+            if !won.is_empty() {
+                rest = rest.difference(&e.addrs);
+                out.push((&e.target, won));
+            }
+        }
+        out
+    }
+
     /// The reference for "no route matches".
     pub(crate) fn no_route(&self) -> RuleRef {
         RuleRef {
@@ -68,6 +101,12 @@ pub(crate) struct Routes {
 }
 
 impl Routes {
+    /// Whether some table routes to a target netpolicy does not follow (a
+    /// transit gateway, a middlebox interface).
+    pub(crate) fn has_unfollowed(&self) -> bool {
+        self.by_key.values().any(CompiledTable::has_unfollowed)
+    }
+
     /// The table a subnet uses.
     pub(crate) fn for_subnet(&self, subnet: &str) -> Option<&CompiledTable> {
         self.subnet_key.get(subnet).and_then(|k| self.by_key.get(k))

@@ -982,3 +982,58 @@ fn ignoring_security_groups_lets_load_balancer_nodes_open_connections() {
         assert!(a.packets.same_as(&b.packets));
     }
 }
+
+/// Two VPCs joined only by a transit gateway (not followed yet), a NAT
+/// gateway whose subnet sends the corporate range to it, and a third
+/// interface beside the first.
+const OVER_A_TRANSIT_GATEWAY: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+  - {id: vpc-b, cidr_blocks: [10.1.0.0/16]}
+subnets:
+  - {id: sub-a, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt-a}
+  - {id: sub-nat, vpc: vpc-a, cidr: 10.0.2.0/24, route_table: rt-nat}
+  - {id: sub-b, vpc: vpc-b, cidr: 10.1.1.0/24, route_table: rt-b}
+route_tables:
+  - id: rt-a
+    vpc: vpc-a
+    routes:
+      - {destination: 10.1.0.0/16, transit_gateway: tgw-1}
+      - {destination: 172.16.0.0/12, nat_gateway: nat-1}
+  - id: rt-nat
+    vpc: vpc-a
+    routes: [{destination: 172.16.0.0/12, network_interface: eni-firewall}]
+  - id: rt-b
+    vpc: vpc-b
+    routes: [{destination: 10.0.0.0/16, transit_gateway: tgw-1}]
+nat_gateways:
+  - {id: nat-1, subnet: sub-nat, private_ip: 10.0.2.10}
+enis:
+  - {id: eni-a, subnet: sub-a, private_ips: [10.0.1.10]}
+  - {id: eni-a2, subnet: sub-a, private_ips: [10.0.1.11]}
+  - {id: eni-b, subnet: sub-b, private_ips: [10.1.1.10]}
+  - {id: eni-firewall, subnet: sub-nat, private_ips: [10.0.2.20]}
+"#;
+
+#[test]
+fn routes_netpolicy_does_not_follow_are_named_for_the_verdicts_they_touch() {
+    let m = model(OVER_A_TRANSIT_GATEWAY);
+    let engine = Engine::new(&m);
+    let names = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>();
+    assert!(
+        !reaches(&engine, &eni("eni-a"), &eni("eni-b"), 22),
+        "dropped at the gateway"
+    );
+    let between = engine.unfollowed_routes(&[eni("eni-a")], Some(&[eni("eni-b")]));
+    assert_eq!(names(between), ["tgw-1"]);
+    // The reply way alone is enough: vpc-b's table sends replies to it.
+    let only_back = engine.unfollowed_routes(&[eni("eni-b")], Some(&[eni("eni-a")]));
+    assert_eq!(names(only_back), ["tgw-1"]);
+    let beside = engine.unfollowed_routes(&[eni("eni-a")], Some(&[eni("eni-a2")]));
+    assert!(beside.is_empty(), "the local route wins: {beside:?}");
+    let to_internet = engine.unfollowed_routes(&[eni("eni-a2")], Some(&[Endpoint::Internet]));
+    assert!(to_internet.is_empty(), "{to_internet:?}");
+    // Anywhere: the NAT gateway's subnet sends the corporate range to a middlebox.
+    let anywhere = engine.unfollowed_routes(&[eni("eni-a")], None);
+    assert_eq!(names(anywhere), ["eni-firewall", "tgw-1"]);
+}

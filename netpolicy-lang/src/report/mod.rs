@@ -104,6 +104,11 @@ pub struct Verdict {
     /// verdict rests on their guessed placement and is incomplete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
+    /// Route targets netpolicy does not follow yet (transit gateways,
+    /// middlebox interfaces) that traffic between the verdict's endpoints is
+    /// routed to: it counts as dropped there, so the verdict is incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfollowed: Vec<String>,
 }
 
 /// How many counterexamples a verdict carries by default; the rest are
@@ -186,6 +191,17 @@ impl Report {
                     out,
                     "  incomplete: depends on external {} (placed by a guess, see the warnings)",
                     v.incomplete
+                        .iter()
+                        .map(|x| format!("`{x}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            if !v.unfollowed.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  incomplete: traffic between them is routed to {}, which netpolicy does not follow yet (counted as dropped)",
+                    v.unfollowed
                         .iter()
                         .map(|x| format!("`{x}`"))
                         .collect::<Vec<_>>()
