@@ -190,22 +190,14 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "  incomplete: depends on external {} (placed by a guess, see the warnings)",
-                    v.incomplete
-                        .iter()
-                        .map(|x| format!("`{x}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    ticked(&v.incomplete)
                 );
             }
             if !v.unfollowed.is_empty() {
                 let _ = writeln!(
                     out,
                     "  incomplete: traffic between them is routed to {}, which netpolicy does not follow yet (counted as dropped)",
-                    v.unfollowed
-                        .iter()
-                        .map(|x| format!("`{x}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    ticked(&v.unfollowed)
                 );
             }
             for c in &v.counterexamples {
@@ -357,4 +349,12 @@ mod as_text_option {
             None => Ok(None),
         }
     }
+}
+
+/// Ids as reports quote them: `` `a`, `b` ``.
+fn ticked(ids: &[String]) -> String {
+    (ids.iter())
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
