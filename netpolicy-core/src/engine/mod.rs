@@ -59,15 +59,6 @@ impl Endpoint {
     }
 }
 
-/// The id of a route target netpolicy does not follow yet (a transit
-/// gateway, a middlebox interface).
-fn unfollowed(target: &RouteTarget) -> Option<&str> {
-    match target {
-        RouteTarget::TransitGateway(id) | RouteTarget::NetworkInterface(id) => Some(id),
-        _ => None,
-    }
-}
-
 /// [`Endpoint::name`].
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -343,6 +334,12 @@ impl<'m> Engine<'m> {
         }
     }
 
+    /// Whether some route table sends packets to a target netpolicy does not
+    /// follow yet (see [`Engine::unfollowed_routes`]).
+    pub fn has_unfollowed_routes(&self) -> bool {
+        self.routes.has_unfollowed()
+    }
+
     /// The route targets netpolicy does not follow yet (transit gateways,
     /// middlebox interfaces) that some packet between `a` and `b` meets,
     /// either way: at the first route lookup in an interface's subnet, or in
@@ -351,7 +348,7 @@ impl<'m> Engine<'m> {
     /// such packets were dropped; a verdict on them is incomplete.
     pub fn unfollowed_routes(&self, a: &[Endpoint], b: Option<&[Endpoint]>) -> BTreeSet<String> {
         let mut found = BTreeSet::new();
-        if !self.routes.has_unfollowed() {
+        if !self.has_unfollowed_routes() {
             return found;
         }
         let anywhere = IntervalSet::range(0, u32::MAX);
@@ -386,31 +383,29 @@ impl<'m> Engine<'m> {
             }
             _ => None,
         };
-        // Each table once, and only those that may send packets to an
+        // Each table once (a side may hold thousands of interfaces in a
+        // few subnets), and only those that may send packets to an
         // unfollowed target, themselves or through a NAT gateway.
         let mut tables: HashMap<usize, &route::CompiledTable> = HashMap::new();
         for e in side {
             if let Endpoint::Eni(id) = e
                 && let Some(table) =
                     (self.eni(id)).and_then(|eni| self.routes.for_subnet(&eni.subnet))
-                && (table.has_unfollowed()
-                    || table
-                        .targets()
-                        .any(|t| onward(t).is_some_and(|o| o.has_unfollowed())))
             {
                 tables.insert(std::ptr::from_ref(table).addr(), table);
             }
         }
-        for table in tables.values() {
+        let may_meet = |table: &route::CompiledTable| {
+            table.has_unfollowed()
+                || (table.targets()).any(|t| onward(t).is_some_and(|o| o.has_unfollowed()))
+        };
+        for table in tables.into_values().filter(|t| may_meet(t)) {
             for (target, won) in table.winners(toward) {
-                if let Some(id) = unfollowed(target) {
-                    found.insert(id.to_string());
-                }
                 let beyond = onward(target).map(|t| t.winners(&won)).unwrap_or_default();
+                let targets = std::iter::once(target).chain(beyond.into_iter().map(|(t, _)| t));
                 found.extend(
-                    beyond
-                        .into_iter()
-                        .filter_map(|(t, _)| unfollowed(t))
+                    targets
+                        .filter_map(RouteTarget::unfollowed)
                         .map(String::from),
                 );
             }

@@ -54,12 +54,7 @@ impl CompiledTable {
     /// Whether some route sends packets to a target netpolicy does not
     /// follow (a transit gateway, a middlebox interface).
     pub(crate) fn has_unfollowed(&self) -> bool {
-        self.targets().any(|t| {
-            matches!(
-                t,
-                RouteTarget::TransitGateway(_) | RouteTarget::NetworkInterface(_)
-            )
-        })
+        self.targets().any(|t| t.unfollowed().is_some())
     }
 
     /// Every route's target.

@@ -75,6 +75,15 @@ impl RouteTarget {
         }
     }
 
+    /// The id of a target netpolicy does not follow yet (a transit gateway,
+    /// a middlebox interface): packets routed to it count as dropped.
+    pub fn unfollowed(&self) -> Option<&str> {
+        match self {
+            RouteTarget::TransitGateway(id) | RouteTarget::NetworkInterface(id) => Some(id),
+            _ => None,
+        }
+    }
+
     /// A short description such as `igw main-igw` or `local`.
     pub fn describe(&self) -> String {
         match self {

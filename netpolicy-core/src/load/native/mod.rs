@@ -978,12 +978,15 @@ impl Reader {
 /// The transports a listener's `protocol` accepts (TCP when absent), as
 /// every reader reads them.
 fn listener_protocols(node: Option<&Node>) -> Result<Vec<Protocol>, LoadError> {
-    let text = node.map(string).transpose()?;
-    let protocols = load_balancer::listener_protocols(text.as_deref());
-    match (protocols.is_empty(), node) {
-        (true, Some(node)) => Err(unknown_protocol("listener", node, text.as_deref())),
-        _ => Ok(protocols),
+    let Some(node) = node else {
+        return Ok(load_balancer::listener_protocols(None));
+    };
+    let text = string(node)?;
+    let protocols = load_balancer::listener_protocols(Some(&text));
+    if protocols.is_empty() {
+        return Err(unknown_protocol("listener", node, &text));
     }
+    Ok(protocols)
 }
 
 /// The transport of a target group's `protocol` (TCP when absent).
@@ -992,13 +995,12 @@ fn target_group_transport(node: Option<&Node>) -> Result<Protocol, LoadError> {
         return Ok(Protocol::Tcp);
     };
     let text = string(node)?;
-    load_balancer::transport(&text)
-        .ok_or_else(|| unknown_protocol("target-group", node, Some(&text)))
+    load_balancer::transport(&text).ok_or_else(|| unknown_protocol("target-group", node, &text))
 }
 
-fn unknown_protocol(what: &str, node: &Node, text: Option<&str>) -> LoadError {
+fn unknown_protocol(what: &str, node: &Node, text: &str) -> LoadError {
     invalid(
-        format!("unknown {what} protocol `{}`", text.unwrap_or_default()),
+        format!("unknown {what} protocol `{text}`"),
         node.span,
         Some("use http, https, tcp, tls, udp or tcp_udp".into()),
     )
