@@ -22,7 +22,8 @@ use std::path::PathBuf;
   netpolicy diff before.json after.json policies/web.np --format markdown
   netpolicy graph -m template.json --service ssh --format mermaid
 
-Exit codes: 0 every assertion holds, 1 a violation (or a change, for diff), 2 an error.
+Exit codes: 0 every assertion holds, 1 a violation or an undecided (UNKNOWN) assertion
+(or a change, for diff; --allow-unknown lets UNKNOWN pass), 2 an error.
 Docs: docs/language.md (policies), docs/semantics.md (what is proved)."
 )]
 pub struct Cli {
@@ -34,7 +35,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check `.np` policies: exit 0 when every assertion holds, 1 on a violation, 2 on an error.
+    /// Check `.np` policies: exit 0 when every assertion holds, 1 on a violation or an UNKNOWN, 2 on an error.
     #[command(
         after_help = "Examples:\n  netpolicy check policies/*.np\n  netpolicy check -m prod.template.json --param Env=prod policies/web.np\n  netpolicy check policies/web.np --format sarif > results.sarif"
     )]
@@ -201,6 +202,10 @@ pub struct CheckArgs {
     /// Print the wall time of each phase and the peak memory to stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Exit 0 when no assertion is violated, even if some are UNKNOWN (they
+    /// rest on parts the input does not fix or netpolicy does not follow).
+    #[arg(long)]
+    pub allow_unknown: bool,
     /// Policy files.
     #[arg(required = true)]
     pub policies: Vec<PathBuf>,
@@ -273,6 +278,9 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+    /// Exit 0 when the assertion is UNKNOWN rather than violated.
+    #[arg(long)]
+    pub allow_unknown: bool,
     /// The assertion, in `.np` syntax.
     pub assertion: String,
 }

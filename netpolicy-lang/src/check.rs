@@ -7,6 +7,7 @@ use crate::report::{
 };
 use crate::resolve::{Endpoints, ResolveError, Resolver, glob_match};
 use crate::service::{ServiceError, parse_service};
+use crate::undecided::{Approximations, Parts, Role};
 use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind, Reach};
 use netpolicy_core::model::{Ignored, Model};
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
@@ -157,7 +158,9 @@ pub fn check_policy_options(
     layered.dedup();
     let opened: Vec<Model> = layered.iter().map(|&i| model.ignoring(i)).collect();
     let engines: Vec<Engine<'_>> = opened.iter().map(Engine::new).collect();
+    let approximations = Approximations::new(model);
     let checker = |engine| Checker {
+        approximations: &approximations,
         model,
         limit: options.max_counterexamples,
         engine,
@@ -212,7 +215,10 @@ pub fn validate_policy(
         errors.push(e.into());
         return errors;
     }
+    // Only names are resolved: no verdict is decided.
+    let approximations = Approximations::none();
     let checker = Checker {
+        approximations: &approximations,
         model: engine.model(),
         limit: 0,
         engine,
@@ -295,6 +301,8 @@ struct Checker<'m, 'e> {
     engine: &'e Engine<'m>,
     resolver: Resolver<'m>,
     policy_sources: &'m SourceMap,
+    /// The approximated parts each interface rests on.
+    approximations: &'e Approximations,
 }
 
 /// Source-destination pairs computed at once by [`Checker::each_reaching_pair`].
@@ -670,24 +678,36 @@ impl Checker<'_, '_> {
         };
         let incomplete = self.external_dependencies(a)?;
         let unfollowed = self.unfollowed_routes(a)?;
+        let mut parts = self.rests_on(a)?;
+        parts.add_unfollowed(&unfollowed);
         let findings_count = findings.total;
+        let findings: Vec<Finding> = findings.into_findings().collect();
+        let status = self.decide(&a.kind, violated, &parts, &findings);
         let counterexamples = findings
-            .into_findings()
+            .into_iter()
             .map(|f| self.counterexample(f))
             .collect();
+        let modelled = if violated {
+            format!("{violated_message} ({findings_count} findings)")
+        } else {
+            holds_message
+        };
+        let unknown = if status == Status::Unknown {
+            parts.all().into_iter().take(5).collect()
+        } else {
+            Vec::new()
+        };
         Ok(Verdict {
             name: a.label.clone(),
             assertion: a.text.clone(),
             location: self.location(a.span),
-            status: if violated {
-                Status::Violated
+            status,
+            message: if status == Status::Unknown {
+                format!(
+                    "undecided: {modelled} as modelled, but the answer rests on parts the input does not fix or netpolicy does not follow"
+                )
             } else {
-                Status::Holds
-            },
-            message: if violated {
-                format!("{violated_message} ({findings_count} findings)")
-            } else {
-                holds_message
+                modelled
             },
             findings: findings_count,
             counterexamples: if violated {
@@ -697,7 +717,117 @@ impl Checker<'_, '_> {
             },
             incomplete,
             unfollowed,
+            unknown,
         })
+    }
+
+    /// The approximated parts that the endpoints of `a` rest on (see
+    /// [`crate::undecided`]).
+    fn rests_on(&self, a: &Assertion) -> Result<Parts, CheckError> {
+        let mut parts = Parts::default();
+        let found = self.approximations;
+        if found.is_empty() {
+            return Ok(parts);
+        }
+        // A part that judges other protocols and ports than the
+        // assertion's cannot change it.
+        let query = match &a.kind {
+            AssertionKind::Reach { service, .. }
+            | AssertionKind::No { service, .. }
+            | AssertionKind::Only { service, .. } => {
+                self.service(service.as_ref())?.with_any_source_port()
+            }
+            _ => PacketSet::all(),
+        };
+        let mut side = |s: &Selector, role: Role| -> Result<(), CheckError> {
+            found.of(&self.resolver.selector(s)?, role, &query, &mut parts);
+            Ok(())
+        };
+        match &a.kind {
+            AssertionKind::Reach { from, to, .. }
+            | AssertionKind::No {
+                from,
+                to,
+                both: false,
+                ..
+            } => {
+                side(from, Role::Source)?;
+                side(to, Role::Destination)?;
+            }
+            AssertionKind::No { from: a, to: b, .. } | AssertionKind::Isolated { a, b } => {
+                side(a, Role::Either)?;
+                side(b, Role::Either)?;
+            }
+            // Every other interface is a source.
+            AssertionKind::Only { to, .. } => {
+                side(to, Role::Destination)?;
+                found.everywhere(Role::Source, &query, &mut parts);
+            }
+            AssertionKind::Exposure { targets, .. } => side(targets, Role::Destination)?,
+            AssertionKind::LeastPrivilege { targets } => side(targets, Role::Either)?,
+            // Sources and destinations anywhere.
+            AssertionKind::Same { .. } => found.everywhere(Role::Either, &query, &mut parts),
+        }
+        Ok(parts)
+    }
+
+    /// The status of an assertion whose answer on the model is `violated`,
+    /// given the approximated parts it rests on: an answer that an
+    /// approximation could have made is not a proof.
+    fn decide(
+        &self,
+        kind: &AssertionKind,
+        violated: bool,
+        parts: &Parts,
+        findings: &[Finding],
+    ) -> Status {
+        let proven = match kind {
+            // Found flows: real unless they rest on a part modelled wider;
+            // no flow: real unless a part modelled narrower hides one.
+            // Broad CIDR rules found: real unless a stand-in for an unknown
+            // CIDR is the broad one; none found: a part that matches less
+            // than it may (a prefix list) is no CIDR rule.
+            AssertionKind::LeastPrivilege { .. } => {
+                !violated
+                    || parts.wider.is_empty()
+                    || findings.iter().any(|f| {
+                        !self
+                            .approximations
+                            .may_not_exist(&f.src, &f.dst, &f.packets)
+                    })
+            }
+            AssertionKind::No { .. }
+            | AssertionKind::Only { .. }
+            | AssertionKind::Isolated { .. }
+            | AssertionKind::Exposure { .. } => {
+                if violated {
+                    parts.wider.is_empty()
+                        || findings.iter().any(|f| {
+                            !self
+                                .approximations
+                                .may_not_exist(&f.src, &f.dst, &f.packets)
+                        })
+                } else {
+                    parts.narrower.is_empty()
+                }
+            }
+            // Reaching: real unless through a wider part; not reaching: real
+            // unless a narrower part stops it.
+            AssertionKind::Reach { .. } => {
+                if violated {
+                    parts.narrower.is_empty()
+                } else {
+                    parts.wider.is_empty()
+                }
+            }
+            // A difference, or its absence, may come from either.
+            AssertionKind::Same { .. } => parts.wider.is_empty() && parts.narrower.is_empty(),
+        };
+        match (proven, violated) {
+            (false, _) => Status::Unknown,
+            (true, true) => Status::Violated,
+            (true, false) => Status::Holds,
+        }
     }
 
     /// The packets of `reach` over paths the qualifiers accept, and the kind of

@@ -13,6 +13,7 @@ pub mod parse;
 pub mod report;
 pub mod resolve;
 pub mod service;
+mod undecided;
 
 pub use parse::{ParseError, parse_policy, parse_selector};
 pub use resolve::{ResolveError, resolve_endpoint};

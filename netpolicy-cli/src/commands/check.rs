@@ -58,7 +58,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Report> {
         match check_one(args, path, &mut timings, &sources) {
             Ok(checked) => {
                 for report in checked {
-                    if report.has_violations() && outcome == Outcome::Ok {
+                    if fails(&report, args.allow_unknown) && outcome == Outcome::Ok {
                         outcome = Outcome::Violation;
                     }
                     reports.push(report);
@@ -95,11 +95,17 @@ pub fn query(args: &crate::args::QueryArgs) -> Result<Outcome, Report> {
     };
     print_reports(std::slice::from_ref(&report), &[], args.format, &cited)?;
     super::flush()?;
-    Ok(if report.has_violations() {
+    Ok(if fails(&report, args.allow_unknown) {
         Outcome::Violation
     } else {
         Outcome::Ok
     })
+}
+
+/// Whether `report` fails the run: a violation, or an undecided verdict
+/// unless the user allows those.
+fn fails(report: &netpolicy_lang::report::Report, allow_unknown: bool) -> bool {
+    report.has_violations() || (report.has_unknown() && !allow_unknown)
 }
 
 /// Loads the model and checks the query's assertion.

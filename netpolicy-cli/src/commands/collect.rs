@@ -160,6 +160,24 @@ fn collect(aws: &Aws<'_>, dir: &Path) -> Result<(), Report> {
         health.push(a);
     }
     write("elbv2-describe-target-health.json", &Value::Array(health))?;
+    // Client IP preservation of network load balancers is a target-group
+    // attribute; each answer carries the ARN it was asked for.
+    let mut attributes = Vec::new();
+    for tg in &tgs {
+        let mut a = aws.call(
+            "elbv2",
+            "describe-target-group-attributes",
+            &["--target-group-arn", tg],
+        )?;
+        if let Some(o) = a.as_object_mut() {
+            o.insert("TargetGroupArn".into(), Value::String(tg.clone()));
+        }
+        attributes.push(a);
+    }
+    write(
+        "elbv2-describe-target-group-attributes.json",
+        &Value::Array(attributes),
+    )?;
     let mut tags = Vec::new();
     let all: Vec<&String> = lbs.iter().chain(&tgs).collect();
     // describe-tags takes at most 20 ARNs per call.
@@ -175,7 +193,7 @@ fn collect(aws: &Aws<'_>, dir: &Path) -> Result<(), Report> {
     )?;
     if aws.dry_run {
         println!(
-            "# then per load balancer: elbv2 describe-listeners; per listener: describe-rules; per target group: describe-target-health; per 20 ARNs: describe-tags; per prefix list: ec2 get-managed-prefix-list-entries"
+            "# then per load balancer: elbv2 describe-listeners; per listener: describe-rules; per target group: describe-target-health, describe-target-group-attributes; per 20 ARNs: describe-tags; per prefix list: ec2 get-managed-prefix-list-entries"
         );
     } else {
         eprintln!("wrote {}", dir.display());

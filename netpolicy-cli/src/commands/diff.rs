@@ -64,8 +64,6 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
         || load_quietly(&args.after, &args.with, args.model_format, &args.params),
     );
     let (before, after) = (before?, after?);
-    print_warnings(&before, args.verbose);
-    print_warnings(&after, args.verbose);
     let (eb, ea) = rayon::join(|| Engine::new(&before), || Engine::new(&after));
     let changes = diff(&eb, &ea);
     let mut policies = Vec::new();
@@ -102,6 +100,9 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
             println!("{}", serde_json::to_string_pretty(&doc).into_diagnostic()?);
         }
     }
+    // What is not modelled comes after the changes, briefly.
+    print_warnings(&before, args.verbose);
+    print_warnings(&after, args.verbose);
     if args.format != DiffFormat::Json {
         for w in &changes.warnings {
             eprintln!("warning: {w}");
@@ -122,18 +123,24 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Report> {
     })
 }
 
+/// Whether a verdict going from `before` to `after` moves towards a
+/// violation: a proof lost (HOLDS to VIOLATED or UNKNOWN), or an undecided
+/// verdict refuted. The reverse move closes.
+fn opens(before: Status, after: Status) -> bool {
+    matches!(
+        (before, after),
+        (Status::Holds, Status::Violated | Status::Unknown) | (Status::Unknown, Status::Violated)
+    )
+}
+
 /// Whether the changes found are the kind `--fail-on` asks about.
 fn fails(changes: &NetworkDiff, policies: &[AssertionChange], on: FailOn) -> bool {
     let opened = !changes.opened.is_empty()
         || !changes.added.is_empty()
-        || policies
-            .iter()
-            .any(|p| p.after == Status::Violated && p.before == Status::Holds);
+        || policies.iter().any(|p| opens(p.before, p.after));
     let closed = !changes.closed.is_empty()
         || !changes.removed.is_empty()
-        || policies
-            .iter()
-            .any(|p| p.after == Status::Holds && p.before == Status::Violated);
+        || policies.iter().any(|p| opens(p.after, p.before));
     match on {
         FailOn::Opened => opened,
         FailOn::Closed => closed,
@@ -420,7 +427,11 @@ fn sarif(changes: &NetworkDiff, policies: &[AssertionChange]) -> Value {
     for p in policies.iter().filter(|p| p.before != p.after) {
         results.push(json!({
             "ruleId": "verdict",
-            "level": if p.after == Status::Violated { "error" } else { "note" },
+            "level": match p.after {
+                Status::Violated => "error",
+                Status::Unknown => "warning",
+                _ => "note",
+            },
             "message": { "text": format!(
                 "{}: {} -> {}", p.name.as_deref().unwrap_or(&p.assertion),
                 status(p.before), status(p.after)) },

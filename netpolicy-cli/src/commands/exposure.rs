@@ -50,8 +50,8 @@ fn print_human(args: &ExposureArgs, interfaces: usize, exposed: &[InterfaceExpos
         "internet exposure of {} ({interfaces} interfaces)",
         args.model.model.display()
     );
-    let open = exposed.iter().filter(|x| !x.open.is_empty()).count();
-    for x in exposed.iter().filter(|x| !x.open.is_empty()) {
+    let proven = |x: &&InterfaceExposure| x.undecided.is_empty();
+    for x in exposed.iter().filter(|x| !x.open.is_empty()).filter(proven) {
         let public = x
             .public_ip
             .map(|ip| format!(" public {ip}"))
@@ -76,7 +76,38 @@ fn print_human(args: &ExposureArgs, interfaces: usize, exposed: &[InterfaceExpos
             }
         }
     }
-    println!("\n{open} of {interfaces} interfaces are reachable from the internet");
+    let undecided: Vec<&InterfaceExposure> =
+        exposed.iter().filter(|x| !x.undecided.is_empty()).collect();
+    if !undecided.is_empty() {
+        println!(
+            "\nmay be exposed: the answer rests on parts the input does not fix or netpolicy does not follow"
+        );
+        for x in &undecided {
+            let parts = x.undecided.join("`, `");
+            if x.open.is_empty() {
+                println!(
+                    "\n{} (nothing open as modelled; rests on `{parts}`)",
+                    x.label
+                );
+            } else {
+                println!("\n{} (open as modelled; rests on `{parts}`)", x.label);
+            }
+            for o in &x.open {
+                print_opening(o);
+            }
+        }
+    }
+    let proven_open = exposed
+        .iter()
+        .filter(|x| !x.open.is_empty() && x.undecided.is_empty())
+        .count();
+    println!("\n{proven_open} of {interfaces} interfaces are reachable from the internet");
+    if !undecided.is_empty() {
+        println!(
+            "{} more may be (listed under \"may be exposed\")",
+            undecided.len()
+        );
+    }
     if !chosen.is_empty() {
         println!(
             "{} more open only to chosen source ports (`with any source port` in a policy asks for them)",

@@ -26,39 +26,37 @@ pub fn load(args: &ModelArgs) -> Result<Model, Report> {
     Ok(model)
 }
 
-/// Warnings of one kind printed in full before the rest are only counted.
-const WARNING_EXAMPLES: usize = 3;
-
 /// A file larger than this is cited by line, never copied into a snippet: a
 /// dump's files run to hundreds of megabytes.
 const SNIPPET_LIMIT: usize = 4 << 20;
 
 /// Prints the model's warnings grouped by code, in order of first appearance:
-/// a few of each kind with their source, then how many more there are.
+/// one line per code (its first message and how many share the code), or
+/// every warning with its source snippet with `--verbose`. What is not
+/// modelled is said once and briefly; the verdicts are what a reader wants.
 pub fn print_warnings(model: &Model, verbose: bool) {
-    let mut groups: Vec<(&str, Vec<&netpolicy_core::diagnostic::Warning>)> = Vec::new();
-    for w in model.warnings() {
-        match groups.iter_mut().find(|(code, _)| *code == w.code) {
-            Some((_, list)) => list.push(w),
-            None => groups.push((w.code, vec![w])),
-        }
-    }
-    for (code, list) in &groups {
-        let shown = if verbose {
-            list.len()
-        } else {
-            list.len().min(WARNING_EXAMPLES)
-        };
-        for w in list.iter().take(shown) {
+    if verbose {
+        for w in model.warnings() {
             print_warning(model, w);
         }
-        if list.len() > shown {
-            eprintln!(
-                "warning: {} more `{code}` warnings ({} in all; --verbose lists them)",
-                list.len() - shown,
-                list.len()
-            );
+        return;
+    }
+    let mut groups: Vec<(&str, &netpolicy_core::diagnostic::Warning, usize)> = Vec::new();
+    for w in model.warnings() {
+        match groups.iter_mut().find(|(code, _, _)| *code == w.code) {
+            Some((_, _, n)) => *n += 1,
+            None => groups.push((w.code, w, 1)),
         }
+    }
+    for (code, first, n) in &groups {
+        let more = match n {
+            1 => String::new(),
+            n => format!(" (and {} more like it)", n - 1),
+        };
+        eprintln!("warning[{code}]: {}{more}", first.message);
+    }
+    if !groups.is_empty() {
+        eprintln!("(--verbose shows each warning with its source)");
     }
 }
 

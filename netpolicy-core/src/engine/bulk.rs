@@ -331,20 +331,28 @@ impl<'m> Engine<'m> {
                         continue;
                     };
                     for (l, listener) in lb.listeners.iter().enumerate() {
-                        for (protocol, port) in self.target_ports(&listener.target_groups, target) {
+                        for leg in self.target_ports(&listener.target_groups, target) {
+                            let preserved = leg.preserve_client_ip
+                                && lb.kind == crate::model::LoadBalancerKind::Network;
                             for node_id in &lb.nodes {
                                 let Some(node) = self.eni(node_id).and_then(|n| self.side(vec![n]))
                                 else {
                                     continue;
                                 };
-                                let second =
-                                    self.private(&node, &d, &node_to_target(protocol, port), false);
+                                let query = node_to_target(leg.protocol, leg.port);
+                                let second = if preserved {
+                                    self.preserved_leg(lb, &node, &d, &query, false)
+                                } else {
+                                    self.private(&node, &d, &query, false)
+                                };
                                 legs.push(Leg {
                                     lb: lb_index,
                                     listener: l,
-                                    target_port: port,
+                                    target_port: leg.port,
                                     node: node_id.clone(),
                                     reaches: !second.packets.is_empty(),
+                                    admitted: preserved
+                                        .then(|| second.packets.project(Dim::SrcAddr)),
                                 });
                             }
                         }
@@ -417,7 +425,10 @@ impl<'m> Engine<'m> {
                                         listener_port,
                                         target_port: leg.target_port,
                                     },
-                                    packets: f.packets.clone(),
+                                    packets: match &leg.admitted {
+                                        Some(clients) => f.packets.restrict(Dim::SrcAddr, clients),
+                                        None => f.packets.clone(),
+                                    },
                                     hops: Vec::new(),
                                 },
                             ));
@@ -543,6 +554,9 @@ struct Leg {
     node: String,
     /// Whether the node's connection reaches the target.
     reaches: bool,
+    /// The client addresses the target admits, where the load balancer
+    /// keeps them (`None`: the target sees the node).
+    admitted: Option<IntervalSet>,
 }
 
 /// A class pair's flow split into its member pairs.

@@ -46,6 +46,12 @@ pub struct InterfaceExposure {
     /// (below 1024, e.g. `nmap -g 80`): a NACL that allows replies to a
     /// service port lets such packets through. Never mixed with `open`.
     pub chosen_source_ports: Vec<Opening>,
+    /// The parts the input does not fix that this answer rests on: for an
+    /// exposed interface, parts modelled wider than they may be (it may not
+    /// be exposed); for one with nothing open, parts modelled narrower,
+    /// such as a route to a transit gateway (it may be). Empty: proven.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<String>,
 }
 
 impl InterfaceExposure {
@@ -57,14 +63,40 @@ impl InterfaceExposure {
 
 impl Engine<'_> {
     /// The exposure of every interface that the internet opens something on,
-    /// in model order; computed in parallel.
+    /// or may (see [`InterfaceExposure::undecided`]), in model order;
+    /// computed in parallel.
     pub fn exposure(&self) -> Vec<InterfaceExposure> {
         self.model
             .enis()
             .par_iter()
             .filter_map(|e| self.interface_exposure(&e.meta.id))
-            .filter(|x| !x.is_empty())
+            .filter(|x| !x.is_empty() || !x.undecided.is_empty())
             .collect()
+    }
+
+    /// The parts an exposure answer for `eni` rests on (see
+    /// [`InterfaceExposure::undecided`]).
+    fn undecided(&self, eni: &crate::model::Eni, exposed: bool) -> Vec<String> {
+        let approximated = self.model.approximated_parts(eni);
+        // Only what judges the connections it accepts.
+        let mut found: std::collections::BTreeSet<String> = approximated
+            .into_iter()
+            .filter(|p| p.judges.covers(false))
+            .filter(|p| {
+                let a = p.approximation;
+                if exposed {
+                    a.may_widen()
+                } else {
+                    a.may_narrow()
+                }
+            })
+            .map(|p| p.id)
+            .collect();
+        if !exposed && self.has_unfollowed_routes() {
+            let target = [Endpoint::Eni(eni.meta.id.clone())];
+            found.extend(self.unfollowed_routes(&[Endpoint::Internet], Some(&target)));
+        }
+        found.into_iter().collect()
     }
 
     /// The exposure of one interface; `None` for an unknown id.
@@ -74,7 +106,9 @@ impl Engine<'_> {
         let chosen = self.chosen_beyond(eni, || ordinary.clone());
         let open = self.openings(eni, &ordinary, false);
         let chosen = self.openings(eni, &chosen, true);
+        let undecided = self.undecided(e, !open.is_empty() || !chosen.is_empty());
         Some(InterfaceExposure {
+            undecided,
             interface: eni.to_string(),
             label: e.meta.label(),
             public_ip: e.public_ip,

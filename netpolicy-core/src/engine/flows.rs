@@ -8,7 +8,9 @@
 use super::path::{HopKind, RuleRef, Walk};
 use super::security_group::CompiledGroup;
 use super::{Endpoint, Engine, Flow, PathKind};
-use crate::model::{Eni, EniOwner, Model, Protocol, RouteTarget, Subnet, TargetRef};
+use crate::model::{
+    Eni, EniOwner, LoadBalancerKind, Model, Protocol, RouteTarget, Subnet, TargetRef,
+};
 use crate::packet::{Dim, EPHEMERAL_PORTS, IntervalSet, PacketSet};
 use std::borrow::Cow;
 use std::net::Ipv4Addr;
@@ -25,6 +27,26 @@ pub(crate) struct Side<'a> {
     /// What the side admits: its security groups' ingress, and for a
     /// load-balancer node only its listeners' ports besides.
     pub(crate) ingress: Cow<'a, PacketSet>,
+}
+
+/// One registration of a target behind a load balancer's listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TargetLeg {
+    /// The transport the node connects with.
+    pub(crate) protocol: Protocol,
+    /// The target port.
+    pub(crate) port: u16,
+    /// Whether a network load balancer keeps the client's address.
+    pub(crate) preserve_client_ip: bool,
+}
+
+/// How replies of a private path find their way back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replies {
+    /// By the destination subnet's route table.
+    Routed,
+    /// Through the load balancer that forwarded the packet.
+    Carried,
 }
 
 /// How packets seen on the internet map back to the packets the source sent.
@@ -358,6 +380,19 @@ impl<'m> Engine<'m> {
         query: &PacketSet,
         tracing: bool,
     ) -> Flow {
+        self.private_with(s, d, query, tracing, Replies::Routed)
+    }
+
+    /// [`Engine::private`], with replies routed by the destination subnet's
+    /// table or carried back by a load balancer.
+    fn private_with(
+        &self,
+        s: &Side<'_>,
+        d: &Side<'_>,
+        query: &PacketSet,
+        tracing: bool,
+        replies: Replies,
+    ) -> Flow {
         let mut w = Self::walk(tracing);
         let set = query
             .restrict(Dim::SrcAddr, &s.addrs)
@@ -406,8 +441,14 @@ impl<'m> Engine<'m> {
             let part = self.crossing(&mut w, &s.subnet.meta.id, &d.subnet.meta.id, part);
             let part = self.sg_ingress(&mut w, d, part);
             let part = self.nacl(&mut w, HopKind::ReturnNaclEgress, &d.subnet.meta.id, part);
-            // The reply must come back the way the packet went: local, or the same peering.
-            let part = self.returned(&mut w, &d.subnet.meta.id, &part, |t| *t == target);
+            // The reply must come back the way the packet went: local, or the
+            // same peering (unless a load balancer carries it back).
+            let part = match replies {
+                Replies::Routed => {
+                    self.returned(&mut w, &d.subnet.meta.id, &part, |t| *t == target)
+                }
+                Replies::Carried => part,
+            };
             let part = self.nacl(&mut w, HopKind::ReturnNaclIngress, &s.subnet.meta.id, part);
             total = total.union(&part);
         }
@@ -938,41 +979,57 @@ impl<'m> Engine<'m> {
                 if client.is_empty() {
                     continue;
                 }
-                for (tg_protocol, target_port) in &target_ports {
+                for leg in &target_ports {
+                    let target_port = &leg.port;
+                    let preserved = leg.preserve_client_ip && lb.kind == LoadBalancerKind::Network;
                     for node_id in &lb.nodes {
                         let Some(node) = self.eni(node_id).and_then(|n| self.side(vec![n])) else {
                             continue;
                         };
                         let node_ep = Endpoint::Eni(node_id.clone());
                         let first = self.to_node(src, &node_ep, &node, &client, tracing);
-                        let second_query = node_to_target(*tg_protocol, *target_port);
+                        let second_query = node_to_target(leg.protocol, leg.port);
+                        // The source the target sees: the node's address, or
+                        // the client's where the load balancer keeps it.
+                        let node_address = node
+                            .members
+                            .first()
+                            .and_then(|m| m.private_ips.first().copied());
+                        let client_address = client.witness().map(|c| c.src);
                         let second_query = match (tracing, second_query.witness()) {
                             (true, Some(p)) => PacketSet::single(&crate::packet::Packet {
-                                src: node
-                                    .members
-                                    .first()
-                                    .and_then(|m| m.private_ips.first().copied())
-                                    .unwrap_or(p.src),
+                                src: if preserved {
+                                    client_address
+                                } else {
+                                    node_address
+                                }
+                                .unwrap_or(p.src),
                                 dst: target_eni.private_ips.first().copied().unwrap_or(p.dst),
                                 ..p
                             }),
                             _ => second_query,
                         };
-                        let second = self.private(&node, d, &second_query, tracing);
+                        let second = if preserved {
+                            self.preserved_leg(lb, &node, d, &second_query, tracing)
+                        } else {
+                            self.private(&node, d, &second_query, tracing)
+                        };
+                        // Which clients the target admits, where it sees them.
+                        let admitted = preserved.then(|| second.packets.project(Dim::SrcAddr));
                         let kind = PathKind::LoadBalancer {
                             load_balancer: lb.meta.id.clone(),
                             node: node_id.clone(),
                             listener_port: listener.port,
-                            target_port: *target_port,
+                            target_port: leg.port,
                         };
                         for seg in first {
                             if tracing && seg.hops.is_empty() {
                                 continue;
                             }
-                            let packets = if second.packets.is_empty() {
-                                PacketSet::empty()
-                            } else {
-                                seg.packets
+                            let packets = match &admitted {
+                                _ if second.packets.is_empty() => PacketSet::empty(),
+                                Some(clients) => seg.packets.restrict(Dim::SrcAddr, clients),
+                                None => seg.packets,
                             };
                             let mut hops = seg.hops;
                             if let (true, Some(packet)) = (tracing, second_query.witness()) {
@@ -983,8 +1040,14 @@ impl<'m> Engine<'m> {
                                     rule: RuleRef {
                                         object: format!("load balancer {}", lb.meta.label()),
                                         rule: format!(
-                                            "listener {}/{} forwards to target port {target_port}",
-                                            listener.protocol, listener.port
+                                            "listener {}/{} forwards to target port {target_port}{}",
+                                            listener.protocol,
+                                            listener.port,
+                                            match (preserved, lb.kind) {
+                                                (true, _) => "; client address preserved (network load balancer target group): the target judges the client's address",
+                                                (false, LoadBalancerKind::Network) => "; client address not preserved: the target judges the node's address",
+                                                (false, LoadBalancerKind::Application) => "",
+                                            }
                                         ),
                                         span: listener.span.or(lb.meta.span),
                                     },
@@ -1090,8 +1153,10 @@ impl<'m> Engine<'m> {
             .fold(PacketSet::empty(), |acc, p| acc.union(&p))
     }
 
-    /// (protocol, port) of every target registration of `eni` in `groups`.
-    pub(super) fn target_ports(&self, groups: &[String], eni: &Eni) -> Vec<(Protocol, u16)> {
+    /// Every target registration of `eni` in `groups`: the protocol and port
+    /// the node connects to, and whether a network load balancer keeps the
+    /// client's address on the way.
+    pub(super) fn target_ports(&self, groups: &[String], eni: &Eni) -> Vec<TargetLeg> {
         let mut out = Vec::new();
         for tg in groups.iter().filter_map(|id| self.model.target_group(id)) {
             for t in &tg.targets {
@@ -1104,12 +1169,79 @@ impl<'m> Engine<'m> {
                     TargetRef::Ip(ip) => eni.private_ips.contains(ip),
                 };
                 if hit {
-                    out.push((tg.protocol, t.port.unwrap_or(tg.port)));
+                    out.push(TargetLeg {
+                        protocol: tg.protocol,
+                        port: t.port.unwrap_or(tg.port),
+                        preserve_client_ip: tg.preserve_client_ip,
+                    });
                 }
             }
         }
-        out.sort_by_key(|(p, port)| (p.to_string(), *port));
+        out.sort_by_key(|l| (l.protocol.to_string(), l.port, l.preserve_client_ip));
         out.dedup();
+        out
+    }
+
+    /// The node-to-target leg of a network load balancer that keeps the
+    /// client's address (docs/semantics.md, "Load balancers"): the packets
+    /// are the client's (`query`'s source addresses), so the NACLs on the way
+    /// and the target's security groups judge the client; a target rule that
+    /// names one of the load balancer's own groups admits them whatever
+    /// their source. Replies return through the load balancer, not by the
+    /// target subnet's routes.
+    pub(super) fn preserved_leg(
+        &self,
+        lb: &crate::model::LoadBalancer,
+        node: &Side<'_>,
+        d: &Side<'_>,
+        query: &PacketSet,
+        tracing: bool,
+    ) -> Flow {
+        let clients = query.project(Dim::SrcAddr);
+        let node = Side {
+            subnet: node.subnet,
+            members: node.members.clone(),
+            addrs: clients,
+            groups: node.groups.clone(),
+            group_ids: node.group_ids.clone(),
+            enforced: node.enforced,
+            egress: node.egress,
+            ingress: Cow::Borrowed(&*node.ingress),
+        };
+        let via_group = self.admitted_via_groups(&d.group_ids, &lb.security_groups);
+        let target = Side {
+            subnet: d.subnet,
+            members: d.members.clone(),
+            addrs: d.addrs.clone(),
+            groups: d.groups.clone(),
+            group_ids: d.group_ids.clone(),
+            enforced: d.enforced,
+            egress: d.egress,
+            ingress: if via_group.is_empty() {
+                Cow::Borrowed(&*d.ingress)
+            } else {
+                Cow::Owned(d.ingress.union(&via_group))
+            },
+        };
+        self.private_with(&node, &target, query, tracing, Replies::Carried)
+    }
+
+    /// What ingress rules of `groups` that name one of `peers` (a load
+    /// balancer's security groups) admit, from any source address.
+    fn admitted_via_groups(&self, groups: &[String], peers: &[String]) -> PacketSet {
+        let mut out = PacketSet::empty();
+        if peers.is_empty() {
+            return out;
+        }
+        for g in groups.iter().filter_map(|g| self.model.security_group(g)) {
+            for r in &g.ingress {
+                if let crate::model::RulePeer::SecurityGroup(p) = &r.peer
+                    && peers.contains(p)
+                {
+                    out = out.union(&super::rules::traffic_packets(&r.traffic));
+                }
+            }
+        }
         out
     }
 }

@@ -513,6 +513,113 @@ fn load_balancer_path_needs_both_segments() {
     );
 }
 
+/// An internet-facing network load balancer in front of `web`, whose group
+/// admits the listener port from `TARGET_PEER` only.
+const NETWORK_LOAD_BALANCED: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr_blocks: [10.0.0.0/16]}
+internet_gateways:
+  - {id: igw-a, vpc: vpc-a}
+subnets:
+  - {id: public, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rt-public}
+  - {id: app, vpc: vpc-a, cidr: 10.0.2.0/24}
+route_tables:
+  - {id: rt-public, vpc: vpc-a, routes: [{destination: 0.0.0.0/0, internet_gateway: igw-a}]}
+security_groups:
+  - id: nlb-sg
+    vpc: vpc-a
+    ingress: [{protocol: tcp, ports: 80, from: 0.0.0.0/0}]
+  - id: web-sg
+    vpc: vpc-a
+    ingress: [{protocol: tcp, ports: 80, from: TARGET_PEER}]
+instances:
+  - {id: web, subnet: app, security_groups: [web-sg]}
+load_balancers:
+  - id: nlb
+    type: network
+    scheme: internet-facing
+    subnets: [public]
+    security_groups: [nlb-sg]
+    listeners: [{protocol: tcp, port: 80, target_group: tg-web}]
+target_groups:
+  - {id: tg-web, protocol: tcp, port: 80, targets: [TARGET]PRESERVE}
+"#;
+
+fn network_load_balanced(peer: &str, target: &str, preserve: &str) -> Model {
+    model(
+        &NETWORK_LOAD_BALANCED
+            .replace("TARGET_PEER", peer)
+            .replace("TARGET", target)
+            .replace("PRESERVE", preserve),
+    )
+}
+
+#[test]
+fn network_load_balancer_targets_judge_the_client_when_it_is_preserved() {
+    let internet_reaches = |m: &Model| !Engine::new(m).internet_exposure("web/eni0").is_empty();
+    let instance = "{instance: web}";
+    // Instance targets keep the client's address by default: a target group
+    // admitting only the VPC is not reached from the internet...
+    let vpc_only = network_load_balanced("10.0.0.0/16", instance, "");
+    assert!(!internet_reaches(&vpc_only));
+    // ... unless the attribute turns preservation off.
+    let off = network_load_balanced("10.0.0.0/16", instance, ", preserve_client_ip: false");
+    assert!(internet_reaches(&off));
+    // Preserved, the internet is admitted by a rule for it.
+    assert!(internet_reaches(&network_load_balanced(
+        "0.0.0.0/0",
+        instance,
+        ""
+    )));
+    // A rule naming the load balancer's group admits it either way.
+    assert!(internet_reaches(&network_load_balanced(
+        "sg:nlb-sg",
+        instance,
+        ""
+    )));
+    // IP targets over TCP see the node unless the attribute says otherwise.
+    let ip = "{ip: 10.0.2.4}";
+    let m = network_load_balanced("10.0.0.0/16", ip, "");
+    let web_ip = addr(&m, "web/eni0").to_string();
+    let ip_target = |preserve: &str| {
+        network_load_balanced("10.0.0.0/16", &ip.replace("10.0.2.4", &web_ip), preserve)
+    };
+    assert!(internet_reaches(&ip_target("")));
+    assert!(!internet_reaches(&ip_target(", preserve_client_ip: true")));
+}
+
+#[test]
+fn a_preserved_client_is_judged_by_its_own_address() {
+    // Only an office range is admitted: the office reaches the target through
+    // the load balancer, the rest of the internet does not.
+    let m = network_load_balanced("198.51.100.0/24", "{instance: web}", "");
+    let e = Engine::new(&m);
+    let reach = e.internet_exposure("web/eni0");
+    let sources = reach.packets().project(Dim::SrcAddr);
+    assert_eq!(
+        sources,
+        super::rules::cidr_set(&"198.51.100.0/24".parse().expect("net"))
+    );
+    let node = m
+        .eni("nlb/node/public")
+        .and_then(|n| n.public_ip)
+        .expect("public node");
+    let office = packet("198.51.100.7".parse().expect("ip"), node, 80);
+    let flows = e.explain(&Endpoint::Internet, &eni("web/eni0"), &office);
+    let lb = flows
+        .iter()
+        .find(|f| matches!(f.kind, PathKind::LoadBalancer { .. }))
+        .expect("lb path");
+    assert!(lb.hops.iter().all(|h| h.allowed), "{:#?}", lb.hops);
+    assert!(
+        lb.hops
+            .iter()
+            .any(|h| h.rule.rule.contains("client address preserved")),
+        "{:#?}",
+        lb.hops
+    );
+}
+
 #[test]
 fn load_balancer_trace_shows_both_segments() {
     let m = model(LOAD_BALANCED);

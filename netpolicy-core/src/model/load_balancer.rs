@@ -57,6 +57,11 @@ pub struct TargetGroup {
     pub port: u16,
     /// Registered targets.
     pub targets: Vec<Target>,
+    /// Whether a network load balancer forwarding here keeps the client's
+    /// address, so that the targets' security groups and NACLs judge the
+    /// client rather than the load balancer's node (docs/semantics.md).
+    /// Application load balancers never do.
+    pub preserve_client_ip: bool,
 }
 
 /// One registered target.

@@ -6,6 +6,7 @@
 //! therefore always consistent, and lookups by id cannot dangle.
 
 mod addressing;
+mod approximation;
 mod endpoint;
 mod eni;
 mod error;
@@ -21,6 +22,7 @@ mod traffic;
 mod validate;
 mod vpc;
 
+pub use approximation::{ApproximatedPart, Approximation, Judges, rules_part};
 pub use endpoint::{EndpointKind, PrefixList, VpcEndpoint};
 pub use eni::{Eni, EniOwner, Instance};
 pub use error::{ModelError, ModelErrors};
@@ -77,9 +79,22 @@ pub struct ModelParts {
     /// see docs/semantics.md). Verdicts that depend on them are incomplete.
     #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
     pub external: std::collections::BTreeSet<String>,
+    /// Objects whose rules or entries the input does not fix (values known
+    /// only outside a template or after apply, prefix lists whose entries are
+    /// not in the input), by id, with the way the model approximates them.
+    /// Verdicts that rest on them are unknown (docs/semantics.md).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub approximated: std::collections::BTreeMap<String, Approximation>,
 }
 
 impl ModelParts {
+    /// Notes that the object `id` is approximated `a` way (with any way it
+    /// already was).
+    pub fn approximate(&mut self, id: impl Into<String>, a: Approximation) {
+        let entry = self.approximated.entry(id.into()).or_insert(a);
+        *entry = entry.and(a);
+    }
+
     /// Moves every object of `more` into these parts (inputs read apart,
     /// one network: the files of a dump, the stacks of an estate).
     pub fn append(&mut self, more: ModelParts) {
@@ -100,8 +115,12 @@ impl ModelParts {
             vpc_endpoints,
             prefix_lists,
             external,
+            approximated,
         } = more;
         self.external.extend(external);
+        for (id, a) in approximated {
+            self.approximate(id, a);
+        }
         self.vpcs.extend(vpcs);
         self.subnets.extend(subnets);
         self.route_tables.extend(route_tables);

@@ -826,6 +826,9 @@ impl Generator {
                 protocol: Protocol::Tcp,
                 port: 8080,
                 targets,
+                // AWS's default for instance targets (an application load
+                // balancer does not use it).
+                preserve_client_ip: true,
             });
             self.parts.load_balancers.push(LoadBalancer {
                 // The id an ARN gives (`app/NAME/HASH`), so both outputs agree.

@@ -392,6 +392,7 @@ fn target_group(t: &TargetGroup) -> Value {
             ("protocol", json!(protocol)),
             ("port", json!(t.port)),
             ("targets", json!(targets)),
+            ("preserve_client_ip", json!(t.preserve_client_ip)),
         ],
     )
 }

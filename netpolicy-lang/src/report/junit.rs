@@ -52,7 +52,7 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> String {
         let failures = r
             .verdicts
             .iter()
-            .filter(|v| v.status == Status::Violated)
+            .filter(|v| v.status != Status::Holds)
             .count();
         let _ = writeln!(
             out,
@@ -75,7 +75,19 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> String {
                 out.push_str("/>\n");
                 continue;
             }
-            let _ = writeln!(out, ">\n      <failure message=\"{}\">", escape(&v.message));
+            // An undecided verdict fails as `netpolicy check` does by default.
+            let kind = match v.status {
+                Status::Unknown => "unknown",
+                _ => "violated",
+            };
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"{kind}\">",
+                escape(&v.message)
+            );
+            if !v.unknown.is_empty() {
+                let _ = writeln!(out, "undecided by: {}", escape(&v.unknown.join(", ")));
+            }
             let _ = writeln!(
                 out,
                 "{}:{}:{}",

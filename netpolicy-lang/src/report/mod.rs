@@ -34,6 +34,10 @@ pub enum Status {
     Holds,
     /// The network contradicts it; see the counterexamples.
     Violated,
+    /// The input does not decide it: the answer differs with how parts that
+    /// netpolicy does not follow or the input does not fix behave (listed in
+    /// [`Verdict::unknown`]).
+    Unknown,
 }
 
 /// One hop of a counterexample path.
@@ -109,6 +113,10 @@ pub struct Verdict {
     /// routed to: it counts as dropped there, so the verdict is incomplete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unfollowed: Vec<String>,
+    /// When the status is [`Status::Unknown`]: the parts that could change
+    /// the answer (at most five), by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
 }
 
 /// How many counterexamples a verdict carries by default; the rest are
@@ -120,6 +128,7 @@ impl std::fmt::Display for Status {
         f.write_str(match self {
             Status::Holds => "HOLDS",
             Status::Violated => "VIOLATED",
+            Status::Unknown => "UNKNOWN",
         })
     }
 }
@@ -142,6 +151,30 @@ impl Report {
     /// Whether any assertion is violated.
     pub fn has_violations(&self) -> bool {
         self.verdicts.iter().any(|v| v.status == Status::Violated)
+    }
+
+    /// Whether the input leaves any assertion undecided.
+    pub fn has_unknown(&self) -> bool {
+        self.verdicts.iter().any(|v| v.status == Status::Unknown)
+    }
+
+    /// How many verdicts have `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.verdicts.iter().filter(|v| v.status == status).count()
+    }
+
+    /// The summary line: `2 holds, 5 violated` (and `, 1 unknown` when any).
+    pub fn summary(&self) -> String {
+        let unknown = self.count(Status::Unknown);
+        let mut line = format!(
+            "{} holds, {} violated",
+            self.count(Status::Holds),
+            self.count(Status::Violated)
+        );
+        if unknown > 0 {
+            line.push_str(&format!(", {unknown} unknown"));
+        }
+        line
     }
 
     /// The report with every file named without its folders (the policy, the
@@ -186,6 +219,9 @@ impl Report {
                 v.location.file, v.location.line, v.location.column
             );
             let _ = writeln!(out, "  {}", v.message);
+            if !v.unknown.is_empty() {
+                let _ = writeln!(out, "  undecided by: {}", ticked(&v.unknown));
+            }
             if !v.incomplete.is_empty() {
                 let _ = writeln!(
                     out,
@@ -230,19 +266,13 @@ impl Report {
                 );
             }
         }
-        let holds = self
-            .verdicts
-            .iter()
-            .filter(|v| v.status == Status::Holds)
-            .count();
-        let violated = self.verdicts.len() - holds;
         if !self.warnings.is_empty() {
             let _ = writeln!(out, "\nwarnings (results may be incomplete):");
-            for w in &self.warnings {
-                let _ = writeln!(out, "  {w}");
+            for line in grouped_warnings(&self.warnings) {
+                let _ = writeln!(out, "  {line}");
             }
         }
-        let _ = writeln!(out, "\n{holds} holds, {violated} violated");
+        let _ = writeln!(out, "\n{}", self.summary());
         out
     }
 }
@@ -357,4 +387,24 @@ fn ticked(ids: &[String]) -> String {
         .map(|x| format!("`{x}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Warnings (`code: message`) one line per code, in order of first
+/// appearance: the first message, and how many more share its code.
+fn grouped_warnings(warnings: &[String]) -> Vec<String> {
+    let mut groups: Vec<(&str, &str, usize)> = Vec::new();
+    for w in warnings {
+        let code = w.split_once(": ").map_or(w.as_str(), |(c, _)| c);
+        match groups.iter_mut().find(|(c, _, _)| *c == code) {
+            Some((_, _, n)) => *n += 1,
+            None => groups.push((code, w, 1)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, first, n)| match n {
+            1 => first.to_string(),
+            n => format!("{first} (and {} more like it)", n - 1),
+        })
+        .collect()
 }

@@ -75,18 +75,30 @@ pub fn render(reports: &[Report], errors: &[RunError]) -> Value {
                 "fullDescription": { "text": format!("{} (policy {} on {})", v.assertion, report.policy, report.model) },
                 "defaultConfiguration": { "level": "error" }
             }));
-            if v.status != Status::Violated {
-                continue;
-            }
+            // An undecided verdict is a result of its own level: a reviewer
+            // looks at it, but it proves nothing either way.
+            let level = match v.status {
+                Status::Holds => continue,
+                Status::Unknown => "warning",
+                _ => "error",
+            };
             let base = |message: String, related: Vec<Value>| {
                 json!({
                     "ruleId": id,
-                    "level": "error",
+                    "level": level,
                     "message": { "text": message },
                     "locations": [ { "physicalLocation": physical(&v.location) } ],
                     "relatedLocations": related
                 })
             };
+            if v.status == Status::Unknown {
+                let parts = v.unknown.join(", ");
+                results.push(base(
+                    format!("{}: {} (rests on: {parts})", v.assertion, v.message),
+                    Vec::new(),
+                ));
+                continue;
+            }
             if v.counterexamples.is_empty() {
                 results.push(base(format!("{}: {}", v.assertion, v.message), Vec::new()));
             }

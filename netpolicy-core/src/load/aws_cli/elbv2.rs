@@ -8,7 +8,8 @@ use super::{Dump, tags};
 use crate::load::LoadError;
 use crate::load::read::{Fields, invalid, ip};
 use crate::load::records::load_balancer::{
-    listener_protocols, port, port_number, target_group_transport,
+    PRESERVE_CLIENT_IP, listener_protocols, port, port_number, preserve_client_ip_value,
+    preserves_client_ip, target_group_transport, unknown_attribute_key,
 };
 use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
@@ -86,6 +87,7 @@ impl Dump<'_> {
         tags: &HashMap<String, BTreeMap<String, String>>,
     ) -> Result<(), LoadError> {
         let mut targets = self.target_health()?;
+        let attributes = self.preserve_client_ip_attributes()?;
         for t in self.items(
             "elbv2-describe-target-groups.json",
             "TargetGroups",
@@ -95,8 +97,8 @@ impl Dump<'_> {
             let meta = elb_meta(&t, arn_node, "targetgroup/", "TargetGroupName", tags)?;
             let arn = t.req_str("TargetGroupArn")?;
             let target_type = t.str("TargetType")?;
-            let protocol = t.str("Protocol")?;
-            let protocol = target_group_transport(target_type.as_deref(), protocol.as_deref());
+            let protocol_text = t.str("Protocol")?;
+            let protocol = target_group_transport(target_type.as_deref(), protocol_text.as_deref());
             let (Some(protocol), Some(port)) = (protocol, t.int("Port")?) else {
                 let target_type = target_type.as_deref().unwrap_or("instance");
                 self.warn(
@@ -112,9 +114,69 @@ impl Dump<'_> {
                 protocol,
                 port,
                 targets: targets.remove(&arn).unwrap_or_default(),
+                preserve_client_ip: preserves_client_ip(
+                    target_type.as_deref(),
+                    protocol_text.as_deref(),
+                    attributes.get(&arn).copied().flatten(),
+                ),
             });
         }
         Ok(())
+    }
+
+    /// `preserve_client_ip.enabled` by target-group ARN, from
+    /// `describe-target-group-attributes` answers, each with the
+    /// `TargetGroupArn` it was asked for (as for target health). Without the
+    /// file, AWS's defaults apply (with a warning).
+    fn preserve_client_ip_attributes(
+        &mut self,
+    ) -> Result<HashMap<String, Option<bool>>, LoadError> {
+        let mut out = HashMap::new();
+        let Some(doc) = self
+            .files
+            .trees
+            .get("elbv2-describe-target-group-attributes.json")
+        else {
+            if self.has("elbv2-describe-target-groups.json") {
+                self.warn(
+                    "np::aws::no-target-group-attributes",
+                    "no elbv2-describe-target-group-attributes.json: network load balancers' client IP preservation takes AWS's defaults".into(),
+                    None,
+                );
+            }
+            return Ok(out);
+        };
+        let answers: Vec<&crate::load::document::Node> = match &doc.value {
+            crate::load::document::Value::Seq(items) => items.iter().collect(),
+            _ => vec![doc],
+        };
+        let mut warnings = Vec::new();
+        for a in answers {
+            let a = Fields::new(a, "a target group attributes answer")?;
+            let arn = a.req_str("TargetGroupArn")?;
+            let mut value = None;
+            for attribute in a.objects("Attributes", "a target group attribute")? {
+                let key = attribute.str("Key")?.unwrap_or_default();
+                if key != PRESERVE_CLIENT_IP {
+                    if let Some(why) = unknown_attribute_key(&key) {
+                        warnings.push((format!("target group `{arn}`: {why}"), attribute.span()));
+                    }
+                    continue;
+                }
+                let Some(v) = attribute.opt("Value") else {
+                    continue;
+                };
+                match preserve_client_ip_value(v) {
+                    Ok(v) => value = v.or(value),
+                    Err(why) => warnings.push((format!("target group `{arn}`: {why}"), v.span)),
+                }
+            }
+            out.insert(arn, value);
+        }
+        for (message, span) in warnings {
+            self.warn("np::aws::target-group-attribute", message, Some(span));
+        }
+        Ok(out)
     }
 
     /// Registered targets by target-group ARN. `describe-target-health` answers

@@ -186,6 +186,13 @@ pub const FILES: &[DumpFile] = &[
         per_resource: true,
     },
     DumpFile {
+        file: "elbv2-describe-target-group-attributes.json",
+        service: "elbv2",
+        operation: "describe-target-group-attributes",
+        required: false,
+        per_resource: true,
+    },
+    DumpFile {
         file: "elbv2-describe-tags.json",
         service: "elbv2",
         operation: "describe-tags",

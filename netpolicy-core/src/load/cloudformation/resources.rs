@@ -8,7 +8,7 @@ use super::super::LoadError;
 use super::super::document::{Node, Value};
 use super::super::read::{boolean, integer, invalid, type_error};
 use super::super::records::{
-    self, Records, default_vpc, load_balancer, nacl, route, traffic, unknown,
+    self, Records, default_vpc, load_balancer, nacl, public_address, route, traffic, unknown,
 };
 use super::intrinsics::{OPAQUE, Resolver, is_no_value};
 use super::template::{Resource, Template};
@@ -817,6 +817,8 @@ impl<'d> Builder<'d> {
                 ),
                 c.span,
             );
+            self.parts
+                .approximate(rules_part(group, egress), Approximation::Wider);
             RulePeer::Cidr(unknown::rule_cidr())
         } else if let Some(c) = field(peer_keys[0]) {
             match cidr(c)? {
@@ -980,6 +982,7 @@ impl<'d> Builder<'d> {
         let action = nacl::rule_action(&p.req("RuleAction")?)?;
         let block = if is_opaque(&c) {
             let (block, what) = unknown::nacl_cidr(action);
+            self.parts.approximate(acl.as_str(), Approximation::Wider);
             self.warn(
                 "np::cfn::external",
                 format!(
@@ -1072,13 +1075,8 @@ impl<'d> Builder<'d> {
                     None => Vec::new(),
                 };
                 let associate = field("AssociatePublicIpAddress").map(boolean).transpose()?;
-                // docs/semantics.md: device 0 in a subnet that maps public IPs gets one
-                // unless told otherwise; the subnet decides once all are read.
-                let public = match associate {
-                    Some(given) => Some(given),
-                    None if index == 0 => None,
-                    None => Some(false),
-                };
+                // `None`: the subnet decides once all are read.
+                let public = public_address::at_launch(associate, index, interfaces.len());
                 created.push((
                     index,
                     subnet,
@@ -1165,9 +1163,9 @@ impl<'d> Builder<'d> {
 
     fn target_group(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
         let target_type = p.string("TargetType")?;
-        let protocol = p.string("Protocol")?;
+        let protocol_text = p.string("Protocol")?;
         let protocol =
-            load_balancer::target_group_transport(target_type.as_deref(), protocol.as_deref());
+            load_balancer::target_group_transport(target_type.as_deref(), protocol_text.as_deref());
         let (Some(protocol), Some(port)) = (protocol, p.get("Port")?) else {
             let target_type = target_type.as_deref().unwrap_or("instance");
             self.warn(
@@ -1201,13 +1199,52 @@ impl<'d> Builder<'d> {
         if let Some(name) = p.string("Name")? {
             m.name = Some(name);
         }
+        let attribute = self.preserve_client_ip_attribute(res, p)?;
         self.parts.target_groups.push(TargetGroup {
             meta: m,
             protocol,
             port,
             targets,
+            preserve_client_ip: load_balancer::preserves_client_ip(
+                target_type.as_deref(),
+                protocol_text.as_deref(),
+                attribute,
+            ),
         });
         Ok(())
+    }
+
+    /// `preserve_client_ip.enabled` among a target group's
+    /// `TargetGroupAttributes`, when given as a boolean (otherwise warned).
+    fn preserve_client_ip_attribute(
+        &mut self,
+        res: &Resource<'d>,
+        p: &Props<'_, 'd>,
+    ) -> Result<Option<bool>, LoadError> {
+        let mut found = None;
+        for a in p.list("TargetGroupAttributes")? {
+            let field = |k: &str| a.get(k).filter(|v| v.value != Value::Null);
+            let key = field("Key").map(text).transpose()?.unwrap_or_default();
+            if key != load_balancer::PRESERVE_CLIENT_IP {
+                if let Some(why) = load_balancer::unknown_attribute_key(&key) {
+                    let message = format!("target group `{}`: {why}", res.id);
+                    self.warn("np::cfn::target-group-attribute", message, a.span);
+                }
+                continue;
+            }
+            let Some(value) = field("Value") else {
+                continue;
+            };
+            match load_balancer::preserve_client_ip_value(value) {
+                Ok(v) => found = v.or(found),
+                Err(why) => self.warn(
+                    "np::cfn::target-group-attribute",
+                    format!("target group `{}`: {why}", res.id),
+                    a.span,
+                ),
+            }
+        }
+        Ok(found)
     }
 
     fn listener(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
@@ -1259,7 +1296,9 @@ impl<'d> Builder<'d> {
     }
 
     /// Instance interfaces at device 0 without `AssociatePublicIpAddress`
-    /// get a public address where their subnet maps one on launch.
+    /// get a public address where their subnet maps one on launch. Only ever
+    /// adds one: an Elastic IP associated while the resources were read
+    /// stays, whatever the subnet maps.
     fn public_addresses(&mut self) {
         let public: HashSet<String> = self
             .parts
@@ -1269,8 +1308,10 @@ impl<'d> Builder<'d> {
             .map(|s| s.meta.id.clone())
             .collect();
         for id in std::mem::take(&mut self.public_by_subnet) {
-            if let Some(e) = self.parts.eni_mut(&id) {
-                e.auto_public_ip = public.contains(&e.subnet);
+            if let Some(e) = self.parts.eni_mut(&id)
+                && public.contains(&e.subnet)
+            {
+                e.auto_public_ip = true;
             }
         }
     }

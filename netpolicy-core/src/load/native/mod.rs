@@ -911,7 +911,15 @@ impl Reader {
         let mut o = Obj::new(
             n,
             "a target group",
-            &["id", "name", "tags", "protocol", "port", "targets"],
+            &[
+                "id",
+                "name",
+                "tags",
+                "protocol",
+                "port",
+                "targets",
+                "preserve_client_ip",
+            ],
         )?;
         let mut targets = Vec::new();
         for t in o.list("targets")? {
@@ -932,11 +940,22 @@ impl Reader {
                 port: to.opt("port").map(load_balancer::port).transpose()?,
             });
         }
+        // A group's targets are all of one type; IP targets name addresses.
+        let all_ips = !targets.is_empty()
+            && (targets.iter()).all(|t: &Target| matches!(t.target, TargetRef::Ip(_)));
+        let target_type = if all_ips { "ip" } else { "instance" };
+        let protocol_text = o.opt("protocol").and_then(Node::as_str).map(str::to_string);
+        let attribute = o.opt_bool("preserve_client_ip")?;
         Ok(TargetGroup {
             meta: o.meta()?,
             protocol: target_group_transport(o.opt("protocol"))?,
             port: load_balancer::port(o.req("port")?)?,
             targets,
+            preserve_client_ip: load_balancer::preserves_client_ip(
+                Some(target_type),
+                protocol_text.as_deref(),
+                attribute,
+            ),
         })
     }
 

@@ -2,7 +2,7 @@
 //! runs on, and their ports.
 
 use crate::load::LoadError;
-use crate::load::document::Node;
+use crate::load::document::{Node, Value};
 use crate::load::read::{integer, invalid};
 use crate::model::Protocol;
 use crate::span::Span;
@@ -38,6 +38,90 @@ pub(crate) fn target_group_transport(
     match target_type.unwrap_or("instance") {
         "instance" | "ip" => protocol.and_then(transport),
         _ => None,
+    }
+}
+
+/// Whether a network load balancer forwarding to a target group keeps the
+/// client's address as the source its targets see (AWS, "Edit target group
+/// attributes for your Network Load Balancer", client IP preservation):
+/// always for UDP and TCP_UDP groups (it cannot be turned off); for TCP and
+/// TLS groups the `preserve_client_ip.enabled` attribute, by default on for
+/// instance targets and off for IP targets. An application load balancer
+/// never does (the engine asks only for network ones).
+pub(crate) fn preserves_client_ip(
+    target_type: Option<&str>,
+    protocol: Option<&str>,
+    attribute: Option<bool>,
+) -> bool {
+    let protocol = protocol.unwrap_or_default().to_ascii_uppercase();
+    if matches!(protocol.as_str(), "UDP" | "TCP_UDP" | "QUIC" | "TCP_QUIC") {
+        return true;
+    }
+    attribute.unwrap_or(target_type.unwrap_or("instance") == "instance")
+}
+
+/// The target-group attribute that turns client IP preservation on or off.
+pub(crate) const PRESERVE_CLIENT_IP: &str = "preserve_client_ip.enabled";
+
+/// The target-group attribute keys AWS documents (Elastic Load Balancing
+/// API reference, `TargetGroupAttribute`): any other is a typo that would
+/// leave a setting at its default unnoticed.
+const ATTRIBUTE_KEYS: &[&str] = &[
+    "deregistration_delay.timeout_seconds",
+    "deregistration_delay.connection_termination.enabled",
+    "stickiness.enabled",
+    "stickiness.type",
+    "stickiness.lb_cookie.duration_seconds",
+    "stickiness.app_cookie.cookie_name",
+    "stickiness.app_cookie.duration_seconds",
+    "load_balancing.algorithm.type",
+    "load_balancing.algorithm.anomaly_mitigation",
+    "load_balancing.cross_zone.enabled",
+    "slow_start.duration_seconds",
+    "lambda.multi_value_headers.enabled",
+    PRESERVE_CLIENT_IP,
+    "proxy_protocol_v2.enabled",
+    "target_health_state.unhealthy.connection_termination.enabled",
+    "target_health_state.unhealthy.draining_interval_seconds",
+    "target_group_health.dns_failover.minimum_healthy_targets.count",
+    "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+];
+
+/// Why a target-group attribute key is not one AWS knows, if it is not.
+pub(crate) fn unknown_attribute_key(key: &str) -> Option<String> {
+    (!ATTRIBUTE_KEYS.contains(&key)).then(|| {
+        format!("target-group attribute `{key}` is not one AWS knows (a typo of `{PRESERVE_CLIENT_IP}`?): ignored")
+    })
+}
+
+/// The value of a target-group attribute given as text (`"true"`,
+/// `"false"`), or why it is not a boolean.
+pub(crate) fn boolean_attribute(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!(
+            "`{PRESERVE_CLIENT_IP}` is `{value}`, not true or false: the default for the group's type and protocol applies"
+        )),
+    }
+}
+
+/// [`boolean_attribute`] of a value as a document holds it: text (AWS and
+/// Terraform write `"true"`), a boolean, or nothing (`None`: the default).
+pub(crate) fn preserve_client_ip_value(node: &Node) -> Result<Option<bool>, String> {
+    match &node.value {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::String(s) if s.is_empty() => Ok(None),
+        Value::String(s) => boolean_attribute(s).map(Some),
+        _ => {
+            let text = node
+                .scalar_text()
+                .unwrap_or_else(|| "a list or mapping".into());
+            boolean_attribute(&text).map(Some)
+        }
     }
 }
 
@@ -89,6 +173,33 @@ mod tests {
         assert_eq!(target_group_transport(Some("alb"), Some("TCP")), None);
         assert_eq!(target_group_transport(None, Some("GENEVE")), None);
         assert_eq!(target_group_transport(None, None), None);
+    }
+
+    #[test]
+    fn client_ip_preservation_defaults() {
+        // Instance targets: on by default, the attribute turns it off.
+        assert!(preserves_client_ip(None, Some("TCP"), None));
+        assert!(preserves_client_ip(Some("instance"), Some("TLS"), None));
+        assert!(!preserves_client_ip(
+            Some("instance"),
+            Some("TCP"),
+            Some(false)
+        ));
+        // IP targets: off for TCP and TLS unless turned on.
+        assert!(!preserves_client_ip(Some("ip"), Some("TCP"), None));
+        assert!(!preserves_client_ip(Some("ip"), Some("tls"), None));
+        assert!(preserves_client_ip(Some("ip"), Some("TCP"), Some(true)));
+        // UDP and TCP_UDP: always, whatever the attribute says.
+        assert!(preserves_client_ip(Some("ip"), Some("UDP"), None));
+        assert!(preserves_client_ip(
+            Some("ip"),
+            Some("TCP_UDP"),
+            Some(false)
+        ));
+        assert_eq!(boolean_attribute(" True"), Ok(true));
+        assert!(boolean_attribute("yes").is_err());
+        assert!(unknown_attribute_key("stickiness.enabled").is_none());
+        assert!(unknown_attribute_key("preserve_client_ip.enable").is_some());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! unknown. What a value means in AWS is decided here, once for every format:
 //! protocols, port ranges and ICMP types ([`traffic`]), NACL entry numbers and
 //! actions ([`nacl`]), route target fields ([`route`]), listener and target
-//! group protocols and ports ([`load_balancer`]), what stands for a value the
+//! group protocols and ports ([`load_balancer`]), which interfaces are public
+//! at launch ([`public_address`]), what stands for a value the
 //! document leaves unknown ([`unknown`]), and the records being
 //! assembled, found by id in constant time ([`Records`]), and what a load
 //! left out ([`coverage`]). [`Model::build`]
@@ -21,6 +22,7 @@ pub(crate) mod external;
 mod index;
 pub(crate) mod load_balancer;
 pub(crate) mod nacl;
+pub(crate) mod public_address;
 pub(crate) mod reconcile;
 pub(crate) mod route;
 pub(crate) mod traffic;

@@ -8,7 +8,9 @@
 //! (the rule matches nothing, the route drops) and reported as a warning.
 
 use crate::diagnostic::Warning;
-use crate::model::{Meta, ModelParts, PrefixList, RouteDestination, RouteTarget, RulePeer};
+use crate::model::{
+    Approximation, Meta, ModelParts, PrefixList, RouteDestination, RouteTarget, RulePeer,
+};
 use crate::span::Span;
 use foldhash::HashSet;
 use std::collections::BTreeMap;
@@ -42,6 +44,25 @@ pub(crate) fn declare_unknown_prefix_lists(
         }
     }
     used.retain(|id, _| !declared.contains(id.as_str()));
+    // A list some route sends to a gateway endpoint is S3's or DynamoDB's
+    // (the only services with gateway endpoints): public AWS addresses that
+    // traffic reaches through that endpoint, never an interface's or the
+    // internet's. Matching nothing, it changes no verdict netpolicy gives.
+    let service_lists: HashSet<&str> = (parts.route_tables.iter())
+        .flat_map(|t| &t.routes)
+        .filter(|r| matches!(r.target, RouteTarget::GatewayEndpoint(_)))
+        .filter_map(|r| match &r.destination {
+            RouteDestination::PrefixList(id) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let approximated: Vec<String> = (used.keys())
+        .filter(|id| !service_lists.contains(id.as_str()))
+        .cloned()
+        .collect();
+    for id in approximated {
+        parts.approximate(id, Approximation::Narrower);
+    }
     let mut warnings = Vec::new();
     for (id, span) in used {
         warnings.push(Warning::new(

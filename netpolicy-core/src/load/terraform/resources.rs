@@ -115,7 +115,8 @@ impl InstanceDraft {
                 subnet,
                 private_ips: private_ip.into_iter().collect(),
                 public_ip,
-                auto_public_ip: public_ip.is_none() && associate.unwrap_or(maps_public),
+                auto_public_ip: public_ip.is_none()
+                    && records::public_address::at_launch(associate, 0, 1).unwrap_or(maps_public),
                 security_groups,
                 sg_enforced: true,
                 owner: EniOwner::Instance(meta.id.clone()),
@@ -146,6 +147,8 @@ struct RuleDraft {
     rule: Option<(String, SecurityGroupRule)>,
     /// Where the rule is, when it was skipped as IPv6.
     ipv6: Option<Span>,
+    /// Whether the rule stands for a CIDR known only after apply.
+    approximated: bool,
     warnings: Vec<Warning>,
 }
 
@@ -155,11 +158,12 @@ impl RuleDraft {
             plan,
             warnings: Vec::new(),
         };
-        let mut ipv6 = None;
-        let rule = Self::rule(&mut refs, r, &mut ipv6)?;
+        let (mut ipv6, mut approximated) = (None, false);
+        let rule = Self::rule(&mut refs, r, &mut ipv6, &mut approximated)?;
         Ok(RuleDraft {
             rule,
             ipv6,
+            approximated,
             warnings: refs.warnings,
         })
     }
@@ -168,6 +172,7 @@ impl RuleDraft {
         refs: &mut Refs<'_, 'a>,
         r: &Resource<'a>,
         ipv6: &mut Option<Span>,
+        approximated: &mut bool,
     ) -> Result<Option<(String, SecurityGroupRule)>, LoadError> {
         let Some(group) = refs.req(r, "security_group_id")? else {
             return Ok(None);
@@ -190,6 +195,7 @@ impl RuleDraft {
             RulePeer::PrefixList(p)
         } else if r.unknown_in(None, "cidr_ipv4") {
             refs.widened(r, "`cidr_ipv4`", unknown::RULE_CIDR);
+            *approximated = true;
             RulePeer::Cidr(unknown::rule_cidr())
         } else {
             refs.unknown(r, "the rule's peer");
@@ -449,6 +455,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         r: &Resource<'a>,
         at: Option<(&str, usize)>,
         values: &Fields<'a>,
+        rules: &str,
     ) -> Result<Vec<Ipv4Net>, LoadError> {
         let mut nets = Vec::new();
         for c in values.list("cidr_blocks")? {
@@ -466,6 +473,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 None => "a CIDR of the rule".to_string(),
             };
             self.refs.widened(r, &what, unknown::RULE_CIDR);
+            self.parts.approximate(rules, Approximation::Wider);
             nets.push(unknown::rule_cidr());
         }
         Ok(nets)
@@ -646,6 +654,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                     }
                     if r.unknown_blocks(block) {
                         self.widened_blocks(r, block);
+                        let part = rules_part(&g.meta.id, egress);
+                        self.parts.approximate(part, Approximation::Wider);
                         let (traffic, net) = unknown::whole_rule();
                         rules.push(SecurityGroupRule {
                             traffic,
@@ -680,10 +690,19 @@ impl<'p, 'a> Builder<'p, 'a> {
                     let mut known = Vec::new();
                     for (i, b) in Self::known_blocks(r, block, "a NACL entry")? {
                         let at = Some((block, i));
-                        known.extend(self.nacl_entry(r, at, &b, egress, ("rule_no", "action"))?);
+                        known.extend(self.nacl_entry(
+                            r,
+                            at,
+                            &b,
+                            egress,
+                            ("rule_no", "action"),
+                            &meta.id,
+                        )?);
                     }
                     if r.unknown_blocks(block) {
                         self.widened_blocks(r, block);
+                        self.parts
+                            .approximate(meta.id.as_str(), Approximation::Wider);
                         entries.push(widest_entry(&known, egress, r.span()));
                     }
                     entries.extend(known);
@@ -780,8 +799,9 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
             "aws_lb_target_group" | "aws_alb_target_group" => {
                 let target_type = r.values.str("target_type")?;
-                let protocol = r.values.str("protocol")?;
-                let protocol = target_group_transport(target_type.as_deref(), protocol.as_deref());
+                let protocol_text = r.values.str("protocol")?;
+                let protocol =
+                    target_group_transport(target_type.as_deref(), protocol_text.as_deref());
                 let (Some(protocol), Some(port)) = (protocol, r.values.opt("port")) else {
                     let target_type = target_type.as_deref().unwrap_or("instance");
                     self.warn(
@@ -795,11 +815,28 @@ impl<'p, 'a> Builder<'p, 'a> {
                 if meta.name.is_none() {
                     meta.name = r.values.str("name")?;
                 }
+                // Known only after apply when the configuration does not set
+                // it: the provider leaves AWS's default.
+                let attribute = match r.values.opt("preserve_client_ip") {
+                    Some(v) => {
+                        records::load_balancer::preserve_client_ip_value(v).unwrap_or_else(|why| {
+                            let message = format!("`{}`: {why}", r.address);
+                            self.warn("np::terraform::target-group-attribute", message, v.span);
+                            None
+                        })
+                    }
+                    None => None,
+                };
                 self.parts.target_groups.push(TargetGroup {
                     meta,
                     protocol,
                     port: port_of(port)?,
                     targets: Vec::new(),
+                    preserve_client_ip: records::load_balancer::preserves_client_ip(
+                        target_type.as_deref(),
+                        protocol_text.as_deref(),
+                        attribute,
+                    ),
                 });
             }
             "aws_vpc_endpoint" => {
@@ -1072,7 +1109,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 };
                 let egress = r.values.bool("egress")?.unwrap_or(false);
                 let keys = ("rule_number", "rule_action");
-                let Some(entry) = self.nacl_entry(r, None, &r.values, egress, keys)? else {
+                let Some(entry) = self.nacl_entry(r, None, &r.values, egress, keys, &acl)? else {
                     return Ok(());
                 };
                 match self.parts.network_acl_mut(&acl) {
@@ -1383,9 +1420,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         group: &str,
     ) -> Result<Vec<SecurityGroupRule>, LoadError> {
         let traffic = traffic(b, "protocol")?;
+        let rules = rules_part(group, block == "egress");
         let description = b.str("description")?.filter(|d| !d.is_empty());
         let mut peers = Vec::new();
-        for net in self.rule_cidrs(r, Some((block, i)), b)? {
+        for net in self.rule_cidrs(r, Some((block, i)), b, &rules)? {
             peers.push(RulePeer::Cidr(net));
         }
         for c in b.list("ipv6_cidr_blocks")? {
@@ -1393,16 +1431,22 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
         match self.refs.nested(r, block, i, b, "prefix_list_ids")? {
             Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::PrefixList)),
-            Reference::Unknown => self
-                .refs
-                .unknown(r, &format!("an {block} rule's prefix lists")),
+            Reference::Unknown => {
+                self.refs
+                    .unknown(r, &format!("an {block} rule's prefix lists"));
+                self.parts
+                    .approximate(rules.as_str(), Approximation::Narrower);
+            }
             Reference::None => {}
         }
         match self.refs.nested(r, block, i, b, "security_groups")? {
             Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::SecurityGroup)),
-            Reference::Unknown => self
-                .refs
-                .unknown(r, &format!("an {block} rule's security groups")),
+            Reference::Unknown => {
+                self.refs
+                    .unknown(r, &format!("an {block} rule's security groups"));
+                self.parts
+                    .approximate(rules.as_str(), Approximation::Narrower);
+            }
             Reference::None => {}
         }
         if b.bool("self")?.unwrap_or(false) {
@@ -1438,7 +1482,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         };
         let traffic = traffic(&r.values, "protocol")?;
         let mut peers = Vec::new();
-        for net in self.rule_cidrs(r, None, &r.values)? {
+        for net in self.rule_cidrs(r, None, &r.values, &rules_part(&group, egress))? {
             peers.push(RulePeer::Cidr(net));
         }
         for c in r.values.list("ipv6_cidr_blocks")? {
@@ -1473,6 +1517,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         match draft.rule {
             Some((group, rule)) => {
                 let egress = r.kind.ends_with("egress_rule");
+                if draft.approximated {
+                    let rules = rules_part(&group, egress);
+                    self.parts.approximate(rules, Approximation::Wider);
+                }
                 self.push_rules(r, &group, egress, vec![rule])
             }
             None => Ok(()),
@@ -1506,6 +1554,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         e: &Fields<'a>,
         egress: bool,
         (number_key, action_key): (&str, &str),
+        acl: &str,
     ) -> Result<Option<NaclEntry>, LoadError> {
         let rule_number = nacl::rule_number(e.req(number_key)?)?;
         let action = nacl::rule_action(e.req(action_key)?)?;
@@ -1521,6 +1570,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let (net, stands) = unknown::nacl_cidr(action);
                 let what = format!("the CIDR of NACL entry {rule_number}");
                 self.refs.widened(r, &what, stands);
+                self.parts.approximate(acl, Approximation::Wider);
                 match net {
                     Some(net) => net,
                     None => return Ok(None),

@@ -459,10 +459,11 @@ impl<'d> Builder<'d> {
             && let Some(first) = nics.first()
         {
             groups.extend(strings_at(first, "Groups")?);
-            public = first
+            let associate = first
                 .get("AssociatePublicIpAddress")
                 .map(super::super::super::read::boolean)
                 .transpose()?;
+            public = crate::load::records::public_address::at_launch(associate, 0, nics.len());
         }
         Ok((groups, public))
     }
