@@ -99,7 +99,10 @@ impl Approximations {
                 let found = model.approximated_parts(eni);
                 (!found.is_empty()).then(|| {
                     let found = found.into_iter().map(|p| Part {
-                        packets: p.traffic.as_ref().map(traffic_packets),
+                        packets: p.traffic.as_ref().map(|list| {
+                            (list.iter())
+                                .fold(PacketSet::empty(), |all, t| all.union(&traffic_packets(t)))
+                        }),
                         id: p.id,
                         approximation: p.approximation,
                         judges: p.judges,
@@ -154,17 +157,28 @@ impl Approximations {
         }
     }
 
-    /// Whether a finding from `src` to `dst` rests on a part modelled wider
-    /// than it may be: it may not exist.
+    /// Whether a finding from `src` to `dst` of `packets` rests on parts
+    /// modelled wider than they may be: every one of its packets is judged
+    /// by such a part, so it may not exist. A packet no such part judges was
+    /// admitted by known rules.
     pub(crate) fn may_not_exist(
         &self,
         src: &Endpoint,
         dst: &Endpoint,
         packets: &PacketSet,
     ) -> bool {
-        let mut parts = Parts::default();
-        self.of([src], Role::Source, packets, &mut parts);
-        self.of([dst], Role::Destination, packets, &mut parts);
-        !parts.wider.is_empty()
+        let mut judged = PacketSet::empty();
+        let ends = [(src, Role::Source), (dst, Role::Destination)];
+        for (end, role) in ends {
+            let Endpoint::Eni(id) = end else { continue };
+            let found = self.by_eni.get(id.as_str()).into_iter().flatten();
+            for p in found.filter(|p| role.covers(p.judges) && p.approximation.may_widen()) {
+                match &p.packets {
+                    None => return true,
+                    Some(set) => judged = judged.union(set),
+                }
+            }
+        }
+        !judged.is_empty() && packets.is_subset(&judged)
     }
 }

@@ -45,6 +45,50 @@ impl Approximation {
     }
 }
 
+/// How the model approximates one part, and for which traffic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Approximated {
+    /// Which way the model errs.
+    pub approximation: Approximation,
+    /// The protocols and ports of the approximated rules, when the part is
+    /// a group's rules and each is known; `None`: all traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Vec<TrafficMatch>>,
+}
+
+impl Approximated {
+    /// Nothing approximated yet, the first way being `a`.
+    pub(crate) fn none(a: Approximation) -> Approximated {
+        Approximated {
+            approximation: a,
+            traffic: Some(Vec::new()),
+        }
+    }
+
+    /// Adds `a` for `traffic` (`None`: all of it).
+    pub(crate) fn add(&mut self, a: Approximation, traffic: Option<TrafficMatch>) {
+        self.approximation = self.approximation.and(a);
+        match (&mut self.traffic, traffic) {
+            (Some(list), Some(t)) => list.push(t),
+            (known, None) => *known = None,
+            (None, Some(_)) => {}
+        }
+    }
+
+    /// Adds what `other` approximates.
+    pub(crate) fn merge(&mut self, other: Approximated) {
+        match other.traffic {
+            None => self.add(other.approximation, None),
+            Some(list) => {
+                self.approximation = self.approximation.and(other.approximation);
+                if let Some(mine) = &mut self.traffic {
+                    mine.extend(list);
+                }
+            }
+        }
+    }
+}
+
 /// The name under which the ingress or egress rules of `group` are
 /// approximated (security groups are stateful: only one direction's rules
 /// judge a connection at each end).
@@ -63,9 +107,9 @@ pub struct ApproximatedPart {
     pub approximation: Approximation,
     /// Which connections of the interface it judges.
     pub judges: Judges,
-    /// The protocols and ports it judges, when it is one rule's peer (a
-    /// prefix list); `None`: all traffic.
-    pub traffic: Option<TrafficMatch>,
+    /// The protocols and ports it judges, when it is rules' (a prefix
+    /// list a rule names, rules whose CIDR is unknown); `None`: all traffic.
+    pub traffic: Option<Vec<TrafficMatch>>,
 }
 
 impl ApproximatedPart {
@@ -117,13 +161,14 @@ impl Model {
             return found;
         }
         let approximated = &parts.approximated;
-        let mut note = |id: &str, judges: Judges, traffic: Option<TrafficMatch>| {
-            if let Some(&approximation) = approximated.get(id) {
+        // A part that is a rule's peer judges only that rule's traffic.
+        let mut note = |id: &str, judges: Judges, rule: Option<TrafficMatch>| {
+            if let Some(a) = approximated.get(id) {
                 found.push(ApproximatedPart {
                     id: id.to_string(),
-                    approximation,
+                    approximation: a.approximation,
                     judges,
-                    traffic,
+                    traffic: rule.map(|t| vec![t]).or_else(|| a.traffic.clone()),
                 });
             }
         };

@@ -22,7 +22,7 @@ mod traffic;
 mod validate;
 mod vpc;
 
-pub use approximation::{ApproximatedPart, Approximation, Judges, rules_part};
+pub use approximation::{Approximated, ApproximatedPart, Approximation, Judges, rules_part};
 pub use endpoint::{EndpointKind, PrefixList, VpcEndpoint};
 pub use eni::{Eni, EniOwner, Instance};
 pub use error::{ModelError, ModelErrors};
@@ -84,15 +84,32 @@ pub struct ModelParts {
     /// not in the input), by id, with the way the model approximates them.
     /// Verdicts that rest on them are unknown (docs/semantics.md).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub approximated: std::collections::BTreeMap<String, Approximation>,
+    pub approximated: std::collections::BTreeMap<String, Approximated>,
 }
 
 impl ModelParts {
-    /// Notes that the object `id` is approximated `a` way (with any way it
-    /// already was).
+    /// Notes that the object `id` is approximated `a` way, for all its
+    /// traffic (with any way it already was).
     pub fn approximate(&mut self, id: impl Into<String>, a: Approximation) {
-        let entry = self.approximated.entry(id.into()).or_insert(a);
-        *entry = entry.and(a);
+        self.approximated
+            .entry(id.into())
+            .or_insert_with(|| Approximated::none(a))
+            .add(a, None);
+    }
+
+    /// Notes that one of the `egress` or ingress rules of `group`, for
+    /// `traffic`, is approximated `a` way (see [`rules_part`]).
+    pub fn approximate_rule(
+        &mut self,
+        group: &str,
+        egress: bool,
+        a: Approximation,
+        traffic: TrafficMatch,
+    ) {
+        self.approximated
+            .entry(rules_part(group, egress))
+            .or_insert_with(|| Approximated::none(a))
+            .add(a, Some(traffic));
     }
 
     /// Moves every object of `more` into these parts (inputs read apart,
@@ -119,7 +136,12 @@ impl ModelParts {
         } = more;
         self.external.extend(external);
         for (id, a) in approximated {
-            self.approximate(id, a);
+            match self.approximated.get_mut(&id) {
+                Some(known) => known.merge(a),
+                None => {
+                    self.approximated.insert(id, a);
+                }
+            }
         }
         self.vpcs.extend(vpcs);
         self.subnets.extend(subnets);

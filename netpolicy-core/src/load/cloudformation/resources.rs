@@ -817,8 +817,7 @@ impl<'d> Builder<'d> {
                 ),
                 c.span,
             );
-            self.parts
-                .approximate(rules_part(group, egress), Approximation::Wider);
+            (self.parts).approximate_rule(group, egress, Approximation::Wider, traffic);
             RulePeer::Cidr(unknown::rule_cidr())
         } else if let Some(c) = field(peer_keys[0]) {
             match cidr(c)? {

@@ -455,7 +455,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         r: &Resource<'a>,
         at: Option<(&str, usize)>,
         values: &Fields<'a>,
-        rules: &str,
+        (group, egress, traffic): (&str, bool, TrafficMatch),
     ) -> Result<Vec<Ipv4Net>, LoadError> {
         let mut nets = Vec::new();
         for c in values.list("cidr_blocks")? {
@@ -473,7 +473,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 None => "a CIDR of the rule".to_string(),
             };
             self.refs.widened(r, &what, unknown::RULE_CIDR);
-            self.parts.approximate(rules, Approximation::Wider);
+            (self.parts).approximate_rule(group, egress, Approximation::Wider, traffic);
             nets.push(unknown::rule_cidr());
         }
         Ok(nets)
@@ -1420,10 +1420,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         group: &str,
     ) -> Result<Vec<SecurityGroupRule>, LoadError> {
         let traffic = traffic(b, "protocol")?;
-        let rules = rules_part(group, block == "egress");
+        let rule = (group, block == "egress", traffic);
         let description = b.str("description")?.filter(|d| !d.is_empty());
         let mut peers = Vec::new();
-        for net in self.rule_cidrs(r, Some((block, i)), b, &rules)? {
+        for net in self.rule_cidrs(r, Some((block, i)), b, rule)? {
             peers.push(RulePeer::Cidr(net));
         }
         for c in b.list("ipv6_cidr_blocks")? {
@@ -1434,8 +1434,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             Reference::Unknown => {
                 self.refs
                     .unknown(r, &format!("an {block} rule's prefix lists"));
-                self.parts
-                    .approximate(rules.as_str(), Approximation::Narrower);
+                (self.parts).approximate_rule(group, rule.1, Approximation::Narrower, traffic);
             }
             Reference::None => {}
         }
@@ -1444,8 +1443,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             Reference::Unknown => {
                 self.refs
                     .unknown(r, &format!("an {block} rule's security groups"));
-                self.parts
-                    .approximate(rules.as_str(), Approximation::Narrower);
+                (self.parts).approximate_rule(group, rule.1, Approximation::Narrower, traffic);
             }
             Reference::None => {}
         }
@@ -1482,7 +1480,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         };
         let traffic = traffic(&r.values, "protocol")?;
         let mut peers = Vec::new();
-        for net in self.rule_cidrs(r, None, &r.values, &rules_part(&group, egress))? {
+        for net in self.rule_cidrs(r, None, &r.values, (&group, egress, traffic))? {
             peers.push(RulePeer::Cidr(net));
         }
         for c in r.values.list("ipv6_cidr_blocks")? {
@@ -1518,8 +1516,8 @@ impl<'p, 'a> Builder<'p, 'a> {
             Some((group, rule)) => {
                 let egress = r.kind.ends_with("egress_rule");
                 if draft.approximated {
-                    let rules = rules_part(&group, egress);
-                    self.parts.approximate(rules, Approximation::Wider);
+                    let a = Approximation::Wider;
+                    (self.parts).approximate_rule(&group, egress, a, rule.traffic);
                 }
                 self.push_rules(r, &group, egress, vec![rule])
             }
