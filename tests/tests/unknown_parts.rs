@@ -127,3 +127,22 @@ fn a_transit_gateway_between_two_vpcs_leaves_their_isolation_unknown() {
     assert_eq!(got[0].1, Status::Unknown, "routed to tgw-1: {got:?}");
     assert_eq!(got[1].1, Status::Holds, "the local route decides: {got:?}");
 }
+
+#[test]
+fn a_route_netpolicy_does_not_follow_leaves_what_it_carries_unknown() {
+    // Replies to the internet go to an appliance netpolicy does not follow
+    // (here a local gateway): they may return, or not.
+    let template = TEMPLATE.replace(
+        "DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}",
+        "DestinationCidrBlock: 0.0.0.0/0, LocalGatewayId: lgw-0123456789abcdef0}",
+    );
+    let model = load_cloudformation("t.yaml", &template, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{e}: {:?}", e.error()));
+    let got = statuses(
+        &model,
+        "no internet -> instance:Web : http\ninstance:Web -> instance:Db : postgres\n",
+    );
+    assert_eq!(got[0].1, Status::Unknown, "{got:?}");
+    // Within the subnet no route is looked up.
+    assert_eq!(got[1].1, Status::Holds, "{got:?}");
+}

@@ -112,7 +112,13 @@ fn fails(report: &netpolicy_lang::report::Report, allow_unknown: bool) -> bool {
 fn query_report(
     args: &crate::args::QueryArgs,
 ) -> Result<(netpolicy_lang::report::Report, Sources), Report> {
-    let mut model = super::load(&args.model)?;
+    // The report lists the model's warnings after the verdict; `--verbose`
+    // adds each with its source first.
+    let m = &args.model;
+    let mut model = load_quietly(&m.model, &m.with, m.model_format, &m.params)?;
+    if m.verbose {
+        super::print_warnings(&model, true);
+    }
     let mut sources = SourceMap::default();
     let id = sources.add("query", args.assertion.as_str());
     let with_source = |r: Report| {

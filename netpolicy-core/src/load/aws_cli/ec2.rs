@@ -127,10 +127,18 @@ impl Dump<'_> {
                 }
             }
             let mut routes = Vec::new();
+            let mut stopped = false;
             for r in t.objects("Routes", "a route")? {
                 if let Some(route) = self.route(&r)? {
+                    // A blackhole AWS reports is exact; one that stands for a
+                    // target netpolicy does not follow is not.
+                    stopped |= route.target == RouteTarget::Blackhole
+                        && r.str("State")?.as_deref() != Some("blackhole");
                     routes.push(route);
                 }
+            }
+            if stopped {
+                (self.parts).approximate(table.id.as_str(), Approximation::Narrower);
             }
             self.parts.route_tables.push(RouteTable {
                 meta: table,
@@ -543,6 +551,7 @@ impl Dump<'_> {
                 Some("Interface") => EndpointKind::Interface,
                 Some("Gateway") | None => EndpointKind::Gateway,
                 Some(other) => {
+                    self.appliance_endpoints.insert(meta.id.clone());
                     self.warn(
                         "np::aws::not-modelled",
                         format!(

@@ -13,8 +13,8 @@ mod elbv2;
 
 use super::document::{self, JsonOutline, KeySet, Node};
 use super::read::Fields;
-use super::records::Records;
 use super::records::reconcile;
+use super::records::{self, Records};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model, ModelParts};
@@ -352,6 +352,9 @@ struct Dump<'a> {
     /// Whether long listings build every field (tests compare this with the
     /// fields the readers declare).
     build_all: bool,
+    /// VPC endpoints of types netpolicy does not follow (Gateway Load
+    /// Balancer, Network Firewall's), which routes may name.
+    appliance_endpoints: std::collections::HashSet<String>,
 }
 
 impl<'a> Dump<'a> {
@@ -362,6 +365,7 @@ impl<'a> Dump<'a> {
             warnings: Vec::new(),
             ipv6_skipped: (0, None),
             build_all: false,
+            appliance_endpoints: std::collections::HashSet::new(),
         }
     }
 
@@ -370,6 +374,10 @@ impl<'a> Dump<'a> {
         self.read_elbv2()?;
         self.attach_interfaces()?;
         self.link_load_balancer_nodes();
+        let endpoints = std::mem::take(&mut self.appliance_endpoints);
+        let code = "np::aws::not-modelled";
+        let stopped = records::route::stop_at_endpoints(&mut self.parts, &endpoints, code);
+        self.warnings.extend(stopped);
         if let (n @ 1.., span) = self.ipv6_skipped {
             self.warn(
                 "np::aws::ipv6-ignored",

@@ -85,6 +85,9 @@ pub(crate) struct Builder<'d> {
     /// Instance interfaces whose public address follows their subnet's
     /// `MapPublicIpOnLaunch` (device 0, `AssociatePublicIpAddress` not given).
     public_by_subnet: HashSet<String>,
+    /// Gateway Load Balancer endpoints, which routes may name but netpolicy
+    /// does not follow.
+    appliance_endpoints: std::collections::HashSet<String>,
 }
 
 /// Property access on one resource, evaluating as it reads.
@@ -230,6 +233,7 @@ impl<'d> Builder<'d> {
             unknown_zones: BTreeMap::new(),
             external_rules: Vec::new(),
             public_by_subnet: HashSet::new(),
+            appliance_endpoints: std::collections::HashSet::new(),
             default_vpc_users: Vec::new(),
             default_zones: BTreeSet::new(),
             default_vpc_groups: HashSet::new(),
@@ -469,6 +473,7 @@ impl<'d> Builder<'d> {
                 let kind = match p.string("VpcEndpointType")?.as_deref() {
                     Some("Interface") => EndpointKind::Interface,
                     Some("GatewayLoadBalancer") => {
+                        self.appliance_endpoints.insert(res.id.to_string());
                         self.warn(
                             "np::cfn::not-modelled",
                             format!(
@@ -1341,6 +1346,11 @@ impl<'d> Builder<'d> {
         self.place_external();
         self.add_cluster_groups();
         self.public_addresses();
+        let endpoints = std::mem::take(&mut self.appliance_endpoints);
+        let stopped =
+            route::stop_at_endpoints(&mut self.parts, &endpoints, "np::cfn::not-modelled");
+        self.warnings.extend(stopped);
+        route::approximate_stopped(&mut self.parts);
         let missing = super::super::records::reconcile::declare_unknown_prefix_lists(
             &mut self.parts,
             "np::cfn::managed-prefix-list",

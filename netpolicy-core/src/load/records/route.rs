@@ -170,6 +170,60 @@ pub(crate) fn not_followed(what: &str) -> String {
     format!("a route to {what} is not modelled: the packets it carries are treated as dropped")
 }
 
+/// Stops the routes to `endpoints`, VPC endpoints a reader does not model
+/// (Gateway Load Balancer endpoints, the firewall endpoints of AWS Network
+/// Firewall): the packets go to an appliance that may drop them or send
+/// them on, which netpolicy does not follow. Each such route becomes a
+/// blackhole that still wins its prefix, its table is approximated
+/// narrower, and one warning per table says so.
+pub(crate) fn stop_at_endpoints(
+    parts: &mut crate::model::ModelParts,
+    endpoints: &std::collections::HashSet<String>,
+    code: &'static str,
+) -> Vec<crate::diagnostic::Warning> {
+    let mut warnings = Vec::new();
+    if endpoints.is_empty() {
+        return warnings;
+    }
+    let mut stopped = Vec::new();
+    for t in &mut parts.route_tables {
+        let mut first = None;
+        for r in &mut t.routes {
+            if let RouteTarget::GatewayEndpoint(id) = &r.target
+                && endpoints.contains(id)
+            {
+                first.get_or_insert((id.clone(), r.span));
+                r.target = RouteTarget::Blackhole;
+            }
+        }
+        if let Some((id, span)) = first {
+            let what = format!("the Gateway Load Balancer endpoint `{id}`");
+            let message = format!("route table `{}`: {}", t.meta.id, not_followed(&what));
+            warnings.push(crate::diagnostic::Warning::new(code, message, span));
+            stopped.push(t.meta.id.clone());
+        }
+    }
+    for id in stopped {
+        parts.approximate(id, crate::model::Approximation::Narrower);
+    }
+    warnings
+}
+
+/// Marks every table holding a stopped route (a blackhole that stands for a
+/// target netpolicy does not follow: [`not_followed`]) as approximated
+/// narrower: the packets it stops may in fact go on, so verdicts that rest
+/// on the table are undecided (docs/semantics.md, "Unknown parts"). For
+/// readers whose inputs hold no real blackhole route (templates, plans).
+pub(crate) fn approximate_stopped(parts: &mut crate::model::ModelParts) {
+    let stopped: Vec<String> = (parts.route_tables.iter())
+        .filter(|t| t.routes.iter().any(|r| r.target == RouteTarget::Blackhole))
+        .map(|t| t.meta.id.clone())
+        .collect();
+    for id in stopped {
+        parts.approximate(id, crate::model::Approximation::Narrower);
+    }
+}
+
 /// The route target for `id` held in a field of `kind`; `gateway` tells what
 /// a `GatewayId` holds (asked only for that field; `None`: a kind netpolicy
 /// does not model). `Err(id)` for targets netpolicy does not model, and for
@@ -214,6 +268,42 @@ mod tests {
         );
         assert_eq!(gateway_kind_by_prefix("local"), Some(GatewayKind::Local));
         assert_eq!(gateway_kind_by_prefix("eigw-1"), None);
+    }
+
+    #[test]
+    fn routes_to_appliance_endpoints_stop_and_approximate_their_table() {
+        use crate::model::{Approximation, Meta, ModelParts, Route, RouteDestination, RouteTable};
+        let route = |target| Route {
+            destination: RouteDestination::Cidr("0.0.0.0/0".parse().expect("net")),
+            target,
+            span: None,
+        };
+        let mut parts = ModelParts::default();
+        for (id, target) in [
+            ("rt-fw", RouteTarget::GatewayEndpoint("vpce-fw".into())),
+            ("rt-s3", RouteTarget::GatewayEndpoint("vpce-s3".into())),
+        ] {
+            parts.route_tables.push(RouteTable {
+                meta: Meta::new(id),
+                vpc: "vpc-1".into(),
+                routes: vec![route(target)],
+            });
+        }
+        let endpoints = ["vpce-fw".to_string()].into_iter().collect();
+        let warnings = stop_at_endpoints(&mut parts, &endpoints, "np::test");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(
+            parts.route_tables[0].routes[0].target,
+            RouteTarget::Blackhole
+        );
+        assert_eq!(
+            parts.route_tables[1].routes[0].target,
+            RouteTarget::GatewayEndpoint("vpce-s3".into()),
+            "a gateway endpoint is followed"
+        );
+        let approximated = parts.approximated.get("rt-fw").map(|a| a.approximation);
+        assert_eq!(approximated, Some(Approximation::Narrower));
+        assert!(!parts.approximated.contains_key("rt-s3"));
     }
 
     #[test]

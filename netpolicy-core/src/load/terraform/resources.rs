@@ -39,6 +39,9 @@ pub(crate) struct Builder<'p, 'a> {
     ipv6_skipped: (usize, Option<Span>),
     /// The `aws_default_security_group` of each VPC that has one.
     default_groups: HashMap<String, String>,
+    /// VPC endpoints of types netpolicy does not follow (Gateway Load
+    /// Balancer), which routes may name.
+    appliance_endpoints: std::collections::HashSet<String>,
 }
 
 /// What an `aws_instance` says, read apart from the records (see
@@ -274,6 +277,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             vpn_connected: HashSet::new(),
             vpc_defaults: HashMap::new(),
             eips: HashMap::new(),
+            appliance_endpoints: std::collections::HashSet::new(),
             listeners: HashMap::new(),
             primary_interfaces: HashMap::new(),
             ipv6_skipped: (0, None),
@@ -319,6 +323,11 @@ impl<'p, 'a> Builder<'p, 'a> {
             self.listener_rule(r)?;
         }
         self.apply_eips();
+        let endpoints = std::mem::take(&mut self.appliance_endpoints);
+        let code = "np::terraform::not-modelled";
+        let stopped = records::route::stop_at_endpoints(&mut self.parts, &endpoints, code);
+        self.refs.warnings.extend(stopped);
+        records::route::approximate_stopped(&mut self.parts);
         // An interface that names no group is in its VPC's default group:
         // the plan's `aws_default_security_group`, else AWS's own.
         let defaults = std::mem::take(&mut self.default_groups);
@@ -847,6 +856,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     Some("Interface") => EndpointKind::Interface,
                     Some("Gateway") | None => EndpointKind::Gateway,
                     Some(other) => {
+                        self.appliance_endpoints.insert(meta.id.clone());
                         self.warn(
                             "np::terraform::not-modelled",
                             format!(
