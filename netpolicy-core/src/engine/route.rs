@@ -93,13 +93,16 @@ impl CompiledTable {
 pub(crate) struct Routes {
     by_key: HashMap<String, CompiledTable>,
     subnet_key: HashMap<String, String>,
+    /// Whether some table routes to a target netpolicy does not follow
+    /// (asked once per interface by `exposure`: decided once here).
+    unfollowed: bool,
 }
 
 impl Routes {
     /// Whether some table routes to a target netpolicy does not follow (a
     /// transit gateway, a middlebox interface).
     pub(crate) fn has_unfollowed(&self) -> bool {
-        self.by_key.values().any(CompiledTable::has_unfollowed)
+        self.unfollowed
     }
 
     /// The table a subnet uses.
@@ -132,7 +135,12 @@ pub(crate) fn compile(model: &Model) -> Routes {
         };
         subnet_key.insert(subnet.meta.id.clone(), key);
     }
-    Routes { by_key, subnet_key }
+    let unfollowed = by_key.values().any(CompiledTable::has_unfollowed);
+    Routes {
+        by_key,
+        subnet_key,
+        unfollowed,
+    }
 }
 
 fn implicit_main(
