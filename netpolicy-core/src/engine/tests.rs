@@ -797,7 +797,7 @@ fn load_balancer_nodes_only_open_connections_to_their_targets() {
 #[test]
 fn interface_endpoints_never_open_connections() {
     let yaml = format!(
-        "{ONE_VPC}vpc_endpoints:\n  - {{id: vpce-ssm, vpc: vpc-a, service_name: com.amazonaws.us-east-1.ssm, subnets: [public], security_groups: [app-sg]}}\n"
+        "{ONE_VPC}vpc_endpoints:\n  - {{id: vpce-ssm, vpc: vpc-a, service_name: com.amazonaws.us-east-1.ssm, type: interface, subnets: [public], security_groups: [app-sg]}}\n"
     );
     let m = model(&yaml);
     let e = Engine::new(&m);

@@ -8,8 +8,8 @@ use super::{Dump, tags};
 use crate::load::LoadError;
 use crate::load::read::{Fields, invalid, ip};
 use crate::load::records::load_balancer::{
-    PRESERVE_CLIENT_IP, listener_protocols, port, port_number, preserve_client_ip_value,
-    preserves_client_ip, target_group_transport, unknown_attribute_key,
+    PRESERVE_CLIENT_IP, internet_facing, listener_protocols, port, port_number,
+    preserve_client_ip_value, preserves_client_ip, target_group_transport, unknown_attribute_key,
 };
 use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
@@ -72,7 +72,7 @@ impl Dump<'_> {
             self.parts.load_balancers.push(LoadBalancer {
                 meta,
                 kind,
-                internet_facing: l.str("Scheme")?.as_deref() == Some("internet-facing"),
+                internet_facing: internet_facing(l.str("Scheme")?.as_deref()),
                 subnets,
                 security_groups: l.strings("SecurityGroups")?,
                 listeners: Vec::new(),

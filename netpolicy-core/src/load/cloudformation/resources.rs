@@ -1156,7 +1156,7 @@ impl<'d> Builder<'d> {
         self.parts.load_balancers.push(LoadBalancer {
             meta: m,
             kind,
-            internet_facing: p.string("Scheme")?.as_deref() != Some("internal"),
+            internet_facing: load_balancer::internet_facing(p.string("Scheme")?.as_deref()),
             subnets,
             security_groups: p.strings("SecurityGroups")?,
             listeners: Vec::new(),

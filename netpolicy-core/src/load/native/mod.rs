@@ -869,11 +869,12 @@ impl Reader {
             ],
             LoadBalancerKind::Application,
         )?;
+        // AWS's default scheme (docs/model-format.md).
         let internet_facing = o.opt_choice(
             "scheme",
             "scheme",
             &[("internet-facing", true), ("internal", false)],
-            false,
+            load_balancer::internet_facing(None),
         )?;
         let mut listeners = Vec::new();
         for l in o.list("listeners")? {
@@ -979,7 +980,9 @@ impl Reader {
                 ("interface", EndpointKind::Interface),
                 ("gateway", EndpointKind::Gateway),
             ],
-            EndpointKind::Interface,
+            // AWS's default type (CloudFormation `AWS::EC2::VPCEndpoint`,
+            // `VpcEndpointType`: "Default: Gateway").
+            EndpointKind::Gateway,
         )?;
         Ok(VpcEndpoint {
             meta: o.meta()?,

@@ -41,6 +41,14 @@ pub(crate) fn target_group_transport(
     }
 }
 
+/// Whether a load balancer with `scheme` has public nodes: AWS's default
+/// scheme is `internet-facing` (Elastic Load Balancing API reference,
+/// `CreateLoadBalancer`: "The default is an Internet-facing load
+/// balancer"); only `internal` makes it private.
+pub(crate) fn internet_facing(scheme: Option<&str>) -> bool {
+    !scheme.is_some_and(|s| s.eq_ignore_ascii_case("internal"))
+}
+
 /// Whether a network load balancer forwarding to a target group keeps the
 /// client's address as the source its targets see (AWS, "Edit target group
 /// attributes for your Network Load Balancer", client IP preservation):

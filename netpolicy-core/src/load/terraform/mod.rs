@@ -51,15 +51,18 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
     let read_all = || {
         let mut parts = crate::model::ModelParts::default();
         let mut warnings = Vec::new();
+        let mut defaults = foldhash::HashMap::default();
         for &id in &ids {
             let doc = document::parse_json_keeping(sources.text(id), id, Some(&unread))?;
             let stack = read_stack(&doc);
             document::drop_later(doc);
-            let (stack, said) = stack?;
+            let (stack, said, default_groups) = stack?;
             parts.append(stack);
             warnings.extend(said);
+            defaults.extend(default_groups);
         }
         warnings.extend(reconcile_outside(&mut parts));
+        resources::join_default_groups(&mut parts, &defaults);
         Ok((parts, warnings))
     };
     let parsed = read_all();
@@ -67,14 +70,21 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
 }
 
 fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
-    let (mut parts, mut warnings) = read_stack(doc)?;
+    let (mut parts, mut warnings, defaults) = read_stack(doc)?;
     warnings.extend(reconcile_outside(&mut parts));
+    resources::join_default_groups(&mut parts, &defaults);
     Ok((parts, warnings))
 }
 
 /// The objects one plan or state holds, before what it names outside itself
 /// is placed.
-fn read_stack(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
+type Stack = (
+    crate::model::ModelParts,
+    Vec<Warning>,
+    foldhash::HashMap<String, String>,
+);
+
+fn read_stack(doc: &Node) -> Result<Stack, LoadError> {
     let plan = Plan::new(doc)?;
     let mut b = resources::Builder::new(&plan);
     b.build()?;

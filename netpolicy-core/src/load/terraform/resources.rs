@@ -328,13 +328,6 @@ impl<'p, 'a> Builder<'p, 'a> {
         let stopped = records::route::stop_at_endpoints(&mut self.parts, &endpoints, code);
         self.refs.warnings.extend(stopped);
         records::route::approximate_stopped(&mut self.parts);
-        // An interface that names no group is in its VPC's default group:
-        // the plan's `aws_default_security_group`, else AWS's own.
-        let defaults = std::mem::take(&mut self.default_groups);
-        let default_of = |vpc: &str| {
-            (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
-        };
-        records::default_group::join_default_groups(&mut self.parts, &default_of, []);
         self.coverage();
         Ok(())
     }
@@ -353,7 +346,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         ));
     }
 
-    pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>) {
+    /// The records, the warnings, and the `aws_default_security_group` of
+    /// each VPC that has one (interfaces join default groups once what the
+    /// plans name outside themselves is placed: [`join_default_groups`]).
+    pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>, HashMap<String, String>) {
         if let (n @ 1.., span) = self.ipv6_skipped {
             self.refs.warnings.push(Warning::new(
                 "np::terraform::ipv6-ignored",
@@ -361,7 +357,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                 span,
             ));
         }
-        (self.parts.into_parts(), self.refs.warnings)
+        (
+            self.parts.into_parts(),
+            self.refs.warnings,
+            self.default_groups,
+        )
     }
 
     /// What other resources say about a resource, gathered once: looking it
@@ -1776,4 +1776,16 @@ fn traffic(f: &Fields<'_>, key: &str) -> Result<TrafficMatch, LoadError> {
 
 fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
     records::dangling(r.address, kind, id, r.span(), "the plan")
+}
+
+/// Puts every interface that names no group into its VPC's default group:
+/// the plan's `aws_default_security_group` (`defaults`, by VPC), else AWS's
+/// own. Run once every subnet stands, those of the other stacks and those
+/// the plans only name included, so that an instance in a subnet a data
+/// source reads is not left without a group (sending and admitting nothing).
+pub(crate) fn join_default_groups(parts: &mut ModelParts, defaults: &HashMap<String, String>) {
+    let default_of = |vpc: &str| {
+        (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
+    };
+    records::default_group::join_default_groups(parts, &default_of, []);
 }

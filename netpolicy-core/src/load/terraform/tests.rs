@@ -590,6 +590,27 @@ fn a_stack_on_a_shared_network_places_the_network_as_external_objects() {
 }
 
 #[test]
+fn an_instance_without_groups_on_a_shared_network_joins_its_default_group() {
+    // AWS puts an instance launched without groups into its VPC's default
+    // group, wherever its subnet comes from (a data source here): without
+    // one it would send and admit nothing, a `no` that holds wrongly.
+    let text = format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
+        resource(
+            "aws_instance.app",
+            r#"{"id": "i-1", "subnet_id": "subnet-0aa", "private_ip": "10.0.1.10",
+                "vpc_security_group_ids": [], "associate_public_ip_address": false}"#,
+        )
+    );
+    let model = load_terraform("state.json", text).expect("loads beside the shared network");
+    let eni = model.eni("i-1/eni0").expect("the app's interface");
+    let vpc = &model.subnet("subnet-0aa").expect("the external subnet").vpc;
+    let default = format!("{vpc}/default-security-group");
+    assert_eq!(eni.security_groups, [default.clone()]);
+    assert!(model.security_group(&default).is_some());
+}
+
+#[test]
 fn references_follow_module_outputs_and_variables() {
     // The shape of the registry's VPC module beside a group module fed by
     // it, and an instance of the root module using both.
