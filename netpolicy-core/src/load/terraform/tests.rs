@@ -606,7 +606,7 @@ fn an_instance_without_groups_on_a_shared_network_joins_its_default_group() {
     let eni = model.eni("i-1/eni0").expect("the app's interface");
     let vpc = &model.subnet("subnet-0aa").expect("the external subnet").vpc;
     let default = format!("{vpc}/default-security-group");
-    assert_eq!(eni.security_groups, [default.clone()]);
+    assert_eq!(eni.security_groups, std::slice::from_ref(&default));
     assert!(model.security_group(&default).is_some());
 }
 
