@@ -140,12 +140,35 @@ def preserved(tg):
     return tg.target_type == "instance"
 
 
+# The S3 service's AWS-managed prefix list in us-east-1, and its entries (as
+# ../fixtures/exports/workshop.py writes them).
+S3_PREFIX_LIST = "pl-63a5400a"
+S3_CIDRS = ["3.5.0.0/19", "16.182.0.0/16", "18.34.0.0/19", "18.34.232.0/21", "52.216.0.0/15", "54.231.0.0/16"]
+
+
+def Endpoint(name, kind, service, subnets=(), groups=(), tables=(), private_ips=None):
+    """A VPC endpoint. kind "Interface": one endpoint network interface per
+    subnet, in groups, deployed at private_ips {subnet: address}, and private
+    DNS off; "Gateway": AWS adds a route for the service's prefix list to each
+    of tables (PrivateLink guide, "Gateway endpoints", Routing)."""
+    return Obj(name=name, kind=kind, service=service, subnets=list(subnets), groups=list(groups),
+               tables=list(tables), private_ips=private_ips or {})
+
+
+# An instance written with groups=[] names no security group: AWS puts its
+# interface in the VPC's default group (VPC user guide, "Default security
+# groups for your VPCs"). The dump lists that group on the interface.
+DEFAULT_GROUP = "default"
+
+
 def Case(name, doc, vpc_cidr, subnets, tables=(), igw=True, nats=(), groups=(), acls=(), enis=(),
-         instances=(), attachments=(), eips=(), lbs=(), tgs=(), order=None):
+         instances=(), attachments=(), eips=(), lbs=(), tgs=(), endpoints=(), order=None, native=True):
+    """native False: the case is not written in the native format (no network.yaml)."""
     return Obj(name=name, doc=doc, vpc="Vpc", vpc_cidr=vpc_cidr, igw="Igw" if igw else None,
                subnets=list(subnets), tables=list(tables), nats=list(nats), groups=list(groups),
                acls=list(acls), enis=list(enis), instances=list(instances), attachments=list(attachments),
-               eips=list(eips), lbs=list(lbs), tgs=list(tgs), order=order)
+               eips=list(eips), lbs=list(lbs), tgs=list(tgs), endpoints=list(endpoints), order=order,
+               native=native)
 
 
 HTTP_IN = Rule("tcp", 80, cidr="0.0.0.0/0")
@@ -424,6 +447,85 @@ CASES = [
         ],
         tgs=[Tg("FrontTg", "TCP", 80, "instance", [("Target", 80)])],
     ),
+    Case(
+        "nlb-target-nacl",
+        "Two internet-facing network load balancers (TCP 80) with instance targets (client IP preserved, group admitting tcp/80 from anywhere and tcp/22 from the VPC) in subnets with custom network ACLs: TargetA's ACL admits tcp/80 from the VPC CIDR only, TargetB's from 0.0.0.0/0; both let replies out to ephemeral ports anywhere.",
+        "10.14.0.0/16",
+        subnets=[
+            Subnet("LbSubnet", "10.14.1.0/24", table="PublicRoutes"),
+            Subnet("SubnetA", "10.14.2.0/24", acl="AclA"),
+            Subnet("SubnetB", "10.14.3.0/24", acl="AclB"),
+        ],
+        tables=[Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")])],
+        groups=[
+            Group("TargetSg", ingress=[Rule("tcp", 80, cidr="0.0.0.0/0"), Rule("tcp", 22, cidr="10.14.0.0/16")]),
+            Group("ClientSg"),
+        ],
+        acls=[
+            Acl("AclA", ["SubnetA"], [
+                (100, False, "allow", "6", 80, 80, "10.14.0.0/16"),
+                (100, True, "allow", "6", 1024, 65535, "0.0.0.0/0"),
+            ]),
+            Acl("AclB", ["SubnetB"], [
+                (100, False, "allow", "6", 80, 80, "0.0.0.0/0"),
+                (100, True, "allow", "6", 1024, 65535, "0.0.0.0/0"),
+            ], tf="rules"),
+        ],
+        instances=[
+            Instance("TargetA", subnet="SubnetA", groups=["TargetSg"], private_ip="10.14.2.10"),
+            Instance("TargetB", subnet="SubnetB", groups=["TargetSg"], private_ip="10.14.3.10"),
+            # LbSubnet does not map public addresses: Client has none.
+            Instance("Client", subnet="LbSubnet", groups=["ClientSg"], private_ip="10.14.1.10"),
+        ],
+        lbs=[
+            Lb("NlbA", ["LbSubnet"], {"LbSubnet": ("10.14.1.50", "54.211.140.50")},
+               [("ListenerA", "TCP", 80, "TgA")]),
+            Lb("NlbB", ["LbSubnet"], {"LbSubnet": ("10.14.1.60", "54.211.140.60")},
+               [("ListenerB", "TCP", 80, "TgB")]),
+        ],
+        tgs=[
+            Tg("TgA", "TCP", 80, "instance", [("TargetA", 80)]),
+            Tg("TgB", "TCP", 80, "instance", [("TargetB", 80)]),
+        ],
+    ),
+    Case(
+        "vpc-endpoint",
+        "A private subnet (its table has no route to the internet gateway) holding App, an interface endpoint for SSM (private DNS off) whose group admits tcp/443 from the VPC CIDR, and a gateway endpoint for S3 on the subnet's table.",
+        "10.15.0.0/16",
+        subnets=[Subnet("PrivateSubnet", "10.15.1.0/24", table="PrivateRoutes")],
+        tables=[Table("PrivateRoutes", [])],
+        groups=[
+            Group("AppSg", ingress=[Rule("tcp", 443, cidr="0.0.0.0/0")]),
+            Group("EndpointSg", ingress=[Rule("tcp", 443, cidr="10.15.0.0/16")]),
+        ],
+        instances=[
+            # No public address: the subnet does not map them.
+            Instance("App", subnet="PrivateSubnet", groups=["AppSg"], private_ip="10.15.1.10"),
+        ],
+        endpoints=[
+            Endpoint("SsmEndpoint", "Interface", f"com.amazonaws.{REGION}.ssm", subnets=["PrivateSubnet"],
+                     groups=["EndpointSg"], private_ips={"PrivateSubnet": "10.15.1.50"}),
+            Endpoint("S3Endpoint", "Gateway", f"com.amazonaws.{REGION}.s3", tables=["PrivateRoutes"]),
+        ],
+    ),
+    Case(
+        "default-group",
+        "Instances launched without a security group (the VPC's default group: Lone, Peer) beside one with its own group that admits nothing (Other), in a subnet that maps public addresses and routes to the internet gateway.",
+        "10.16.0.0/16",
+        subnets=[Subnet("PublicSubnet", "10.16.1.0/24", map_public=True, table="PublicRoutes")],
+        tables=[Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")])],
+        groups=[Group("OtherSg")],
+        instances=[
+            # The subnet maps public addresses on launch: all three get one.
+            Instance("Lone", subnet="PublicSubnet", groups=[], private_ip="10.16.1.10", public_ip="3.84.160.10"),
+            Instance("Peer", subnet="PublicSubnet", groups=[], private_ip="10.16.1.11", public_ip="3.84.160.11"),
+            Instance("Other", subnet="PublicSubnet", groups=["OtherSg"], private_ip="10.16.1.12",
+                     public_ip="3.84.160.12"),
+        ],
+        # The native format's meaning for an interface without groups is its
+        # own (docs/model-format.md): not written.
+        native=False,
+    ),
 ]
 
 
@@ -610,7 +712,10 @@ def template(case):
         p = {"ImageId": AMI, "InstanceType": "t3.micro"}
         if inst.nics is None and inst.associate is None:
             p["SubnetId"] = Ref(inst.subnet)
-            p["SecurityGroupIds"] = [Ref(x) for x in inst.groups]
+            if inst.groups:
+                # Without SecurityGroupIds (and SecurityGroups) the instance
+                # is in the VPC's default group.
+                p["SecurityGroupIds"] = [Ref(x) for x in inst.groups]
             p["PrivateIpAddress"] = inst.private_ip
         else:
             nics = inst.nics or [Nic(0, subnet=inst.subnet, groups=inst.groups, private_ip=inst.private_ip,
@@ -642,6 +747,15 @@ def template(case):
             else:
                 p["NetworkInterfaceId"] = Ref(eip.eni)
             R(eip.association, "AWS::EC2::EIPAssociation", p)
+    for e in case.endpoints:
+        p = {"VpcId": Ref(case.vpc), "ServiceName": e.service, "VpcEndpointType": e.kind}
+        if e.kind == "Interface":
+            p["SubnetIds"] = [Ref(x) for x in e.subnets]
+            p["SecurityGroupIds"] = [Ref(x) for x in e.groups]
+            p["PrivateDnsEnabled"] = False
+        else:
+            p["RouteTableIds"] = [Ref(x) for x in e.tables]
+        R(e.name, "AWS::EC2::VPCEndpoint", p)
     for lb in case.lbs:
         p = {"Name": lb.name, "Type": "network", "Scheme": "internet-facing", "Subnets": [Ref(s) for s in lb.subnets]}
         if lb.groups:
@@ -746,6 +860,10 @@ def dump(case, out):
         for s in case.subnets
     ]})
 
+    def prefix_list(e):
+        assert e.service == f"com.amazonaws.{REGION}.s3", e.service
+        return S3_PREFIX_LIST
+
     def target_id(kind, target):
         return ("GatewayId", I("igw", target)) if kind == "igw" else ("NatGatewayId", I("nat", target))
 
@@ -768,6 +886,11 @@ def dump(case, out):
             "Routes": [dict(local)] + [
                 dict([("DestinationCidrBlock", dest), target_id(kind, target), ("Origin", "CreateRoute"), ("State", "active")])
                 for _, dest, kind, target in t.routes
+            ] + [
+                # The route AWS adds for a gateway endpoint on this table.
+                {"DestinationPrefixListId": prefix_list(e), "GatewayId": I("vpce", e.name), "Origin": "CreateRoute",
+                 "State": "active"}
+                for e in case.endpoints if e.kind == "Gateway" and t.name in e.tables
             ],
             "Tags": tags(t.name),
             "VpcId": vpc_id,
@@ -892,8 +1015,11 @@ def dump(case, out):
         })
         return a
 
+    def group_id(g):
+        return default_sg if g == DEFAULT_GROUP else I("sg", g)
+
     def group_refs(names):
-        return [{"GroupName": next(s["GroupName"] for s in sgs if s["GroupId"] == I("sg", g)), "GroupId": I("sg", g)}
+        return [{"GroupName": next(s["GroupName"] for s in sgs if s["GroupId"] == group_id(g)), "GroupId": group_id(g)}
                 for g in names]
 
     def interface(eni, subnet, group_names, ip, public, description, attachment, kind="interface", requester=None,
@@ -953,7 +1079,8 @@ def dump(case, out):
                 "InstanceOwnerId": ACCOUNT,
                 "Status": "attached",
             }
-        enis.append(interface(eni, i["subnet"], i["groups"], i["private_ip"], i["public_ip"], "", attachment,
+        # An instance launched without a group is in the VPC's default group.
+        enis.append(interface(eni, i["subnet"], i["groups"] or [DEFAULT_GROUP], i["private_ip"], i["public_ip"], "", attachment,
                               eip=i["eip"], tag_set=tags(i["eni"]) if i["eni"] else ()))
 
     lb_ids = {lb.name: f"net/{lb.name}/{hashlib.sha256((case.name + lb.name).encode()).hexdigest()[:16]}" for lb in case.lbs}
@@ -967,6 +1094,12 @@ def dump(case, out):
         enis.append(interface(I("eni", n.name), n.subnet, [], n.private_ip, n.public_ip,
                               f"Interface for NAT Gateway {I('nat', n.name)}", None, kind="nat_gateway",
                               requester="AIDAJQ4CNXO5EXAMPLE", owner=ACCOUNT, eip=n.eip))
+    for e in case.endpoints:
+        for sub in e.subnets:
+            # An endpoint network interface: requester-managed, private address only.
+            enis.append(interface(I("eni", f"{e.name}/{sub}"), sub, e.groups, e.private_ips[sub], None,
+                                  f"VPC Endpoint Interface {I('vpce', e.name)}", None, kind="vpc_endpoint",
+                                  requester="727180483921"))
     w("ec2-describe-network-interfaces.json", {"NetworkInterfaces": enis})
 
     reservations = []
@@ -1001,7 +1134,7 @@ def dump(case, out):
             "NetworkInterfaces": nis,
             "RootDeviceName": "/dev/xvda",
             "RootDeviceType": "ebs",
-            "SecurityGroups": group_refs(primary["groups"]),
+            "SecurityGroups": group_refs(primary["groups"] or [DEFAULT_GROUP]),
             "SourceDestCheck": True,
             "Tags": tags(inst.name),
             "VirtualizationType": "hvm",
@@ -1060,8 +1193,51 @@ def dump(case, out):
     w("ec2-describe-vpc-peering-connections.json", {"VpcPeeringConnections": []})
     w("ec2-describe-vpn-gateways.json", {"VpnGateways": []})
     w("ec2-describe-vpn-connections.json", {"VpnConnections": []})
-    w("ec2-describe-vpc-endpoints.json", {"VpcEndpoints": []})
-    w("ec2-describe-managed-prefix-lists.json", {"PrefixLists": []})
+    policy = json.dumps({"Version": "2008-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
+    endpoints = []
+    for e in case.endpoints:
+        interface_kind = e.kind == "Interface"
+        vpce = I("vpce", e.name)
+        d = {
+            "VpcEndpointId": vpce,
+            "VpcEndpointType": e.kind,
+            "VpcId": vpc_id,
+            "ServiceName": e.service,
+            "State": "available",
+            "PolicyDocument": policy,
+            "RouteTableIds": [I("rtb", t) for t in e.tables],
+            "SubnetIds": [I("subnet", x) for x in e.subnets],
+            "Groups": group_refs(e.groups),
+            "IpAddressType": "ipv4",
+        }
+        if interface_kind:
+            d["DnsOptions"] = {"DnsRecordIpType": "ipv4"}
+        d.update({
+            "PrivateDnsEnabled": False,
+            "RequesterManaged": False,
+            "NetworkInterfaceIds": [I("eni", f"{e.name}/{x}") for x in e.subnets],
+            "DnsEntries": [{"DnsName": f"{vpce}-{hashlib.sha256(vpce.encode()).hexdigest()[:8]}."
+                                       f"{e.service.rsplit('.', 1)[1]}.{REGION}.vpce.amazonaws.com",
+                            "HostedZoneId": "Z7HUB22UULQXV"}] if interface_kind else [],
+            "CreationTimestamp": "2026-11-02T09:13:20.114000+00:00",
+            "Tags": tags(e.name, name=False),
+            "OwnerId": ACCOUNT,
+        })
+        endpoints.append(d)
+    w("ec2-describe-vpc-endpoints.json", {"VpcEndpoints": endpoints})
+    # AWS-managed prefix lists, as `collect` writes them (with their entries),
+    # where a gateway endpoint routes to one.
+    w("ec2-describe-managed-prefix-lists.json", {"PrefixLists": [{
+        "PrefixListId": S3_PREFIX_LIST,
+        "AddressFamily": "IPv4",
+        "State": "create-complete",
+        "PrefixListArn": f"arn:aws:ec2:{REGION}:aws:prefix-list/{S3_PREFIX_LIST}",
+        "PrefixListName": f"com.amazonaws.{REGION}.s3",
+        "Tags": [],
+        "OwnerId": "AWS",
+        "Entries": [{"Cidr": c} for c in S3_CIDRS],
+    }] if any(e.kind == "Gateway" for e in case.endpoints) else []})
 
     if not case.lbs:
         return
@@ -1209,6 +1385,7 @@ COMPUTED = {
     "aws_lb_target_group": ["id", "arn", "arn_suffix", "load_balancer_arns", "preserve_client_ip", "ip_address_type", "load_balancing_cross_zone_enabled", "health_check", "stickiness", "target_failover", "connection_termination"],
     "aws_lb_target_group_attachment": ["id"],
     "aws_lb_listener": ["id", "arn"],
+    "aws_vpc_endpoint": ["id", "arn", "cidr_blocks", "dns_entry", "dns_options", "ip_address_type", "network_interface_ids", "owner_id", "policy", "prefix_list_id", "requester_managed", "route_table_ids", "security_group_ids", "state", "subnet_ids"],
 }
 
 
@@ -1316,7 +1493,9 @@ def plan(case, out_file):
         attrs = {"ami": AMI, "instance_type": "t3.micro"}
         if inst.nics is None:
             attrs["subnet_id"] = TfRef(A("aws_subnet", inst.subnet))
-            attrs["vpc_security_group_ids"] = [TfRef(sg(g)) for g in inst.groups]
+            if inst.groups:
+                # Not written: the provider fills in the VPC's default group.
+                attrs["vpc_security_group_ids"] = [TfRef(sg(g)) for g in inst.groups]
             attrs["private_ip"] = inst.private_ip
             if inst.associate is not None:
                 attrs["associate_public_ip_address"] = inst.associate
@@ -1363,6 +1542,16 @@ def plan(case, out_file):
     if not case.order:
         for eip in case.eips:
             eip_resources(eip)
+    for e in case.endpoints:
+        attrs = {"vpc_id": TfRef(vpc), "service_name": e.service, "vpc_endpoint_type": e.kind}
+        if e.kind == "Interface":
+            attrs["subnet_ids"] = [TfRef(A("aws_subnet", x)) for x in e.subnets]
+            attrs["security_group_ids"] = [TfRef(sg(g)) for g in e.groups]
+            attrs["private_dns_enabled"] = False
+        else:
+            attrs["route_table_ids"] = [TfRef(A("aws_route_table", t)) for t in e.tables]
+        attrs["tags"] = {"Name": e.name}
+        R("aws_vpc_endpoint", e.name, **attrs)
     for lb in case.lbs:
         attrs = {"name": lb.name, "internal": False, "load_balancer_type": "network",
                  "subnets": [TfRef(A("aws_subnet", s)) for s in lb.subnets]}
@@ -1541,6 +1730,17 @@ def native(case):
                 d["preserve_client_ip"] = tg.preserve
             tgs.append(d)
         doc["target_groups"] = tgs
+    if case.endpoints:
+        eps = []
+        for e in case.endpoints:
+            d = {"id": e.name, "vpc": case.vpc, "service_name": e.service, "type": e.kind.lower()}
+            if e.kind == "Interface":
+                d["subnets"] = e.subnets
+                d["security_groups"] = e.groups
+            else:
+                d["route_tables"] = e.tables
+            eps.append(d)
+        doc["vpc_endpoints"] = eps
     head = "# Written by tests/facts/write.py; the facts are in facts.np.\n# " + case.doc + "\n"
     return head + yaml(doc) + "\n"
 
@@ -1552,7 +1752,8 @@ if __name__ == "__main__":
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "template.yaml"), "w") as f:
             f.write(template(case))
-        with open(os.path.join(folder, "network.yaml"), "w") as f:
-            f.write(native(case))
+        if case.native:
+            with open(os.path.join(folder, "network.yaml"), "w") as f:
+                f.write(native(case))
         plan(case, os.path.join(folder, "plan.json"))
         dump(case, os.path.join(folder, "dump"))
