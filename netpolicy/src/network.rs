@@ -186,7 +186,7 @@ impl Network {
     /// per path: `network.reach("internet", "sg:web", "tcp/443")`. Endpoints
     /// are selectors as in a policy; the service as after `:` in a policy.
     pub fn reach(&self, from: &str, to: &str, service: &str) -> Result<Reachability, Error> {
-        crate::reach::reach(self, from, to, service)
+        crate::reach::reach(&self.engine, from, to, service)
     }
 
     /// What the internet can open on each interface.

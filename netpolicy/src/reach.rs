@@ -1,7 +1,6 @@
 //! `Network::reach`: one question, answered pair by pair with a trace.
 
 use crate::error::{Error, ErrorKind};
-use crate::network::Network;
 use netpolicy_core::engine::{Endpoint, Engine, Flow, Hop, PathKind};
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use std::fmt;
@@ -79,12 +78,12 @@ impl PairReach {
 }
 
 pub(crate) fn reach(
-    network: &Network,
+    engine: &Engine<'_>,
     from: &str,
     to: &str,
     service: &str,
 ) -> Result<Reachability, Error> {
-    let model = network.model();
+    let model = engine.model();
     let endpoints = |text: &str| {
         netpolicy_lang::resolve_endpoint(model, text)
             .map_err(|e| Error::new(ErrorKind::Policy, e, Some(("selector", text))))
@@ -104,7 +103,6 @@ pub(crate) fn reach(
         };
         Error::new(ErrorKind::Policy, error, Some(("service", service)))
     })?;
-    let engine = network.engine();
     let mut pairs = Vec::new();
     for src in &sources {
         for dst in destinations.iter().filter(|d| *d != src) {

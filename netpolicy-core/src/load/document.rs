@@ -13,6 +13,17 @@ use rayon::prelude::*;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::borrow::Cow;
 
+/// "expected `expected`, found ..." at `node`: the error of a value of the
+/// wrong kind, for every reader (here, beside [`Node`], so that the tree
+/// and the readers' helpers do not import each other).
+pub(crate) fn type_error(expected: &str, node: &Node) -> LoadError {
+    LoadError::Type {
+        expected: expected.to_string(),
+        found: node.kind(),
+        span: node.span,
+    }
+}
+
 /// One value and where it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -292,7 +303,7 @@ impl JsonOutline<'_> {
             Some(OutlineValue::Node(n)) => match &n.value {
                 Value::Null => Vec::new(),
                 Value::Seq(items) => items.par_iter().map(&read).collect(),
-                _ => return Err(super::read::type_error("a list", n)),
+                _ => return Err(type_error("a list", n)),
             },
         })
     }

@@ -11,14 +11,7 @@ use crate::span::Span;
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
-/// "expected `expected`, found ..." at `node`.
-pub(crate) fn type_error(expected: &str, node: &Node) -> LoadError {
-    LoadError::Type {
-        expected: expected.to_string(),
-        found: node.kind(),
-        span: node.span,
-    }
-}
+pub(crate) use super::document::type_error;
 
 /// A malformed value.
 pub(crate) fn invalid(message: String, span: Span, help: Option<String>) -> LoadError {

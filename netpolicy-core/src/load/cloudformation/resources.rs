@@ -931,8 +931,13 @@ impl<'d> Builder<'d> {
         }
         let gateway = match field.kind {
             route::TargetKind::Gateway => Some(self.gateway_kind(res, &id)?),
+            // The instance's primary interface: the one it creates, or the
+            // declared interface it names at device 0.
             route::TargetKind::Instance => {
-                return Ok(RouteTarget::NetworkInterface(format!("{id}/eni0")));
+                let primary = (self.parts.instance(&id)).and_then(|i| i.enis.first().cloned());
+                return Ok(RouteTarget::NetworkInterface(
+                    primary.unwrap_or_else(|| format!("{id}/eni0")),
+                ));
             }
             _ => None,
         };

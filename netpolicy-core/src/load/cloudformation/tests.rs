@@ -785,3 +785,38 @@ Resources:
     let no_port = template("{Protocol: HTTP, Port: 0, VpcId: !Ref Vpc}");
     assert_eq!(load_error(&no_port), "port 0 is out of range (1-65535)");
 }
+
+#[test]
+fn a_route_to_an_instance_goes_to_its_primary_interface_even_a_declared_one() {
+    // The appliance's primary interface is a declared AWS::EC2::NetworkInterface
+    // (source/destination check off, as appliances are): a route naming the
+    // instance is a route to that interface, not to one the template lacks.
+    let text = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}
+  ApplianceEni:
+    Type: AWS::EC2::NetworkInterface
+    Properties: {SubnetId: !Ref Subnet, SourceDestCheck: false}
+  Appliance:
+    Type: AWS::EC2::Instance
+    Properties:
+      NetworkInterfaces: [{NetworkInterfaceId: !Ref ApplianceEni, DeviceIndex: "0"}]
+  Routes:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  ViaAppliance:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref Routes, DestinationCidrBlock: 0.0.0.0/0, InstanceId: !Ref Appliance}
+"#;
+    let m = load(text, &TemplateOptions::default());
+    let routes = &m.route_table("Routes").expect("the table").routes;
+    assert_eq!(
+        routes[0].target,
+        RouteTarget::NetworkInterface("ApplianceEni".into())
+    );
+}
