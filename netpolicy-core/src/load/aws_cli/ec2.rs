@@ -180,9 +180,13 @@ impl Dump<'_> {
         let target = if r.str("State")?.as_deref() == Some("blackhole") {
             RouteTarget::Blackhole
         } else if let Some((field, id)) = route::given_target(|key| r.str(key))? {
-            let target = route::route_target(field.kind, id, |id| {
-                route::gateway_kind(&mut self.parts, id)
-            });
+            // An instance's primary interface, once instances are read.
+            let target = match field.kind {
+                route::TargetKind::Instance => Ok(RouteTarget::NetworkInterface(id)),
+                kind => {
+                    route::route_target(kind, id, |id| route::gateway_kind(&mut self.parts, id))
+                }
+            };
             match target {
                 // The implicit local routes: the engine knows them.
                 Ok(RouteTarget::Local) => return Ok(None),

@@ -373,6 +373,7 @@ impl<'a> Dump<'a> {
         self.read_ec2()?;
         self.read_elbv2()?;
         self.attach_interfaces()?;
+        records::route::resolve_instance_targets(&mut self.parts);
         self.link_load_balancer_nodes();
         let endpoints = std::mem::take(&mut self.appliance_endpoints);
         let code = "np::aws::not-modelled";

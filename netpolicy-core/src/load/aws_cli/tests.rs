@@ -216,3 +216,33 @@ fn terminated_instances_are_left_out_and_secondary_addresses_kept() {
     assert_eq!(eni.public_ip, Some("3.0.0.9".parse().expect("address")));
     assert_eq!(eni.security_groups, ["sg-1"]);
 }
+
+#[test]
+fn a_route_naming_only_an_instance_goes_to_its_primary_interface() {
+    // AWS reports `InstanceId` for a route to an instance (with the
+    // interface, but older answers and hand-written dumps give only the
+    // instance): it is that instance's primary interface, not a blackhole.
+    let instances = r#"{"Reservations": [{"Groups": [], "Instances": [
+        {"InstanceId": "i-nat", "State": {"Code": 16, "Name": "running"},
+         "NetworkInterfaces": [{"NetworkInterfaceId": "eni-nat", "SubnetId": "subnet-1",
+            "InterfaceType": "interface", "Attachment": {"DeviceIndex": 0, "Status": "attached"},
+            "Groups": [{"GroupId": "sg-1"}],
+            "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.5", "Primary": true}]}]}]}]}"#;
+    let tables = r#"{"RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1",
+        "Associations": [{"Main": true, "AssociationState": {"State": "associated"}}],
+        "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "InstanceId": "i-nat",
+                    "State": "active", "Origin": "CreateRoute"}]}]}"#;
+    let dir = dump(
+        "instance-route",
+        &[
+            ("ec2-describe-instances.json", instances),
+            ("ec2-describe-route-tables.json", tables),
+        ],
+    );
+    let model = load_aws_cli_dir(&dir).expect("loads");
+    let table = model.route_table("rtb-1").expect("table");
+    assert_eq!(
+        table.routes[0].target,
+        crate::model::RouteTarget::NetworkInterface("eni-nat".into())
+    );
+}

@@ -170,6 +170,28 @@ pub(crate) fn not_followed(what: &str) -> String {
     format!("a route to {what} is not modelled: the packets it carries are treated as dropped")
 }
 
+/// Routes a reader wrote to an instance (`NetworkInterface(instance id)`)
+/// go to the instance's primary interface, once instances are read: AWS
+/// routes to an instance through it. A route to an instance the input does
+/// not hold is left as it is (the reader's reconciliation stops it).
+pub(crate) fn resolve_instance_targets(parts: &mut crate::model::ModelParts) {
+    let primary: std::collections::HashMap<&str, String> = (parts.instances.iter())
+        .filter_map(|i| Some((i.meta.id.as_str(), i.enis.first()?.clone())))
+        .collect();
+    if primary.is_empty() {
+        return;
+    }
+    for t in &mut parts.route_tables {
+        for r in &mut t.routes {
+            if let RouteTarget::NetworkInterface(id) = &mut r.target
+                && let Some(eni) = primary.get(id.as_str())
+            {
+                *id = eni.clone();
+            }
+        }
+    }
+}
+
 /// Stops the routes to `endpoints`, VPC endpoints a reader does not model
 /// (Gateway Load Balancer endpoints, the firewall endpoints of AWS Network
 /// Firewall): the packets go to an appliance that may drop them or send

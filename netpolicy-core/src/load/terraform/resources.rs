@@ -1328,6 +1328,10 @@ impl<'p, 'a> Builder<'p, 'a> {
             return Ok(None);
         };
         let mut target = None;
+        // A route given `instance_id` has its `network_interface_id` computed
+        // by the provider (unknown in a plan): the field the configuration
+        // gives decides, and only when none does is the target unknown.
+        let mut unknown = None;
         for field in route::TARGET_FIELDS {
             let key = field.terraform;
             let found = match block {
@@ -1343,11 +1347,14 @@ impl<'p, 'a> Builder<'p, 'a> {
                     None => continue,
                 },
                 Reference::Unknown => {
-                    let what = format!("`{key}` known only after apply");
-                    return Ok(Some(self.stopping_route(r, destination, &what, span)));
+                    unknown.get_or_insert(key);
                 }
                 Reference::None => {}
             }
+        }
+        if let (None, Some(key)) = (&target, unknown) {
+            let what = format!("`{key}` known only after apply");
+            return Ok(Some(self.stopping_route(r, destination, &what, span)));
         }
         let Some((field, id)) = target else {
             let what = "a target netpolicy does not know";

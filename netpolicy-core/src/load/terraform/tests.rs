@@ -375,6 +375,51 @@ fn inline_routes_reach_the_gateways_and_instances_the_plan_creates() {
 }
 
 #[test]
+fn a_route_to_an_instance_is_not_stopped_by_the_interface_id_the_provider_computes() {
+    // `instance_id` is configured; the provider computes
+    // `network_interface_id`, unknown in the plan: the configured field
+    // decides (the route was once a silent blackhole).
+    let mut planned = network();
+    planned.extend([
+        resource(
+            "aws_instance.nat",
+            r#"{"subnet_id": "subnet-1", "private_ip": "10.0.1.5"}"#,
+        ),
+        resource("aws_route_table.rt", r#"{"vpc_id": "vpc-1"}"#),
+        resource(
+            "aws_route.out",
+            r#"{"route_table_id": "aws_route_table.rt", "destination_cidr_block": "0.0.0.0/0"}"#,
+        ),
+    ]);
+    let route = format!(
+        r#"{{"route_table_id": {}, "instance_id": {}}}"#,
+        reference("aws_route_table.rt"),
+        reference("aws_instance.nat"),
+    );
+    let text = creating(
+        &planned,
+        &[
+            ("aws_instance.nat", r#"{"id": true}"#),
+            ("aws_route_table.rt", r#"{"id": true}"#),
+            (
+                "aws_route.out",
+                r#"{"id": true, "route_table_id": true, "instance_id": true, "network_interface_id": true}"#,
+            ),
+        ],
+        &[("aws_route.out", &route)],
+    );
+    let model = load_terraform("plan.json", text).expect("loads");
+    let table = model.route_table("aws_route_table.rt").expect("the table");
+    let targets: Vec<&RouteTarget> = table.routes.iter().map(|r| &r.target).collect();
+    assert_eq!(
+        targets,
+        [&RouteTarget::NetworkInterface(
+            "aws_instance.nat/eni0".into()
+        )]
+    );
+}
+
+#[test]
 fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
     let mut planned = network();
     planned.extend([
