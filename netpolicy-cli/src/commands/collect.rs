@@ -147,37 +147,12 @@ fn collect(aws: &Aws<'_>, dir: &Path) -> Result<(), Report> {
         rules.extend(items(&a, "Rules"));
     }
     write("elbv2-describe-rules.json", &json!({ "Rules": rules }))?;
-    let mut health = Vec::new();
-    for tg in &tgs {
-        let mut a = aws.call(
-            "elbv2",
-            "describe-target-health",
-            &["--target-group-arn", tg],
-        )?;
-        if let Some(o) = a.as_object_mut() {
-            o.insert("TargetGroupArn".into(), Value::String(tg.clone()));
-        }
-        health.push(a);
+    // Target health and attributes (client IP preservation of network
+    // load balancers) are asked per target group.
+    for operation in ["describe-target-health", "describe-target-group-attributes"] {
+        let answers = per_target_group(aws, operation, &tgs)?;
+        write(&format!("elbv2-{operation}.json"), &Value::Array(answers))?;
     }
-    write("elbv2-describe-target-health.json", &Value::Array(health))?;
-    // Client IP preservation of network load balancers is a target-group
-    // attribute; each answer carries the ARN it was asked for.
-    let mut attributes = Vec::new();
-    for tg in &tgs {
-        let mut a = aws.call(
-            "elbv2",
-            "describe-target-group-attributes",
-            &["--target-group-arn", tg],
-        )?;
-        if let Some(o) = a.as_object_mut() {
-            o.insert("TargetGroupArn".into(), Value::String(tg.clone()));
-        }
-        attributes.push(a);
-    }
-    write(
-        "elbv2-describe-target-group-attributes.json",
-        &Value::Array(attributes),
-    )?;
     let mut tags = Vec::new();
     let all: Vec<&String> = lbs.iter().chain(&tgs).collect();
     // describe-tags takes at most 20 ARNs per call.
@@ -199,6 +174,20 @@ fn collect(aws: &Aws<'_>, dir: &Path) -> Result<(), Report> {
         eprintln!("wrote {}", dir.display());
     }
     Ok(())
+}
+
+/// `operation`'s answer for each target group, each carrying the
+/// `TargetGroupArn` it was asked for (the answers do not repeat it).
+fn per_target_group(aws: &Aws<'_>, operation: &str, tgs: &[String]) -> Result<Vec<Value>, Report> {
+    let mut answers = Vec::new();
+    for tg in tgs {
+        let mut a = aws.call("elbv2", operation, &["--target-group-arn", tg])?;
+        if let Some(o) = a.as_object_mut() {
+            o.insert("TargetGroupArn".into(), Value::String(tg.clone()));
+        }
+        answers.push(a);
+    }
+    Ok(answers)
 }
 
 fn items(answer: &Value, key: &str) -> Vec<Value> {

@@ -15,7 +15,7 @@ use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
 
-impl Dump<'_> {
+impl<'a> Dump<'a> {
     pub(super) fn read_elbv2(&mut self) -> Result<(), LoadError> {
         let tags = self.elb_tags()?;
         self.load_balancers(&tags)?;
@@ -124,6 +124,30 @@ impl Dump<'_> {
         Ok(())
     }
 
+    /// The answers of a call made once per target group (`file`): one
+    /// object or a list of them, each carrying the `TargetGroupArn` it was
+    /// asked for, as `netpolicy collect` writes them. `None` when the file
+    /// is absent, with a warning (`code`) saying what follows (`without`)
+    /// if the dump has target groups.
+    fn per_target_group(
+        &mut self,
+        file: &str,
+        code: &'static str,
+        without: &str,
+    ) -> Option<Vec<&'a crate::load::document::Node>> {
+        let files = self.files;
+        let Some(doc) = files.trees.get(file) else {
+            if self.has("elbv2-describe-target-groups.json") {
+                self.warn(code, format!("no {file}: {without}"), None);
+            }
+            return None;
+        };
+        Some(match &doc.value {
+            crate::load::document::Value::Seq(items) => items.iter().collect(),
+            _ => vec![doc],
+        })
+    }
+
     /// `preserve_client_ip.enabled` by target-group ARN, from
     /// `describe-target-group-attributes` answers, each with the
     /// `TargetGroupArn` it was asked for (as for target health). Without the
@@ -132,23 +156,12 @@ impl Dump<'_> {
         &mut self,
     ) -> Result<HashMap<String, Option<bool>>, LoadError> {
         let mut out = HashMap::new();
-        let Some(doc) = self
-            .files
-            .trees
-            .get("elbv2-describe-target-group-attributes.json")
-        else {
-            if self.has("elbv2-describe-target-groups.json") {
-                self.warn(
-                    "np::aws::no-target-group-attributes",
-                    "no elbv2-describe-target-group-attributes.json: network load balancers' client IP preservation takes AWS's defaults".into(),
-                    None,
-                );
-            }
+        let Some(answers) = self.per_target_group(
+            "elbv2-describe-target-group-attributes.json",
+            "np::aws::no-target-group-attributes",
+            "network load balancers' client IP preservation takes AWS's defaults",
+        ) else {
             return Ok(out);
-        };
-        let answers: Vec<&crate::load::document::Node> = match &doc.value {
-            crate::load::document::Value::Seq(items) => items.iter().collect(),
-            _ => vec![doc],
         };
         let mut warnings = Vec::new();
         for a in answers {
@@ -185,19 +198,12 @@ impl Dump<'_> {
     /// writes it): one such object, or a list of them.
     fn target_health(&mut self) -> Result<HashMap<String, Vec<Target>>, LoadError> {
         let mut out: HashMap<String, Vec<Target>> = HashMap::new();
-        let Some(doc) = self.files.trees.get("elbv2-describe-target-health.json") else {
-            if self.has("elbv2-describe-target-groups.json") {
-                self.warn(
-                    "np::aws::no-target-health",
-                    "no elbv2-describe-target-health.json: target groups have no registered targets".into(),
-                    None,
-                );
-            }
+        let Some(answers) = self.per_target_group(
+            "elbv2-describe-target-health.json",
+            "np::aws::no-target-health",
+            "target groups have no registered targets",
+        ) else {
             return Ok(out);
-        };
-        let answers: Vec<&crate::load::document::Node> = match &doc.value {
-            crate::load::document::Value::Seq(items) => items.iter().collect(),
-            _ => vec![doc],
         };
         for a in answers {
             let a = Fields::new(a, "a target health answer")?;
