@@ -1348,6 +1348,12 @@ impl<'d> Builder<'d> {
             );
             self.warnings.push(warning);
         }
+        // The template's VPCs' default groups stand before what the template
+        // names outside itself is placed: `Vpc.DefaultSecurityGroup` is a
+        // group of the template's own VPC (AWS's rules, and those the
+        // template adds), not an external object without rules.
+        let named = std::mem::take(&mut self.default_groups);
+        records::default_group::join_default_groups(&mut self.parts, &default_group, named);
         self.place_external();
         self.add_cluster_groups();
         self.public_addresses();
@@ -1382,8 +1388,8 @@ impl<'d> Builder<'d> {
                 );
             }
         }
-        let named = std::mem::take(&mut self.default_groups);
-        records::default_group::join_default_groups(&mut self.parts, &default_group, named);
+        // Interfaces in subnets placed from outside join theirs now.
+        records::default_group::join_default_groups(&mut self.parts, &default_group, []);
     }
 }
 

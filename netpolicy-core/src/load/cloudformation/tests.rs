@@ -820,3 +820,60 @@ Resources:
         RouteTarget::NetworkInterface("ApplianceEni".into())
     );
 }
+
+#[test]
+fn the_default_group_a_template_names_is_its_vpcs_not_an_external_one() {
+    // `!GetAtt Vpc.DefaultSecurityGroup` names the default group of the
+    // template's own VPC: AWS's rules plus those the template adds, never
+    // an external group without rules.
+    let text = r#"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Igw:
+    Type: AWS::EC2::InternetGateway
+  Attach:
+    Type: AWS::EC2::VPCGatewayAttachment
+    Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Igw}
+  Public:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, MapPublicIpOnLaunch: true}
+  Routes:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  Default:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref Routes, DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}
+  Assoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {SubnetId: !Ref Public, RouteTableId: !Ref Routes}
+  OpenHttp:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !GetAtt Vpc.DefaultSecurityGroup, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}
+  AppSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: app
+      VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 8080, ToPort: 8080, SourceSecurityGroupId: !GetAtt Vpc.DefaultSecurityGroup}
+  Web:
+    Type: AWS::EC2::Instance
+    Properties: {SubnetId: !Ref Public}
+  App:
+    Type: AWS::EC2::Instance
+    Properties: {SubnetId: !Ref Public, SecurityGroupIds: [!Ref AppSg]}
+"#;
+    let m = load(text, &TemplateOptions::default());
+    assert!(!m.parts().external.contains("Vpc.DefaultSecurityGroup"));
+    let group = m
+        .security_group("Vpc.DefaultSecurityGroup")
+        .expect("the default group");
+    assert!(
+        (group.ingress.iter()).any(|r| r.traffic == TrafficMatch::tcp(80, 80)),
+        "the template's rule is on it: {group:?}"
+    );
+    let web = m.eni("Web/eni0").expect("web");
+    assert_eq!(web.security_groups, ["Vpc.DefaultSecurityGroup"]);
+}
