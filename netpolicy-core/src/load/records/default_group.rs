@@ -61,6 +61,14 @@ pub(crate) fn join_default_groups(
         .filter(|(id, _)| !held.contains(id.as_str()))
         .collect();
     for (id, vpc) in missing {
+        add_default_group(parts, id, vpc);
+    }
+}
+
+/// Adds the default group `id` of `vpc` with AWS's rules: all traffic from
+/// its own members, all traffic out.
+pub(crate) fn add_default_group(parts: &mut ModelParts, id: String, vpc: String) {
+    {
         let rule = |peer| SecurityGroupRule {
             traffic: TrafficMatch::ALL,
             peer,

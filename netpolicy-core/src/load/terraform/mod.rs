@@ -61,8 +61,9 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
             warnings.extend(said);
             defaults.extend(default_groups);
         }
+        resources::join_default_groups(&mut parts, &defaults, false);
         warnings.extend(reconcile_outside(&mut parts));
-        resources::join_default_groups(&mut parts, &defaults);
+        resources::join_default_groups(&mut parts, &defaults, true);
         Ok((parts, warnings))
     };
     let parsed = read_all();
@@ -71,8 +72,9 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
 
 fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
     let (mut parts, mut warnings, defaults) = read_stack(doc)?;
+    resources::join_default_groups(&mut parts, &defaults, false);
     warnings.extend(reconcile_outside(&mut parts));
-    resources::join_default_groups(&mut parts, &defaults);
+    resources::join_default_groups(&mut parts, &defaults, true);
     Ok((parts, warnings))
 }
 

@@ -1549,8 +1549,22 @@ impl<'p, 'a> Builder<'p, 'a> {
         egress: bool,
         rules: Vec<SecurityGroupRule>,
     ) -> Result<(), LoadError> {
-        let Some(g) = self.parts.security_group_mut(group) else {
-            return Err(dangling(r, "security group", group));
+        // `aws_vpc.x.default_security_group_id`, unknown in a plan, names
+        // the VPC: its default group (the plan's, else AWS's).
+        let names_vpc = self.parts.vpc(group).is_some();
+        let group = if names_vpc && self.parts.security_group_mut(group).is_none() {
+            let id = (self.default_groups.get(group).cloned())
+                .unwrap_or_else(|| format!("{group}/default-security-group"));
+            if self.parts.security_group_mut(&id).is_none() {
+                let vpc = group.to_string();
+                records::default_group::add_default_group(&mut self.parts, id.clone(), vpc);
+            }
+            id
+        } else {
+            group.to_string()
+        };
+        let Some(g) = self.parts.security_group_mut(&group) else {
+            return Err(dangling(r, "security group", &group));
         };
         if egress {
             g.egress.extend(rules);
@@ -1787,12 +1801,61 @@ fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
 
 /// Puts every interface that names no group into its VPC's default group:
 /// the plan's `aws_default_security_group` (`defaults`, by VPC), else AWS's
-/// own. Run once every subnet stands, those of the other stacks and those
-/// the plans only name included, so that an instance in a subnet a data
+/// own; group references that name a VPC (`default_security_group_id`) name
+/// that group. Run twice: `placed` false before what the plans name outside
+/// themselves is placed and unknown references pruned (so that the default
+/// groups those references need stand), then `placed` true for interfaces in
+/// subnets placed from outside, so that an instance in a subnet a data
 /// source reads is not left without a group (sending and admitting nothing).
-pub(crate) fn join_default_groups(parts: &mut ModelParts, defaults: &HashMap<String, String>) {
+pub(crate) fn join_default_groups(
+    parts: &mut ModelParts,
+    defaults: &HashMap<String, String>,
+    placed: bool,
+) {
     let default_of = |vpc: &str| {
         (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
     };
-    records::default_group::join_default_groups(parts, &default_of, []);
+    let named = if placed {
+        Vec::new()
+    } else {
+        default_groups_named_by_vpc(parts, &default_of)
+    };
+    records::default_group::join_default_groups(parts, &default_of, named);
+}
+
+/// Rewrites the group references that name a VPC, which is what
+/// `aws_vpc.x.default_security_group_id` is in a plan (unknown until apply,
+/// read as the VPC it belongs to), into that VPC's default group; the VPCs
+/// so named.
+fn default_groups_named_by_vpc(
+    parts: &mut ModelParts,
+    default_of: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    let vpcs: HashSet<String> = (parts.vpcs.iter()).map(|v| v.meta.id.clone()).collect();
+    let groups: HashSet<String> = (parts.security_groups.iter())
+        .map(|g| g.meta.id.clone())
+        .collect();
+    let mut named = Vec::new();
+    let mut rename = |id: &mut String| {
+        if vpcs.contains(id.as_str()) && !groups.contains(id.as_str()) {
+            named.push(id.clone());
+            *id = default_of(id);
+        }
+    };
+    for eni in &mut parts.enis {
+        eni.security_groups.iter_mut().for_each(&mut rename);
+    }
+    for lb in &mut parts.load_balancers {
+        lb.security_groups.iter_mut().for_each(&mut rename);
+    }
+    for g in &mut parts.security_groups {
+        for r in g.ingress.iter_mut().chain(g.egress.iter_mut()) {
+            if let RulePeer::SecurityGroup(peer) = &mut r.peer {
+                rename(peer);
+            }
+        }
+    }
+    named.sort();
+    named.dedup();
+    named
 }

@@ -420,6 +420,80 @@ fn a_route_to_an_instance_is_not_stopped_by_the_interface_id_the_provider_comput
 }
 
 #[test]
+fn default_security_group_id_of_a_vpc_names_its_default_group() {
+    // `aws_vpc.x.default_security_group_id` is unknown in a plan; the
+    // reference names the VPC. A rule added to it, a rule naming it and an
+    // instance in it are all about the VPC's default group (it matched
+    // nothing before).
+    let planned = [
+        resource("aws_vpc.main", r#"{"cidr_block": "10.0.0.0/16"}"#),
+        resource("aws_subnet.a", r#"{"cidr_block": "10.0.1.0/24"}"#),
+        resource(
+            "aws_security_group.app",
+            r#"{"ingress": [{"protocol": "tcp",
+            "from_port": 8080, "to_port": 8080, "cidr_blocks": [], "self": false,
+            "prefix_list_ids": [], "ipv6_cidr_blocks": [], "description": ""}], "egress": []}"#,
+        ),
+        resource(
+            "aws_security_group_rule.http",
+            r#"{"type": "ingress", "protocol": "tcp",
+            "from_port": 80, "to_port": 80, "cidr_blocks": ["0.0.0.0/0"]}"#,
+        ),
+        resource("aws_instance.web", r#"{"private_ip": "10.0.1.10"}"#),
+    ];
+    let default_id =
+        r#"{"references": ["aws_vpc.main.default_security_group_id", "aws_vpc.main"]}"#;
+    let vpc = reference("aws_vpc.main");
+    let subnet = format!(r#"{{"vpc_id": {vpc}}}"#);
+    let group = format!(r#"{{"vpc_id": {vpc}, "ingress": [{{"security_groups": {default_id}}}]}}"#);
+    let rule = format!(r#"{{"security_group_id": {default_id}}}"#);
+    let instance = format!(
+        r#"{{"subnet_id": {}, "vpc_security_group_ids": {default_id}}}"#,
+        reference("aws_subnet.a")
+    );
+    let text = creating(
+        &planned,
+        &[
+            (
+                "aws_vpc.main",
+                r#"{"id": true, "default_security_group_id": true}"#,
+            ),
+            ("aws_subnet.a", r#"{"id": true, "vpc_id": true}"#),
+            (
+                "aws_security_group.app",
+                r#"{"id": true, "vpc_id": true, "ingress": [{"security_groups": true}]}"#,
+            ),
+            (
+                "aws_security_group_rule.http",
+                r#"{"id": true, "security_group_id": true}"#,
+            ),
+            (
+                "aws_instance.web",
+                r#"{"id": true, "subnet_id": true, "vpc_security_group_ids": true}"#,
+            ),
+        ],
+        &[
+            ("aws_subnet.a", &subnet),
+            ("aws_security_group.app", &group),
+            ("aws_security_group_rule.http", &rule),
+            ("aws_instance.web", &instance),
+        ],
+    );
+    let model = load_terraform("plan.json", text).expect("loads");
+    let default = "aws_vpc.main/default-security-group";
+    let group = model.security_group(default).expect("the default group");
+    assert!(
+        (group.ingress.iter()).any(|r| r.traffic == TrafficMatch::tcp(80, 80)),
+        "{group:?}"
+    );
+    let web = model.eni("aws_instance.web/eni0").expect("web");
+    assert_eq!(web.security_groups, [default]);
+    let app = model.security_group("aws_security_group.app").expect("app");
+    assert_eq!(app.ingress.len(), 1, "{app:?} {:?}", model.warnings());
+    assert_eq!(app.ingress[0].peer, RulePeer::SecurityGroup(default.into()));
+}
+
+#[test]
 fn values_known_only_after_apply_stand_as_the_most_they_may_allow() {
     let mut planned = network();
     planned.extend([
