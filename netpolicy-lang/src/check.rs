@@ -781,32 +781,25 @@ impl Checker<'_, '_> {
         parts: &Parts,
         findings: &[Finding],
     ) -> Status {
+        // Some finding exists whatever the parts modelled wider do.
+        let a_finding_stands = || {
+            parts.wider.is_empty()
+                || (findings.iter())
+                    .any(|f| !(self.approximations).may_not_exist(&f.src, &f.dst, &f.packets))
+        };
         let proven = match kind {
-            // Found flows: real unless they rest on a part modelled wider;
-            // no flow: real unless a part modelled narrower hides one.
             // Broad CIDR rules found: real unless a stand-in for an unknown
             // CIDR is the broad one; none found: a part that matches less
             // than it may (a prefix list) is no CIDR rule.
-            AssertionKind::LeastPrivilege { .. } => {
-                !violated
-                    || parts.wider.is_empty()
-                    || findings.iter().any(|f| {
-                        !self
-                            .approximations
-                            .may_not_exist(&f.src, &f.dst, &f.packets)
-                    })
-            }
+            AssertionKind::LeastPrivilege { .. } => !violated || a_finding_stands(),
+            // Found flows: real unless they rest on a part modelled wider;
+            // no flow: real unless a part modelled narrower hides one.
             AssertionKind::No { .. }
             | AssertionKind::Only { .. }
             | AssertionKind::Isolated { .. }
             | AssertionKind::Exposure { .. } => {
                 if violated {
-                    parts.wider.is_empty()
-                        || findings.iter().any(|f| {
-                            !self
-                                .approximations
-                                .may_not_exist(&f.src, &f.dst, &f.packets)
-                        })
+                    a_finding_stands()
                 } else {
                     parts.narrower.is_empty()
                 }

@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 /// Interfaces that share a subnet and a security-group set, seen as one end.
+#[derive(Clone)]
 pub(crate) struct Side<'a> {
     pub(crate) subnet: &'a Subnet,
     pub(crate) members: Vec<&'a Eni>,
@@ -980,7 +981,6 @@ impl<'m> Engine<'m> {
                     continue;
                 }
                 for leg in &target_ports {
-                    let target_port = &leg.port;
                     let preserved = leg.preserve_client_ip && lb.kind == LoadBalancerKind::Network;
                     for node_id in &lb.nodes {
                         let Some(node) = self.eni(node_id).and_then(|n| self.side(vec![n])) else {
@@ -991,19 +991,16 @@ impl<'m> Engine<'m> {
                         let second_query = node_to_target(leg.protocol, leg.port);
                         // The source the target sees: the node's address, or
                         // the client's where the load balancer keeps it.
-                        let node_address = node
-                            .members
-                            .first()
-                            .and_then(|m| m.private_ips.first().copied());
-                        let client_address = client.witness().map(|c| c.src);
+                        let seen_source = || {
+                            if preserved {
+                                client.witness().map(|c| c.src)
+                            } else {
+                                (node.members.first()).and_then(|m| m.private_ips.first().copied())
+                            }
+                        };
                         let second_query = match (tracing, second_query.witness()) {
                             (true, Some(p)) => PacketSet::single(&crate::packet::Packet {
-                                src: if preserved {
-                                    client_address
-                                } else {
-                                    node_address
-                                }
-                                .unwrap_or(p.src),
+                                src: seen_source().unwrap_or(p.src),
                                 dst: target_eni.private_ips.first().copied().unwrap_or(p.dst),
                                 ..p
                             }),
@@ -1040,9 +1037,10 @@ impl<'m> Engine<'m> {
                                     rule: RuleRef {
                                         object: format!("load balancer {}", lb.meta.label()),
                                         rule: format!(
-                                            "listener {}/{} forwards to target port {target_port}{}",
+                                            "listener {}/{} forwards to target port {}{}",
                                             listener.protocol,
                                             listener.port,
+                                            leg.port,
                                             match (preserved, lb.kind) {
                                                 (true, _) => "; client address preserved (network load balancer target group): the target judges the client's address",
                                                 (false, LoadBalancerKind::Network) => "; client address not preserved: the target judges the node's address",
@@ -1197,32 +1195,15 @@ impl<'m> Engine<'m> {
         query: &PacketSet,
         tracing: bool,
     ) -> Flow {
-        let clients = query.project(Dim::SrcAddr);
         let node = Side {
-            subnet: node.subnet,
-            members: node.members.clone(),
-            addrs: clients,
-            groups: node.groups.clone(),
-            group_ids: node.group_ids.clone(),
-            enforced: node.enforced,
-            egress: node.egress,
-            ingress: Cow::Borrowed(&*node.ingress),
+            addrs: query.project(Dim::SrcAddr),
+            ..node.clone()
         };
         let via_group = self.admitted_via_groups(&d.group_ids, &lb.security_groups);
-        let target = Side {
-            subnet: d.subnet,
-            members: d.members.clone(),
-            addrs: d.addrs.clone(),
-            groups: d.groups.clone(),
-            group_ids: d.group_ids.clone(),
-            enforced: d.enforced,
-            egress: d.egress,
-            ingress: if via_group.is_empty() {
-                Cow::Borrowed(&*d.ingress)
-            } else {
-                Cow::Owned(d.ingress.union(&via_group))
-            },
-        };
+        let mut target = d.clone();
+        if !via_group.is_empty() {
+            target.ingress = Cow::Owned(d.ingress.union(&via_group));
+        }
         self.private_with(&node, &target, query, tracing, Replies::Carried)
     }
 

@@ -61,9 +61,7 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
             warnings.extend(said);
             defaults.extend(default_groups);
         }
-        resources::join_default_groups(&mut parts, &defaults, false);
-        warnings.extend(reconcile_outside(&mut parts));
-        resources::join_default_groups(&mut parts, &defaults, true);
+        warnings.extend(reconcile_outside(&mut parts, &defaults));
         Ok((parts, warnings))
     };
     let parsed = read_all();
@@ -72,9 +70,7 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
 
 fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
     let (mut parts, mut warnings, defaults) = read_stack(doc)?;
-    resources::join_default_groups(&mut parts, &defaults, false);
-    warnings.extend(reconcile_outside(&mut parts));
-    resources::join_default_groups(&mut parts, &defaults, true);
+    warnings.extend(reconcile_outside(&mut parts, &defaults));
     Ok((parts, warnings))
 }
 
@@ -93,8 +89,16 @@ fn read_stack(doc: &Node) -> Result<Stack, LoadError> {
     Ok(b.finish())
 }
 
-/// Places or neutralises what the plans name but do not hold.
-fn reconcile_outside(parts: &mut crate::model::ModelParts) -> Vec<Warning> {
+/// Places or neutralises what the plans name but do not hold, with the
+/// default groups (`defaults`: the plans' `aws_default_security_group` by
+/// VPC) joined on either side of it: those references need stand before
+/// unknown references are pruned; interfaces in subnets placed from outside
+/// join theirs after.
+fn reconcile_outside(
+    parts: &mut crate::model::ModelParts,
+    defaults: &foldhash::HashMap<String, String>,
+) -> Vec<Warning> {
+    resources::join_default_groups(parts, defaults, false);
     // A plan is often one stack of a larger estate: the ids of the deployed
     // account it names but does not hold (a shared network's subnets and
     // groups, read by data sources) stand as external objects, as a
@@ -106,6 +110,7 @@ fn reconcile_outside(parts: &mut crate::model::ModelParts) -> Vec<Warning> {
         "np::terraform::not-in-plan",
         "the plan",
     ));
+    resources::join_default_groups(parts, defaults, true);
     warnings
 }
 

@@ -1553,8 +1553,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         // the VPC: its default group (the plan's, else AWS's).
         let names_vpc = self.parts.vpc(group).is_some();
         let group = if names_vpc && self.parts.security_group_mut(group).is_none() {
-            let id = (self.default_groups.get(group).cloned())
-                .unwrap_or_else(|| format!("{group}/default-security-group"));
+            let id = default_group_id(&self.default_groups, group);
             if self.parts.security_group_mut(&id).is_none() {
                 let vpc = group.to_string();
                 records::default_group::add_default_group(&mut self.parts, id.clone(), vpc);
@@ -1812,15 +1811,19 @@ pub(crate) fn join_default_groups(
     defaults: &HashMap<String, String>,
     placed: bool,
 ) {
-    let default_of = |vpc: &str| {
-        (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
-    };
+    let default_of = |vpc: &str| default_group_id(defaults, vpc);
     let named = if placed {
         Vec::new()
     } else {
         default_groups_named_by_vpc(parts, &default_of)
     };
     records::default_group::join_default_groups(parts, &default_of, named);
+}
+
+/// The default group of `vpc`: the plan's `aws_default_security_group`
+/// (`defaults`, by VPC), else AWS's own.
+fn default_group_id(defaults: &HashMap<String, String>, vpc: &str) -> String {
+    (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
 }
 
 /// Rewrites the group references that name a VPC, which is what
