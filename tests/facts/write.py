@@ -22,6 +22,7 @@ and uses the standard library only.
 """
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -44,9 +45,23 @@ def Subnet(name, cidr, map_public=False, table=None, acl=None):
     return Obj(name=name, cidr=cidr, map_public=map_public, table=table, acl=acl)
 
 
-def Table(name, routes):
-    """routes: [(route name, destination, "igw"|"nat", target name)]"""
-    return Obj(name=name, routes=routes)
+def Table(name, routes, tf="resources"):
+    """routes: [(route name, destination, "igw"|"nat"|"vgw"|"instance", target name)].
+    A destination is written as the template writes it (host bits
+    included); AWS stores its canonical form (canonical()). "instance": the
+    route names an instance (CloudFormation InstanceId); AWS routes to its
+    primary interface and reports both ids. tf: "resources" (aws_route) or
+    "inline" (route blocks of the aws_route_table)."""
+    return Obj(name=name, routes=routes, tf=tf)
+
+
+def canonical(cidr):
+    """The block AWS stores for a CIDR written with host bits (EC2 API
+    reference, CreateRoute DestinationCidrBlock, CreateNetworkAclEntry
+    CidrBlock, AuthorizeSecurityGroupIngress CidrIp: "We modify the
+    specified CIDR block to its canonical form"). Unchanged for a canonical
+    block."""
+    return str(ipaddress.ip_network(cidr, strict=False))
 
 
 def Nat(name, subnet, eip, private_ip, public_ip):
@@ -54,10 +69,18 @@ def Nat(name, subnet, eip, private_ip, public_ip):
 
 
 def Rule(proto, lo=None, hi=None, cidr=None, sg=None):
-    """proto: "tcp", "udp", "icmp" or "-1"; the peer is a CIDR or a group name."""
+    """proto: "tcp", "udp", "icmp", "-1" or a protocol number as written
+    ("6", "17"); the peer is a CIDR (as written: host bits allowed) or a
+    group name (DEFAULT_GROUP: the VPC's default group). lo/hi: the port
+    range (FromPort/ToPort); for icmp the type and code (-1: any); for "-1"
+    ports written anyway (AWS ignores them)."""
     if hi is None:
         hi = lo
     return Obj(proto=proto, lo=lo, hi=hi, cidr=cidr, sg=sg)
+
+
+# How describe-security-groups reports a protocol written as a number.
+PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp"}
 
 
 ALL_OUT = Rule("-1", cidr="0.0.0.0/0")
@@ -98,11 +121,15 @@ def Nic(device, subnet=None, groups=None, private_ip=None, associate=None, publi
                public_ip=public_ip, eni=eni)
 
 
-def Instance(name, subnet=None, groups=None, private_ip=None, associate=None, public_ip=None, nics=None):
+def Instance(name, subnet=None, groups=None, private_ip=None, associate=None, public_ip=None, nics=None,
+             native_public=None):
     """Either SubnetId/SecurityGroupIds (and AssociatePublicIpAddress, which
-    the template writes as a one-entry NetworkInterfaces) or nics."""
+    the template writes as a one-entry NetworkInterfaces) or nics.
+    native_public: how network.yaml writes the public address of an inline
+    instance: None, the deployed address (or nothing); "omit", no public_ip
+    (the native format decides from the subnet); "none" or "auto", written so."""
     return Obj(name=name, subnet=subnet, groups=groups, private_ip=private_ip, associate=associate,
-               public_ip=public_ip, nics=nics)
+               public_ip=public_ip, nics=nics, native_public=native_public)
 
 
 def Attach(name, instance, eni, device):
@@ -116,10 +143,12 @@ def Eip(name, public_ip, instance=None, eni=None, association=None):
     return Obj(name=name, public_ip=public_ip, instance=instance, eni=eni, association=association)
 
 
-def Lb(name, subnets, nodes, listeners, groups=None):
-    """An internet-facing network load balancer. nodes: {subnet: (private,
-    public)} as deployed; listeners: [(listener name, protocol, port, target group)]."""
-    return Obj(name=name, subnets=subnets, nodes=nodes, listeners=listeners, groups=groups)
+def Lb(name, subnets, nodes, listeners, groups=None, scheme="internet-facing"):
+    """A network load balancer. nodes: {subnet: (private, public)} as
+    deployed (public None for an internal one); listeners: [(listener name,
+    protocol, port, target group)]. scheme None: not written (AWS's default,
+    internet-facing)."""
+    return Obj(name=name, subnets=subnets, nodes=nodes, listeners=listeners, groups=groups, scheme=scheme)
 
 
 def Tg(name, proto, port, target_type, targets, preserve=None):
@@ -146,13 +175,24 @@ S3_PREFIX_LIST = "pl-63a5400a"
 S3_CIDRS = ["3.5.0.0/19", "16.182.0.0/16", "18.34.0.0/19", "18.34.232.0/21", "52.216.0.0/15", "54.231.0.0/16"]
 
 
-def Endpoint(name, kind, service, subnets=(), groups=(), tables=(), private_ips=None):
+def Endpoint(name, kind, service, subnets=(), groups=(), tables=(), private_ips=None, typed=True):
     """A VPC endpoint. kind "Interface": one endpoint network interface per
     subnet, in groups, deployed at private_ips {subnet: address}, and private
     DNS off; "Gateway": AWS adds a route for the service's prefix list to each
-    of tables (PrivateLink guide, "Gateway endpoints", Routing)."""
+    of tables (PrivateLink guide, "Gateway endpoints", Routing). typed False:
+    the type is not written (a Gateway endpoint by AWS's and the provider's
+    default)."""
     return Obj(name=name, kind=kind, service=service, subnets=list(subnets), groups=list(groups),
-               tables=list(tables), private_ips=private_ips or {})
+               tables=list(tables), private_ips=private_ips or {}, typed=typed)
+
+
+def Vgw(name, connection=None, attach="inline"):
+    """A virtual private gateway attached to the VPC (VpcGatewayAttachment
+    VpnGatewayId). connection: None, no VPN connection; else (customer gateway
+    name, its public address, BGP ASN, VPN connection name, [static routes]).
+    attach (Terraform): "inline" (aws_vpn_gateway vpc_id) or "resource"
+    (aws_vpn_gateway_attachment)."""
+    return Obj(name=name, connection=connection, attach=attach)
 
 
 # An instance written with groups=[] names no security group: AWS puts its
@@ -161,14 +201,26 @@ def Endpoint(name, kind, service, subnets=(), groups=(), tables=(), private_ips=
 DEFAULT_GROUP = "default"
 
 
+# The native format's id for the VPC's default group, where a case declares
+# it (native_default_group): an ordinary group with AWS's default rules, named
+# by the VPC's default_security_group.
+NATIVE_DEFAULT_GROUP = "VpcDefaultSg"
+
+
 def Case(name, doc, vpc_cidr, subnets, tables=(), igw=True, nats=(), groups=(), acls=(), enis=(),
-         instances=(), attachments=(), eips=(), lbs=(), tgs=(), endpoints=(), order=None, native=True):
-    """native False: the case is not written in the native format (no network.yaml)."""
+         instances=(), attachments=(), eips=(), lbs=(), tgs=(), endpoints=(), order=None, native=True,
+         vgw=None, native_default_group=False):
+    """native False: the case is not written in the native format (no
+    network.yaml). native_default_group: network.yaml declares the VPC's
+    default group (NATIVE_DEFAULT_GROUP) and names it in the VPC's
+    default_security_group; else an interface without groups is left
+    without security_groups (the native format puts it in AWS's default
+    group)."""
     return Obj(name=name, doc=doc, vpc="Vpc", vpc_cidr=vpc_cidr, igw="Igw" if igw else None,
                subnets=list(subnets), tables=list(tables), nats=list(nats), groups=list(groups),
                acls=list(acls), enis=list(enis), instances=list(instances), attachments=list(attachments),
                eips=list(eips), lbs=list(lbs), tgs=list(tgs), endpoints=list(endpoints), order=order,
-               native=native)
+               native=native, vgw=vgw, native_default_group=native_default_group)
 
 
 HTTP_IN = Rule("tcp", 80, cidr="0.0.0.0/0")
@@ -522,9 +574,238 @@ CASES = [
             Instance("Other", subnet="PublicSubnet", groups=["OtherSg"], private_ip="10.16.1.12",
                      public_ip="3.84.160.12"),
         ],
-        # The native format's meaning for an interface without groups is its
-        # own (docs/model-format.md): not written.
-        native=False,
+        # network.yaml leaves Lone and Peer without security_groups and
+        # declares no default group: the native format puts them in AWS's
+        # default group with AWS's default rules.
+    ),
+    Case(
+        "default-group-reference",
+        "A group whose rule names the VPC's default security group (CloudFormation Vpc.DefaultSecurityGroup, Terraform aws_vpc.default_security_group_id): Member is launched without a group (the default group), Guarded admits ssh from the default group only, Outsider is in a group that admits nothing.",
+        "10.17.0.0/16",
+        subnets=[Subnet("PublicSubnet", "10.17.1.0/24", map_public=True, table="PublicRoutes")],
+        tables=[Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")])],
+        groups=[
+            Group("GuardedSg", ingress=[Rule("tcp", 22, sg=DEFAULT_GROUP)]),
+            Group("OutsiderSg"),
+        ],
+        instances=[
+            # The subnet maps public addresses on launch: all three get one.
+            Instance("Member", subnet="PublicSubnet", groups=[], private_ip="10.17.1.10", public_ip="3.84.170.10"),
+            Instance("Guarded", subnet="PublicSubnet", groups=["GuardedSg"], private_ip="10.17.1.11",
+                     public_ip="3.84.170.11"),
+            Instance("Outsider", subnet="PublicSubnet", groups=["OutsiderSg"], private_ip="10.17.1.12",
+                     public_ip="3.84.170.12"),
+        ],
+        native_default_group=True,
+    ),
+    Case(
+        "route-to-instance",
+        "Routes whose target is an instance: AppRoutes (aws_route resources) sends 192.168.0.0/16 to Appliance, launched with its interface inline (SubnetId); DataRoutes (inline route blocks) sends 172.16.0.0/12 to Router, whose primary interface (device 0) is the declared RouterEni. Both appliances sit in EdgeSubnet, which does not map public addresses.",
+        "10.18.0.0/16",
+        subnets=[
+            Subnet("EdgeSubnet", "10.18.1.0/24", table="EdgeRoutes"),
+            Subnet("AppSubnet", "10.18.2.0/24", map_public=True, table="AppRoutes"),
+            Subnet("DataSubnet", "10.18.3.0/24", table="DataRoutes"),
+        ],
+        tables=[
+            Table("EdgeRoutes", [("EdgeInternetRoute", "0.0.0.0/0", "igw", "Igw")]),
+            Table("AppRoutes", [
+                ("AppInternetRoute", "0.0.0.0/0", "igw", "Igw"),
+                ("ApplianceRoute", "192.168.0.0/16", "instance", "Appliance"),
+            ]),
+            Table("DataRoutes", [("RouterRoute", "172.16.0.0/12", "instance", "Router")], tf="inline"),
+        ],
+        groups=[
+            Group("ApplianceSg", ingress=[Rule("tcp", 22, cidr="10.18.0.0/16"), Rule("tcp", 443, cidr="0.0.0.0/0")]),
+            Group("AppSg", ingress=[HTTP_IN]),
+        ],
+        enis=[Eni("RouterEni", "EdgeSubnet", ["ApplianceSg"], "10.18.1.20")],
+        instances=[
+            # EdgeSubnet does not map public addresses: neither appliance has one.
+            Instance("Appliance", subnet="EdgeSubnet", groups=["ApplianceSg"], private_ip="10.18.1.10"),
+            Instance("Router", nics=[Nic(0, eni="RouterEni")]),
+            # AppSubnet maps public addresses on launch.
+            Instance("App", subnet="AppSubnet", groups=["AppSg"], private_ip="10.18.2.10", public_ip="3.84.180.10"),
+            Instance("Data", subnet="DataSubnet", groups=["AppSg"], private_ip="10.18.3.10"),
+        ],
+    ),
+    Case(
+        "host-bits",
+        "CIDRs written with host bits: WebSg admits ssh from 10.19.9.9/16 and lets https out to 198.51.100.200/25, BackupSg lets https out to 198.51.101.9/24; WebAcl admits ssh from 10.19.2.99/24 only; WebSubnet's only route beside the local one sends 198.51.100.77/24 to the internet gateway. AWS stores each block in its canonical form (10.19.0.0/16, 198.51.100.128/25, 198.51.101.0/24, 10.19.2.0/24, 198.51.100.0/24).",
+        "10.19.0.0/16",
+        subnets=[
+            Subnet("WebSubnet", "10.19.1.0/24", map_public=True, table="PartnerRoutes", acl="WebAcl"),
+            Subnet("AdminSubnet", "10.19.2.0/24"),
+            Subnet("OtherSubnet", "10.19.3.0/24"),
+        ],
+        tables=[Table("PartnerRoutes", [("PartnerRoute", "198.51.100.77/24", "igw", "Igw")])],
+        groups=[
+            Group("WebSg", ingress=[Rule("tcp", 22, cidr="10.19.9.9/16")],
+                  egress=[Rule("tcp", 443, cidr="198.51.100.200/25")]),
+            Group("BackupSg", egress=[Rule("tcp", 443, cidr="198.51.101.9/24")]),
+            Group("AdminSg"),
+        ],
+        acls=[
+            Acl("WebAcl", ["WebSubnet"], [
+                (100, False, "allow", "6", 22, 22, "10.19.2.99/24"),
+                (110, False, "allow", "6", 1024, 65535, "0.0.0.0/0"),
+                (100, True, "allow", "6", 1024, 65535, "10.19.7.7/16"),
+                (110, True, "allow", "6", 443, 443, "0.0.0.0/0"),
+            ], tf="rules"),
+        ],
+        instances=[
+            # WebSubnet maps public addresses on launch.
+            Instance("Web", subnet="WebSubnet", groups=["WebSg"], private_ip="10.19.1.10", public_ip="3.84.190.10"),
+            Instance("Backup", subnet="WebSubnet", groups=["BackupSg"], private_ip="10.19.1.11",
+                     public_ip="3.84.190.11"),
+            Instance("Admin", subnet="AdminSubnet", groups=["AdminSg"], private_ip="10.19.2.10"),
+            Instance("Other", subnet="OtherSubnet", groups=["AdminSg"], private_ip="10.19.3.10"),
+        ],
+    ),
+    Case(
+        "protocol-forms",
+        "Protocols written in AWS's other forms: ServerSg admits IpProtocol -1 with FromPort/ToPort 80 from ClientSubnet, icmp type 8 code -1 from anywhere, protocol 6 port 8080 and protocol 17 port 53 from anywhere; ServerAcl allows protocol -1 with PortRange 80 in and 443 out.",
+        "10.20.0.0/16",
+        subnets=[
+            Subnet("ServerSubnet", "10.20.1.0/24", map_public=True, table="PublicRoutes", acl="ServerAcl"),
+            Subnet("ClientSubnet", "10.20.2.0/24"),
+        ],
+        tables=[Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")])],
+        groups=[
+            # Standalone rule resources: Terraform's aws_security_group
+            # refuses ports on a "-1" rule, its rule resource passes them on.
+            Group("ServerSg", extra_ingress=[
+                Rule("-1", 80, 80, cidr="10.20.2.0/24"),
+                Rule("icmp", 8, -1, cidr="0.0.0.0/0"),
+                Rule("6", 8080, 8080, cidr="0.0.0.0/0"),
+                Rule("17", 53, 53, cidr="0.0.0.0/0"),
+            ]),
+            Group("ClientSg"),
+        ],
+        acls=[
+            Acl("ServerAcl", ["ServerSubnet"], [
+                (100, False, "allow", "-1", 80, 80, "0.0.0.0/0"),
+                (100, True, "allow", "-1", 443, 443, "0.0.0.0/0"),
+            ], tf="rules"),
+        ],
+        instances=[
+            # ServerSubnet maps public addresses on launch.
+            Instance("Server", subnet="ServerSubnet", groups=["ServerSg"], private_ip="10.20.1.10",
+                     public_ip="3.84.200.10"),
+            Instance("Client", subnet="ClientSubnet", groups=["ClientSg"], private_ip="10.20.2.10"),
+        ],
+    ),
+    Case(
+        "endpoint-no-type",
+        "A VPC endpoint for S3 written without its type (a gateway endpoint by default) on PublicRoutes, which also routes 0.0.0.0/0 to the internet gateway, and on PrivateRoutes, which has no other route.",
+        "10.21.0.0/16",
+        subnets=[
+            Subnet("PublicSubnet", "10.21.1.0/24", map_public=True, table="PublicRoutes"),
+            Subnet("PrivateSubnet", "10.21.2.0/24", table="PrivateRoutes"),
+        ],
+        tables=[
+            Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")]),
+            Table("PrivateRoutes", []),
+        ],
+        groups=[Group("WebSg", ingress=[HTTP_IN])],
+        instances=[
+            # PublicSubnet maps public addresses on launch; PrivateSubnet does not.
+            Instance("Web", subnet="PublicSubnet", groups=["WebSg"], private_ip="10.21.1.10", public_ip="3.84.210.10"),
+            Instance("App", subnet="PrivateSubnet", groups=["WebSg"], private_ip="10.21.2.10"),
+        ],
+        endpoints=[
+            Endpoint("S3Endpoint", "Gateway", f"com.amazonaws.{REGION}.s3", tables=["PublicRoutes", "PrivateRoutes"],
+                     typed=False),
+        ],
+    ),
+    Case(
+        "lb-no-scheme",
+        "Two network load balancers (TCP 80, instance targets, no security groups) with nodes in LbSubnet: DefaultNlb written without a scheme (internet-facing by default) in front of OpenTarget, InternalNlb with scheme internal in front of HiddenTarget. The targets, without public addresses, admit tcp/80 from anywhere.",
+        "10.22.0.0/16",
+        subnets=[
+            Subnet("LbSubnet", "10.22.1.0/24", table="PublicRoutes"),
+            Subnet("AppSubnet", "10.22.2.0/24"),
+        ],
+        tables=[Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")])],
+        groups=[Group("TargetSg", ingress=[HTTP_IN]), Group("ClientSg")],
+        instances=[
+            # Neither subnet maps public addresses.
+            Instance("OpenTarget", subnet="AppSubnet", groups=["TargetSg"], private_ip="10.22.2.10"),
+            Instance("HiddenTarget", subnet="AppSubnet", groups=["TargetSg"], private_ip="10.22.2.11"),
+            Instance("Client", subnet="LbSubnet", groups=["ClientSg"], private_ip="10.22.1.10"),
+        ],
+        lbs=[
+            Lb("DefaultNlb", ["LbSubnet"], {"LbSubnet": ("10.22.1.50", "54.211.220.50")},
+               [("DefaultListener", "TCP", 80, "DefaultTg")], scheme=None),
+            # An internal load balancer's nodes have private addresses only.
+            Lb("InternalNlb", ["LbSubnet"], {"LbSubnet": ("10.22.1.60", None)},
+               [("InternalListener", "TCP", 80, "InternalTg")], scheme="internal"),
+        ],
+        tgs=[
+            Tg("DefaultTg", "TCP", 80, "instance", [("OpenTarget", 80)]),
+            Tg("InternalTg", "TCP", 80, "instance", [("HiddenTarget", 80)]),
+        ],
+    ),
+    Case(
+        "public-by-subnet-native",
+        "public-by-subnet with the native format left to decide: Default (MappingSubnet) has no public_ip in network.yaml, OptOut (MappingSubnet, AssociatePublicIpAddress false) says public_ip none, OptIn (PlainSubnet, AssociatePublicIpAddress true) says auto, Plain (PlainSubnet) has none.",
+        "10.23.0.0/16",
+        subnets=[
+            Subnet("MappingSubnet", "10.23.1.0/24", map_public=True, table="PublicRoutes"),
+            Subnet("PlainSubnet", "10.23.2.0/24", table="PublicRoutes"),
+        ],
+        tables=[Table("PublicRoutes", [("InternetRoute", "0.0.0.0/0", "igw", "Igw")])],
+        groups=[Group("WebSg", ingress=[HTTP_IN])],
+        instances=[
+            # MappingSubnet maps public addresses on launch.
+            Instance("Default", subnet="MappingSubnet", groups=["WebSg"], private_ip="10.23.1.10", public_ip="3.84.230.10",
+                     native_public="omit"),
+            # AssociatePublicIpAddress false: none.
+            Instance("OptOut", subnet="MappingSubnet", groups=["WebSg"], private_ip="10.23.1.11", associate=False,
+                     native_public="none"),
+            # AssociatePublicIpAddress true: one, though PlainSubnet does not map.
+            Instance("OptIn", subnet="PlainSubnet", groups=["WebSg"], private_ip="10.23.2.10", associate=True,
+                     public_ip="3.84.230.20", native_public="auto"),
+            # PlainSubnet does not map public addresses: none.
+            Instance("Plain", subnet="PlainSubnet", groups=["WebSg"], private_ip="10.23.2.11"),
+        ],
+    ),
+    Case(
+        "vpn-gateway",
+        "A virtual private gateway attached to the VPC with a Site-to-Site VPN connection (static route 192.168.0.0/16) to a customer gateway; AppSubnet's table routes 192.168.0.0/16 to the gateway, IsolatedSubnet uses the main table (local routes only). No internet gateway.",
+        "10.24.0.0/16",
+        subnets=[
+            Subnet("AppSubnet", "10.24.1.0/24", table="VpnRoutes"),
+            Subnet("IsolatedSubnet", "10.24.2.0/24"),
+        ],
+        tables=[Table("VpnRoutes", [("OnPremRoute", "192.168.0.0/16", "vgw", "Vgw")])],
+        igw=False,
+        vgw=Vgw("Vgw", connection=("OfficeGateway", "203.0.113.12", 65000, "OfficeVpn", ["192.168.0.0/16"])),
+        groups=[Group("AppSg", ingress=[Rule("tcp", 22, cidr="192.168.0.0/16")])],
+        instances=[
+            Instance("App", subnet="AppSubnet", groups=["AppSg"], private_ip="10.24.1.10"),
+            Instance("Isolated", subnet="IsolatedSubnet", groups=["AppSg"], private_ip="10.24.2.10"),
+        ],
+    ),
+    Case(
+        "vpn-gateway-unconnected",
+        "A virtual private gateway attached to the VPC (by a separate attachment) with no VPN connection; WebSubnet's table routes 192.168.0.0/16 to it and 0.0.0.0/0 to the internet gateway.",
+        "10.25.0.0/16",
+        subnets=[
+            Subnet("WebSubnet", "10.25.1.0/24", map_public=True, table="WebRoutes"),
+            Subnet("AppSubnet", "10.25.2.0/24"),
+        ],
+        tables=[Table("WebRoutes", [
+            ("InternetRoute", "0.0.0.0/0", "igw", "Igw"),
+            ("OnPremRoute", "192.168.0.0/16", "vgw", "Vgw"),
+        ])],
+        vgw=Vgw("Vgw", attach="resource"),
+        groups=[Group("WebSg", ingress=[HTTP_IN, Rule("tcp", 22, cidr="192.168.0.0/16")])],
+        instances=[
+            # WebSubnet maps public addresses on launch; AppSubnet does not.
+            Instance("Web", subnet="WebSubnet", groups=["WebSg"], private_ip="10.25.1.10", public_ip="3.84.250.10"),
+            Instance("App", subnet="AppSubnet", groups=["WebSg"], private_ip="10.25.2.10"),
+        ],
     ),
 ]
 
@@ -644,12 +925,14 @@ def name_tags(name):
 
 def cfn_rule(r, egress):
     out = {"IpProtocol": r.proto}
-    if r.proto in ("tcp", "udp"):
+    if r.lo is not None:
         out["FromPort"], out["ToPort"] = r.lo, r.hi
     if r.cidr:
         out["CidrIp"] = r.cidr
     else:
-        out["DestinationSecurityGroupId" if egress else "SourceSecurityGroupId"] = Ref(r.sg, "GroupId")
+        # The VPC's default group has no logical id: the VPC's attribute names it.
+        peer = GetAtt("Vpc", "DefaultSecurityGroup") if r.sg == DEFAULT_GROUP else Ref(r.sg, "GroupId")
+        out["DestinationSecurityGroupId" if egress else "SourceSecurityGroupId"] = peer
     return out
 
 
@@ -666,6 +949,19 @@ def template(case):
     if case.igw:
         R(case.igw, "AWS::EC2::InternetGateway", {"Tags": name_tags(case.igw)})
         R("IgwAttachment", "AWS::EC2::VPCGatewayAttachment", {"VpcId": Ref(case.vpc), "InternetGatewayId": Ref(case.igw)})
+    if case.vgw:
+        v = case.vgw
+        R(v.name, "AWS::EC2::VPNGateway", {"Type": "ipsec.1", "Tags": name_tags(v.name)})
+        R(f"{v.name}Attachment", "AWS::EC2::VPCGatewayAttachment", {"VpcId": Ref(case.vpc), "VpnGatewayId": Ref(v.name)})
+        if v.connection:
+            cgw, address, asn, vpn, static = v.connection
+            R(cgw, "AWS::EC2::CustomerGateway", {"BgpAsn": asn, "IpAddress": address, "Type": "ipsec.1",
+                                                "Tags": name_tags(cgw)})
+            R(vpn, "AWS::EC2::VPNConnection", {"CustomerGatewayId": Ref(cgw), "StaticRoutesOnly": True,
+                                               "Type": "ipsec.1", "VpnGatewayId": Ref(v.name), "Tags": name_tags(vpn)})
+            for k, dest in enumerate(static):
+                R(f"{vpn}Route{k}", "AWS::EC2::VPNConnectionRoute", {"DestinationCidrBlock": dest,
+                                                                     "VpnConnectionId": Ref(vpn)})
     for s in case.subnets:
         p = {"VpcId": Ref(case.vpc), "CidrBlock": s.cidr, "AvailabilityZone": AZ}
         if s.map_public:
@@ -680,8 +976,10 @@ def template(case):
         R(t.name, "AWS::EC2::RouteTable", {"VpcId": Ref(case.vpc), "Tags": name_tags(t.name)})
         for rname, dest, kind, target in t.routes:
             p = {"RouteTableId": Ref(t.name), "DestinationCidrBlock": dest}
-            p["GatewayId" if kind == "igw" else "NatGatewayId"] = Ref(target)
-            R(rname, "AWS::EC2::Route", p, depends="IgwAttachment" if kind == "igw" else None)
+            p[{"igw": "GatewayId", "vgw": "GatewayId", "nat": "NatGatewayId", "instance": "InstanceId"}[kind]] = Ref(target)
+            # A route to a gateway needs the gateway attached first.
+            depends = {"igw": "IgwAttachment", "vgw": f"{target}Attachment"}.get(kind)
+            R(rname, "AWS::EC2::Route", p, depends=depends)
     for s in case.subnets:
         if s.table:
             R(f"{s.name}Routes", "AWS::EC2::SubnetRouteTableAssociation", {"SubnetId": Ref(s.name), "RouteTableId": Ref(s.table)})
@@ -690,7 +988,7 @@ def template(case):
         for number, egress, action, proto, lo, hi, cidr in a.entries:
             R(f"{a.name}{'Out' if egress else 'In'}{number}", "AWS::EC2::NetworkAclEntry", {
                 "NetworkAclId": Ref(a.name), "RuleNumber": number, "Protocol": int(proto), "RuleAction": action,
-                "Egress": egress, "CidrBlock": cidr, "PortRange": {"From": lo, "To": hi}})
+                "Egress": egress, "CidrBlock": cidr, **({"PortRange": {"From": lo, "To": hi}} if lo is not None else {})})
         for s in a.subnets:
             R(f"{s}Acl", "AWS::EC2::SubnetNetworkAclAssociation", {"SubnetId": Ref(s), "NetworkAclId": Ref(a.name)})
     for g in case.groups:
@@ -748,7 +1046,9 @@ def template(case):
                 p["NetworkInterfaceId"] = Ref(eip.eni)
             R(eip.association, "AWS::EC2::EIPAssociation", p)
     for e in case.endpoints:
-        p = {"VpcId": Ref(case.vpc), "ServiceName": e.service, "VpcEndpointType": e.kind}
+        p = {"VpcId": Ref(case.vpc), "ServiceName": e.service}
+        if e.typed:
+            p["VpcEndpointType"] = e.kind
         if e.kind == "Interface":
             p["SubnetIds"] = [Ref(x) for x in e.subnets]
             p["SecurityGroupIds"] = [Ref(x) for x in e.groups]
@@ -757,7 +1057,10 @@ def template(case):
             p["RouteTableIds"] = [Ref(x) for x in e.tables]
         R(e.name, "AWS::EC2::VPCEndpoint", p)
     for lb in case.lbs:
-        p = {"Name": lb.name, "Type": "network", "Scheme": "internet-facing", "Subnets": [Ref(s) for s in lb.subnets]}
+        p = {"Name": lb.name, "Type": "network"}
+        if lb.scheme:
+            p["Scheme"] = lb.scheme
+        p["Subnets"] = [Ref(s) for s in lb.subnets]
         if lb.groups:
             p["SecurityGroups"] = [Ref(g) for g in lb.groups]
         R(lb.name, "AWS::ElasticLoadBalancingV2::LoadBalancer", p, depends="IgwAttachment")
@@ -867,6 +1170,21 @@ def dump(case, out):
     def target_id(kind, target):
         return ("GatewayId", I("igw", target)) if kind == "igw" else ("NatGatewayId", I("nat", target))
 
+    def route(dest, kind, target):
+        """A route as describe-route-tables prints it: the canonical
+        destination; a route to an instance names the instance and its
+        primary interface (device 0)."""
+        r = [("DestinationCidrBlock", canonical(dest))]
+        if kind == "vgw":
+            r.append(("GatewayId", I("vgw", target)))
+        elif kind == "instance":
+            primary = next(i for i in ifaces if i["instance"] == target and i["device"] == 0)
+            r += [("InstanceId", I("i", target)), ("InstanceOwnerId", ACCOUNT),
+                  ("NetworkInterfaceId", I("eni", primary["name"]))]
+        else:
+            r.append(target_id(kind, target))
+        return dict(r + [("Origin", "CreateRoute"), ("State", "active")])
+
     local = {"DestinationCidrBlock": case.vpc_cidr, "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}
     tables = []
     for t in case.tables:
@@ -884,7 +1202,7 @@ def dump(case, out):
             "PropagatingVgws": [],
             "RouteTableId": I("rtb", t.name),
             "Routes": [dict(local)] + [
-                dict([("DestinationCidrBlock", dest), target_id(kind, target), ("Origin", "CreateRoute"), ("State", "active")])
+                route(dest, kind, target)
                 for _, dest, kind, target in t.routes
             ] + [
                 # The route AWS adds for a gateway endpoint on this table.
@@ -919,11 +1237,15 @@ def dump(case, out):
     def permissions(rules):
         out = []
         for r in rules:
-            p = {"IpProtocol": r.proto}
-            if r.proto in ("tcp", "udp"):
+            # A number is reported by its name (6: tcp); "-1" keeps no ports
+            # (AWS ignores them); icmp keeps its type and code.
+            proto = PROTOCOL_NAMES.get(r.proto, r.proto)
+            p = {"IpProtocol": proto}
+            if proto in ("tcp", "udp", "icmp") and r.lo is not None:
                 p["FromPort"], p["ToPort"] = r.lo, r.hi
-            p["UserIdGroupPairs"] = [{"UserId": ACCOUNT, "GroupId": I("sg", r.sg)}] if r.sg else []
-            p["IpRanges"] = [{"CidrIp": r.cidr}] if r.cidr else []
+            peer = (default_sg if r.sg == DEFAULT_GROUP else I("sg", r.sg)) if r.sg else None
+            p["UserIdGroupPairs"] = [{"UserId": ACCOUNT, "GroupId": peer}] if r.sg else []
+            p["IpRanges"] = [{"CidrIp": canonical(r.cidr)}] if r.cidr else []
             p["Ipv6Ranges"] = []
             p["PrefixListIds"] = []
             out.append(p)
@@ -961,8 +1283,11 @@ def dump(case, out):
     w("ec2-describe-security-groups.json", {"SecurityGroups": sgs})
 
     def entry(number, egress, action, proto, lo=None, hi=None, cidr="0.0.0.0/0"):
-        e = {"CidrBlock": cidr, "Egress": egress, "Protocol": proto}
-        if lo is not None:
+        e = {"CidrBlock": canonical(cidr), "Egress": egress, "Protocol": proto}
+        # An entry for all protocols applies to all ports: no range is kept
+        # (assumed, as AWS keeps none on a "-1" security-group rule; no
+        # document says what describe-network-acls shows for one).
+        if lo is not None and proto != "-1":
             e["PortRange"] = {"From": lo, "To": hi}
         e["RuleAction"] = action
         e["RuleNumber"] = number
@@ -1191,8 +1516,43 @@ def dump(case, out):
         "ConnectivityType": "public",
     } for n in case.nats]})
     w("ec2-describe-vpc-peering-connections.json", {"VpcPeeringConnections": []})
-    w("ec2-describe-vpn-gateways.json", {"VpnGateways": []})
-    w("ec2-describe-vpn-connections.json", {"VpnConnections": []})
+    v = case.vgw
+    w("ec2-describe-vpn-gateways.json", {"VpnGateways": [{
+        "State": "available",
+        "Type": "ipsec.1",
+        "VpcAttachments": [{"State": "attached", "VpcId": vpc_id}],
+        "VpnGatewayId": I("vgw", v.name),
+        "AmazonSideAsn": 64512,
+        "Tags": tags(v.name),
+    }] if v else []})
+    connections = []
+    if v and v.connection:
+        cgw, address, asn, vpn, static = v.connection
+        connections.append({
+            "CustomerGatewayId": I("cgw", cgw),
+            "Category": "VPN",
+            "State": "available",
+            "Type": "ipsec.1",
+            "VpnConnectionId": I("vpn", vpn),
+            "VpnGatewayId": I("vgw", v.name),
+            "GatewayAssociationState": "associated",
+            "Options": {
+                "EnableAcceleration": False,
+                "StaticRoutesOnly": True,
+                "LocalIpv4NetworkCidr": "0.0.0.0/0",
+                "RemoteIpv4NetworkCidr": "0.0.0.0/0",
+                "OutsideIpAddressType": "PublicIpv4",
+                "TunnelInsideIpVersion": "ipv4",
+            },
+            "Routes": [{"DestinationCidrBlock": d, "Source": "Static", "State": "available"} for d in static],
+            "Tags": tags(vpn),
+            "VgwTelemetry": [
+                {"AcceptedRouteCount": 0, "LastStatusChange": "2026-11-02T09:20:11+00:00", "OutsideIpAddress": ip,
+                 "Status": "UP", "StatusMessage": ""}
+                for ip in ("52.0.160.10", "52.0.161.10")
+            ],
+        })
+    w("ec2-describe-vpn-connections.json", {"VpnConnections": connections})
     policy = json.dumps({"Version": "2008-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
     endpoints = []
@@ -1249,11 +1609,14 @@ def dump(case, out):
     for lb in case.lbs:
         d = {
             "LoadBalancerArn": lb_arn[lb.name],
-            "DNSName": f"{lb.name}-{lb_ids[lb.name][-10:]}.elb.{REGION}.amazonaws.com",
+            # An internal load balancer's DNS name starts with "internal-".
+            "DNSName": f"{'internal-' if lb.scheme == 'internal' else ''}{lb.name}-{lb_ids[lb.name][-10:]}"
+                       f".elb.{REGION}.amazonaws.com",
             "CanonicalHostedZoneId": "Z26RNL4JYFTOTI",
             "CreatedTime": "2026-11-02T09:12:03.410000+00:00",
             "LoadBalancerName": lb.name,
-            "Scheme": "internet-facing",
+            # Not written: AWS's default, internet-facing.
+            "Scheme": lb.scheme or "internet-facing",
             "VpcId": vpc_id,
             "State": {"Code": "active"},
             "Type": "network",
@@ -1347,6 +1710,15 @@ def is_ref(v):
     return isinstance(v, TfRef) or (isinstance(v, list) and any(isinstance(x, TfRef) for x in v))
 
 
+class Default:
+    """A value the provider plans without the configuration writing it (a
+    schema default, or the empty string a route block gives what it does
+    not set): in planned values, not in configuration."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def is_blocks(v):
     return isinstance(v, list) and v and all(isinstance(x, dict) for x in v)
 
@@ -1381,10 +1753,16 @@ COMPUTED = {
     "aws_network_interface": ["id", "arn", "attachment", "mac_address", "owner_id", "private_dns_name", "private_ip", "private_ips", "private_ip_list", "outpost_arn", "security_groups", "interface_type", "ipv6_address_count", "ipv6_addresses"],
     "aws_network_interface_attachment": ["id", "status"],
     "aws_instance": ["id", "arn", "associate_public_ip_address", "availability_zone", "private_ip", "public_ip", "public_dns", "private_dns", "primary_network_interface_id", "secondary_private_ips", "security_groups", "vpc_security_group_ids", "subnet_id", "network_interface", "instance_state", "ipv6_addresses", "outpost_arn", "password_data", "placement_group", "placement_partition_number", "host_id", "tenancy"],
-    "aws_lb": ["id", "arn", "arn_suffix", "dns_name", "zone_id", "vpc_id", "subnet_mapping", "security_groups", "ip_address_type"],
+    "aws_lb": ["id", "arn", "arn_suffix", "dns_name", "zone_id", "vpc_id", "subnet_mapping", "security_groups", "ip_address_type", "internal"],
     "aws_lb_target_group": ["id", "arn", "arn_suffix", "load_balancer_arns", "preserve_client_ip", "ip_address_type", "load_balancing_cross_zone_enabled", "health_check", "stickiness", "target_failover", "connection_termination"],
     "aws_lb_target_group_attachment": ["id"],
     "aws_lb_listener": ["id", "arn"],
+    "aws_vpn_gateway": ["id", "arn", "amazon_side_asn", "vpc_id"],
+    "aws_vpn_gateway_attachment": ["id"],
+    "aws_customer_gateway": ["id", "arn", "certificate_arn", "device_name"],
+    "aws_vpn_connection": ["id", "arn", "customer_gateway_configuration", "routes", "vgw_telemetry", "tunnel1_address",
+                           "tunnel2_address", "transit_gateway_attachment_id", "core_network_attachment_arn"],
+    "aws_vpn_connection_route": ["id"],
     "aws_vpc_endpoint": ["id", "arn", "cidr_blocks", "dns_entry", "dns_options", "ip_address_type", "network_interface_ids", "owner_id", "policy", "prefix_list_id", "requester_managed", "route_table_ids", "security_group_ids", "state", "subnet_ids"],
 }
 
@@ -1401,6 +1779,23 @@ def plan(case, out_file):
             instance_tenancy="default", tags={"Name": case.vpc})
     if case.igw:
         R("aws_internet_gateway", case.igw, vpc_id=TfRef(vpc), tags={"Name": case.igw})
+    if case.vgw:
+        v = case.vgw
+        if v.attach == "inline":
+            R("aws_vpn_gateway", v.name, vpc_id=TfRef(vpc), tags={"Name": v.name})
+        else:
+            R("aws_vpn_gateway", v.name, tags={"Name": v.name})
+            R("aws_vpn_gateway_attachment", f"{v.name}Attachment", vpc_id=TfRef(vpc),
+              vpn_gateway_id=TfRef(A("aws_vpn_gateway", v.name)))
+        if v.connection:
+            cgw, address, asn, vpn, static = v.connection
+            R("aws_customer_gateway", cgw, bgp_asn=str(asn), ip_address=address, type="ipsec.1", tags={"Name": cgw})
+            R("aws_vpn_connection", vpn, customer_gateway_id=TfRef(A("aws_customer_gateway", cgw)),
+              vpn_gateway_id=TfRef(A("aws_vpn_gateway", v.name)), type="ipsec.1", static_routes_only=True,
+              tags={"Name": vpn})
+            for k, dest in enumerate(static):
+                R("aws_vpn_connection_route", f"{vpn}Route{k}", destination_cidr_block=dest,
+                  vpn_connection_id=TfRef(A("aws_vpn_connection", vpn)))
     for s in case.subnets:
         R("aws_subnet", s.name, vpc_id=TfRef(vpc), cidr_block=s.cidr, availability_zone=AZ,
           map_public_ip_on_launch=s.map_public, assign_ipv6_address_on_creation=False, tags={"Name": s.name})
@@ -1408,15 +1803,37 @@ def plan(case, out_file):
         R("aws_eip", n.eip, domain="vpc", tags=None)
         R("aws_nat_gateway", n.name, allocation_id=TfRef(A("aws_eip", n.eip)), subnet_id=TfRef(A("aws_subnet", n.subnet)),
           connectivity_type="public", tags={"Name": n.name})
+    def route_target(kind, target):
+        # The provider (5.x) no longer sets a route's instance_id: a route to
+        # an instance names its primary interface (version 5 upgrade guide).
+        return {
+            "igw": ("gateway_id", TfRef(A("aws_internet_gateway", target))),
+            "vgw": ("gateway_id", TfRef(A("aws_vpn_gateway", target))),
+            "nat": ("nat_gateway_id", TfRef(A("aws_nat_gateway", target))),
+            "instance": ("network_interface_id", TfRef(A("aws_instance", target), "primary_network_interface_id")),
+        }[kind]
+
+    # The attributes of an inline route block; those not set are planned as "".
+    route_block_keys = ["carrier_gateway_id", "cidr_block", "core_network_arn", "destination_prefix_list_id",
+                        "egress_only_gateway_id", "gateway_id", "ipv6_cidr_block", "local_gateway_id",
+                        "nat_gateway_id", "network_interface_id", "transit_gateway_id", "vpc_endpoint_id",
+                        "vpc_peering_connection_id"]
     for t in case.tables:
+        if t.tf == "inline":
+            blocks = []
+            for _, dest, kind, target in t.routes:
+                key, ref = route_target(kind, target)
+                set_ = {"cidr_block": canonical(dest), key: ref}
+                blocks.append({k: set_.get(k, Default("")) for k in route_block_keys})
+            R("aws_route_table", t.name, vpc_id=TfRef(vpc), route=blocks, tags={"Name": t.name})
+            continue
         R("aws_route_table", t.name, vpc_id=TfRef(vpc), tags={"Name": t.name})
         for rname, dest, kind, target in t.routes:
-            if kind == "igw":
-                R("aws_route", rname, route_table_id=TfRef(A("aws_route_table", t.name)), destination_cidr_block=dest,
-                  gateway_id=TfRef(A("aws_internet_gateway", target)))
-            else:
-                R("aws_route", rname, route_table_id=TfRef(A("aws_route_table", t.name)), destination_cidr_block=dest,
-                  nat_gateway_id=TfRef(A("aws_nat_gateway", target)))
+            # The provider refuses a destination with host bits ("is not a
+            # valid IPv4 CIDR block; did you mean ...?"): written canonical.
+            key, ref = route_target(kind, target)
+            R("aws_route", rname, route_table_id=TfRef(A("aws_route_table", t.name)),
+              destination_cidr_block=canonical(dest), **{key: ref})
     for s in case.subnets:
         if s.table:
             R("aws_route_table_association", f"{s.name}Routes", subnet_id=TfRef(A("aws_subnet", s.name)),
@@ -1426,7 +1843,7 @@ def plan(case, out_file):
         if a.tf == "inline":
             def block(e):
                 number, _, action, proto, lo, hi, cidr = e
-                return {"protocol": protocols[proto], "rule_no": number, "action": action, "cidr_block": cidr,
+                return {"protocol": protocols[proto], "rule_no": number, "action": action, "cidr_block": canonical(cidr),
                         "from_port": lo, "to_port": hi, "icmp_code": 0, "icmp_type": 0, "ipv6_cidr_block": ""}
             R("aws_network_acl", a.name, vpc_id=TfRef(vpc),
               subnet_ids=[TfRef(A("aws_subnet", s)) for s in a.subnets],
@@ -1436,6 +1853,8 @@ def plan(case, out_file):
         else:
             R("aws_network_acl", a.name, vpc_id=TfRef(vpc), tags={"Name": a.name})
             for number, egress, action, proto, lo, hi, cidr in a.entries:
+                # aws_network_acl_rule does not check cidr_block: written as
+                # the template writes it, host bits included.
                 R("aws_network_acl_rule", f"{a.name}{'Out' if egress else 'In'}{number}",
                   network_acl_id=TfRef(A("aws_network_acl", a.name)), rule_number=number, egress=egress,
                   protocol=protocols[proto], rule_action=action, cidr_block=cidr, from_port=lo, to_port=hi)
@@ -1443,17 +1862,24 @@ def plan(case, out_file):
                 R("aws_network_acl_association", f"{s}Acl", network_acl_id=TfRef(A("aws_network_acl", a.name)),
                   subnet_id=TfRef(A("aws_subnet", s)))
 
-    sg = lambda g: A("aws_security_group", g)
+    def sg(g):
+        # The VPC's default group is the VPC's computed attribute.
+        return (f"{vpc}", "default_security_group_id") if g == DEFAULT_GROUP else A("aws_security_group", g)
+
+    def sg_ref(g):
+        target = sg(g)
+        return TfRef(*target) if isinstance(target, tuple) else TfRef(target)
 
     def sg_block(r):
         return {
             "protocol": r.proto,
             "from_port": r.lo if r.lo is not None else 0,
             "to_port": r.hi if r.hi is not None else 0,
-            "cidr_blocks": [r.cidr] if r.cidr else [],
+            # The provider refuses a block with host bits: written canonical.
+            "cidr_blocks": [canonical(r.cidr)] if r.cidr else [],
             "ipv6_cidr_blocks": [],
             "prefix_list_ids": [],
-            "security_groups": [TfRef(sg(r.sg))] if r.sg else [],
+            "security_groups": [sg_ref(r.sg)] if r.sg else [],
             "self": False,
             "description": "",
         }
@@ -1472,21 +1898,22 @@ def plan(case, out_file):
         # Rules as resources: the newer aws_vpc_security_group_*_rule for
         # ingress, aws_security_group_rule for egress.
         for i, r in enumerate(g.ingress + g.extra_ingress):
-            peer = {"cidr_ipv4": r.cidr} if r.cidr else {"referenced_security_group_id": TfRef(sg(r.sg))}
-            ports = {"from_port": r.lo, "to_port": r.hi} if r.proto in ("tcp", "udp") else {}
-            R("aws_vpc_security_group_ingress_rule", f"{g.name}Ingress{i}", security_group_id=TfRef(sg(g.name)),
+            peer = {"cidr_ipv4": canonical(r.cidr)} if r.cidr else {"referenced_security_group_id": sg_ref(r.sg)}
+            # Ports as written, "-1" included (the resource passes them on; AWS ignores them).
+            ports = {"from_port": r.lo, "to_port": r.hi} if r.lo is not None else {}
+            R("aws_vpc_security_group_ingress_rule", f"{g.name}Ingress{i}", security_group_id=sg_ref(g.name),
               ip_protocol=r.proto, **ports, **peer)
         for i, r in enumerate(effective_egress(g)):
-            peer = {"cidr_blocks": [r.cidr]} if r.cidr else {"source_security_group_id": TfRef(sg(r.sg))}
+            peer = {"cidr_blocks": [canonical(r.cidr)]} if r.cidr else {"source_security_group_id": sg_ref(r.sg)}
             R("aws_security_group_rule", f"{g.name}Egress{i}", type="egress", protocol=r.proto,
               from_port=r.lo if r.lo is not None else 0, to_port=r.hi if r.hi is not None else 0,
-              security_group_id=TfRef(sg(g.name)), **peer)
+              security_group_id=sg_ref(g.name), **peer)
 
     enis = {e.name: e for e in case.enis}
     eni_address = {}
     for e in case.enis:
         eni_address[e.name] = R("aws_network_interface", e.name, subnet_id=TfRef(A("aws_subnet", e.subnet)),
-                                private_ips=[e.private_ip], security_groups=[TfRef(sg(g)) for g in e.groups],
+                                private_ips=[e.private_ip], security_groups=[sg_ref(g) for g in e.groups],
                                 source_dest_check=True, tags={"Name": e.name})
 
     def instance_attrs(inst):
@@ -1495,7 +1922,7 @@ def plan(case, out_file):
             attrs["subnet_id"] = TfRef(A("aws_subnet", inst.subnet))
             if inst.groups:
                 # Not written: the provider fills in the VPC's default group.
-                attrs["vpc_security_group_ids"] = [TfRef(sg(g)) for g in inst.groups]
+                attrs["vpc_security_group_ids"] = [sg_ref(g) for g in inst.groups]
             attrs["private_ip"] = inst.private_ip
             if inst.associate is not None:
                 attrs["associate_public_ip_address"] = inst.associate
@@ -1518,7 +1945,7 @@ def plan(case, out_file):
         for nic in inst.nics or []:
             if not nic.eni:
                 R("aws_network_interface", f"{inst.name}Eth{nic.device}", subnet_id=TfRef(A("aws_subnet", nic.subnet)),
-                  private_ips=[nic.private_ip], security_groups=[TfRef(sg(g)) for g in nic.groups],
+                  private_ips=[nic.private_ip], security_groups=[sg_ref(g) for g in nic.groups],
                   source_dest_check=True, tags={"Name": f"{inst.name}-eth{nic.device}"})
 
     def eip_resources(eip):
@@ -1543,20 +1970,26 @@ def plan(case, out_file):
         for eip in case.eips:
             eip_resources(eip)
     for e in case.endpoints:
-        attrs = {"vpc_id": TfRef(vpc), "service_name": e.service, "vpc_endpoint_type": e.kind}
+        # Not written: the provider's default, Gateway, is planned.
+        attrs = {"vpc_id": TfRef(vpc), "service_name": e.service,
+                 "vpc_endpoint_type": e.kind if e.typed else Default(e.kind)}
         if e.kind == "Interface":
             attrs["subnet_ids"] = [TfRef(A("aws_subnet", x)) for x in e.subnets]
-            attrs["security_group_ids"] = [TfRef(sg(g)) for g in e.groups]
+            attrs["security_group_ids"] = [sg_ref(g) for g in e.groups]
             attrs["private_dns_enabled"] = False
         else:
             attrs["route_table_ids"] = [TfRef(A("aws_route_table", t)) for t in e.tables]
         attrs["tags"] = {"Name": e.name}
         R("aws_vpc_endpoint", e.name, **attrs)
     for lb in case.lbs:
-        attrs = {"name": lb.name, "internal": False, "load_balancer_type": "network",
-                 "subnets": [TfRef(A("aws_subnet", s)) for s in lb.subnets]}
+        attrs = {"name": lb.name}
+        if lb.scheme:
+            # Not written: internal is computed, unknown until apply (the
+            # provider leaves Scheme out, and AWS makes it internet-facing).
+            attrs["internal"] = lb.scheme == "internal"
+        attrs.update({"load_balancer_type": "network", "subnets": [TfRef(A("aws_subnet", s)) for s in lb.subnets]})
         if lb.groups:
-            attrs["security_groups"] = [TfRef(sg(g)) for g in lb.groups]
+            attrs["security_groups"] = [sg_ref(g) for g in lb.groups]
         attrs["tags"] = {"Name": lb.name}
         R("aws_lb", lb.name, **attrs)
     for tg in case.tgs:
@@ -1582,9 +2015,12 @@ def plan(case, out_file):
             if is_blocks(v):
                 values[a], unknown[a], expressions[a] = [], [], []
                 for b in v:
-                    values[a].append({x: y for x, y in b.items() if not is_ref(y)})
+                    values[a].append({x: (y.value if isinstance(y, Default) else y) for x, y in b.items()
+                                      if not is_ref(y)})
                     unknown[a].append({x: True for x, y in b.items() if is_ref(y)})
-                    expressions[a].append({x: expression(y) for x, y in b.items()})
+                    expressions[a].append({x: expression(y) for x, y in b.items() if not isinstance(y, Default)})
+            elif isinstance(v, Default):
+                values[a] = v.value
             elif is_ref(v):
                 unknown[a] = True
                 expressions[a] = expression(v)
@@ -1636,6 +2072,8 @@ def plan(case, out_file):
 def native(case):
     doc = {}
     doc["vpcs"] = [{"id": case.vpc, "name": case.vpc, "cidr_blocks": [case.vpc_cidr]}]
+    if case.native_default_group:
+        doc["vpcs"][0]["default_security_group"] = NATIVE_DEFAULT_GROUP
     if case.igw:
         doc["internet_gateways"] = [{"id": case.igw, "vpc": case.vpc}]
     subnets = []
@@ -1649,25 +2087,43 @@ def native(case):
             d["network_acl"] = s.acl
         subnets.append(d)
     doc["subnets"] = subnets
+    # Blocks are written as the case gives them, host bits included: the
+    # native format reads them as AWS does (docs/model-format.md).
+    target_key = {"igw": "internet_gateway", "nat": "nat_gateway", "vgw": "vpn_gateway", "instance": "instance"}
     if case.tables:
         doc["route_tables"] = [{
             "id": t.name, "vpc": case.vpc,
-            "routes": [{"destination": dest, ("internet_gateway" if kind == "igw" else "nat_gateway"): target}
+            "routes": [{"destination": dest, target_key[kind]: target}
                        for _, dest, kind, target in t.routes],
         } for t in case.tables]
     if case.nats:
         doc["nat_gateways"] = [{"id": n.name, "subnet": n.subnet, "private_ip": n.private_ip, "public_ip": n.public_ip}
                                for n in case.nats]
+    if case.vgw:
+        doc["vpn_gateways"] = [{"id": case.vgw.name, "vpc": case.vpc,
+                                "has_vpn_connection": case.vgw.connection is not None}]
     protocols = {"6": "tcp", "17": "udp", "1": "icmp", "-1": "all"}
 
     def rule(r, key):
-        d = {"protocol": "all" if r.proto == "-1" else r.proto}
-        if r.proto in ("tcp", "udp"):
+        # A protocol number stays a number; "all" takes no ports (AWS ignores
+        # those a template gives it); icmp gives its type, and its code
+        # unless any (-1).
+        d = {"protocol": "all" if r.proto == "-1" else (int(r.proto) if r.proto.isdigit() else r.proto)}
+        if PROTOCOL_NAMES.get(r.proto, r.proto) in ("tcp", "udp"):
             d["ports"] = r.lo if r.lo == r.hi else f"{r.lo}-{r.hi}"
-        d[key] = r.cidr if r.cidr else f"sg:{r.sg}"
+        if r.proto == "icmp" and r.lo is not None:
+            d["icmp_type"] = r.lo
+            if r.hi != -1:
+                d["icmp_code"] = r.hi
+        peer = NATIVE_DEFAULT_GROUP if r.sg == DEFAULT_GROUP else r.sg
+        d[key] = r.cidr if r.cidr else f"sg:{peer}"
         return d
 
     groups = []
+    if case.native_default_group:
+        # AWS's default rules: all traffic from the group's members, all out.
+        groups.append({"id": NATIVE_DEFAULT_GROUP, "vpc": case.vpc,
+                       "ingress": [{"protocol": "all", "from": f"sg:{NATIVE_DEFAULT_GROUP}"}]})
     for g in case.groups:
         d = {"id": g.name, "vpc": case.vpc, "ingress": [rule(r, "from") for r in g.ingress + g.extra_ingress]}
         if g.egress is not None or g.extra_egress:
@@ -1678,7 +2134,8 @@ def native(case):
         doc["network_acls"] = [{
             "id": a.name, "vpc": case.vpc,
             "entries": [dict(rule=n, direction="egress" if eg else "ingress", action=act, cidr=c,
-                             protocol=protocols[p], **({"ports": lo if lo == hi else f"{lo}-{hi}"} if lo is not None else {}))
+                             protocol=protocols[p],
+                             **({"ports": lo if lo == hi else f"{lo}-{hi}"} if lo is not None and p != "-1" else {}))
                         for n, eg, act, p, lo, hi, c in a.entries],
         } for a in case.acls]
     ifaces = interfaces(case)
@@ -1688,16 +2145,26 @@ def native(case):
         if len(mine) == 1 and mine[0]["eni"] is None:
             i = mine[0]
             d = {"id": inst.name, "tags": {"Name": inst.name}, "subnet": i["subnet"], "private_ip": i["private_ip"]}
-            if i["public_ip"]:
+            if inst.native_public in ("none", "auto"):
+                d["public_ip"] = inst.native_public
+            elif i["public_ip"] and inst.native_public != "omit":
                 d["public_ip"] = i["public_ip"]
-            d["security_groups"] = i["groups"]
+            elif inst.native_public is None and any(s.name == i["subnet"] and s.map_public
+                                                    for s in case.subnets):
+                # No public address in a subnet that maps them: an inline
+                # instance without public_ip would get one, as AWS launches it.
+                d["public_ip"] = "none"
+            # Without security_groups: the VPC's default group.
+            if i["groups"]:
+                d["security_groups"] = i["groups"]
             instances.append(d)
             continue
         for i in mine:
             e = {"id": i["name"], "tags": {"Name": i["name"]}, "subnet": i["subnet"], "private_ip": i["private_ip"]}
             if i["public_ip"]:
                 e["public_ip"] = i["public_ip"]
-            e["security_groups"] = i["groups"]
+            if i["groups"]:
+                e["security_groups"] = i["groups"]
             enis.append(e)
         instances.append({"id": inst.name, "tags": {"Name": inst.name}, "enis": [i["name"] for i in mine]})
     for i in ifaces:
@@ -1713,7 +2180,10 @@ def native(case):
     if case.lbs:
         lbs = []
         for lb in case.lbs:
-            d = {"id": lb.name, "type": "network", "scheme": "internet-facing", "subnets": lb.subnets}
+            d = {"id": lb.name, "type": "network"}
+            if lb.scheme:
+                d["scheme"] = lb.scheme
+            d["subnets"] = lb.subnets
             if lb.groups:
                 d["security_groups"] = lb.groups
             d["listeners"] = [{"protocol": proto.lower(), "port": port, "target_group": tg}
@@ -1733,7 +2203,9 @@ def native(case):
     if case.endpoints:
         eps = []
         for e in case.endpoints:
-            d = {"id": e.name, "vpc": case.vpc, "service_name": e.service, "type": e.kind.lower()}
+            d = {"id": e.name, "vpc": case.vpc, "service_name": e.service}
+            if e.typed:
+                d["type"] = e.kind.lower()
             if e.kind == "Interface":
                 d["subnets"] = e.subnets
                 d["security_groups"] = e.groups

@@ -39,8 +39,9 @@ pub(crate) fn ip(node: &Node) -> Result<Ipv4Addr, LoadError> {
         .map_err(|_| invalid(format!("`{text}` is not an IPv4 address"), node.span, None))
 }
 
-/// An IPv4 CIDR without host bits; `Ok(Err(text))` for an IPv6 one, which the
-/// caller skips with a warning.
+/// An IPv4 CIDR, in its canonical form (host bits cleared, as AWS stores
+/// every block it is given: docs/semantics.md); `Ok(Err(text))` for an IPv6
+/// one, which the caller skips with a warning.
 pub(crate) fn cidr(node: &Node) -> Result<Result<Ipv4Net, String>, LoadError> {
     let text = string(node)?;
     if text.contains(':') {
@@ -53,14 +54,7 @@ pub(crate) fn cidr(node: &Node) -> Result<Result<Ipv4Net, String>, LoadError> {
             Some("write it as address/prefix, e.g. 10.0.0.0/16".into()),
         )
     })?;
-    if net.trunc() != net {
-        return Err(invalid(
-            format!("`{text}` has host bits set"),
-            node.span,
-            Some(format!("did you mean `{}`?", net.trunc())),
-        ));
-    }
-    Ok(Ok(net))
+    Ok(Ok(net.trunc()))
 }
 
 /// An integer, written as a number or a numeric string.
@@ -224,12 +218,14 @@ mod tests {
     }
 
     #[test]
-    fn cidrs_reject_host_bits_and_set_ipv6_aside() {
-        let d = doc(r#"["10.0.0.1/16", "::/0", "10.0.0.0/16"]"#);
+    fn cidrs_are_canonical_and_ipv6_is_set_aside() {
+        let d = doc(r#"["10.0.1.5/16", "::/0", "10.0.0.0/16", "10.0.0/8"]"#);
         let Value::Seq(items) = &d.value else {
             unreachable!()
         };
-        assert!(cidr(&items[0]).is_err());
+        let canonical: Ipv4Net = "10.0.0.0/16".parse().expect("net");
+        assert_eq!(cidr(&items[0]).ok(), Some(Ok(canonical)));
+        assert!(cidr(&items[3]).is_err());
         assert_eq!(cidr(&items[1]).ok(), Some(Err("::/0".to_string())));
         assert!(matches!(cidr(&items[2]), Ok(Ok(_))));
     }

@@ -3,7 +3,7 @@
 use super::{Dump, meta};
 use crate::load::LoadError;
 use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
-use crate::load::records::{nacl, route, traffic};
+use crate::load::records::{self, nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -180,16 +180,8 @@ impl Dump<'_> {
         let target = if r.str("State")?.as_deref() == Some("blackhole") {
             RouteTarget::Blackhole
         } else if let Some((field, id)) = route::given_target(|key| r.str(key))? {
-            // An instance's primary interface, once instances are read.
-            let target = match field.kind {
-                route::TargetKind::Instance => Ok(RouteTarget::NetworkInterface(id)),
-                kind => {
-                    route::route_target(kind, id, |id| route::gateway_kind(&mut self.parts, id))
-                }
-            };
-            match target {
-                // The implicit local routes: the engine knows them.
-                Ok(RouteTarget::Local) => return Ok(None),
+            let kind = field.kind;
+            match route::route_target(kind, id, |id| route::gateway_kind(&mut self.parts, id)) {
                 Ok(t) => t,
                 Err(id) => self.not_modelled(r.span(), &format!("{} `{id}`", field.api)),
             }
@@ -352,7 +344,8 @@ impl Dump<'_> {
                 }
             }
             let meta = meta(&g, "VpnGatewayId", "Tags")?;
-            let has_vpn_connection = connections.as_ref().is_none_or(|c| c.contains(&meta.id));
+            let has_vpn_connection =
+                route::vpn_connection(connections.as_ref().map(|c| c.contains(&meta.id)));
             self.parts.vpn_gateways.push(VpnGateway {
                 meta,
                 vpc,
@@ -551,10 +544,11 @@ impl Dump<'_> {
                 continue;
             }
             let meta = meta(&e, "VpcEndpointId", "Tags")?;
-            let kind = match e.str("VpcEndpointType")?.as_deref() {
-                Some("Interface") => EndpointKind::Interface,
-                Some("Gateway") | None => EndpointKind::Gateway,
-                Some(other) => {
+            let type_ = e.str("VpcEndpointType")?;
+            let kind = match records::endpoint::endpoint_type(type_.as_deref()) {
+                records::endpoint::EndpointType::Modelled(kind) => kind,
+                records::endpoint::EndpointType::Appliance => {
+                    let other = type_.unwrap_or_default();
                     self.appliance_endpoints.insert(meta.id.clone());
                     self.warn(
                         "np::aws::not-modelled",

@@ -6,7 +6,8 @@
 
 use super::{Dump, tags};
 use crate::load::LoadError;
-use crate::load::read::{Fields, invalid, ip};
+use crate::load::read::{Fields, invalid};
+use crate::load::records;
 use crate::load::records::load_balancer::{
     PRESERVE_CLIENT_IP, internet_facing, listener_protocols, port, port_number,
     preserve_client_ip_value, preserves_client_ip, target_group_transport, unknown_attribute_key,
@@ -48,10 +49,11 @@ impl<'a> Dump<'a> {
         )? {
             let arn_node = l.req("LoadBalancerArn")?;
             let meta = elb_meta(&l, arn_node, "loadbalancer/", "LoadBalancerName", tags)?;
-            let kind = match l.str("Type")?.as_deref() {
-                Some("application") | None => LoadBalancerKind::Application,
-                Some("network") => LoadBalancerKind::Network,
-                Some(other) => {
+            let type_ = l.str("Type")?;
+            let kind = match records::load_balancer::kind(type_.as_deref()) {
+                Some(kind) => kind,
+                None => {
+                    let other = type_.unwrap_or_default();
                     self.warn(
                         "np::aws::not-modelled",
                         format!(
@@ -214,13 +216,16 @@ impl<'a> Dump<'a> {
                 };
                 let id_node = t.req("Id")?;
                 let id = crate::load::read::string(id_node)?;
-                let target = if id.starts_with("i-") {
-                    TargetRef::Instance(id)
+                // The answer does not say the group's target type: the id does
+                // (a Lambda function's ARN is neither).
+                let target_type = if id.starts_with("i-") {
+                    "instance"
                 } else if id.parse::<std::net::Ipv4Addr>().is_ok() {
-                    TargetRef::Ip(ip(id_node)?)
+                    "ip"
                 } else {
                     continue;
                 };
+                let target = records::load_balancer::target(Some(target_type), id_node)?;
                 let port = t
                     .int("Port")?
                     .map(|p| port_number(p, t.span()))

@@ -13,7 +13,7 @@ mod elbv2;
 
 use super::document::{self, JsonOutline, KeySet, Node};
 use super::read::Fields;
-use super::records::reconcile;
+use super::records::finish::{Finish, Format, Outside};
 use super::records::{self, Records};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
@@ -224,15 +224,15 @@ pub(crate) fn read_all(
     }
     let mut parts = ModelParts::default();
     let mut warnings = Vec::new();
+    let mut finish = Finish::new(Format::Dump, Outside::Pruned);
     for d in &dirs {
         let files = read_files(d, sources)?;
-        let (p, w) = Dump::new(&files).read()?;
+        let (p, w, implied) = Dump::new(&files).read()?;
         parts.append(p);
         warnings.extend(w);
+        finish.append(implied);
     }
-    let pruned =
-        reconcile::prune_unknown_references(&mut parts, "np::aws::not-in-dump", "the dump");
-    warnings.extend(pruned);
+    warnings.extend(records::finish::finish(&mut parts, finish, &|_| None));
     Ok((parts, warnings))
 }
 
@@ -369,16 +369,15 @@ impl<'a> Dump<'a> {
         }
     }
 
-    fn read(mut self) -> Result<(ModelParts, Vec<Warning>), LoadError> {
+    /// The folder's records, warnings, and what they imply for the records
+    /// step ([`records::finish`]).
+    fn read(mut self) -> Result<(ModelParts, Vec<Warning>, Finish), LoadError> {
         self.read_ec2()?;
         self.read_elbv2()?;
         self.attach_interfaces()?;
-        records::route::resolve_instance_targets(&mut self.parts);
         self.link_load_balancer_nodes();
-        let endpoints = std::mem::take(&mut self.appliance_endpoints);
-        let code = "np::aws::not-modelled";
-        let stopped = records::route::stop_at_endpoints(&mut self.parts, &endpoints, code);
-        self.warnings.extend(stopped);
+        let mut finish = Finish::new(Format::Dump, Outside::Pruned);
+        finish.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
         if let (n @ 1.., span) = self.ipv6_skipped {
             self.warn(
                 "np::aws::ipv6-ignored",
@@ -388,7 +387,7 @@ impl<'a> Dump<'a> {
                 span,
             );
         }
-        Ok((self.parts.into_parts(), self.warnings))
+        Ok((self.parts.into_parts(), self.warnings, finish))
     }
 
     /// The top-level list `key` of `file`, each item read as `what`; empty when

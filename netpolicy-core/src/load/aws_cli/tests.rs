@@ -157,7 +157,7 @@ fn long_listings_read_the_same_with_every_field_built() {
         assert_eq!(files.long.len(), 2, "both long listings are outlined");
         let mut dump = Dump::new(&files);
         dump.build_all = build_all;
-        let (parts, warnings) = dump.read().expect("reads");
+        let (parts, warnings, _) = dump.read().expect("reads");
         format!("{parts:?}\n{warnings:?}")
     };
     let (kept, all) = (read(false), read(true));

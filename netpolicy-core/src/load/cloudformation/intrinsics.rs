@@ -792,6 +792,10 @@ impl<'d> Resolver<'d> {
         if own_id {
             return Ok(string_node(resource, span));
         }
+        if r.kind == "AWS::EC2::VPC" && attribute == "DefaultSecurityGroup" {
+            let id = crate::load::records::default_group::id(resource);
+            return Ok(string_node(id, span));
+        }
         let key = format!("{resource}.{attribute}");
         if let Some(p) = r.properties.and_then(|p| p.get(attribute)) {
             let v = self.once(&key, span, || self.eval(p))?;

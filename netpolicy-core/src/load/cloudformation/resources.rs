@@ -6,7 +6,9 @@
 
 use super::super::LoadError;
 use super::super::document::{Node, Value};
-use super::super::read::{boolean, integer, invalid, type_error};
+use super::super::read::{self, boolean, integer, invalid, type_error};
+use super::super::records::endpoint::{self, EndpointType};
+use super::super::records::finish::{DefaultVpcUse, Finish, Format, Outside};
 use super::super::records::{
     self, Records, default_vpc, load_balancer, nacl, public_address, route, traffic, unknown,
 };
@@ -21,7 +23,6 @@ mod coverage;
 mod services;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
 
 /// Resource types that shape traffic but are not modelled yet: each one is a
 /// warning, because results may miss what it does.
@@ -80,8 +81,6 @@ pub(crate) struct Builder<'d> {
     group_names: HashMap<String, String>,
     /// Security groups EKS creates for clusters, with the cluster and its span.
     cluster_groups: BTreeMap<String, (String, Span)>,
-    /// VPCs whose default security group is named.
-    default_groups: BTreeSet<String>,
     /// Instance interfaces whose public address follows their subnet's
     /// `MapPublicIpOnLaunch` (device 0, `AssociatePublicIpAddress` not given).
     public_by_subnet: HashSet<String>,
@@ -156,7 +155,7 @@ fn text(n: &Node) -> Result<String, LoadError> {
 /// An IPv4 CIDR property. An imported value, an IPv6 block (which belongs in
 /// the property's `Ipv6` sibling) and anything else that is not IPv4 are
 /// errors that say which.
-fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
+fn cidr_property(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
     let t = text(n)?;
     if is_opaque(n) {
         return Err(LoadError::External {
@@ -171,10 +170,11 @@ fn cidr(n: &Node) -> Result<Option<Ipv4Net>, LoadError> {
             Some("CloudFormation takes IPv6 blocks in the Ipv6 variant of the property (CidrIpv6, Ipv6CidrBlock, DestinationIpv6CidrBlock)".into()),
         ));
     }
-    let net: Ipv4Net = t
-        .parse()
-        .map_err(|_| invalid(format!("`{t}` is not an IPv4 CIDR"), n.span, None))?;
-    Ok(Some(net.trunc()))
+    let value = Node {
+        value: Value::String(t.into()),
+        ..n.clone()
+    };
+    Ok(read::cidr(&value)?.ok())
 }
 
 /// Whether a value is known only outside the template.
@@ -238,7 +238,6 @@ impl<'d> Builder<'d> {
             default_zones: BTreeSet::new(),
             default_vpc_groups: HashSet::new(),
             group_names: HashMap::new(),
-            default_groups: BTreeSet::new(),
             cluster_groups: BTreeMap::new(),
         })
     }
@@ -359,7 +358,7 @@ impl<'d> Builder<'d> {
         match res.kind {
             "AWS::EC2::VPC" => {
                 let c = p.req("CidrBlock")?;
-                let block = cidr(&c)?
+                let block = cidr_property(&c)?
                     .ok_or_else(|| invalid("a VPC needs an IPv4 CIDR".into(), c.span, None))?;
                 self.parts.vpcs.push(Vpc {
                     meta: meta(res, self.r),
@@ -370,7 +369,7 @@ impl<'d> Builder<'d> {
             }
             "AWS::EC2::Subnet" => {
                 let c = p.req("CidrBlock")?;
-                let block = cidr(&c)?
+                let block = cidr_property(&c)?
                     .ok_or_else(|| invalid("a subnet needs an IPv4 CIDR".into(), c.span, None))?;
                 let zone = p.get("AvailabilityZone").and_then(|z| match z {
                     Some(z) if is_opaque(&z) => Err(LoadError::External {
@@ -423,7 +422,7 @@ impl<'d> Builder<'d> {
                     subnet: p.req_string("SubnetId")?,
                     private_ip: p
                         .get("PrivateIpAddress")?
-                        .map(|n| address(&n))
+                        .map(|n| read::ip(&n))
                         .transpose()?,
                     public: !private,
                     public_ip: None,
@@ -453,7 +452,7 @@ impl<'d> Builder<'d> {
                     subnet: p.req_string("SubnetId")?,
                     private_ips: p
                         .get("PrivateIpAddress")?
-                        .map(|n| address(&n))
+                        .map(|n| read::ip(&n))
                         .transpose()?
                         .into_iter()
                         .collect(),
@@ -470,9 +469,9 @@ impl<'d> Builder<'d> {
             "AWS::ElasticLoadBalancingV2::LoadBalancer" => self.load_balancer(res, &p)?,
             "AWS::ElasticLoadBalancingV2::TargetGroup" => self.target_group(res, &p)?,
             "AWS::EC2::VPCEndpoint" => {
-                let kind = match p.string("VpcEndpointType")?.as_deref() {
-                    Some("Interface") => EndpointKind::Interface,
-                    Some("GatewayLoadBalancer") => {
+                let kind = match endpoint::endpoint_type(p.string("VpcEndpointType")?.as_deref()) {
+                    EndpointType::Modelled(kind) => kind,
+                    EndpointType::Appliance => {
                         self.appliance_endpoints.insert(res.id.to_string());
                         self.warn(
                             "np::cfn::not-modelled",
@@ -484,7 +483,6 @@ impl<'d> Builder<'d> {
                         );
                         return Ok(());
                     }
-                    _ => EndpointKind::Gateway,
                 };
                 self.parts.vpc_endpoints.push(VpcEndpoint {
                     meta: meta(res, self.r),
@@ -501,7 +499,7 @@ impl<'d> Builder<'d> {
                 let mut cidrs = Vec::new();
                 for e in p.list("Entries")? {
                     if let Some(c) = e.get("Cidr") {
-                        cidrs.extend(cidr(c)?);
+                        cidrs.extend(cidr_property(c)?);
                     }
                 }
                 self.parts.prefix_lists.push(PrefixList {
@@ -523,7 +521,7 @@ impl<'d> Builder<'d> {
             "AWS::EC2::VPCCidrBlock" => {
                 let vpc = p.req_string("VpcId")?;
                 if let Some(c) = p.get("CidrBlock")? {
-                    let block = cidr(&c)?;
+                    let block = cidr_property(&c)?;
                     if let (Some(v), Some(b)) = (self.parts.vpc_mut(&vpc), block) {
                         v.cidr_blocks.push(b);
                     }
@@ -572,7 +570,10 @@ impl<'d> Builder<'d> {
                 if egress {
                     self.explicit_egress.insert(group.clone());
                 }
-                if self.outside(&group).is_some() {
+                // A VPC's default group stands once every resource is read.
+                let default_group = records::default_group::vpc_of(&group)
+                    .is_some_and(|vpc| self.kind_of(vpc) == Some("AWS::EC2::VPC"));
+                if default_group || self.outside(&group).is_some() {
                     self.external_rules.extend(rule.map(|r| (group, egress, r)));
                     return Ok(());
                 }
@@ -725,8 +726,8 @@ impl<'d> Builder<'d> {
             return id.clone();
         }
         if name == "default" {
-            self.default_groups.insert(default_vpc::ID.to_string());
-            return default_group(default_vpc::ID);
+            self.in_default_vpc(name);
+            return records::default_group::id(default_vpc::ID);
         }
         self.r
             .declare_unknown(name, "a security group named outside this template");
@@ -825,7 +826,7 @@ impl<'d> Builder<'d> {
             (self.parts).approximate_rule(group, egress, Approximation::Wider, traffic);
             RulePeer::Cidr(unknown::rule_cidr())
         } else if let Some(c) = field(peer_keys[0]) {
-            match cidr(c)? {
+            match cidr_property(c)? {
                 Some(net) => RulePeer::Cidr(net),
                 None => return Ok(None),
             }
@@ -866,7 +867,9 @@ impl<'d> Builder<'d> {
     fn route(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
         let table = p.req_string("RouteTableId")?;
         let destination = if let Some(c) = p.get("DestinationCidrBlock")? {
-            let Some(net) = cidr(&c)? else { return Ok(()) };
+            let Some(net) = cidr_property(&c)? else {
+                return Ok(());
+            };
             RouteDestination::Cidr(net)
         } else if let Some(pl) = p.string("DestinationPrefixListId")? {
             RouteDestination::PrefixList(pl)
@@ -931,14 +934,6 @@ impl<'d> Builder<'d> {
         }
         let gateway = match field.kind {
             route::TargetKind::Gateway => Some(self.gateway_kind(res, &id)?),
-            // The instance's primary interface: the one it creates, or the
-            // declared interface it names at device 0.
-            route::TargetKind::Instance => {
-                let primary = (self.parts.instance(&id)).and_then(|i| i.enis.first().cloned());
-                return Ok(RouteTarget::NetworkInterface(
-                    primary.unwrap_or_else(|| format!("{id}/eni0")),
-                ));
-            }
             _ => None,
         };
         Ok(
@@ -1003,7 +998,7 @@ impl<'d> Builder<'d> {
             );
             block
         } else {
-            cidr(&c)?
+            cidr_property(&c)?
         };
         let Some(block) = block else {
             return Ok(());
@@ -1097,7 +1092,7 @@ impl<'d> Builder<'d> {
             }
         }
         for (index, subnet, groups, private, public, span) in created {
-            let id = format!("{}/eni{index}", res.id);
+            let id = records::launched_interface(res.id, index);
             self.parts.enis.push(Eni {
                 meta: Meta {
                     span: Some(span),
@@ -1105,7 +1100,7 @@ impl<'d> Builder<'d> {
                 },
                 subnet,
                 private_ips: private
-                    .map(|n| address(&n))
+                    .map(|n| read::ip(&n))
                     .transpose()?
                     .into_iter()
                     .collect(),
@@ -1136,10 +1131,11 @@ impl<'d> Builder<'d> {
     }
 
     fn load_balancer(&mut self, res: &Resource<'d>, p: &Props<'_, 'd>) -> Result<(), LoadError> {
-        let kind = match p.string("Type")?.as_deref() {
-            None | Some("application") => LoadBalancerKind::Application,
-            Some("network") => LoadBalancerKind::Network,
-            Some(other) => {
+        let type_ = p.string("Type")?;
+        let kind = match (load_balancer::kind(type_.as_deref()), type_) {
+            (Some(kind), _) => kind,
+            (None, other) => {
+                let other = other.unwrap_or_default();
                 self.warn(
                     "np::cfn::not-modelled",
                     format!("load balancer `{}` of type {other} is not modelled", res.id),
@@ -1190,18 +1186,13 @@ impl<'d> Builder<'d> {
         let port = load_balancer::port(&port)?;
         let mut targets = Vec::new();
         for t in p.list("Targets")? {
-            let id = text(t.get("Id").ok_or_else(|| LoadError::MissingField {
+            let id = t.get("Id").ok_or_else(|| LoadError::MissingField {
                 field: "Id".into(),
                 object: format!("a target of `{}`", res.id),
                 span: t.span,
-            })?)?;
+            })?;
             let port = t.get("Port").map(load_balancer::port).transpose()?;
-            let target = match target_type.as_deref() {
-                Some("ip") => TargetRef::Ip(id.parse().map_err(|_| {
-                    invalid(format!("`{id}` is not an IPv4 address"), t.span, None)
-                })?),
-                _ => TargetRef::Instance(id),
-            };
+            let target = load_balancer::target(target_type.as_deref(), id)?;
             targets.push(Target { target, port });
         }
         let mut m = meta(res, self.r);
@@ -1275,58 +1266,10 @@ impl<'d> Builder<'d> {
         Ok(())
     }
 
-    /// Stands an external object for every id known only outside the
-    /// template, then adds the standalone rules written for external groups.
-    fn place_external(&mut self) {
-        let resolvers = self.resolvers;
-        let placed = records::external::place_external(
-            &mut self.parts,
-            &|id| {
-                resolvers
-                    .iter()
-                    .find_map(|r| r.unknown(id))
-                    .or_else(|| records::external::deployed_id(id))
-            },
-            "np::cfn::external",
-        );
-        self.warnings.extend(placed);
-        for (group, egress, rule) in std::mem::take(&mut self.external_rules) {
-            if egress {
-                self.explicit_egress.insert(group.clone());
-            }
-            if let Some(sg) = self.parts.security_group_mut(&group) {
-                if egress {
-                    sg.egress.push(rule);
-                } else {
-                    sg.ingress.push(rule);
-                }
-            }
-        }
-    }
-
-    /// Instance interfaces at device 0 without `AssociatePublicIpAddress`
-    /// get a public address where their subnet maps one on launch. Only ever
-    /// adds one: an Elastic IP associated while the resources were read
-    /// stays, whatever the subnet maps.
-    fn public_addresses(&mut self) {
-        let public: HashSet<String> = self
-            .parts
-            .subnets
-            .iter()
-            .filter(|s| s.map_public_ip_on_launch)
-            .map(|s| s.meta.id.clone())
-            .collect();
-        for id in std::mem::take(&mut self.public_by_subnet) {
-            if let Some(e) = self.parts.eni_mut(&id)
-                && public.contains(&e.subnet)
-            {
-                e.auto_public_ip = true;
-            }
-        }
-    }
-
-    /// Applies what needs every resource: implicit egress rules, default
-    /// security groups for interfaces without one.
+    /// Hands the records to the records step with what the template
+    /// implies ([`records::finish`]), then adds the groups EKS creates,
+    /// whose VPC is their interfaces' (subnets placed from outside
+    /// included).
     fn finish(&mut self) {
         for (reason, (subnets, span)) in std::mem::take(&mut self.unknown_zones) {
             self.warn(
@@ -1338,58 +1281,40 @@ impl<'d> Builder<'d> {
                 span,
             );
         }
-        if !self.default_vpc_users.is_empty() || !self.default_groups.is_empty() {
-            let warning = default_vpc::add(
-                &mut self.parts,
-                &self.r.region(),
-                &self.default_zones,
-                &self.default_vpc_users,
-                "np::cfn::default-vpc",
-            );
-            self.warnings.push(warning);
-        }
-        // The template's VPCs' default groups stand before what the template
-        // names outside itself is placed: `Vpc.DefaultSecurityGroup` is a
-        // group of the template's own VPC (AWS's rules, and those the
-        // template adds), not an external object without rules.
-        let named = std::mem::take(&mut self.default_groups);
-        records::default_group::join_default_groups(&mut self.parts, &default_group, named);
-        self.place_external();
-        self.add_cluster_groups();
-        self.public_addresses();
-        let endpoints = std::mem::take(&mut self.appliance_endpoints);
-        let stopped =
-            route::stop_at_endpoints(&mut self.parts, &endpoints, "np::cfn::not-modelled");
-        self.warnings.extend(stopped);
-        route::approximate_stopped(&mut self.parts);
-        let missing = super::super::records::reconcile::declare_unknown_prefix_lists(
-            &mut self.parts,
-            "np::cfn::managed-prefix-list",
-            "the template",
-        );
-        self.warnings.extend(missing);
-        let resolvers = self.resolvers;
-        let base = &self.base_ids;
-        for sg in &mut self.parts.security_groups {
-            // A group from outside the template keeps no rule: its rules are unknown.
-            if !self.explicit_egress.contains(&sg.meta.id)
-                && !base.contains(&sg.meta.id)
-                && resolvers.iter().all(|r| outside(r, &sg.meta.id).is_none())
-            {
-                sg.egress.insert(
-                    0,
-                    SecurityGroupRule {
-                        traffic: TrafficMatch::ALL,
-                        peer: RulePeer::Cidr(Ipv4Net::default()),
-                        description: Some("default egress rule".into()),
-                        implicit: true,
-                        span: sg.meta.span,
-                    },
-                );
+        let mut how = Finish::new(Format::Template, Outside::Placed);
+        how.public_by_subnet = std::mem::take(&mut self.public_by_subnet)
+            .into_iter()
+            .collect();
+        how.default_vpc = Some(DefaultVpcUse {
+            region: self.r.region(),
+            zones: std::mem::take(&mut self.default_zones),
+            users: std::mem::take(&mut self.default_vpc_users),
+        });
+        how.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
+        let outside_rules = std::mem::take(&mut self.external_rules);
+        for (group, egress, _) in &outside_rules {
+            if *egress {
+                self.explicit_egress.insert(group.clone());
             }
         }
-        // Interfaces in subnets placed from outside join theirs now.
-        records::default_group::join_default_groups(&mut self.parts, &default_group, []);
+        how.outside_rules = outside_rules;
+        // A group from outside the template keeps no rule: its rules are unknown.
+        let resolvers = self.resolvers;
+        how.created_without_egress = (self.parts.security_groups.iter())
+            .map(|g| &g.meta.id)
+            .filter(|id| !self.explicit_egress.contains(*id) && !self.base_ids.contains(*id))
+            .filter(|id| resolvers.iter().all(|r| outside(r, id).is_none()))
+            .cloned()
+            .collect();
+        let outside_ids = |id: &str| {
+            resolvers
+                .iter()
+                .find_map(|r| r.unknown(id))
+                .or_else(|| records::external::deployed_id(id))
+        };
+        let said = records::finish::finish(&mut self.parts, how, &outside_ids);
+        self.warnings.extend(said);
+        self.add_cluster_groups();
     }
 }
 
@@ -1404,17 +1329,6 @@ fn dangling(r: &Resolver<'_>, res: &Resource<'_>, kind: &str, id: &str) -> LoadE
         },
         None => records::dangling(res.id, kind, id, res.node.span, "the template"),
     }
-}
-
-fn address(n: &Node) -> Result<Ipv4Addr, LoadError> {
-    let t = text(n)?;
-    t.parse()
-        .map_err(|_| invalid(format!("`{t}` is not an IPv4 address"), n.span, None))
-}
-
-/// The id of a VPC's default security group.
-fn default_group(vpc: &str) -> String {
-    format!("{vpc}.DefaultSecurityGroup")
 }
 
 /// Why `id` is known only outside the template: a value the resolver could

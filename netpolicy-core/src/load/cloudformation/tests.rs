@@ -185,7 +185,7 @@ fn nacls_instances_and_warnings() {
     );
     // An instance without groups gets its VPC's default security group.
     let lonely = m.eni("Lonely/eni0").unwrap();
-    assert_eq!(lonely.security_groups, ["Vpc.DefaultSecurityGroup"]);
+    assert_eq!(lonely.security_groups, ["Vpc/default-security-group"]);
     let codes: Vec<&str> = m.warnings().iter().map(|w| w.code).collect();
     assert!(codes.contains(&"np::cfn::not-modelled"), "{codes:?}");
     assert!(codes.contains(&"np::cfn::import-value"), "{codes:?}");
@@ -542,10 +542,10 @@ Resources:
     assert_eq!(rules[0].peer, RulePeer::SecurityGroup("ServerGroup".into()));
     assert_eq!(
         rules[1].peer,
-        RulePeer::SecurityGroup("default-vpc.DefaultSecurityGroup".into())
+        RulePeer::SecurityGroup("default-vpc/default-security-group".into())
     );
     assert!(
-        m.security_group("default-vpc.DefaultSecurityGroup")
+        m.security_group("default-vpc/default-security-group")
             .is_some()
     );
     let texts = warning_texts(&m).join("\n");
@@ -866,14 +866,14 @@ Resources:
     Properties: {SubnetId: !Ref Public, SecurityGroupIds: [!Ref AppSg]}
 "#;
     let m = load(text, &TemplateOptions::default());
-    assert!(!m.parts().external.contains("Vpc.DefaultSecurityGroup"));
+    assert!(!m.parts().external.contains("Vpc/default-security-group"));
     let group = m
-        .security_group("Vpc.DefaultSecurityGroup")
+        .security_group("Vpc/default-security-group")
         .expect("the default group");
     assert!(
         (group.ingress.iter()).any(|r| r.traffic == TrafficMatch::tcp(80, 80)),
         "the template's rule is on it: {group:?}"
     );
     let web = m.eni("Web/eni0").expect("web");
-    assert_eq!(web.security_groups, ["Vpc.DefaultSecurityGroup"]);
+    assert_eq!(web.security_groups, ["Vpc/default-security-group"]);
 }

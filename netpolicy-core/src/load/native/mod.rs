@@ -6,7 +6,9 @@
 
 use super::document::{self, Node, Value};
 use super::read::{cidr, invalid, ip, string, type_error};
-use super::records::load_balancer;
+use super::records::finish::{Finish, Format, Outside};
+use super::records::route::{GatewayKind, TargetKind};
+use super::records::{self, load_balancer, nacl, public_address, route};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::*;
@@ -102,8 +104,29 @@ fn take<T>((items, read_warnings): (Vec<T>, Vec<Warning>), warnings: &mut Vec<Wa
 fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError> {
     lists.check_keys()?;
     let mut warnings = Vec::new();
+    let mut how = Finish::new(Format::Native, Outside::Closed);
+    let mut vpcs = Vec::new();
+    for (vpc, default_group) in take(lists.read("vpcs", Reader::vpc)?, &mut warnings) {
+        if let Some(group) = default_group {
+            how.default_groups
+                .declared
+                .insert(vpc.meta.id.clone(), group);
+        }
+        vpcs.push(vpc);
+    }
+    let mut security_groups = Vec::new();
+    for (group, wrote_egress) in take(
+        lists.read("security_groups", Reader::security_group)?,
+        &mut warnings,
+    ) {
+        if !wrote_egress {
+            how.created_without_egress.push(group.meta.id.clone());
+        }
+        security_groups.push(group);
+    }
     let mut parts = ModelParts {
-        vpcs: take(lists.read("vpcs", Reader::vpc)?, &mut warnings),
+        vpcs,
+        security_groups,
         subnets: take(lists.read("subnets", Reader::subnet)?, &mut warnings),
         route_tables: take(
             lists.read("route_tables", Reader::route_table)?,
@@ -122,10 +145,6 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
             &mut warnings,
         ),
         peerings: take(lists.read("peerings", Reader::peering)?, &mut warnings),
-        security_groups: take(
-            lists.read("security_groups", Reader::security_group)?,
-            &mut warnings,
-        ),
         network_acls: take(
             lists.read("network_acls", Reader::network_acl)?,
             &mut warnings,
@@ -136,7 +155,12 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
         ),
         ..ModelParts::default()
     };
-    for (instance, eni) in take(lists.read("instances", Reader::instance)?, &mut warnings) {
+    for (instance, eni, by_subnet) in
+        take(lists.read("instances", Reader::instance)?, &mut warnings)
+    {
+        if let (Some(eni), true) = (&eni, by_subnet) {
+            how.public_by_subnet.push(eni.meta.id.clone());
+        }
         parts.enis.extend(eni);
         parts.instances.push(instance);
     }
@@ -157,6 +181,7 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
         lists.read("prefix_lists", Reader::prefix_list)?,
         &mut warnings,
     );
+    warnings.extend(records::finish::finish(&mut parts, how, &|_| None));
     Ok((parts, warnings))
 }
 
@@ -227,19 +252,15 @@ impl<'a> Obj<'a> {
         self.opt(key).map(string).transpose()
     }
 
-    /// An optional fixed-word field (see [`choice`]), `default` when absent.
-    fn opt_choice<T: Copy>(
-        &self,
-        key: &str,
-        what: &str,
-        options: &[(&str, T)],
-        default: T,
-    ) -> Result<T, LoadError> {
-        Ok(self
+    /// An optional field that is one of `words` (see [`choice`]); what it
+    /// means is AWS's, decided in `records`.
+    fn opt_word(&self, key: &str, what: &str, words: &[&str]) -> Result<Option<String>, LoadError> {
+        let options: Vec<(&str, &str)> = words.iter().map(|w| (*w, *w)).collect();
+        let word = self
             .opt(key)
-            .map(|n| choice(n, what, options))
-            .transpose()?
-            .unwrap_or(default))
+            .map(|n| choice(n, what, &options))
+            .transpose()?;
+        Ok(word.map(str::to_string))
     }
 
     fn opt_bool(&self, key: &str) -> Result<Option<bool>, LoadError> {
@@ -302,6 +323,23 @@ fn unknown_field(key: &Node, what: &str, fields: &[&str]) -> LoadError {
     }
 }
 
+/// The native route target fields: the kind of AWS target each names
+/// (and, for `GatewayId`'s kinds, which).
+const ROUTE_TARGETS: &[(&str, TargetKind, Option<GatewayKind>)] = &[
+    (
+        "internet_gateway",
+        TargetKind::Gateway,
+        Some(GatewayKind::Internet),
+    ),
+    ("vpn_gateway", TargetKind::Gateway, Some(GatewayKind::Vpn)),
+    ("nat_gateway", TargetKind::NatGateway, None),
+    ("peering", TargetKind::Peering, None),
+    ("transit_gateway", TargetKind::TransitGateway, None),
+    ("network_interface", TargetKind::NetworkInterface, None),
+    ("instance", TargetKind::Instance, None),
+    ("gateway_endpoint", TargetKind::GatewayEndpoint, None),
+];
+
 /// One of a fixed set of words, e.g. `allow` or `deny`.
 fn choice<T: Copy>(node: &Node, what: &str, options: &[(&str, T)]) -> Result<T, LoadError> {
     let text = string(node)?;
@@ -319,71 +357,17 @@ fn choice<T: Copy>(node: &Node, what: &str, options: &[(&str, T)]) -> Result<T, 
         })
 }
 
-fn number<T: std::str::FromStr>(node: &Node, what: &str) -> Result<T, LoadError> {
-    let text = node.scalar_text().ok_or_else(|| type_error(what, node))?;
-    text.trim()
-        .parse()
-        .map_err(|_| invalid(format!("`{text}` is not {what}"), node.span, None))
-}
-
-fn protocol(node: Option<&Node>) -> Result<Protocol, LoadError> {
-    let Some(node) = node else {
-        return Ok(Protocol::All);
-    };
-    let text = node
-        .scalar_text()
-        .ok_or_else(|| type_error("a protocol", node))?;
-    Protocol::parse(&text).ok_or_else(|| {
-        let help = suggest(&text, ["tcp", "udp", "icmp", "all"])
-            .map(|s| format!("did you mean `{s}`?"))
-            .unwrap_or_else(|| {
-                "use tcp, udp, icmp, all (or -1), or a protocol number 0-255".into()
-            });
-        invalid(format!("unknown protocol `{text}`"), node.span, Some(help))
-    })
-}
-
-/// `80`, `"80"`, `"1024-65535"`, `all`, or absent.
-fn ports(node: Option<&Node>, protocol: Protocol) -> Result<PortMatch, LoadError> {
-    let Some(node) = node else {
-        return Ok(PortMatch::Any);
-    };
-    let text = node
-        .scalar_text()
-        .ok_or_else(|| type_error("a port or port range", node))?;
-    if text == "all" {
-        return Ok(PortMatch::Any);
-    }
-    if !protocol.has_ports() {
-        return Err(invalid(
-            format!("protocol {protocol} has no ports"),
-            node.span,
-            Some("ports apply to tcp and udp; use icmp_type/icmp_code for icmp".into()),
-        ));
-    }
-    let (a, b) = text.split_once('-').unwrap_or((&text, &text));
-    let parse = |s: &str| s.trim().parse::<u16>().ok();
-    match (parse(a), parse(b)) {
-        (Some(first), Some(last)) if first <= last => Ok(PortMatch::Range { first, last }),
-        _ => Err(invalid(
-            format!("`{text}` is not a port or port range (0-65535, first <= last)"),
-            node.span,
-            None,
-        )),
-    }
-}
-
+/// A rule's traffic: its `protocol` (all when absent), and its `ports`
+/// (`80`, `"80"`, `"1024-65535"`, `all`; every port when absent) or, for
+/// ICMP, `icmp_type` and `icmp_code`. The values are AWS's, decided in
+/// [`records::traffic`]; only where they sit is the native format's.
 fn traffic(o: &Obj<'_>) -> Result<TrafficMatch, LoadError> {
-    let protocol = protocol(o.opt("protocol"))?;
-    let icmp_type = o
-        .opt("icmp_type")
-        .map(|n| number::<u8>(n, "an ICMP type (0-255)"))
-        .transpose()?;
-    let icmp_code = o
-        .opt("icmp_code")
-        .map(|n| number::<u8>(n, "an ICMP code (0-255)"))
-        .transpose()?;
-    let ports = if icmp_type.is_some() || icmp_code.is_some() {
+    let protocol = match o.opt("protocol") {
+        Some(p) => records::traffic::protocol(p)?,
+        None => Protocol::All,
+    };
+    let icmp = [o.opt("icmp_type"), o.opt("icmp_code")];
+    if icmp.iter().any(Option::is_some) {
         if protocol != Protocol::Icmp {
             return Err(invalid(
                 "icmp_type and icmp_code need protocol icmp".into(),
@@ -391,14 +375,47 @@ fn traffic(o: &Obj<'_>) -> Result<TrafficMatch, LoadError> {
                 None,
             ));
         }
-        PortMatch::Icmp {
-            icmp_type,
-            icmp_code,
-        }
-    } else {
-        ports(o.opt("ports"), protocol)?
+        let ports = records::traffic::ports(protocol, icmp[0], icmp[1], o.node.span)?;
+        return Ok(TrafficMatch { protocol, ports });
+    }
+    let (from, to) = match o.opt("ports") {
+        Some(node) => port_range(node, protocol)?,
+        None => (None, None),
     };
+    let span = o.opt("ports").map_or(o.node.span, |n| n.span);
+    let ports = records::traffic::ports(protocol, from.as_ref(), to.as_ref(), span)?;
     Ok(TrafficMatch { protocol, ports })
+}
+
+/// The first and last port of a `ports` value, as the nodes EC2's
+/// `FromPort` and `ToPort` would be.
+fn port_range(node: &Node, protocol: Protocol) -> Result<(Option<Node>, Option<Node>), LoadError> {
+    let text = node
+        .scalar_text()
+        .ok_or_else(|| type_error("a port or port range", node))?;
+    if text == "all" || text.trim() == "-1" {
+        return Ok((None, None));
+    }
+    if protocol == Protocol::Icmp {
+        return Err(invalid(
+            "ICMP has no ports".into(),
+            node.span,
+            Some("use icmp_type and icmp_code".into()),
+        ));
+    }
+    let part = |t: &str| Node {
+        value: Value::String(t.trim().into()),
+        ..node.clone()
+    };
+    let (first, last) = text.split_once('-').unwrap_or((&text, &text));
+    if first.trim().is_empty() {
+        return Err(invalid(
+            format!("`{text}` is not a port or port range (0-65535, first <= last)"),
+            node.span,
+            None,
+        ));
+    }
+    Ok((Some(part(first)), Some(part(last))))
 }
 
 /// Marks each interface an instance lists as that instance's (by index: a scan
@@ -473,7 +490,7 @@ impl Reader {
         Ok(VpnGateway {
             meta: o.meta()?,
             vpc: o.opt_str("vpc")?,
-            has_vpn_connection: o.opt_bool("has_vpn_connection")?.unwrap_or(true),
+            has_vpn_connection: route::vpn_connection(o.opt_bool("has_vpn_connection")?),
         })
     }
 
@@ -507,7 +524,8 @@ impl Reader {
         Ok(PrefixList { meta, cidrs })
     }
 
-    fn vpc(&mut self, n: &Node) -> Result<Vpc, LoadError> {
+    /// A VPC, and the group it names as its default security group.
+    fn vpc(&mut self, n: &Node) -> Result<(Vpc, Option<String>), LoadError> {
         let mut o = Obj::new(
             n,
             "a VPC",
@@ -518,6 +536,7 @@ impl Reader {
                 "cidr_blocks",
                 "main_route_table",
                 "default_network_acl",
+                "default_security_group",
             ],
         )?;
         let meta = o.meta()?;
@@ -527,12 +546,13 @@ impl Reader {
                 cidr_blocks.push(net);
             }
         }
-        Ok(Vpc {
+        let vpc = Vpc {
             meta,
             cidr_blocks,
             main_route_table: o.opt_str("main_route_table")?,
             default_network_acl: o.opt_str("default_network_acl")?,
-        })
+        };
+        Ok((vpc, o.opt_str("default_security_group")?))
     }
 
     fn subnet(&mut self, n: &Node) -> Result<Subnet, LoadError> {
@@ -579,18 +599,8 @@ impl Reader {
     }
 
     fn route(&mut self, n: &Node, table: &str) -> Result<Option<Route>, LoadError> {
-        const TARGETS: &[&str] = &[
-            "internet_gateway",
-            "nat_gateway",
-            "peering",
-            "vpn_gateway",
-            "transit_gateway",
-            "network_interface",
-            "gateway_endpoint",
-            "blackhole",
-        ];
-        let mut fields = vec!["destination", "prefix_list"];
-        fields.extend_from_slice(TARGETS);
+        let mut fields = vec!["destination", "prefix_list", "blackhole"];
+        fields.extend(ROUTE_TARGETS.iter().map(|(field, _, _)| *field));
         let o = Obj::new(n, "a route", &fields)?;
         let destination = match (o.opt("destination"), o.opt_str("prefix_list")?) {
             (Some(d), None) => match self.cidr_or_warn(d, table)? {
@@ -606,28 +616,25 @@ impl Reader {
                 ));
             }
         };
-        let given: Vec<&str> = TARGETS
-            .iter()
-            .copied()
-            .filter(|t| o.opt(t).is_some())
+        let given: Vec<&(&str, TargetKind, Option<GatewayKind>)> = (ROUTE_TARGETS.iter())
+            .filter(|(field, _, _)| o.opt(field).is_some())
             .collect();
-        let [kind] = given.as_slice() else {
-            return Err(invalid(
-                "a route needs exactly one target".into(),
-                n.span,
-                Some(format!("one of: {}", TARGETS.join(", "))),
-            ));
-        };
-        let id = || o.req_str(kind);
-        let target = match *kind {
-            "internet_gateway" => RouteTarget::InternetGateway(id()?),
-            "nat_gateway" => RouteTarget::NatGateway(id()?),
-            "peering" => RouteTarget::Peering(id()?),
-            "vpn_gateway" => RouteTarget::VpnGateway(id()?),
-            "transit_gateway" => RouteTarget::TransitGateway(id()?),
-            "network_interface" => RouteTarget::NetworkInterface(id()?),
-            "gateway_endpoint" => RouteTarget::GatewayEndpoint(id()?),
-            _ => RouteTarget::Blackhole,
+        let target = match (given.as_slice(), o.opt("blackhole")) {
+            ([], Some(_)) => RouteTarget::Blackhole,
+            ([(field, kind, gateway)], None) => {
+                let id = o.req_str(field)?;
+                route::route_target(*kind, id, |_| *gateway).map_err(|id| {
+                    invalid(format!("route target `{id}` is not modelled"), n.span, None)
+                })?
+            }
+            _ => {
+                let names: Vec<&str> = ROUTE_TARGETS.iter().map(|(f, _, _)| *f).collect();
+                return Err(invalid(
+                    "a route needs exactly one target".into(),
+                    n.span,
+                    Some(format!("one of: {}, blackhole", names.join(", "))),
+                ));
+            }
         };
         Ok(Some(Route {
             destination,
@@ -636,7 +643,9 @@ impl Reader {
         }))
     }
 
-    fn security_group(&mut self, n: &Node) -> Result<SecurityGroup, LoadError> {
+    /// A security group, and whether it writes its egress rules (AWS gives
+    /// one created without any its allow-all rule).
+    fn security_group(&mut self, n: &Node) -> Result<(SecurityGroup, bool), LoadError> {
         let mut o = Obj::new(
             n,
             "a security group",
@@ -647,29 +656,17 @@ impl Reader {
         for r in o.list("ingress")? {
             ingress.extend(self.sg_rule(r, &meta.id, "from")?);
         }
-        // As in AWS: a group declared without egress rules allows all egress.
-        let egress = match o.opt("egress") {
-            None => vec![SecurityGroupRule {
-                traffic: TrafficMatch::ALL,
-                peer: RulePeer::Cidr(Ipv4Net::default()),
-                description: None,
-                implicit: true,
-                span: Some(n.span),
-            }],
-            Some(_) => {
-                let mut rules = Vec::new();
-                for r in o.list("egress")? {
-                    rules.extend(self.sg_rule(r, &meta.id, "to")?);
-                }
-                rules
-            }
-        };
-        Ok(SecurityGroup {
+        let mut egress = Vec::new();
+        for r in o.list("egress")? {
+            egress.extend(self.sg_rule(r, &meta.id, "to")?);
+        }
+        let group = SecurityGroup {
             meta,
             vpc: o.req_str("vpc")?,
             ingress,
             egress,
-        })
+        };
+        Ok((group, o.opt("egress").is_some()))
     }
 
     /// One rule entry; `peer_key` is `from` (ingress) or `to` (egress). A rule with
@@ -734,7 +731,7 @@ impl Reader {
                 "cidr",
             ];
             let eo = Obj::new(e, "a NACL entry", fields)?;
-            let rule_number = number::<u16>(eo.req("rule")?, "a rule number (1-32766)")?;
+            let rule_number = nacl::rule_number(eo.req("rule")?)?;
             let direction = eo.req("direction")?;
             let egress = choice(
                 direction,
@@ -746,12 +743,7 @@ impl Reader {
                     ("outbound", true),
                 ],
             )?;
-            let action_node = eo.req("action")?;
-            let action = choice(
-                action_node,
-                "action",
-                &[("allow", NaclAction::Allow), ("deny", NaclAction::Deny)],
-            )?;
+            let action = nacl::rule_action(eo.req("action")?)?;
             let Some(cidr) = self.cidr_or_warn(eo.req("cidr")?, &meta.id)? else {
                 continue;
             };
@@ -797,6 +789,7 @@ impl Reader {
         }
         let (public_ip, auto_public_ip) = match o.opt("public_ip") {
             Some(p) if p.as_str() == Some("auto") => (None, true),
+            Some(p) if p.as_str() == Some("none") => (None, false),
             Some(p) => (Some(ip(p)?), false),
             None => (None, false),
         };
@@ -814,8 +807,9 @@ impl Reader {
     }
 
     /// An instance with its primary interface inline (`subnet`, addresses, groups)
-    /// or a list of existing interfaces (`enis`).
-    fn instance(&mut self, n: &Node) -> Result<(Instance, Option<Eni>), LoadError> {
+    /// or a list of existing interfaces (`enis`); and whether the inline
+    /// interface's public address is its subnet's to decide (no `public_ip`).
+    fn instance(&mut self, n: &Node) -> Result<(Instance, Option<Eni>, bool), LoadError> {
         let fields = &[
             "id",
             "name",
@@ -833,11 +827,13 @@ impl Reader {
         if o.opt("subnet").is_some() {
             let mut eni = self.eni_fields(&mut o, EniOwner::Instance(meta.id.clone()))?;
             eni.meta = Meta {
-                id: format!("{}/eni0", meta.id),
+                id: records::primary_interface(&meta.id),
                 ..meta.clone()
             };
+            let by_subnet = o.opt("public_ip").is_none()
+                && public_address::at_launch(None, 0, 1 + enis.len()).is_none();
             enis.insert(0, eni.meta.id.clone());
-            return Ok((Instance { meta, enis }, Some(eni)));
+            return Ok((Instance { meta, enis }, Some(eni), by_subnet));
         } else if enis.is_empty() {
             return Err(invalid(
                 format!("instance `{}` has neither `subnet` nor `enis`", meta.id),
@@ -845,7 +841,7 @@ impl Reader {
                 Some("give its subnet (and security_groups) inline, or list its interfaces in `enis`".into()),
             ));
         }
-        Ok((Instance { meta, enis }, None))
+        Ok((Instance { meta, enis }, None, false))
     }
 
     fn load_balancer(&mut self, n: &Node) -> Result<LoadBalancer, LoadError> {
@@ -860,22 +856,10 @@ impl Reader {
             "listeners",
         ];
         let mut o = Obj::new(n, "a load balancer", fields)?;
-        let kind = o.opt_choice(
-            "type",
-            "load balancer type",
-            &[
-                ("application", LoadBalancerKind::Application),
-                ("network", LoadBalancerKind::Network),
-            ],
-            LoadBalancerKind::Application,
-        )?;
-        // AWS's default scheme (docs/model-format.md).
-        let internet_facing = o.opt_choice(
-            "scheme",
-            "scheme",
-            &[("internet-facing", true), ("internal", false)],
-            load_balancer::internet_facing(None),
-        )?;
+        let kind = o.opt_word("type", "load balancer type", &["application", "network"])?;
+        let kind = load_balancer::kind(kind.as_deref()).unwrap_or(LoadBalancerKind::Application);
+        let scheme = o.opt_word("scheme", "scheme", &["internet-facing", "internal"])?;
+        let internet_facing = load_balancer::internet_facing(scheme.as_deref());
         let mut listeners = Vec::new();
         for l in o.list("listeners")? {
             let lo = Obj::new(
@@ -925,9 +909,9 @@ impl Reader {
         let mut targets = Vec::new();
         for t in o.list("targets")? {
             let to = Obj::new(t, "a target", &["instance", "ip", "port"])?;
-            let target = match (to.opt_str("instance")?, to.opt("ip")) {
-                (Some(i), None) => TargetRef::Instance(i),
-                (None, Some(a)) => TargetRef::Ip(ip(a)?),
+            let target = match (to.opt("instance"), to.opt("ip")) {
+                (Some(i), None) => load_balancer::target(Some("instance"), i)?,
+                (None, Some(a)) => load_balancer::target(Some("ip"), a)?,
                 _ => {
                     return Err(invalid(
                         "a target needs exactly one of `instance` and `ip`".into(),
@@ -973,17 +957,11 @@ impl Reader {
             "route_tables",
         ];
         let mut o = Obj::new(n, "a VPC endpoint", fields)?;
-        let kind = o.opt_choice(
-            "type",
-            "endpoint type",
-            &[
-                ("interface", EndpointKind::Interface),
-                ("gateway", EndpointKind::Gateway),
-            ],
-            // AWS's default type (CloudFormation `AWS::EC2::VPCEndpoint`,
-            // `VpcEndpointType`: "Default: Gateway").
-            EndpointKind::Gateway,
-        )?;
+        let type_ = o.opt_word("type", "endpoint type", &["interface", "gateway"])?;
+        let kind = match records::endpoint::endpoint_type(type_.as_deref()) {
+            records::endpoint::EndpointType::Modelled(kind) => kind,
+            records::endpoint::EndpointType::Appliance => EndpointKind::Gateway,
+        };
         Ok(VpcEndpoint {
             meta: o.meta()?,
             vpc: o.req_str("vpc")?,

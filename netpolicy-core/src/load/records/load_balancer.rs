@@ -4,7 +4,7 @@
 use crate::load::LoadError;
 use crate::load::document::{Node, Value};
 use crate::load::read::{integer, invalid};
-use crate::model::Protocol;
+use crate::model::{LoadBalancerKind, Protocol, TargetRef};
 use crate::span::Span;
 
 /// The transport of a listener or target-group protocol (`HTTP`, `TLS`,
@@ -39,6 +39,38 @@ pub(crate) fn target_group_transport(
         "instance" | "ip" => protocol.and_then(transport),
         _ => None,
     }
+}
+
+/// The load-balancer type `text` names, in any case; an application load
+/// balancer when the input gives none, as AWS creates it
+/// (`CreateLoadBalancer`, `Type`: "The default is application"). `None` for
+/// a type netpolicy does not model (Gateway Load Balancers).
+pub(crate) fn kind(text: Option<&str>) -> Option<LoadBalancerKind> {
+    match text.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("application") => Some(LoadBalancerKind::Application),
+        Some("network") => Some(LoadBalancerKind::Network),
+        Some(_) => None,
+    }
+}
+
+/// A target of a group of `target_type` (instance targets when absent, as
+/// AWS defaults): the address an IP target registers, else the instance.
+pub(crate) fn target(target_type: Option<&str>, id: &Node) -> Result<TargetRef, LoadError> {
+    target_id(target_type, crate::load::read::string(id)?, id.span)
+}
+
+/// [`target`] for an id already read (`span`: where it is written).
+pub(crate) fn target_id(
+    target_type: Option<&str>,
+    id: String,
+    span: Span,
+) -> Result<TargetRef, LoadError> {
+    if !target_type.is_some_and(|t| t.eq_ignore_ascii_case("ip")) {
+        return Ok(TargetRef::Instance(id));
+    }
+    id.parse()
+        .map(TargetRef::Ip)
+        .map_err(|_| invalid(format!("`{id}` is not an IPv4 address"), span, None))
 }
 
 /// Whether a load balancer with `scheme` has public nodes: AWS's default

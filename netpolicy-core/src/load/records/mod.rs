@@ -18,7 +18,9 @@
 pub(crate) mod coverage;
 pub(crate) mod default_group;
 pub(crate) mod default_vpc;
+pub(crate) mod endpoint;
 pub(crate) mod external;
+pub(crate) mod finish;
 mod index;
 pub(crate) mod load_balancer;
 pub(crate) mod nacl;
@@ -42,4 +44,18 @@ pub(crate) fn dangling(owner: &str, kind: &str, id: &str, span: Span, document: 
         span,
         None,
     )
+}
+
+/// The id of the interface an instance is launched with at `device_index`
+/// where the input gives it none (a template's `NetworkInterfaces` entry
+/// without an id).
+pub(crate) fn launched_interface(instance: &str, device_index: i64) -> String {
+    format!("{instance}/eni{device_index}")
+}
+
+/// The id of the interface an instance is launched with (device 0) where the
+/// input gives it none (a template's `SubnetId` on the instance, a native
+/// inline instance).
+pub(crate) fn primary_interface(instance: &str) -> String {
+    launched_interface(instance, 0)
 }

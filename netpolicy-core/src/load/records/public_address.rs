@@ -20,6 +20,27 @@ pub(crate) fn at_launch(
     }
 }
 
+/// Gives a public address to each interface of `interfaces` (launched where
+/// [`at_launch`] left it to the subnet) whose subnet maps public addresses
+/// on launch. Only ever adds one: an Elastic IP associated with the
+/// interface stays, whatever the subnet maps.
+pub(crate) fn follow_subnets(parts: &mut crate::model::ModelParts, interfaces: &[String]) {
+    if interfaces.is_empty() {
+        return;
+    }
+    let mapping: std::collections::HashSet<&str> = (parts.subnets.iter())
+        .filter(|s| s.map_public_ip_on_launch)
+        .map(|s| s.meta.id.as_str())
+        .collect();
+    let interfaces: std::collections::HashSet<&str> =
+        interfaces.iter().map(String::as_str).collect();
+    for e in &mut parts.enis {
+        if interfaces.contains(e.meta.id.as_str()) && mapping.contains(e.subnet.as_str()) {
+            e.auto_public_ip = true;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,6 +192,23 @@ pub(crate) fn resolve_instance_targets(parts: &mut crate::model::ModelParts) {
     }
 }
 
+/// Whether a virtual private gateway has a VPN connection: `listed` when
+/// the input says (a template's or plan's connection resources, a dump's
+/// connections), else yes: a connection the input does not show may exist,
+/// and assuming one claims the least (on-premises may send and receive).
+pub(crate) fn vpn_connection(listed: Option<bool>) -> bool {
+    listed.unwrap_or(true)
+}
+
+/// Drops the `local` routes an input writes (a dump lists one per VPC
+/// block, a template or plan may name `local`): the engine routes within
+/// the VPC by its blocks, as AWS's implicit local route does.
+pub(crate) fn drop_local(parts: &mut crate::model::ModelParts) {
+    for t in &mut parts.route_tables {
+        t.routes.retain(|r| r.target != RouteTarget::Local);
+    }
+}
+
 /// Stops the routes to `endpoints`, VPC endpoints a reader does not model
 /// (Gateway Load Balancer endpoints, the firewall endpoints of AWS Network
 /// Firewall): the packets go to an appliance that may drop them or send
@@ -248,8 +265,7 @@ pub(crate) fn approximate_stopped(parts: &mut crate::model::ModelParts) {
 
 /// The route target for `id` held in a field of `kind`; `gateway` tells what
 /// a `GatewayId` holds (asked only for that field; `None`: a kind netpolicy
-/// does not model). `Err(id)` for targets netpolicy does not model, and for
-/// an instance, which the reader resolves to its primary interface: the id
+/// does not model). `Err(id)` for targets netpolicy does not model: the id
 /// comes back for the reader's warning.
 pub(crate) fn route_target(
     kind: TargetKind,
@@ -268,8 +284,11 @@ pub(crate) fn route_target(
         TargetKind::Peering => RouteTarget::Peering(id),
         TargetKind::TransitGateway => RouteTarget::TransitGateway(id),
         TargetKind::NetworkInterface => RouteTarget::NetworkInterface(id),
+        // The instance's primary interface, once instances are read
+        // ([`resolve_instance_targets`]).
+        TargetKind::Instance => RouteTarget::NetworkInterface(id),
         TargetKind::GatewayEndpoint => RouteTarget::GatewayEndpoint(id),
-        TargetKind::Instance | TargetKind::NotModelled => return Err(id),
+        TargetKind::NotModelled => return Err(id),
     })
 }
 
@@ -329,14 +348,17 @@ mod tests {
     }
 
     #[test]
-    fn instances_and_unmodelled_targets_are_left_to_the_reader() {
+    fn instances_wait_for_their_interface_and_unmodelled_targets_go_back() {
         let t = |kind| route_target(kind, "x".into(), |_| Some(GatewayKind::Internet));
         assert_eq!(
             t(TargetKind::Gateway),
             Ok(RouteTarget::InternetGateway("x".into()))
         );
         assert_eq!(t(TargetKind::Peering), Ok(RouteTarget::Peering("x".into())));
-        assert_eq!(t(TargetKind::Instance), Err("x".into()));
+        assert_eq!(
+            t(TargetKind::Instance),
+            Ok(RouteTarget::NetworkInterface("x".into()))
+        );
         assert_eq!(t(TargetKind::NotModelled), Err("x".into()));
     }
 }

@@ -20,11 +20,12 @@ pub(crate) fn protocol(node: &Node) -> Result<Protocol, LoadError> {
         return Ok(Protocol::Number(58));
     }
     Protocol::parse(&text).ok_or_else(|| {
-        invalid(
-            format!("unknown protocol `{text}`"),
-            node.span,
-            Some("AWS writes -1 (all), tcp, udp, icmp, icmpv6 or a protocol number 0-255".into()),
-        )
+        let help = crate::suggest::suggest(&text, ["tcp", "udp", "icmp", "icmpv6", "all"])
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                "AWS writes -1 (all), tcp, udp, icmp, icmpv6 or a protocol number 0-255".into()
+            });
+        invalid(format!("unknown protocol `{text}`"), node.span, Some(help))
     })
 }
 

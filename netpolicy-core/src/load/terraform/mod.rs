@@ -12,7 +12,8 @@ mod resources;
 
 use super::document::{self, Node, Value};
 use super::read::Fields;
-use super::records::{external, reconcile};
+use super::records::finish::{Finish, Format, Outside};
+use super::records::{self, external};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
 use crate::model::{Meta, Model};
@@ -51,17 +52,17 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
     let read_all = || {
         let mut parts = crate::model::ModelParts::default();
         let mut warnings = Vec::new();
-        let mut defaults = foldhash::HashMap::default();
+        let mut finish = Finish::new(Format::Plan, Outside::PlacedThenPruned);
         for &id in &ids {
             let doc = document::parse_json_keeping(sources.text(id), id, Some(&unread))?;
             let stack = read_stack(&doc);
             document::drop_later(doc);
-            let (stack, said, default_groups) = stack?;
+            let (stack, said, implied) = stack?;
             parts.append(stack);
             warnings.extend(said);
-            defaults.extend(default_groups);
+            finish.append(implied);
         }
-        warnings.extend(reconcile_outside(&mut parts, &defaults));
+        warnings.extend(reconcile_outside(&mut parts, finish));
         Ok((parts, warnings))
     };
     let parsed = read_all();
@@ -69,18 +70,14 @@ pub fn load_terraform_stacks(inputs: Vec<(String, String)>) -> Result<Model, Loa
 }
 
 fn read(doc: &Node) -> Result<(crate::model::ModelParts, Vec<Warning>), LoadError> {
-    let (mut parts, mut warnings, defaults) = read_stack(doc)?;
-    warnings.extend(reconcile_outside(&mut parts, &defaults));
+    let (mut parts, mut warnings, finish) = read_stack(doc)?;
+    warnings.extend(reconcile_outside(&mut parts, finish));
     Ok((parts, warnings))
 }
 
 /// The objects one plan or state holds, before what it names outside itself
 /// is placed.
-type Stack = (
-    crate::model::ModelParts,
-    Vec<Warning>,
-    foldhash::HashMap<String, String>,
-);
+type Stack = (crate::model::ModelParts, Vec<Warning>, Finish);
 
 fn read_stack(doc: &Node) -> Result<Stack, LoadError> {
     let plan = Plan::new(doc)?;
@@ -89,29 +86,15 @@ fn read_stack(doc: &Node) -> Result<Stack, LoadError> {
     Ok(b.finish())
 }
 
-/// Places or neutralises what the plans name but do not hold, with the
-/// default groups (`defaults`: the plans' `aws_default_security_group` by
-/// VPC) joined on either side of it: those references need stand before
-/// unknown references are pruned; interfaces in subnets placed from outside
-/// join theirs after.
-fn reconcile_outside(
-    parts: &mut crate::model::ModelParts,
-    defaults: &foldhash::HashMap<String, String>,
-) -> Vec<Warning> {
-    resources::join_default_groups(parts, defaults, false);
-    // A plan is often one stack of a larger estate: the ids of the deployed
-    // account it names but does not hold (a shared network's subnets and
-    // groups, read by data sources) stand as external objects, as a
-    // template's do, rather than failing the load.
-    let mut warnings =
-        external::place_external(parts, &external::deployed_id, "np::terraform::external");
-    warnings.extend(reconcile::prune_unknown_references(
-        parts,
-        "np::terraform::not-in-plan",
-        "the plan",
-    ));
-    resources::join_default_groups(parts, defaults, true);
-    warnings
+/// The records step for the plans: group references that name a VPC (what
+/// `aws_vpc.x.default_security_group_id` is in a plan) are translated to
+/// its default group first. A plan is often one stack of a larger estate:
+/// the ids of the deployed account it names but does not hold (a shared
+/// network's subnets and groups, read by data sources) stand as external
+/// objects, as a template's do, rather than failing the load.
+fn reconcile_outside(parts: &mut crate::model::ModelParts, finish: Finish) -> Vec<Warning> {
+    resources::default_groups_named_by_vpc(parts, &finish.default_groups);
+    records::finish::finish(parts, finish, &external::deployed_id)
 }
 
 /// Keys whose values the reader never uses, wherever they are: a resource

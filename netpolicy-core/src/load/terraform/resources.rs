@@ -6,6 +6,10 @@ use crate::load::LoadError;
 use crate::load::document::{Node, Value};
 use crate::load::read::{Fields, cidr, invalid, ip};
 use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
+use crate::load::records::default_group::DefaultGroups;
+use crate::load::records::endpoint::{self, EndpointType};
+use crate::load::records::finish::{Finish, Format, Outside};
+use crate::load::records::load_balancer;
 use crate::load::records::load_balancer::{
     listener_protocols, port as port_of, target_group_transport,
 };
@@ -37,11 +41,9 @@ pub(crate) struct Builder<'p, 'a> {
     /// interface the instance was given.
     primary_interfaces: HashMap<String, String>,
     ipv6_skipped: (usize, Option<Span>),
-    /// The `aws_default_security_group` of each VPC that has one.
-    default_groups: HashMap<String, String>,
-    /// VPC endpoints of types netpolicy does not follow (Gateway Load
-    /// Balancer), which routes may name.
-    appliance_endpoints: std::collections::HashSet<String>,
+    /// What the plan implies without writing it (its default groups, the
+    /// endpoints netpolicy does not follow), for the records step.
+    finish: Finish,
 }
 
 /// What an `aws_instance` says, read apart from the records (see
@@ -112,7 +114,7 @@ impl InstanceDraft {
                 Some(&maps) => maps,
                 None => records::external::deployed_id(&subnet).is_some(),
             };
-            let id = format!("{}/eni0", meta.id);
+            let id = records::primary_interface(&meta.id);
             Interfaces::Primary(Box::new(Eni {
                 meta: meta.inherited(id),
                 subnet,
@@ -277,11 +279,10 @@ impl<'p, 'a> Builder<'p, 'a> {
             vpn_connected: HashSet::new(),
             vpc_defaults: HashMap::new(),
             eips: HashMap::new(),
-            appliance_endpoints: std::collections::HashSet::new(),
             listeners: HashMap::new(),
             primary_interfaces: HashMap::new(),
             ipv6_skipped: (0, None),
-            default_groups: HashMap::new(),
+            finish: Finish::new(Format::Plan, Outside::PlacedThenPruned),
         }
     }
 
@@ -323,11 +324,6 @@ impl<'p, 'a> Builder<'p, 'a> {
             self.listener_rule(r)?;
         }
         self.apply_eips();
-        let endpoints = std::mem::take(&mut self.appliance_endpoints);
-        let code = "np::terraform::not-modelled";
-        let stopped = records::route::stop_at_endpoints(&mut self.parts, &endpoints, code);
-        self.refs.warnings.extend(stopped);
-        records::route::approximate_stopped(&mut self.parts);
         self.coverage();
         Ok(())
     }
@@ -346,10 +342,9 @@ impl<'p, 'a> Builder<'p, 'a> {
         ));
     }
 
-    /// The records, the warnings, and the `aws_default_security_group` of
-    /// each VPC that has one (interfaces join default groups once what the
-    /// plans name outside themselves is placed: [`join_default_groups`]).
-    pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>, HashMap<String, String>) {
+    /// The records, the warnings, and what the plan implies for the
+    /// records step ([`records::finish`]).
+    pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>, Finish) {
         if let (n @ 1.., span) = self.ipv6_skipped {
             self.refs.warnings.push(Warning::new(
                 "np::terraform::ipv6-ignored",
@@ -357,11 +352,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 span,
             ));
         }
-        (
-            self.parts.into_parts(),
-            self.refs.warnings,
-            self.default_groups,
-        )
+        (self.parts.into_parts(), self.refs.warnings, self.finish)
     }
 
     /// What other resources say about a resource, gathered once: looking it
@@ -652,7 +643,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     g.meta.name = r.values.str("name")?;
                 }
                 if r.kind == "aws_default_security_group" {
-                    (self.default_groups).insert(g.vpc.clone(), g.meta.id.clone());
+                    (self.finish.default_groups.declared).insert(g.vpc.clone(), g.meta.id.clone());
                 }
                 // Terraform removes the default allow-all egress rule: a group's
                 // rules are exactly the ones written.
@@ -759,10 +750,11 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
             "aws_instance" => self.instances(&[r])?,
             "aws_lb" | "aws_alb" => {
-                let kind = match r.values.str("load_balancer_type")?.as_deref() {
-                    Some("application") | None => LoadBalancerKind::Application,
-                    Some("network") => LoadBalancerKind::Network,
-                    Some(other) => {
+                let type_ = r.values.str("load_balancer_type")?;
+                let kind = match load_balancer::kind(type_.as_deref()) {
+                    Some(kind) => kind,
+                    None => {
+                        let other = type_.unwrap_or_default();
                         self.warn(
                             "np::terraform::not-modelled",
                             format!(
@@ -799,7 +791,16 @@ impl<'p, 'a> Builder<'p, 'a> {
                 self.parts.load_balancers.push(LoadBalancer {
                     meta,
                     kind,
-                    internet_facing: !r.values.bool("internal")?.unwrap_or(false),
+                    // `internal` is the provider's spelling of the scheme.
+                    internet_facing: load_balancer::internet_facing(
+                        (r.values.bool("internal")?).map(|internal| {
+                            if internal {
+                                "internal"
+                            } else {
+                                "internet-facing"
+                            }
+                        }),
+                    ),
                     subnets,
                     security_groups,
                     listeners: Vec::new(),
@@ -852,11 +853,12 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let Some(vpc) = self.req(r, "vpc_id")? else {
                     return Ok(());
                 };
-                let kind = match r.values.str("vpc_endpoint_type")?.as_deref() {
-                    Some("Interface") => EndpointKind::Interface,
-                    Some("Gateway") | None => EndpointKind::Gateway,
-                    Some(other) => {
-                        self.appliance_endpoints.insert(meta.id.clone());
+                let type_ = r.values.str("vpc_endpoint_type")?;
+                let kind = match endpoint::endpoint_type(type_.as_deref()) {
+                    EndpointType::Modelled(kind) => kind,
+                    EndpointType::Appliance => {
+                        let other = type_.unwrap_or_default();
+                        self.finish.appliance_endpoints.insert(meta.id.clone());
                         self.warn(
                             "np::terraform::not-modelled",
                             format!(
@@ -1192,13 +1194,12 @@ impl<'p, 'a> Builder<'p, 'a> {
                 else {
                     return Ok(());
                 };
-                let target = if self.parts.instance(&target).is_some() {
-                    TargetRef::Instance(target)
-                } else if let Ok(addr) = target.parse() {
-                    TargetRef::Ip(addr)
-                } else {
-                    TargetRef::Instance(target)
-                };
+                // The attachment does not say its group's target type: an
+                // instance of the plan, else an address, is what it names.
+                let is_ip =
+                    self.parts.instance(&target).is_none() && target.parse::<Ipv4Addr>().is_ok();
+                let target_type = if is_ip { "ip" } else { "instance" };
+                let target = load_balancer::target_id(Some(target_type), target, r.span())?;
                 let port = r.values.opt("port").map(port_of).transpose()?;
                 if let Some(g) = self.parts.target_group_mut(&tg) {
                     g.targets.push(Target { target, port });
@@ -1361,10 +1362,6 @@ impl<'p, 'a> Builder<'p, 'a> {
             return Ok(Some(self.stopping_route(r, destination, what, span)));
         };
         let target = match field.kind {
-            route::TargetKind::Instance => (self.parts.instance(&id))
-                .and_then(|i| i.enis.first())
-                .map(|eni| RouteTarget::NetworkInterface(eni.clone()))
-                .ok_or(id),
             // `network_interface_id = aws_instance.nat.primary_network_interface_id`
             // names the instance in a plan.
             route::TargetKind::NetworkInterface => {
@@ -1373,8 +1370,6 @@ impl<'p, 'a> Builder<'p, 'a> {
             kind => route::route_target(kind, id, |id| route::gateway_kind(&mut self.parts, id)),
         };
         Ok(match target {
-            // The implicit local route: the engine knows it.
-            Ok(RouteTarget::Local) => None,
             Ok(target) => Some(Route {
                 destination,
                 target,
@@ -1550,20 +1545,17 @@ impl<'p, 'a> Builder<'p, 'a> {
         rules: Vec<SecurityGroupRule>,
     ) -> Result<(), LoadError> {
         // `aws_vpc.x.default_security_group_id`, unknown in a plan, names
-        // the VPC: its default group (the plan's, else AWS's).
+        // the VPC: its default group (the plan's, else AWS's), which the
+        // records step stands before it adds these rules.
         let names_vpc = self.parts.vpc(group).is_some();
-        let group = if names_vpc && self.parts.security_group_mut(group).is_none() {
-            let id = default_group_id(&self.default_groups, group);
-            if self.parts.security_group_mut(&id).is_none() {
-                let vpc = group.to_string();
-                records::default_group::add_default_group(&mut self.parts, id.clone(), vpc);
-            }
-            id
-        } else {
-            group.to_string()
-        };
-        let Some(g) = self.parts.security_group_mut(&group) else {
-            return Err(dangling(r, "security group", &group));
+        if names_vpc && self.parts.security_group_mut(group).is_none() {
+            let id = self.finish.default_groups.of(group);
+            let rules = rules.into_iter().map(|rule| (id.clone(), egress, rule));
+            self.finish.outside_rules.extend(rules);
+            return Ok(());
+        }
+        let Some(g) = self.parts.security_group_mut(group) else {
+            return Err(dangling(r, "security group", group));
         };
         if egress {
             g.egress.extend(rules);
@@ -1798,58 +1790,25 @@ fn dangling(r: &Resource<'_>, kind: &str, id: &str) -> LoadError {
     records::dangling(r.address, kind, id, r.span(), "the plan")
 }
 
-/// Puts every interface that names no group into its VPC's default group:
-/// the plan's `aws_default_security_group` (`defaults`, by VPC), else AWS's
-/// own; group references that name a VPC (`default_security_group_id`) name
-/// that group. Run twice: `placed` false before what the plans name outside
-/// themselves is placed and unknown references pruned (so that the default
-/// groups those references need stand), then `placed` true for interfaces in
-/// subnets placed from outside, so that an instance in a subnet a data
-/// source reads is not left without a group (sending and admitting nothing).
-pub(crate) fn join_default_groups(
-    parts: &mut ModelParts,
-    defaults: &HashMap<String, String>,
-    placed: bool,
-) {
-    let default_of = |vpc: &str| default_group_id(defaults, vpc);
-    let named = if placed {
-        Vec::new()
-    } else {
-        default_groups_named_by_vpc(parts, &default_of)
-    };
-    records::default_group::join_default_groups(parts, &default_of, named);
-}
-
-/// The default group of `vpc`: the plan's `aws_default_security_group`
-/// (`defaults`, by VPC), else AWS's own.
-fn default_group_id(defaults: &HashMap<String, String>, vpc: &str) -> String {
-    (defaults.get(vpc).cloned()).unwrap_or_else(|| format!("{vpc}/default-security-group"))
-}
-
 /// Rewrites the group references that name a VPC, which is what
 /// `aws_vpc.x.default_security_group_id` is in a plan (unknown until apply,
 /// read as the VPC it belongs to), into that VPC's default group; the VPCs
 /// so named.
-fn default_groups_named_by_vpc(
-    parts: &mut ModelParts,
-    default_of: &dyn Fn(&str) -> String,
-) -> Vec<String> {
+pub(crate) fn default_groups_named_by_vpc(parts: &mut ModelParts, defaults: &DefaultGroups) {
     let vpcs: HashSet<String> = (parts.vpcs.iter()).map(|v| v.meta.id.clone()).collect();
     let groups: HashSet<String> = (parts.security_groups.iter())
         .map(|g| g.meta.id.clone())
         .collect();
-    let mut named = Vec::new();
-    let mut rename = |id: &mut String| {
+    let rename = |id: &mut String| {
         if vpcs.contains(id.as_str()) && !groups.contains(id.as_str()) {
-            named.push(id.clone());
-            *id = default_of(id);
+            *id = defaults.of(id);
         }
     };
     for eni in &mut parts.enis {
-        eni.security_groups.iter_mut().for_each(&mut rename);
+        eni.security_groups.iter_mut().for_each(rename);
     }
     for lb in &mut parts.load_balancers {
-        lb.security_groups.iter_mut().for_each(&mut rename);
+        lb.security_groups.iter_mut().for_each(rename);
     }
     for g in &mut parts.security_groups {
         for r in g.ingress.iter_mut().chain(g.egress.iter_mut()) {
@@ -1858,7 +1817,4 @@ fn default_groups_named_by_vpc(
             }
         }
     }
-    named.sort();
-    named.dedup();
-    named
 }

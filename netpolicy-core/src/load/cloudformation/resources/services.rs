@@ -361,7 +361,7 @@ impl<'d> Builder<'d> {
         let mut instances = Vec::new();
         for subnet in subnets {
             let instance = format!("{}@{subnet}", res.id);
-            let eni = format!("{instance}/eni0");
+            let eni = crate::load::records::primary_interface(&instance);
             if public.is_none() {
                 self.public_by_subnet.insert(eni.clone());
             }

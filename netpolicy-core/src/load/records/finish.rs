@@ -1,0 +1,271 @@
+//! The one step from records to model parts: what AWS adds to a network
+//! beyond what its document writes, applied in one fixed order for every
+//! format.
+//!
+//! A reader translates its document into records and says, in a
+//! [`Finish`], what the document implies without writing it (groups created
+//! without egress rules, ids known only outside it, the default VPC it lands
+//! in). [`finish`] then applies, in this order: the default VPC, the
+//! default groups the input names, objects known only outside the input,
+//! public addresses that follow their subnet (which may be one of those),
+//! the rules written for groups the input does not hold, the default groups
+//! of interfaces that name none, AWS's allow-all egress rule, routes to
+//! instances, `local` routes, routes to endpoints netpolicy does not follow,
+//! and what the input names but does not hold (pruned, or
+//! unknown prefix lists declared empty). The order matters: a default group
+//! must stand before unknown references are placed or pruned, or a rule naming
+//! it would name an external group without rules.
+
+use super::{default_group, default_vpc, external, public_address, reconcile, route};
+use crate::diagnostic::Warning;
+use crate::model::{ModelParts, SecurityGroupRule};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The formats netpolicy reads, for the words and codes of what [`finish`]
+/// reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// A CloudFormation template.
+    Template,
+    /// A Terraform plan or state.
+    Plan,
+    /// An AWS CLI dump.
+    Dump,
+    /// The native format.
+    Native,
+}
+
+impl Format {
+    /// How warnings name the input.
+    pub(crate) fn input(self) -> &'static str {
+        match self {
+            Format::Template => "the template",
+            Format::Plan => "the plan",
+            Format::Dump => "the dump",
+            Format::Native => "the model",
+        }
+    }
+
+    fn external_code(self) -> &'static str {
+        match self {
+            Format::Template => "np::cfn::external",
+            Format::Plan => "np::terraform::external",
+            Format::Dump => "np::aws::external",
+            Format::Native => "np::native::external",
+        }
+    }
+
+    fn not_modelled_code(self) -> &'static str {
+        match self {
+            Format::Template => "np::cfn::not-modelled",
+            Format::Plan => "np::terraform::not-modelled",
+            Format::Dump => "np::aws::not-modelled",
+            Format::Native => "np::native::not-modelled",
+        }
+    }
+
+    fn missing_code(self) -> &'static str {
+        match self {
+            Format::Template => "np::cfn::managed-prefix-list",
+            Format::Plan => "np::terraform::not-in-plan",
+            Format::Dump => "np::aws::not-in-dump",
+            Format::Native => "np::native::not-in-model",
+        }
+    }
+
+    fn default_vpc_code(self) -> &'static str {
+        match self {
+            Format::Template => "np::cfn::default-vpc",
+            Format::Plan => "np::terraform::default-vpc",
+            Format::Dump => "np::aws::default-vpc",
+            Format::Native => "np::native::default-vpc",
+        }
+    }
+
+    /// Whether the format can write a route that really drops its packets
+    /// (a dump's `blackhole` state, the native `blackhole` target). In the
+    /// others a blackhole stands only for a target netpolicy does not follow.
+    fn writes_blackholes(self) -> bool {
+        matches!(self, Format::Dump | Format::Native)
+    }
+}
+
+/// What the input says about objects it does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outside {
+    /// Every reference must name an object of the input (hand-written).
+    Closed,
+    /// Ids of the deployed account stand as external objects; the model
+    /// rejects other references it does not hold.
+    Placed,
+    /// What the input names but does not hold is neutralised, with a warning.
+    Pruned,
+    /// Ids of the deployed account stand as external objects; what still
+    /// names nothing is neutralised.
+    PlacedThenPruned,
+}
+
+/// The resources that landed in a region's default VPC.
+#[derive(Debug, Default)]
+pub(crate) struct DefaultVpcUse {
+    /// The region (its zones name the default subnets).
+    pub(crate) region: String,
+    /// The zones the resources named.
+    pub(crate) zones: BTreeSet<String>,
+    /// The resources, by id.
+    pub(crate) users: Vec<String>,
+}
+
+/// What a reader hands the records step besides the records.
+#[derive(Debug)]
+pub(crate) struct Finish {
+    /// The format read.
+    pub(crate) format: Format,
+    /// What references to objects outside the input become.
+    pub(crate) outside: Outside,
+    /// Resources the input puts in the region's default VPC, if any.
+    pub(crate) default_vpc: Option<DefaultVpcUse>,
+    /// The VPCs' default groups: declared by the input, and named by it.
+    pub(crate) default_groups: default_group::DefaultGroups,
+    /// Groups the input creates without an egress rule, to which AWS adds its
+    /// allow-all rule.
+    pub(crate) created_without_egress: Vec<String>,
+    /// Rules the input adds to groups it does not hold (`(group, egress,
+    /// rule)`), added once those groups stand.
+    pub(crate) outside_rules: Vec<(String, bool, SecurityGroupRule)>,
+    /// VPC endpoints of kinds netpolicy does not follow (Gateway Load
+    /// Balancer and firewall endpoints), which routes may name.
+    pub(crate) appliance_endpoints: HashSet<String>,
+    /// Interfaces whose public address at launch their subnet's
+    /// `MapPublicIpOnLaunch` decides ([`public_address::at_launch`] said
+    /// `None`).
+    pub(crate) public_by_subnet: Vec<String>,
+}
+
+impl Finish {
+    /// Nothing implied yet, for `format`.
+    pub(crate) fn new(format: Format, outside: Outside) -> Self {
+        Finish {
+            format,
+            outside,
+            default_vpc: None,
+            default_groups: default_group::DefaultGroups::default(),
+            created_without_egress: Vec::new(),
+            outside_rules: Vec::new(),
+            appliance_endpoints: HashSet::new(),
+            public_by_subnet: Vec::new(),
+        }
+    }
+
+    /// Adds what another document of the same estate implies (several plans
+    /// read as one network).
+    pub(crate) fn append(&mut self, other: Finish) {
+        if let Some(theirs) = other.default_vpc {
+            let ours = self.default_vpc.get_or_insert_with(DefaultVpcUse::default);
+            if ours.region.is_empty() {
+                ours.region = theirs.region;
+            }
+            ours.zones.extend(theirs.zones);
+            ours.users.extend(theirs.users);
+        }
+        self.default_groups.append(other.default_groups);
+        self.created_without_egress
+            .extend(other.created_without_egress);
+        self.outside_rules.extend(other.outside_rules);
+        self.appliance_endpoints.extend(other.appliance_endpoints);
+        self.public_by_subnet.extend(other.public_by_subnet);
+    }
+}
+
+/// Applies what `how` says the input implies to `parts`, in the order the
+/// module documentation gives; `outside` explains ids known only outside the
+/// input (`Some(why)`). Returns the warnings.
+pub(crate) fn finish(
+    parts: &mut ModelParts,
+    how: Finish,
+    outside: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Warning> {
+    let format = how.format;
+    let mut warnings = Vec::new();
+    if let Some(use_) = how.default_vpc.filter(|u| !u.users.is_empty()) {
+        warnings.push(default_vpc::add(
+            parts,
+            &use_.region,
+            &use_.zones,
+            &use_.users,
+            format.default_vpc_code(),
+        ));
+    }
+    let groups = how.default_groups;
+    groups.stand_named(parts, how.outside_rules.iter().map(|(g, _, _)| g));
+    if matches!(how.outside, Outside::Placed | Outside::PlacedThenPruned) {
+        warnings.extend(external::place_external(
+            parts,
+            outside,
+            format.external_code(),
+        ));
+    }
+    public_address::follow_subnets(parts, &how.public_by_subnet);
+    add_outside_rules(parts, how.outside_rules);
+    groups.join(parts);
+    add_default_egress(parts, &how.created_without_egress);
+    route::resolve_instance_targets(parts);
+    route::drop_local(parts);
+    warnings.extend(route::stop_at_endpoints(
+        parts,
+        &how.appliance_endpoints,
+        format.not_modelled_code(),
+    ));
+    if !format.writes_blackholes() {
+        route::approximate_stopped(parts);
+    }
+    let missing = match how.outside {
+        Outside::Pruned | Outside::PlacedThenPruned => {
+            reconcile::prune_unknown_references(parts, format.missing_code(), format.input())
+        }
+        Outside::Placed => {
+            reconcile::declare_unknown_prefix_lists(parts, format.missing_code(), format.input())
+        }
+        Outside::Closed => Vec::new(),
+    };
+    warnings.extend(missing);
+    warnings
+}
+
+/// Adds the rules the input writes for groups it does not hold, to those
+/// that now stand (an id nothing explained stays unheld, and its rules with
+/// it: the model reports the dangling reference that named it).
+fn add_outside_rules(parts: &mut ModelParts, rules: Vec<(String, bool, SecurityGroupRule)>) {
+    if rules.is_empty() {
+        return;
+    }
+    let index: HashMap<String, usize> = (parts.security_groups.iter().enumerate())
+        .map(|(i, g)| (g.meta.id.clone(), i))
+        .collect();
+    for (group, egress, rule) in rules {
+        let Some(g) = index
+            .get(&group)
+            .and_then(|&i| parts.security_groups.get_mut(i))
+        else {
+            continue;
+        };
+        if egress {
+            g.egress.push(rule);
+        } else {
+            g.ingress.push(rule);
+        }
+    }
+}
+
+/// AWS's allow-all egress rule, first in each group of `groups` (those the
+/// input creates without an egress rule).
+fn add_default_egress(parts: &mut ModelParts, groups: &[String]) {
+    if groups.is_empty() {
+        return;
+    }
+    let groups: HashSet<&str> = groups.iter().map(String::as_str).collect();
+    for g in (parts.security_groups.iter_mut()).filter(|g| groups.contains(g.meta.id.as_str())) {
+        g.egress
+            .insert(0, default_group::allow_all_egress(g.meta.span));
+    }
+}
