@@ -13,7 +13,7 @@ mod elbv2;
 
 use super::document::{self, JsonOutline, KeySet, Node};
 use super::read::Fields;
-use super::records::finish::{Finish, Format, Outside};
+use super::records::finish::{Finish, Format, Ipv6Skipped, Outside};
 use super::records::{self, Records};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
@@ -348,7 +348,7 @@ struct Dump<'a> {
     parts: Records,
     warnings: Vec<Warning>,
     /// IPv6 rules, routes and entries skipped, and the first one's span.
-    ipv6_skipped: (usize, Option<Span>),
+    ipv6_skipped: Ipv6Skipped,
     /// Whether long listings build every field (tests compare this with the
     /// fields the readers declare).
     build_all: bool,
@@ -363,7 +363,7 @@ impl<'a> Dump<'a> {
             files,
             parts: Records::default(),
             warnings: Vec::new(),
-            ipv6_skipped: (0, None),
+            ipv6_skipped: Ipv6Skipped::default(),
             build_all: false,
             appliance_endpoints: std::collections::HashSet::new(),
         }
@@ -378,15 +378,7 @@ impl<'a> Dump<'a> {
         self.link_load_balancer_nodes();
         let mut finish = Finish::new(Format::Dump, Outside::Pruned);
         finish.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
-        if let (n @ 1.., span) = self.ipv6_skipped {
-            self.warn(
-                "np::aws::ipv6-ignored",
-                format!(
-                    "{n} IPv6 rule(s), route(s) or NACL entr(y/ies) skipped: netpolicy models IPv4 only"
-                ),
-                span,
-            );
-        }
+        finish.ipv6 = self.ipv6_skipped;
         Ok((self.parts.into_parts(), self.warnings, finish))
     }
 
@@ -440,8 +432,7 @@ impl<'a> Dump<'a> {
     }
 
     fn skip_ipv6(&mut self, span: Span) {
-        self.ipv6_skipped.0 += 1;
-        self.ipv6_skipped.1.get_or_insert(span);
+        self.ipv6_skipped.note(Some(span));
     }
 }
 

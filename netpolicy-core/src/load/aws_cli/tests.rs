@@ -59,7 +59,7 @@ fn references_outside_the_dump_are_warnings_not_errors() {
         2,
         "{c:?}"
     );
-    assert!(c.contains(&"np::aws::ipv6-ignored"));
+    assert!(c.contains(&"np::load::ipv6-ignored"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::super::LoadError;
 use super::super::document::{Node, Value};
 use super::super::read::{self, boolean, integer, invalid, type_error};
 use super::super::records::endpoint::{self, EndpointType};
-use super::super::records::finish::{DefaultVpcUse, Finish, Format, Outside};
+use super::super::records::finish::{DefaultVpcUse, Finish, Format, Ipv6Skipped, Outside};
 use super::super::records::{
     self, Records, default_vpc, load_balancer, nacl, public_address, route, traffic, unknown,
 };
@@ -87,6 +87,10 @@ pub(crate) struct Builder<'d> {
     /// Gateway Load Balancer endpoints, which routes may name but netpolicy
     /// does not follow.
     appliance_endpoints: std::collections::HashSet<String>,
+    /// IPv6 rules, routes and entries skipped.
+    ipv6: Ipv6Skipped,
+    /// The load balancer of each listener read, by the listener's id.
+    listener_owners: HashMap<String, String>,
 }
 
 /// Property access on one resource, evaluating as it reads.
@@ -234,6 +238,8 @@ impl<'d> Builder<'d> {
             external_rules: Vec::new(),
             public_by_subnet: HashSet::new(),
             appliance_endpoints: std::collections::HashSet::new(),
+            ipv6: Ipv6Skipped::default(),
+            listener_owners: HashMap::new(),
             default_vpc_users: Vec::new(),
             default_zones: BTreeSet::new(),
             default_vpc_groups: HashSet::new(),
@@ -632,15 +638,18 @@ impl<'d> Builder<'d> {
                 let listener = p.req_string("ListenerArn")?;
                 let groups = forward_targets(&p.list("Actions")?, self.r)?;
                 let span = self.resource(&listener).map(|r| r.node.span);
-                let found = self
-                    .parts
-                    .load_balancers
-                    .iter_mut()
+                // A listener is one entry per transport of its load
+                // balancer, told apart from the others by its span.
+                let lb = self.listener_owners.get(&listener).cloned();
+                let found = lb
+                    .and_then(|lb| self.parts.load_balancer_mut(&lb))
+                    .into_iter()
                     .flat_map(|lb| lb.listeners.iter_mut())
-                    .find(|l| l.span == span);
-                match found {
-                    Some(l) => l.target_groups.extend(groups),
-                    None => return Err(dangling(self.r, res, "listener", &listener)),
+                    .filter(|l| l.span == span)
+                    .map(|l| l.target_groups.extend(groups.iter().cloned()))
+                    .count();
+                if found == 0 {
+                    return Err(dangling(self.r, res, "listener", &listener));
                 }
             }
             _ => {}
@@ -831,11 +840,7 @@ impl<'d> Builder<'d> {
                 None => return Ok(None),
             }
         } else if field(peer_keys[1]).is_some() {
-            self.warn(
-                "np::cfn::ipv6-ignored",
-                format!("security group `{group}`: IPv6 rule not modelled yet"),
-                span,
-            );
+            self.ipv6.note(Some(span));
             return Ok(None);
         } else if let Some(g) = field(id_key) {
             RulePeer::SecurityGroup(text(g)?)
@@ -874,11 +879,7 @@ impl<'d> Builder<'d> {
         } else if let Some(pl) = p.string("DestinationPrefixListId")? {
             RouteDestination::PrefixList(pl)
         } else if p.get("DestinationIpv6CidrBlock")?.is_some() {
-            self.warn(
-                "np::cfn::ipv6-ignored",
-                format!("route `{}`: IPv6 routes are not modelled yet", res.id),
-                res.node.span,
-            );
+            self.ipv6.note(Some(res.node.span));
             return Ok(());
         } else {
             return Err(invalid(
@@ -976,11 +977,7 @@ impl<'d> Builder<'d> {
                     span: res.node.span,
                 });
             }
-            self.warn(
-                "np::cfn::ipv6-ignored",
-                format!("NACL entry `{}`: IPv6 entries are not modelled yet", res.id),
-                res.node.span,
-            );
+            self.ipv6.note(Some(res.node.span));
             return Ok(());
         };
         let action = nacl::rule_action(&p.req("RuleAction")?)?;
@@ -1263,6 +1260,7 @@ impl<'d> Builder<'d> {
             return Err(dangling(self.r, res, "load balancer", &lb));
         };
         l.listeners.extend(listeners);
+        self.listener_owners.insert(res.id.to_string(), lb);
         Ok(())
     }
 
@@ -1291,6 +1289,7 @@ impl<'d> Builder<'d> {
             users: std::mem::take(&mut self.default_vpc_users),
         });
         how.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
+        how.ipv6 = self.ipv6;
         let outside_rules = std::mem::take(&mut self.external_rules);
         for (group, egress, _) in &outside_rules {
             if *egress {

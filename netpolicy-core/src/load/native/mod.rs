@@ -6,7 +6,7 @@
 
 use super::document::{self, Node, Value};
 use super::read::{cidr, invalid, ip, string, type_error};
-use super::records::finish::{Finish, Format, Outside};
+use super::records::finish::{Finish, Format, Ipv6Skipped, Outside};
 use super::records::route::{GatewayKind, TargetKind};
 use super::records::{self, load_balancer, nacl, public_address, route};
 use super::{LoadError, LoadFailure};
@@ -55,29 +55,29 @@ enum Lists<'a> {
 }
 
 impl Lists<'_> {
-    /// Reads every item of the list `key` with `read`, in parallel; results and
-    /// warnings keep document order, and the first error in it is returned.
+    /// Reads every item of the list `key` with `read`, in parallel; results
+    /// keep document order, and the first error in it is returned.
     fn read<T: Send>(
         &self,
         key: &str,
         read: impl Fn(&mut Reader, &Node) -> Result<T, LoadError> + Sync,
-    ) -> Result<(Vec<T>, Vec<Warning>), LoadError> {
+    ) -> Result<(Vec<T>, Ipv6Skipped), LoadError> {
         let one = |n: &Node| {
             let mut r = Reader::default();
-            read(&mut r, n).map(|t| (t, r.warnings))
+            read(&mut r, n).map(|t| (t, r.ipv6))
         };
-        let results: Vec<Result<(T, Vec<Warning>), LoadError>> = match self {
+        let results: Vec<Result<(T, Ipv6Skipped), LoadError>> = match self {
             Lists::Tree(top) => top.list(key)?.into_par_iter().map(one).collect(),
             Lists::Outline(outline) => outline.read_list(key, None, one)?,
         };
         let mut out = Vec::with_capacity(results.len());
-        let mut warnings = Vec::new();
+        let mut ipv6 = Ipv6Skipped::default();
         for r in results {
-            let (t, w) = r?;
+            let (t, skipped) = r?;
             out.push(t);
-            warnings.extend(w);
+            ipv6.add(skipped);
         }
-        Ok((out, warnings))
+        Ok((out, ipv6))
     }
 
     /// A top-level key that is not part of the format.
@@ -95,18 +95,18 @@ impl Lists<'_> {
     }
 }
 
-/// The items of one list, their warnings moved to `warnings`.
-fn take<T>((items, read_warnings): (Vec<T>, Vec<Warning>), warnings: &mut Vec<Warning>) -> Vec<T> {
-    warnings.extend(read_warnings);
+/// The items of one list, the IPv6 parts it skipped counted in `ipv6`.
+fn take<T>((items, skipped): (Vec<T>, Ipv6Skipped), ipv6: &mut Ipv6Skipped) -> Vec<T> {
+    ipv6.add(skipped);
     items
 }
 
 fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError> {
     lists.check_keys()?;
-    let mut warnings = Vec::new();
+    let mut ipv6 = Ipv6Skipped::default();
     let mut how = Finish::new(Format::Native, Outside::Closed);
     let mut vpcs = Vec::new();
-    for (vpc, default_group) in take(lists.read("vpcs", Reader::vpc)?, &mut warnings) {
+    for (vpc, default_group) in take(lists.read("vpcs", Reader::vpc)?, &mut ipv6) {
         if let Some(group) = default_group {
             how.default_groups
                 .declared
@@ -117,7 +117,7 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
     let mut security_groups = Vec::new();
     for (group, wrote_egress) in take(
         lists.read("security_groups", Reader::security_group)?,
-        &mut warnings,
+        &mut ipv6,
     ) {
         if !wrote_egress {
             how.created_without_egress.push(group.meta.id.clone());
@@ -127,37 +127,23 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
     let mut parts = ModelParts {
         vpcs,
         security_groups,
-        subnets: take(lists.read("subnets", Reader::subnet)?, &mut warnings),
-        route_tables: take(
-            lists.read("route_tables", Reader::route_table)?,
-            &mut warnings,
-        ),
+        subnets: take(lists.read("subnets", Reader::subnet)?, &mut ipv6),
+        route_tables: take(lists.read("route_tables", Reader::route_table)?, &mut ipv6),
         internet_gateways: take(
             lists.read("internet_gateways", Reader::internet_gateway)?,
-            &mut warnings,
+            &mut ipv6,
         ),
-        nat_gateways: take(
-            lists.read("nat_gateways", Reader::nat_gateway)?,
-            &mut warnings,
-        ),
-        vpn_gateways: take(
-            lists.read("vpn_gateways", Reader::vpn_gateway)?,
-            &mut warnings,
-        ),
-        peerings: take(lists.read("peerings", Reader::peering)?, &mut warnings),
-        network_acls: take(
-            lists.read("network_acls", Reader::network_acl)?,
-            &mut warnings,
-        ),
+        nat_gateways: take(lists.read("nat_gateways", Reader::nat_gateway)?, &mut ipv6),
+        vpn_gateways: take(lists.read("vpn_gateways", Reader::vpn_gateway)?, &mut ipv6),
+        peerings: take(lists.read("peerings", Reader::peering)?, &mut ipv6),
+        network_acls: take(lists.read("network_acls", Reader::network_acl)?, &mut ipv6),
         enis: take(
             lists.read("enis", |r, n| r.eni(n, EniOwner::None))?,
-            &mut warnings,
+            &mut ipv6,
         ),
         ..ModelParts::default()
     };
-    for (instance, eni, by_subnet) in
-        take(lists.read("instances", Reader::instance)?, &mut warnings)
-    {
+    for (instance, eni, by_subnet) in take(lists.read("instances", Reader::instance)?, &mut ipv6) {
         if let (Some(eni), true) = (&eni, by_subnet) {
             how.public_by_subnet.push(eni.meta.id.clone());
         }
@@ -167,21 +153,16 @@ fn read_parts(lists: &Lists<'_>) -> Result<(ModelParts, Vec<Warning>), LoadError
     attach_instance_interfaces(&mut parts);
     parts.load_balancers = take(
         lists.read("load_balancers", Reader::load_balancer)?,
-        &mut warnings,
+        &mut ipv6,
     );
     parts.target_groups = take(
         lists.read("target_groups", Reader::target_group)?,
-        &mut warnings,
+        &mut ipv6,
     );
-    parts.vpc_endpoints = take(
-        lists.read("vpc_endpoints", Reader::endpoint)?,
-        &mut warnings,
-    );
-    parts.prefix_lists = take(
-        lists.read("prefix_lists", Reader::prefix_list)?,
-        &mut warnings,
-    );
-    warnings.extend(records::finish::finish(&mut parts, how, &|_| None));
+    parts.vpc_endpoints = take(lists.read("vpc_endpoints", Reader::endpoint)?, &mut ipv6);
+    parts.prefix_lists = take(lists.read("prefix_lists", Reader::prefix_list)?, &mut ipv6);
+    how.ipv6 = ipv6;
+    let warnings = records::finish::finish(&mut parts, how, &|_| None);
     Ok((parts, warnings))
 }
 
@@ -433,26 +414,20 @@ fn attach_instance_interfaces(parts: &mut ModelParts) {
     }
 }
 
+/// Reads one item; counts the IPv6 parts it skips.
 #[derive(Default)]
 struct Reader {
-    warnings: Vec<Warning>,
+    ipv6: Ipv6Skipped,
 }
 
 impl Reader {
-    fn cidr_or_warn(&mut self, node: &Node, owner: &str) -> Result<Option<Ipv4Net>, LoadError> {
-        match cidr(node)? {
-            Ok(net) => Ok(Some(net)),
-            Err(text) => {
-                self.warnings.push(Warning::new(
-                    "np::load::ipv6-ignored",
-                    format!(
-                        "`{owner}`: IPv6 prefix {text} is not modelled yet; results cover IPv4 only"
-                    ),
-                    Some(node.span),
-                ));
-                Ok(None)
-            }
+    /// An IPv4 block; `None` for an IPv6 one, which is counted as skipped.
+    fn cidr_or_skip(&mut self, node: &Node) -> Result<Option<Ipv4Net>, LoadError> {
+        let block = cidr(node)?.ok();
+        if block.is_none() {
+            self.ipv6.note(Some(node.span));
         }
+        Ok(block)
     }
 
     fn internet_gateway(&mut self, n: &Node) -> Result<InternetGateway, LoadError> {
@@ -517,7 +492,7 @@ impl Reader {
         let meta = o.meta()?;
         let mut cidrs = Vec::new();
         for c in o.list("cidrs")? {
-            if let Some(net) = self.cidr_or_warn(c, &meta.id)? {
+            if let Some(net) = self.cidr_or_skip(c)? {
                 cidrs.push(net);
             }
         }
@@ -542,7 +517,7 @@ impl Reader {
         let meta = o.meta()?;
         let mut cidr_blocks = Vec::new();
         for c in o.list("cidr_blocks")? {
-            if let Some(net) = self.cidr_or_warn(c, &meta.id)? {
+            if let Some(net) = self.cidr_or_skip(c)? {
                 cidr_blocks.push(net);
             }
         }
@@ -587,7 +562,7 @@ impl Reader {
         let meta = o.meta()?;
         let mut routes = Vec::new();
         for r in o.list("routes")? {
-            if let Some(route) = self.route(r, &meta.id)? {
+            if let Some(route) = self.route(r)? {
                 routes.push(route);
             }
         }
@@ -598,12 +573,12 @@ impl Reader {
         })
     }
 
-    fn route(&mut self, n: &Node, table: &str) -> Result<Option<Route>, LoadError> {
+    fn route(&mut self, n: &Node) -> Result<Option<Route>, LoadError> {
         let mut fields = vec!["destination", "prefix_list", "blackhole"];
         fields.extend(ROUTE_TARGETS.iter().map(|(field, _, _)| *field));
         let o = Obj::new(n, "a route", &fields)?;
         let destination = match (o.opt("destination"), o.opt_str("prefix_list")?) {
-            (Some(d), None) => match self.cidr_or_warn(d, table)? {
+            (Some(d), None) => match self.cidr_or_skip(d)? {
                 Some(net) => RouteDestination::Cidr(net),
                 None => return Ok(None),
             },
@@ -654,11 +629,11 @@ impl Reader {
         let meta = o.meta()?;
         let mut ingress = Vec::new();
         for r in o.list("ingress")? {
-            ingress.extend(self.sg_rule(r, &meta.id, "from")?);
+            ingress.extend(self.sg_rule(r, "from")?);
         }
         let mut egress = Vec::new();
         for r in o.list("egress")? {
-            egress.extend(self.sg_rule(r, &meta.id, "to")?);
+            egress.extend(self.sg_rule(r, "to")?);
         }
         let group = SecurityGroup {
             meta,
@@ -670,11 +645,10 @@ impl Reader {
     }
 
     /// One rule entry; `peer_key` is `from` (ingress) or `to` (egress). A rule with
-    /// an IPv6 peer is dropped with a warning.
+    /// an IPv6 peer is skipped (and counted).
     fn sg_rule(
         &mut self,
         n: &Node,
-        sg: &str,
         peer_key: &'static str,
     ) -> Result<Option<SecurityGroupRule>, LoadError> {
         let o = Obj::new(
@@ -697,7 +671,7 @@ impl Reader {
         } else if let Some(id) = peer_text.strip_prefix("pl:") {
             RulePeer::PrefixList(id.to_string())
         } else {
-            match self.cidr_or_warn(peer_node, sg)? {
+            match self.cidr_or_skip(peer_node)? {
                 Some(net) => RulePeer::Cidr(net),
                 None => return Ok(None),
             }
@@ -744,7 +718,7 @@ impl Reader {
                 ],
             )?;
             let action = nacl::rule_action(eo.req("action")?)?;
-            let Some(cidr) = self.cidr_or_warn(eo.req("cidr")?, &meta.id)? else {
+            let Some(cidr) = self.cidr_or_skip(eo.req("cidr")?)? else {
                 continue;
             };
             entries.push(NaclEntry {

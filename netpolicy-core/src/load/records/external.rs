@@ -49,6 +49,7 @@ pub(crate) fn place_external(
 ) -> Vec<Warning> {
     let mut placing = Placing {
         code,
+        checked_vpcs: HashSet::default(),
         warnings: Vec::new(),
         next_block: 0,
     };
@@ -62,6 +63,8 @@ pub(crate) fn place_external(
 
 struct Placing {
     code: &'static str,
+    /// The VPC ids [`Placing::ensure_vpc`] has seen.
+    checked_vpcs: HashSet<String>,
     warnings: Vec<Warning>,
     /// The next /24 of [`EXTERNAL_SPACE`] to hand out.
     next_block: u32,
@@ -354,7 +357,8 @@ impl Placing {
 
     /// Creates the shared external VPC when `vpc` names it and it is not there yet.
     fn ensure_vpc(&mut self, parts: &mut ModelParts, vpc: &str) {
-        if parts.vpcs.iter().any(|v| v.meta.id == vpc) {
+        if !self.checked_vpcs.insert(vpc.to_string()) || parts.vpcs.iter().any(|v| v.meta.id == vpc)
+        {
             return;
         }
         parts.external.insert(vpc.to_string());
@@ -381,13 +385,22 @@ impl Placing {
             .filter(|v| v.cidr_blocks.is_empty())
             .map(|v| v.meta.id.clone())
             .collect();
+        let mut subnet_blocks: HashMap<&str, Vec<Ipv4Net>> = HashMap::new();
+        for s in (parts.subnets.iter()).filter(|s| external.contains(&s.vpc)) {
+            subnet_blocks
+                .entry(s.vpc.as_str())
+                .or_default()
+                .push(s.cidr);
+        }
+        let mut blocks_of: BTreeMap<String, Vec<Ipv4Net>> = (subnet_blocks.into_iter())
+            .map(|(vpc, blocks)| (vpc.to_string(), blocks))
+            .collect();
+        let position: HashMap<String, usize> = (parts.vpcs.iter().enumerate())
+            .filter(|(_, v)| external.contains(&v.meta.id))
+            .map(|(i, v)| (v.meta.id.clone(), i))
+            .collect();
         for id in external {
-            let mut blocks: Vec<Ipv4Net> = parts
-                .subnets
-                .iter()
-                .filter(|s| s.vpc == id)
-                .map(|s| s.cidr)
-                .collect();
+            let mut blocks = blocks_of.remove(&id).unwrap_or_default();
             if blocks.is_empty() {
                 blocks.push(self.block());
             }
@@ -401,7 +414,7 @@ impl Placing {
                     list.join(", ")
                 ));
             }
-            if let Some(v) = parts.vpcs.iter_mut().find(|v| v.meta.id == id) {
+            if let Some(v) = position.get(&id).and_then(|&i| parts.vpcs.get_mut(i)) {
                 v.cidr_blocks = blocks;
                 v.main_route_table = Some(table.clone());
             }

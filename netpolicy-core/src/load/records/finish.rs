@@ -19,6 +19,7 @@
 use super::{default_group, default_vpc, external, public_address, reconcile, route};
 use crate::diagnostic::Warning;
 use crate::model::{ModelParts, SecurityGroupRule};
+use crate::span::Span;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The formats netpolicy reads, for the words and codes of what [`finish`]
@@ -105,6 +106,43 @@ pub(crate) enum Outside {
     PlacedThenPruned,
 }
 
+/// IPv6 rules, routes, NACL entries and blocks a reader skipped: how many,
+/// and where the first is. One warning says so, alike in every format.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Ipv6Skipped {
+    count: usize,
+    first: Option<Span>,
+}
+
+impl Ipv6Skipped {
+    /// Counts one skipped at `span`.
+    pub(crate) fn note(&mut self, span: Option<Span>) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = span;
+        }
+    }
+
+    /// Adds the skips of another reader of the same estate.
+    pub(crate) fn add(&mut self, other: Ipv6Skipped) {
+        self.count += other.count;
+        self.first = self.first.or(other.first);
+    }
+
+    fn warning(self) -> Option<Warning> {
+        (self.count > 0).then(|| {
+            Warning::new(
+                "np::load::ipv6-ignored",
+                format!(
+                    "{} IPv6 rule(s), route(s), NACL entr(y/ies) or block(s) skipped: netpolicy models IPv4 only, so results cover IPv4 only",
+                    self.count
+                ),
+                self.first,
+            )
+        })
+    }
+}
+
 /// The resources that landed in a region's default VPC.
 #[derive(Debug, Default)]
 pub(crate) struct DefaultVpcUse {
@@ -140,6 +178,8 @@ pub(crate) struct Finish {
     /// `MapPublicIpOnLaunch` decides ([`public_address::at_launch`] said
     /// `None`).
     pub(crate) public_by_subnet: Vec<String>,
+    /// IPv6 parts the reader skipped.
+    pub(crate) ipv6: Ipv6Skipped,
 }
 
 impl Finish {
@@ -154,6 +194,7 @@ impl Finish {
             outside_rules: Vec::new(),
             appliance_endpoints: HashSet::new(),
             public_by_subnet: Vec::new(),
+            ipv6: Ipv6Skipped::default(),
         }
     }
 
@@ -174,6 +215,7 @@ impl Finish {
         self.outside_rules.extend(other.outside_rules);
         self.appliance_endpoints.extend(other.appliance_endpoints);
         self.public_by_subnet.extend(other.public_by_subnet);
+        self.ipv6.add(other.ipv6);
     }
 }
 
@@ -186,7 +228,7 @@ pub(crate) fn finish(
     outside: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Warning> {
     let format = how.format;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = how.ipv6.warning().into_iter().collect();
     if let Some(use_) = how.default_vpc.filter(|u| !u.users.is_empty()) {
         warnings.push(default_vpc::add(
             parts,

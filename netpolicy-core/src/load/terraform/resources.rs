@@ -40,7 +40,6 @@ pub(crate) struct Builder<'p, 'a> {
     /// An instance's known `primary_network_interface_id` (a state's) to the
     /// interface the instance was given.
     primary_interfaces: HashMap<String, String>,
-    ipv6_skipped: (usize, Option<Span>),
     /// What the plan implies without writing it (its default groups, the
     /// endpoints netpolicy does not follow), for the records step.
     finish: Finish,
@@ -281,7 +280,6 @@ impl<'p, 'a> Builder<'p, 'a> {
             eips: HashMap::new(),
             listeners: HashMap::new(),
             primary_interfaces: HashMap::new(),
-            ipv6_skipped: (0, None),
             finish: Finish::new(Format::Plan, Outside::PlacedThenPruned),
         }
     }
@@ -344,14 +342,7 @@ impl<'p, 'a> Builder<'p, 'a> {
 
     /// The records, the warnings, and what the plan implies for the
     /// records step ([`records::finish`]).
-    pub(crate) fn finish(mut self) -> (ModelParts, Vec<Warning>, Finish) {
-        if let (n @ 1.., span) = self.ipv6_skipped {
-            self.refs.warnings.push(Warning::new(
-                "np::terraform::ipv6-ignored",
-                format!("{n} IPv6 rule(s), route(s) or NACL entr(y/ies) skipped: netpolicy models IPv4 only"),
-                span,
-            ));
-        }
+    pub(crate) fn finish(self) -> (ModelParts, Vec<Warning>, Finish) {
         (self.parts.into_parts(), self.refs.warnings, self.finish)
     }
 
@@ -488,8 +479,7 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 
     fn skip_ipv6(&mut self, span: Span) {
-        self.ipv6_skipped.0 += 1;
-        self.ipv6_skipped.1.get_or_insert(span);
+        self.finish.ipv6.note(Some(span));
     }
 
     fn create(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
