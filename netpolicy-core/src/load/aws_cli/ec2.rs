@@ -415,8 +415,15 @@ impl Dump<'_> {
             "a security group",
         )? {
             let mut m = meta(&g, "GroupId", "Tags")?;
+            let name = g.str("GroupName")?;
+            let vpc = g.req_str("VpcId")?;
+            // The group AWS creates with each VPC, which interfaces that
+            // name no group are in.
+            if name.as_deref() == Some("default") {
+                (self.default_groups.declared).insert(vpc.clone(), m.id.clone());
+            }
             if m.name.is_none() {
-                m.name = g.str("GroupName")?;
+                m.name = name;
             }
             let (mut ingress, mut egress) = (Vec::new(), Vec::new());
             if !separate {
@@ -429,7 +436,7 @@ impl Dump<'_> {
             }
             self.parts.security_groups.push(SecurityGroup {
                 meta: m,
-                vpc: g.req_str("VpcId")?,
+                vpc,
                 ingress,
                 egress,
             });

@@ -349,6 +349,8 @@ struct Dump<'a> {
     warnings: Vec<Warning>,
     /// IPv6 rules, routes and entries skipped, and the first one's span.
     ipv6_skipped: Ipv6Skipped,
+    /// Each VPC's `default` group.
+    default_groups: records::default_group::DefaultGroups,
     /// Whether long listings build every field (tests compare this with the
     /// fields the readers declare).
     build_all: bool,
@@ -364,6 +366,7 @@ impl<'a> Dump<'a> {
             parts: Records::default(),
             warnings: Vec::new(),
             ipv6_skipped: Ipv6Skipped::default(),
+            default_groups: records::default_group::DefaultGroups::default(),
             build_all: false,
             appliance_endpoints: std::collections::HashSet::new(),
         }
@@ -379,6 +382,7 @@ impl<'a> Dump<'a> {
         let mut finish = Finish::new(Format::Dump, Outside::Pruned);
         finish.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
         finish.ipv6 = self.ipv6_skipped;
+        finish.default_groups = std::mem::take(&mut self.default_groups);
         Ok((self.parts.into_parts(), self.warnings, finish))
     }
 

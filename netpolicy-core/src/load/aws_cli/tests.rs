@@ -246,3 +246,31 @@ fn a_route_naming_only_an_instance_goes_to_its_primary_interface() {
         crate::model::RouteTarget::NetworkInterface("eni-nat".into())
     );
 }
+
+#[test]
+fn an_interface_without_groups_is_in_the_dumps_default_group() {
+    let dir = dump(
+        "default-group",
+        &[
+            (
+                "ec2-describe-security-groups.json",
+                r#"{"SecurityGroups": [{"GroupId": "sg-d", "GroupName": "default", "VpcId": "vpc-1",
+                    "IpPermissions": [], "IpPermissionsEgress": []}]}"#,
+            ),
+            (
+                "ec2-describe-network-interfaces.json",
+                r#"{"NetworkInterfaces": [{"NetworkInterfaceId": "eni-1", "SubnetId": "subnet-1",
+                    "PrivateIpAddress": "10.0.1.12", "Groups": []}]}"#,
+            ),
+        ],
+    );
+    let model = load_aws_cli_dir(&dir).expect("loads");
+    let eni = model.eni("eni-1").expect("interface");
+    assert_eq!(eni.security_groups, ["sg-d"], "the VPC's own default group");
+    assert!(
+        model
+            .security_group("vpc-1/default-security-group")
+            .is_none(),
+        "no second default group is made up"
+    );
+}
