@@ -62,6 +62,59 @@ pub fn parse_service(text: &str) -> Result<PacketSet, ServiceError> {
     Ok(out)
 }
 
+/// One item of a service expression as a security-group rule or NACL
+/// entry writes it (the native model's `protocol`, `ports`, `icmp_type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTraffic {
+    /// `tcp`, `udp`, `icmp`, `all` or a protocol number.
+    pub protocol: String,
+    /// A port or port range (`443`, `1024-65535`), for TCP and UDP.
+    pub ports: Option<String>,
+    /// One ICMP type, for ICMP.
+    pub icmp_type: Option<u8>,
+}
+
+/// The rule items a service expression stands for, in order: names expanded
+/// (`dns` is `udp/53` and `tcp/53`), a bare port as TCP. Accepts exactly what
+/// [`parse_service`] accepts, with the same errors.
+pub fn rule_traffic(text: &str) -> Result<Vec<RuleTraffic>, ServiceError> {
+    parse_service(text)?;
+    let mut out = Vec::new();
+    for item in text.split(',').map(|i| i.trim().to_ascii_lowercase()) {
+        if let Some((_, expansion)) = NAMED_SERVICES.iter().find(|(n, _)| *n == item) {
+            out.extend(rule_traffic(expansion)?);
+            continue;
+        }
+        let item = if item.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            format!("tcp/{item}")
+        } else {
+            item
+        };
+        let (protocol, rest) = match item.split_once('/') {
+            Some((p, rest)) => (p.to_string(), Some(rest.to_string())),
+            None => (item.clone(), None),
+        };
+        out.push(match protocol.as_str() {
+            "icmp" => RuleTraffic {
+                protocol,
+                ports: None,
+                icmp_type: rest.and_then(|t| t.parse().ok()),
+            },
+            "proto" => RuleTraffic {
+                protocol: rest.unwrap_or_default(),
+                ports: None,
+                icmp_type: None,
+            },
+            _ => RuleTraffic {
+                protocol,
+                ports: rest,
+                icmp_type: None,
+            },
+        });
+    }
+    Ok(out)
+}
+
 fn error(item: &str, reason: &str, span: (usize, usize), help: Option<String>) -> ServiceError {
     ServiceError {
         item: item.to_string(),
@@ -174,6 +227,33 @@ fn port_range(text: &str) -> Option<IntervalSet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn services_expand_into_the_rules_they_stand_for() {
+        let rule = |protocol: &str, ports: Option<&str>, icmp_type| RuleTraffic {
+            protocol: protocol.into(),
+            ports: ports.map(Into::into),
+            icmp_type,
+        };
+        assert_eq!(
+            rule_traffic("https, dns, 8080-8081").ok(),
+            Some(vec![
+                rule("tcp", Some("443"), None),
+                rule("udp", Some("53"), None),
+                rule("tcp", Some("53"), None),
+                rule("tcp", Some("8080-8081"), None),
+            ])
+        );
+        assert_eq!(
+            rule_traffic("icmp/8, proto/47, all").ok(),
+            Some(vec![
+                rule("icmp", None, Some(8)),
+                rule("47", None, None),
+                rule("all", None, None),
+            ])
+        );
+        assert!(rule_traffic("htps").is_err());
+    }
 
     #[test]
     fn names_ranges_and_lists_parse() {

@@ -22,7 +22,9 @@
 //! ```
 
 use crate::Network;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use miette::Diagnostic;
+use netpolicy_lang::service::{RuleTraffic, ServiceError, rule_traffic};
 use serde_json::{Map, Value, json};
 
 /// Collects VPCs, subnets, groups and instances, then builds a [`Network`].
@@ -30,8 +32,9 @@ use serde_json::{Map, Value, json};
 pub struct NetworkBuilder {
     name: Option<String>,
     objects: Map<String, Value>,
-    /// Instances that keep no public address in a public subnet.
-    private_only: std::collections::BTreeSet<String>,
+    /// Calls whose service did not parse, reported by
+    /// [`NetworkBuilder::build`].
+    problems: Vec<BadService>,
 }
 
 impl NetworkBuilder {
@@ -104,6 +107,7 @@ impl NetworkBuilder {
 
     /// Adds a security group.
     pub fn security_group(mut self, group: SecurityGroup) -> Self {
+        self.problems.extend(group.problems);
         let mut object = json!({"id": group.id, "vpc": group.vpc, "ingress": group.ingress});
         // Without egress rules a group keeps AWS's default (all out).
         if let Some(egress) = group.egress {
@@ -115,6 +119,7 @@ impl NetworkBuilder {
 
     /// Adds a network ACL (associate it with [`Subnet::network_acl`]).
     pub fn network_acl(mut self, acl: NetworkAcl) -> Self {
+        self.problems.extend(acl.problems);
         self.push(
             "network_acls",
             json!({"id": acl.id, "vpc": acl.vpc, "entries": acl.entries}),
@@ -132,10 +137,10 @@ impl NetworkBuilder {
         if let Some(ip) = &instance.private_ip {
             object["private_ip"] = json!(ip);
         }
+        // Without one, the native model gives it a public address where its
+        // subnet maps them, as AWS launches it.
         match instance.public_ip.as_deref() {
-            Some("") => {
-                self.private_only.insert(instance.id.clone());
-            }
+            Some("") => object["public_ip"] = json!("none"),
             Some(ip) => object["public_ip"] = json!(ip),
             None => {}
         }
@@ -177,37 +182,21 @@ impl NetworkBuilder {
 
     /// Validates and compiles the network, as if loaded from a file: every
     /// problem is reported, pointing at the object in [`NetworkBuilder::to_json`].
-    pub fn build(mut self) -> Result<Network, Error> {
-        self.launch_public_addresses();
+    pub fn build(self) -> Result<Network, Error> {
+        let problems: Vec<Error> = (self.problems.iter())
+            .map(|p| {
+                Error::new(
+                    ErrorKind::Network,
+                    p.clone(),
+                    Some(("builder call", &p.call)),
+                )
+            })
+            .collect();
+        if let Some(error) = Error::all(problems) {
+            return Err(error);
+        }
         let name = self.name.clone().unwrap_or_else(|| "network".into());
         Network::parse(&name, &self.to_json(), crate::Format::Native)
-    }
-
-    /// As AWS does at launch: an instance in a subnet that maps public
-    /// addresses gets one, unless it says otherwise; whatever the order
-    /// subnets and instances were added in.
-    fn launch_public_addresses(&mut self) {
-        let public: std::collections::BTreeSet<String> = self
-            .objects
-            .get("subnets")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|s| s["map_public_ip_on_launch"] == json!(true))
-            .filter_map(|s| s["id"].as_str().map(str::to_string))
-            .collect();
-        let Some(Value::Array(instances)) = self.objects.get_mut("instances") else {
-            return;
-        };
-        for i in instances {
-            let in_public = i["subnet"].as_str().is_some_and(|s| public.contains(s));
-            let private = i["id"]
-                .as_str()
-                .is_some_and(|id| self.private_only.contains(id));
-            if in_public && !private && i.get("public_ip").is_none() {
-                i["public_ip"] = json!("auto");
-            }
-        }
     }
 }
 
@@ -323,6 +312,7 @@ pub struct SecurityGroup {
     vpc: String,
     ingress: Vec<Value>,
     egress: Option<Vec<Value>>,
+    problems: Vec<BadService>,
 }
 
 impl SecurityGroup {
@@ -333,22 +323,33 @@ impl SecurityGroup {
             vpc: vpc.into(),
             ingress: Vec::new(),
             egress: None,
+            problems: Vec::new(),
         }
     }
 
-    /// Allows `service` (`tcp/443`, `udp/53`, `tcp/1024-65535`, `icmp`,
-    /// `all`) in from `peer`: a CIDR, `sg:GROUP` or `pl:PREFIX-LIST`.
+    /// Allows `service` in from `peer`: a CIDR, `sg:GROUP` or
+    /// `pl:PREFIX-LIST`. `service` is written as after `:` in a policy: a
+    /// name (`https`, `mysql`), `tcp/443`, `udp/53`, `tcp/1024-65535`,
+    /// `icmp`, `all`, or a list of those (`"ssh, https"`), one rule each. A
+    /// service that does not parse is reported by
+    /// [`NetworkBuilder::build`], naming this call.
     pub fn ingress(mut self, service: &str, peer: &str) -> Self {
-        self.ingress.push(rule(service, "from", peer));
+        let call = format!("SecurityGroup::ingress({service:?}, {peer:?})");
+        match rules(service, "from", peer) {
+            Ok(rules) => self.ingress.extend(rules),
+            Err(e) => self.problems.push(BadService::new(call, &self.id, e)),
+        }
         self
     }
 
-    /// Allows `service` out to `peer`; the first egress rule replaces the
-    /// default allow-all.
+    /// Allows `service` (as for [`SecurityGroup::ingress`]) out to `peer`;
+    /// the first egress rule replaces the default allow-all.
     pub fn egress(mut self, service: &str, peer: &str) -> Self {
-        self.egress
-            .get_or_insert_with(Vec::new)
-            .push(rule(service, "to", peer));
+        let call = format!("SecurityGroup::egress({service:?}, {peer:?})");
+        match rules(service, "to", peer) {
+            Ok(rules) => self.egress.get_or_insert_with(Vec::new).extend(rules),
+            Err(e) => self.problems.push(BadService::new(call, &self.id, e)),
+        }
         self
     }
 
@@ -359,25 +360,59 @@ impl SecurityGroup {
     }
 }
 
-/// A rule's protocol and ports from `tcp/443`, `tcp/8000-8080`, `icmp`,
-/// `all`; a protocol the native model does not know is passed on for
-/// loading to reject with its usual error.
-fn traffic(service: &str) -> Value {
-    let (protocol, ports) = match service.split_once('/') {
-        Some((p, ports)) => (p, Some(ports)),
-        None => (service, None),
-    };
-    let mut out = json!({"protocol": protocol});
-    if let Some(ports) = ports {
+/// The native model's fields for one item of a service.
+fn traffic(item: &RuleTraffic) -> Value {
+    let mut out = json!({"protocol": item.protocol});
+    if let Some(ports) = &item.ports {
         out["ports"] = json!(ports);
+    }
+    if let Some(icmp_type) = item.icmp_type {
+        out["icmp_type"] = json!(icmp_type);
     }
     out
 }
 
-fn rule(service: &str, direction: &str, peer: &str) -> Value {
-    let mut out = traffic(service);
-    out[direction] = json!(peer);
-    out
+/// One rule per item of `service`, with `peer` under `direction`.
+fn rules(service: &str, direction: &str, peer: &str) -> Result<Vec<Value>, ServiceError> {
+    let items = rule_traffic(service)?;
+    Ok((items.iter())
+        .map(|item| {
+            let mut out = traffic(item);
+            out[direction] = json!(peer);
+            out
+        })
+        .collect())
+}
+
+/// A builder call whose service does not parse: the call, with the service
+/// underlined.
+#[derive(Clone, Debug, thiserror::Error, Diagnostic)]
+#[error("{call} on `{owner}`: invalid service `{item}`: {reason}")]
+#[diagnostic(code(np::build::service))]
+struct BadService {
+    call: String,
+    owner: String,
+    item: String,
+    reason: String,
+    #[label("{reason}")]
+    span: miette::SourceSpan,
+    #[help]
+    help: Option<String>,
+}
+
+impl BadService {
+    fn new(call: String, owner: &str, error: ServiceError) -> Self {
+        // The service is the call's first quoted argument.
+        let start = call.find('"').map_or(0, |i| i + 1) + error.span.0;
+        BadService {
+            span: (start, error.span.1).into(),
+            owner: owner.to_string(),
+            item: error.item,
+            reason: error.reason,
+            help: error.help,
+            call,
+        }
+    }
 }
 
 /// A network ACL: stateless, ordered entries; what no entry allows is denied.
@@ -386,6 +421,7 @@ pub struct NetworkAcl {
     id: String,
     vpc: String,
     entries: Vec<Value>,
+    problems: Vec<BadService>,
 }
 
 impl NetworkAcl {
@@ -395,6 +431,7 @@ impl NetworkAcl {
             id: id.into(),
             vpc: vpc.into(),
             entries: Vec::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -406,7 +443,31 @@ impl NetworkAcl {
         service: &str,
         cidr: &str,
     ) -> Self {
-        let mut entry = traffic(service);
+        let way = if direction == "ingress" { "in" } else { "out" };
+        let call = format!("NetworkAcl::{action}_{way}({rule}, {service:?}, {cidr:?})");
+        let items = match rule_traffic(service) {
+            Ok(items) => items,
+            Err(e) => {
+                self.problems.push(BadService::new(call, &self.id, e));
+                return self;
+            }
+        };
+        // An entry holds one protocol and port range.
+        let [item] = items.as_slice() else {
+            let reason = "a NACL entry holds one protocol and port range";
+            self.problems.push(BadService::new(
+                call,
+                &self.id,
+                ServiceError {
+                    item: service.to_string(),
+                    reason: reason.into(),
+                    span: (0, service.len()),
+                    help: Some("give each protocol and port range its own entry".into()),
+                },
+            ));
+            return self;
+        };
+        let mut entry = traffic(item);
         entry["rule"] = json!(rule);
         entry["direction"] = json!(direction);
         entry["action"] = json!(action);

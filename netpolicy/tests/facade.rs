@@ -257,3 +257,43 @@ fn the_same_network_from_text() {
     let text = render(&network);
     assert!(text.contains("net.yaml"), "{text}");
 }
+
+#[test]
+fn a_builder_takes_services_as_a_policy_writes_them() {
+    let network = NetworkBuilder::new()
+        .vpc(Vpc::new("prod", "10.0.0.0/16").with_internet_gateway())
+        .subnet(Subnet::new("web", "prod", "10.0.1.0/24").public())
+        .subnet(Subnet::new("data", "prod", "10.0.2.0/24"))
+        .security_group(SecurityGroup::new("web-sg", "prod").ingress("https, ssh", "0.0.0.0/0"))
+        .security_group(SecurityGroup::new("db-sg", "prod").ingress("mysql", "sg:web-sg"))
+        .instance(Instance::new("web-1", "web").group("web-sg"))
+        .instance(Instance::new("web-2", "web").group("web-sg").private_only())
+        .instance(Instance::new("db-1", "data").group("db-sg"))
+        .build()
+        .unwrap();
+    let reaches = |from: &str, to: &str, service: &str| {
+        network.reach(from, to, service).unwrap().is_reachable()
+    };
+    assert!(reaches("internet", "web-1", "https"));
+    assert!(reaches("internet", "web-1", "ssh"));
+    assert!(!reaches("internet", "web-1", "rdp"));
+    assert!(reaches("web-1", "db-1", "tcp/3306"));
+    assert!(!reaches("web-1", "db-1", "postgres"));
+    assert!(
+        !reaches("internet", "web-2", "https"),
+        "private_only keeps it off the internet in a public subnet"
+    );
+
+    let error = NetworkBuilder::new()
+        .vpc(Vpc::new("prod", "10.0.0.0/16"))
+        .security_group(SecurityGroup::new("web-sg", "prod").ingress("htps", "0.0.0.0/0"))
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Network);
+    let text = render(&error);
+    assert!(
+        text.contains("SecurityGroup::ingress(\"htps\", \"0.0.0.0/0\") on `web-sg`"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `https`?"), "{text}");
+}
