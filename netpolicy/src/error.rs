@@ -46,10 +46,17 @@ impl Error {
         }
     }
 
-    /// A load failure, which carries its own input text.
+    /// A load failure, which carries its own input text: of kind
+    /// [`ErrorKind::Io`] when a file could not be read, else
+    /// [`ErrorKind::Network`].
     pub(crate) fn network(failure: netpolicy_core::load::LoadFailure) -> Error {
+        let unreadable = matches!(failure.error(), netpolicy_core::load::LoadError::Io { .. });
         Error {
-            kind: ErrorKind::Network,
+            kind: if unreadable {
+                ErrorKind::Io
+            } else {
+                ErrorKind::Network
+            },
             inner: Box::new(failure),
             source_code: None,
             related: Vec::new(),
@@ -151,6 +158,17 @@ struct IoError {
     path: String,
     #[source]
     error: std::io::Error,
+}
+
+/// A policy's `model "..."` that names a file that cannot be read.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("the model `{path}` cannot be read: {reason}")]
+#[diagnostic(code(np::io), help("the path is relative to the policy file's folder"))]
+pub(crate) struct UnreadableModel {
+    pub(crate) path: String,
+    pub(crate) reason: String,
+    #[label("named here")]
+    pub(crate) span: miette::SourceSpan,
 }
 
 /// A plain message as a diagnostic (a policy that names no model, ...).

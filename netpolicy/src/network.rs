@@ -1,6 +1,6 @@
 //! A loaded network and its compiled engine, owned together.
 
-use crate::error::{Error, ErrorKind, Message};
+use crate::error::{Error, ErrorKind, Message, UnreadableModel};
 use crate::policy::{Policy, file_name};
 use crate::reach::Reachability;
 use netpolicy_core::diagnostic::Warning;
@@ -80,10 +80,21 @@ impl Network {
         Ok(Network::from_model(name, model))
     }
 
-    /// Loads the model a policy names with `model "..."`.
+    /// Loads the model a policy names with `model "..."`. A file that cannot
+    /// be read is an [`ErrorKind::Io`] error pointing at that line.
     pub fn for_policy(policy: &Policy) -> Result<Network, Error> {
         match policy.model_path() {
-            Some(path) => Network::load(path),
+            Some(path) => Network::load(&path).map_err(|e| match (e.kind(), policy.model_span()) {
+                (ErrorKind::Io, Some(span)) => policy.cite(
+                    ErrorKind::Io,
+                    UnreadableModel {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                        span,
+                    },
+                ),
+                _ => e,
+            }),
             None => Err(Error::new(
                 ErrorKind::Policy,
                 Message {

@@ -75,6 +75,11 @@ impl Policy {
         Some(base.join(model))
     }
 
+    /// Where the `model "..."` line's path is written.
+    pub(crate) fn model_span(&self) -> Option<miette::SourceSpan> {
+        self.ast.model.as_ref().map(|(_, span)| (*span).into())
+    }
+
     /// The syntax tree.
     pub fn ast(&self) -> &ast::Policy {
         &self.ast

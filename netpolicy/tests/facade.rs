@@ -297,3 +297,21 @@ fn a_builder_takes_services_as_a_policy_writes_them() {
     );
     assert!(text.contains("did you mean `https`?"), "{text}");
 }
+
+#[test]
+fn a_missing_file_is_an_io_error_whoever_reads_it() {
+    let missing = Network::load("no/such/network.json").unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::Io);
+    let policy = Policy::from_file("no/such/policy.np").unwrap_err();
+    assert_eq!(policy.kind(), ErrorKind::Io);
+
+    let policy: Policy = "model \"no/such/network.json\"\nno internet -> * : ssh\n"
+        .parse()
+        .unwrap();
+    let error = Network::for_policy(&policy).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Io);
+    let text = render(&error);
+    assert!(text.contains("policy.np"), "{text}");
+    assert!(text.contains("named here"), "{text}");
+    assert!(text.contains("model \"no/such/network.json\""), "{text}");
+}
