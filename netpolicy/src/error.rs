@@ -22,8 +22,8 @@ pub enum ErrorKind {
 }
 
 /// Why netpolicy could not answer. Renders as a diagnostic with the policy or
-/// model text underlined; [`Error::related`] holds the other errors found in
-/// the same pass (every unknown name of a policy, not just the first).
+/// model text underlined; [`Error::related_errors`] holds the other errors
+/// found in the same pass (every unknown name of a policy, not just the first).
 pub struct Error {
     kind: ErrorKind,
     inner: Box<dyn Diagnostic + Send + Sync + 'static>,

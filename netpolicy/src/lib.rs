@@ -35,38 +35,40 @@
 //! insta. Errors are [`Error`]s: `miette` diagnostics with the policy or
 //! model text attached.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod build;
 mod error;
 mod network;
 mod policy;
 mod reach;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use error::{Error, ErrorKind};
-pub use network::{LoadOptions, Network, Validation, validate};
+pub use network::{LoadOptions, Network, Validation};
 pub use policy::Policy;
 pub use reach::{PairReach, ReachPath, Reachability, TracedPath};
 
-/// A warning about the network (results may be incomplete).
+// Re-exports carry no doc comment of their own: rustdoc would glue it onto
+// each item's own documentation.
 pub use netpolicy_core::diagnostic::Warning;
-/// Endpoints, path kinds, hops and per-interface exposure.
-pub use netpolicy_core::engine::{Endpoint, Hop, HopKind, InterfaceExposure, Opening, PathKind};
-/// The input formats netpolicy reads.
+pub use netpolicy_core::engine::{
+    Endpoint, Engine, Hop, HopKind, InterfaceExposure, Opening, PathKind,
+};
 pub use netpolicy_core::load::ModelFormat as Format;
-/// The model behind a network: VPCs, subnets, groups, interfaces.
 pub use netpolicy_core::model;
-/// Packets and packet sets.
 pub use netpolicy_core::packet::{Packet, PacketSet};
-/// How a policy is checked (e.g. how many counterexamples to keep).
 pub use netpolicy_lang::check::CheckOptions;
-/// The result of a check.
 pub use netpolicy_lang::report::{
     Counterexample, HopReport, Location, Report, RunError, Status, Verdict, junit, sarif,
 };
 
-/// The README's Rust snippets, compiled and run as tests.
-#[cfg(doctest)]
+/// The README's Rust snippets, compiled as tests (the snapshot example
+/// needs the `testing` feature, which `cargo test --workspace` enables; the
+/// other is run by tests/readme.rs).
+#[cfg(all(doctest, feature = "testing"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeSnippets;
 

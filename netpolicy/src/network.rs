@@ -1,12 +1,13 @@
 //! A loaded network and its compiled engine, owned together.
 
+use crate::Format;
 use crate::error::{Error, ErrorKind, Message, UnreadableModel};
 use crate::policy::{Policy, file_name};
 use crate::reach::Reachability;
 use netpolicy_core::diagnostic::Warning;
 use netpolicy_core::engine::{Engine, InterfaceExposure};
+use netpolicy_core::load;
 use netpolicy_core::load::cloudformation::TemplateOptions;
-use netpolicy_core::load::{self, ModelFormat};
 use netpolicy_core::model::Model;
 use netpolicy_lang::check::{CheckOptions, Names, check_policy_options, validate_policy};
 use netpolicy_lang::report::Report;
@@ -40,14 +41,14 @@ pub struct Network {
 #[non_exhaustive]
 pub struct LoadOptions {
     /// The input format; detected from the content when `None`.
-    pub format: Option<ModelFormat>,
+    pub format: Option<Format>,
     /// CloudFormation parameter values (`--param K=V` on the command line).
     pub parameters: BTreeMap<String, String>,
 }
 
 impl LoadOptions {
     /// Reads inputs as `format` instead of detecting it.
-    pub fn format(mut self, format: ModelFormat) -> Self {
+    pub fn format(mut self, format: Format) -> Self {
         self.format = Some(format);
         self
     }
@@ -108,7 +109,7 @@ impl Network {
 
     /// Reads a network from text in `format` (not an AWS CLI dump, which is a
     /// folder); errors point into `text`, called `name`.
-    pub fn parse(name: &str, text: &str, format: ModelFormat) -> Result<Network, Error> {
+    pub fn parse(name: &str, text: &str, format: Format) -> Result<Network, Error> {
         let model = load::load_text(name, text, format, &TemplateOptions::default())
             .map_err(Error::network)?;
         Ok(Network::from_model(name, model))
@@ -215,7 +216,7 @@ impl std::fmt::Debug for Network {
     }
 }
 
-/// What [`validate`] found.
+/// What [`Network::validate`] found.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Validation {
@@ -230,9 +231,4 @@ impl Validation {
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
-}
-
-/// Every error and warning of `policy` against `network`, not just the first.
-pub fn validate(policy: &Policy, network: &Network) -> Validation {
-    network.validate(policy)
 }

@@ -41,7 +41,10 @@ pub fn snapshot_text(network: &Network, policy: &Policy) -> String {
 
 /// Snapshots the report of checking a policy against a network (insta's
 /// `assert_snapshot!`: review with `cargo insta review`). An optional first
-/// argument names the snapshot.
+/// argument names the snapshot. `network` and `policy` are borrowed, not
+/// moved: pass them by value (`assert_policy_snapshot!(network, policy)`)
+/// and use them again after. Needs the `testing` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 #[macro_export]
 macro_rules! assert_policy_snapshot {
     ($network:expr, $policy:expr $(,)?) => {

@@ -61,7 +61,7 @@ fn every_unknown_name_is_reported_with_the_policy_text() {
     let text = render(&error);
     assert!(text.contains("typos.np"), "{text}");
     assert!(text.contains("no internet -> sg:Nope : ssh"), "{text}");
-    let validation = netpolicy::validate(&policy, &network);
+    let validation = network.validate(&policy);
     assert_eq!(validation.errors.len(), 3);
     assert!(!validation.warnings.is_empty());
 }

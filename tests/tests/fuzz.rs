@@ -475,7 +475,7 @@ fn fuzz_library_questions() {
         let policy = format!("no {from} -> {to} : {service}\n");
         match netpolicy::Policy::parse("p.np", policy) {
             Ok(policy) => {
-                for e in netpolicy::validate(&policy, &network).errors {
+                for e in network.validate(&policy).errors {
                     let _ = render_diagnostic(&e);
                 }
             }

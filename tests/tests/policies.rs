@@ -150,3 +150,19 @@ fn synthetic_org_policy_on_a_generated_organization() {
         ]
     );
 }
+
+/// The README's snapshot example checks policies/web-tier.np: every
+/// assertion holds on the network it names.
+#[test]
+fn the_readme_web_tier_policy_holds() {
+    let text = std::fs::read_to_string(root().join("examples/small.yaml")).unwrap_or_default();
+    let model =
+        netpolicy_core::load::load_native("small.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    let report = check("policies/web-tier.np", &model);
+    assert_eq!(report.verdicts.len(), 4);
+    assert!(
+        report.verdicts.iter().all(|v| v.status == Status::Holds),
+        "{}",
+        report.render_text()
+    );
+}

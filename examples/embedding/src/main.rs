@@ -30,7 +30,7 @@ fn main() -> miette::Result<()> {
     }
 
     let typos: Policy = "no internet -> sg:Nope : ssh\nno instance:Nada -> internet".parse()?;
-    for error in netpolicy::validate(&typos, &network).errors {
+    for error in network.validate(&typos).errors {
         println!("{error}");
     }
 
