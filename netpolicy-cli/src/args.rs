@@ -70,9 +70,9 @@ pub enum Command {
     /// Who reaches whom, as a picture: VPCs, subnets, security groups or
     /// interface classes as nodes, the internet and on-premises too, edges
     /// labelled with services; flows that violate a policy drawn in red.
-    /// Graphviz DOT or Mermaid (renders in pull requests).
+    /// Graphviz DOT, Mermaid (renders in pull requests) or an HTML page.
     #[command(
-        after_help = "Examples:\n  netpolicy graph -m template.json --service ssh --format mermaid\n  netpolicy graph -m template.json --by vpc --policy policies/web.np > net.dot && dot -Tsvg net.dot > net.svg"
+        after_help = "Examples:\n  netpolicy graph -m template.json --service ssh --format mermaid\n  netpolicy graph -m template.json --by vpc --policy policies/web.np > net.dot && dot -Tsvg net.dot > net.svg\n  netpolicy graph -m org.json --focus 'vpc:prod*' --format html > net.html"
     )]
     Graph(GraphArgs),
     /// What a change opens and closes: every flow between BEFORE and AFTER
@@ -355,9 +355,15 @@ pub struct GraphArgs {
     /// Services to draw (repeatable; default: all traffic a client opens).
     #[arg(long, value_name = "SERVICE")]
     pub service: Vec<String>,
-    /// What a node stands for; `auto`: subnets, or VPCs beyond 40 subnets.
+    /// What a node stands for; `auto`: the finest level whose picture stays
+    /// readable (at most 30 nodes and 30 edges): subnets, else VPCs, else
+    /// VPCs with the least connected folded into one node.
     #[arg(long, value_enum, default_value = "auto")]
     pub by: GraphBy,
+    /// Draw only the flows to and from these interfaces (a selector, as in a
+    /// policy: `vpc:prod*`, `sg:web`, `instance:Bastion*`).
+    #[arg(long, value_name = "SELECTOR")]
+    pub focus: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
@@ -370,7 +376,7 @@ pub struct GraphArgs {
 /// `graph --by` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphBy {
-    /// Subnets, or VPCs when there are too many subnets to read.
+    /// The finest readable level (at most 30 nodes and 30 edges).
     Auto,
     /// One node per VPC.
     Vpc,
@@ -389,6 +395,8 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart.
     Mermaid,
+    /// One self-contained HTML page: pan, zoom, click a node for its flows.
+    Html,
 }
 
 /// `--format` values of the listing commands (`exposure`, `matrix`).
