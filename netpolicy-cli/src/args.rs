@@ -75,6 +75,13 @@ pub enum Command {
         after_help = "Examples:\n  netpolicy graph -m template.json --service ssh --format mermaid\n  netpolicy graph -m template.json --by vpc --policy policies/web.np > net.dot && dot -Tsvg net.dot > net.svg\n  netpolicy graph -m org.json --focus 'vpc:prod*' --format html > net.html"
     )]
     Graph(GraphArgs),
+    /// Write a first policy that records what holds today: internet exposure
+    /// per security group, isolated VPCs, who reaches the data tiers, admin
+    /// ports closed; every assertion checked before it is written.
+    #[command(
+        after_help = "Examples:\n  netpolicy init --model template.json --out policies/baseline.np\n  netpolicy check policies/baseline.np"
+    )]
+    Init(InitArgs),
     /// What a change opens and closes: every flow between BEFORE and AFTER
     /// (any two inputs: templates, a template against a dump, two plans), and
     /// with policies each assertion's verdict before and after. Exit 0 when
@@ -461,4 +468,16 @@ pub struct MatrixArgs {
     /// and the class pairs that exchange it).
     #[arg(long, value_enum, default_value = "human")]
     pub format: TableFormat,
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Write the policy here (its `model` line relative to it) instead of to
+    /// standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }

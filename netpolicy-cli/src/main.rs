@@ -47,6 +47,7 @@ fn main() -> Outcome {
         args::Command::Explain(a) => commands::explain::run(&a),
         args::Command::Matrix(a) => commands::matrix::run(&a),
         args::Command::Graph(a) => commands::graph::run(&a),
+        args::Command::Init(a) => commands::init::run(&a),
         args::Command::Diff(a) => commands::diff::run(&a),
         args::Command::Collect(a) => commands::collect::run(&a),
         args::Command::Gen(a) => commands::gen_org::run(&a),

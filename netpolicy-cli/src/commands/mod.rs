@@ -8,6 +8,7 @@ pub mod exposure;
 pub mod fmt;
 pub mod gen_org;
 pub mod graph;
+pub mod init;
 pub mod matrix;
 
 use crate::args::{FormatArg, ModelArgs};
