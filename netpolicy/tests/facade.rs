@@ -265,7 +265,11 @@ fn a_builder_takes_services_as_a_policy_writes_them() {
         .subnet(Subnet::new("web", "prod", "10.0.1.0/24").public())
         .subnet(Subnet::new("data", "prod", "10.0.2.0/24"))
         .security_group(SecurityGroup::new("web-sg", "prod").ingress("https, ssh", "0.0.0.0/0"))
-        .security_group(SecurityGroup::new("db-sg", "prod").ingress("mysql", "sg:web-sg"))
+        .security_group(
+            SecurityGroup::new("db-sg", "prod")
+                .ingress("mysql", "sg:web-sg")
+                .egress("https, dns", "0.0.0.0/0"),
+        )
         .instance(Instance::new("web-1", "web").group("web-sg"))
         .instance(Instance::new("web-2", "web").group("web-sg").private_only())
         .instance(Instance::new("db-1", "data").group("db-sg"))
@@ -279,6 +283,10 @@ fn a_builder_takes_services_as_a_policy_writes_them() {
     assert!(!reaches("internet", "web-1", "rdp"));
     assert!(reaches("web-1", "db-1", "tcp/3306"));
     assert!(!reaches("web-1", "db-1", "postgres"));
+    assert!(
+        !reaches("db-1", "web-1", "ssh"),
+        "db-sg's egress is https and dns only"
+    );
     assert!(
         !reaches("internet", "web-2", "https"),
         "private_only keeps it off the internet in a public subnet"
