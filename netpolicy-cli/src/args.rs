@@ -82,6 +82,13 @@ pub enum Command {
         after_help = "Examples:\n  netpolicy init --model template.json --out policies/baseline.np\n  netpolicy check policies/baseline.np"
     )]
     Init(InitArgs),
+    /// A language server for `.np` files over stdio: diagnostics as you
+    /// type, completion of selector names from the policy's model, hover,
+    /// go to definition (docs/editors.md).
+    #[command(
+        after_help = "Examples:\n  netpolicy lsp   # started by the editor (docs/editors.md)"
+    )]
+    Lsp,
     /// What a change opens and closes: every flow between BEFORE and AFTER
     /// (any two inputs: templates, a template against a dump, two plans), and
     /// with policies each assertion's verdict before and after. Exit 0 when

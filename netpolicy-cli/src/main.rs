@@ -48,6 +48,7 @@ fn main() -> Outcome {
         args::Command::Matrix(a) => commands::matrix::run(&a),
         args::Command::Graph(a) => commands::graph::run(&a),
         args::Command::Init(a) => commands::init::run(&a),
+        args::Command::Lsp => commands::lsp::run(),
         args::Command::Diff(a) => commands::diff::run(&a),
         args::Command::Collect(a) => commands::collect::run(&a),
         args::Command::Gen(a) => commands::gen_org::run(&a),

@@ -101,7 +101,8 @@ fn explain_takes_the_languages_selectors() {
 #[test]
 fn every_subcommand_shows_an_example() {
     for command in [
-        "check", "query", "fmt", "exposure", "explain", "matrix", "graph", "diff", "collect", "gen",
+        "check", "query", "fmt", "exposure", "explain", "matrix", "graph", "diff", "collect",
+        "gen", "init", "lsp",
     ] {
         let (code, out, _) = netpolicy(&[command, "--help"]);
         assert_eq!(code, 0, "{command}");

@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod gen_org;
 pub mod graph;
 pub mod init;
+pub mod lsp;
 pub mod matrix;
 
 use crate::args::{FormatArg, ModelArgs};
