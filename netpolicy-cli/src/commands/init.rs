@@ -31,10 +31,22 @@ const GUARDED: &[(&str, u16)] = &[
 /// Beyond this many VPCs, pairs are not each asserted isolated.
 const MAX_VPCS_PAIRED: usize = 12;
 
+/// The most source-destination pairs the data-tier section examines (each
+/// group is asked of every endpoint): on a large estate the groups with
+/// the fewest members are taken first, and a comment counts the others.
+const TIER_PAIR_BUDGET: usize = 20_000_000;
+
 /// One assertion a section proposes, before it is checked.
 struct Candidate {
     section: &'static str,
     text: String,
+}
+
+/// Comments for sections that could not cover everything.
+#[derive(Default)]
+struct Notes {
+    tiers_left_out: usize,
+    vpcs_not_paired: usize,
 }
 
 /// Runs the command.
@@ -49,9 +61,16 @@ pub fn run(args: &InitArgs) -> Result<Outcome, Report> {
             args.model.model.display()
         )
     } else {
-        let candidates = candidates(&model, &engine)?;
+        let mut notes = Notes::default();
+        let candidates = candidates(&model, &engine, &mut notes)?;
         let holding = holding(&engine, &candidates)?;
-        write_policy(&args.model.model, &model_line, &candidates, &holding)
+        write_policy(
+            &args.model.model,
+            &model_line,
+            &candidates,
+            &holding,
+            &notes,
+        )
     };
     match &args.out {
         Some(path) => {
@@ -131,7 +150,11 @@ fn selector(
     }
 }
 
-fn candidates(model: &Model, engine: &Engine<'_>) -> Result<Vec<Candidate>, Report> {
+fn candidates(
+    model: &Model,
+    engine: &Engine<'_>,
+    notes: &mut Notes,
+) -> Result<Vec<Candidate>, Report> {
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for g in model.security_groups() {
         if let Some(n) = g.meta.name.as_deref() {
@@ -155,8 +178,8 @@ fn candidates(model: &Model, engine: &Engine<'_>) -> Result<Vec<Candidate>, Repo
     };
     let mut out = Vec::new();
     out.extend(exposure(model, engine, &members, &group_selector));
-    out.extend(isolation(model));
-    out.extend(data_tiers(model, engine, &members, &group_selector)?);
+    out.extend(isolation(model, notes));
+    out.extend(data_tiers(model, engine, &members, &group_selector, notes)?);
     out.push(Candidate {
         section: "admin",
         text: "assert \"no ssh or rdp from the internet\":\n  no internet -> vpc:* : ssh, rdp"
@@ -231,12 +254,13 @@ fn service_text(service: &str) -> String {
 }
 
 /// VPCs with nothing between them, pair by pair (up to a dozen VPCs).
-fn isolation(model: &Model) -> Vec<Candidate> {
+fn isolation(model: &Model, notes: &mut Notes) -> Vec<Candidate> {
     let vpcs: Vec<&str> = (model.vpcs().iter())
         .map(|v| v.meta.id.as_str())
         .filter(|id| plain(id))
         .collect();
     if vpcs.len() > MAX_VPCS_PAIRED {
+        notes.vpcs_not_paired = vpcs.len();
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -258,12 +282,18 @@ fn data_tiers(
     engine: &Engine<'_>,
     members: &BTreeMap<&str, usize>,
     group_selector: &dyn Fn(&str) -> Option<String>,
+    notes: &mut Notes,
 ) -> Result<Vec<Candidate>, Report> {
     let mut probes = Vec::new();
-    for g in model.security_groups() {
-        if !members.contains_key(g.meta.id.as_str()) {
-            continue;
-        }
+    // The smallest groups first, within the budget of pairs.
+    let everyone = model.enis().len() + 2;
+    let mut groups: Vec<(&netpolicy_core::model::SecurityGroup, usize)> =
+        (model.security_groups().iter())
+            .filter_map(|g| Some((g, *members.get(g.meta.id.as_str())?)))
+            .collect();
+    groups.sort_by_key(|(g, n)| (*n, g.meta.id.clone()));
+    let mut pairs = 0usize;
+    for (g, size) in groups {
         let Some(sel) = group_selector(&g.meta.id) else {
             continue;
         };
@@ -275,7 +305,13 @@ fn data_tiers(
                         _ => true,
                     }
             });
-            if admits {
+            if !admits {
+                continue;
+            }
+            pairs = pairs.saturating_add(everyone.saturating_mul(size));
+            if pairs > TIER_PAIR_BUDGET {
+                notes.tiers_left_out += 1;
+            } else {
                 probes.push((sel.clone(), *service));
             }
         }
@@ -357,6 +393,7 @@ fn write_policy(
     model_line: &str,
     candidates: &[Candidate],
     holding: &[bool],
+    notes: &Notes,
 ) -> String {
     let mut out = header(model);
     let _ = writeln!(out, "{model_line}");
@@ -393,6 +430,20 @@ fn write_policy(
         for c in held {
             let _ = writeln!(out, "{}", c.text);
         }
+    }
+    if notes.vpcs_not_paired > 0 {
+        let _ = write!(
+            out,
+            "\n# {} VPCs are too many to assert isolated pair by pair: write `isolated`\n# for the pairs that matter (`netpolicy graph --by vpc` shows what flows).\n",
+            notes.vpcs_not_paired
+        );
+    }
+    if notes.tiers_left_out > 0 {
+        let _ = write!(
+            out,
+            "\n# {} more group and port pair(s) that admit database or administration\n# ports were not examined (the largest groups, on a large estate).\n",
+            notes.tiers_left_out
+        );
     }
     let dropped = holding.iter().filter(|h| !**h).count();
     if dropped > 0 {
