@@ -688,17 +688,6 @@ fn groups_of(engine: &Engine<'_>, class: &EniClass, grouping: Grouping) -> Vec<S
     }
 }
 
-/// How many interface nodes `grouping` gives, for callers that decide
-/// whether a picture is readable before drawing it.
-pub fn node_count(engine: &Engine<'_>, grouping: Grouping) -> usize {
-    engine
-        .classes()
-        .iter()
-        .flat_map(|c| groups_of(engine, c, grouping))
-        .collect::<BTreeSet<_>>()
-        .len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ use miette::Report;
 use netpolicy_core::engine::Engine;
 use netpolicy_core::load::cloudformation::TemplateOptions;
 use netpolicy_core::load::load_model_file;
-use netpolicy_core::model::Model;
+use netpolicy_core::model::{Meta, Model};
 use netpolicy_core::span::SourceMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -138,14 +138,14 @@ impl Server {
 
     /// The model `text` names, loaded (once), relative to the document.
     fn model(&mut self, uri: &Uri, text: &str) -> Option<(Result<&Model, String>, Range)> {
-        let (line, start, path) = model_line(text)?;
+        let (line, path) = model_line(text)?;
         let folder = uri_path(uri)
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
         let path = folder.join(path);
         let range = Range::new(
             Position::new(line, 0),
-            Position::new(line, start + text_len(text, line)),
+            Position::new(line, text_len(text, line)),
         );
         let loaded = self.models.entry(path.clone()).or_insert_with(|| {
             load_model_file(&path, None, &TemplateOptions::default())
@@ -196,17 +196,7 @@ impl Server {
         let Some((Ok(model), _)) = self.model(uri, &text) else {
             return Vec::new();
         };
-        let metas: Vec<&netpolicy_core::model::Meta> = match kind {
-            "sg" => model.security_groups().iter().map(|o| &o.meta).collect(),
-            "vpc" => model.vpcs().iter().map(|o| &o.meta).collect(),
-            "subnet" => model.subnets().iter().map(|o| &o.meta).collect(),
-            "instance" => model.instances().iter().map(|o| &o.meta).collect(),
-            "lb" => model.load_balancers().iter().map(|o| &o.meta).collect(),
-            "eni" => model.enis().iter().map(|o| &o.meta).collect(),
-            _ => return Vec::new(),
-        };
-        metas
-            .into_iter()
+        metas(model, kind)
             .map(|m| CompletionItem {
                 label: m.id.clone(),
                 kind: Some(CompletionItemKind::VALUE),
@@ -251,29 +241,8 @@ impl Server {
         let (Ok(model), _) = self.model(uri, &text)? else {
             return None;
         };
-        let matches =
-            |m: &netpolicy_core::model::Meta| m.id == pattern || m.name.as_deref() == Some(pattern);
-        let meta = match kind {
-            "sg" => model
-                .security_groups()
-                .iter()
-                .map(|o| &o.meta)
-                .find(|m| matches(m)),
-            "vpc" => model.vpcs().iter().map(|o| &o.meta).find(|m| matches(m)),
-            "subnet" => model.subnets().iter().map(|o| &o.meta).find(|m| matches(m)),
-            "instance" => model
-                .instances()
-                .iter()
-                .map(|o| &o.meta)
-                .find(|m| matches(m)),
-            "lb" => model
-                .load_balancers()
-                .iter()
-                .map(|o| &o.meta)
-                .find(|m| matches(m)),
-            "eni" => model.enis().iter().map(|o| &o.meta).find(|m| matches(m)),
-            _ => None,
-        }?;
+        let meta =
+            metas(model, kind).find(|m| m.id == pattern || m.name.as_deref() == Some(pattern))?;
         let span = meta.span?;
         let file = model.sources().get(span.source)?;
         let (line, col) = file.line_col(span.start as usize)?;
@@ -284,6 +253,20 @@ impl Server {
             u32::try_from(col.saturating_sub(1)).unwrap_or(0),
         );
         Some(Location::new(target, Range::new(at, at)))
+    }
+}
+
+/// The objects a selector kind (`sg`, `vpc`, ...) names; none for a kind
+/// that names no single object.
+fn metas<'m>(model: &'m Model, kind: &str) -> Box<dyn Iterator<Item = &'m Meta> + 'm> {
+    match kind {
+        "sg" => Box::new(model.security_groups().iter().map(|o| &o.meta)),
+        "vpc" => Box::new(model.vpcs().iter().map(|o| &o.meta)),
+        "subnet" => Box::new(model.subnets().iter().map(|o| &o.meta)),
+        "instance" => Box::new(model.instances().iter().map(|o| &o.meta)),
+        "lb" => Box::new(model.load_balancers().iter().map(|o| &o.meta)),
+        "eni" => Box::new(model.enis().iter().map(|o| &o.meta)),
+        _ => Box::new(std::iter::empty()),
     }
 }
 
@@ -379,14 +362,13 @@ fn word_at(text: &str, at: Position) -> String {
     word.trim_end_matches(':').to_string()
 }
 
-/// The `model "..."` line: its 0-based number, the column after the path,
-/// and the path.
-fn model_line(text: &str) -> Option<(u32, u32, String)> {
+/// The `model "..."` line: its 0-based number and the path.
+fn model_line(text: &str) -> Option<(u32, String)> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
         if let Some(rest) = t.strip_prefix("model") {
             let path = rest.trim().trim_matches('"').to_string();
-            return Some((u32::try_from(i).ok()?, 0, path));
+            return Some((u32::try_from(i).ok()?, path));
         }
     }
     None
