@@ -107,7 +107,7 @@ pub enum Command {
     /// dump, a CloudFormation template or a Terraform plan, for benchmarks and
     /// trials at scale.
     #[command(
-        after_help = "Examples:\n  netpolicy gen org.json --preset M\n  netpolicy gen org.template.json --preset S --as cloudformation"
+        after_help = "Examples:\n  netpolicy gen org.json --preset M\n  netpolicy gen org.template.json --preset S --as cloudformation\n  netpolicy gen dense.json --vpcs 1 --subnets-per-vpc 5 --enis 1000 --security-groups 10 --rules-per-group 60 --shape dense"
     )]
     Gen(GenArgs),
 }
@@ -124,6 +124,12 @@ pub struct GenArgs {
     /// the other commands; here the file format is `--as`).
     #[arg(long = "as", value_enum, default_value = "native")]
     pub format: GenFormat,
+    /// How the rules cut the packet space: `tidy` (few well-known services),
+    /// `dense` (random port ranges from random prefixes, NACLs of 20 random
+    /// entries) or `fragmented` (internet sources cut by public deny ranges
+    /// and many public prefixes).
+    #[arg(long, default_value = "tidy", value_parser = parse_shape)]
+    pub shape: netpolicy_core::synth::Shape,
     /// The seed: the same seed gives the same organization.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -172,6 +178,11 @@ pub enum GenFormat {
 fn parse_preset(text: &str) -> Result<netpolicy_core::synth::Preset, String> {
     netpolicy_core::synth::Preset::parse(text)
         .ok_or_else(|| format!("unknown preset `{text}`: use S, M, L or XL"))
+}
+
+fn parse_shape(text: &str) -> Result<netpolicy_core::synth::Shape, String> {
+    netpolicy_core::synth::Shape::parse(text)
+        .ok_or_else(|| format!("unknown shape `{text}`: use tidy, dense or fragmented"))
 }
 
 /// Arguments of `collect`.

@@ -8,7 +8,7 @@ use crate::report::{
 use crate::resolve::{Endpoints, ResolveError, Resolver, glob_match};
 use crate::service::{ServiceError, parse_service};
 use crate::undecided::{Approximations, Parts, Role};
-use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind, Reach};
+use netpolicy_core::engine::{Endpoint, Engine, Flow, HopKind, PathKind, ReachingPair};
 use netpolicy_core::model::{Ignored, Model};
 use netpolicy_core::packet::{Dim, IntervalSet, Packet, PacketSet};
 use netpolicy_core::span::{SourceMap, Span};
@@ -651,16 +651,19 @@ impl Checker<'_, '_> {
                     .collect();
                 let internet = [Endpoint::Internet];
                 let everything = filter.widen(PacketSet::client_traffic());
-                let mut visit = |_: usize, j: usize, exposed: PacketSet, kind: Option<PathKind>| {
+                let mut visit = |_: usize,
+                                 j: usize,
+                                 kind: &PathKind,
+                                 exposed: &dyn Fn() -> PacketSet| {
                     let Some(t) = targets.get(j) else { return true };
-                    let extra = exposed.difference(&allowed);
+                    let extra = exposed().difference(&allowed);
                     if !extra.is_empty() {
                         findings.push((0, j), || Finding {
                             text: format!("internet -> {} : {}", t.name(), extra.service_summary()),
                             src: Endpoint::Internet,
                             dst: t.clone(),
                             packets: extra,
-                            flow: kind,
+                            flow: Some(kind.clone()),
                             decisive: None,
                         });
                     }
@@ -823,38 +826,21 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// The packets of `reach` over paths the qualifiers accept, and the kind of
-    /// the first such path.
-    fn accepted(
-        &self,
-        s: &Endpoint,
-        d: &Endpoint,
-        reach: &Reach,
-        filter: &PathFilter,
-    ) -> (PacketSet, Option<PathKind>) {
-        let mut kind = None;
-        let mut out = PacketSet::empty();
-        for f in reach.flows.iter().filter(|f| filter.accepts(self, s, d, f)) {
-            kind.get_or_insert_with(|| f.kind.clone());
-            out = out.union(&f.packets);
-        }
-        (out, kind)
-    }
-
     /// Calls `visit` for every pair of `from` and `to` (an endpoint not with
     /// itself) that something reaches over accepted paths: the pair's
-    /// positions, its packets and the kind of its first path, until `visit`
-    /// answers false. Decided by class, in parallel (see
-    /// [`Engine::reach_between`]), a block of whole source classes at a time,
-    /// so that memory follows the block, not every pair of a large selection,
-    /// and no class pair is computed twice. Pairs come in no promised order.
+    /// positions, the kind of its first accepted path and its packets over
+    /// accepted paths (built only when `visit` asks), until `visit` answers
+    /// false. Decided by class (see [`Engine::reaching`]), a block of whole
+    /// source classes at a time, so that memory follows the block, not every
+    /// pair of a large selection, and no class pair is computed twice. Pairs
+    /// come in no promised order.
     fn each_reaching_pair(
         &self,
         from: &[Endpoint],
         to: &[Endpoint],
         query: &PacketSet,
         filter: &PathFilter,
-        visit: &mut dyn FnMut(usize, usize, PacketSet, Option<PathKind>) -> bool,
+        visit: &mut dyn FnMut(usize, usize, &PathKind, &dyn Fn() -> PacketSet) -> bool,
     ) {
         let classes = self.source_classes(from);
         // Blocks aim at PAIRS_PER_BLOCK *reaching* pairs: the first is sized as
@@ -873,21 +859,27 @@ impl Checker<'_, '_> {
             }
             let sources: Vec<Endpoint> =
                 block.iter().filter_map(|&i| from.get(i).cloned()).collect();
-            let found: Vec<(usize, usize, PacketSet, Option<PathKind>)> = self
-                .engine
-                .reach_between(&sources, to, query)
-                .into_par_iter()
+            let reaching = self.engine.reaching(&sources, to, query);
+            // Which pairs reach over accepted paths is decided by path kinds
+            // alone; packets wait until a visit asks for them.
+            let found: Vec<(ReachingPair<'_>, &PathKind)> = reaching
+                .par_pairs()
                 .filter_map(|p| {
                     let (s, d) = (sources.get(p.src)?, to.get(p.dst)?);
-                    let (packets, kind) = self.accepted(s, d, &p.reach, filter);
-                    let i = *block.get(p.src)?;
-                    (!packets.is_empty()).then_some((i, p.dst, packets, kind))
+                    let kind = p.kinds().find(|k| filter.accepts(self, s, d, k))?;
+                    Some((p, kind))
                 })
                 .collect();
             let reached = found.len().max(1);
             target = (PAIRS_PER_BLOCK.saturating_mul(block.len()) / reached).max(target);
-            for (i, j, packets, kind) in found {
-                if !visit(i, j, packets, kind) {
+            for (pair, kind) in found {
+                let (Some(&i), Some(s), Some(d)) =
+                    (block.get(pair.src), sources.get(pair.src), to.get(pair.dst))
+                else {
+                    continue;
+                };
+                let packets = || pair.packets_where(|k| filter.accepts(self, s, d, k));
+                if !visit(i, pair.dst, kind, &packets) {
                     return;
                 }
             }
@@ -921,22 +913,25 @@ impl Checker<'_, '_> {
         let (from, to): (Vec<Endpoint>, Vec<Endpoint>) =
             (from.iter().cloned().collect(), to.iter().cloned().collect());
         let mut found = Found::new(self.limit);
-        self.each_reaching_pair(&from, &to, query, filter, &mut |i, j, packets, kind| {
+        self.each_reaching_pair(&from, &to, query, filter, &mut |i, j, kind, packets| {
             let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
                 return true;
             };
-            found.push((i, j), || Finding {
-                text: format!(
-                    "{} -> {} : {}",
-                    s.name(),
-                    d.name(),
-                    packets.service_summary()
-                ),
-                src: s.clone(),
-                dst: d.clone(),
-                packets,
-                flow: kind,
-                decisive: None,
+            found.push((i, j), || {
+                let packets = packets();
+                Finding {
+                    text: format!(
+                        "{} -> {} : {}",
+                        s.name(),
+                        d.name(),
+                        packets.service_summary()
+                    ),
+                    src: s.clone(),
+                    dst: d.clone(),
+                    packets,
+                    flow: Some(kind.clone()),
+                    decisive: None,
+                }
             });
             true
         });
@@ -955,10 +950,11 @@ impl Checker<'_, '_> {
         // the first pair that carries some, for the trace.
         let combined = |from: &[Endpoint], to: &[Endpoint], other_is_source: bool| {
             let mut per_other: HashMap<Endpoint, Combined> = HashMap::new();
-            self.each_reaching_pair(from, to, &all, filter, &mut |i, j, packets, kind| {
+            self.each_reaching_pair(from, to, &all, filter, &mut |i, j, kind, packets| {
                 let (Some(s), Some(d)) = (from.get(i), to.get(j)) else {
                     return true;
                 };
+                let (packets, kind) = (packets(), Some(kind.clone()));
                 let other = if other_is_source { s } else { d };
                 let entry = per_other.entry(other.clone()).or_default();
                 // The example is the pair that comes first, however the
@@ -1158,11 +1154,11 @@ impl PathFilter {
         }
     }
 
-    fn accepts(&self, c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> bool {
+    fn accepts(&self, c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, kind: &PathKind) -> bool {
         if !self.privately && self.through.is_empty() && self.not_through.is_empty() {
             return true;
         }
-        let places = flow_places(c, s, d, flow);
+        let places = flow_places(c, s, d, kind);
         if self.privately && places.contains("internet") {
             return false;
         }
@@ -1300,11 +1296,11 @@ fn eni_vpc(c: &Checker<'_, '_>, e: &Endpoint) -> Option<String> {
 }
 
 /// Every place a flow passes through.
-fn flow_places(c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, flow: &Flow) -> Places {
+fn flow_places(c: &Checker<'_, '_>, s: &Endpoint, d: &Endpoint, kind: &PathKind) -> Places {
     let mut out = Places::new();
     eni_places(c, s, &mut out);
     eni_places(c, d, &mut out);
-    match &flow.kind {
+    match kind {
         PathKind::Private { peering, nat } => {
             out.extend(peering.clone());
             nat_places(c, nat.as_deref(), &mut out);

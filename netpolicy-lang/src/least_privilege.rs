@@ -13,7 +13,8 @@ use crate::resolve::Endpoints;
 use netpolicy_core::engine::{Endpoint, Engine, public_space, traffic_packets};
 use netpolicy_core::model::{Model, RulePeer, SecurityGroupRule};
 use netpolicy_core::packet::{Dim, IntervalSet, PacketSet};
-use std::collections::BTreeSet;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Addresses per interface served above which a rule is too broad.
 const ADDRESSES_PER_INTERFACE: u64 = 64;
@@ -77,26 +78,33 @@ pub fn broad_rules(model: &Model, engine: &Engine<'_>, targets: &Endpoints) -> V
         })
         .flat_map(|e| e.security_groups.iter().map(String::as_str))
         .collect();
-    let mut out = Vec::new();
+    // Every candidate rule with its group and the group's members; rules are
+    // independent, so they are checked in parallel, reported in this order.
+    let mut rules: Vec<(&str, std::sync::Arc<Vec<&str>>, &SecurityGroupRule, bool)> = Vec::new();
     for group in groups {
         let Some(sg) = model.security_group(group) else {
             continue;
         };
-        let members: Vec<&str> = model
-            .enis()
-            .iter()
-            .filter(|e| e.security_groups.iter().any(|g| g == group))
-            .map(|e| e.meta.id.as_str())
-            .collect();
-        for (rules, egress) in [(&sg.ingress, false), (&sg.egress, true)] {
-            for rule in rules.iter().filter(|r| !r.implicit) {
-                if let Some(b) = check_rule(model, engine, group, &members, rule, egress) {
-                    out.push(b);
-                }
+        let members: std::sync::Arc<Vec<&str>> = std::sync::Arc::new(
+            model
+                .enis()
+                .iter()
+                .filter(|e| e.security_groups.iter().any(|g| g == group))
+                .map(|e| e.meta.id.as_str())
+                .collect(),
+        );
+        for (list, egress) in [(&sg.ingress, false), (&sg.egress, true)] {
+            for rule in list.iter().filter(|r| !r.implicit) {
+                rules.push((group, std::sync::Arc::clone(&members), rule, egress));
             }
         }
     }
-    out
+    rules
+        .par_iter()
+        .filter_map(|(group, members, rule, egress)| {
+            check_rule(model, engine, group, members, rule, *egress)
+        })
+        .collect()
 }
 
 fn check_rule(
@@ -121,39 +129,50 @@ fn check_rule(
         .iter()
         .filter(|e| e.private_ips.iter().any(|ip| net.contains(ip)))
         .collect();
+    // Which interfaces of the prefix are served, decided in bulk; the first,
+    // in model order, with its first member is the example.
+    let others: Vec<Endpoint> = (in_prefix.iter())
+        .map(|e| Endpoint::Eni(e.meta.id.clone()))
+        .collect();
+    let members: Vec<Endpoint> = (members.iter())
+        .map(|m| Endpoint::Eni((*m).to_string()))
+        .collect();
+    let (srcs, dsts) = if egress {
+        (&members, &others)
+    } else {
+        (&others, &members)
+    };
+    // Per interface of the prefix, the first member it is served with.
+    let mut first: BTreeMap<usize, usize> = BTreeMap::new();
+    for pair in engine.reaching(srcs, dsts, &traffic).pairs() {
+        let (other, member) = if egress {
+            (pair.dst, pair.src)
+        } else {
+            (pair.src, pair.dst)
+        };
+        let slot = first.entry(other).or_insert(member);
+        *slot = (*slot).min(member);
+    }
     let mut served = Vec::new();
     let mut suggestion = BTreeSet::new();
-    let mut example = None;
-    for other in &in_prefix {
-        let other_ep = Endpoint::Eni(other.meta.id.clone());
-        for m in members {
-            let member = Endpoint::Eni((*m).to_string());
-            let (src, dst) = if egress {
-                (&member, &other_ep)
-            } else {
-                (&other_ep, &member)
-            };
-            if src == dst {
-                continue;
-            }
-            let packets = engine.reach(src, dst, &traffic).packets();
-            if !packets.is_empty() {
-                served.push(other.meta.id.clone());
-                suggestion.extend(other.security_groups.iter().cloned());
-                example.get_or_insert((src.clone(), dst.clone(), packets));
-                break;
-            }
+    for &other in first.keys() {
+        if let Some(e) = in_prefix.get(other) {
+            served.push(e.meta.id.clone());
+            suggestion.extend(e.security_groups.iter().cloned());
         }
     }
+    let example = first.iter().next().and_then(|(&other, &member)| {
+        let (o, m) = (others.get(other)?, members.get(member)?);
+        let (src, dst) = if egress { (m, o) } else { (o, m) };
+        let packets = engine.reach(src, dst, &traffic).packets();
+        Some((src.clone(), dst.clone(), packets))
+    });
     let addresses = range.len();
     if addresses <= ADDRESSES_PER_INTERFACE * served.len() as u64 {
         return None;
     }
     let (example_src, example_dst, packets) = example.unwrap_or_else(|| {
-        let first = members
-            .first()
-            .map(|m| Endpoint::Eni((*m).to_string()))
-            .unwrap_or(Endpoint::Internet);
+        let first = members.first().cloned().unwrap_or(Endpoint::Internet);
         (first.clone(), first, PacketSet::empty())
     });
     let word = if egress { "to" } else { "from" };

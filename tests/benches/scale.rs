@@ -7,6 +7,10 @@
 //!
 //! `cargo bench -p netpolicy-tests --bench scale` runs S and M;
 //! `NETPOLICY_BENCH_PRESETS=S,M,L` adds L (minutes).
+//!
+//! `scale-dense` is one VPC of 1,000 instances whose ten groups hold 60 random
+//! rules each (`netpolicy gen --shape dense`): every assertion kind, one by
+//! one, where the cost follows how finely the rules cut the packet space.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use netpolicy_core::engine::Engine;
@@ -117,5 +121,56 @@ fn scale(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, scale);
+/// The dense shape of issue "Dense rule sets": every assertion kind on one VPC
+/// of 1,000 instances with long random rule lists.
+fn dense(c: &mut Criterion) {
+    let spec = synth::Spec {
+        vpcs: 1,
+        subnets_per_vpc: 5,
+        enis: 1000,
+        security_groups: 10,
+        rules_per_group: 60,
+        internet_percent: 100,
+        shape: synth::Shape::Dense,
+        ..Preset::S.spec()
+    };
+    let Ok(model) = synth::generate(&spec) else {
+        return;
+    };
+    let engine = Engine::new(&model);
+    let assertions = [
+        ("only-wide", "only instance:host-0000-0 -> vpc:* : all"),
+        ("only-narrow", "only vpc:* -> instance:host-0000-0 : all"),
+        ("no-all-pairs", "no vpc:* -> vpc:* : all"),
+        ("no-internet", "no internet -> vpc:* : all"),
+        (
+            "isolated",
+            "isolated subnet:private-0000-1, subnet:private-0000-2",
+        ),
+        ("reach", "instance:host-0000-0 -> vpc:* : all"),
+        (
+            "same",
+            "same reachability instance:host-0000-0, instance:host-0000-1",
+        ),
+        ("exposure", "exposure vpc:* <= https from internet"),
+        ("least-privilege", "least privilege vpc:*"),
+    ];
+    let mut group = c.benchmark_group("scale-dense");
+    group.sample_size(10);
+    for (name, text) in assertions {
+        let Some((policy, sources)) = policy(&format!("assert \"{name}\": {text}\n")) else {
+            continue;
+        };
+        let names = netpolicy_lang::check::Names {
+            policy: name,
+            model: "bench",
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| check_policy_with(&engine, &policy, &sources, names, &|| {}).is_ok())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scale, dense);
 criterion_main!(benches);

@@ -70,6 +70,7 @@ fn spec(args: &GenArgs) -> Spec {
         hub_size: args.hub_size.unwrap_or(base.hub_size),
         internet_percent: args.internet_percent.unwrap_or(base.internet_percent),
         load_balancers: args.load_balancers.unwrap_or(base.load_balancers),
+        shape: args.shape,
         seed: args.seed,
     }
 }

@@ -20,7 +20,7 @@ mod rules;
 mod security_group;
 mod topology;
 
-pub use bulk::PairReach;
+pub use bulk::{PairReach, Reaching, ReachingPair};
 pub use classes::{ClassFlow, ClassId, ClassPair, ClassPath, EniClass};
 pub use exposure::{InterfaceExposure, Opening, cidr_cover, service_parts};
 pub use matrix::ServiceMatrix;

@@ -180,6 +180,7 @@ mod tests {
             hub_size: 2,
             internet_percent: 60,
             load_balancers: 2,
+            shape: crate::synth::Shape::Tidy,
             seed: 3,
         };
         let model = generate(&spec).unwrap();

@@ -46,8 +46,49 @@ pub struct Spec {
     pub internet_percent: u8,
     /// Internet-facing application load balancers.
     pub load_balancers: usize,
+    /// How the rules cut the packet space.
+    pub shape: Shape,
     /// The seed: the same seed gives the same organization.
     pub seed: u64,
+}
+
+/// How an organization's rules look: the shapes that decide what checking
+/// them costs, beside their number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// Few, well-known services from a handful of prefixes: the VPC, 10/8,
+    /// the hub, a few on-premises /24s, the internet for web ports.
+    #[default]
+    Tidy,
+    /// Groups that grew for years: every rule a random port range (TCP, UDP
+    /// or ICMP) from a random prefix inside the VPC, the internet or another
+    /// group, and private NACLs of 20 random entries ahead of their allow.
+    Dense,
+    /// Internet source sets cut into many pieces: NACLs deny public ranges
+    /// ahead of their allow rules, groups admit documentation, carrier-grade
+    /// NAT and random public prefixes beside the whole internet.
+    Fragmented,
+}
+
+impl Shape {
+    /// Every shape.
+    pub const ALL: [Shape; 3] = [Shape::Tidy, Shape::Dense, Shape::Fragmented];
+
+    /// The shape's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Tidy => "tidy",
+            Shape::Dense => "dense",
+            Shape::Fragmented => "fragmented",
+        }
+    }
+
+    /// `tidy`, `dense` or `fragmented`, any case.
+    pub fn parse(text: &str) -> Option<Shape> {
+        Shape::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(text))
+    }
 }
 
 /// Named sizes.
@@ -85,6 +126,7 @@ impl Preset {
             hub_size: 50,
             internet_percent: 80,
             load_balancers: 2 * scale,
+            shape: Shape::Tidy,
             seed: 1,
         }
     }
@@ -444,13 +486,17 @@ impl Generator {
     fn nacls(&mut self, v: usize, vpc: &str) -> (String, String) {
         let all = net([0, 0, 0, 0], 0);
         let default = self.ids.make("acl");
+        let mut default_entries = vec![
+            entry(100, false, NaclAction::Allow, TrafficMatch::ALL, all),
+            entry(100, true, NaclAction::Allow, TrafficMatch::ALL, all),
+        ];
+        if self.spec.shape == Shape::Fragmented {
+            default_entries.extend(self.public_denies());
+        }
         self.parts.network_acls.push(NetworkAcl {
             meta: Meta::new(default.clone()),
             vpc: vpc.to_string(),
-            entries: vec![
-                entry(100, false, NaclAction::Allow, TrafficMatch::ALL, all),
-                entry(100, true, NaclAction::Allow, TrafficMatch::ALL, all),
-            ],
+            entries: default_entries,
         });
         let private = self.ids.make("acl");
         let blocked = net(
@@ -470,7 +516,12 @@ impl Generator {
             entry(100, true, NaclAction::Deny, TrafficMatch::tcp(25, 25), all),
             entry(200, true, NaclAction::Allow, TrafficMatch::ALL, all),
         ];
-        if v % 4 == 3 {
+        if self.spec.shape == Shape::Fragmented {
+            entries.extend(self.public_denies());
+        }
+        if self.spec.shape == Shape::Dense {
+            entries = self.dense_nacl(self.plan.vpc(v));
+        } else if v % 4 == 3 {
             // Strict: only named services from 10/8, and return traffic.
             let ten = net([10, 0, 0, 0], 8);
             entries.extend([
@@ -552,10 +603,20 @@ impl Generator {
         let hub_cidr = self.plan.vpc(self.hub_of(v));
         for g in 0..per_vpc {
             let role = ROLES[g % ROLES.len()];
-            let ingress = (0..self.spec.rules_per_group)
-                .map(|_| self.ingress_rule(ids, g, hub_cidr))
+            let mut ingress: Vec<SecurityGroupRule> = (0..self.spec.rules_per_group)
+                .map(|_| match self.spec.shape {
+                    Shape::Dense => self.dense_rule(ids),
+                    _ => self.ingress_rule(ids, g, hub_cidr),
+                })
                 .collect();
-            let egress = if self.rng.chance(15) {
+            if self.spec.shape == Shape::Fragmented {
+                ingress.extend(self.fragmented_rules());
+            }
+            let egress = if self.spec.shape == Shape::Dense && self.rng.chance(15) {
+                (0..self.spec.rules_per_group / 4)
+                    .map(|_| self.dense_rule(ids))
+                    .collect()
+            } else if self.rng.chance(15) {
                 vec![
                     rule(
                         TrafficMatch::tcp(443, 443),
@@ -608,6 +669,122 @@ impl Generator {
             _ if self.rng.chance(50) => rule(TrafficMatch::udp(53, 53), RulePeer::Cidr(ids.cidr)),
             _ => rule(ICMP_ALL, RulePeer::Cidr(net([10, 0, 0, 0], 8))),
         }
+    }
+
+    /// A rule of [`Shape::Dense`]: a random service from a random peer.
+    fn dense_rule(&mut self, ids: &VpcIds) -> SecurityGroupRule {
+        let traffic = self.random_traffic();
+        let peer = match self.rng.below(10) {
+            0..=3 => RulePeer::Cidr(self.random_block(ids.cidr, 30)),
+            4 => RulePeer::Cidr(net([10, 0, 0, 0], 8)),
+            5 => RulePeer::Cidr(self.random_public_block()),
+            _ => RulePeer::SecurityGroup(ids.groups[self.rng.below(ids.groups.len())].clone()),
+        };
+        rule(traffic, peer)
+    }
+
+    /// [`Shape::Fragmented`]'s extra rules of a group: the internet cut into
+    /// pieces on a web port.
+    fn fragmented_rules(&mut self) -> Vec<SecurityGroupRule> {
+        let port = [443, 80, 8443][self.rng.below(3)];
+        let mut peers = vec![
+            net([192, 0, 2, 0], 24),
+            net([203, 0, 113, 0], 24),
+            net([100, 64, 0, 0], 10),
+        ];
+        peers.extend((0..3).map(|_| self.random_public_block()));
+        if self.rng.chance(50) {
+            peers.push(net([0, 0, 0, 0], 0));
+        }
+        peers
+            .into_iter()
+            .map(|p| rule(TrafficMatch::tcp(port, port), RulePeer::Cidr(p)))
+            .collect()
+    }
+
+    /// A random port range of TCP or UDP (single ports, tens, hundreds or
+    /// thousands wide), or an ICMP type.
+    fn random_traffic(&mut self) -> TrafficMatch {
+        if self.rng.chance(10) {
+            let icmp_type = [0u8, 3, 8, 11][self.rng.below(4)];
+            return TrafficMatch {
+                protocol: Protocol::Icmp,
+                ports: PortMatch::Icmp {
+                    icmp_type: Some(icmp_type),
+                    icmp_code: None,
+                },
+            };
+        }
+        let first = 1 + self.rng.below(65535) as u32;
+        let width = [0u32, 0, 0, 9, 99, 999, 9999][self.rng.below(7)];
+        let last = (first + width).min(65535);
+        let (first, last) = (first as u16, last as u16);
+        if self.rng.chance(75) {
+            TrafficMatch::tcp(first, last)
+        } else {
+            TrafficMatch::udp(first, last)
+        }
+    }
+
+    /// A random block inside `within`, at least one bit longer, at most
+    /// `longest` bits.
+    fn random_block(&mut self, within: Ipv4Net, longest: u8) -> Ipv4Net {
+        let shortest = (within.prefix_len() + 1).min(longest);
+        let len = shortest + self.rng.below(usize::from(longest - shortest) + 1) as u8;
+        let span = 1u64 << (32 - u32::from(within.prefix_len()));
+        let offset = (self.rng.next() % span) as u32;
+        let addr = Ipv4Addr::from(u32::from(within.network()) | offset);
+        Ipv4Net::new(addr, len).map_or(within, |n| n.trunc())
+    }
+
+    /// A random public block, /16 to /28, in ranges cloud providers and
+    /// enterprises announce.
+    fn random_public_block(&mut self) -> Ipv4Net {
+        let first = [13u8, 18, 34, 52, 54, 99, 104, 151, 185, 198][self.rng.below(10)];
+        self.random_block(net([first, 0, 0, 0], 8), 28)
+    }
+
+    /// [`Shape::Dense`]'s private NACL: random entries in both directions
+    /// ahead of an allow for everything.
+    fn dense_nacl(&mut self, vpc_cidr: Ipv4Net) -> Vec<NaclEntry> {
+        let all = net([0, 0, 0, 0], 0);
+        let mut entries: Vec<NaclEntry> = (0..18u16)
+            .map(|k| {
+                let action = if self.rng.chance(40) {
+                    NaclAction::Deny
+                } else {
+                    NaclAction::Allow
+                };
+                let cidr = match self.rng.below(3) {
+                    0 => self.random_public_block(),
+                    _ => self.random_block(vpc_cidr, 28),
+                };
+                let traffic = self.random_traffic();
+                entry(10 * (k / 2 + 1), k % 2 == 1, action, traffic, cidr)
+            })
+            .collect();
+        entries.extend([
+            entry(200, false, NaclAction::Allow, TrafficMatch::ALL, all),
+            entry(200, true, NaclAction::Allow, TrafficMatch::ALL, all),
+        ]);
+        entries
+    }
+
+    /// [`Shape::Fragmented`]'s deny entries, ahead of a NACL's allow rules:
+    /// a few public /24s and carrier-grade NAT space, inbound.
+    fn public_denies(&mut self) -> Vec<NaclEntry> {
+        let mut blocks: Vec<Ipv4Net> = (0..4)
+            .map(|_| {
+                let b = self.random_public_block();
+                Ipv4Net::new(b.network(), b.prefix_len().max(24)).map_or(b, |n| n.trunc())
+            })
+            .collect();
+        blocks.push(net([100, 64, 0, 0], 10));
+        blocks
+            .into_iter()
+            .enumerate()
+            .map(|(k, b)| entry(50 + k as u16, false, NaclAction::Deny, TrafficMatch::ALL, b))
+            .collect()
     }
 
     /// Security-group sets of the VPC: one to three of its groups each.

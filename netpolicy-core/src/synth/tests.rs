@@ -12,6 +12,7 @@ fn small() -> Spec {
         hub_size: 3,
         internet_percent: 70,
         load_balancers: 2,
+        shape: Shape::Tidy,
         seed: 7,
     }
 }

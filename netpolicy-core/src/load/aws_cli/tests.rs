@@ -145,6 +145,7 @@ fn long_listings_read_the_same_with_every_field_built() {
         hub_size: 2,
         internet_percent: 100,
         load_balancers: 2,
+        shape: crate::synth::Shape::Tidy,
         seed: 3,
     };
     let org = crate::synth::generate(&spec).expect("a valid spec");
