@@ -305,6 +305,11 @@ struct Checker<'m, 'e> {
     approximations: &'e Approximations,
 }
 
+/// What [`Checker::each_reaching_pair`] calls for each reaching pair: its
+/// positions, the kind of its first accepted path, and a way to build its
+/// packets; answers whether to go on.
+type PairVisitor<'v> = dyn FnMut(usize, usize, &PathKind, &dyn Fn() -> PacketSet) -> bool + 'v;
+
 /// Source-destination pairs computed at once by [`Checker::each_reaching_pair`].
 const PAIRS_PER_BLOCK: usize = 262_144;
 
@@ -840,7 +845,7 @@ impl Checker<'_, '_> {
         to: &[Endpoint],
         query: &PacketSet,
         filter: &PathFilter,
-        visit: &mut dyn FnMut(usize, usize, &PathKind, &dyn Fn() -> PacketSet) -> bool,
+        visit: &mut PairVisitor<'_>,
     ) {
         let classes = self.source_classes(from);
         // Blocks aim at PAIRS_PER_BLOCK *reaching* pairs: the first is sized as

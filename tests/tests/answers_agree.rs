@@ -262,3 +262,81 @@ fn exposure_equals_pair_by_pair_queries_on_the_s_organization() {
     let open = report_matches_pairs(&model, &engine, "S");
     assert!(open > 5, "only {open} interfaces open on S");
 }
+
+/// On long random rule lists (the dense shape of `netpolicy gen`), wide
+/// `no`, `only` and `isolated` assertions count exactly the pairs that
+/// pair-by-pair reach finds, though the checker builds packet sets only for
+/// the findings it shows.
+#[test]
+fn wide_assertions_count_the_pairs_pair_by_pair_reach_finds_on_dense_rules() {
+    use netpolicy_core::synth::{self, Preset, Shape, Spec};
+    for seed in 1..=3 {
+        let spec = Spec {
+            vpcs: 1,
+            subnets_per_vpc: 3,
+            enis: 40,
+            security_groups: 5,
+            rules_per_group: 30,
+            sg_sets_per_subnet: 3,
+            internet_percent: 100,
+            load_balancers: 1,
+            shape: Shape::Dense,
+            seed,
+            ..Preset::S.spec()
+        };
+        let model = synth::generate(&spec).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let engine = Engine::new(&model);
+        let client = PacketSet::client_traffic();
+        let hosts: Vec<Endpoint> = model
+            .instances()
+            .iter()
+            .flat_map(|i| i.enis.iter().map(|e| eni(e)))
+            .collect();
+        let everyone: Vec<Endpoint> = model
+            .enis()
+            .iter()
+            .map(|e| eni(&e.meta.id))
+            .chain([Endpoint::Internet, Endpoint::OnPrem])
+            .collect();
+        let count = |from: &[Endpoint], to: &[Endpoint]| {
+            from.iter()
+                .flat_map(|s| to.iter().map(move |d| (s, d)))
+                .filter(|(s, d)| s != d && !engine.reach(s, d, &client).is_empty())
+                .count()
+        };
+        let first = hosts.first().cloned().unwrap_or(Endpoint::Internet);
+        let others: Vec<Endpoint> = everyone.iter().filter(|e| **e != first).cloned().collect();
+        let name = |e: &Endpoint| match e {
+            Endpoint::Eni(id) => model
+                .enis()
+                .iter()
+                .find(|x| x.meta.id == *id)
+                .and_then(|x| match &x.owner {
+                    netpolicy_core::model::EniOwner::Instance(i) => Some(i.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let first_instance = name(&first);
+        let text = format!(
+            "no instance:host-* -> instance:host-* : all\nonly instance:{first_instance} -> instance:host-* : all\n"
+        );
+        let expected = [count(&hosts, &hosts), count(&others, &hosts)];
+        let mut sources = SourceMap::default();
+        let id = sources.add("dense.np", text.clone());
+        let policy = parse_policy(&text, id).unwrap_or_else(|e| panic!("{e:?}"));
+        let report = check_policy(&model, &policy, &sources, "dense.np", "generated")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(expected[0] > 0, "seed {seed}: nothing reaches");
+        for (v, n) in report.verdicts.iter().zip(expected) {
+            assert_eq!(v.findings, n, "seed {seed}: {}", v.assertion);
+            assert_eq!(
+                v.status == Status::Violated,
+                n > 0,
+                "seed {seed}: {}",
+                v.assertion
+            );
+        }
+    }
+}

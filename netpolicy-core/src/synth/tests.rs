@@ -122,3 +122,92 @@ fn both_outputs_load_back_to_the_same_network() {
         assert_eq!(a.class_matrix(&ssh).len(), b.class_matrix(&ssh).len());
     }
 }
+
+#[test]
+fn shapes_are_named_and_parsed() {
+    for shape in Shape::ALL {
+        assert_eq!(Shape::parse(shape.name()), Some(shape));
+        assert_eq!(Shape::parse(&shape.name().to_uppercase()), Some(shape));
+    }
+    assert_eq!(Shape::parse("tidy-ish"), None);
+}
+
+/// The dense shape cuts the packet space finely: many distinct port ranges
+/// and prefixes per group, and private NACLs of 20 entries.
+#[test]
+fn the_dense_shape_has_long_random_rule_lists() {
+    let spec = Spec {
+        shape: Shape::Dense,
+        rules_per_group: 40,
+        ..small()
+    };
+    let model = generate(&spec).unwrap();
+    let groups = &model.security_groups()[..spec.security_groups];
+    for g in groups {
+        assert_eq!(g.ingress.len(), 40, "{}", g.meta.id);
+        let services: std::collections::BTreeSet<String> =
+            g.ingress.iter().map(|r| r.traffic.to_string()).collect();
+        assert!(services.len() > 20, "{}: {services:?}", g.meta.id);
+    }
+    let prefixes: std::collections::BTreeSet<Ipv4Net> = groups
+        .iter()
+        .flat_map(|g| &g.ingress)
+        .filter_map(|r| match r.peer {
+            RulePeer::Cidr(net) => Some(net),
+            _ => None,
+        })
+        .collect();
+    assert!(prefixes.len() > 100, "{} prefixes", prefixes.len());
+    let private = model.network_acls().iter().filter(|a| {
+        a.meta
+            .name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("private-"))
+    });
+    for acl in private {
+        assert_eq!(acl.entries.len(), 20, "{}", acl.meta.id);
+    }
+    // Every format writes and reads it back.
+    let mut text = Vec::new();
+    native::write(&model, &mut text).unwrap();
+    let back = crate::load::load_native("dense.json", String::from_utf8(text).unwrap()).unwrap();
+    assert_eq!(back.security_groups().len(), model.security_groups().len());
+}
+
+/// The fragmented shape cuts the internet: public deny ranges ahead of every
+/// NACL's allow, and groups admitting documentation, carrier-grade NAT and
+/// public prefixes beside the whole internet.
+#[test]
+fn the_fragmented_shape_cuts_internet_sources() {
+    let spec = Spec {
+        shape: Shape::Fragmented,
+        ..small()
+    };
+    let model = generate(&spec).unwrap();
+    let cgnat: Ipv4Net = "100.64.0.0/10".parse().unwrap();
+    for acl in model.network_acls() {
+        let deny = acl
+            .entries
+            .iter()
+            .find(|e| !e.egress && e.cidr == cgnat && e.action == NaclAction::Deny)
+            .unwrap_or_else(|| panic!("{}: no deny of {cgnat}", acl.meta.id));
+        let first_allow = acl
+            .entries
+            .iter()
+            .filter(|e| !e.egress && e.action == NaclAction::Allow)
+            .map(|e| e.rule_number)
+            .min()
+            .unwrap_or(u16::MAX);
+        assert!(deny.rule_number < first_allow, "{}", acl.meta.id);
+    }
+    let documentation: Ipv4Net = "192.0.2.0/24".parse().unwrap();
+    for g in &model.security_groups()[..spec.security_groups] {
+        assert!(
+            g.ingress
+                .iter()
+                .any(|r| r.peer == RulePeer::Cidr(documentation)),
+            "{}",
+            g.meta.id
+        );
+    }
+}
