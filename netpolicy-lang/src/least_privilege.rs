@@ -15,6 +15,7 @@ use netpolicy_core::model::{Model, RulePeer, SecurityGroupRule};
 use netpolicy_core::packet::{Dim, IntervalSet, PacketSet};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Addresses per interface served above which a rule is too broad.
 const ADDRESSES_PER_INTERFACE: u64 = 64;
@@ -80,22 +81,22 @@ pub fn broad_rules(model: &Model, engine: &Engine<'_>, targets: &Endpoints) -> V
         .collect();
     // Every candidate rule with its group and the group's members; rules are
     // independent, so they are checked in parallel, reported in this order.
-    let mut rules: Vec<(&str, std::sync::Arc<Vec<&str>>, &SecurityGroupRule, bool)> = Vec::new();
+    let mut rules: Vec<(&str, Arc<Vec<Endpoint>>, &SecurityGroupRule, bool)> = Vec::new();
     for group in groups {
         let Some(sg) = model.security_group(group) else {
             continue;
         };
-        let members: std::sync::Arc<Vec<&str>> = std::sync::Arc::new(
+        let members: Arc<Vec<Endpoint>> = Arc::new(
             model
                 .enis()
                 .iter()
                 .filter(|e| e.security_groups.iter().any(|g| g == group))
-                .map(|e| e.meta.id.as_str())
+                .map(|e| Endpoint::Eni(e.meta.id.clone()))
                 .collect(),
         );
         for (list, egress) in [(&sg.ingress, false), (&sg.egress, true)] {
             for rule in list.iter().filter(|r| !r.implicit) {
-                rules.push((group, std::sync::Arc::clone(&members), rule, egress));
+                rules.push((group, Arc::clone(&members), rule, egress));
             }
         }
     }
@@ -111,7 +112,7 @@ fn check_rule(
     model: &Model,
     engine: &Engine<'_>,
     group: &str,
-    members: &[&str],
+    members: &[Endpoint],
     rule: &SecurityGroupRule,
     egress: bool,
 ) -> Option<BroadRule> {
@@ -134,13 +135,10 @@ fn check_rule(
     let others: Vec<Endpoint> = (in_prefix.iter())
         .map(|e| Endpoint::Eni(e.meta.id.clone()))
         .collect();
-    let members: Vec<Endpoint> = (members.iter())
-        .map(|m| Endpoint::Eni((*m).to_string()))
-        .collect();
     let (srcs, dsts) = if egress {
-        (&members, &others)
+        (members, &others[..])
     } else {
-        (&others, &members)
+        (&others[..], members)
     };
     // Per interface of the prefix, the first member it is served with.
     let mut first: BTreeMap<usize, usize> = BTreeMap::new();

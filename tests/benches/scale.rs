@@ -54,6 +54,25 @@ fn policy(text: &str) -> Option<(netpolicy_lang::ast::Policy, SourceMap)> {
     Some((policy, sources))
 }
 
+/// Benchmarks checking the policy `text` on `engine`, as `name`.
+fn bench_check(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    engine: &Engine<'_>,
+    name: &str,
+    text: &str,
+) {
+    let Some((policy, sources)) = policy(text) else {
+        return;
+    };
+    let names = netpolicy_lang::check::Names {
+        policy: name,
+        model: "bench",
+    };
+    group.bench_function(name, |b| {
+        b.iter(|| check_policy_with(engine, &policy, &sources, names, &|| {}).is_ok())
+    });
+}
+
 fn tcp(port: u32) -> PacketSet {
     PacketSet::for_protocols(
         &IntervalSet::single(6),
@@ -89,16 +108,7 @@ fn scale(c: &mut Criterion) {
         });
         let engine = Engine::new(&model);
         for (name, text) in [("policy-20", twenty), ("only", only), ("same", same)] {
-            let Some((policy, sources)) = policy(text) else {
-                continue;
-            };
-            let names = netpolicy_lang::check::Names {
-                policy: name,
-                model: "bench",
-            };
-            group.bench_function(name, |b| {
-                b.iter(|| check_policy_with(&engine, &policy, &sources, names, &|| {}).is_ok())
-            });
+            bench_check(&mut group, &engine, name, text);
         }
         group.bench_function("exposure-all", |b| {
             b.iter(|| {
@@ -158,16 +168,12 @@ fn dense(c: &mut Criterion) {
     let mut group = c.benchmark_group("scale-dense");
     group.sample_size(10);
     for (name, text) in assertions {
-        let Some((policy, sources)) = policy(&format!("assert \"{name}\": {text}\n")) else {
-            continue;
-        };
-        let names = netpolicy_lang::check::Names {
-            policy: name,
-            model: "bench",
-        };
-        group.bench_function(name, |b| {
-            b.iter(|| check_policy_with(&engine, &policy, &sources, names, &|| {}).is_ok())
-        });
+        bench_check(
+            &mut group,
+            &engine,
+            name,
+            &format!("assert \"{name}\": {text}\n"),
+        );
     }
     group.finish();
 }

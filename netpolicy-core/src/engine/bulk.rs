@@ -741,16 +741,6 @@ impl Reaching {
             .chain(lone)
     }
 
-    /// How many pairs something reaches.
-    pub fn len(&self) -> usize {
-        self.rows.iter().map(|r| r.hits.len()).sum::<usize>() + self.lone_singles().count()
-    }
-
-    /// Whether nothing reaches.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.singles.is_empty()
-    }
-
     fn row_pairs<'a>(&'a self, row: &'a Row) -> impl Iterator<Item = ReachingPair<'a>> + 'a {
         row.hits.iter().filter_map(move |&k| {
             let (dst, addrs) = row.member(k)?;
