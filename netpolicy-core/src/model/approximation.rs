@@ -97,6 +97,16 @@ pub fn rules_part(group: &str, egress: bool) -> String {
     format!("{group} {direction} rules")
 }
 
+/// The name under which routes of `table` are approximated that only the
+/// connections an interface opens take: a route the model leaves out because
+/// it carries no packet of the model (an IPv6 route) judges the packets its
+/// subnet sends toward the route's destination. Connections toward the
+/// interface take it only for their replies, and need a route or rule of
+/// their own at the other end, which is approximated there.
+pub fn outbound_routes_part(table: &str) -> String {
+    format!("{table} outbound routes")
+}
+
 /// A part of the network that an interface's traffic is judged by and that
 /// the model approximates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,6 +202,11 @@ impl Model {
             }
             if let Some(table) = self.subnet_route_table(subnet) {
                 note(&table.meta.id, Judges::Both, None);
+                note(
+                    &outbound_routes_part(&table.meta.id),
+                    Judges::Outbound,
+                    None,
+                );
                 // A route to an unknown prefix list sends some addresses
                 // elsewhere, or fails to: either way. One to a gateway
                 // endpoint only takes AWS services' own addresses off the

@@ -22,7 +22,9 @@ mod traffic;
 mod validate;
 mod vpc;
 
-pub use approximation::{Approximated, ApproximatedPart, Approximation, Judges, rules_part};
+pub use approximation::{
+    Approximated, ApproximatedPart, Approximation, Judges, outbound_routes_part, rules_part,
+};
 pub use endpoint::{EndpointKind, PrefixList, VpcEndpoint};
 pub use eni::{Eni, EniOwner, Instance};
 pub use error::{ModelError, ModelErrors};

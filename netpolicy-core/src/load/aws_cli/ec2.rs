@@ -3,6 +3,7 @@
 use super::{Dump, meta};
 use crate::load::LoadError;
 use crate::load::read::{Fields, cidr, integer, invalid, ip, string};
+use crate::load::records::finish::Ipv6Skip;
 use crate::load::records::{self, nacl, route, traffic};
 use crate::model::*;
 use crate::span::Span;
@@ -88,7 +89,7 @@ impl Dump<'_> {
         for s in self.items("ec2-describe-subnets.json", "Subnets", "a subnet")? {
             let node = s.req("CidrBlock")?;
             let Ok(net) = cidr(node)? else {
-                self.skip_ipv6(node.span);
+                self.skip_ipv6(node.span, Ipv6Skip::Address);
                 continue;
             };
             self.parts.subnets.push(Subnet {
@@ -129,7 +130,7 @@ impl Dump<'_> {
             let mut routes = Vec::new();
             let mut stopped = false;
             for r in t.objects("Routes", "a route")? {
-                if let Some(route) = self.route(&r)? {
+                if let Some(route) = self.route(&r, &table.id)? {
                     // A blackhole AWS reports is exact; one that stands for a
                     // target netpolicy does not follow is not.
                     stopped |= route.target == RouteTarget::Blackhole
@@ -156,19 +157,20 @@ impl Dump<'_> {
     }
 
     /// One entry of `Routes`; `None` for the implicit local routes and for IPv6.
-    fn route(&mut self, r: &Fields<'_>) -> Result<Option<Route>, LoadError> {
+    fn route(&mut self, r: &Fields<'_>, table: &str) -> Result<Option<Route>, LoadError> {
+        let skip = || Ipv6Skip::Routes(table.to_string());
         let destination = if let Some(c) = r.opt("DestinationCidrBlock") {
             match cidr(c)? {
                 Ok(net) => RouteDestination::Cidr(net),
                 Err(_) => {
-                    self.skip_ipv6(r.span());
+                    self.skip_ipv6(r.span(), skip());
                     return Ok(None);
                 }
             }
         } else if let Some(pl) = r.str("DestinationPrefixListId")? {
             RouteDestination::PrefixList(pl)
         } else if r.opt("DestinationIpv6CidrBlock").is_some() {
-            self.skip_ipv6(r.span());
+            self.skip_ipv6(r.span(), skip());
             return Ok(None);
         } else {
             return Err(invalid(
@@ -222,7 +224,7 @@ impl Dump<'_> {
             }
             let mut entries = Vec::new();
             for e in a.objects("Entries", "a network ACL entry")? {
-                if let Some(entry) = self.nacl_entry(&e)? {
+                if let Some(entry) = self.nacl_entry(&e, &acl.id)? {
                     entries.push(entry);
                 }
             }
@@ -241,22 +243,34 @@ impl Dump<'_> {
         Ok(())
     }
 
-    fn nacl_entry(&mut self, e: &Fields<'_>) -> Result<Option<NaclEntry>, LoadError> {
+    fn nacl_entry(&mut self, e: &Fields<'_>, acl: &str) -> Result<Option<NaclEntry>, LoadError> {
         let number_node = e.req("RuleNumber")?;
-        // 32767 is the `*` entry AWS lists last: the implicit deny every NACL has.
-        if integer(number_node)? == nacl::LAST_RULE_NUMBER + 1 {
+        // 32767 (IPv4) and 32768 (IPv6) are the `*` entries AWS lists last:
+        // the implicit deny every NACL has.
+        if (nacl::LAST_RULE_NUMBER + 1..=nacl::LAST_RULE_NUMBER + 2)
+            .contains(&integer(number_node)?)
+        {
             return Ok(None);
         }
         let rule_number = nacl::rule_number(number_node)?;
+        let action = nacl::rule_action(e.req("RuleAction")?)?;
+        let egress = e.bool("Egress")?.unwrap_or(false);
+        // A deny entry only takes away IPv6 packets, which the model has none of.
+        let skip = || match action {
+            NaclAction::Allow => Ipv6Skip::NaclAllow {
+                acl: acl.to_string(),
+                egress,
+            },
+            NaclAction::Deny => Ipv6Skip::Address,
+        };
         let Some(c) = e.opt("CidrBlock") else {
-            self.skip_ipv6(e.span());
+            self.skip_ipv6(e.span(), skip());
             return Ok(None);
         };
         let Ok(net) = cidr(c)? else {
-            self.skip_ipv6(e.span());
+            self.skip_ipv6(e.span(), skip());
             return Ok(None);
         };
-        let action = nacl::rule_action(e.req("RuleAction")?)?;
         let protocol = traffic::protocol(e.req("Protocol")?)?;
         let (fields, from, to) = match protocol {
             Protocol::Icmp => (
@@ -272,7 +286,7 @@ impl Dump<'_> {
         };
         Ok(Some(NaclEntry {
             rule_number,
-            egress: e.bool("Egress")?.unwrap_or(false),
+            egress,
             action,
             traffic: TrafficMatch { protocol, ports },
             cidr: net,
@@ -428,10 +442,10 @@ impl Dump<'_> {
             let (mut ingress, mut egress) = (Vec::new(), Vec::new());
             if !separate {
                 for p in g.objects("IpPermissions", "a permission")? {
-                    ingress.extend(self.permission(&p)?);
+                    ingress.extend(self.permission(&p, &m.id, false)?);
                 }
                 for p in g.objects("IpPermissionsEgress", "a permission")? {
-                    egress.extend(self.permission(&p)?);
+                    egress.extend(self.permission(&p, &m.id, true)?);
                 }
             }
             self.parts.security_groups.push(SecurityGroup {
@@ -448,8 +462,18 @@ impl Dump<'_> {
     }
 
     /// One `IpPermissions` entry: a rule per peer it lists.
-    fn permission(&mut self, p: &Fields<'_>) -> Result<Vec<SecurityGroupRule>, LoadError> {
+    fn permission(
+        &mut self,
+        p: &Fields<'_>,
+        group: &str,
+        egress: bool,
+    ) -> Result<Vec<SecurityGroupRule>, LoadError> {
         let traffic = traffic(p)?;
+        let skip = || Ipv6Skip::Rule {
+            group: group.to_string(),
+            egress,
+            traffic,
+        };
         let mut rules = Vec::new();
         let rule = |peer: RulePeer, description: Option<String>| SecurityGroupRule {
             traffic,
@@ -461,11 +485,11 @@ impl Dump<'_> {
         for r in p.objects("IpRanges", "an IP range")? {
             match cidr(r.req("CidrIp")?)? {
                 Ok(net) => rules.push(rule(RulePeer::Cidr(net), r.str("Description")?)),
-                Err(_) => self.skip_ipv6(r.span()),
+                Err(_) => self.skip_ipv6(r.span(), skip()),
             }
         }
         for r in p.objects("Ipv6Ranges", "an IPv6 range")? {
-            self.skip_ipv6(r.span());
+            self.skip_ipv6(r.span(), skip());
         }
         for r in p.objects("PrefixListIds", "a prefix list id")? {
             let id = r.req_str("PrefixListId")?;
@@ -503,11 +527,18 @@ impl Dump<'_> {
                     Some("export both files in the same run".into()),
                 ));
             };
+            let traffic = traffic(&r)?;
+            let egress = r.bool("IsEgress")?.unwrap_or(false);
+            let skip = || Ipv6Skip::Rule {
+                group: group.clone(),
+                egress,
+                traffic,
+            };
             let peer = if let Some(c) = r.opt("CidrIpv4") {
                 match cidr(c)? {
                     Ok(net) => RulePeer::Cidr(net),
                     Err(_) => {
-                        self.skip_ipv6(r.span());
+                        self.skip_ipv6(r.span(), skip());
                         continue;
                     }
                 }
@@ -516,18 +547,18 @@ impl Dump<'_> {
             } else if let Some(g) = r.object("ReferencedGroupInfo", "a referenced group")? {
                 RulePeer::SecurityGroup(g.req_str("GroupId")?)
             } else {
-                self.skip_ipv6(r.span());
+                self.skip_ipv6(r.span(), skip());
                 continue;
             };
             let rule = SecurityGroupRule {
-                traffic: traffic(&r)?,
+                traffic,
                 peer,
                 description: r.str("Description")?,
                 implicit: false,
                 span: Some(r.span()),
             };
             let g = &mut self.parts.security_groups[i];
-            if r.bool("IsEgress")?.unwrap_or(false) {
+            if egress {
                 g.egress.push(rule);
             } else {
                 g.ingress.push(rule);

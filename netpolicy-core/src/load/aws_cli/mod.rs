@@ -13,7 +13,7 @@ mod elbv2;
 
 use super::document::{self, JsonOutline, KeySet, Node};
 use super::read::Fields;
-use super::records::finish::{Finish, Format, Ipv6Skipped, Outside};
+use super::records::finish::{Finish, Format, Ipv6Skip, Ipv6Skipped, Outside};
 use super::records::{self, Records};
 use super::{LoadError, LoadFailure};
 use crate::diagnostic::Warning;
@@ -381,7 +381,7 @@ impl<'a> Dump<'a> {
         self.link_load_balancer_nodes();
         let mut finish = Finish::new(Format::Dump, Outside::Pruned);
         finish.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
-        finish.ipv6 = self.ipv6_skipped;
+        finish.ipv6 = std::mem::take(&mut self.ipv6_skipped);
         finish.default_groups = std::mem::take(&mut self.default_groups);
         Ok((self.parts.into_parts(), self.warnings, finish))
     }
@@ -435,8 +435,9 @@ impl<'a> Dump<'a> {
         self.warnings.push(Warning::new(code, message, span));
     }
 
-    fn skip_ipv6(&mut self, span: Span) {
-        self.ipv6_skipped.note(Some(span));
+    /// Counts an IPv6 part skipped at `span`, which makes `skip` unknown.
+    fn skip_ipv6(&mut self, span: Span, skip: Ipv6Skip) {
+        self.ipv6_skipped.note(Some(span), skip);
     }
 }
 

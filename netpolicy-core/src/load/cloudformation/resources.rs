@@ -8,7 +8,9 @@ use super::super::LoadError;
 use super::super::document::{Node, Value};
 use super::super::read::{self, boolean, integer, invalid, type_error};
 use super::super::records::endpoint::{self, EndpointType};
-use super::super::records::finish::{DefaultVpcUse, Finish, Format, Ipv6Skipped, Outside};
+use super::super::records::finish::{
+    DefaultVpcUse, Finish, Format, Ipv6Skip, Ipv6Skipped, Outside,
+};
 use super::super::records::{
     self, Records, default_vpc, load_balancer, nacl, public_address, route, traffic, unknown,
 };
@@ -840,7 +842,12 @@ impl<'d> Builder<'d> {
                 None => return Ok(None),
             }
         } else if field(peer_keys[1]).is_some() {
-            self.ipv6.note(Some(span));
+            let skip = Ipv6Skip::Rule {
+                group: group.to_string(),
+                egress,
+                traffic,
+            };
+            self.ipv6.note(Some(span), skip);
             return Ok(None);
         } else if let Some(g) = field(id_key) {
             RulePeer::SecurityGroup(text(g)?)
@@ -879,7 +886,7 @@ impl<'d> Builder<'d> {
         } else if let Some(pl) = p.string("DestinationPrefixListId")? {
             RouteDestination::PrefixList(pl)
         } else if p.get("DestinationIpv6CidrBlock")?.is_some() {
-            self.ipv6.note(Some(res.node.span));
+            self.ipv6.note(Some(res.node.span), Ipv6Skip::Routes(table));
             return Ok(());
         } else {
             return Err(invalid(
@@ -977,7 +984,16 @@ impl<'d> Builder<'d> {
                     span: res.node.span,
                 });
             }
-            self.ipv6.note(Some(res.node.span));
+            // A deny entry only takes away IPv6 packets, which the model has none of.
+            let action = nacl::rule_action(&p.req("RuleAction")?)?;
+            let skip = match action {
+                NaclAction::Allow => Ipv6Skip::NaclAllow {
+                    acl,
+                    egress: p.flag("Egress")?.unwrap_or(false),
+                },
+                NaclAction::Deny => Ipv6Skip::Address,
+            };
+            self.ipv6.note(Some(res.node.span), skip);
             return Ok(());
         };
         let action = nacl::rule_action(&p.req("RuleAction")?)?;
@@ -1289,7 +1305,7 @@ impl<'d> Builder<'d> {
             users: std::mem::take(&mut self.default_vpc_users),
         });
         how.appliance_endpoints = std::mem::take(&mut self.appliance_endpoints);
-        how.ipv6 = self.ipv6;
+        how.ipv6 = std::mem::take(&mut self.ipv6);
         let outside_rules = std::mem::take(&mut self.external_rules);
         for (group, egress, _) in &outside_rules {
             if *egress {

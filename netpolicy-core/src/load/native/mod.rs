@@ -6,7 +6,7 @@
 
 use super::document::{self, Node, Value};
 use super::read::{cidr, invalid, ip, string, type_error};
-use super::records::finish::{Finish, Format, Ipv6Skipped, Outside};
+use super::records::finish::{Finish, Format, Ipv6Skip, Ipv6Skipped, Outside};
 use super::records::route::{GatewayKind, TargetKind};
 use super::records::{self, load_balancer, nacl, public_address, route};
 use super::{LoadError, LoadFailure};
@@ -421,11 +421,12 @@ struct Reader {
 }
 
 impl Reader {
-    /// An IPv4 block; `None` for an IPv6 one, which is counted as skipped.
-    fn cidr_or_skip(&mut self, node: &Node) -> Result<Option<Ipv4Net>, LoadError> {
+    /// An IPv4 block; `None` for an IPv6 one, which is counted as skipped
+    /// and makes `skip` unknown.
+    fn cidr_or_skip(&mut self, node: &Node, skip: Ipv6Skip) -> Result<Option<Ipv4Net>, LoadError> {
         let block = cidr(node)?.ok();
         if block.is_none() {
-            self.ipv6.note(Some(node.span));
+            self.ipv6.note(Some(node.span), skip);
         }
         Ok(block)
     }
@@ -492,7 +493,7 @@ impl Reader {
         let meta = o.meta()?;
         let mut cidrs = Vec::new();
         for c in o.list("cidrs")? {
-            if let Some(net) = self.cidr_or_skip(c)? {
+            if let Some(net) = self.cidr_or_skip(c, Ipv6Skip::Part(meta.id.clone()))? {
                 cidrs.push(net);
             }
         }
@@ -517,7 +518,7 @@ impl Reader {
         let meta = o.meta()?;
         let mut cidr_blocks = Vec::new();
         for c in o.list("cidr_blocks")? {
-            if let Some(net) = self.cidr_or_skip(c)? {
+            if let Some(net) = self.cidr_or_skip(c, Ipv6Skip::Address)? {
                 cidr_blocks.push(net);
             }
         }
@@ -562,7 +563,7 @@ impl Reader {
         let meta = o.meta()?;
         let mut routes = Vec::new();
         for r in o.list("routes")? {
-            if let Some(route) = self.route(r)? {
+            if let Some(route) = self.route(r, &meta.id)? {
                 routes.push(route);
             }
         }
@@ -573,12 +574,12 @@ impl Reader {
         })
     }
 
-    fn route(&mut self, n: &Node) -> Result<Option<Route>, LoadError> {
+    fn route(&mut self, n: &Node, table: &str) -> Result<Option<Route>, LoadError> {
         let mut fields = vec!["destination", "prefix_list", "blackhole"];
         fields.extend(ROUTE_TARGETS.iter().map(|(field, _, _)| *field));
         let o = Obj::new(n, "a route", &fields)?;
         let destination = match (o.opt("destination"), o.opt_str("prefix_list")?) {
-            (Some(d), None) => match self.cidr_or_skip(d)? {
+            (Some(d), None) => match self.cidr_or_skip(d, Ipv6Skip::Routes(table.to_string()))? {
                 Some(net) => RouteDestination::Cidr(net),
                 None => return Ok(None),
             },
@@ -629,11 +630,11 @@ impl Reader {
         let meta = o.meta()?;
         let mut ingress = Vec::new();
         for r in o.list("ingress")? {
-            ingress.extend(self.sg_rule(r, "from")?);
+            ingress.extend(self.sg_rule(r, "from", &meta.id)?);
         }
         let mut egress = Vec::new();
         for r in o.list("egress")? {
-            egress.extend(self.sg_rule(r, "to")?);
+            egress.extend(self.sg_rule(r, "to", &meta.id)?);
         }
         let group = SecurityGroup {
             meta,
@@ -650,6 +651,7 @@ impl Reader {
         &mut self,
         n: &Node,
         peer_key: &'static str,
+        group: &str,
     ) -> Result<Option<SecurityGroupRule>, LoadError> {
         let o = Obj::new(
             n,
@@ -671,7 +673,12 @@ impl Reader {
         } else if let Some(id) = peer_text.strip_prefix("pl:") {
             RulePeer::PrefixList(id.to_string())
         } else {
-            match self.cidr_or_skip(peer_node)? {
+            let skip = Ipv6Skip::Rule {
+                group: group.to_string(),
+                egress: peer_key == "to",
+                traffic,
+            };
+            match self.cidr_or_skip(peer_node, skip)? {
                 Some(net) => RulePeer::Cidr(net),
                 None => return Ok(None),
             }
@@ -718,7 +725,15 @@ impl Reader {
                 ],
             )?;
             let action = nacl::rule_action(eo.req("action")?)?;
-            let Some(cidr) = self.cidr_or_skip(eo.req("cidr")?)? else {
+            // A deny entry only takes away IPv6 packets, which the model has none of.
+            let skip = match action {
+                NaclAction::Allow => Ipv6Skip::NaclAllow {
+                    acl: meta.id.clone(),
+                    egress,
+                },
+                NaclAction::Deny => Ipv6Skip::Address,
+            };
+            let Some(cidr) = self.cidr_or_skip(eo.req("cidr")?, skip)? else {
                 continue;
             };
             entries.push(NaclEntry {

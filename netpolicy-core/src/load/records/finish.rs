@@ -18,7 +18,9 @@
 
 use super::{default_group, default_vpc, external, public_address, reconcile, route};
 use crate::diagnostic::Warning;
-use crate::model::{ModelParts, SecurityGroupRule};
+use crate::model::{
+    Approximation, ModelParts, NaclAction, SecurityGroupRule, TrafficMatch, outbound_routes_part,
+};
 use crate::span::Span;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -106,20 +108,59 @@ pub(crate) enum Outside {
     PlacedThenPruned,
 }
 
+/// What a skipped IPv6 part could let through that the IPv4 model does not:
+/// the part a verdict then rests on (docs/semantics.md, "IPv6").
+#[derive(Debug, Clone)]
+pub(crate) enum Ipv6Skip {
+    /// A security-group rule with an IPv6 peer: the group's rules in that
+    /// direction, for the rule's traffic.
+    Rule {
+        /// The group.
+        group: String,
+        /// An egress rule (`false`: ingress).
+        egress: bool,
+        /// The rule's protocol and ports.
+        traffic: TrafficMatch,
+    },
+    /// An IPv6 route, by its table's id: what the table's subnets send
+    /// (see [`outbound_routes_part`]).
+    Routes(String),
+    /// An IPv6 allow entry of a NACL: the NACL, unless its IPv4 entries in
+    /// that direction let everything through already (then the IPv6 entry
+    /// lets through nothing that IPv4 packets between the same interfaces
+    /// could not: a default NACL's rule 101).
+    NaclAllow {
+        /// The NACL.
+        acl: String,
+        /// An outbound entry (`false`: inbound).
+        egress: bool,
+    },
+    /// IPv6 entries of a prefix list (by its id): the whole list.
+    Part(String),
+    /// A block or an address: it lets nothing through by itself (rules,
+    /// entries and routes decide), so no verdict rests on it alone.
+    Address,
+}
+
 /// IPv6 rules, routes, NACL entries and blocks a reader skipped: how many,
-/// and where the first is. One warning says so, alike in every format.
-#[derive(Debug, Default, Clone, Copy)]
+/// where the first is, and which parts they make unknown. One warning says
+/// so, alike in every format; [`Ipv6Skipped::approximate`] marks the parts.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Ipv6Skipped {
     count: usize,
     first: Option<Span>,
+    skips: Vec<Ipv6Skip>,
 }
 
 impl Ipv6Skipped {
-    /// Counts one skipped at `span`.
-    pub(crate) fn note(&mut self, span: Option<Span>) {
+    /// Counts one skipped at `span`, which makes `skip` unknown.
+    pub(crate) fn note(&mut self, span: Option<Span>, skip: Ipv6Skip) {
         self.count += 1;
         if self.first.is_none() {
             self.first = span;
+        }
+        if !matches!(skip, Ipv6Skip::Address) {
+            self.skips.push(skip);
         }
     }
 
@@ -127,20 +168,63 @@ impl Ipv6Skipped {
     pub(crate) fn add(&mut self, other: Ipv6Skipped) {
         self.count += other.count;
         self.first = self.first.or(other.first);
+        self.skips.extend(other.skips);
     }
 
-    fn warning(self) -> Option<Warning> {
+    /// Marks every part a skip concerns as modelled narrower than AWS: the
+    /// model carries no IPv6 packet, so an IPv6 rule, allow entry or route
+    /// may let through what the model lacks, and a verdict that rests on it
+    /// is UNKNOWN rather than a false HOLDS (a `tcp/22 from ::/0` rule beside
+    /// a `::/0 -> igw` route opens ssh to the IPv6 internet).
+    fn approximate(&self, parts: &mut ModelParts) {
+        for skip in &self.skips {
+            match skip {
+                Ipv6Skip::Rule {
+                    group,
+                    egress,
+                    traffic,
+                } => parts.approximate_rule(group, *egress, Approximation::Narrower, *traffic),
+                Ipv6Skip::Routes(table) => {
+                    parts.approximate(outbound_routes_part(table), Approximation::Narrower);
+                }
+                Ipv6Skip::NaclAllow { acl, egress } => {
+                    if !ipv4_opens_all(parts, acl, *egress) {
+                        parts.approximate(acl.as_str(), Approximation::Narrower);
+                    }
+                }
+                Ipv6Skip::Part(id) => parts.approximate(id.as_str(), Approximation::Narrower),
+                Ipv6Skip::Address => {}
+            }
+        }
+    }
+
+    fn warning(&self) -> Option<Warning> {
         (self.count > 0).then(|| {
             Warning::new(
                 "np::load::ipv6-ignored",
                 format!(
-                    "{} IPv6 rule(s), route(s), NACL entr(y/ies) or block(s) skipped: netpolicy models IPv4 only, so results cover IPv4 only",
+                    "{} IPv6 rule(s), route(s), NACL entr(y/ies) or block(s) skipped: netpolicy models IPv4 only, so a verdict that rests on a group, NACL or route table they belong to is UNKNOWN",
                     self.count
                 ),
                 self.first,
             )
         })
     }
+}
+
+/// Whether the IPv4 entries of `acl` in one direction let every packet
+/// through: the first of them in rule order allows all traffic from (or to)
+/// `0.0.0.0/0`.
+fn ipv4_opens_all(parts: &ModelParts, acl: &str, egress: bool) -> bool {
+    let Some(acl) = parts.network_acls.iter().find(|a| a.meta.id == acl) else {
+        return false;
+    };
+    let first = (acl.entries.iter())
+        .filter(|e| e.egress == egress)
+        .min_by_key(|e| e.rule_number);
+    first.is_some_and(|e| {
+        e.action == NaclAction::Allow && e.traffic == TrafficMatch::ALL && e.cidr.prefix_len() == 0
+    })
 }
 
 /// The resources that landed in a region's default VPC.
@@ -229,6 +313,7 @@ pub(crate) fn finish(
 ) -> Vec<Warning> {
     let format = how.format;
     let mut warnings: Vec<Warning> = how.ipv6.warning().into_iter().collect();
+    how.ipv6.approximate(parts);
     if let Some(use_) = how.default_vpc.filter(|u| !u.users.is_empty()) {
         warnings.push(default_vpc::add(
             parts,

@@ -8,7 +8,7 @@ use crate::load::read::{Fields, cidr, invalid, ip};
 use crate::load::records::coverage::{Class, Coverage, INCOMPLETE};
 use crate::load::records::default_group::DefaultGroups;
 use crate::load::records::endpoint::{self, EndpointType};
-use crate::load::records::finish::{Finish, Format, Outside};
+use crate::load::records::finish::{Finish, Format, Ipv6Skip, Outside};
 use crate::load::records::load_balancer;
 use crate::load::records::load_balancer::{
     listener_protocols, port as port_of, target_group_transport,
@@ -138,6 +138,15 @@ impl InstanceDraft {
     }
 }
 
+/// What an IPv6 peer of one of `group`'s rules makes unknown.
+fn skip(group: &str, egress: bool, traffic: TrafficMatch) -> Ipv6Skip {
+    Ipv6Skip::Rule {
+        group: group.to_string(),
+        egress,
+        traffic,
+    }
+}
+
 /// The rule resources of the VPC API, one peer each.
 const VPC_RULES: [&str; 2] = [
     "aws_vpc_security_group_ingress_rule",
@@ -149,8 +158,9 @@ const VPC_RULES: [&str; 2] = [
 struct RuleDraft {
     /// The group and its rule; `None` when the rule is left out.
     rule: Option<(String, SecurityGroupRule)>,
-    /// Where the rule is, when it was skipped as IPv6.
-    ipv6: Option<Span>,
+    /// Where the rule is, and the group rules it makes unknown, when it was
+    /// skipped as IPv6.
+    ipv6: Option<(Span, Ipv6Skip)>,
     /// Whether the rule stands for a CIDR known only after apply.
     approximated: bool,
     warnings: Vec<Warning>,
@@ -175,23 +185,28 @@ impl RuleDraft {
     fn rule<'a>(
         refs: &mut Refs<'_, 'a>,
         r: &Resource<'a>,
-        ipv6: &mut Option<Span>,
+        ipv6: &mut Option<(Span, Ipv6Skip)>,
         approximated: &mut bool,
     ) -> Result<Option<(String, SecurityGroupRule)>, LoadError> {
         let Some(group) = refs.req(r, "security_group_id")? else {
             return Ok(None);
         };
         let traffic = traffic(&r.values, "ip_protocol")?;
+        let skip = || Ipv6Skip::Rule {
+            group: group.clone(),
+            egress: r.kind.ends_with("egress_rule"),
+            traffic,
+        };
         let peer = if let Some(c) = r.values.opt("cidr_ipv4") {
             match cidr(c)? {
                 Ok(net) => RulePeer::Cidr(net),
                 Err(_) => {
-                    *ipv6 = Some(c.span);
+                    *ipv6 = Some((c.span, skip()));
                     return Ok(None);
                 }
             }
         } else if r.values.opt("cidr_ipv6").is_some() {
-            *ipv6 = Some(r.span());
+            *ipv6 = Some((r.span(), skip()));
             return Ok(None);
         } else if let Some(g) = refs.one(r, "referenced_security_group_id")? {
             RulePeer::SecurityGroup(g)
@@ -413,7 +428,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         Ok(match cidr(n)? {
             Ok(net) => Some(net),
             Err(_) => {
-                self.skip_ipv6(n.span);
+                self.skip_ipv6(n.span, Ipv6Skip::Address);
                 None
             }
         })
@@ -455,7 +470,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
             match cidr(c)? {
                 Ok(net) => nets.push(net),
-                Err(_) => self.skip_ipv6(c.span),
+                Err(_) => self.skip_ipv6(c.span, skip(group, egress, traffic)),
             }
         }
         if r.unknown_in(at, "cidr_blocks") {
@@ -478,8 +493,9 @@ impl<'p, 'a> Builder<'p, 'a> {
             .widened(r, &format!("an `{block}` block"), unknown::WHOLE_RULE);
     }
 
-    fn skip_ipv6(&mut self, span: Span) {
-        self.finish.ipv6.note(Some(span));
+    /// Counts an IPv6 part skipped at `span`, which makes `skip` unknown.
+    fn skip_ipv6(&mut self, span: Span, skip: Ipv6Skip) {
+        self.finish.ipv6.note(Some(span), skip);
     }
 
     fn create(&mut self, r: &Resource<'a>) -> Result<(), LoadError> {
@@ -879,7 +895,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 for e in r.values.objects("entry", "a prefix list entry")? {
                     match cidr(e.req("cidr")?)? {
                         Ok(net) => cidrs.push(net),
-                        Err(_) => self.skip_ipv6(e.span()),
+                        Err(_) => self.skip_ipv6(e.span(), Ipv6Skip::Part(meta.id.clone())),
                     }
                 }
                 let mut meta = meta;
@@ -1038,7 +1054,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
         let mut routes = Vec::new();
         for (i, b) in blocks {
-            routes.extend(self.route(r, Some(("route", i)), &b)?);
+            routes.extend(self.route(r, Some(("route", i)), &b, &table)?);
         }
         if let Some(t) = self.parts.route_table_mut(&table) {
             t.routes.extend(routes);
@@ -1053,7 +1069,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let Some(table) = self.req(r, "route_table_id")? else {
                     return Ok(());
                 };
-                let Some(route) = self.route(r, None, &r.values)? else {
+                let Some(route) = self.route(r, None, &r.values, &table)? else {
                     return Ok(());
                 };
                 match self.parts.route_table_mut(&table) {
@@ -1293,8 +1309,10 @@ impl<'p, 'a> Builder<'p, 'a> {
         r: &Resource<'a>,
         block: Option<(&str, usize)>,
         values: &Fields<'a>,
+        table: &str,
     ) -> Result<Option<Route>, LoadError> {
         let span = values.span();
+        let skip = || Ipv6Skip::Routes(table.to_string());
         // A `route` block writes every attribute of its schema, the unset
         // ones empty: an IPv6 route has `"cidr_block": ""`.
         let destination = if let Some(c) =
@@ -1303,7 +1321,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             match cidr(c)? {
                 Ok(net) => RouteDestination::Cidr(net),
                 Err(_) => {
-                    self.skip_ipv6(span);
+                    self.skip_ipv6(span, skip());
                     return Ok(None);
                 }
             }
@@ -1312,7 +1330,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         } else if given(values, "destination_ipv6_cidr_block").is_some()
             || given(values, "ipv6_cidr_block").is_some()
         {
-            self.skip_ipv6(span);
+            self.skip_ipv6(span, skip());
             return Ok(None);
         } else {
             self.refs.unknown(r, "a route's destination");
@@ -1429,7 +1447,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             peers.push(RulePeer::Cidr(net));
         }
         for c in b.list("ipv6_cidr_blocks")? {
-            self.skip_ipv6(c.span);
+            self.skip_ipv6(c.span, skip(group, block == "egress", traffic));
         }
         match self.refs.nested(r, block, i, b, "prefix_list_ids")? {
             Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::PrefixList)),
@@ -1486,7 +1504,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             peers.push(RulePeer::Cidr(net));
         }
         for c in r.values.list("ipv6_cidr_blocks")? {
-            self.skip_ipv6(c.span);
+            self.skip_ipv6(c.span, skip(&group, egress, traffic));
         }
         for p in self.many(r, "prefix_list_ids")? {
             peers.push(RulePeer::PrefixList(p));
@@ -1511,8 +1529,8 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// Adds a rule read by [`RuleDraft::read`], in plan order.
     fn vpc_sg_rule(&mut self, r: &Resource<'a>, draft: RuleDraft) -> Result<(), LoadError> {
         self.refs.warnings.extend(draft.warnings);
-        if let Some(span) = draft.ipv6 {
-            self.skip_ipv6(span);
+        if let Some((span, skip)) = draft.ipv6 {
+            self.skip_ipv6(span, skip);
         }
         match draft.rule {
             Some((group, rule)) => {
@@ -1568,11 +1586,19 @@ impl<'p, 'a> Builder<'p, 'a> {
     ) -> Result<Option<NaclEntry>, LoadError> {
         let rule_number = nacl::rule_number(e.req(number_key)?)?;
         let action = nacl::rule_action(e.req(action_key)?)?;
+        // A deny entry only takes away IPv6 packets, which the model has none of.
+        let skip = || match action {
+            NaclAction::Allow => Ipv6Skip::NaclAllow {
+                acl: acl.to_string(),
+                egress,
+            },
+            NaclAction::Deny => Ipv6Skip::Address,
+        };
         let net = match given(e, "cidr_block") {
             Some(c) => match cidr(c)? {
                 Ok(net) => net,
                 Err(_) => {
-                    self.skip_ipv6(e.span());
+                    self.skip_ipv6(e.span(), skip());
                     return Ok(None);
                 }
             },
@@ -1587,7 +1613,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 }
             }
             None => {
-                self.skip_ipv6(e.span());
+                self.skip_ipv6(e.span(), skip());
                 return Ok(None);
             }
         };
