@@ -957,3 +957,91 @@ fn the_stacks_of_an_estate_load_as_one_network() {
     let eni = model.eni("i-1/eni0").expect("the app's interface");
     assert_eq!(model.external_dependency(eni), None);
 }
+
+#[test]
+fn ipv6_parts_make_what_they_belong_to_unknown() {
+    // Decided by hand (docs/semantics.md, "IPv6"): the group's IPv6 ssh rule
+    // leaves its ingress rules unknown for tcp/22; the `::/0` route leaves
+    // what the table's subnet sends unknown; `acl-tight` allows IPv6 on 443
+    // out where its first IPv4 outbound entry does not allow everything, so
+    // it is unknown; `acl-open`'s IPv6 entries add nothing to its IPv4
+    // allow-all entries.
+    let acl = |id: &str, out_protocol: &str, out_port: u16| {
+        let entry = |n: u16, protocol: &str, port: u16, v4: &str, v6: &str| {
+            format!(
+                r#"{{"rule_no": {n}, "action": "allow", "protocol": "{protocol}", "from_port": {port}, "to_port": {port}, "cidr_block": "{v4}", "ipv6_cidr_block": "{v6}", "icmp_type": 0, "icmp_code": 0}}"#
+            )
+        };
+        let ingress = [
+            entry(100, "-1", 0, "0.0.0.0/0", ""),
+            entry(101, "-1", 0, "", "::/0"),
+        ];
+        let egress = [
+            entry(100, out_protocol, out_port, "0.0.0.0/0", ""),
+            entry(101, out_protocol, out_port, "", "::/0"),
+        ];
+        resource(
+            &format!("aws_network_acl.{id}"),
+            &format!(
+                r#"{{"id": "{id}", "vpc_id": "vpc-1", "subnet_ids": [], "ingress": [{}], "egress": [{}]}}"#,
+                ingress.join(", "),
+                egress.join(", ")
+            ),
+        )
+    };
+    let resources = [
+        resource(
+            "aws_vpc.main",
+            r#"{"id": "vpc-1", "cidr_block": "10.0.0.0/16", "ipv6_cidr_block": "2600:1f18:1:100::/56"}"#,
+        ),
+        resource(
+            "aws_subnet.public",
+            r#"{"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24", "ipv6_cidr_block": "2600:1f18:1:100::/64"}"#,
+        ),
+        resource(
+            "aws_internet_gateway.igw",
+            r#"{"id": "igw-1", "vpc_id": "vpc-1"}"#,
+        ),
+        resource(
+            "aws_route_table.public",
+            r#"{"id": "rtb-1", "vpc_id": "vpc-1", "route": [
+                {"cidr_block": "0.0.0.0/0", "ipv6_cidr_block": "", "gateway_id": "igw-1"},
+                {"cidr_block": "", "ipv6_cidr_block": "::/0", "gateway_id": "igw-1"}]}"#,
+        ),
+        resource(
+            "aws_security_group.web",
+            r#"{"id": "sg-web", "vpc_id": "vpc-1", "egress": [], "ingress": [
+                {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": [],
+                 "ipv6_cidr_blocks": ["::/0"], "self": false, "prefix_list_ids": [],
+                 "security_groups": [], "description": ""}]}"#,
+        ),
+        acl("acl-tight", "tcp", 443),
+        acl("acl-open", "-1", 0),
+    ];
+    let text = format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
+        resources.join(", ")
+    );
+    let model = load_terraform("state.json", &text).expect("loads");
+    let approximated = &model.parts().approximated;
+    let narrower = |id: &str| {
+        approximated
+            .get(id)
+            .is_some_and(|a| a.approximation == crate::model::Approximation::Narrower)
+    };
+    let rules = approximated
+        .get("sg-web ingress rules")
+        .expect("rules unknown");
+    assert_eq!(rules.traffic, Some(vec![TrafficMatch::tcp(22, 22)]));
+    assert!(narrower("sg-web ingress rules"));
+    assert!(narrower("rtb-1 outbound routes"), "{approximated:?}");
+    assert!(narrower("acl-tight"), "{approximated:?}");
+    assert!(!approximated.contains_key("acl-open"), "{approximated:?}");
+    assert!(!approximated.contains_key("rtb-1"), "{approximated:?}");
+    assert!(
+        model
+            .warnings()
+            .iter()
+            .any(|w| w.code == "np::load::ipv6-ignored")
+    );
+}
