@@ -322,3 +322,21 @@ fn a_dump_s_ipv6_openings_leave_what_they_change_unknown() {
         .collect();
     assert_eq!(statuses(&model, &policy), want);
 }
+
+#[test]
+fn exposure_says_more_may_be_open_over_ipv6() {
+    let model = load_cloudformation("t.yaml", TEMPLATE, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{e}: {:?}", e.error()));
+    let engine = netpolicy_core::engine::Engine::new(&model);
+    let web = engine
+        .interface_exposure("Web/eni0")
+        .unwrap_or_else(|| panic!("Web's interface"));
+    // Open on tcp/80 over IPv4 (a fact), and ssh may be open over IPv6.
+    assert_eq!(web.open.len(), 1, "{web:?}");
+    assert!(web.undecided.is_empty(), "{web:?}");
+    assert_eq!(web.more_may_open, ["WebSg ingress rules"], "{web:?}");
+    let app = engine
+        .interface_exposure("App/eni0")
+        .unwrap_or_else(|| panic!("App's interface"));
+    assert!(app.is_empty() && app.undecided.is_empty(), "{app:?}");
+}

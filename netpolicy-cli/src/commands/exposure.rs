@@ -60,6 +60,10 @@ fn print_human(args: &ExposureArgs, interfaces: usize, exposed: &[InterfaceExpos
         for o in &x.open {
             print_opening(o);
         }
+        if !x.more_may_open.is_empty() {
+            let parts = x.more_may_open.join("`, `");
+            println!("  more may be open: rests on `{parts}`");
+        }
     }
     let chosen: Vec<&InterfaceExposure> = exposed
         .iter()

@@ -52,6 +52,11 @@ pub struct InterfaceExposure {
     /// such as a route to a transit gateway (it may be). Empty: proven.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undecided: Vec<String>,
+    /// For an exposed interface, the parts modelled narrower than they may
+    /// be that its exposure rests on (a route to a transit gateway, a skipped
+    /// IPv6 rule): what is listed is open, and more may be. Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_may_open: Vec<String>,
 }
 
 impl InterfaceExposure {
@@ -77,22 +82,29 @@ impl Engine<'_> {
     /// The parts an exposure answer for `eni` rests on (see
     /// [`InterfaceExposure::undecided`]).
     fn undecided(&self, eni: &crate::model::Eni, exposed: bool) -> Vec<String> {
+        self.inbound_parts(eni, !exposed)
+    }
+
+    /// The approximated parts that judge the connections `eni` accepts:
+    /// those modelled narrower than they may be (with routes to targets
+    /// netpolicy does not follow between it and the internet) when
+    /// `narrower`, else those modelled wider.
+    fn inbound_parts(&self, eni: &crate::model::Eni, narrower: bool) -> Vec<String> {
         let approximated = self.model.approximated_parts(eni);
-        // Only what judges the connections it accepts.
         let mut found: std::collections::BTreeSet<String> = approximated
             .into_iter()
             .filter(|p| p.judges.covers(false))
             .filter(|p| {
                 let a = p.approximation;
-                if exposed {
-                    a.may_widen()
-                } else {
+                if narrower {
                     a.may_narrow()
+                } else {
+                    a.may_widen()
                 }
             })
             .map(|p| p.id)
             .collect();
-        if !exposed && self.has_unfollowed_routes() {
+        if narrower && self.has_unfollowed_routes() {
             let target = [Endpoint::Eni(eni.meta.id.clone())];
             found.extend(self.unfollowed_routes(&[Endpoint::Internet], Some(&target)));
         }
@@ -106,9 +118,16 @@ impl Engine<'_> {
         let chosen = self.chosen_beyond(eni, || ordinary.clone());
         let open = self.openings(eni, &ordinary, false);
         let chosen = self.openings(eni, &chosen, true);
-        let undecided = self.undecided(e, !open.is_empty() || !chosen.is_empty());
+        let exposed = !open.is_empty() || !chosen.is_empty();
+        let undecided = self.undecided(e, exposed);
+        let more_may_open = if exposed {
+            self.inbound_parts(e, true)
+        } else {
+            Vec::new()
+        };
         Some(InterfaceExposure {
             undecided,
+            more_may_open,
             interface: eni.to_string(),
             label: e.meta.label(),
             public_ip: e.public_ip,
