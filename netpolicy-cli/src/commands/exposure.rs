@@ -6,6 +6,7 @@ use crate::args::{ExposureArgs, TableFormat};
 use miette::{IntoDiagnostic, Report};
 use netpolicy_core::engine::{Engine, InterfaceExposure, Opening};
 use serde::Serialize;
+use std::io::Write;
 
 /// Source prefixes listed per service in text; JSON lists them all.
 const PREFIXES_SHOWN: usize = 5;
@@ -36,8 +37,12 @@ pub fn run(args: &ExposureArgs) -> Result<Outcome, Report> {
                     .map(|w| format!("{}: {}", w.code, w.message))
                     .collect(),
             };
-            let text = serde_json::to_string_pretty(&doc).into_diagnostic()?;
-            println!("{text}");
+            // Written out as it is serialized: the text of a large answer is
+            // never held whole.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &doc).into_diagnostic()?;
+            writeln!(out).into_diagnostic()?;
+            out.flush().into_diagnostic()?;
         }
         TableFormat::Human => print_human(args, model.enis().len(), &exposed),
     }
@@ -121,11 +126,9 @@ fn print_human(args: &ExposureArgs, interfaces: usize, exposed: &[InterfaceExpos
 }
 
 fn print_opening(o: &Opening) {
-    let mut sources = o
-        .sources
-        .iter()
+    let mut sources = (o.sources.prefixes())
         .take(PREFIXES_SHOWN)
-        .cloned()
+        .map(|p| p.to_string())
         .collect::<Vec<_>>()
         .join(", ");
     if o.sources.len() > PREFIXES_SHOWN {
@@ -133,7 +136,7 @@ fn print_opening(o: &Opening) {
             " and {} more prefixes",
             o.sources.len() - PREFIXES_SHOWN
         ));
-    } else if o.sources.first().is_some_and(|s| s != "0.0.0.0/0") {
+    } else if !o.sources.is_whole_internet() {
         sources.push_str(" only");
     }
     let ports = o

@@ -5,10 +5,12 @@
 use super::path::HopKind;
 use super::{Endpoint, Engine, PathKind, Reach};
 use crate::packet::{Dim, ICMP, IntervalSet, PacketSet, TCP, UDP};
+use foldhash::HashMap;
 use ipnet::Ipv4Net;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// One service an interface is open on, and from where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -17,7 +19,7 @@ pub struct Opening {
     pub service: String,
     /// The internet sources that open it, as CIDR prefixes: `0.0.0.0/0` when
     /// every internet address does.
-    pub sources: Vec<String>,
+    pub sources: Sources,
     /// The client source ports it needs, when only chosen (privileged) ports
     /// open it; absent for ordinary exposure, which uses ephemeral ports.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,6 +30,92 @@ pub struct Opening {
     /// `object: rule`; absent when no group filters the interface.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+}
+
+/// The internet sources of an opening. Openings with the same sources share
+/// one set, and its CIDR prefixes are written out only when read: an
+/// estate whose NACLs and rules cut the internet into thousands of pieces
+/// lists them once per distinct set, not once per interface.
+#[derive(Clone, Debug)]
+pub struct Sources(Arc<SourceSet>);
+
+#[derive(Debug)]
+struct SourceSet {
+    addresses: IntervalSet,
+    whole_internet: bool,
+    /// How many prefixes the cover has, counted on first request.
+    count: OnceLock<usize>,
+}
+
+impl Sources {
+    fn new(addresses: IntervalSet, whole_internet: bool) -> Sources {
+        Sources(Arc::new(SourceSet {
+            addresses,
+            whole_internet,
+            count: OnceLock::new(),
+        }))
+    }
+
+    /// The source addresses.
+    pub fn addresses(&self) -> &IntervalSet {
+        &self.0.addresses
+    }
+
+    /// Whether every internet address is a source.
+    pub fn is_whole_internet(&self) -> bool {
+        self.0.whole_internet
+    }
+
+    /// The sources as the fewest CIDR prefixes, in address order;
+    /// `0.0.0.0/0` alone when every internet address is a source.
+    pub fn prefixes(&self) -> impl Iterator<Item = Ipv4Net> + '_ {
+        let whole = self.is_whole_internet();
+        let all = whole.then_some(Ipv4Net::default());
+        let cover = (!whole).then(|| CidrCover::new(&self.0.addresses));
+        all.into_iter().chain(cover.into_iter().flatten())
+    }
+
+    /// How many prefixes [`Sources::prefixes`] gives.
+    pub fn len(&self) -> usize {
+        *self.0.count.get_or_init(|| self.prefixes().count())
+    }
+
+    /// Whether there is no source (never, for an opening).
+    pub fn is_empty(&self) -> bool {
+        self.0.addresses.is_empty()
+    }
+}
+
+impl PartialEq for Sources {
+    fn eq(&self, other: &Sources) -> bool {
+        self.0.whole_internet == other.0.whole_internet && self.0.addresses == other.0.addresses
+    }
+}
+
+impl Eq for Sources {}
+
+/// The prefixes as strings, written out one by one.
+impl Serialize for Sources {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.prefixes().map(|p| p.to_string()))
+    }
+}
+
+/// The source sets of one exposure run, one [`Sources`] per distinct set.
+#[derive(Default)]
+struct SourceSets(Mutex<HashMap<IntervalSet, Sources>>);
+
+impl SourceSets {
+    fn get(&self, addresses: IntervalSet, whole_internet: bool) -> Sources {
+        let Ok(mut known) = self.0.lock() else {
+            // A poisoned lock only means another thread panicked: share nothing.
+            return Sources::new(addresses, whole_internet);
+        };
+        known
+            .entry(addresses)
+            .or_insert_with_key(|a| Sources::new(a.clone(), whole_internet))
+            .clone()
+    }
 }
 
 /// What the internet can open on one interface.
@@ -71,10 +159,11 @@ impl Engine<'_> {
     /// or may (see [`InterfaceExposure::undecided`]), in model order;
     /// computed in parallel.
     pub fn exposure(&self) -> Vec<InterfaceExposure> {
+        let sets = SourceSets::default();
         self.model
             .enis()
             .par_iter()
-            .filter_map(|e| self.interface_exposure(&e.meta.id))
+            .filter_map(|e| self.exposure_with(&e.meta.id, &sets))
             .filter(|x| !x.is_empty() || !x.undecided.is_empty())
             .collect()
     }
@@ -113,11 +202,16 @@ impl Engine<'_> {
 
     /// The exposure of one interface; `None` for an unknown id.
     pub fn interface_exposure(&self, eni: &str) -> Option<InterfaceExposure> {
+        self.exposure_with(eni, &SourceSets::default())
+    }
+
+    /// [`Engine::interface_exposure`], sharing source sets through `sets`.
+    fn exposure_with(&self, eni: &str, sets: &SourceSets) -> Option<InterfaceExposure> {
         let e = self.eni(eni)?;
         let ordinary = self.internet_exposure(eni);
         let chosen = self.chosen_beyond(eni, || ordinary.clone());
-        let open = self.openings(eni, &ordinary, false);
-        let chosen = self.openings(eni, &chosen, true);
+        let open = self.openings(eni, &ordinary, false, sets);
+        let chosen = self.openings(eni, &chosen, true, sets);
         let exposed = !open.is_empty() || !chosen.is_empty();
         let undecided = self.undecided(e, exposed);
         let more_may_open = if exposed {
@@ -138,7 +232,7 @@ impl Engine<'_> {
 
     /// `reach`'s packets split into services, each with its sources, the path
     /// and the admitting rule of an example packet.
-    fn openings(&self, eni: &str, reach: &Reach, chosen: bool) -> Vec<Opening> {
+    fn openings(&self, eni: &str, reach: &Reach, chosen: bool, sets: &SourceSets) -> Vec<Opening> {
         let packets = reach.packets();
         service_parts(&packets)
             .into_iter()
@@ -158,7 +252,7 @@ impl Engine<'_> {
                 });
                 Opening {
                     service: part.service_summary(),
-                    sources: self.source_prefixes(&part.project(Dim::SrcAddr)),
+                    sources: self.sources(part.project(Dim::SrcAddr), sets),
                     source_ports: chosen.then(|| ports_text(&part.project(Dim::SrcPort))),
                     path: flow.map_or(
                         PathKind::FromInternet {
@@ -172,12 +266,10 @@ impl Engine<'_> {
             .collect()
     }
 
-    /// Source addresses as CIDR prefixes; the whole internet as `0.0.0.0/0`.
-    fn source_prefixes(&self, sources: &IntervalSet) -> Vec<String> {
-        if self.internet.is_subset(sources) {
-            return vec!["0.0.0.0/0".into()];
-        }
-        cidr_cover(sources).iter().map(Ipv4Net::to_string).collect()
+    /// Source addresses, shared through `sets`.
+    fn sources(&self, addresses: IntervalSet, sets: &SourceSets) -> Sources {
+        let whole = self.internet.is_subset(&addresses);
+        sets.get(addresses, whole)
     }
 }
 
@@ -269,28 +361,55 @@ fn ports_text(ports: &IntervalSet) -> String {
 
 /// The fewest CIDR prefixes that cover exactly `set`.
 pub fn cidr_cover(set: &IntervalSet) -> Vec<Ipv4Net> {
-    let mut out = Vec::new();
-    for &(first, last) in set.ranges() {
-        let (mut at, last) = (u64::from(first), u64::from(last));
-        while at <= last {
+    CidrCover::new(set).collect()
+}
+
+/// The prefixes of [`cidr_cover`], one at a time, in address order.
+struct CidrCover<'a> {
+    ranges: std::slice::Iter<'a, (u32, u32)>,
+    /// The next address to cover and the last of its range.
+    at: u64,
+    last: u64,
+}
+
+impl<'a> CidrCover<'a> {
+    fn new(set: &'a IntervalSet) -> CidrCover<'a> {
+        // Starts past an empty range, so the first call takes the first one.
+        CidrCover {
+            ranges: set.ranges().iter(),
+            at: 1,
+            last: 0,
+        }
+    }
+}
+
+impl Iterator for CidrCover<'_> {
+    type Item = Ipv4Net;
+
+    fn next(&mut self) -> Option<Ipv4Net> {
+        loop {
+            if self.at > self.last {
+                let &(first, last) = self.ranges.next()?;
+                (self.at, self.last) = (u64::from(first), u64::from(last));
+            }
+            let at = self.at;
             // The largest aligned block that starts at `at` and ends by `last`.
             let mut size: u64 = if at == 0 {
                 1 << 32
             } else {
                 1 << at.trailing_zeros().min(32)
             };
-            while at + size - 1 > last {
+            while at + size - 1 > self.last {
                 size >>= 1;
             }
+            self.at = at + size;
             let prefix = 32 - size.trailing_zeros();
             let start = Ipv4Addr::from(u32::try_from(at).unwrap_or(u32::MAX));
             if let Ok(net) = Ipv4Net::new(start, u8::try_from(prefix).unwrap_or(32)) {
-                out.push(net);
+                return Some(net);
             }
-            at += size;
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -312,6 +431,24 @@ mod tests {
             nets(&IntervalSet::range(a + 1, a + 4)),
             ["192.0.2.1/32", "192.0.2.2/31", "192.0.2.4/32"]
         );
+    }
+
+    #[test]
+    fn openings_with_the_same_sources_share_them_and_write_them_alike() {
+        let sets = SourceSets::default();
+        let a = u32::from(Ipv4Addr::new(192, 0, 2, 0));
+        let cut = IntervalSet::range(a + 1, a + 4);
+        let (x, y) = (sets.get(cut.clone(), false), sets.get(cut, false));
+        assert!(Arc::ptr_eq(&x.0, &y.0), "one set for both");
+        assert_eq!(x.len(), 3);
+        assert_eq!(
+            serde_json::to_string(&x).ok().as_deref(),
+            Some(r#"["192.0.2.1/32","192.0.2.2/31","192.0.2.4/32"]"#)
+        );
+        let whole = sets.get(Dim::SrcAddr.full(), true);
+        let listed: Vec<String> = whole.prefixes().map(|p| p.to_string()).collect();
+        assert_eq!(listed, ["0.0.0.0/0"]);
+        assert_eq!(whole.len(), 1);
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod topology;
 
 pub use bulk::{PairReach, Reaching, ReachingPair};
 pub use classes::{ClassFlow, ClassId, ClassPair, ClassPath, EniClass};
-pub use exposure::{InterfaceExposure, Opening, cidr_cover, service_parts};
+pub use exposure::{InterfaceExposure, Opening, Sources, cidr_cover, service_parts};
 pub use matrix::ServiceMatrix;
 pub use path::{Hop, HopKind, RuleRef};
 pub use rules::{public_space, traffic_packets};
