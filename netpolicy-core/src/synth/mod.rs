@@ -238,6 +238,9 @@ const PORTS: [(u16, u16); 13] = [
     (1024, 65535),
 ];
 
+/// The most addresses AWS gives a VPC or subnet block (a /16).
+const LARGEST_BLOCK: usize = 1 << 16;
+
 /// The address plan: every VPC gets the same block size inside 10.0.0.0/8.
 struct Plan {
     subnet_prefix: u8,
@@ -251,6 +254,18 @@ impl Plan {
         // gateway and load-balancer nodes.
         let subnet_size = (per_subnet + 16).next_power_of_two().max(16);
         let vpc_size = subnet_size * spec.subnets_per_vpc.next_power_of_two();
+        // AWS takes VPC and subnet blocks from /16 (65,536 addresses) to /28.
+        if subnet_size > LARGEST_BLOCK {
+            return Err(SynthError::Spec(format!(
+                "{per_subnet} interfaces per subnet do not fit in one: an AWS subnet is at most a /16 ({LARGEST_BLOCK} addresses, 5 reserved); give more VPCs or subnets per VPC"
+            )));
+        }
+        if vpc_size > LARGEST_BLOCK {
+            return Err(SynthError::Spec(format!(
+                "{} subnets of {subnet_size} addresses do not fit in one VPC: an AWS VPC block is at most a /16 ({LARGEST_BLOCK} addresses); give more VPCs, fewer subnets per VPC or fewer interfaces",
+                spec.subnets_per_vpc
+            )));
+        }
         if vpc_size * spec.vpcs > 1 << 24 {
             return Err(SynthError::Spec(format!(
                 "{} VPCs of {vpc_size} addresses do not fit in 10.0.0.0/8",

@@ -80,6 +80,21 @@ fn impossible_specs_are_errors() {
             vpcs: 100_000,
             ..small()
         },
+        // More interfaces than an AWS subnet (a /16 at most) holds.
+        Spec {
+            vpcs: 1,
+            subnets_per_vpc: 1,
+            enis: 70_000,
+            security_groups: 5,
+            ..small()
+        },
+        // More subnets than an AWS VPC block (a /16 at most) holds.
+        Spec {
+            vpcs: 1,
+            subnets_per_vpc: 5_000,
+            security_groups: 5,
+            ..small()
+        },
     ] {
         assert!(generate(&spec).is_err(), "{spec:?}");
     }
