@@ -340,3 +340,30 @@ fn exposure_says_more_may_be_open_over_ipv6() {
         .unwrap_or_else(|| panic!("App's interface"));
     assert!(app.is_empty() && app.undecided.is_empty(), "{app:?}");
 }
+
+#[test]
+fn an_ipv6_prefix_list_in_a_template_loads_and_leaves_its_rules_unknown() {
+    // Web's ssh rule names a list of IPv6 office prefixes instead of `::/0`:
+    // the office reaches ssh over IPv6 in AWS, the same answers stand.
+    let template = TEMPLATE
+        .replace(
+            r#"{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIpv6: "::/0"}"#,
+            "{IpProtocol: tcp, FromPort: 22, ToPort: 22, SourcePrefixListId: !Ref OfficeV6}",
+        )
+        .replace(
+            "Resources:\n",
+            r#"Resources:
+  OfficeV6:
+    Type: AWS::EC2::PrefixList
+    Properties:
+      PrefixListName: office-v6
+      AddressFamily: IPv6
+      MaxEntries: 2
+      Entries: [{Cidr: "2001:db8::/32"}]
+"#,
+        );
+    assert!(template.contains("SourcePrefixListId"));
+    let model = load_cloudformation("t.yaml", &template, &TemplateOptions::default())
+        .unwrap_or_else(|e| panic!("{e}: {:?}", e.error()));
+    assert_eq!(statuses(&model, POLICY), want());
+}

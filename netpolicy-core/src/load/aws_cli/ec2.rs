@@ -624,10 +624,17 @@ impl Dump<'_> {
             "PrefixLists",
             "a prefix list",
         )? {
+            let mut m = meta(&p, "PrefixListId", "Tags")?;
+            // An IPv6 list stands, empty: the rules and routes naming it are
+            // unknown (docs/semantics.md, "IPv6"), not dangling.
             if p.str("AddressFamily")?.as_deref() == Some("IPv6") {
+                self.skip_ipv6(p.span(), Ipv6Skip::Part(m.id.clone()));
+                self.parts.prefix_lists.push(PrefixList {
+                    meta: m,
+                    cidrs: Vec::new(),
+                });
                 continue;
             }
-            let mut m = meta(&p, "PrefixListId", "Tags")?;
             if m.name.is_none() {
                 m.name = p.str("PrefixListName")?;
             }
@@ -640,8 +647,9 @@ impl Dump<'_> {
             }
             let mut cidrs = Vec::new();
             for e in p.objects("Entries", "a prefix list entry")? {
-                if let Ok(net) = cidr(e.req("Cidr")?)? {
-                    cidrs.push(net);
+                match cidr(e.req("Cidr")?)? {
+                    Ok(net) => cidrs.push(net),
+                    Err(_) => self.skip_ipv6(e.span(), Ipv6Skip::Part(m.id.clone())),
                 }
             }
             self.parts.prefix_lists.push(PrefixList { meta: m, cidrs });

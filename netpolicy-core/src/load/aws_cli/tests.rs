@@ -275,3 +275,48 @@ fn an_interface_without_groups_is_in_the_dumps_default_group() {
         "no second default group is made up"
     );
 }
+
+#[test]
+fn an_ipv6_prefix_list_stands_empty_and_leaves_what_names_it_unknown() {
+    // Decided by hand (docs/semantics.md, "IPv6"): the list holds only IPv6
+    // prefixes, which the model carries no packet of; the rule naming it
+    // admits what the model cannot show, so the list is approximated
+    // narrower (a rule naming it judges its traffic), not left dangling.
+    let dir = dump(
+        "ipv6-prefix-list",
+        &[
+            (
+                "ec2-describe-managed-prefix-lists.json",
+                r#"{"PrefixLists": [{"PrefixListId": "pl-v6", "AddressFamily": "IPv6",
+                    "PrefixListName": "office-v6",
+                    "Entries": [{"Cidr": "2001:db8::/32"}]},
+                   {"PrefixListId": "pl-mixed", "AddressFamily": "IPv4",
+                    "Entries": [{"Cidr": "192.0.2.0/24"}, {"Cidr": "2001:db8:1::/48"}]}]}"#,
+            ),
+            (
+                "ec2-describe-security-groups.json",
+                r#"{"SecurityGroups": [{"GroupId": "sg-1", "VpcId": "vpc-1",
+                    "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                        "PrefixListIds": [{"PrefixListId": "pl-v6"}]}],
+                    "IpPermissionsEgress": []}]}"#,
+            ),
+        ],
+    );
+    let model = load_aws_cli_dir(&dir).expect("loads");
+    let list = |id: &str| {
+        (model.parts().prefix_lists.iter())
+            .find(|l| l.meta.id == id)
+            .expect("the list stands")
+    };
+    let listed = list("pl-v6");
+    assert!(listed.cidrs.is_empty());
+    let approximated = &model.parts().approximated;
+    for id in ["pl-v6", "pl-mixed"] {
+        let a = approximated.get(id).expect("unknown");
+        assert_eq!(a.approximation, crate::model::Approximation::Narrower);
+    }
+    let group = model.security_group("sg-1").expect("group");
+    assert_eq!(group.ingress.len(), 1, "the rule naming it stays");
+    let mixed = list("pl-mixed");
+    assert_eq!(mixed.cidrs.len(), 1, "its IPv4 entry is kept");
+}

@@ -504,16 +504,20 @@ impl<'d> Builder<'d> {
                 });
             }
             "AWS::EC2::PrefixList" => {
+                let meta = meta(res, self.r);
                 let mut cidrs = Vec::new();
                 for e in p.list("Entries")? {
-                    if let Some(c) = e.get("Cidr") {
-                        cidrs.extend(cidr_property(c)?);
+                    let Some(c) = e.get("Cidr") else { continue };
+                    // An IPv6 list's entries: the list stands without them,
+                    // unknown (docs/semantics.md, "IPv6").
+                    if !is_opaque(c) && text(c)?.contains(':') {
+                        self.ipv6
+                            .note(Some(c.span), Ipv6Skip::Part(meta.id.clone()));
+                        continue;
                     }
+                    cidrs.extend(cidr_property(c)?);
                 }
-                self.parts.prefix_lists.push(PrefixList {
-                    meta: meta(res, self.r),
-                    cidrs,
-                });
+                self.parts.prefix_lists.push(PrefixList { meta, cidrs });
             }
             kind if services::SERVICE_TYPES.contains(&kind) => {
                 self.service(res, &p)?;
