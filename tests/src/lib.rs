@@ -19,6 +19,23 @@ pub const DUMP_FILES: &[&str] = &[
     "elbv2-describe-target-health.json",
 ];
 
+/// Each assertion of `policy` as written, with its status on `model`, in
+/// policy order; the parse or check error as text.
+pub fn statuses(
+    model: &netpolicy_core::model::Model,
+    policy: &str,
+) -> Result<Vec<(String, netpolicy_lang::report::Status)>, String> {
+    let mut sources = netpolicy_core::span::SourceMap::default();
+    let id = sources.add("policy.np", policy);
+    let parsed = netpolicy_lang::parse_policy(policy, id).map_err(|e| e.to_string())?;
+    let report =
+        netpolicy_lang::check::check_policy(model, &parsed, &sources, "policy.np", "the input")
+            .map_err(|e| e.to_string())?;
+    Ok((report.verdicts.into_iter())
+        .map(|v| (v.assertion, v.status))
+        .collect())
+}
+
 /// Renders a diagnostic as a user sees it without colour, at a fixed width, for
 /// snapshot tests.
 pub fn render_diagnostic(diagnostic: &dyn miette::Diagnostic) -> String {

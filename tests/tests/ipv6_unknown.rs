@@ -23,9 +23,6 @@ use netpolicy_core::load::aws_cli::load_aws_cli_dir;
 use netpolicy_core::load::cloudformation::{TemplateOptions, load_cloudformation};
 use netpolicy_core::load::load_native;
 use netpolicy_core::model::Model;
-use netpolicy_core::span::SourceMap;
-use netpolicy_lang::check::check_policy;
-use netpolicy_lang::parse_policy;
 use netpolicy_lang::report::Status;
 
 const TEMPLATE: &str = r#"
@@ -132,14 +129,7 @@ const WANT: [(&str, Status); 6] = [
 ];
 
 fn statuses(model: &Model, policy: &str) -> Vec<(String, Status)> {
-    let mut sources = SourceMap::default();
-    let id = sources.add("ipv6.np", policy);
-    let parsed = parse_policy(policy, id).unwrap_or_else(|e| panic!("{e}"));
-    let report = check_policy(model, &parsed, &sources, "ipv6.np", "the input")
-        .unwrap_or_else(|e| panic!("{e}"));
-    (report.verdicts.into_iter())
-        .map(|v| (v.assertion, v.status))
-        .collect()
+    netpolicy_tests::statuses(model, policy).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn want() -> Vec<(String, Status)> {

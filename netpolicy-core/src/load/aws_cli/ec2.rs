@@ -255,14 +255,7 @@ impl Dump<'_> {
         let rule_number = nacl::rule_number(number_node)?;
         let action = nacl::rule_action(e.req("RuleAction")?)?;
         let egress = e.bool("Egress")?.unwrap_or(false);
-        // A deny entry only takes away IPv6 packets, which the model has none of.
-        let skip = || match action {
-            NaclAction::Allow => Ipv6Skip::NaclAllow {
-                acl: acl.to_string(),
-                egress,
-            },
-            NaclAction::Deny => Ipv6Skip::Address,
-        };
+        let skip = || Ipv6Skip::nacl_entry(acl, egress, action);
         let Some(c) = e.opt("CidrBlock") else {
             self.skip_ipv6(e.span(), skip());
             return Ok(None);
@@ -469,11 +462,7 @@ impl Dump<'_> {
         egress: bool,
     ) -> Result<Vec<SecurityGroupRule>, LoadError> {
         let traffic = traffic(p)?;
-        let skip = || Ipv6Skip::Rule {
-            group: group.to_string(),
-            egress,
-            traffic,
-        };
+        let skip = || Ipv6Skip::rule(group, egress, traffic);
         let mut rules = Vec::new();
         let rule = |peer: RulePeer, description: Option<String>| SecurityGroupRule {
             traffic,
@@ -529,11 +518,7 @@ impl Dump<'_> {
             };
             let traffic = traffic(&r)?;
             let egress = r.bool("IsEgress")?.unwrap_or(false);
-            let skip = || Ipv6Skip::Rule {
-                group: group.clone(),
-                egress,
-                traffic,
-            };
+            let skip = || Ipv6Skip::rule(&group, egress, traffic);
             let peer = if let Some(c) = r.opt("CidrIpv4") {
                 match cidr(c)? {
                     Ok(net) => RulePeer::Cidr(net),

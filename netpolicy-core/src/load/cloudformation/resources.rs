@@ -846,12 +846,8 @@ impl<'d> Builder<'d> {
                 None => return Ok(None),
             }
         } else if field(peer_keys[1]).is_some() {
-            let skip = Ipv6Skip::Rule {
-                group: group.to_string(),
-                egress,
-                traffic,
-            };
-            self.ipv6.note(Some(span), skip);
+            self.ipv6
+                .note(Some(span), Ipv6Skip::rule(group, egress, traffic));
             return Ok(None);
         } else if let Some(g) = field(id_key) {
             RulePeer::SecurityGroup(text(g)?)
@@ -988,15 +984,9 @@ impl<'d> Builder<'d> {
                     span: res.node.span,
                 });
             }
-            // A deny entry only takes away IPv6 packets, which the model has none of.
             let action = nacl::rule_action(&p.req("RuleAction")?)?;
-            let skip = match action {
-                NaclAction::Allow => Ipv6Skip::NaclAllow {
-                    acl,
-                    egress: p.flag("Egress")?.unwrap_or(false),
-                },
-                NaclAction::Deny => Ipv6Skip::Address,
-            };
+            let egress = p.flag("Egress")?.unwrap_or(false);
+            let skip = Ipv6Skip::nacl_entry(&acl, egress, action);
             self.ipv6.note(Some(res.node.span), skip);
             return Ok(());
         };

@@ -673,11 +673,7 @@ impl Reader {
         } else if let Some(id) = peer_text.strip_prefix("pl:") {
             RulePeer::PrefixList(id.to_string())
         } else {
-            let skip = Ipv6Skip::Rule {
-                group: group.to_string(),
-                egress: peer_key == "to",
-                traffic,
-            };
+            let skip = Ipv6Skip::rule(group, peer_key == "to", traffic);
             match self.cidr_or_skip(peer_node, skip)? {
                 Some(net) => RulePeer::Cidr(net),
                 None => return Ok(None),
@@ -725,14 +721,7 @@ impl Reader {
                 ],
             )?;
             let action = nacl::rule_action(eo.req("action")?)?;
-            // A deny entry only takes away IPv6 packets, which the model has none of.
-            let skip = match action {
-                NaclAction::Allow => Ipv6Skip::NaclAllow {
-                    acl: meta.id.clone(),
-                    egress,
-                },
-                NaclAction::Deny => Ipv6Skip::Address,
-            };
+            let skip = Ipv6Skip::nacl_entry(&meta.id, egress, action);
             let Some(cidr) = self.cidr_or_skip(eo.req("cidr")?, skip)? else {
                 continue;
             };

@@ -142,6 +142,30 @@ pub(crate) enum Ipv6Skip {
     Address,
 }
 
+impl Ipv6Skip {
+    /// An IPv6 peer of one of `group`'s rules, in its direction.
+    pub(crate) fn rule(group: &str, egress: bool, traffic: TrafficMatch) -> Ipv6Skip {
+        Ipv6Skip::Rule {
+            group: group.to_string(),
+            egress,
+            traffic,
+        }
+    }
+
+    /// An IPv6 entry of NACL `acl`: an allow entry may let through what the
+    /// model lacks; a deny entry only takes away IPv6 packets, which the
+    /// model has none of.
+    pub(crate) fn nacl_entry(acl: &str, egress: bool, action: NaclAction) -> Ipv6Skip {
+        match action {
+            NaclAction::Allow => Ipv6Skip::NaclAllow {
+                acl: acl.to_string(),
+                egress,
+            },
+            NaclAction::Deny => Ipv6Skip::Address,
+        }
+    }
+}
+
 /// IPv6 rules, routes, NACL entries and blocks a reader skipped: how many,
 /// where the first is, and which parts they make unknown. One warning says
 /// so, alike in every format; [`Ipv6Skipped::approximate`] marks the parts.

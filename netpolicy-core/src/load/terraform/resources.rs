@@ -138,15 +138,6 @@ impl InstanceDraft {
     }
 }
 
-/// What an IPv6 peer of one of `group`'s rules makes unknown.
-fn skip(group: &str, egress: bool, traffic: TrafficMatch) -> Ipv6Skip {
-    Ipv6Skip::Rule {
-        group: group.to_string(),
-        egress,
-        traffic,
-    }
-}
-
 /// The rule resources of the VPC API, one peer each.
 const VPC_RULES: [&str; 2] = [
     "aws_vpc_security_group_ingress_rule",
@@ -192,11 +183,7 @@ impl RuleDraft {
             return Ok(None);
         };
         let traffic = traffic(&r.values, "ip_protocol")?;
-        let skip = || Ipv6Skip::Rule {
-            group: group.clone(),
-            egress: r.kind.ends_with("egress_rule"),
-            traffic,
-        };
+        let skip = || Ipv6Skip::rule(&group, r.kind.ends_with("egress_rule"), traffic);
         let peer = if let Some(c) = r.values.opt("cidr_ipv4") {
             match cidr(c)? {
                 Ok(net) => RulePeer::Cidr(net),
@@ -470,7 +457,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             }
             match cidr(c)? {
                 Ok(net) => nets.push(net),
-                Err(_) => self.skip_ipv6(c.span, skip(group, egress, traffic)),
+                Err(_) => self.skip_ipv6(c.span, Ipv6Skip::rule(group, egress, traffic)),
             }
         }
         if r.unknown_in(at, "cidr_blocks") {
@@ -1447,7 +1434,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             peers.push(RulePeer::Cidr(net));
         }
         for c in b.list("ipv6_cidr_blocks")? {
-            self.skip_ipv6(c.span, skip(group, block == "egress", traffic));
+            self.skip_ipv6(c.span, Ipv6Skip::rule(group, block == "egress", traffic));
         }
         match self.refs.nested(r, block, i, b, "prefix_list_ids")? {
             Reference::Ids(ids) => peers.extend(ids.into_iter().map(RulePeer::PrefixList)),
@@ -1504,7 +1491,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             peers.push(RulePeer::Cidr(net));
         }
         for c in r.values.list("ipv6_cidr_blocks")? {
-            self.skip_ipv6(c.span, skip(&group, egress, traffic));
+            self.skip_ipv6(c.span, Ipv6Skip::rule(&group, egress, traffic));
         }
         for p in self.many(r, "prefix_list_ids")? {
             peers.push(RulePeer::PrefixList(p));
@@ -1586,14 +1573,7 @@ impl<'p, 'a> Builder<'p, 'a> {
     ) -> Result<Option<NaclEntry>, LoadError> {
         let rule_number = nacl::rule_number(e.req(number_key)?)?;
         let action = nacl::rule_action(e.req(action_key)?)?;
-        // A deny entry only takes away IPv6 packets, which the model has none of.
-        let skip = || match action {
-            NaclAction::Allow => Ipv6Skip::NaclAllow {
-                acl: acl.to_string(),
-                egress,
-            },
-            NaclAction::Deny => Ipv6Skip::Address,
-        };
+        let skip = || Ipv6Skip::nacl_entry(acl, egress, action);
         let net = match given(e, "cidr_block") {
             Some(c) => match cidr(c)? {
                 Ok(net) => net,
